@@ -1,0 +1,378 @@
+"""Applied currents ``I_app(t)`` without Python callbacks in the solver loop.
+
+A stimulus is a sum of simple pieces, each exactly piecewise linear:
+
+* :class:`Constant` ``I = value``;
+* :class:`Steps` piecewise constant (``initial`` before the first time);
+  :class:`Pulse` is one rectangular step;
+* :class:`Sampled` linear interpolation of samples, zero outside their span.
+
+Pieces add with ``+`` (numbers are promoted to :class:`Constant`). Before a
+run the sum is compiled into segments ``a + b (t - t_start)`` and a list of
+discontinuities that solvers never step across. Values are right-continuous.
+Currents are dimensionless, like the model.
+
+Examples
+--------
+The rebound protocol: -2.5, stepped down by 0.5 on [6667, 13333).
+
+>>> import neuromorph as nm
+>>> stim = -2.5 + nm.Pulse(start=6667, stop=13333, amplitude=-0.5)
+>>> stim([0.0, 6667.0, 13333.0]).tolist()
+[-2.5, -3.0, -2.5]
+"""
+
+import numbers
+
+import numpy as np
+
+from . import _validate as v
+from ._kernels.model import Stim
+from .errors import StimulusError
+
+__all__ = ["Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Sum", "Protocol", "as_stimulus", "compile_stimuli"]
+
+
+class Stimulus:
+    """Base class: an applied current made of exactly piecewise-linear pieces."""
+
+    def __add__(self, other):
+        return Sum(self, as_stimulus(other))
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return self.scaled(-1.0)
+
+    def __sub__(self, other):
+        return self + (-as_stimulus(other))
+
+    def __rsub__(self, other):
+        return as_stimulus(other) + (-self)
+
+    def terms(self):
+        """The simple pieces of this stimulus."""
+        return (self,)
+
+    def breakpoints(self):
+        """Times where the piece changes formula."""
+        return np.empty(0)
+
+    def segment_values(self, starts):
+        """``(value, slope)`` on segments starting at the finite times ``starts`` (right limits)."""
+        raise NotImplementedError
+
+    def value_before(self):
+        """The constant value before every breakpoint."""
+        raise NotImplementedError
+
+    def scaled(self, factor):
+        raise NotImplementedError
+
+    def __call__(self, t):
+        """Evaluate at times ``t`` (right-continuous), e.g. for plotting."""
+        t = np.asarray(t, dtype=np.float64)
+        stim = compile_stimuli([self])
+        idx = np.searchsorted(stim.t, t, side="right") - 1
+        b = stim.b[idx]
+        return stim.a[idx] + np.where(b == 0.0, 0.0, b * (t - np.where(np.isfinite(stim.t[idx]), stim.t[idx], 0.0)))
+
+    def to_dicts(self):
+        """List of plain dicts, one per piece (the ``[[...stimulus]]`` tables of a circuit file)."""
+        return [term._to_dict() for term in self.terms()]
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+
+class Constant(Stimulus):
+    """Constant current ``I = value``."""
+
+    def __init__(self, value):
+        self.value = v.real("value", value, StimulusError)
+
+    def segment_values(self, starts):
+        return np.full(starts.shape, self.value), np.zeros(starts.shape)
+
+    def value_before(self):
+        return self.value
+
+    def scaled(self, factor):
+        return Constant(self.value * factor)
+
+    def _to_dict(self):
+        return {"kind": "constant", "value": self.value}
+
+    def _key(self):
+        return (self.value,)
+
+    def __repr__(self):
+        return f"Constant({self.value!r})"
+
+
+class Steps(Stimulus):
+    """Piecewise-constant current: ``initial`` before ``times[0]``, ``values[i]`` on ``[times[i], times[i+1])``.
+
+    Parameters
+    ----------
+    times : array_like, strictly increasing
+    values : array_like, same length as ``times``
+    initial : float, default 0.0
+    """
+
+    def __init__(self, times, values, initial=0.0):
+        self.times = v.real_array("times", times, 1, StimulusError)
+        self.values = v.real_array("values", values, 1, StimulusError)
+        self.initial = v.real("initial", initial, StimulusError)
+        if self.times.shape != self.values.shape:
+            raise StimulusError(
+                f"`times` and `values` must have the same length, got {self.times.size} and {self.values.size}"
+            )
+        if np.any(np.diff(self.times) <= 0):
+            i = int(np.flatnonzero(np.diff(self.times) <= 0)[0])
+            raise StimulusError(
+                f"`times` must be strictly increasing; times[{i}] = {self.times[i]!r} >= times[{i + 1}] = {self.times[i + 1]!r}"
+            )
+
+    def breakpoints(self):
+        return self.times
+
+    def segment_values(self, starts):
+        idx = np.searchsorted(self.times, starts, side="right") - 1
+        values = np.where(idx < 0, self.initial, self.values[np.maximum(idx, 0)]) if self.times.size else np.full(starts.shape, self.initial)
+        return values, np.zeros(starts.shape)
+
+    def value_before(self):
+        return self.initial
+
+    def scaled(self, factor):
+        return Steps(self.times, self.values * factor, self.initial * factor)
+
+    def _to_dict(self):
+        return {"kind": "steps", "times": self.times.tolist(), "values": self.values.tolist(), "initial": self.initial}
+
+    def _key(self):
+        return (tuple(self.times), tuple(self.values), self.initial)
+
+    def __repr__(self):
+        return f"Steps(times={self.times.tolist()!r}, values={self.values.tolist()!r}, initial={self.initial!r})"
+
+
+class Pulse(Steps):
+    """Rectangular pulse: ``amplitude`` on ``[start, stop)``, 0 elsewhere."""
+
+    def __init__(self, start, stop, amplitude):
+        start = v.real("start", start, StimulusError)
+        stop = v.real("stop", stop, StimulusError)
+        if stop <= start:
+            raise StimulusError(f"pulse `stop` must be > `start`, got start={start!r}, stop={stop!r}")
+        self.start, self.stop = start, stop
+        self.amplitude = v.real("amplitude", amplitude, StimulusError)
+        super().__init__([start, stop], [self.amplitude, 0.0])
+
+    def scaled(self, factor):
+        return Pulse(self.start, self.stop, self.amplitude * factor)
+
+    def _to_dict(self):
+        return {"kind": "pulse", "start": self.start, "stop": self.stop, "amplitude": self.amplitude}
+
+    def __repr__(self):
+        return f"Pulse(start={self.start!r}, stop={self.stop!r}, amplitude={self.amplitude!r})"
+
+
+class Sampled(Stimulus):
+    """Samples ``values`` at ``t``, linearly interpolated; zero outside ``[t[0], t[-1])``.
+
+    Parameters
+    ----------
+    t : array_like, strictly increasing, at least 2 points
+    values : array_like, same length as ``t``
+
+    See Also
+    --------
+    Sampled.uniform : samples on a regular grid.
+    """
+
+    def __init__(self, t, values):
+        self.t = v.real_array("t", t, 1, StimulusError)
+        self.values = v.real_array("values", values, 1, StimulusError)
+        if self.t.shape != self.values.shape:
+            raise StimulusError(
+                f"sampled stimulus: `t` and `values` must have the same length, got {self.t.size} and {self.values.size}"
+            )
+        if self.t.size < 2:
+            raise StimulusError(f"sampled stimulus needs at least 2 samples, got {self.t.size}")
+        if np.any(np.diff(self.t) <= 0):
+            i = int(np.flatnonzero(np.diff(self.t) <= 0)[0])
+            raise StimulusError(
+                f"sampled stimulus: `t` must be strictly increasing; t[{i}] = {self.t[i]!r} >= t[{i + 1}] = {self.t[i + 1]!r}"
+            )
+
+    @classmethod
+    def uniform(cls, values, dt, t0=0.0):
+        """Samples ``values[i]`` at ``t0 + i dt``."""
+        values = v.real_array("values", values, 1, StimulusError)
+        dt = v.positive("dt", dt, StimulusError)
+        t0 = v.real("t0", t0, StimulusError)
+        return cls(t0 + dt * np.arange(values.size), values)
+
+    def breakpoints(self):
+        return self.t
+
+    def segment_values(self, starts):
+        i = np.searchsorted(self.t, starts, side="right") - 1
+        inside = (i >= 0) & (i < self.t.size - 1)
+        j = np.clip(i, 0, self.t.size - 2)
+        slope = (self.values[j + 1] - self.values[j]) / (self.t[j + 1] - self.t[j])
+        value = self.values[j] + slope * (starts - self.t[j])
+        return np.where(inside, value, 0.0), np.where(inside, slope, 0.0)
+
+    def value_before(self):
+        return 0.0
+
+    def scaled(self, factor):
+        return Sampled(self.t, self.values * factor)
+
+    def _to_dict(self):
+        return {"kind": "sampled", "t": self.t.tolist(), "values": self.values.tolist()}
+
+    def _key(self):
+        return (tuple(self.t), tuple(self.values))
+
+    def __repr__(self):
+        return f"Sampled(<{self.t.size} samples on [{self.t[0]!r}, {self.t[-1]!r}]>)"
+
+
+class Sum(Stimulus):
+    """Sum of stimuli (nested sums are flattened)."""
+
+    def __init__(self, *terms):
+        flat = []
+        for term in terms:
+            if not isinstance(term, Stimulus):
+                raise StimulusError(f"cannot add {term!r} to a stimulus")
+            flat.extend(term.terms())
+        self._terms = tuple(flat)
+
+    def terms(self):
+        return self._terms
+
+    def scaled(self, factor):
+        return Sum(*(term.scaled(factor) for term in self._terms))
+
+    def _key(self):
+        return tuple((type(term).__name__, term._key()) for term in self._terms)
+
+    def __repr__(self):
+        return " + ".join(repr(term) for term in self._terms)
+
+
+_KINDS = {"constant": Constant, "steps": Steps, "pulse": Pulse, "sampled": Sampled}
+
+
+def as_stimulus(value, name="i_app"):
+    """Promote a number to :class:`Constant`; pass stimuli through; refuse anything else clearly."""
+    if isinstance(value, Stimulus):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return Constant(v.real(name, value, StimulusError))
+    if callable(value):
+        raise StimulusError(
+            f"`{name}` cannot be a Python function (it would run inside the solver loop); "
+            "sample it instead: nm.Sampled(t, f(t))"
+        )
+    if isinstance(value, np.ndarray | list | tuple):
+        raise StimulusError(f"`{name}` given as an array: wrap it with its times, nm.Sampled(t, values)")
+    raise StimulusError(f"`{name}` must be a number or a Stimulus, got {value!r} of type {type(value).__name__}")
+
+
+def from_dicts(items, where="stimulus"):
+    """Inverse of :meth:`Stimulus.to_dicts`."""
+    from .errors import CircuitFileError
+
+    terms = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "kind" not in item:
+            raise CircuitFileError(f"{where}[{i}]: each stimulus piece needs a `kind` ({', '.join(_KINDS)})")
+        kind = item["kind"]
+        if kind not in _KINDS:
+            raise CircuitFileError(f"{where}[{i}]: unknown stimulus kind {kind!r}; known: {', '.join(_KINDS)}")
+        args = {k: val for k, val in item.items() if k != "kind"}
+        try:
+            terms.append(_KINDS[kind](**args))
+        except TypeError as exc:
+            raise CircuitFileError(f"{where}[{i}] ({kind}): {exc}") from None
+        except StimulusError as exc:
+            raise CircuitFileError(f"{where}[{i}] ({kind}): {exc}") from None
+    if not terms:
+        return Constant(0.0)
+    return terms[0] if len(terms) == 1 else Sum(*terms)
+
+
+def _segments(stimulus):
+    """Segment starts (first = -inf), values, slopes and discontinuities of one stimulus."""
+    terms = stimulus.terms()
+    cuts = [term.breakpoints() for term in terms]
+    bps = np.unique(np.concatenate(cuts)) if cuts else np.empty(0)
+    a = np.zeros(bps.size + 1)
+    b = np.zeros(bps.size + 1)
+    a[0] = sum(term.value_before() for term in terms)
+    for term in terms:
+        val, slope = term.segment_values(bps)
+        a[1:] += val
+        b[1:] += slope
+    starts = np.concatenate(([-np.inf], bps))
+    if bps.size:
+        widths = np.diff(np.concatenate(([bps[0]], bps)))  # width of the segment before each breakpoint
+        left = a[:-1] + np.where(b[:-1] == 0.0, 0.0, b[:-1] * widths)
+        scale = np.maximum(1.0, np.maximum(np.abs(left), np.abs(a[1:])))
+        jumps = bps[np.abs(a[1:] - left) > 1e-12 * scale]
+    else:
+        jumps = np.empty(0)
+    return starts, a, b, jumps
+
+
+def compile_stimuli(stimuli):
+    """Kernel form (:class:`~neuromorph._kernels.model.Stim`) of one stimulus per neuron."""
+    parts = [_segments(as_stimulus(s)) for s in stimuli]
+    ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([p[0].size for p in parts])
+    jumps = np.unique(np.concatenate([p[3] for p in parts])) if parts else np.empty(0)
+    return Stim(
+        ptr=ptr,
+        t=np.concatenate([p[0] for p in parts]),
+        a=np.concatenate([p[1] for p in parts]),
+        b=np.concatenate([p[2] for p in parts]),
+        jumps=jumps.astype(np.float64),
+    )
+
+
+class Protocol:
+    """The experiment a circuit file suggests: run time, stimulus and transient to skip in summaries.
+
+    Parameters
+    ----------
+    t_end : float
+    i_app : float or Stimulus, default 0.0
+    t_transient : float, default 0.0
+        Start of the window that :meth:`SimulationResult.summary` should analyse.
+    """
+
+    def __init__(self, t_end, i_app=0.0, t_transient=0.0):
+        self.t_end = v.positive("t_end", t_end)
+        self.i_app = as_stimulus(i_app)
+        self.t_transient = v.nonnegative("t_transient", t_transient)
+        if self.t_transient >= self.t_end:
+            raise StimulusError(f"`t_transient` ({self.t_transient}) must be < `t_end` ({self.t_end})")
+
+    def __eq__(self, other):
+        return isinstance(other, Protocol) and (self.t_end, self.i_app, self.t_transient) == (
+            other.t_end, other.i_app, other.t_transient)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Protocol(t_end={self.t_end!r}, i_app={self.i_app!r}, t_transient={self.t_transient!r})"
