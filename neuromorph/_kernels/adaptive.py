@@ -1,0 +1,324 @@
+"""Adaptive solvers: Dormand-Prince 5(4) and the L-stable Rosenbrock 2(3).
+
+One kernel per method, each serving every model. They share the pieces of
+their loop (step planning, PI step-size control, bookkeeping), steps that
+never cross a stimulus discontinuity, and spike events and grid output
+through the dense polynomial (see :mod:`.common`). Each kernel is written
+out rather than generated from one inlined generic loop: numba's inliner
+re-processes nested inline functions, which tripled compile time.
+"""
+
+import numpy as np
+from numba import njit
+
+from . import common as c
+from .config import JIT, JIT_INLINE
+from .mathfn import exp
+from .model import jacobian, rhs, rhs_call
+from .tableaus import DP5_A_F, DP5_B_F, DP5_C_F, DP5_E_F, DP5_P_F, ROS23_D, ROS23_E32
+
+DOPRI5 = 0
+ROSENBROCK23 = 1
+
+_SAFETY = 0.9
+_FAC_MIN = 0.2
+_FAC_MAX = 10.0
+_EPS = np.finfo(np.float64).eps
+
+
+
+_C2, _C3, _C4, _C5 = DP5_C_F[1], DP5_C_F[2], DP5_C_F[3], DP5_C_F[4]
+_A21 = DP5_A_F[1, 0]
+_A31, _A32 = DP5_A_F[2, 0], DP5_A_F[2, 1]
+_A41, _A42, _A43 = DP5_A_F[3, 0], DP5_A_F[3, 1], DP5_A_F[3, 2]
+_A51, _A52, _A53, _A54 = DP5_A_F[4, 0], DP5_A_F[4, 1], DP5_A_F[4, 2], DP5_A_F[4, 3]
+_A61, _A62, _A63, _A64, _A65 = DP5_A_F[5, 0], DP5_A_F[5, 1], DP5_A_F[5, 2], DP5_A_F[5, 3], DP5_A_F[5, 4]
+_B1, _B3, _B4, _B5, _B6 = DP5_B_F[0], DP5_B_F[2], DP5_B_F[3], DP5_B_F[4], DP5_B_F[5]
+_E1, _E3, _E4, _E5, _E6, _E7 = DP5_E_F[0], DP5_E_F[2], DP5_E_F[3], DP5_E_F[4], DP5_E_F[5], DP5_E_F[6]
+
+
+@njit(**JIT_INLINE)
+def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, K, y_stage, y_new, err):
+    """One Dormand-Prince step; stage derivatives in ``K``, local error in ``err``.
+
+    Written out stage by stage (the tableau's zeros skipped): the generic
+    tableau-driven loop cost a third of the step in loop overhead.
+    """
+    ns = y.shape[0]
+    k1, k2, k3, k4, k5, k6, k7 = K[0], K[1], K[2], K[3], K[4], K[5], K[6]
+    for k in range(ns):
+        k1[k] = f0[k]
+        y_stage[k] = y[k] + h * _A21 * k1[k]
+    rhs(model, stim, t + _C2 * h, False, y_stage, k2)
+    for k in range(ns):
+        y_stage[k] = y[k] + h * (_A31 * k1[k] + _A32 * k2[k])
+    rhs(model, stim, t + _C3 * h, False, y_stage, k3)
+    for k in range(ns):
+        y_stage[k] = y[k] + h * (_A41 * k1[k] + _A42 * k2[k] + _A43 * k3[k])
+    rhs(model, stim, t + _C4 * h, False, y_stage, k4)
+    for k in range(ns):
+        y_stage[k] = y[k] + h * (_A51 * k1[k] + _A52 * k2[k] + _A53 * k3[k] + _A54 * k4[k])
+    rhs(model, stim, t + _C5 * h, False, y_stage, k5)
+    for k in range(ns):
+        y_stage[k] = y[k] + h * (_A61 * k1[k] + _A62 * k2[k] + _A63 * k3[k] + _A64 * k4[k] + _A65 * k5[k])
+    rhs(model, stim, t_new, left_end, y_stage, k6)
+    for k in range(ns):
+        y_new[k] = y[k] + h * (_B1 * k1[k] + _B3 * k3[k] + _B4 * k4[k] + _B5 * k5[k] + _B6 * k6[k])
+    rhs(model, stim, t_new, left_end, y_new, k7)  # FSAL: f at the new point
+    for k in range(ns):
+        err[k] = h * (_E1 * k1[k] + _E3 * k3[k] + _E4 * k4[k] + _E5 * k5[k] + _E6 * k6[k] + _E7 * k7[k])
+
+
+@njit(**JIT_INLINE)
+def _dp5_dense(h, y, K, dense):
+    ns = y.shape[0]
+    for k in range(ns):
+        dense[0, k] = y[k]
+        for m in range(4):
+            acc = 0.0
+            for i in range(7):
+                acc += K[i, k] * DP5_P_F[i, m]
+            dense[m + 1, k] = h * acc
+
+
+@njit(**JIT_INLINE)
+def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err):
+    """One Rosenbrock 2(3) step; returns False if ``I - h d J`` is singular.
+
+    ``R`` rows: 0 = k1, 1 = k2, 2 = k3, 3 = f(t + h/2), 4 = f(t_new) (the next f0).
+    """
+    ns = y.shape[0]
+    hd = h * ROS23_D
+    for i in range(ns):
+        for j in range(ns):
+            w[i, j] = -hd * jac[i, j]
+        w[i, i] += 1.0
+    if not c.lu_factor(w, piv):
+        return False
+    k1, k2, k3, f1, f2 = R[0], R[1], R[2], R[3], R[4]
+    for k in range(ns):
+        k1[k] = f0[k] + hd * dfdt[k]
+    c.lu_solve(w, piv, k1)
+    for k in range(ns):
+        y_stage[k] = y[k] + 0.5 * h * k1[k]
+    rhs(model, stim, t + 0.5 * h, False, y_stage, f1)
+    for k in range(ns):
+        k2[k] = f1[k] - k1[k]
+    c.lu_solve(w, piv, k2)
+    for k in range(ns):
+        k2[k] += k1[k]
+        y_new[k] = y[k] + h * k2[k]
+    rhs(model, stim, t_new, left_end, y_new, f2)
+    for k in range(ns):
+        k3[k] = f2[k] - ROS23_E32 * (k2[k] - f1[k]) - 2.0 * (k1[k] - f0[k]) + hd * dfdt[k]
+    c.lu_solve(w, piv, k3)
+    for k in range(ns):
+        err[k] = h / 6.0 * (k1[k] - 2.0 * k2[k] + k3[k])
+    return True
+
+
+@njit(**JIT_INLINE)
+def _ros23_dense(h, y, R, dense):
+    ns = y.shape[0]
+    scale = h / (1.0 - 2.0 * ROS23_D)
+    for k in range(ns):
+        dense[0, k] = y[k]
+        dense[1, k] = scale * (R[0, k] - 2.0 * ROS23_D * R[1, k])
+        dense[2, k] = scale * (R[1, k] - R[0, k])
+        dense[3, k] = 0.0
+        dense[4, k] = 0.0
+
+
+@njit(**JIT)
+def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage, f_stage, cnt):
+    """Hairer, Norsett & Wanner's starting step (Solving ODEs I, II.4)."""
+    ns = y.shape[0]
+    d0 = 0.0
+    d1 = 0.0
+    for k in range(ns):
+        scale = atol[k] + rtol * abs(y[k])
+        d0 += (y[k] / scale) ** 2
+        d1 += (f0[k] / scale) ** 2
+    d0 = np.sqrt(d0 / ns)
+    d1 = np.sqrt(d1 / ns)
+    h0 = 0.01 * d0 / d1 if d0 > 1e-5 and d1 > 1e-5 else 1e-6
+    h0 = min(h0, limit)
+    for k in range(ns):
+        y_stage[k] = y[k] + h0 * f0[k]
+    rhs_call(model, stim, t + h0, False, y_stage, f_stage)
+    cnt[c.N_FEV] += 1
+    d2 = 0.0
+    for k in range(ns):
+        scale = atol[k] + rtol * abs(y[k])
+        d2 += ((f_stage[k] - f0[k]) / scale) ** 2
+    d2 = np.sqrt(d2 / ns) / h0
+    dmax = max(d1, d2)
+    h1 = max(1e-6, h0 * 1e-3) if dmax <= 1e-15 else (0.01 / dmax) ** (1.0 / error_order)
+    return min(100.0 * h0, h1, limit)
+
+
+def work_sizes(method, n_states):
+    """Lengths of the float and int work buffers a kernel of ``method`` needs."""
+    ns = n_states
+    return 21 * ns + (2 * ns * ns if method == ROSENBROCK23 else 0), ns
+
+
+@njit(**JIT_INLINE)
+def _plan(t, h, h_max, t_stop, jumps, cnt):
+    """The next step: ``(proposal, step, t_new, lands, left_end)``.
+
+    A step that would end within 1 % of the next stop (end of call or stimulus
+    jump) is stretched onto it rather than leaving a sliver; ``left_end``
+    marks a step ending on a jump, whose last stages use the left limit.
+    """
+    target, is_jump = c.next_stop(t_stop, jumps, cnt)
+    h = min(h, h_max)
+    lands = t + 1.01 * h >= target
+    h_step = target - t if lands else h
+    t_new = target if lands else t + h_step
+    return h, h_step, t_new, lands, lands and is_jump
+
+
+@njit(**JIT_INLINE)
+def _underflow(t, h_step):
+    return h_step <= 16.0 * _EPS * max(abs(t), 1e-300)
+
+
+@njit(**JIT_INLINE)
+def _accepted(norm, error_order, h, h_step, lands, ctrl, cnt):
+    """PI control after an accepted step; returns the next proposal.
+
+    ``fac = 0.9 norm**(-0.7/q) norm_old**(0.4/q)`` (Gustafsson's exponents),
+    computed as one exp of logs with ``log(norm_old)`` kept in ``ctrl``.
+    """
+    log_norm = np.log(max(norm, 1e-4))
+    fac = _SAFETY * exp((0.4 * ctrl[c.C_LOG_ERR_OLD] - 0.7 * log_norm) / error_order)
+    fac = min(_FAC_MAX, max(_FAC_MIN, fac))
+    if cnt[c.LAST_REJECTED] == 1:
+        fac = min(fac, 1.0)
+    ctrl[c.C_LOG_ERR_OLD] = log_norm
+    cnt[c.LAST_REJECTED] = 0
+    # After a step cut short by a stop, keep the longer proposal.
+    return max(h_step * fac, h) if lands and fac >= 1.0 else h_step * fac
+
+
+@njit(**JIT_INLINE)
+def _rejected(norm, error_order, h_step, cnt):
+    """Smaller step after a rejection (a non-finite error quarters it)."""
+    cnt[c.N_REJECTED] += 1
+    cnt[c.LAST_REJECTED] = 1
+    if np.isfinite(norm):
+        return h_step * max(_FAC_MIN, _SAFETY * exp(-np.log(norm) / error_order))
+    return 0.25 * h_step
+
+
+@njit(**JIT_INLINE)
+def _norm(err, y, y_new, atol, rtol):
+    return c.error_norm(err, y, y_new, atol, rtol) if c.all_finite(y_new) else np.inf
+
+
+@njit(**JIT)
+def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr):
+    """Dormand-Prince 5(4) until ``ctrl[C_T_STOP]`` or until control must return (see :mod:`.common`).
+
+    ``work`` and ``iwork`` are scratch buffers of the lengths :func:`work_sizes` gives.
+    """
+    ns = y.shape[0]
+    K = work[0:7 * ns].reshape((7, ns))
+    y_stage = work[12 * ns:13 * ns]
+    y_new = work[13 * ns:14 * ns]
+    err = work[14 * ns:15 * ns]
+    dense = work[16 * ns:21 * ns].reshape((5, ns))
+    rtol = ctrl[c.C_RTOL]
+    h_max = ctrl[c.C_H_MAX]
+    t_stop = ctrl[c.C_T_STOP]
+    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y)
+    h = ctrl[c.C_H]
+    status = c.DONE
+    while t < t_stop:
+        status = c.may_step(model, spk_t, out_t, cnt)
+        if status != c.DONE:
+            break
+        if h <= 0.0:
+            h = _initial_step(model, stim, t, y, f0, atol, rtol, 5.0, min(h_max, t_stop - t), y_stage, err, cnt)
+        h, h_step, t_new, lands, left_end = _plan(t, h, h_max, t_stop, stim.jumps, cnt)
+        if _underflow(t, h_step):
+            status = c.ERR_STEP_UNDERFLOW
+            break
+        _dp5_attempt(model, stim, t, h_step, t_new, left_end, y, f0, K, y_stage, y_new, err)
+        cnt[c.N_FEV] += 6
+        norm = _norm(err, y, y_new, atol, rtol)
+        if norm <= 1.0:
+            h = _accepted(norm, 5.0, h, h_step, lands, ctrl, cnt)
+            if c.needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
+                _dp5_dense(h_step, y, K, dense)
+                c.emit_dense(model, thr, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
+                             spk_n, cnt)
+            c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
+            t = c.commit(model, stim, y, y_new, f0, K[6], t_new, left_end, cnt)
+        else:
+            h = _rejected(norm, 5.0, h_step, cnt)
+    ctrl[c.C_T] = t
+    ctrl[c.C_H] = h
+    return status
+
+
+@njit(**JIT)
+def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
+                     thr):
+    """Rosenbrock 2(3) until ``ctrl[C_T_STOP]`` or until control must return (see :mod:`.common`)."""
+    ns = y.shape[0]
+    R = work[7 * ns:12 * ns].reshape((5, ns))
+    y_stage = work[12 * ns:13 * ns]
+    y_new = work[13 * ns:14 * ns]
+    err = work[14 * ns:15 * ns]
+    dfdt = work[15 * ns:16 * ns]
+    dense = work[16 * ns:21 * ns].reshape((5, ns))
+    jac = work[21 * ns:21 * ns + ns * ns].reshape((ns, ns))
+    w = work[21 * ns + ns * ns:21 * ns + 2 * ns * ns].reshape((ns, ns))
+    piv = iwork[0:ns]
+    rtol = ctrl[c.C_RTOL]
+    h_max = ctrl[c.C_H_MAX]
+    t_stop = ctrl[c.C_T_STOP]
+    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y)
+    h = ctrl[c.C_H]
+    jac_ok = False
+    status = c.DONE
+    while t < t_stop:
+        status = c.may_step(model, spk_t, out_t, cnt)
+        if status != c.DONE:
+            break
+        if h <= 0.0:
+            h = _initial_step(model, stim, t, y, f0, atol, rtol, 3.0, min(h_max, t_stop - t), y_stage, err, cnt)
+        h, h_step, t_new, lands, left_end = _plan(t, h, h_max, t_stop, stim.jumps, cnt)
+        if _underflow(t, h_step):
+            status = c.ERR_STEP_UNDERFLOW
+            break
+        if not jac_ok:  # a rejected step retries with the same Jacobian
+            jacobian(model, stim, t, False, y, jac, dfdt)
+            cnt[c.N_JEV] += 1
+            jac_ok = True
+        ok = _ros23_attempt(model, stim, t, h_step, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err)
+        cnt[c.N_LU] += 1
+        cnt[c.N_FEV] += 2
+        if not ok:
+            status = c.ERR_SINGULAR
+            break
+        norm = _norm(err, y, y_new, atol, rtol)
+        if norm <= 1.0:
+            h = _accepted(norm, 3.0, h, h_step, lands, ctrl, cnt)
+            if c.needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
+                _ros23_dense(h_step, y, R, dense)
+                c.emit_dense(model, thr, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
+                             spk_n, cnt)
+            c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
+            t = c.commit(model, stim, y, y_new, f0, R[4], t_new, left_end, cnt)
+            jac_ok = False
+        else:
+            h = _rejected(norm, 3.0, h_step, cnt)
+    ctrl[c.C_T] = t
+    ctrl[c.C_H] = h
+    return status
+
+
+KERNELS = {DOPRI5: dopri5_run, ROSENBROCK23: rosenbrock23_run}
