@@ -1,0 +1,47 @@
+"""neuromorph: simulate neuromorphic neuron circuits fast, shape their I-V curves, export them to silicon.
+
+A neuron is a membrane capacitor in parallel with elementary voltage-controlled
+current sources (Ribar & Sepulchre 2019): a leak, localized conductances
+``alpha tanh(V_x - delta)`` on fast, slow and ultraslow filtered voltages, and
+sigmoid-gated conductances. Numba-compiled solvers integrate any such model
+from one compiled kernel per solver.
+
+Examples
+--------
+>>> import neuromorph as nm
+>>> n = nm.preset("bursting")
+>>> res = n.simulate(t_end=10_000, i_app=-2.0)
+>>> s = res.summary()
+>>> s["pattern"], s["spikes_per_burst"]
+('bursting', 7)
+"""
+
+from .analysis.iv import iv_curves
+from .analysis.spikes import summarize_spikes
+from .elements import Conductance, Current, Gate, Leak
+from .errors import (
+    CircuitFileError,
+    ModelError,
+    NeuromorphError,
+    SimulationError,
+    SolverError,
+    StimulusError,
+)
+from .io import circuits_dir, dumps, load, loads, preset, presets, save
+from .neuron import Neuron
+from .results import SimulationResult, SolverStats
+from .simulate import Integrator, simulate
+from .solvers import RK4, Dopri5, Euler, Rosenbrock23, get_solver
+from .stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Neuron", "Leak", "Current", "Conductance", "Gate",
+    "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Protocol",
+    "simulate", "Integrator", "SimulationResult", "SolverStats",
+    "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver",
+    "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
+    "iv_curves", "summarize_spikes",
+    "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
+]

@@ -1,0 +1,130 @@
+"""Typed results of a simulation."""
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._io_atomic import atomic_write
+from .analysis.spikes import analyse_spikes, summarize_spikes
+from .errors import ModelError
+
+__all__ = ["SimulationResult", "SolverStats"]
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """Work done by the solver.
+
+    Attributes
+    ----------
+    n_steps, n_rejected : int
+        Accepted and rejected steps.
+    n_rhs, n_jacobian, n_lu : int
+        Evaluations of the vector field and of its Jacobian, LU factorisations.
+    """
+
+    n_steps: int
+    n_rejected: int
+    n_rhs: int
+    n_jacobian: int
+    n_lu: int
+
+    def as_dict(self):
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """Outcome of :func:`neuromorph.simulate`.
+
+    Attributes
+    ----------
+    t : ndarray, shape (n,)
+        Output times (dimensionless).
+    y : ndarray, shape (n_recorded, n)
+        Recorded states, one row per name in ``state_names``.
+    state_names : tuple of str
+    spike_times : ndarray
+        Upward threshold crossings, located on the dense output (not the grid).
+    spike_neurons : ndarray of int
+        Neuron index of each spike (all 0 for a single neuron).
+    stats : SolverStats
+    method : str
+    t_start, t_end : float
+    message : str
+    """
+
+    t: np.ndarray
+    y: np.ndarray
+    state_names: tuple
+    spike_times: np.ndarray
+    spike_neurons: np.ndarray
+    stats: SolverStats
+    method: str
+    t_start: float
+    t_end: float
+    message: str = "success"
+    neuron_names: tuple = ("neuron",)
+
+    @property
+    def success(self):
+        return self.message == "success"
+
+    def __getitem__(self, name):
+        """Trace of a recorded state by name (``"v"``, ``"slow"``, ...)."""
+        try:
+            return self.y[self.state_names.index(name)]
+        except ValueError:
+            raise ModelError(f"state {name!r} was not recorded; recorded: {', '.join(self.state_names)}") from None
+
+    @property
+    def v(self):
+        """Membrane voltage trace (the first neuron's in a network)."""
+        for name in ("v", f"{self.neuron_names[0]}.v"):
+            if name in self.state_names:
+                return self[name]
+        raise ModelError(f"the membrane voltage was not recorded; recorded: {', '.join(self.state_names)}")
+
+    def spikes_of(self, neuron=0):
+        """Spike times of one neuron (index or name)."""
+        if isinstance(neuron, str):
+            neuron = self.neuron_names.index(neuron)
+        return self.spike_times[self.spike_neurons == neuron]
+
+    def bursts(self, t_start=None, neuron=0):
+        """Complete bursts in the window (list of spike-time arrays); see :mod:`neuromorph.analysis.spikes`."""
+        t0 = self.t_start if t_start is None else float(t_start)
+        return analyse_spikes(self.spikes_of(neuron), t0, self.t_end).bursts
+
+    def summary(self, t_start=None, neuron=0):
+        """Firing pattern and metrics over ``[t_start, t_end]`` (default: the whole run).
+
+        Returns a dict with ``pattern`` (rest / tonic / bursting / irregular),
+        ``n_spikes``, ``firing_rate``, ``isi_mean``, ``isi_cv``, ``n_bursts``,
+        ``burst_period``, ``spikes_per_burst``, ``intra_burst_isi``,
+        ``duty_cycle`` (``None`` where not applicable); see
+        :func:`neuromorph.analysis.spikes.summarize_spikes`. Pass ``t_start``
+        to skip a transient.
+        """
+        t0 = self.t_start if t_start is None else float(t_start)
+        if not self.t_start <= t0 < self.t_end:
+            raise ModelError(f"`t_start` must lie in [{self.t_start}, {self.t_end}), got {t_start!r}")
+        return summarize_spikes(self.spikes_of(neuron), t0, self.t_end)
+
+    def save(self, path):
+        """Write an ``.npz`` archive atomically (complete file or none)."""
+
+        def write(f):
+            np.savez_compressed(
+                f, t=self.t, y=self.y, state_names=np.array(self.state_names), spike_times=self.spike_times,
+                spike_neurons=self.spike_neurons, method=self.method,
+                stats=json.dumps(self.stats.as_dict()), t_start=self.t_start, t_end=self.t_end,
+            )
+
+        atomic_write(path, write, binary=True)
+
+    def __repr__(self):
+        return (f"SimulationResult(method={self.method!r}, t=[{self.t_start:g}, {self.t_end:g}], "
+                f"{self.t.size} samples of {', '.join(self.state_names)}, {self.spike_times.size} spikes, "
+                f"{self.stats.n_steps} steps)")

@@ -1,0 +1,295 @@
+"""Run the solver kernels: :class:`Integrator` (resumable) and :func:`simulate`.
+
+The kernels hand control back when a buffer fills or a step budget is spent;
+:class:`Integrator` grows buffers (or, with ``max_points``, halves the
+stored resolution so memory stays bounded), updates a progress bar, checks
+the step limit and calls again. Between calls the model can be modulated in
+place (:meth:`Integrator.set_parameter`) with the state carried over, which
+is what modulation schedules and the live tuner build on.
+"""
+
+import math
+
+import numpy as np
+
+from . import _validate as v
+from ._kernels import common as c
+from ._kernels import adaptive, fixed
+from ._progress import Progress
+from .errors import ModelError, SimulationError, SolverError
+from .results import SimulationResult, SolverStats
+from .solvers import get_solver
+from .stimulus import as_stimulus, compile_stimuli
+
+__all__ = ["Integrator", "simulate"]
+
+_FAILURES = {
+    c.ERR_NONFINITE: ("non-finite state", "the state became non-finite (the model diverges)"),
+    c.ERR_STEP_UNDERFLOW: ("step size underflow", "the step size underflowed (the solution blows up or is "
+                                                  "discontinuous); check signs of gains and the leak"),
+    c.ERR_SINGULAR: ("singular iteration matrix", "the Rosenbrock iteration matrix is singular"),
+}
+
+
+def _model_of(target):
+    from .compiled import CompiledModel
+
+    if isinstance(target, CompiledModel):
+        return target
+    if hasattr(target, "compile"):
+        return target.compile()
+    raise ModelError(f"expected a Neuron (or a compiled model), got {target!r}")
+
+
+class Integrator:
+    """Advance a model in time, keeping solver state, output and spikes between calls.
+
+    Parameters
+    ----------
+    model : Neuron or CompiledModel
+    i_app : float, Stimulus, or sequence of them (one per neuron)
+    solver : Solver
+        From :func:`neuromorph.solvers.get_solver`.
+    t0 : float, default 0.0
+    y0 : array_like, optional
+        Initial state (default: the model's).
+    t_eval : array_like, optional
+        Output on these times (sorted, >= t0), interpolated on the dense output.
+        Without it, the state is saved every ``save_every``-th step.
+    save_every : int, default 1
+    record : sequence of str, optional
+        States to save (default all); ``()`` saves none (spikes only).
+    max_points : int, optional
+        Bound on saved samples in step mode: when reached, every other
+        sample is dropped and the saving stride doubles.
+    max_steps : int, default 50_000_000
+    progress : bool or None
+        Progress bar on stderr; None shows one for runs over a second on a terminal.
+    """
+
+    _CHUNK = 200_000  # steps per kernel call: bounds the latency of progress and Ctrl-C
+
+    def __init__(self, model, i_app=0.0, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
+                 max_points=None, max_steps=50_000_000, progress=None):
+        self.model = _model_of(model)
+        self.arrays = self.model.arrays._replace(**{k: a.copy() for k, a in self.model.arrays._asdict().items()})
+        self.thresholds = self.model.thresholds.copy()
+        n_neurons = len(self.model.neuron_names)
+        stimuli = list(i_app) if isinstance(i_app, list | tuple) else [i_app] * n_neurons
+        if len(stimuli) != n_neurons:
+            raise ModelError(f"`i_app` must give one stimulus per neuron ({n_neurons}), got {len(stimuli)}")
+        self.stim = compile_stimuli([as_stimulus(s) for s in stimuli])
+        self.solver = get_solver() if solver is None else solver
+        self.t0 = v.real("t0", t0, SolverError)
+        n = self.model.n_states
+        self.y = self.model.y0.copy() if y0 is None else v.real_array("y0", y0, 1, SolverError).copy()
+        if self.y.shape != (n,):
+            raise SolverError(f"`y0` must have {n} values ({', '.join(self.model.state_names)}), got {self.y.size}")
+        self.f0 = np.zeros(n)
+        self.ctrl = np.zeros(c.N_CTRL)
+        self.cnt = np.zeros(c.N_CNT, dtype=np.int64)
+        self.ctrl[c.C_T] = self.t0
+        self.ctrl[c.C_T_GRID0] = self.t0
+        if self.solver.adaptive:
+            self.ctrl[c.C_RTOL] = self.solver.rtol
+            self.ctrl[c.C_H_MAX] = self.solver.h_max
+            self.ctrl[c.C_LOG_ERR_OLD] = math.log(1e-4)
+            self.atol = np.full(n, self.solver.atol)
+            n_work, n_iwork = adaptive.work_sizes(self.solver.kernel_id, n)
+            self._kernel = adaptive.KERNELS[self.solver.kernel_id]
+            self._method_arg = ()
+            self._scratch = (self.atol, np.empty(n_work), np.empty(n_iwork, dtype=np.int64))
+        else:
+            self.ctrl[c.C_H] = self.solver.dt
+            self._kernel = fixed.fixed_run
+            self._scratch = (np.empty(fixed.work_size(n)),)
+            self._method_arg = (self.solver.kernel_id,)
+        self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
+        self.max_points = None if max_points is None else v.count("max_points", max_points, 2, SolverError)
+        self.progress = progress
+
+        names = self.model.state_names if record is None else tuple(record)
+        self.save_idx = np.array([self.model.state_index(name) for name in names], dtype=np.int64)
+        self.recorded = names
+        self.cnt[c.SAVE_EVERY] = v.count("save_every", save_every, 1, SolverError)
+        if t_eval is not None:
+            self.t_eval = v.real_array("t_eval", t_eval, 1, SolverError)
+            if self.t_eval.size and (np.any(np.diff(self.t_eval) < 0) or self.t_eval[0] < self.t0):
+                raise SolverError(f"`t_eval` must be sorted and start at or after t0 = {self.t0}")
+            self.cnt[c.SAVE_MODE] = c.SAVE_GRID
+            capacity = self.t_eval.size
+        else:
+            self.t_eval = np.empty(0)
+            self.cnt[c.SAVE_MODE] = c.SAVE_NONE if len(names) == 0 else c.SAVE_STEPS
+            capacity = 1024
+        self.out_t = np.empty(max(capacity, 1))
+        self.out_y = np.empty((max(capacity, 1), len(names)))
+        self.spk_t = np.empty(64 + n_neurons)
+        self.spk_n = np.empty(64 + n_neurons, dtype=np.int64)
+        if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS:
+            c.write_point(self.t0, self.y, self.save_idx, self.out_t, self.out_y, self.cnt)
+
+    @property
+    def t(self):
+        """Current time."""
+        return float(self.ctrl[c.C_T])
+
+    def set_parameter(self, path, value):
+        """Change a parameter (``"C"``, ``"slow_negative.alpha"``, ...) from now on; the state carries over."""
+        try:
+            array, index, inverse = self.model.slots[path]
+        except KeyError:
+            known = ", ".join(sorted(self.model.slots))
+            raise ModelError(f"cannot modulate {path!r} during a run; modulable parameters: {known}") from None
+        value = v.positive(path, value) if inverse else v.real(path, value)
+        target = self.thresholds if array == "thresholds" else getattr(self.arrays, array)
+        target[index] = 1.0 / value if inverse else value
+        self.cnt[c.FSAL_OK] = 0  # the vector field changed: f0 is stale
+
+    def _grow_output(self):
+        n_out = int(self.cnt[c.N_OUT])
+        if self.max_points is not None and n_out >= self.max_points:
+            keep = slice(0, n_out, 2)
+            kept = len(range(0, n_out, 2))
+            self.out_t[:kept] = self.out_t[keep].copy()
+            self.out_y[:kept] = self.out_y[keep].copy()
+            if n_out % 2 == 0:  # the last sample was dropped: it counts as steps since the last kept one
+                self.cnt[c.SAVE_PHASE] += self.cnt[c.SAVE_EVERY]
+            self.cnt[c.N_OUT] = kept
+            self.cnt[c.SAVE_EVERY] *= 2
+            return
+        size = self.out_t.size * 2
+        if self.max_points is not None:
+            size = min(size, self.max_points)
+        self.out_t = np.resize(self.out_t, size)
+        out_y = np.empty((size, self.out_y.shape[1]))
+        out_y[:n_out] = self.out_y[:n_out]
+        self.out_y = out_y
+
+    def advance(self, t_stop):
+        """Integrate up to ``t_stop``."""
+        t_stop = v.real("t_stop", t_stop, SolverError)
+        if t_stop < self.t:
+            raise SolverError(f"cannot integrate backwards: `t_stop` = {t_stop} < current time {self.t}")
+        self.ctrl[c.C_T_STOP] = t_stop
+        bar = Progress(self.t, t_stop, enabled=self.progress)
+        try:
+            while True:
+                budget = min(self._CHUNK, self.max_steps - int(self.cnt[c.N_STEPS]))
+                if budget <= 0:
+                    raise SimulationError(
+                        f"integration stopped at t = {self.t:.6g}: more than max_steps = {self.max_steps} steps "
+                        "(stiff? try method='rosenbrock23'; or raise max_steps)", t=self.t, reason="too many steps")
+                self.cnt[c.BUDGET] = budget
+                status = self._kernel(*self._method_arg, self.arrays, self.stim, self.y, self.f0, self.ctrl, self.cnt,
+                                      *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y,
+                                      self.spk_t, self.spk_n, self.thresholds)
+                if status == c.DONE:
+                    break
+                if status == c.OUT_FULL:
+                    self._grow_output()
+                elif status == c.SPK_FULL:
+                    self.spk_t = np.resize(self.spk_t, 2 * self.spk_t.size)
+                    self.spk_n = np.resize(self.spk_n, 2 * self.spk_n.size)
+                elif status == c.BUDGET_SPENT:
+                    bar.update(self.t)
+                else:
+                    reason, text = _FAILURES[status]
+                    raise SimulationError(f"integration failed at t = {self.t:.9g}: {text}", t=self.t, reason=reason)
+        finally:
+            bar.close()
+
+    def stats(self):
+        cnt = self.cnt
+        return SolverStats(int(cnt[c.N_STEPS]), int(cnt[c.N_REJECTED]), int(cnt[c.N_FEV]), int(cnt[c.N_JEV]),
+                           int(cnt[c.N_LU]))
+
+    def result(self):
+        """The run so far as a :class:`~neuromorph.results.SimulationResult` (copies)."""
+        n_out = int(self.cnt[c.N_OUT])
+        n_spk = int(self.cnt[c.N_SPK])
+        return SimulationResult(
+            t=self.out_t[:n_out].copy(),
+            y=self.out_y[:n_out].T.copy(),
+            state_names=tuple(self.recorded),
+            spike_times=self.spk_t[:n_spk].copy(),
+            spike_neurons=self.spk_n[:n_spk].copy(),
+            stats=self.stats(),
+            method=self.solver.name,
+            t_start=self.t0,
+            t_end=self.t,
+            neuron_names=self.model.neuron_names,
+        )
+
+
+def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, dt=None, h_max=None, t_eval=None,
+             dt_out=None, save_every=1, record=None, max_points=None, max_steps=50_000_000, y0=None, t0=0.0,
+             progress=None):
+    """Integrate a neuron from ``t0`` to ``t_end``.
+
+    Parameters
+    ----------
+    model : Neuron or CompiledModel
+    t_end : float
+        End time (dimensionless, > t0).
+    i_app : float or Stimulus, default 0.0
+        Applied current; see :mod:`neuromorph.stimulus` for steps, pulses and sampled inputs.
+    method : str or Solver, default "dopri5"
+        ``"dopri5"``, ``"rosenbrock23"`` (stiff), ``"rk4"`` or ``"euler"``; see :mod:`neuromorph.solvers`.
+    rtol, atol : float, optional
+        Tolerances of adaptive methods (defaults 1e-6, 1e-9).
+    dt : float, optional
+        Step of fixed-step methods (default 0.01).
+    h_max : float, optional
+        Largest step of adaptive methods.
+    t_eval : array_like, optional
+        Output times; ``dt_out`` gives a uniform grid instead. Default: every solver step.
+    save_every : int, default 1
+        Save every k-th step (without ``t_eval``).
+    record : sequence of str, optional
+        State names to keep (default all; ``()`` keeps only spikes).
+    max_points : int, optional
+        Bound on stored samples for long runs (the stride doubles when reached).
+    max_steps : int, default 50_000_000
+    y0 : array_like, optional
+        Initial state in the order of ``state_names`` (default: the neuron's).
+    t0 : float, default 0.0
+    progress : bool or None
+        Progress bar on stderr (None: automatic for long runs on a terminal).
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    SimulationError
+        If the state diverges or the step size underflows; ``err.t`` is the time.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> res = nm.preset("tonic").simulate(t_end=500, i_app=-0.7)
+    >>> res.summary(t_start=100)["pattern"]
+    'tonic'
+    """
+    t0 = v.real("t0", t0, SolverError)
+    t_end = v.real("t_end", t_end, SolverError)
+    if t_end <= t0:
+        raise SolverError(f"`t_end` must be > t0 = {t0}, got {t_end!r}")
+    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max)
+    if dt_out is not None:
+        if t_eval is not None:
+            raise SolverError("give `t_eval` or `dt_out`, not both")
+        dt_out = v.positive("dt_out", dt_out, SolverError)
+        n = int(math.floor((t_end - t0) / dt_out * (1 + 1e-12))) + 1
+        t_eval = t0 + dt_out * np.arange(n)
+    if t_eval is not None:
+        t_eval = v.real_array("t_eval", t_eval, 1, SolverError)
+        if t_eval.size and (t_eval[0] < t0 or t_eval[-1] > t_end):
+            raise SolverError(f"`t_eval` must lie within [t0, t_end] = [{t0}, {t_end}], "
+                              f"got [{t_eval[0]}, {t_eval[-1]}]")
+    integ = Integrator(model, i_app=i_app, solver=solver, t0=t0, y0=y0, t_eval=t_eval, save_every=save_every,
+                       record=record, max_points=max_points, max_steps=max_steps, progress=progress)
+    integ.advance(t_end)
+    return integ.result()

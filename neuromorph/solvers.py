@@ -1,0 +1,145 @@
+"""Integration methods, as small frozen specs that state their own properties.
+
+=================  =====  ========  ========  =============================================
+name               order  adaptive  implicit  use
+=================  =====  ========  ========  =============================================
+``"dopri5"``       5(4)   yes       no        default: accurate and fast for these models
+``"rosenbrock23"`` 2(3)   yes       yes       stiff set-ups (filters much faster than others)
+``"rk4"``          4      no        no        fixed step, e.g. to compare with hardware clocks
+``"euler"``        1      no        no        fixed step, teaching and convergence studies
+=================  =====  ========  ========  =============================================
+
+``"rk45"`` and ``"dp5"`` are aliases of ``"dopri5"``; ``"implicit"``, ``"stiff"``
+and ``"ros23"`` of ``"rosenbrock23"``.
+"""
+
+import math
+from dataclasses import dataclass
+
+from . import _validate as v
+from ._kernels import adaptive, fixed
+from .errors import SolverError
+
+__all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver", "SOLVERS"]
+
+
+@dataclass(frozen=True)
+class Solver:
+    """Base of the method specs."""
+
+    name = "solver"
+    order = 0
+    adaptive = False
+    implicit = False
+
+
+@dataclass(frozen=True)
+class _Adaptive(Solver):
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    h_max: float = math.inf
+    adaptive = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "rtol", v.positive("rtol", self.rtol, SolverError))
+        object.__setattr__(self, "atol", v.positive("atol", self.atol, SolverError))
+        if not (isinstance(self.h_max, float) and self.h_max == math.inf):
+            object.__setattr__(self, "h_max", v.positive("h_max", self.h_max, SolverError))
+        if self.rtol < 1e-14:
+            raise SolverError(f"`rtol` must be >= 1e-14 (double precision), got {self.rtol!r}")
+
+
+@dataclass(frozen=True)
+class Dopri5(_Adaptive):
+    """Dormand-Prince 5(4) with PI step control and 4th-order dense output.
+
+    Parameters
+    ----------
+    rtol, atol : float, defaults 1e-6 and 1e-9
+        Local error per step is kept below ``atol + rtol |y|`` (RMS over states).
+    h_max : float, default inf
+        Largest step.
+    """
+
+    name = "dopri5"
+    order = 5
+    kernel_id = adaptive.DOPRI5
+
+
+@dataclass(frozen=True)
+class Rosenbrock23(_Adaptive):
+    """L-stable Rosenbrock 2(3) (Shampine & Reichelt 1997) using the analytic Jacobian.
+
+    For stiff set-ups, e.g. a filter with tau = 0.01 next to one with tau = 2500,
+    where explicit methods are held to steps of the fastest time constant.
+    """
+
+    name = "rosenbrock23"
+    order = 2
+    implicit = True
+    kernel_id = adaptive.ROSENBROCK23
+
+
+@dataclass(frozen=True)
+class _Fixed(Solver):
+    dt: float = 0.01
+
+    def __post_init__(self):
+        object.__setattr__(self, "dt", v.positive("dt", self.dt, SolverError))
+
+
+@dataclass(frozen=True)
+class RK4(_Fixed):
+    """Classical 4th-order Runge-Kutta with fixed step ``dt`` (default 0.01)."""
+
+    name = "rk4"
+    order = 4
+    kernel_id = fixed.RK4
+
+
+@dataclass(frozen=True)
+class Euler(_Fixed):
+    """Forward Euler with fixed step ``dt`` (default 0.01)."""
+
+    name = "euler"
+    order = 1
+    kernel_id = fixed.EULER
+
+
+SOLVERS = {
+    "dopri5": Dopri5, "dp5": Dopri5, "rk45": Dopri5,
+    "rosenbrock23": Rosenbrock23, "ros23": Rosenbrock23, "implicit": Rosenbrock23, "stiff": Rosenbrock23,
+    "rk4": RK4,
+    "euler": Euler,
+}
+
+
+def get_solver(method="dopri5", rtol=None, atol=None, dt=None, h_max=None):
+    """Solver spec from a name (or a spec) and options; options the method does not use are an error.
+
+    Examples
+    --------
+    >>> get_solver("rk4", dt=0.05)
+    RK4(dt=0.05)
+    >>> get_solver("dopri5", dt=0.1)
+    Traceback (most recent call last):
+    ...
+    neuromorph.errors.SolverError: `dt` is for fixed-step methods; 'dopri5' is adaptive (set rtol/atol instead)
+    """
+    if isinstance(method, Solver):
+        if any(x is not None for x in (rtol, atol, dt, h_max)):
+            raise SolverError("give options either in the solver object or as arguments, not both")
+        return method
+    if not isinstance(method, str) or method.lower() not in SOLVERS:
+        raise SolverError(f"unknown `method` {method!r}; choose one of {', '.join(sorted(set(SOLVERS)))}")
+    cls = SOLVERS[method.lower()]
+    if issubclass(cls, _Adaptive):
+        if dt is not None:
+            raise SolverError(f"`dt` is for fixed-step methods; {cls.name!r} is adaptive (set rtol/atol instead)")
+        opts = {k: val for k, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max)) if val is not None}
+    else:
+        for key, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max)):
+            if val is not None:
+                raise SolverError(f"`{key}` is for adaptive methods; {cls.name!r} uses a fixed step `dt`")
+        opts = {} if dt is None else {"dt": dt}
+    return cls(**opts)
