@@ -30,6 +30,7 @@ from .errors import (
 from .io import circuits_dir, dumps, load, loads, preset, presets, save
 from .neuron import Neuron
 from .results import SimulationResult, SolverStats
+from .ensemble import Ensemble, EnsembleResult
 from .simulate import Integrator, simulate
 from .solvers import RK4, Dopri5, Euler, Rosenbrock23, get_solver
 from .stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
@@ -39,7 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Neuron", "Leak", "Current", "Conductance", "Gate",
     "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Protocol",
-    "simulate", "Integrator", "SimulationResult", "SolverStats",
+    "simulate", "Integrator", "SimulationResult", "SolverStats", "Ensemble", "EnsembleResult",
     "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver",
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "summarize_spikes",
