@@ -247,13 +247,22 @@ def circuits_dir():
     raise CircuitFileError("the preset folder 'circuits/' was not found next to the package")
 
 
+ALIASES = {
+    "tonic": "tonic_spiking",
+    "rebound": "post_inhibitory_rebound",
+    "pir": "post_inhibitory_rebound",
+    "hib": "hyperpolarisation_induced_bursting",
+    "switch": "bistable_switch",
+}
+
+
 def presets():
-    """Names of the preset circuits."""
+    """Names of the preset circuits (file stems in :func:`circuits_dir`)."""
     return tuple(sorted(p.stem for p in circuits_dir().glob("*.toml")))
 
 
 def preset(name):
-    """Load a preset circuit by name (``"bursting"``, ``"tonic"``, ...).
+    """Load a preset circuit by name (``"bursting"``, ``"tonic_spiking"``, ...) or alias (``"tonic"``).
 
     Examples
     --------
@@ -261,7 +270,10 @@ def preset(name):
     >>> nm.preset("bursting").protocol.t_end
     10000.0
     """
-    path = circuits_dir() / f"{name}.toml"
-    if not isinstance(name, str) or not path.is_file():
-        raise CircuitFileError(f"unknown preset {name!r}; presets: {', '.join(presets())}")
+    if not isinstance(name, str):
+        raise CircuitFileError(f"preset name must be a string, got {name!r}")
+    path = circuits_dir() / f"{ALIASES.get(name, name)}.toml"
+    if not path.is_file():
+        raise CircuitFileError(f"unknown preset {name!r}; presets: {', '.join(presets())} "
+                               f"(aliases: {', '.join(ALIASES)})")
     return load(path)
