@@ -69,5 +69,5 @@ def real_array(name, value, ndim=1, error=ModelError):
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
-        raise error(f"`{name}` must be finite, got {arr.ravel()[i]!r} at index {i}")
+        raise error(f"`{name}` must be finite, got {float(arr.ravel()[i])!r} at index {i}")
     return arr

@@ -144,7 +144,7 @@ class Ensemble:
                 known = ", ".join(["i_app"] + sorted(self.model.slots))
                 raise ModelError(f"cannot vary {path!r} across copies; variable parameters: {known}") from None
             if inverse and np.any(arr <= 0):
-                raise ModelError(f"`{path}` must be > 0, got {arr[arr <= 0][0]!r}")
+                raise ModelError(f"`{path}` must be > 0, got {float(arr[arr <= 0][0])!r}")
             target = "thr" if array == "thresholds" else array
             self.per_copy[target][index] = 1.0 / arr if inverse else arr
 

@@ -94,6 +94,7 @@ class Integrator:
             self.ctrl[c.C_RTOL] = self.solver.rtol
             self.ctrl[c.C_H_MAX] = self.solver.h_max
             self.ctrl[c.C_LOG_ERR_OLD] = math.log(1e-4)
+            self.ctrl[c.C_H] = 0.0 if self.solver.h0 is None else self.solver.h0
             self.atol = np.full(n, self.solver.atol)
             n_work, n_iwork = adaptive.work_sizes(self.solver.kernel_id, n)
             self._kernel = adaptive.KERNELS[self.solver.kernel_id]
@@ -105,9 +106,9 @@ class Integrator:
             self._scratch = (np.empty(fixed.work_size(n)),)
             self._method_arg = (self.solver.kernel_id,)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
-        self.max_points = None if max_points is None else v.count("max_points", max_points, 2, SolverError)
         self.progress = progress
 
+        self.max_points = None if max_points is None else v.count("max_points", max_points, 2, SolverError)
         names = self.model.state_names if record is None else tuple(record)
         self.save_idx = np.array([self.model.state_index(name) for name in names], dtype=np.int64)
         self.recorded = names
@@ -121,7 +122,7 @@ class Integrator:
         else:
             self.t_eval = np.empty(0)
             self.cnt[c.SAVE_MODE] = c.SAVE_NONE if len(names) == 0 else c.SAVE_STEPS
-            capacity = 1024
+            capacity = 1024 if self.max_points is None else min(1024, self.max_points)
         self.out_t = np.empty(max(capacity, 1))
         self.out_y = np.empty((max(capacity, 1), len(names)))
         self.spk_t = np.empty(64 + n_neurons)
@@ -222,7 +223,8 @@ class Integrator:
         )
 
 
-def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, dt=None, h_max=None, t_eval=None,
+def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, dt=None, h_max=None, h0=None,
+             t_eval=None,
              dt_out=None, save_every=1, record=None, max_points=None, max_steps=50_000_000, y0=None, t0=0.0,
              progress=None):
     """Integrate a neuron from ``t0`` to ``t_end``.
@@ -242,6 +244,8 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
         Step of fixed-step methods (default 0.01).
     h_max : float, optional
         Largest step of adaptive methods.
+    h0 : float, optional
+        First step of adaptive methods (default: chosen from the vector field).
     t_eval : array_like, optional
         Output times; ``dt_out`` gives a uniform grid instead. Default: every solver step.
     save_every : int, default 1
@@ -277,7 +281,7 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
     t_end = v.real("t_end", t_end, SolverError)
     if t_end <= t0:
         raise SolverError(f"`t_end` must be > t0 = {t0}, got {t_end!r}")
-    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max)
+    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max, h0=h0)
     if dt_out is not None:
         if t_eval is not None:
             raise SolverError("give `t_eval` or `dt_out`, not both")

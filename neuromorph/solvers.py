@@ -38,6 +38,7 @@ class _Adaptive(Solver):
     rtol: float = 1e-6
     atol: float = 1e-9
     h_max: float = math.inf
+    h0: float | None = None
     adaptive = True
 
     def __post_init__(self):
@@ -45,6 +46,8 @@ class _Adaptive(Solver):
         object.__setattr__(self, "atol", v.positive("atol", self.atol, SolverError))
         if not (isinstance(self.h_max, float) and self.h_max == math.inf):
             object.__setattr__(self, "h_max", v.positive("h_max", self.h_max, SolverError))
+        if self.h0 is not None:
+            object.__setattr__(self, "h0", v.positive("h0", self.h0, SolverError))
         if self.rtol < 1e-14:
             raise SolverError(f"`rtol` must be >= 1e-14 (double precision), got {self.rtol!r}")
 
@@ -59,6 +62,8 @@ class Dopri5(_Adaptive):
         Local error per step is kept below ``atol + rtol |y|`` (RMS over states).
     h_max : float, default inf
         Largest step.
+    h0 : float, optional
+        First step (default: chosen from the vector field, Hairer et al. II.4).
     """
 
     name = "dopri5"
@@ -114,7 +119,7 @@ SOLVERS = {
 }
 
 
-def get_solver(method="dopri5", rtol=None, atol=None, dt=None, h_max=None):
+def get_solver(method="dopri5", rtol=None, atol=None, dt=None, h_max=None, h0=None):
     """Solver spec from a name (or a spec) and options; options the method does not use are an error.
 
     Examples
@@ -127,7 +132,7 @@ def get_solver(method="dopri5", rtol=None, atol=None, dt=None, h_max=None):
     neuromorph.errors.SolverError: `dt` is for fixed-step methods; 'dopri5' is adaptive (set rtol/atol instead)
     """
     if isinstance(method, Solver):
-        if any(x is not None for x in (rtol, atol, dt, h_max)):
+        if any(x is not None for x in (rtol, atol, dt, h_max, h0)):
             raise SolverError("give options either in the solver object or as arguments, not both")
         return method
     if not isinstance(method, str) or method.lower() not in SOLVERS:
@@ -136,9 +141,9 @@ def get_solver(method="dopri5", rtol=None, atol=None, dt=None, h_max=None):
     if issubclass(cls, _Adaptive):
         if dt is not None:
             raise SolverError(f"`dt` is for fixed-step methods; {cls.name!r} is adaptive (set rtol/atol instead)")
-        opts = {k: val for k, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max)) if val is not None}
+        opts = {k: val for k, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max), ("h0", h0)) if val is not None}
     else:
-        for key, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max)):
+        for key, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max), ("h0", h0)):
             if val is not None:
                 raise SolverError(f"`{key}` is for adaptive methods; {cls.name!r} uses a fixed step `dt`")
         opts = {} if dt is None else {"dt": dt}

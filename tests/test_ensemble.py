@@ -1,0 +1,91 @@
+"""Many copies in SIMD lanes: same answers as single runs, independent of threads, parameters per copy."""
+
+import numpy as np
+import pytest
+
+import neuromorph as nm
+
+
+def test_lanes_reproduce_the_single_neuron_kernel_bit_for_bit():
+    n = nm.preset("bursting")
+    single = n.simulate(3000, -2.0, method="rk4", dt=0.05, record=())
+    res = nm.Ensemble(n, size=70).simulate(3000, i_app=-2.0, dt=0.05)  # 70: a full block and a partial one
+    for i in (0, 63, 64, 69):
+        assert np.array_equal(res.spikes(i), single.spike_times)
+    final = n.simulate(3000, -2.0, method="rk4", dt=0.05).y[:, -1]
+    assert np.array_equal(res.final_state[69], final)
+
+
+def test_per_copy_parameters_match_individual_simulations():
+    n = nm.preset("bursting")
+    alphas = np.array([-2.0, -1.5, -1.0, -0.5])
+    currents = np.array([-2.0, -1.8, -2.2, -2.0])
+    res = nm.Ensemble(n, params={"slow_negative.alpha": alphas, "i_app": currents}).simulate(
+        4000, dt=0.05, method="rk4")
+    for i, (a, i_app) in enumerate(zip(alphas, currents)):
+        m = n.copy().set("slow_negative.alpha", a)
+        single = m.simulate(4000, i_app, method="rk4", dt=0.05, record=())
+        assert np.array_equal(res.spikes(i), single.spike_times)
+
+
+def test_results_do_not_depend_on_thread_count():
+    n = nm.preset("bursting")
+    ens = nm.Ensemble(n, params={"ultraslow_positive.alpha": np.linspace(1.0, 2.0, 300)})
+    one = ens.simulate(2000, i_app=-2.0, dt=0.05, n_threads=1)
+    two = ens.simulate(2000, i_app=-2.0, dt=0.05, n_threads=2)
+    assert np.array_equal(one.spike_times, two.spike_times, equal_nan=True)
+    assert np.array_equal(one.final_state, two.final_state)
+
+
+def test_capacitance_and_stimulus_pulse_in_lanes():
+    n = nm.preset("post_inhibitory_rebound")
+    res = nm.Ensemble(n, params={"C": [1.0, 1.0]}).simulate(20_000, i_app=n.protocol.i_app, dt=0.05)
+    single = n.simulate(20_000, n.protocol.i_app, method="rk4", dt=0.05, record=())
+    assert res.spike_counts[0] == single.spike_times.size == 13
+    assert np.array_equal(res.spikes(1), single.spike_times)
+
+
+def test_t_record_and_spike_cap():
+    n = nm.preset("tonic_spiking")
+    res = nm.Ensemble(n, size=3).simulate(1000, i_app=-0.7, dt=0.05, t_record=500, max_spikes=5)
+    single = n.simulate(1000, -0.7, method="rk4", dt=0.05, record=())
+    after = single.spike_times[single.spike_times >= 500]
+    assert np.all(res.spike_counts == after.size)
+    assert np.array_equal(res.spikes(2), after[:5])
+    assert res.truncated.all()
+
+
+def test_voltage_traces_on_request():
+    n = nm.preset("tonic_spiking")
+    res = nm.Ensemble(n, size=2).simulate(100, i_app=-0.7, dt=0.05, save_every=20)
+    single = n.simulate(100, -0.7, method="rk4", dt=0.05, t_eval=np.arange(0, 100.0001, 1.0))
+    assert res.t.size == single.t.size == 101
+    assert np.allclose(res.v[1], single.v, atol=1e-12)
+
+
+def test_summaries_classify_each_copy():
+    n = nm.preset("bursting")
+    res = nm.Ensemble(n, params={"i_app": [-2.0, 0.0, -4.0]}).simulate(20_000, dt=0.05, t_record=10_000)
+    patterns = res.summaries()["pattern"]
+    assert list(patterns) == ["bursting", "tonic", "rest"]
+
+
+def test_bad_ensemble_input():
+    n = nm.preset("bursting")
+    with pytest.raises(nm.ModelError, match="slow_negative.tau"):
+        nm.Ensemble(n, params={"slow_negative.tau": [10.0, 20.0]})
+    with pytest.raises(nm.ModelError, match="leak.g.* 2 values.* 3 copies"):
+        nm.Ensemble(n, params={"i_app": [1, 2, 3], "leak.g": [1, 2]})
+    with pytest.raises(nm.ModelError, match="must be finite"):
+        nm.Ensemble(n, params={"i_app": [1.0, np.nan]})
+    with pytest.raises(nm.SolverError, match="method"):
+        nm.Ensemble(n).simulate(10, method="dopri5")
+    with pytest.raises(nm.SolverError, match="dt"):
+        nm.Ensemble(n).simulate(10, dt=0.0)
+
+
+def test_diverging_copy_raises():
+    n = nm.Neuron()
+    n.add_leak(g=-1.0)
+    with pytest.raises(nm.SimulationError):
+        nm.Ensemble(n, size=2).simulate(2000, dt=0.1, i_app=1.0)
