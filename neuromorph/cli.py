@@ -45,12 +45,13 @@ def _cmd_simulate(args):
     import neuromorph as nm
 
     neuron = nm.load(args.file)
+    for path in (args.out, args.plot):  # refuse before simulating, rather than leave one file of two
+        if path and not Path(path).resolve().parent.is_dir():
+            raise FileNotFoundError(f"cannot write {path!r}: folder {str(Path(path).parent)!r} does not exist")
     t_end, stim, t_start = _protocol(neuron, args)
     options = {k: getattr(args, k) for k in ("rtol", "atol", "dt") if getattr(args, k) is not None}
     result = nm.simulate(neuron, t_end, i_app=stim, method=args.method, **options)
     summary = result.summary(t_start=t_start)
-    if args.out:
-        result.save(args.out)
     if args.plot:
         import matplotlib
 
@@ -62,6 +63,13 @@ def _cmd_simulate(args):
         fig, ax = plt.subplots(figsize=(10, 3.4))
         plot_trace(result, ax=ax, title=f"{neuron.name}: {summary['pattern']}")
         save_figure(fig, args.plot)
+    if args.out:
+        try:
+            result.save(args.out)
+        except BaseException:
+            if args.plot:  # both files or neither
+                Path(args.plot).unlink(missing_ok=True)
+            raise
     if args.json:
         payload = dict(summary, circuit=neuron.name, method=result.method, solver=result.stats.as_dict())
         json.dump(payload, sys.stdout)

@@ -79,7 +79,7 @@ def _element(item, i, source):
     if not isinstance(item, dict) or "kind" not in item:
         raise CircuitFileError(f"{source}: {where} needs a `kind` ({', '.join(_FIELDS)})")
     kind = item["kind"]
-    if kind not in _FIELDS:
+    if not isinstance(kind, str) or kind not in _FIELDS:
         raise CircuitFileError(f"{source}: {where}: unknown element kind {kind!r}; known kinds: {', '.join(_FIELDS)}")
     allowed, required = _FIELDS[kind]
     fields = {k: val for k, val in item.items() if k != "kind"}
@@ -178,6 +178,9 @@ def load(path):
 
 # -- writing -----------------------------------------------------------------
 
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+
+
 def _toml_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -188,8 +191,8 @@ def _toml_value(value):
             raise ValueError(f"cannot write non-finite float {value!r}")
         return repr(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return f'"{escaped}"'
+        return '"' + "".join(_ESCAPES.get(ch, ch) if ch in _ESCAPES or ch >= " " and ch != "\x7f"
+                             else f"\\u{ord(ch):04x}" for ch in value) + '"'
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(x) for x in value) + "]"
     raise TypeError(f"cannot write {value!r} to TOML")
@@ -205,7 +208,7 @@ def dumps(neuron):
     if neuron.description:
         lines.append(f"description = {_toml_value(neuron.description)}")
     lines += ["", "[neuron]"] + _table_lines({"C": neuron.C, "v0": neuron.v0, "threshold": neuron.threshold})
-    initial = {k: val for k, val in neuron.initial_values().items() if k != "v"}
+    initial = neuron.initial_overrides()  # filters not listed follow v0, as in the neuron
     if initial:
         lines += ["", "[initial]"] + _table_lines(initial)
     for el in neuron.elements:

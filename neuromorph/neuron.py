@@ -27,6 +27,14 @@ __all__ = ["Neuron", "ElementHandle"]
 _NEURON_FIELDS = ("C", "v0", "threshold")
 
 
+def _plain(tau):
+    """A time constant written into an identifier, exactly (repr round-trips): 20.0 -> '20', 0.5 -> '0p5',
+    1e-05 -> '1em05'."""
+    text = repr(float(tau))
+    text = text[:-2] if text.endswith(".0") else text
+    return text.replace(".", "p").replace("-", "m").replace("+", "")
+
+
 class ElementHandle:
     """Reference to an element of a neuron, returned by ``Neuron.add_*``.
 
@@ -226,7 +234,7 @@ class Neuron:
         taus = self.filter_taus
         labels = [timescale_label(tau) for tau in taus]
         return {
-            tau: label if labels.count(label) == 1 else f"{label}_tau{tau:g}".replace(".", "p").replace("-", "m")
+            tau: label if labels.count(label) == 1 else f"{label}_tau" + _plain(tau)
             for tau, label in zip(taus, labels)
         }
 
@@ -262,6 +270,11 @@ class Neuron:
         for tau, name in self.filter_names.items():
             values[name] = self._filter_init.get(tau, self._v0)
         return values
+
+    def initial_overrides(self):
+        """``{filter state name: value}`` of the filters given their own initial value (the others follow ``v0``)."""
+        names = self.filter_names
+        return {names[tau]: value for tau, value in sorted(self._filter_init.items()) if tau in names}
 
     def initial_state(self):
         """Initial state vector in the order of :attr:`state_names`."""
@@ -306,7 +319,7 @@ class Neuron:
         """Set the parameter at ``path`` (validated); returns the neuron for chaining."""
         name, field = self._split(path)
         if name is None:
-            validator = v.positive if field == "C" else v.real
+            validator = check.positive if field == "C" else check.real
             setattr(self, "_" + field, validator(field, value))
         else:
             self._elements[name] = self._elements[name].replace(**{field: value})

@@ -16,7 +16,7 @@ from . import _validate as v
 from ._kernels import common as c
 from ._kernels import adaptive, fixed
 from ._progress import Progress
-from .errors import ModelError, SimulationError, SolverError
+from .errors import ModelError, SimulationError, SolverError, StimulusError
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
 from .stimulus import as_stimulus, compile_stimuli
@@ -77,6 +77,10 @@ class Integrator:
         n_neurons = len(self.model.neuron_names)
         stimuli = list(i_app) if isinstance(i_app, list | tuple) else [i_app] * n_neurons
         if len(stimuli) != n_neurons:
+            if n_neurons == 1:
+                raise StimulusError(
+                    f"`i_app` given as a sequence of {len(stimuli)} values for a single neuron: for a current "
+                    "that varies in time use nm.Sampled(t, values) (a sequence gives one stimulus per neuron)")
             raise ModelError(f"`i_app` must give one stimulus per neuron ({n_neurons}), got {len(stimuli)}")
         self.stim = compile_stimuli([as_stimulus(s) for s in stimuli])
         self.solver = get_solver() if solver is None else solver
@@ -200,13 +204,43 @@ class Integrator:
         finally:
             bar.close()
 
+    def take(self):
+        """Hand over the samples and spikes gathered since the last call and forget them.
+
+        Streaming for arbitrarily long runs: memory holds one chunk at a time.
+        Returns ``(t, y, spike_times, spike_neurons)`` with ``y`` of shape
+        (n_recorded, n_samples).
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> run = nm.Integrator(nm.preset("bursting"), i_app=-2.0, record=("v",))
+        >>> n_spikes = 0
+        >>> for t_stop in range(5000, 20001, 5000):
+        ...     run.advance(t_stop)
+        ...     t, y, spikes, _ = run.take()
+        ...     n_spikes += spikes.size
+        >>> n_spikes
+        56
+        """
+        n_out = int(self.cnt[c.N_OUT])
+        n_spk = int(self.cnt[c.N_SPK])
+        chunk = (self.out_t[:n_out].copy(), self.out_y[:n_out].T.copy(), self.spk_t[:n_spk].copy(),
+                 self.spk_n[:n_spk].copy())
+        self.cnt[c.N_OUT] = 0
+        self.cnt[c.N_SPK] = 0
+        return chunk
+
     def stats(self):
         cnt = self.cnt
         return SolverStats(int(cnt[c.N_STEPS]), int(cnt[c.N_REJECTED]), int(cnt[c.N_FEV]), int(cnt[c.N_JEV]),
                            int(cnt[c.N_LU]))
 
     def result(self):
-        """The run so far as a :class:`~neuromorph.results.SimulationResult` (copies)."""
+        """The run so far as a :class:`~neuromorph.results.SimulationResult` (copies).
+
+        Holds the samples and spikes kept since the start, or since the last :meth:`take`.
+        """
         n_out = int(self.cnt[c.N_OUT])
         n_spk = int(self.cnt[c.N_SPK])
         return SimulationResult(

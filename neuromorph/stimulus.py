@@ -81,11 +81,21 @@ class Stimulus:
         """List of plain dicts, one per piece (the ``[[...stimulus]]`` tables of a circuit file)."""
         return [term._to_dict() for term in self.terms()]
 
+    def canonical(self):
+        """Order-independent description of the sum: constants merged (zero dropped), other terms sorted.
+
+        Two stimuli are equal when they describe the same sum, however it was written
+        (``-2.5 + pulse == pulse - 2.5``, ``Constant(0) + pulse == pulse``).
+        """
+        constant = sum(t.value for t in self.terms() if isinstance(t, Constant))
+        others = sorted((type(t).__name__, t._key()) for t in self.terms() if not isinstance(t, Constant))
+        return (float(constant), tuple(others))
+
     def __eq__(self, other):
-        return type(self) is type(other) and self._key() == other._key()
+        return isinstance(other, Stimulus) and self.canonical() == other.canonical()
 
     def __hash__(self):
-        return hash(self._key())
+        return hash(self.canonical())
 
 
 class Constant(Stimulus):
@@ -134,7 +144,7 @@ class Steps(Stimulus):
         if np.any(np.diff(self.times) <= 0):
             i = int(np.flatnonzero(np.diff(self.times) <= 0)[0])
             raise StimulusError(
-                f"`times` must be strictly increasing; times[{i}] = {self.times[i]!r} >= times[{i + 1}] = {self.times[i + 1]!r}"
+                f"`times` must be strictly increasing; times[{i}] = {float(self.times[i])!r} >= times[{i + 1}] = {float(self.times[i + 1])!r}"
             )
 
     def breakpoints(self):
@@ -208,7 +218,7 @@ class Sampled(Stimulus):
         if np.any(np.diff(self.t) <= 0):
             i = int(np.flatnonzero(np.diff(self.t) <= 0)[0])
             raise StimulusError(
-                f"sampled stimulus: `t` must be strictly increasing; t[{i}] = {self.t[i]!r} >= t[{i + 1}] = {self.t[i + 1]!r}"
+                f"sampled stimulus: `t` must be strictly increasing; t[{i}] = {float(self.t[i])!r} >= t[{i + 1}] = {float(self.t[i + 1])!r}"
             )
 
     @classmethod
@@ -243,7 +253,7 @@ class Sampled(Stimulus):
         return (tuple(self.t), tuple(self.values))
 
     def __repr__(self):
-        return f"Sampled(<{self.t.size} samples on [{self.t[0]!r}, {self.t[-1]!r}]>)"
+        return f"Sampled(<{self.t.size} samples on [{float(self.t[0])!r}, {float(self.t[-1])!r}]>)"
 
 
 class Sum(Stimulus):
@@ -298,7 +308,7 @@ def from_dicts(items, where="stimulus"):
         if not isinstance(item, dict) or "kind" not in item:
             raise CircuitFileError(f"{where}[{i}]: each stimulus piece needs a `kind` ({', '.join(_KINDS)})")
         kind = item["kind"]
-        if kind not in _KINDS:
+        if not isinstance(kind, str) or kind not in _KINDS:
             raise CircuitFileError(f"{where}[{i}]: unknown stimulus kind {kind!r}; known: {', '.join(_KINDS)}")
         args = {k: val for k, val in item.items() if k != "kind"}
         try:

@@ -162,6 +162,28 @@ def test_modulation_rejects_unknown_and_invalid_parameters():
 
 # -- bounded memory -------------------------------------------------------------------
 
+def test_streamed_chunks_add_up_to_the_whole_run():
+    n = bursting()
+    whole = n.simulate(12_000, -2.0)
+    run = nm.Integrator(n, -2.0)
+    chunks = []
+    for t_stop in (3000.0, 6000.0, 9000.0, 12_000.0):
+        run.advance(t_stop)
+        chunks.append(run.take())
+        assert run.result().t.size == 0  # nothing is kept once handed over
+    t = np.concatenate([c[0] for c in chunks])
+    spikes = np.concatenate([c[2] for c in chunks])
+    # stops at 3000, 6000, ... shorten a step each, so compare against a run with the same stops
+    same_stops = nm.Integrator(n, -2.0)
+    for t_stop in (3000.0, 6000.0, 9000.0, 12_000.0):
+        same_stops.advance(t_stop)
+    ref = same_stops.result()
+    assert np.array_equal(t, ref.t) and np.array_equal(spikes, ref.spike_times)
+    assert np.array_equal(np.concatenate([c[1] for c in chunks], axis=1), ref.y)
+    assert spikes.size == whole.spike_times.size
+
+
+
 def test_max_points_bounds_stored_samples_and_keeps_spikes(bursting_reference):
     ref, _ = bursting_reference
     res = bursting().simulate(10_000, -2.0, max_points=500)

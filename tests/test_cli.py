@@ -1,0 +1,188 @@
+"""The console script, run for real in a subprocess: simulate, presets, demo, exit codes and messages."""
+
+import json
+import math
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CIRCUITS = Path(__file__).resolve().parents[1] / "circuits"
+BURSTING = str(CIRCUITS / "bursting.toml")
+PRESETS = sorted(p.stem for p in CIRCUITS.glob("*.toml"))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run(cwd, *args):
+    """``python -m neuromorph ARGS`` in ``cwd``; returns the completed process."""
+    return subprocess.run([sys.executable, "-m", "neuromorph", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def one_line(stderr):
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+# -- simulate --------------------------------------------------------------------------
+
+def test_simulate_json_reports_bursting(tmp_path):
+    proc = run(tmp_path, "simulate", BURSTING, "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["circuit"] == "bursting"
+    assert summary["pattern"] == "bursting"
+    assert summary["spikes_per_burst"] == 7                      # MODEL.md
+    assert summary["burst_period"] == pytest.approx(2493.9, abs=1.0)
+    assert summary["intra_burst_isi"] == pytest.approx(69.6, abs=0.1)
+    assert summary["t_end"] == 10000.0                            # the file's [simulation] t_end
+    assert summary["method"] == "dopri5"
+    assert summary["solver"]["n_steps"] > 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_table_output(tmp_path):
+    proc = run(tmp_path, "simulate", CIRCUITS / "tonic_spiking.toml")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:3] == ["circuit", "pattern", "spikes"]
+    assert lines[1].split()[:2] == ["tonic_spiking", "tonic"]
+    assert float(lines[1].split()[3]) == pytest.approx(32.65, abs=0.05)   # ISI, MODEL.md
+
+
+def test_simulate_options_override_the_protocol(tmp_path):
+    """At I_app = 0 the bursting elements spike tonically with ISI 59.04 (MODEL.md)."""
+    proc = run(tmp_path, "simulate", BURSTING, "--t-end", "3000", "--i-app", "0.0", "--t-start", "2000", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["t_end"] == 3000.0 and summary["t_start"] == 2000.0
+    assert summary["pattern"] == "tonic"
+    # The ultraslow filter (tau 2500) is still settling at t = 3000, hence the loose tolerance.
+    assert summary["isi_mean"] == pytest.approx(59.04, rel=0.05)
+
+
+def test_i_app_option_replaces_the_file_stimulus(tmp_path):
+    """Without its hyperpolarising pulse the rebound circuit stays silent at -2.5 (MODEL.md)."""
+    # With its protocol the same file gives the 13-spike rebound burst (checked in the demo test).
+    proc = run(tmp_path, "simulate", CIRCUITS / "post_inhibitory_rebound.toml", "--i-app", "-2.5", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["t_end"] == 20000.0
+    assert summary["n_spikes"] == 0
+
+
+def test_plot_and_npz_outputs(tmp_path):
+    proc = run(tmp_path, "simulate", BURSTING, "--plot", "out.png", "--out", "run.npz", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "run.npz"]
+    assert (tmp_path / "out.png").read_bytes()[:8] == PNG_SIGNATURE
+
+    with np.load(tmp_path / "run.npz") as data:
+        t, y, names, spikes = data["t"], data["y"], data["state_names"], data["spike_times"]
+        assert str(data["method"]) == "dopri5"
+    assert names.tolist() == ["v", "slow", "ultraslow"]
+    assert y.shape == (3, t.size) and t.size > 100
+    assert np.all(np.diff(t) > 0)
+    assert t[0] == 0.0 and t[-1] == 10000.0
+    np.testing.assert_array_equal(y[:, 0], [-1.9, -1.8, -1.8])    # the file's initial state
+    assert np.all(np.isfinite(y))
+    assert spikes.size == summary["n_spikes"] == 28              # 4 bursts of 7 in 10000
+    assert np.all(np.diff(spikes) > 0) and 0.0 < spikes[0] and spikes[-1] < 10000.0
+    # Each spike is an upward zero crossing of the saved voltage between two saved steps.
+    i = np.searchsorted(t, spikes)
+    assert np.all(y[0, i - 1] < 0.0) and np.all(y[0, i] >= 0.0)
+
+
+# -- presets and demo ---------------------------------------------------------------------
+
+def test_presets_lists_all_six(tmp_path):
+    proc = run(tmp_path, "presets")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(PRESETS) == 6
+    assert [line.split()[0] for line in lines] == PRESETS
+    for line, name in zip(lines, PRESETS):
+        description = tomllib.loads((CIRCUITS / f"{name}.toml").read_text(encoding="utf-8"))["description"]
+        assert line.rstrip().endswith(description)
+
+
+def test_demo_writes_figures_and_summary(tmp_path):
+    proc = run(tmp_path, "demo", "--out", "demo")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "demo"
+    expected = {f"{name}_{kind}.png" for name in PRESETS for kind in ("trace", "iv")} | {"summary.json"}
+    assert {p.name for p in out.iterdir()} == expected
+    for name in expected - {"summary.json"}:
+        assert (out / name).read_bytes()[:8] == PNG_SIGNATURE, name
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(summary) == PRESETS
+    assert summary["bursting"]["pattern"] == "bursting"
+    assert summary["bursting"]["spikes_per_burst"] == 7
+    assert summary["tonic_spiking"]["pattern"] == "tonic"
+    assert summary["tonic_spiking"]["isi_mean"] == pytest.approx(32.65, abs=0.05)   # MODEL.md
+    assert summary["post_inhibitory_rebound"]["n_spikes"] == 13                      # MODEL.md
+    for name in PRESETS:
+        assert name in proc.stdout
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+BAD_INPUT = {
+    "missing_file": (["simulate", "nowhere.toml"], ["nowhere.toml", "does not exist"]),
+    "unknown_method": (["simulate", BURSTING, "--method", "bogus"], ["method", "'bogus'"]),
+    "zero_rtol": (["simulate", BURSTING, "--rtol", "0"], ["rtol", "> 0"]),
+    "negative_t_end": (["simulate", BURSTING, "--t-end", "-5"], ["t_end", "-5"]),
+    "unknown_key": (["simulate", "bad.toml"], ["bad.toml", "unknown key 'colour'"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_exits_2_with_one_line_and_no_output(tmp_path, case):
+    args, expected = BAD_INPUT[case]
+    # bad.toml: the bursting circuit with one unknown top-level key.
+    text = Path(BURSTING).read_text(encoding="utf-8")
+    (tmp_path / "bad.toml").write_text(text.replace("[neuron]", "colour = 'red'\n\n[neuron]"), encoding="utf-8")
+    proc = run(tmp_path, *args, "--out", "x.npz", "--plot", "x.png")
+    assert proc.returncode == 2
+    line = one_line(proc.stderr)
+    assert line.startswith("neuromorph: error:")
+    for fragment in expected:
+        assert fragment in line
+    assert proc.stdout == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.toml"]
+
+
+def test_no_t_end_anywhere_is_an_error(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[[elements]]\nkind = "leak"\n', encoding="utf-8")
+    proc = run(tmp_path, "simulate", path)
+    assert proc.returncode == 2
+    assert "--t-end" in one_line(proc.stderr)
+
+
+def test_failing_plot_leaves_no_npz(tmp_path):
+    proc = run(tmp_path, "simulate", CIRCUITS / "tonic_spiking.toml", "--out", "r.npz", "--plot", "missing/out.png")
+    assert proc.returncode == 2
+    assert "missing" in one_line(proc.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_diverging_circuit_exits_1_with_failure_time(tmp_path):
+    """dV/dt = V from V = 1: V = e^t overflows a double at t = ln(DBL_MAX) ~ 709.78."""
+    path = tmp_path / "diverge.toml"
+    path.write_text('[neuron]\nv0 = 1.0\n\n[[elements]]\nkind = "leak"\ng = -1.0\n', encoding="utf-8")
+    proc = run(tmp_path, "simulate", path, "--t-end", "2000", "--out", "d.npz")
+    assert proc.returncode == 1
+    line = one_line(proc.stderr)
+    assert "simulation failed" in line
+    match = re.search(r"t = ([0-9.eE+-]+)", line)
+    assert match, line
+    t_fail = float(match.group(1))
+    assert 600.0 < t_fail <= math.log(sys.float_info.max) + 1e-6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diverge.toml"]
