@@ -29,7 +29,7 @@ never step across one, and evaluate the left limit at a step's end.
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from .config import JIT, JIT_INLINE
 from .mathfn import sigmoid, tanh
@@ -106,23 +106,28 @@ def _base_current(model, e, y):
 
 @njit(**JIT_INLINE)
 def rhs(model, stim, t, left, y, dy):
-    """Write ``dy/dt`` at ``(t, y)`` into ``dy``."""
+    """Write ``dy/dt`` at ``(t, y)`` into ``dy``.
+
+    Indices read from the model arrays are cast to unsigned: numba then skips its
+    negative-index wrap-around code, a fifth of the cost of this function.
+    """
     mem = model.mem_state
     for n in range(mem.shape[0]):
-        dy[mem[n]] = stim_value(stim, n, t, left)
+        dy[uint64(mem[n])] = stim_value(stim, n, t, left)
     for i in range(model.filt_state.shape[0]):
-        k = model.filt_state[i]
-        dy[k] = (y[model.st_src[k]] - y[k]) * model.st_rate[k]
+        k = uint64(model.filt_state[i])
+        dy[k] = (y[uint64(model.st_src[k])] - y[k]) * model.st_rate[k]
     group = model.el_group
     for e in range(group[0], group[1]):
-        dy[model.el_tgt[e]] -= model.el_gain[e] * tanh(y[model.el_in[e]] - model.el_off[e])
+        dy[uint64(model.el_tgt[e])] -= model.el_gain[e] * tanh(y[uint64(model.el_in[e])] - model.el_off[e])
     for e in range(group[1], group[2]):
-        tgt = model.el_tgt[e]
+        tgt = uint64(model.el_tgt[e])
         dy[tgt] -= model.el_gain[e] * (y[tgt] - model.el_off[e])
     for e in range(group[2], group[3]):
-        dy[model.el_tgt[e]] -= _base_current(model, e, y) * _gates(model, e, y)
+        dy[uint64(model.el_tgt[e])] -= _base_current(model, e, y) * _gates(model, e, y)
     for n in range(mem.shape[0]):
-        dy[mem[n]] *= model.st_rate[mem[n]]
+        k = uint64(mem[n])
+        dy[k] *= model.st_rate[k]
 
 
 @njit(**JIT)
