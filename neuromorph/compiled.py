@@ -138,10 +138,12 @@ class Assembler:
     def build(self):
         ints = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
         floats = lambda xs: np.array(xs, dtype=np.float64)  # noqa: E731
-        # Store elements grouped (ungated TANH, ungated OHMIC, gated) so kernel loops need no branches.
+        # Store elements by neuron, then grouped (ungated TANH, ungated OHMIC, gated): kernel loops
+        # need no branches and each neuron's current is summed in a register.
         n_gates = np.diff(self.gate_ptr)
         group_of = [0 if (g == 0 and b == TANH) else 1 if g == 0 else 2 for g, b in zip(n_gates, self.el_base)]
-        order = sorted(range(len(self.el_base)), key=lambda e: (group_of[e], e))
+        neuron_of = [self.st_src[tgt] for tgt in self.el_tgt]
+        order = sorted(range(len(self.el_base)), key=lambda e: (neuron_of[e], group_of[e], e))
         new_index = {old: new for new, old in enumerate(order)}
         gate_ptr, gate_in, gate_k, gate_off = [0], [], [], []
         gate_index = {}
@@ -152,7 +154,14 @@ class Assembler:
                 gate_k.append(self.gate_k[i])
                 gate_off.append(self.gate_off[i])
             gate_ptr.append(len(gate_k))
-        counts = [group_of.count(g) for g in range(3)]
+        n_neurons = len(self.mem_state)
+        el_group = np.zeros((n_neurons, 4), dtype=np.int64)
+        start = 0
+        for n in range(n_neurons):
+            el_group[n, 0] = start
+            for g in range(3):
+                start += sum(1 for e in range(len(order)) if neuron_of[e] == n and group_of[e] == g)
+                el_group[n, g + 1] = start
         slots = {}
         for path, (array, index, inverse) in self.slots.items():
             if array.startswith("el_"):
@@ -163,7 +172,7 @@ class Assembler:
         arrays = Model(
             st_kind=ints(self.st_kind), st_rate=floats(self.st_rate), st_src=ints(self.st_src),
             filt_state=ints([k for k, kind in enumerate(self.st_kind) if kind == FILTER]),
-            el_group=ints(np.concatenate(([0], np.cumsum(counts)))),
+            el_group=el_group,
             el_base=ints([self.el_base[e] for e in order]), el_tgt=ints([self.el_tgt[e] for e in order]),
             el_in=ints([self.el_in[e] for e in order]), el_gain=floats([self.el_gain[e] for e in order]),
             el_off=floats([self.el_off[e] for e in order]),

@@ -61,12 +61,56 @@ def _row(a, r):
 def _lane_rhs(model, stim, t, left, w, y, dy):
     """``dy = f(t, y)`` for one block of lanes."""
     mem = model.mem_state
+    group = model.el_group
+    gate = w.gate
     for n in range(mem.shape[0]):
         value = stim_value(stim, n, t, left)
         d = _row(dy, mem[n])
         extra = _row(w.ioff, n)
         for j in range(LANES):
             d[j] = value + extra[j]
+        # Ungated localized conductances: arguments first, then one long tanh loop (more work in flight).
+        for e in range(group[n, 0], group[n, 1]):
+            a = _row(w.arg, e)
+            x = _row(y, model.el_in[e])
+            off = _row(w.off, e)
+            for j in range(LANES):
+                a[j] = x[j] - off[j]
+        args = w.arg[group[n, 0] * LANES:group[n, 1] * LANES]
+        for i in range(args.shape[0]):
+            args[i] = tanh(args[i])
+        for e in range(group[n, 0], group[n, 1]):
+            a = _row(w.arg, e)
+            gain = _row(w.gain, e)
+            for j in range(LANES):
+                d[j] -= gain[j] * a[j]
+        v = _row(y, mem[n])
+        for e in range(group[n, 1], group[n, 2]):
+            gain = _row(w.gain, e)
+            off = _row(w.off, e)
+            for j in range(LANES):
+                d[j] -= gain[j] * (v[j] - off[j])
+        for e in range(group[n, 2], group[n, 3]):
+            gain = _row(w.gain, e)
+            off = _row(w.off, e)
+            if model.el_base[e] == OHMIC:
+                for j in range(LANES):
+                    gate[j] = gain[j] * (v[j] - off[j])
+            else:
+                x = _row(y, model.el_in[e])
+                for j in range(LANES):
+                    gate[j] = gain[j] * tanh(x[j] - off[j])
+            for g in range(model.gate_ptr[e], model.gate_ptr[e + 1]):
+                x = _row(y, model.gate_in[g])
+                gk = _row(w.gk, g)
+                goff = _row(w.goff, g)
+                for j in range(LANES):
+                    gate[j] *= sigmoid(gk[j] * (x[j] - goff[j]))
+            for j in range(LANES):
+                d[j] -= gate[j]
+        rate = _row(w.rate, mem[n])
+        for j in range(LANES):
+            d[j] *= rate[j]
     for i in range(model.filt_state.shape[0]):
         k = model.filt_state[i]
         d = _row(dy, k)
@@ -75,56 +119,6 @@ def _lane_rhs(model, stim, t, left, w, y, dy):
         rate = _row(w.rate, k)
         for j in range(LANES):
             d[j] = (src[j] - x[j]) * rate[j]
-    group = model.el_group
-    # Ungated localized conductances: arguments first, then one long tanh loop (more work in flight).
-    for e in range(group[0], group[1]):
-        a = _row(w.arg, e)
-        x = _row(y, model.el_in[e])
-        off = _row(w.off, e)
-        for j in range(LANES):
-            a[j] = x[j] - off[j]
-    args = w.arg[group[0] * LANES:group[1] * LANES]
-    for i in range(args.shape[0]):
-        args[i] = tanh(args[i])
-    for e in range(group[0], group[1]):
-        d = _row(dy, model.el_tgt[e])
-        a = _row(w.arg, e)
-        gain = _row(w.gain, e)
-        for j in range(LANES):
-            d[j] -= gain[j] * a[j]
-    for e in range(group[1], group[2]):
-        d = _row(dy, model.el_tgt[e])
-        x = _row(y, model.el_tgt[e])
-        gain = _row(w.gain, e)
-        off = _row(w.off, e)
-        for j in range(LANES):
-            d[j] -= gain[j] * (x[j] - off[j])
-    gate = w.gate
-    for e in range(group[2], group[3]):
-        gain = _row(w.gain, e)
-        off = _row(w.off, e)
-        if model.el_base[e] == OHMIC:
-            x = _row(y, model.el_tgt[e])
-            for j in range(LANES):
-                gate[j] = gain[j] * (x[j] - off[j])
-        else:
-            x = _row(y, model.el_in[e])
-            for j in range(LANES):
-                gate[j] = gain[j] * tanh(x[j] - off[j])
-        for g in range(model.gate_ptr[e], model.gate_ptr[e + 1]):
-            x = _row(y, model.gate_in[g])
-            gk = _row(w.gk, g)
-            goff = _row(w.goff, g)
-            for j in range(LANES):
-                gate[j] *= sigmoid(gk[j] * (x[j] - goff[j]))
-        d = _row(dy, model.el_tgt[e])
-        for j in range(LANES):
-            d[j] -= gate[j]
-    for n in range(mem.shape[0]):
-        d = _row(dy, mem[n])
-        rate = _row(w.rate, mem[n])
-        for j in range(LANES):
-            d[j] *= rate[j]
 
 
 @njit(**_JIT_NOGIL)
