@@ -72,8 +72,9 @@ class Integrator:
     def __init__(self, model, i_app=0.0, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
                  max_points=None, max_steps=50_000_000, progress=None):
         self.model = _model_of(model)
-        self.arrays = self.model.arrays._replace(**{k: a.copy() for k, a in self.model.arrays._asdict().items()})
-        self.thresholds = self.model.thresholds.copy()
+        self.arrays = self.model.arrays  # copied on the first set_parameter (the model's own stay untouched)
+        self.thresholds = self.model.thresholds
+        self._own_arrays = False
         n_neurons = len(self.model.neuron_names)
         stimuli = list(i_app) if isinstance(i_app, list | tuple) else [i_app] * n_neurons
         if len(stimuli) != n_neurons:
@@ -147,6 +148,10 @@ class Integrator:
             known = ", ".join(sorted(self.model.slots))
             raise ModelError(f"cannot modulate {path!r} during a run; modulable parameters: {known}") from None
         value = v.positive(path, value) if inverse else v.real(path, value)
+        if not self._own_arrays:
+            self.arrays = self.arrays._replace(**{k: a.copy() for k, a in self.arrays._asdict().items()})
+            self.thresholds = self.thresholds.copy()
+            self._own_arrays = True
         target = self.thresholds if array == "thresholds" else getattr(self.arrays, array)
         target[index] = 1.0 / value if inverse else value
         self.cnt[c.FSAL_OK] = 0  # the vector field changed: f0 is stale

@@ -347,7 +347,12 @@ def _segments(stimulus):
 
 def compile_stimuli(stimuli):
     """Kernel form (:class:`~neuromorph._kernels.model.Stim`) of one stimulus per neuron."""
-    parts = [_segments(as_stimulus(s)) for s in stimuli]
+    stimuli = [as_stimulus(s) for s in stimuli]
+    if all(type(s) is Constant for s in stimuli):  # the common case, without the general merge
+        n = len(stimuli)
+        return Stim(ptr=np.arange(n + 1, dtype=np.int64), t=np.full(n, -np.inf),
+                    a=np.array([s.value for s in stimuli], dtype=np.float64), b=np.zeros(n), jumps=np.empty(0))
+    parts = [_segments(s) for s in stimuli]
     ptr = np.zeros(len(parts) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([p[0].size for p in parts])
     jumps = np.unique(np.concatenate([p[3] for p in parts])) if parts else np.empty(0)

@@ -163,6 +163,17 @@ def test_modulating_a_gain_mid_run_matches_a_two_piece_reference():
     assert np.max(np.abs(res.spike_times - ref)) < 1e-3
 
 
+def test_modulation_leaves_the_neuron_and_other_runs_alone():
+    n = bursting()
+    before = n.simulate(3000, -2.0).spike_times
+    run = nm.Integrator(n, -2.0)
+    run.set_parameter("slow_negative.alpha", -0.3)
+    run.set_parameter("C", 2.0)
+    run.advance(100.0)
+    assert n.get("slow_negative.alpha") == -1.5 and n.C == 1.0
+    assert np.array_equal(n.simulate(3000, -2.0).spike_times, before)
+
+
 def test_modulation_rejects_unknown_and_invalid_parameters():
     integ = nm.Integrator(bursting(), -2.0)
     with pytest.raises(nm.ModelError, match="no_such"):
