@@ -19,7 +19,6 @@ Sweep the applied current of the tonic neuron:
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -222,6 +221,8 @@ class Ensemble:
                     statuses.append(run(b0, b1))
                     bar.update(i + 1)
             else:
+                from concurrent.futures import ThreadPoolExecutor  # imported here: it slows every CLI start
+
                 with ThreadPoolExecutor(n_threads) as pool:
                     futures = [pool.submit(run, b0, b1) for b0, b1 in ranges]
                     for i, fut in enumerate(futures):

@@ -132,8 +132,10 @@ class Integrator:
         self.out_y = np.empty((max(capacity, 1), len(names)))
         self.spk_t = np.empty(64 + n_neurons)
         self.spk_n = np.empty(64 + n_neurons, dtype=np.int64)
-        if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS:
-            c.write_point(self.t0, self.y, self.save_idx, self.out_t, self.out_y, self.cnt)
+        if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS:  # the initial sample (plain NumPy: no second kernel to load)
+            self.out_t[0] = self.t0
+            self.out_y[0] = self.y[self.save_idx]
+            self.cnt[c.N_OUT] = 1
 
     @property
     def t(self):
