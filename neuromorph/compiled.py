@@ -47,11 +47,6 @@ class CompiledModel:
     def n_states(self):
         return len(self.state_names)
 
-    @property
-    def membrane_states(self):
-        """Index of each neuron's membrane voltage in the state vector."""
-        return self.arrays.mem_state
-
     def state_index(self, name):
         try:
             return self.state_names.index(name)

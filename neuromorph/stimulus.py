@@ -77,10 +77,6 @@ class Stimulus:
         b = stim.b[idx]
         return stim.a[idx] + np.where(b == 0.0, 0.0, b * (t - np.where(np.isfinite(stim.t[idx]), stim.t[idx], 0.0)))
 
-    def to_dicts(self):
-        """List of plain dicts, one per piece (the ``[[...stimulus]]`` tables of a circuit file)."""
-        return [term._to_dict() for term in self.terms()]
-
     def canonical(self):
         """Order-independent description of the sum: constants merged (zero dropped), other terms sorted.
 
@@ -273,9 +269,6 @@ class Sum(Stimulus):
     def scaled(self, factor):
         return Sum(*(term.scaled(factor) for term in self._terms))
 
-    def _key(self):
-        return tuple((type(term).__name__, term._key()) for term in self._terms)
-
     def __repr__(self):
         return " + ".join(repr(term) for term in self._terms)
 
@@ -300,7 +293,7 @@ def as_stimulus(value, name="i_app"):
 
 
 def from_dicts(items, where="stimulus"):
-    """Inverse of :meth:`Stimulus.to_dicts`."""
+    """A stimulus from plain dicts, one per piece with its ``kind`` (the ``[[simulation.stimulus]]`` tables)."""
     from .errors import CircuitFileError
 
     terms = []
