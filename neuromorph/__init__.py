@@ -16,7 +16,15 @@ Examples
 ('bursting', 7)
 """
 
-from .analysis.iv import iv_curves
+from .analysis.iv import (
+    equilibria,
+    fold_points,
+    iv_conductance,
+    iv_curves,
+    iv_current,
+    negative_conductance_intervals,
+    predict_behaviour,
+)
 from .analysis.spikes import summarize_spikes
 from .elements import Conductance, Current, Gate, Leak
 from .errors import (
@@ -34,6 +42,7 @@ from .ensemble import Ensemble, EnsembleResult
 from .simulate import Integrator, simulate
 from .solvers import RK4, Dopri5, Euler, Rosenbrock23, get_solver
 from .stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
+from .sweeps import BehaviourMap, behaviour_map
 
 __version__ = "0.1.0"
 
@@ -43,6 +52,7 @@ __all__ = [
     "simulate", "Integrator", "SimulationResult", "SolverStats", "Ensemble", "EnsembleResult",
     "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver",
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
-    "iv_curves", "summarize_spikes",
+    "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
+    "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
 ]

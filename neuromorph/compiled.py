@@ -6,6 +6,7 @@ maps every parameter path to the array slot that holds it, so a running
 integration can be modulated in place.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,34 @@ class CompiledModel:
     @property
     def n_states(self):
         return len(self.state_names)
+
+    def with_parameters(self, values):
+        """A copy with some parameters changed by path (``{"slow_negative.alpha": -1.2}``).
+
+        Only the arrays that change are copied; structural parameters (time
+        constants) are not slots here: change those on the Neuron and compile again.
+        """
+        from . import _validate as v
+        from .errors import ModelError
+
+        arrays = {}
+        thresholds = self.thresholds
+        for path, value in values.items():
+            try:
+                array, index, inverse = self.slots[path]
+            except KeyError:
+                known = ", ".join(sorted(self.slots))
+                raise ModelError(f"unknown or structural parameter {path!r}; settable here: {known}") from None
+            value = v.positive(path, value) if inverse else v.real(path, value)
+            if array == "thresholds":
+                thresholds = thresholds.copy() if thresholds is self.thresholds else thresholds
+                thresholds[index] = value
+                continue
+            target = arrays.get(array)
+            if target is None:
+                target = arrays[array] = getattr(self.arrays, array).copy()
+            target[index] = 1.0 / value if inverse else value
+        return dataclasses.replace(self, arrays=self.arrays._replace(**arrays), thresholds=thresholds)
 
     def state_index(self, name):
         try:

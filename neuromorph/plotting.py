@@ -5,7 +5,7 @@ matplotlib is imported when a function is called, not with the package.
 
 import numpy as np
 
-from .analysis.iv import TIMESCALES, iv_curves, steady_state_equilibria
+from .analysis.iv import TIMESCALES, equilibria, iv_curves
 
 __all__ = ["plot_trace", "plot_iv", "save_figure"]
 
@@ -48,28 +48,26 @@ def plot_trace(result, ax=None, states=None, spikes=True, title=None):
     return ax
 
 
-def _negative_slope_spans(v, current):
-    slope = np.gradient(current, v)
-    negative = slope < 0
+def _negative_spans(v, conductance):
+    """Contiguous runs of the grid where the conductance is negative, as (lo, hi) pairs."""
+    negative = conductance < 0
+    edges = np.flatnonzero(np.diff(negative.astype(np.int8)))
+    starts = [0] + list(edges + 1) if negative[0] else list(edges[negative[edges + 1]] + 1)
     spans = []
-    start = None
-    for i, neg in enumerate(negative):
-        if neg and start is None:
-            start = v[i]
-        if not neg and start is not None:
-            spans.append((start, v[i - 1]))
-            start = None
-    if start is not None:
-        spans.append((start, v[-1]))
+    for start in starts:
+        stop = start
+        while stop + 1 < v.size and negative[stop + 1]:
+            stop += 1
+        spans.append((v[start], v[stop]))
     return spans
 
 
 def plot_iv(neuron, i_app=0.0, v=None, axes=None, title=None):
     """Fast, slow, ultraslow and steady-state I-V curves side by side.
 
-    Negative-conductance (negative slope) regions are shaded in each panel;
-    the applied current is a dashed line and the steady-state equilibria are
-    marked.
+    Negative-conductance regions (from the analytic slope) are shaded in each
+    panel's colour; the applied current is a dashed line; equilibria are marked
+    on the steady-state curve, filled when stable, open when unstable.
 
     Returns
     -------
@@ -84,17 +82,17 @@ def plot_iv(neuron, i_app=0.0, v=None, axes=None, title=None):
         if title:
             fig.suptitle(title)
     for ax, ts in zip(axes, TIMESCALES):
-        current = iv[ts]
-        for lo, hi in _negative_slope_spans(v, current):
+        for lo, hi in _negative_spans(v, iv.conductance(ts)):
             ax.axvspan(lo, hi, color=_COLOURS[ts], alpha=0.15, lw=0)
-        ax.plot(v, current, color=_COLOURS[ts], lw=1.6)
+        ax.plot(v, iv[ts], color=_COLOURS[ts], lw=1.6)
         ax.axhline(i_app, color="k", ls="--", lw=0.8)
         ax.set_title(ts if ts != "steady" else "steady state", fontsize=10)
         ax.set_xlabel("V")
     axes[0].set_ylabel("I (dimensionless)")
-    for v_eq in steady_state_equilibria(neuron, i_app):
-        if v[0] <= v_eq <= v[-1]:
-            axes[-1].plot([v_eq], [i_app], "o", color="k", ms=4)
+    for eq in equilibria(neuron, i_app):
+        if v[0] <= eq.v <= v[-1]:
+            axes[-1].plot([eq.v], [i_app], "o", ms=5, color="k", mfc="k" if eq.stable else "w",
+                          label="stable" if eq.stable else "unstable")
     return axes
 
 

@@ -19,7 +19,7 @@ from ._progress import Progress
 from .errors import ModelError, SimulationError, SolverError, StimulusError
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
-from .stimulus import as_stimulus, compile_stimuli
+from .stimulus import Constant, Sum, as_stimulus, compile_stimuli
 
 __all__ = ["Integrator", "simulate"]
 
@@ -77,13 +77,14 @@ class Integrator:
         self._own_arrays = False
         n_neurons = len(self.model.neuron_names)
         stimuli = list(i_app) if isinstance(i_app, list | tuple) else [i_app] * n_neurons
+        self._stimuli = [as_stimulus(st) for st in stimuli] if len(stimuli) == n_neurons else stimuli
         if len(stimuli) != n_neurons:
             if n_neurons == 1:
                 raise StimulusError(
                     f"`i_app` given as a sequence of {len(stimuli)} values for a single neuron: for a current "
                     "that varies in time use nm.Sampled(t, values) (a sequence gives one stimulus per neuron)")
             raise ModelError(f"`i_app` must give one stimulus per neuron ({n_neurons}), got {len(stimuli)}")
-        self.stim = compile_stimuli([as_stimulus(s) for s in stimuli])
+        self.stim = compile_stimuli(self._stimuli)
         self.solver = get_solver() if solver is None else solver
         self.t0 = v.real("t0", t0, SolverError)
         n = self.model.n_states
@@ -143,11 +144,26 @@ class Integrator:
         return float(self.ctrl[c.C_T])
 
     def set_parameter(self, path, value):
-        """Change a parameter (``"C"``, ``"slow_negative.alpha"``, ...) from now on; the state carries over."""
+        """Change a parameter from now on; the state carries over.
+
+        ``path`` is ``"C"``, ``"threshold"``, ``"ELEMENT.FIELD"`` (``"slow_negative.alpha"``) or
+        ``"i_app"``, which sets the constant part of the applied current (pulses and
+        sampled parts of the stimulus stay). In a network, prefix the neuron: ``"n1.i_app"``.
+        """
+        if path == "i_app" or (isinstance(path, str) and path.endswith(".i_app")):
+            name = path[: -len(".i_app")] if path != "i_app" else None
+            index = 0 if name is None else self._neuron_index(name)
+            value = v.real(path, value, StimulusError)
+            others = [t for t in self._stimuli[index].terms() if not isinstance(t, Constant)]
+            self._stimuli[index] = Constant(value) if not others else Sum(Constant(value), *others)
+            self.stim = compile_stimuli(self._stimuli)
+            self.cnt[c.I_JUMP] = 0  # the kernel skips jumps already passed
+            self.cnt[c.FSAL_OK] = 0
+            return
         try:
             array, index, inverse = self.model.slots[path]
         except KeyError:
-            known = ", ".join(sorted(self.model.slots))
+            known = ", ".join(["i_app"] + sorted(self.model.slots))
             raise ModelError(f"cannot modulate {path!r} during a run; modulable parameters: {known}") from None
         value = v.positive(path, value) if inverse else v.real(path, value)
         if not self._own_arrays:
@@ -157,6 +173,12 @@ class Integrator:
         target = self.thresholds if array == "thresholds" else getattr(self.arrays, array)
         target[index] = 1.0 / value if inverse else value
         self.cnt[c.FSAL_OK] = 0  # the vector field changed: f0 is stale
+
+    def _neuron_index(self, name):
+        try:
+            return self.model.neuron_names.index(name)
+        except ValueError:
+            raise ModelError(f"unknown neuron {name!r}; neurons: {', '.join(self.model.neuron_names)}") from None
 
     def _grow_output(self):
         n_out = int(self.cnt[c.N_OUT])
@@ -267,7 +289,7 @@ class Integrator:
 def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, dt=None, h_max=None, h0=None,
              t_eval=None,
              dt_out=None, save_every=1, record=None, max_points=None, max_steps=50_000_000, y0=None, t0=0.0,
-             progress=None):
+             modulation=None, progress=None):
     """Integrate a neuron from ``t0`` to ``t_end``.
 
     Parameters
@@ -300,6 +322,10 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
     y0 : array_like, optional
         Initial state in the order of ``state_names`` (default: the neuron's).
     t0 : float, default 0.0
+    modulation : sequence of (time, {path: value}), optional
+        Piecewise-constant neuromodulation: at each time the parameters change
+        (see :meth:`Integrator.set_parameter`; ``"i_app"`` included) and the state
+        carries over. Times must be increasing and inside ``(t0, t_end)``.
     progress : bool or None
         Progress bar on stderr (None: automatic for long runs on a terminal).
 
@@ -335,7 +361,36 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
         if t_eval.size and (t_eval[0] < t0 or t_eval[-1] > t_end):
             raise SolverError(f"`t_eval` must lie within [t0, t_end] = [{t0}, {t_end}], "
                               f"got [{t_eval[0]}, {t_eval[-1]}]")
+    schedule = _check_modulation(modulation, t0, t_end)
     integ = Integrator(model, i_app=i_app, solver=solver, t0=t0, y0=y0, t_eval=t_eval, save_every=save_every,
                        record=record, max_points=max_points, max_steps=max_steps, progress=progress)
+    for t_change, changes in schedule:
+        integ.advance(t_change)
+        for path, value in changes.items():
+            integ.set_parameter(path, value)
     integ.advance(t_end)
     return integ.result()
+
+
+def _check_modulation(modulation, t0, t_end):
+    """Validated ``[(time, {path: value}), ...]``."""
+    if modulation is None:
+        return []
+    if isinstance(modulation, dict):
+        modulation = sorted(modulation.items())
+    out = []
+    previous = t0
+    for i, item in enumerate(modulation):
+        try:
+            t_change, changes = item
+        except (TypeError, ValueError):
+            raise SolverError(f"`modulation[{i}]` must be (time, {{parameter: value}}), got {item!r}") from None
+        t_change = v.real(f"modulation[{i}] time", t_change, SolverError)
+        if not previous < t_change < t_end:
+            raise SolverError(f"`modulation` times must increase inside (t0, t_end) = ({t0}, {t_end}); "
+                              f"entry {i} is at t = {t_change}")
+        if not isinstance(changes, dict) or not changes:
+            raise SolverError(f"`modulation[{i}]` needs a non-empty {{parameter: value}} dict, got {changes!r}")
+        out.append((t_change, dict(changes)))
+        previous = t_change
+    return out

@@ -8,8 +8,10 @@
 * ``_nrt=False``: kernels never allocate (the Python layer passes work
   buffers), so no reference counting runs in the loops. With it, an atomic
   increment/decrement pair per array view made each step ~2x slower.
+* ``nogil=True``: kernels release the GIL, so independent runs (behaviour-map
+  cells, ensemble blocks) proceed in parallel on threads.
 """
 
 FASTMATH = {"contract"}
-JIT = dict(cache=True, error_model="numpy", fastmath=FASTMATH, _nrt=False)
+JIT = dict(cache=True, error_model="numpy", fastmath=FASTMATH, _nrt=False, nogil=True)
 JIT_INLINE = dict(JIT, inline="always")

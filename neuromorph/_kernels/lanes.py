@@ -22,7 +22,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .config import FASTMATH, JIT_INLINE
+from .config import JIT, JIT_INLINE
 from .mathfn import sigmoid, tanh
 from .model import OHMIC, stim_value
 
@@ -30,7 +30,6 @@ LANES = 64  # measured: 1.2e7 neuron-steps/s per core at 32 lanes, 1.7-1.8e7 at 
 EULER = 0
 RK4 = 1
 
-_JIT_NOGIL = dict(cache=True, error_model="numpy", fastmath=FASTMATH, _nrt=False, nogil=True)
 _EPS = np.finfo(np.float64).eps
 
 
@@ -121,7 +120,7 @@ def _lane_rhs(model, stim, t, left, w, y, dy):
             d[j] = (src[j] - x[j]) * rate[j]
 
 
-@njit(**_JIT_NOGIL)
+@njit(**JIT)
 def _lane_rhs_call(model, stim, t, left, w, y, dy):
     """Out-of-line :func:`_lane_rhs` for the rare call sites (start, after a stimulus jump)."""
     _lane_rhs(model, stim, t, left, w, y, dy)
@@ -148,7 +147,7 @@ def _hermite_crossing(v0, v1, f0, f1, h, level):
     return hi
 
 
-@njit(**_JIT_NOGIL)
+@njit(**JIT)
 def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, gain_all, off_all, gk_all, goff_all,
               thr_all, ioff_all, y_all, spk_count, spk_t, save_every, out_v, w):
     """Integrate blocks ``[b0, b1)`` of lanes; returns 0, or -1 if a state became non-finite.

@@ -1,20 +1,25 @@
-"""I-V curves in each timescale: the design tool of these circuits.
+"""I-V curves in each timescale, their conductances, equilibria and folds: the design tool.
 
 The I-V curve in timescale ``tau`` sums the element currents with every
 filtered voltage of time constant ``<= tau`` set to ``V`` and the slower ones
-held at the resting voltage ``V_rest``:
+held at the resting voltage ``V_rest``. Named timescales:
 
-* ``"fast"``: tau below the membrane time constant (tau = 0 elements);
+* ``"fast"``: only filters faster than the membrane (tau < 1, including tau = 0);
 * ``"slow"``: up to the slowest filter labelled slow (e.g. 50);
 * ``"ultraslow"``: up to the slowest filter labelled ultraslow (e.g. 2500);
 * ``"steady"``: every filter at ``V`` (the steady-state curve).
 
-``V_rest`` solves ``I_steady(V) = I_app``; where the steady-state curve has
-several solutions the lowest one is used unless ``v_rest`` is given.
-Negative slopes (negative conductance) of the fast curve make spikes, of the
-slow curve bursts.
+A number selects that cut-off time constant directly. The slope ``dI/dV`` of a
+curve is a conductance; it is computed analytically (``alpha sech^2(V_x - delta)``
+for a localized conductance, the product rule through sigmoid gates), never by
+finite differences. Negative conductance in the fast curve makes spikes, in
+the slow curve bursts (Ribar & Sepulchre 2019).
+
+``V_rest`` solves ``I_steady(V) = I_app``; where several voltages do, the
+lowest stable equilibrium is used unless ``v_rest`` is given.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,70 +27,307 @@ import numpy as np
 from ..elements import Conductance, Current, Leak, timescale_label
 from ..errors import ModelError
 
-__all__ = ["IVCurves", "iv_curves", "TIMESCALES"]
+__all__ = [
+    "TIMESCALES", "IVCurves", "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals",
+    "Equilibrium", "equilibria", "FoldCurve", "fold_points", "predict_behaviour", "timescale_tau",
+]
 
 TIMESCALES = ("fast", "slow", "ultraslow", "steady")
+V_RANGE = (-10.0, 10.0)
+_GRID = 4001  # sampling of the search range before edges and roots are refined
+
+
+def timescale_tau(neuron, timescale):
+    """Cut-off time constant of ``timescale``: filters with ``tau <=`` it follow V in that curve.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> n = nm.preset("bursting")
+    >>> [timescale_tau(n, ts) for ts in ("fast", "slow", "ultraslow", "steady")]
+    [0.0, 50.0, 2500.0, inf]
+    """
+    if isinstance(timescale, str):
+        if timescale == "steady":
+            return math.inf
+        if timescale not in TIMESCALES:
+            raise ModelError(f"unknown timescale {timescale!r}; use one of {', '.join(TIMESCALES)} or a time constant")
+        order = TIMESCALES.index(timescale)
+        taus = [0.0] + [tau for tau in neuron.filter_taus if TIMESCALES.index(timescale_label(tau)) <= order]
+        return max(taus)
+    if isinstance(timescale, bool) or not isinstance(timescale, int | float) or not timescale >= 0:
+        raise ModelError(f"timescale must be a name ({', '.join(TIMESCALES)}) or a time constant >= 0, "
+                         f"got {timescale!r}")
+    return float(timescale)
 
 
 def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def _element_current(el, v, x):
-    """Current of ``el`` at membrane voltage ``v`` with filtered voltages ``x(tau)``."""
-    if isinstance(el, Leak):
-        return el.g * (v - el.e_rev)
-    if isinstance(el, Current):
-        out = el.alpha * np.tanh(x(el.tau) - el.delta)
-        if el.inactivating:
-            out = out * _sigmoid(el.inactivation_k * (x(el.inactivation_tau) - el.inactivation_delta))
-        return out
-    if isinstance(el, Conductance):
-        out = el.g_max * (v - el.e_rev)
-        for gate in el.gates:
-            out = out * _sigmoid(gate.k * (x(gate.tau) - gate.delta))
-        return out
-    raise ModelError(f"unknown element {el!r}")  # pragma: no cover
+class _Factors:
+    """One element's factors on a voltage grid, with its inputs following V, and held at V_rest.
+
+    The grid part is computed once and shared by every timescale and any
+    ``v_rest`` (an I-V redraw must stay under a millisecond); the held part is scalars.
+    """
+
+    def __init__(self, el, v):
+        self.el = el
+        if isinstance(el, Current):
+            self.th = np.tanh(v - el.delta)
+            if el.inactivating:
+                self.inact = _sigmoid(el.inactivation_k * (v - el.inactivation_delta))
+        elif isinstance(el, Conductance):
+            self.sig = [_sigmoid(g.k * (v - g.delta)) for g in el.gates]
+
+    def held(self, v_rest):
+        """The same factors with every input at ``v_rest`` (scalars)."""
+        el = self.el
+        if isinstance(el, Current):
+            inact = float(_sigmoid(el.inactivation_k * (v_rest - el.inactivation_delta))) if el.inactivating else None
+            return math.tanh(v_rest - el.delta), inact
+        if isinstance(el, Conductance):
+            return [float(_sigmoid(g.k * (v_rest - g.delta))) for g in el.gates]
+        return None
+
+    def terms(self, v, tau_cut, held):
+        """Current and analytic slope dI/dV of the element in the timescale ``tau_cut``."""
+        el = self.el
+        if isinstance(el, Leak):
+            return el.g * (v - el.e_rev), el.g
+        if isinstance(el, Current):
+            follows = el.tau <= tau_cut
+            th = self.th if follows else held[0]
+            current = el.alpha * th
+            slope = el.alpha * (1.0 - th * th) if follows else 0.0
+            if el.inactivating:
+                h_follows = el.inactivation_tau <= tau_cut
+                s = self.inact if h_follows else held[1]
+                slope = slope * s
+                if h_follows:
+                    slope = slope + current * el.inactivation_k * s * (1.0 - s)
+                current = current * s
+            return current, slope
+        drive = el.g_max * (v - el.e_rev)
+        sig = [grid if g.tau <= tau_cut else h for grid, h, g in zip(self.sig, held, el.gates)]
+        product = 1.0
+        for s in sig:
+            product = product * s
+        slope = el.g_max * product
+        for i, gate in enumerate(el.gates):
+            if gate.tau <= tau_cut:
+                others = 1.0
+                for j, s in enumerate(sig):
+                    if j != i:
+                        others = others * s
+                slope = slope + drive * gate.k * sig[i] * (1.0 - sig[i]) * others
+        return drive * product, slope
 
 
-def _timescale_tau(neuron, timescale):
-    """Largest filter time constant that counts as 'fast' in ``timescale``."""
-    if not isinstance(timescale, str):
-        tau = float(timescale)
-        if not tau >= 0.0:
-            raise ModelError(f"timescale tau must be >= 0, got {timescale!r}")
-        return tau
-    if timescale == "steady":
-        return np.inf
-    if timescale not in TIMESCALES:
-        raise ModelError(f"unknown timescale {timescale!r}; use one of {', '.join(TIMESCALES)} or a number")
-    order = TIMESCALES.index(timescale)
-    taus = [0.0] + [tau for tau in neuron.filter_taus if TIMESCALES.index(timescale_label(tau)) <= order]
-    return max(taus)
+def _combine(factors, v, tau_cut, v_rest):
+    held = [f.held(v_rest) for f in factors] if math.isfinite(tau_cut) else [None] * len(factors)
+    current = np.zeros(v.shape)
+    slope = np.zeros(v.shape)
+    for f, h in zip(factors, held):
+        i, g = f.terms(v, tau_cut, h)
+        current += i
+        slope += g
+    return current, slope
 
 
-def total_current(neuron, v, tau, v_rest):
-    """Sum of element currents, filters with time constant <= ``tau`` at ``v``, the rest at ``v_rest``."""
+def _curve(neuron, v, tau_cut, v_rest):
     v = np.asarray(v, dtype=np.float64)
-    held = np.full(v.shape, float(v_rest))
-    x = lambda t: v if t <= tau else held  # noqa: E731
-    return sum((_element_current(el, v, x) for el in neuron.elements), np.zeros(v.shape))
+    return _combine([_Factors(el, v) for el in neuron.elements], v, tau_cut, v_rest)
 
 
-def steady_state_equilibria(neuron, i_app, v_range=(-10.0, 10.0), n=4001):
-    """Voltages where ``I_steady(V) = i_app`` (sign changes on a grid, refined by Brent's method)."""
-    from scipy.optimize import brentq
+def iv_current(neuron, v, timescale="steady", v_rest=0.0):
+    """Current of the I-V curve in ``timescale`` at voltages ``v`` (slower filters held at ``v_rest``)."""
+    return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[0]
 
-    grid = np.linspace(*v_range, n)
-    f = total_current(neuron, grid, np.inf, 0.0) - i_app
-    roots = []
-    for i in np.flatnonzero(np.sign(f[:-1]) * np.sign(f[1:]) <= 0):
-        if f[i] == 0.0:
-            roots.append(float(grid[i]))
-        elif f[i + 1] != 0.0:
-            roots.append(brentq(lambda u: float(total_current(neuron, np.array([u]), np.inf, 0.0)[0] - i_app),
-                                grid[i], grid[i + 1], xtol=1e-13))
-    return sorted(set(roots))
+
+def iv_conductance(neuron, v, timescale="steady", v_rest=0.0):
+    """Analytic slope dI/dV of the I-V curve in ``timescale`` (a conductance)."""
+    return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[1]
+
+
+def _bisect_all(f, lo, hi, tol):
+    """Roots of ``f`` in each bracket ``[lo[i], hi[i]]`` (sign change), all brackets at once, to ``tol``."""
+    lo = np.array(lo, dtype=np.float64)
+    hi = np.array(hi, dtype=np.float64)
+    if lo.size == 0:
+        return lo
+    f_lo = f(lo)
+    while np.max(hi - lo) > tol:
+        mid = 0.5 * (lo + hi)
+        same = (f(mid) < 0) == (f_lo < 0)
+        lo = np.where(same, mid, lo)
+        f_lo = np.where(same, f(mid), f_lo)
+        hi = np.where(same, hi, mid)
+        if np.all(mid == lo) & np.all(mid == hi):  # brackets at machine precision
+            break
+    return 0.5 * (lo + hi)
+
+
+def _newton_all(f_and_slope, lo, hi, tol):
+    """Roots of ``f`` in brackets (sign changes) by Newton on the analytic slope, kept inside the
+    bracket (bisection where a Newton step would leave it); all brackets at once."""
+    lo = np.array(lo, dtype=np.float64)
+    hi = np.array(hi, dtype=np.float64)
+    if lo.size == 0:
+        return lo
+    f_lo, _ = f_and_slope(lo)
+    x = 0.5 * (lo + hi)
+    for _ in range(100):
+        fx, gx = f_and_slope(x)
+        same = (fx < 0) == (f_lo < 0)
+        lo = np.where(same, x, lo)
+        f_lo = np.where(same, fx, f_lo)
+        hi = np.where(same, hi, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(gx != 0.0, fx / gx, np.inf)
+        newton = x - step
+        inside = (newton > lo) & (newton < hi)
+        x_new = np.where(inside, newton, 0.5 * (lo + hi))
+        done = (np.abs(x_new - x) <= tol) | (fx == 0.0)
+        x = np.where(fx == 0.0, x, x_new)
+        if np.all(done):
+            break
+    return x
+
+
+def _check_range(v_range):
+    lo, hi = v_range
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ModelError(f"`v_range` must be a finite (low, high) with low < high, got {v_range!r}")
+    return float(lo), float(hi)
+
+
+def negative_conductance_intervals(neuron, timescale, i_app=0.0, v_rest=None, v_range=V_RANGE, tol=1e-12):
+    """Voltage intervals where the I-V curve of ``timescale`` has negative slope.
+
+    Edges are refined by bisection on the analytic conductance to ``tol``
+    (default 1e-12). Intervals cut by ``v_range`` end at its bounds.
+
+    Returns
+    -------
+    list of (lo, hi)
+
+    Examples
+    --------
+    The fast curve of the reference neuron, slope ``1 - 2 sech^2(V)``:
+
+    >>> import neuromorph as nm
+    >>> [(round(a, 4), round(b, 4)) for a, b in negative_conductance_intervals(nm.preset("bursting"), "fast", -2.0)]
+    [(-0.8814, 0.8814)]
+    """
+    lo, hi = _check_range(v_range)
+    tau_cut = timescale_tau(neuron, timescale)
+    if v_rest is None:
+        v_rest = resting_voltage(neuron, i_app)
+    g = lambda u: _curve(neuron, u, tau_cut, v_rest)[1]  # noqa: E731
+    grid = np.linspace(lo, hi, _GRID)
+    negative = g(grid) < 0
+    up = np.flatnonzero(~negative[:-1] & negative[1:])  # entering a negative region
+    down = np.flatnonzero(negative[:-1] & ~negative[1:])
+    starts = list(_bisect_all(g, grid[up], grid[up + 1], tol))
+    ends = list(_bisect_all(g, grid[down], grid[down + 1], tol))
+    if negative[0]:
+        starts.insert(0, lo)
+    if negative[-1]:
+        ends.append(hi)
+    return [(float(a), float(b)) for a, b in zip(starts, ends)]
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """A rest point: membrane and every filter at ``v``.
+
+    Unpacks as ``(v, stable)``. ``eigenvalues`` are those of the analytic
+    Jacobian of the full model there.
+    """
+
+    v: float
+    stable: bool
+    eigenvalues: np.ndarray
+
+    def __iter__(self):
+        return iter((self.v, self.stable))
+
+    def __repr__(self):
+        return f"Equilibrium(v={self.v:.6g}, stable={self.stable})"
+
+
+def _roots_on_grid(neuron, grid, f_grid, i_app, tol=1e-13):
+    """Roots of ``I_steady - i_app`` bracketed on ``grid`` (where ``f_grid`` holds it), refined by Newton."""
+
+    def f_and_slope(u):
+        current, slope = _curve(neuron, u, math.inf, 0.0)
+        return current - i_app, slope
+
+    exact = grid[f_grid == 0.0]
+    brackets = np.flatnonzero(f_grid[:-1] * f_grid[1:] < 0)
+    refined = _newton_all(f_and_slope, grid[brackets], grid[brackets + 1], tol)
+    return sorted(float(x) for x in np.concatenate((exact, refined)))
+
+
+def _steady_grid(neuron, v_range=V_RANGE):
+    """The steady-state curve sampled on the search grid (it does not depend on I_app)."""
+    lo, hi = _check_range(v_range)
+    grid = np.linspace(lo, hi, _GRID)
+    return grid, _curve(neuron, grid, math.inf, 0.0)[0]
+
+
+def _steady_roots(neuron, i_app, v_range, steady=None):
+    grid, current = _steady_grid(neuron, v_range) if steady is None else steady
+    return _roots_on_grid(neuron, grid, current - i_app, i_app)
+
+
+def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
+    """Every equilibrium for a constant ``i_app`` in ``v_range``, lowest first, with its stability.
+
+    An equilibrium solves ``I_steady(V) = i_app`` (found on a grid and refined
+    by bisection to 1e-13); it is stable when every eigenvalue of the analytic
+    Jacobian of the full system (membrane and filters) has negative real part.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> [(round(v, 4), s) for v, s in equilibria(nm.preset("bistable_switch"), i_app=0.0)]
+    [(-1.915, True), (0.0, False), (1.915, True)]
+    """
+    i_app = float(i_app)
+    if not math.isfinite(i_app):
+        raise ModelError(f"`i_app` must be finite, got {i_app!r}")
+    return _classify(neuron, _steady_roots(neuron, i_app, v_range, _steady))
+
+
+def _classify(neuron, voltages):
+    from .._kernels.model import empty_stim, jacobian
+
+    model = neuron.compile()
+    n = model.n_states
+    stim = empty_stim(1)
+    out = []
+    for v in voltages:
+        jac = np.zeros((n, n))
+        jacobian(model.arrays, stim, 0.0, False, np.full(n, v), jac, np.zeros(n))
+        eig = np.linalg.eigvals(jac)
+        out.append(Equilibrium(v=v, stable=bool(np.all(eig.real < 0)), eigenvalues=eig))
+    return out
+
+
+def _lowest_stable(eqs):
+    stable = [e.v for e in eqs if e.stable]
+    return stable[0] if stable else eqs[0].v
+
+
+def resting_voltage(neuron, i_app=0.0, v_range=V_RANGE):
+    """The lowest stable equilibrium voltage (else the lowest equilibrium)."""
+    eqs = equilibria(neuron, i_app, v_range)
+    if not eqs:
+        raise ModelError(f"no equilibrium for i_app = {i_app} in v_range {v_range}; give `v_rest`")
+    return _lowest_stable(eqs)
 
 
 @dataclass(frozen=True)
@@ -96,15 +338,16 @@ class IVCurves:
     ----------
     v : ndarray
         Voltage grid.
-    currents : dict
-        ``{timescale: I(V)}`` for ``"fast"``, ``"slow"``, ``"ultraslow"``, ``"steady"``.
+    currents, conductances : dict
+        ``{timescale: array}`` for ``"fast"``, ``"slow"``, ``"ultraslow"``, ``"steady"``.
     i_app : float
     v_rest : float
-        Resting voltage the slower filters are held at.
+        Voltage slower filters are held at.
     """
 
     v: np.ndarray
     currents: dict
+    conductances: dict
     i_app: float
     v_rest: float
 
@@ -114,9 +357,16 @@ class IVCurves:
         except KeyError:
             raise ModelError(f"no I-V curve {timescale!r}; have {', '.join(self.currents)}") from None
 
+    def conductance(self, timescale):
+        """Analytic slope dI/dV of the curve ``timescale`` on the same grid."""
+        try:
+            return self.conductances[timescale]
+        except KeyError:
+            raise ModelError(f"no I-V curve {timescale!r}; have {', '.join(self.conductances)}") from None
 
-def iv_curves(neuron, v=None, i_app=0.0, v_rest=None):
-    """I-V curves of ``neuron`` in the fast, slow, ultraslow and steady-state timescales.
+
+def iv_curves(neuron, v=None, i_app=0.0, v_rest=None, timescales=TIMESCALES):
+    """I-V curves and analytic conductances of ``neuron`` in several timescales.
 
     Parameters
     ----------
@@ -126,7 +376,10 @@ def iv_curves(neuron, v=None, i_app=0.0, v_rest=None):
     i_app : float, default 0.0
         Applied current; sets the resting voltage.
     v_rest : float, optional
-        Voltage at which slower filters are held (default: lowest steady-state equilibrium).
+        Voltage slower filters are held at. Default: the lowest stable equilibrium
+        on the grid ``v`` (else the lowest one), or, if the grid holds none, in [-10, 10].
+    timescales : sequence, default ("fast", "slow", "ultraslow", "steady")
+        Names or cut-off time constants.
 
     Examples
     --------
@@ -134,14 +387,105 @@ def iv_curves(neuron, v=None, i_app=0.0, v_rest=None):
 
     >>> import numpy as np, neuromorph as nm
     >>> iv = nm.iv_curves(nm.preset("bursting"), v=np.linspace(-3, 3, 7), i_app=-2.0)
-    >>> bool(np.allclose(iv["steady"], iv.v)), iv.v_rest
+    >>> bool(np.allclose(iv["steady"], iv.v)), round(iv.v_rest, 9)
     (True, -2.0)
     """
     v = np.linspace(-3.0, 3.0, 601) if v is None else np.asarray(v, dtype=np.float64)
-    if v_rest is None:
-        roots = steady_state_equilibria(neuron, float(i_app))
-        if not roots:
-            raise ModelError(f"no steady-state equilibrium for i_app = {i_app} in [-10, 10]; give `v_rest`")
-        v_rest = roots[0]
-    currents = {ts: total_current(neuron, v, _timescale_tau(neuron, ts), v_rest) for ts in TIMESCALES}
-    return IVCurves(v=v, currents=currents, i_app=float(i_app), v_rest=float(v_rest))
+    i_app = float(i_app)
+    factors = [_Factors(el, v) for el in neuron.elements]
+    if v_rest is None:  # the steady curve on this grid (needed anyway) usually brackets the rest
+        steady = _combine(factors, v, math.inf, 0.0)[0]
+        roots = _roots_on_grid(neuron, v, steady - i_app, i_app) if v.size > 1 else []
+        v_rest = _lowest_stable(_classify(neuron, roots)) if roots else resting_voltage(neuron, i_app)
+    currents, conductances = {}, {}
+    for ts in timescales:
+        currents[ts], conductances[ts] = _combine(factors, v, timescale_tau(neuron, ts), v_rest)
+    return IVCurves(v=v, currents=currents, conductances=conductances, i_app=float(i_app), v_rest=float(v_rest))
+
+
+@dataclass(frozen=True)
+class FoldCurve:
+    """Folds of the steady-state curve along one parameter.
+
+    Attributes
+    ----------
+    parameter : str
+    values : ndarray
+        Parameter values.
+    v : list of ndarray
+        Fold voltages (edges of the steady-state negative-conductance intervals) at each value.
+    i_app : list of ndarray
+        The applied currents at those folds (saddle-node points: equilibria appear or vanish there).
+    """
+
+    parameter: str
+    values: np.ndarray
+    v: list
+    i_app: list
+
+
+def fold_points(neuron, parameter, values, v_range=V_RANGE):
+    """Fold points of the steady-state I-V curve as ``parameter`` takes ``values``.
+
+    Examples
+    --------
+    The bursting neuron's steady curve is ``V + (alpha + 1.5) tanh(V + 1.5)``: it folds once
+    ``alpha < -2.5``.
+
+    >>> import neuromorph as nm
+    >>> f = fold_points(nm.preset("bursting"), "slow_negative.alpha", [-2.0, -3.0])
+    >>> [len(v) for v in f.v]
+    [0, 2]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    work = neuron.copy()
+    fold_v, fold_i = [], []
+    for value in values:
+        work.set(parameter, float(value))
+        edges = [x for interval in negative_conductance_intervals(work, "steady", v_rest=0.0, v_range=v_range)
+                 for x in interval if v_range[0] < x < v_range[1]]
+        edges = np.array(edges)
+        fold_v.append(edges)
+        fold_i.append(iv_current(work, edges, "steady") if edges.size else np.empty(0))
+    return FoldCurve(parameter=parameter, values=values, v=fold_v, i_app=fold_i)
+
+
+def _negative_at(neuron, v, timescale, v_rest):
+    """True where the I-V curve of ``timescale`` (slower filters at ``v_rest``) has negative slope at ``v``."""
+    return bool(_curve(neuron, np.array([v]), timescale_tau(neuron, timescale), v_rest)[1][0] < 0)
+
+
+def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE):
+    """Firing pattern predicted from the I-V curves alone.
+
+    Rules (``shared/MODEL.md``): several stable equilibria, or a stable one
+    next to an unstable one where the fast curve has negative slope, make
+    ``"bistable"``; otherwise the equilibrium ``V*`` decides: where the slow
+    curve (ultraslow filters held at ``V*``) has negative slope ``"bursting"``,
+    where only the fast one does ``"tonic"``, elsewhere ``"rest"``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> n = nm.preset("bursting")
+    >>> [predict_behaviour(n, i) for i in (-2.0, 0.0, -3.0)]
+    ['bursting', 'tonic', 'rest']
+    """
+    return _predict(neuron, i_app, v_range)[0]
+
+
+def _predict(neuron, i_app, v_range=V_RANGE, steady=None):
+    """Predicted pattern and the equilibria it rests on (``steady`` reuses a sampled steady curve)."""
+    eqs = equilibria(neuron, i_app, v_range, _steady=steady)
+    if not eqs:
+        return "rest", eqs
+    stable = [e for e in eqs if e.stable]
+    spiking = [e for e in eqs if not e.stable and _negative_at(neuron, e.v, "fast", e.v)]
+    if len(stable) >= 2 or (stable and spiking):
+        return "bistable", eqs
+    star = eqs[0].v if len(eqs) == 1 else (stable[0].v if stable else eqs[len(eqs) // 2].v)
+    if _negative_at(neuron, star, "slow", star):
+        return "bursting", eqs
+    if _negative_at(neuron, star, "fast", star):
+        return "tonic", eqs
+    return "rest", eqs

@@ -3,16 +3,22 @@
 Bursts are found from the inter-spike intervals (ISIs) alone: sorted ISIs
 are split at their largest ratio gap; if that gap is at least
 :data:`BURST_GAP_RATIO`, intervals above the geometric mean of its two sides
-separate bursts. A burst counts as *complete* only if the analysis window
-shows silence of at least that threshold before and after it, so a burst cut
-by the window does not bias spikes per burst or duty cycle.
+separate groups of spikes. A burst is a group of two or more spikes; a lone
+spike between bursts is an *isolated* spike (counted, not a burst: a long
+burst alternating with a single spike is regular bursting). A burst counts as
+*complete* only if the window shows silence of at least the threshold before
+and after it, so a burst cut by the window does not bias spikes per burst,
+period or duty cycle.
 
 Classification of a window ``[t_start, t_end]``:
 
 * ``"rest"``: no spikes, or activity that stopped (silence after the last
   spike longer than ``max(3 * longest ISI, window / 4)``);
-* ``"bursting"``: at least two complete bursts of two or more spikes, with
-  burst periods varying less than :data:`REGULAR_CV`;
+* ``"bursting"``: most spikes (at least :data:`BURST_COVERAGE`) in bursts, and
+  at least two complete bursts with periods varying less than
+  :data:`REGULAR_CV`; or, when the window holds fewer than two complete
+  bursts, at least two bursts counting those cut by the window (the pattern
+  is evident, the period is not measured);
 * ``"tonic"``: single-gap-free spiking with ISI coefficient of variation below
   :data:`REGULAR_CV`;
 * ``"irregular"``: anything else.
@@ -22,11 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BurstAnalysis", "analyse_spikes", "summarize_spikes", "PATTERNS", "BURST_GAP_RATIO", "REGULAR_CV"]
+__all__ = ["BurstAnalysis", "analyse_spikes", "summarize_spikes", "PATTERNS", "BURST_GAP_RATIO", "REGULAR_CV",
+           "BURST_COVERAGE"]
 
 PATTERNS = ("rest", "tonic", "bursting", "irregular")
 BURST_GAP_RATIO = 2.0
 REGULAR_CV = 0.15
+BURST_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -38,46 +46,56 @@ class BurstAnalysis:
     spikes : ndarray
         Spike times inside the window.
     bursts : list of ndarray
-        Spike times of each complete burst (empty if no burst structure).
+        Spike times of each complete burst (two or more spikes, silence on both sides).
+    n_groups : int
+        Bursts in the window including those cut by its edges.
+    n_isolated : int
+        Lone spikes between bursts.
     threshold : float or None
-        ISI above which a new burst starts (None: no burst structure).
+        ISI above which a new group starts (None: no burst structure).
     stopped : bool
         True when activity ended inside the window.
     """
 
     spikes: np.ndarray
     bursts: list
+    n_groups: int
+    n_isolated: int
     threshold: float | None
     stopped: bool
 
 
 def analyse_spikes(spike_times, t_start, t_end):
-    """Group the spikes of ``[t_start, t_end]`` into complete bursts (see module docs)."""
+    """Group the spikes of ``[t_start, t_end]`` into bursts (see module docs)."""
     s = np.asarray(spike_times, dtype=np.float64)
     s = s[(s >= t_start) & (s <= t_end)]
     window = t_end - t_start
     if s.size == 0:
-        return BurstAnalysis(s, [], None, stopped=True)
+        return BurstAnalysis(s, [], 0, 0, None, stopped=True)
     isi = np.diff(s)
     longest = isi.max() if isi.size else 0.0
     stopped = (t_end - s[-1]) > max(3.0 * longest, 0.25 * window)
     if isi.size < 2:
-        return BurstAnalysis(s, [], None, stopped)
+        return BurstAnalysis(s, [], 0, 0, None, stopped)
     ordered = np.sort(isi)
     ratios = ordered[1:] / np.maximum(ordered[:-1], 1e-300)
     gap = int(np.argmax(ratios))
     if ratios[gap] < BURST_GAP_RATIO:
-        return BurstAnalysis(s, [], None, stopped)
+        return BurstAnalysis(s, [], 0, 0, None, stopped)
     threshold = float(np.sqrt(ordered[gap] * ordered[gap + 1]))
-    edges = np.flatnonzero(isi > threshold) + 1
-    groups = np.split(s, edges)
+    groups = np.split(s, np.flatnonzero(isi > threshold) + 1)
     complete = []
+    n_groups = 0
     for i, group in enumerate(groups):
+        if group.size < 2:
+            continue
+        n_groups += 1
         before_ok = (group[0] - t_start) > threshold if i == 0 else True
         after_ok = (t_end - group[-1]) > threshold if i == len(groups) - 1 else True
         if before_ok and after_ok:
             complete.append(group)
-    return BurstAnalysis(s, complete, threshold, stopped)
+    n_isolated = sum(1 for g in groups if g.size == 1)
+    return BurstAnalysis(s, complete, n_groups, n_isolated, threshold, stopped)
 
 
 def _cv(x):
@@ -94,8 +112,9 @@ def summarize_spikes(spike_times, t_start, t_end):
         (spikes per time unit), ``isi_mean``, ``isi_cv``, ``n_bursts``
         (complete bursts), ``burst_period``, ``spikes_per_burst`` (median
         over complete bursts), ``intra_burst_isi`` (mean ISI inside complete
-        bursts), ``duty_cycle`` (burst duration / period), ``t_start``,
-        ``t_end``. Metrics that do not apply are ``None``.
+        bursts), ``duty_cycle`` (burst duration / period), ``n_isolated``
+        (lone spikes between bursts), ``t_start``, ``t_end``. Metrics that
+        do not apply are ``None``.
 
     Examples
     --------
@@ -120,16 +139,21 @@ def summarize_spikes(spike_times, t_start, t_end):
         "spikes_per_burst": None,
         "intra_burst_isi": None,
         "duty_cycle": None,
+        "n_isolated": 0,
         "t_start": float(t_start),
         "t_end": float(t_end),
     }
     if a.stopped or s.size < 3:
+        return out
+    if a.threshold is not None and a.n_isolated > (1.0 - BURST_COVERAGE) * s.size:
+        out["pattern"] = "irregular"  # a few close pairs among mostly lone spikes are not bursts
         return out
     if a.threshold is None:
         out["pattern"] = "tonic" if _cv(isi) < REGULAR_CV else "irregular"
         return out
     bursts = a.bursts
     counts = np.array([b.size for b in bursts])
+    out["n_isolated"] = a.n_isolated
     if len(bursts) >= 1:
         out["spikes_per_burst"] = int(round(float(np.median(counts))))
         inner = np.concatenate([np.diff(b) for b in bursts])
@@ -141,8 +165,7 @@ def summarize_spikes(spike_times, t_start, t_end):
         out["burst_period"] = period
         durations = np.array([b[-1] - b[0] for b in bursts])
         out["duty_cycle"] = float(durations.mean() / period)
-        regular = _cv(periods) < REGULAR_CV and np.median(counts) >= 2
-        out["pattern"] = "bursting" if regular else "irregular"
+        out["pattern"] = "bursting" if _cv(periods) < REGULAR_CV else "irregular"
     else:
-        out["pattern"] = "irregular"
+        out["pattern"] = "bursting" if a.n_groups >= 2 else "irregular"
     return out

@@ -1,0 +1,288 @@
+"""Behaviour maps: the firing pattern over a grid of one or two parameters.
+
+Each cell is one adaptive simulation (DP5 by default: for these slow-fast
+neurons ~4 times cheaper than fixed-step RK4 at dt = 0.05), run on all cores:
+cells go to a thread pool and the kernels release the GIL.
+Only per-cell metrics are kept. Next to the simulated pattern, each cell also
+gets the pattern predicted from the I-V curves alone
+(:func:`neuromorph.analysis.iv.predict_behaviour`).
+
+Parameters are ``"i_app"`` or ``"ELEMENT.FIELD"`` paths (``"slow_negative.alpha"``,
+``"ultraslow_positive.delta"``, ``"C"``).
+"""
+
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as v
+from ._io_atomic import atomic_write
+from ._progress import Progress
+from .analysis.iv import _predict, _steady_grid
+from .analysis.spikes import PATTERNS, summarize_spikes
+from .errors import ModelError, SolverError
+
+__all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis"]
+
+METRICS = ("burst_period", "spikes_per_burst", "isi_mean", "intra_burst_isi", "duty_cycle", "firing_rate",
+           "n_spikes")
+_BYTES_PER_CELL = 8 * (len(METRICS) + 4) + 64  # metrics, pattern codes, bookkeeping
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One map axis: a parameter path and its values."""
+
+    name: str
+    values: np.ndarray
+
+    def __len__(self):
+        return self.values.size
+
+
+def parse_axis(spec, label="x"):
+    """An :class:`Axis` from ``(PARAM, lo, hi, n)``, ``(PARAM, values)`` or ``"PARAM:lo:hi:n"``.
+
+    Examples
+    --------
+    >>> parse_axis("i_app:-3:0:4").values.tolist()
+    [-3.0, -2.0, -1.0, 0.0]
+    """
+    if isinstance(spec, Axis):
+        return spec
+    if isinstance(spec, str):
+        parts = spec.split(":")
+        if len(parts) != 4:
+            raise ModelError(f"`{label}` must look like PARAM:lo:hi:n (e.g. i_app:-3:0:64), got {spec!r}")
+        try:
+            spec = (parts[0], float(parts[1]), float(parts[2]), int(parts[3]))
+        except ValueError:
+            raise ModelError(f"`{label}` must look like PARAM:lo:hi:n with numbers, got {spec!r}") from None
+    if not isinstance(spec, tuple | list) or len(spec) not in (2, 4) or not isinstance(spec[0], str):
+        raise ModelError(f"`{label}` must be (PARAM, lo, hi, n) or (PARAM, values), got {spec!r}")
+    name = spec[0]
+    if len(spec) == 4:
+        lo = v.real(f"{label} low bound", spec[1])
+        hi = v.real(f"{label} high bound", spec[2])
+        n = v.count(f"{label} number of values", spec[3], 1)
+        if n > 1 and not lo < hi:
+            raise ModelError(f"`{label}` range must have low < high, got [{lo}, {hi}] for {name}")
+        values = np.linspace(lo, hi, n)
+    else:
+        values = v.real_array(f"{label} values", spec[1], 1)
+        if values.size == 0:
+            raise ModelError(f"`{label}` has no values for {name}")
+    return Axis(name=name, values=values)
+
+
+@dataclass(frozen=True, eq=False)
+class BehaviourMap:
+    """Per-cell firing patterns and metrics on a 1-D or 2-D parameter grid.
+
+    Arrays have shape ``(len(y), len(x))`` (``(1, len(x))`` for a 1-D map).
+
+    Attributes
+    ----------
+    x, y : Axis (y may be None)
+    pattern : ndarray of str
+        Simulated pattern (rest / tonic / bursting / irregular).
+    predicted : ndarray of str or None
+        Pattern predicted from the I-V curves (rest / tonic / bursting / bistable).
+    burst_period, spikes_per_burst, isi_mean, intra_burst_isi, duty_cycle, firing_rate, n_spikes : ndarray
+        Metrics over ``[t_transient, t_end]`` (NaN where they do not apply).
+    t_end, t_transient : float
+    """
+
+    x: Axis
+    y: Axis | None
+    pattern: np.ndarray
+    predicted: np.ndarray | None
+    metrics: dict
+    t_end: float
+    t_transient: float
+
+    def __getattr__(self, name):
+        metrics = self.__dict__.get("metrics", {})
+        if name in metrics:
+            return metrics[name]
+        if name == "period":
+            return metrics["burst_period"]
+        raise AttributeError(name)
+
+    @property
+    def shape(self):
+        return self.pattern.shape
+
+    def agreement(self):
+        """Fraction of cells where the simulated pattern is the predicted one.
+
+        A cell predicted ``"bistable"`` agrees with any regular simulated pattern (rest,
+        tonic, bursting): which state the run settles in depends on where it starts.
+        """
+        if self.predicted is None:
+            raise ModelError("this map was computed without predictions (predict=False)")
+        return float(np.mean(self.agrees()))
+
+    def agrees(self):
+        """Boolean array: simulated pattern consistent with the I-V prediction."""
+        same = self.pattern == self.predicted
+        bistable = (self.predicted == "bistable") & np.isin(self.pattern, ("rest", "tonic", "bursting"))
+        return same | bistable
+
+    def save(self, path):
+        """Write an ``.npz`` archive atomically."""
+
+        def write(f):
+            arrays = {f"metric_{k}": val for k, val in self.metrics.items()}
+            np.savez_compressed(
+                f, x_name=self.x.name, x=self.x.values, y_name=self.y.name if self.y else "",
+                y=self.y.values if self.y else np.empty(0), pattern=self.pattern,
+                predicted=self.predicted if self.predicted is not None else np.empty(0, dtype=str),
+                t_end=self.t_end, t_transient=self.t_transient, **arrays,
+            )
+
+        atomic_write(path, write, binary=True)
+
+    def counts(self):
+        """``{pattern: number of cells}``."""
+        return {p: int(np.sum(self.pattern == p)) for p in PATTERNS}
+
+
+def _check_memory(n_cells, label):
+    need = n_cells * _BYTES_PER_CELL
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        available = 8 * 2**30
+    if need > 0.5 * available:
+        raise ModelError(f"a {label} map of {n_cells:,} cells needs about {need / 2**30:.1f} GiB; "
+                         f"{available / 2**30:.1f} GiB are free: use fewer cells")
+
+
+def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0, method="dopri5", rtol=None,
+                  atol=None, dt=None, predict=True, n_threads=None, progress=None):
+    """Simulate ``neuron`` on a grid of one or two parameters and classify every cell.
+
+    Parameters
+    ----------
+    neuron : Neuron
+    x, y : axis
+        ``(PARAM, lo, hi, n)``, ``(PARAM, values)`` or ``"PARAM:lo:hi:n"``; PARAM is
+        ``"i_app"`` or ``"ELEMENT.FIELD"``. ``y`` is optional (1-D map).
+    t_end : float, default 20000
+    t_transient : float, optional
+        Metrics are computed over ``[t_transient, t_end]`` (default ``t_end / 2``).
+    i_app : float, default 0.0
+        Applied current where ``i_app`` is not an axis.
+    method, rtol, atol, dt :
+        Solver options (see :func:`neuromorph.simulate`).
+    predict : bool, default True
+        Also predict each cell's pattern from its I-V curves.
+    n_threads : int, optional
+        Threads (default: all cores).
+    progress : bool or None
+        Progress bar on stderr (None: automatic for long maps on a terminal).
+
+    Returns
+    -------
+    BehaviourMap
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> m = nm.behaviour_map(nm.preset("bursting"), x=("i_app", -3.0, 0.0, 4), t_end=10_000)
+    >>> m.pattern.tolist()
+    [['rest', 'bursting', 'bursting', 'tonic']]
+    """
+    from .simulate import Integrator
+    from .solvers import get_solver
+
+    x_axis = parse_axis(x, "x")
+    y_axis = None if y is None else parse_axis(y, "y")
+    t_end = v.positive("t_end", t_end, SolverError)
+    t_transient = t_end / 2 if t_transient is None else v.nonnegative("t_transient", t_transient, SolverError)
+    if t_transient >= t_end:
+        raise SolverError(f"`t_transient` ({t_transient}) must be < `t_end` ({t_end})")
+    i_app = v.real("i_app", i_app)
+    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt)
+    ny = 1 if y_axis is None else len(y_axis)
+    nx = len(x_axis)
+    _check_memory(nx * ny, f"{nx} x {ny}")
+
+    base = neuron.compile()
+    axes = [a for a in (x_axis, y_axis) if a is not None]
+    for axis in axes:
+        if axis.name != "i_app" and axis.name not in base.slots:
+            known = ", ".join(["i_app"] + sorted(base.slots))
+            raise ModelError(f"unknown map parameter {axis.name!r}; parameters: {known}")
+
+    def cell_values(iy, ix):
+        values = {x_axis.name: float(x_axis.values[ix])}
+        if y_axis is not None:
+            values[y_axis.name] = float(y_axis.values[iy])
+        return values
+
+    cells = [(iy, ix) for iy in range(ny) for ix in range(nx)]
+    predicted = None
+    if predict:
+        predicted = np.empty((ny, nx), dtype=object)
+        work = neuron.copy()
+        steady_cache = {}
+        for iy, ix in cells:
+            values = cell_values(iy, ix)
+            current = values.pop("i_app", i_app)
+            for path, value in values.items():
+                work.set(path, value)
+            key = tuple(sorted(values.items()))
+            if key not in steady_cache:  # the steady curve does not depend on I_app: one per parameter set
+                steady_cache.clear()
+                steady_cache[key] = _steady_grid(work)
+            predicted[iy, ix] = _predict(work, current, steady=steady_cache[key])[0]
+        predicted = predicted.astype(str)
+
+    pattern = np.empty((ny, nx), dtype=object)
+    metrics = {k: np.full((ny, nx), np.nan) for k in METRICS}
+
+    def run(iy, ix):
+        values = cell_values(iy, ix)
+        current = values.pop("i_app", i_app)
+        model = base.with_parameters(values) if values else base
+        integ = Integrator(model, i_app=current, solver=solver, record=())
+        integ.advance(t_end)
+        s = summarize_spikes(integ.result().spike_times, t_transient, t_end)
+        pattern[iy, ix] = s["pattern"]
+        for k in METRICS:
+            if s[k] is not None:
+                metrics[k][iy, ix] = s[k]
+
+    n_threads = (os.cpu_count() or 1) if n_threads is None else v.count("n_threads", n_threads, 1, SolverError)
+    bar = Progress(0, len(cells), label="behaviour map", enabled=progress)
+    done = [0]
+    lock = threading.Lock()
+
+    def run_many(chunk):
+        for iy, ix in chunk:
+            run(iy, ix)
+            with lock:
+                done[0] += 1
+        bar.update(done[0])
+
+    chunks = [cells[i:i + 8] for i in range(0, len(cells), 8)]
+    try:
+        if n_threads == 1:
+            for chunk in chunks:
+                run_many(chunk)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(n_threads) as pool:
+                for fut in [pool.submit(run_many, chunk) for chunk in chunks]:
+                    fut.result()
+    finally:
+        bar.close()
+
+    return BehaviourMap(x=x_axis, y=y_axis, pattern=pattern.astype(str), predicted=predicted, metrics=metrics,
+                        t_end=t_end, t_transient=t_transient)
+
