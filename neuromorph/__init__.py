@@ -26,6 +26,7 @@ from .analysis.iv import (
     predict_behaviour,
 )
 from .analysis.spikes import summarize_spikes
+from .design import DesignResult, design
 from .elements import Conductance, Current, Gate, Leak
 from .errors import (
     CircuitFileError,
@@ -53,6 +54,6 @@ __all__ = [
     "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver",
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
-    "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap",
+    "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
 ]

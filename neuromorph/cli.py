@@ -1,4 +1,4 @@
-"""Command line: ``neuromorph simulate``, ``neuromorph demo``, ``neuromorph presets``.
+"""Command line: ``neuromorph simulate | iv | map | demo | presets``.
 
 Exit codes: 0 success, 1 the simulation failed (diverged), 2 bad input
 (unknown file or key, bad value) with a one-line message naming the problem.
@@ -8,6 +8,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
 
 __all__ = ["main"]
 
@@ -86,6 +88,120 @@ def _cmd_simulate(args):
     return 0
 
 
+def _out_paths_ok(*paths):
+    for path in paths:  # refuse before computing, rather than leave one file of two
+        if path and not Path(path).resolve().parent.is_dir():
+            raise FileNotFoundError(f"cannot write {path!r}: folder {str(Path(path).parent)!r} does not exist")
+
+
+def _default_current(neuron, args):
+    if args.i_app is not None:
+        return args.i_app
+    return float(neuron.protocol.i_app(0.0)) if neuron.protocol else 0.0
+
+
+def _cmd_iv(args):
+    import neuromorph as nm
+
+    neuron = nm.load(args.file)
+    _out_paths_ok(args.plot)
+    i_app = _default_current(neuron, args)
+    lo, hi = _range(args.v_range)
+    eqs = nm.equilibria(neuron, i_app, v_range=(lo, hi))
+    v_rest = [e.v for e in eqs if e.stable][:1] or [e.v for e in eqs][:1]
+    intervals = {ts: nm.negative_conductance_intervals(neuron, ts, i_app, v_rest=v_rest[0] if v_rest else 0.0,
+                                                        v_range=(lo, hi))
+                 for ts in ("fast", "slow", "ultraslow", "steady")}
+    prediction = nm.predict_behaviour(neuron, i_app, v_range=(lo, hi))
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import plot_iv, save_figure
+
+        axes = plot_iv(neuron, i_app=i_app, v=np.linspace(lo, hi, 1201) if args.v_range else None,
+                       title=f"{neuron.name}: I-V curves at I_app = {i_app:g} (predicted: {prediction})")
+        save_figure(axes[0].figure, args.plot)
+    if args.json:
+        payload = {
+            "circuit": neuron.name, "i_app": i_app, "predicted": prediction,
+            "equilibria": [{"v": e.v, "stable": e.stable, "eigenvalues_real": [float(z.real) for z in e.eigenvalues],
+                            "eigenvalues_imag": [float(z.imag) for z in e.eigenvalues]} for e in eqs],
+            "negative_conductance": {ts: [list(iv) for iv in ivs] for ts, ivs in intervals.items()},
+        }
+        json.dump(payload, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{neuron.name} at I_app = {i_app:g}: predicted {prediction}")
+    print("equilibria (all filters at V):")
+    for e in eqs:
+        lead = max(e.eigenvalues, key=lambda z: z.real)
+        print(f"  V = {e.v:+.6f}  {'stable  ' if e.stable else 'unstable'}  leading eigenvalue {lead:.4g}")
+    print("negative-conductance intervals:")
+    for ts, ivs in intervals.items():
+        text = ", ".join(f"[{a:+.6f}, {b:+.6f}]" for a, b in ivs) or "none"
+        print(f"  {ts:9s} {text}")
+    if args.plot:
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _range(text):
+    if not text:
+        return -10.0, 10.0
+    try:
+        lo, hi = (float(x) for x in text.split(":"))
+    except ValueError:
+        raise ValueError(f"--v-range must be lo:hi, got {text!r}") from None
+    return lo, hi
+
+
+def _cmd_map(args):
+    import neuromorph as nm
+
+    neuron = nm.load(args.file)
+    _out_paths_ok(args.out, args.plot)
+    i_app = _default_current(neuron, args)
+    t_end = args.t_end if args.t_end is not None else 20_000.0
+    options = {k: getattr(args, k) for k in ("rtol", "atol", "dt") if getattr(args, k) is not None}
+    bmap = nm.behaviour_map(neuron, x=args.x, y=args.y, t_end=t_end, t_transient=args.t_transient, i_app=i_app,
+                            method=args.method, predict=not args.no_predict, progress=args.progress, **options)
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .plotting import plot_behaviour_map, save_figure
+
+        fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
+        plot_behaviour_map(bmap, ax=ax, title=f"{neuron.name}: firing pattern, t = {t_end:g}")
+        save_figure(fig, args.plot)
+    if args.out:
+        try:
+            bmap.save(args.out)
+        except BaseException:
+            if args.plot:
+                Path(args.plot).unlink(missing_ok=True)
+            raise
+    counts = bmap.counts()
+    summary = {"cells": int(bmap.pattern.size), "counts": counts}
+    if bmap.predicted is not None:
+        summary["agreement_with_iv_prediction"] = bmap.agreement()
+    if args.json:
+        json.dump(summary, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{neuron.name}: {summary['cells']} cells over t = {t_end:g} ("
+          + ", ".join(f"{k} {val}" for k, val in counts.items() if val) + ")")
+    if bmap.predicted is not None:
+        print(f"agreement with the I-V prediction: {100 * summary['agreement_with_iv_prediction']:.1f} %")
+    for path in (args.out, args.plot):
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -127,6 +243,32 @@ def build_parser():
     demo.add_argument("--no-plots", action="store_true", help="only print the table")
     demo.set_defaults(func=_cmd_demo)
 
+    iv = sub.add_parser("iv", help="I-V curves, equilibria, negative-conductance intervals, predicted behaviour")
+    iv.add_argument("file", help="circuit file (TOML)")
+    iv.add_argument("--i-app", type=float, help="applied current (default: the file's, at t = 0)")
+    iv.add_argument("--v-range", help="voltage range lo:hi for the search and the figure (default -10:10)")
+    iv.add_argument("--plot", help="write the I-V figure (.png, .pdf, .svg)")
+    iv.add_argument("--json", action="store_true", help="print the analysis as JSON on stdout")
+    iv.set_defaults(func=_cmd_iv)
+
+    mp = sub.add_parser("map", help="behaviour map over one or two parameters")
+    mp.add_argument("file", help="circuit file (TOML)")
+    mp.add_argument("--x", required=True, help="PARAM:lo:hi:n, PARAM = i_app or ELEMENT.FIELD (slow_negative.alpha)")
+    mp.add_argument("--y", help="second axis, PARAM:lo:hi:n")
+    mp.add_argument("--t-end", type=float, help="simulated time per cell (default 20000)")
+    mp.add_argument("--t-transient", type=float, help="metrics over [t_transient, t_end] (default t_end / 2)")
+    mp.add_argument("--i-app", type=float, help="applied current where i_app is not an axis (default: the file's)")
+    mp.add_argument("--method", default="dopri5", help="solver (default dopri5)")
+    mp.add_argument("--rtol", type=float)
+    mp.add_argument("--atol", type=float)
+    mp.add_argument("--dt", type=float)
+    mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")
+    mp.add_argument("--out", help="write the map to this .npz file")
+    mp.add_argument("--plot", help="write the map figure")
+    mp.add_argument("--json", action="store_true", help="print counts and agreement as JSON")
+    mp.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
+    mp.set_defaults(func=_cmd_map)
+
     pre = sub.add_parser("presets", help="list the preset circuits")
     pre.set_defaults(func=_cmd_presets)
     return parser
@@ -139,6 +281,9 @@ def main(argv=None):
 
     try:
         return args.func(args)
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        sys.stderr.close()
+        return 0
     except SimulationError as exc:
         print(f"neuromorph: simulation failed: {exc}", file=sys.stderr)
         return 1

@@ -2,7 +2,9 @@
 
 For each preset it writes ``<name>_trace.png`` (voltage and filtered
 voltages, spikes marked) and ``<name>_iv.png`` (fast, slow, ultraslow and
-steady-state I-V curves with negative-conductance regions shaded), plus
+steady-state I-V curves with negative-conductance regions shaded), then a
+behaviour map of the bursting neuron over I_app and the slow negative gain
+(``bursting_map.png``, with the I-V prediction's boundaries), plus
 ``summary.json`` with the metrics.
 """
 
@@ -53,7 +55,21 @@ def run_demo(out_dir, plots=True, stream=None):
             i_ref = float(protocol.i_app(0.0))
             axes = plot_iv(neuron, i_app=i_ref, title=f"{name}: I-V curves at I_app = {i_ref:g}")
             save_figure(axes[0].figure, out_dir / f"{name}_iv.png")
+    t_map = time.perf_counter()
+    bmap = nm.behaviour_map(nm.preset("bursting"), x=("i_app", -3.0, 0.0, 32),
+                            y=("slow_negative.alpha", -3.0, 0.0, 32), t_end=20_000)
+    counts = ", ".join(f"{k} {v}" for k, v in bmap.counts().items() if v)
+    print(f"\nbehaviour map of the bursting neuron, 32 x 32 cells over t = 20000 "
+          f"({time.perf_counter() - t_map:.1f} s): {counts}; "
+          f"the I-V prediction agrees on {100 * bmap.agreement():.1f} % of cells", file=stream)
+    summaries["bursting_map"] = {"counts": bmap.counts(), "agreement_with_iv_prediction": bmap.agreement()}
+    if plots:
+        from .plotting import plot_behaviour_map
+
+        fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
+        plot_behaviour_map(bmap, ax=ax, title="bursting neuron: firing pattern over I_app and slow negative gain")
+        save_figure(fig, out_dir / "bursting_map.png")
     atomic_write(out_dir / "summary.json", lambda f: json.dump(summaries, f, indent=2))
-    print(f"\n{len(summaries)} circuits in {time.perf_counter() - t_total:.1f} s; "
+    print(f"\n{len(nm.presets())} circuits and a map in {time.perf_counter() - t_total:.1f} s; "
           f"{'figures and ' if plots else ''}summary.json in {out_dir}/", file=stream)
     return 0

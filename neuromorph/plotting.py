@@ -7,7 +7,7 @@ import numpy as np
 
 from .analysis.iv import TIMESCALES, equilibria, iv_curves
 
-__all__ = ["plot_trace", "plot_iv", "save_figure"]
+__all__ = ["plot_trace", "plot_iv", "plot_behaviour_map", "save_figure"]
 
 _COLOURS = {"fast": "tab:red", "slow": "tab:orange", "ultraslow": "tab:purple", "steady": "tab:blue"}
 
@@ -107,3 +107,63 @@ def save_figure(fig, path, dpi=110):
         atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, bbox_inches="tight"), binary=True)
     finally:
         plt.close(fig)
+
+
+_PATTERN_COLOURS = {"rest": "#d9d9d9", "tonic": "#4c72b0", "bursting": "#dd8452", "irregular": "#8172b3",
+                    "bistable": "#55a868"}
+
+
+def plot_behaviour_map(bmap, ax=None, quantity="pattern", show_prediction=True, title=None):
+    """Draw a :class:`~neuromorph.BehaviourMap`.
+
+    Parameters
+    ----------
+    bmap : BehaviourMap
+    ax : matplotlib Axes, optional
+    quantity : str, default "pattern"
+        ``"pattern"`` (categorical colours) or a metric such as ``"burst_period"``,
+        ``"spikes_per_burst"``, ``"isi_mean"`` (colour map; NaN cells blank).
+    show_prediction : bool, default True
+        Outline the boundaries of the pattern predicted from the I-V curves.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
+    x = bmap.x.values
+    y = bmap.y.values if bmap.y is not None else np.array([0.0, 1.0])
+    extent = (x[0], x[-1], y[0], y[-1]) if x.size > 1 and y.size > 1 else None
+    names = list(_PATTERN_COLOURS)
+    if quantity == "pattern":
+        codes = np.vectorize(names.index)(bmap.pattern)
+        ax.imshow(codes, origin="lower", aspect="auto", extent=extent, interpolation="nearest",
+                  cmap=ListedColormap([_PATTERN_COLOURS[p] for p in names]), vmin=-0.5, vmax=len(names) - 0.5)
+        present = [p for p in names if np.any(bmap.pattern == p)]
+        handles = [Patch(color=_PATTERN_COLOURS[p], label=p) for p in present]
+    else:
+        values = bmap.metrics.get(quantity)
+        if values is None:
+            raise ValueError(f"unknown quantity {quantity!r}; use 'pattern' or one of {', '.join(bmap.metrics)}")
+        image = ax.imshow(np.ma.masked_invalid(values), origin="lower", aspect="auto", extent=extent,
+                          interpolation="nearest", cmap="viridis")
+        ax.figure.colorbar(image, ax=ax, label=quantity.replace("_", " "))
+        handles = []
+    if show_prediction and bmap.predicted is not None and bmap.y is not None and x.size > 1 and y.size > 1:
+        for name in names:  # one line per boundary: each category's outline (shared edges coincide)
+            inside = (bmap.predicted == name).astype(float)
+            if 0 < inside.sum() < inside.size:
+                ax.contour(x, y, inside, levels=[0.5], colors="k", linewidths=0.8)
+        handles.append(plt.Line2D([], [], color="k", lw=0.8, label="I-V prediction boundary"))
+    ax.set_xlabel(bmap.x.name)
+    ax.set_ylabel(bmap.y.name if bmap.y is not None else "")
+    if handles:
+        ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.85)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -186,3 +186,48 @@ def test_diverging_circuit_exits_1_with_failure_time(tmp_path):
     t_fail = float(match.group(1))
     assert 600.0 < t_fail <= math.log(sys.float_info.max) + 1e-6
     assert sorted(p.name for p in tmp_path.iterdir()) == ["diverge.toml"]
+
+
+# -- iv and map ------------------------------------------------------------------------
+
+def test_iv_reports_equilibria_intervals_and_prediction(tmp_path):
+    proc = run(tmp_path, "iv", BURSTING, "--json", "--plot", "iv.png")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["predicted"] == "bursting" and data["i_app"] == -2.0
+    assert [e["v"] for e in data["equilibria"]] == pytest.approx([-2.0], abs=1e-12)
+    (lo, hi), = data["negative_conductance"]["fast"]
+    assert hi == pytest.approx(math.acosh(math.sqrt(2.0)), abs=1e-9) and lo == pytest.approx(-hi, abs=1e-9)
+    assert (tmp_path / "iv.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_iv_table_output_for_the_switch(tmp_path):
+    proc = run(tmp_path, "iv", CIRCUITS / "bistable_switch.toml", "--i-app", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "predicted bistable" in proc.stdout
+    assert proc.stdout.count("stable") >= 3 and "unstable" in proc.stdout
+
+
+def test_map_writes_npz_and_png_and_reports_agreement(tmp_path):
+    proc = run(tmp_path, "map", BURSTING, "--x", "i_app:-3:0:6", "--y", "slow_negative.alpha:-2:-1:3",
+               "--t-end", "8000", "--out", "m.npz", "--plot", "m.png", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["cells"] == 18 and sum(summary["counts"].values()) == 18
+    assert 0.0 <= summary["agreement_with_iv_prediction"] <= 1.0
+    data = np.load(tmp_path / "m.npz")
+    assert data["pattern"].shape == (3, 6) and str(data["x_name"]) == "i_app"
+    assert (tmp_path / "m.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--x", "no_such.alpha:0:1:3"], "unknown map parameter"),
+    (["--x", "i_app:1:-1:3"], "low < high"),
+    (["--x", "i_app:0:1"], "PARAM:lo:hi:n"),
+    (["--x", "i_app:0:1:3", "--out", "missing/m.npz"], "does not exist"),
+])
+def test_map_bad_input_exits_2_without_files(tmp_path, args, match):
+    proc = run(tmp_path, "map", BURSTING, *args, "--t-end", "100")
+    assert proc.returncode == 2
+    assert re.search(match, one_line(proc.stderr))
+    assert list(tmp_path.iterdir()) == []

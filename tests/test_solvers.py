@@ -174,6 +174,51 @@ def test_modulation_leaves_the_neuron_and_other_runs_alone():
     assert np.array_equal(n.simulate(3000, -2.0).spike_times, before)
 
 
+def test_modulation_schedule_with_i_app_matches_a_piecewise_reference():
+    """I_app -2 -> -1.4 at t = 4000 (longer bursts), gain change at 7000, then back.
+
+    (A switch to I_app = 0 would be a poor test: the first spike after it crosses the
+    ghost of a saddle-node after ~1000 time units, which amplifies any error ~1e9-fold.)
+    """
+    n = bursting()
+    schedule = [(4000.0, {"i_app": -1.4}), (7000.0, {"i_app": -2.0, "slow_negative.alpha": -1.2})]
+    res = n.simulate(10_000, -2.0, modulation=schedule, rtol=1e-9, atol=1e-11, record=())
+    pieces = [(0.0, 4000.0, BURSTING, -2.0), (4000.0, 7000.0, BURSTING, -1.4),
+              (7000.0, 10_000.0, tuple((-1.2, d, tau) if (a, d, tau) == (-1.5, -1.5, 50.0) else (a, d, tau)
+                                       for a, d, tau in BURSTING), -2.0)]
+    ev = lambda t, y: y[0]  # noqa: E731
+    ev.direction = 1
+    y, ref = n.initial_state(), []
+    for t0, t1, elements, i_app in pieces:
+        sol = solve_ivp(tanh_field(elements, lambda t, i=i_app: i), (t0, t1), y, method="DOP853",
+                        rtol=1e-11, atol=1e-12, events=ev)
+        ref.extend(sol.t_events[0])
+        y = sol.y[:, -1]
+    assert res.spike_times.size == len(ref)
+    assert np.max(np.abs(res.spike_times - np.array(ref))) < 1e-3
+
+
+def test_i_app_modulation_keeps_the_pulses_of_the_stimulus():
+    n = bursting()
+    stim = -2.5 + nm.Pulse(6667, 13333, -0.5)
+    run = nm.Integrator(n, stim)
+    run.advance(1000.0)
+    run.set_parameter("i_app", -2.6)  # only the constant part changes
+    assert run._stimuli[0] == -2.6 + nm.Pulse(6667, 13333, -0.5)
+
+
+@pytest.mark.parametrize("modulation, match", [
+    ([(5000.0, {"i_app": 1.0}), (3000.0, {"i_app": 0.0})], "increase"),
+    ([(20_000.0, {"i_app": 1.0})], "inside"),
+    ([(100.0, {})], "non-empty"),
+    ([(100.0, {"no_such.alpha": 1.0})], "cannot modulate"),
+    ([100.0], r"\(time, \{parameter: value\}\)"),
+])
+def test_bad_modulation_schedules(modulation, match):
+    with pytest.raises(ValueError, match=match):
+        bursting().simulate(10_000, -2.0, modulation=modulation)
+
+
 def test_modulation_rejects_unknown_and_invalid_parameters():
     integ = nm.Integrator(bursting(), -2.0)
     with pytest.raises(nm.ModelError, match="no_such"):

@@ -126,7 +126,7 @@ class _Factors:
 
 
 def _combine(factors, v, tau_cut, v_rest):
-    held = [f.held(v_rest) for f in factors] if math.isfinite(tau_cut) else [None] * len(factors)
+    held = [f.held(v_rest) for f in factors]
     current = np.zeros(v.shape)
     slope = np.zeros(v.shape)
     for f, h in zip(factors, held):
