@@ -116,12 +116,15 @@ def test_demo_writes_figures_and_summary(tmp_path):
     proc = run(tmp_path, "demo", "--out", "demo")
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "demo"
-    expected = {f"{name}_{kind}.png" for name in PRESETS for kind in ("trace", "iv")} | {"summary.json"}
+    expected = ({f"{name}_{kind}.png" for name in PRESETS for kind in ("trace", "iv")}
+                | {"bursting_map.png", "summary.json"})
     assert {p.name for p in out.iterdir()} == expected
     for name in expected - {"summary.json"}:
         assert (out / name).read_bytes()[:8] == PNG_SIGNATURE, name
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert sorted(summary) == PRESETS
+    assert sorted(summary) == sorted(PRESETS + ["bursting_map"])
+    counts = summary["bursting_map"]["counts"]
+    assert sum(counts.values()) == 32 * 32 and counts["bursting"] > 0 and counts["tonic"] > 0
     assert summary["bursting"]["pattern"] == "bursting"
     assert summary["bursting"]["spikes_per_burst"] == 7
     assert summary["tonic_spiking"]["pattern"] == "tonic"
