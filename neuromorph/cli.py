@@ -217,6 +217,13 @@ def _cmd_presets(args):
     return 0
 
 
+def _solver_options(parser):
+    parser.add_argument("--method", default="dopri5", help="dopri5 (default), rosenbrock23, rk4 or euler")
+    parser.add_argument("--rtol", type=float, help="relative tolerance (adaptive methods)")
+    parser.add_argument("--atol", type=float, help="absolute tolerance (adaptive methods)")
+    parser.add_argument("--dt", type=float, help="step (fixed-step methods)")
+
+
 def build_parser():
     from . import __version__
 
@@ -229,10 +236,7 @@ def build_parser():
     sim.add_argument("--t-end", type=float, help="end time (default: the file's [simulation] t_end)")
     sim.add_argument("--i-app", type=float, help="constant applied current (replaces the file's stimulus)")
     sim.add_argument("--t-start", type=float, help="start of the window the metrics use (default: t_transient)")
-    sim.add_argument("--method", default="dopri5", help="dopri5 (default), rosenbrock23, rk4 or euler")
-    sim.add_argument("--rtol", type=float, help="relative tolerance (adaptive methods)")
-    sim.add_argument("--atol", type=float, help="absolute tolerance (adaptive methods)")
-    sim.add_argument("--dt", type=float, help="step (fixed-step methods)")
+    _solver_options(sim)
     sim.add_argument("--out", help="write times, states and spikes to this .npz file")
     sim.add_argument("--plot", help="write a trace figure (.png, .pdf, .svg)")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
@@ -258,10 +262,7 @@ def build_parser():
     mp.add_argument("--t-end", type=float, help="simulated time per cell (default 20000)")
     mp.add_argument("--t-transient", type=float, help="metrics over [t_transient, t_end] (default t_end / 2)")
     mp.add_argument("--i-app", type=float, help="applied current where i_app is not an axis (default: the file's)")
-    mp.add_argument("--method", default="dopri5", help="solver (default dopri5)")
-    mp.add_argument("--rtol", type=float)
-    mp.add_argument("--atol", type=float)
-    mp.add_argument("--dt", type=float)
+    _solver_options(mp)
     mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")
     mp.add_argument("--out", help="write the map to this .npz file")
     mp.add_argument("--plot", help="write the map figure")

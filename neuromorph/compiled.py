@@ -48,6 +48,17 @@ class CompiledModel:
     def n_states(self):
         return len(self.state_names)
 
+    def slot(self, path, purpose="change"):
+        """``(array name, index, inverse)`` of a parameter path; an error lists the valid paths."""
+        try:
+            return self.slots[path]
+        except KeyError:
+            from .errors import ModelError
+
+            known = ", ".join(["i_app"] + sorted(self.slots))
+            raise ModelError(f"cannot {purpose} {path!r}; parameters: {known} "
+                             "(time constants are structural: set them on the Neuron)") from None
+
     def with_parameters(self, values):
         """A copy with some parameters changed by path (``{"slow_negative.alpha": -1.2}``).
 
@@ -55,16 +66,11 @@ class CompiledModel:
         constants) are not slots here: change those on the Neuron and compile again.
         """
         from . import _validate as v
-        from .errors import ModelError
 
         arrays = {}
         thresholds = self.thresholds
         for path, value in values.items():
-            try:
-                array, index, inverse = self.slots[path]
-            except KeyError:
-                known = ", ".join(sorted(self.slots))
-                raise ModelError(f"unknown or structural parameter {path!r}; settable here: {known}") from None
+            array, index, inverse = self.slot(path)
             value = v.positive(path, value) if inverse else v.real(path, value)
             if array == "thresholds":
                 thresholds = thresholds.copy() if thresholds is self.thresholds else thresholds

@@ -137,11 +137,7 @@ class Ensemble:
             if path == "i_app":
                 self.per_copy["i_off"][0] = arr
                 continue
-            try:
-                array, index, inverse = self.model.slots[path]
-            except KeyError:
-                known = ", ".join(["i_app"] + sorted(self.model.slots))
-                raise ModelError(f"cannot vary {path!r} across copies; variable parameters: {known}") from None
+            array, index, inverse = self.model.slot(path, "vary across copies")
             if inverse and np.any(arr <= 0):
                 raise ModelError(f"`{path}` must be > 0, got {float(arr[arr <= 0][0])!r}")
             target = "thr" if array == "thresholds" else array

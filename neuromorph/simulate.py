@@ -160,11 +160,7 @@ class Integrator:
             self.cnt[c.I_JUMP] = 0  # the kernel skips jumps already passed
             self.cnt[c.FSAL_OK] = 0
             return
-        try:
-            array, index, inverse = self.model.slots[path]
-        except KeyError:
-            known = ", ".join(["i_app"] + sorted(self.model.slots))
-            raise ModelError(f"cannot modulate {path!r} during a run; modulable parameters: {known}") from None
+        array, index, inverse = self.model.slot(path, "modulate during a run")
         value = v.positive(path, value) if inverse else v.real(path, value)
         if not self._own_arrays:
             self.arrays = self.arrays._replace(**{k: a.copy() for k, a in self.arrays._asdict().items()})

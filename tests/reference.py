@@ -58,3 +58,14 @@ def reference_spikes(f, y0, t_span, rtol=1e-10, atol=1e-12, method="DOP853", bre
 def _cached_reference(name, t_end, i_app):
     elements, y0 = {"bursting": (BURSTING, BURSTING_Y0), "tonic": (TONIC, TONIC_Y0)}[name]
     return reference_spikes(tanh_field(elements, lambda t: i_app), y0, (0.0, t_end))
+
+
+def bisect(f, lo, hi):
+    """Root of ``f`` between ``lo`` and ``hi`` by plain bisection (an independent check of library roots)."""
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if np.sign(f(mid)) == np.sign(f(lo)):
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import neuromorph as nm
+from reference import bisect
 
 
 def test_bursting_preset_matches_reference_numbers():
@@ -58,7 +59,7 @@ def test_bistable_switch_flips_on_pulses():
     res = n.simulate(n.protocol.t_end, n.protocol.i_app, dt_out=10.0)
     v = dict(zip(res.t, res.v))
     # I(V) = V - 2 tanh V = 0 has stable roots V = +-1.9150 (independent bisection below)
-    root = _bisect(lambda x: x - 2 * np.tanh(x), 1.0, 3.0)
+    root = bisect(lambda x: x - 2 * np.tanh(x), 1.0, 3.0)
     assert v[900.0] == pytest.approx(-root, abs=1e-4)
     assert v[2900.0] == pytest.approx(root, abs=1e-4)
     assert v[4900.0] == pytest.approx(-root, abs=1e-4)
@@ -71,13 +72,3 @@ def test_rest_and_spiking_coexist_at_the_same_current():
     assert np.sum(s < 2000) == 0  # rest at I_app = -1.5
     assert np.sum((s > 2200) & (s < 6000)) > 20  # spiking at the very same I_app after a pulse
     assert np.sum(s > 6400) == 0  # and rest again after the hyperpolarising pulse
-
-
-def _bisect(f, lo, hi):
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if np.sign(f(mid)) == np.sign(f(lo)):
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)

@@ -224,7 +224,7 @@ def test_map_writes_npz_and_png_and_reports_agreement(tmp_path):
 
 
 @pytest.mark.parametrize("args, match", [
-    (["--x", "no_such.alpha:0:1:3"], "unknown map parameter"),
+    (["--x", "no_such.alpha:0:1:3"], "cannot map over .no_such.alpha."),
     (["--x", "i_app:1:-1:3"], "low < high"),
     (["--x", "i_app:0:1"], "PARAM:lo:hi:n"),
     (["--x", "i_app:0:1:3", "--out", "missing/m.npz"], "does not exist"),

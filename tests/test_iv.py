@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import neuromorph as nm
+from reference import bisect
 
 EDGE = np.arccosh(np.sqrt(2.0))  # |V| < acosh(sqrt 2): where 1 - 2 sech^2 V < 0
 
@@ -76,7 +77,7 @@ def test_timescales_by_time_constant(bursting):
 def test_equilibria_of_the_switch_and_their_stability():
     eqs = nm.equilibria(nm.preset("bistable_switch"), 0.0)
     root = 1.9150080481545  # V = 2 tanh V, from an independent bisection below
-    assert abs(_bisect(lambda x: x - 2 * np.tanh(x), 1.0, 3.0) - root) < 1e-12
+    assert abs(bisect(lambda x: x - 2 * np.tanh(x), 1.0, 3.0) - root) < 1e-12
     assert np.allclose([e.v for e in eqs], [-root, 0.0, root], rtol=0, atol=1e-12)
     assert [e.stable for e in eqs] == [True, False, True]
     v, stable = eqs[1]  # unpacks as (v, stable)
@@ -141,13 +142,3 @@ def test_bad_input():
         nm.equilibria(n, np.inf)
     with pytest.raises(nm.ModelError, match="no_such"):
         nm.fold_points(n, "no_such.alpha", [1.0])
-
-
-def _bisect(f, lo, hi):
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if np.sign(f(mid)) == np.sign(f(lo)):
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)

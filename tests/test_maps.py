@@ -68,7 +68,7 @@ def test_map_save_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(x=("no_such.alpha", 0, 1, 3)), "unknown map parameter 'no_such.alpha'"),
+    (dict(x=("no_such.alpha", 0, 1, 3)), "cannot map over 'no_such.alpha'"),
     (dict(x=("i_app", 1.0, -1.0, 3)), "low < high"),
     (dict(x=("i_app", np.nan, 1.0, 3)), "finite"),
     (dict(x=("i_app", 0.0, 1.0, 0)), ">= 1"),
