@@ -10,14 +10,14 @@ import neuromorph as nm
 @pytest.fixture(scope="module")
 def acceptance_map():
     """The map of the acceptance criterion: I_app x slow negative gain in [-3, 0]^2, bursting preset."""
-    return nm.behaviour_map(nm.preset("bursting"), x=("i_app", -3.0, 0.0, 32),
-                            y=("slow_negative.alpha", -3.0, 0.0, 32), t_end=20_000)
+    return nm.behaviour_map(nm.preset("bursting"), x=("i_app", -3.0, 0.0, 64),
+                            y=("slow_negative.alpha", -3.0, 0.0, 64), t_end=20_000)
 
 
 def test_map_cells_are_the_simulations_they_stand_for(acceptance_map):
     m = acceptance_map
     n = nm.preset("bursting")
-    for iy, ix in ((20, 12), (16, 14), (5, 28), (30, 2)):
+    for iy, ix in ((40, 24), (32, 28), (10, 56), (60, 4)):
         cell = n.copy().set("slow_negative.alpha", m.y.values[iy])
         res = cell.simulate(20_000, m.x.values[ix], record=())
         s = res.summary(t_start=10_000)
@@ -29,7 +29,7 @@ def test_map_cells_are_the_simulations_they_stand_for(acceptance_map):
 @pytest.mark.slow
 def test_iv_prediction_agrees_with_simulation_and_misses_only_near_boundaries(acceptance_map):
     m = acceptance_map
-    assert m.agreement() >= 0.93  # measured 0.94 at 32 x 32 and 64 x 64; the target of issue 3 is 0.95
+    assert m.agreement() >= 0.95  # the target of issue 3 (MODEL.md's rule alone: 0.94)
     boundary = np.zeros(m.shape, dtype=bool)
     p = m.predicted
     boundary[:, 1:] |= p[:, 1:] != p[:, :-1]
