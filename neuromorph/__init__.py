@@ -26,7 +26,6 @@ from .analysis.iv import (
     predict_behaviour,
 )
 from .analysis.spikes import summarize_spikes
-from .design import DesignResult, design
 from .elements import Conductance, Current, Gate, Leak
 from .errors import (
     CircuitFileError,
@@ -39,13 +38,32 @@ from .errors import (
 from .io import circuits_dir, dumps, load, loads, preset, presets, save
 from .neuron import Neuron
 from .results import SimulationResult, SolverStats
-from .ensemble import Ensemble, EnsembleResult
 from .simulate import Integrator, simulate
 from .solvers import RK4, Dopri5, Euler, Rosenbrock23, get_solver
 from .stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
-from .sweeps import BehaviourMap, behaviour_map
 
 __version__ = "0.1.0"
+
+# Loaded on first use (PEP 562): a `neuromorph simulate` start-up needs none of them.
+_LAZY = {
+    "Ensemble": "ensemble", "EnsembleResult": "ensemble",
+    "behaviour_map": "sweeps", "BehaviourMap": "sweeps",
+    "design": "inverse_design", "DesignResult": "inverse_design",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'neuromorph' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "Neuron", "Leak", "Current", "Conductance", "Gate",
