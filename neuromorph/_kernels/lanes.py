@@ -39,10 +39,14 @@ LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg gk goff ioff thr
 def make_work(n_states, n_elements, n_gates, n_neurons):
     """Scratch buffers of one thread: separate arrays, so the vectoriser never doubts they are disjoint."""
     def rows(r):
-        return np.zeros(max(r, 1) * LANES)
+        # 64-byte aligned and padded by a cache line on each side: two threads' scratch rows never share a line.
+        n = max(r, 1) * LANES
+        raw = np.zeros(n + 24)
+        start = 8 + (-raw.ctypes.data % 64) // 8
+        return raw[start:start + n]
 
     return LaneWork(
-        y=rows(n_states), yt=rows(n_states), k1=rows(n_states), ks=np.zeros((3, max(n_states, 1) * LANES)),
+        y=rows(n_states), yt=rows(n_states), k1=rows(n_states), ks=rows(3 * n_states).reshape(3, -1),
         rate=rows(n_states), gain=rows(n_elements), off=rows(n_elements),
         arg=rows(n_elements), gk=rows(n_gates), goff=rows(n_gates), ioff=rows(n_neurons), thr=rows(n_neurons),
         v_prev=rows(1), f_prev=rows(1), gate=rows(1),
@@ -242,7 +246,11 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, ga
                     y[i] += sixth * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i])
             # Derivative at the new point: the Hermite end slope, and (off jumps) the next k1.
             _lane_rhs(model, stim, t_new, is_jump, w, y, k1)
-            for j in range(width):
+            # Spikes are rare: a vectorised test over all lanes first, the scalar search only if one crossed.
+            crossed = 0
+            for j in range(L):
+                crossed += (v_prev[j] < thr[j]) & (thr[j] <= v[j])
+            for j in range(width if crossed else 0):
                 if v_prev[j] < thr[j] <= v[j]:
                     ts = t + h * _hermite_crossing(v_prev[j], v[j], f_prev[j], f[j], h, thr[j])
                     if ts >= t_record:
