@@ -55,6 +55,10 @@ def run_demo(out_dir, plots=True, stream=None):
             i_ref = float(protocol.i_app(0.0))
             axes = plot_iv(neuron, i_app=i_ref, title=f"{name}: I-V curves at I_app = {i_ref:g}")
             save_figure(axes[0].figure, out_dir / f"{name}_iv.png")
+    print("\npattern: what the circuit settles to by the end of its protocol; spikes and metrics count\n"
+          "the window after the file's t_transient. The protocols:", file=stream)
+    for name in nm.presets():
+        print(f"  {name:34s} {nm.preset(name).description}", file=stream)
     t_map = time.perf_counter()
     bmap = nm.behaviour_map(nm.preset("bursting"), x=("i_app", -3.0, 0.0, 32),
                             y=("slow_negative.alpha", -3.0, 0.0, 32), t_end=20_000)

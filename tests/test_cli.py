@@ -132,6 +132,8 @@ def test_demo_writes_figures_and_summary(tmp_path):
     assert summary["post_inhibitory_rebound"]["n_spikes"] == 13                      # MODEL.md
     for name in PRESETS:
         assert name in proc.stdout
+        description = tomllib.loads((CIRCUITS / f"{name}.toml").read_text(encoding="utf-8"))["description"]
+        assert description in proc.stdout  # the table's patterns are read against each protocol
 
 
 # -- errors ---------------------------------------------------------------------------------
