@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 
 import neuromorph as nm
 from reference import bisect
@@ -142,3 +143,27 @@ def test_bad_input():
         nm.equilibria(n, np.inf)
     with pytest.raises(nm.ModelError, match="no_such"):
         nm.fold_points(n, "no_such.alpha", [1.0])
+    with pytest.raises(nm.ModelError, match="v_range"):
+        nm.equilibria(n, -2.0, v_range=(-1e200, 1e200))  # a grid that coarse would misplace the root
+    with pytest.raises(nm.ModelError, match=r"`i_app` must be a real number, got 'x'"):
+        nm.iv_curves(n, i_app="x")
+    with pytest.raises(nm.ModelError, match="`v_rest` must be finite"):
+        nm.iv_curves(n, v_rest=np.nan, i_app=-2.0)
+    with pytest.raises(nm.ModelError, match="`v` must be finite, got nan at index 1"):
+        nm.iv_curves(n, v=[0.0, np.nan, 1.0])
+    for tol in (0.0, -1.0, np.nan):
+        with pytest.raises(nm.ModelError, match="tol"):
+            nm.negative_conductance_intervals(n, "slow", i_app=-2.0, tol=tol)
+
+
+def test_bisection_below_float_spacing_terminates_at_the_edge(bursting):
+    # tol below the spacing of doubles near the edges: bisection must stop at adjacent floats, not spin.
+    (lo, hi), = nm.negative_conductance_intervals(bursting, "slow", i_app=-2.0, tol=1e-300)
+    g = lambda u: nm.iv_conductance(bursting, np.array([u]), "slow", v_rest=-2.0)[0]  # noqa: E731
+    assert lo == pytest.approx(brentq(g, -2.5, -1.5, xtol=1e-15), abs=1e-14)
+    assert hi == pytest.approx(brentq(g, -1.5, -0.5, xtol=1e-15), abs=1e-14)
+
+
+def test_a_neuron_without_conductance_has_no_isolated_equilibria():
+    with pytest.raises(nm.ModelError, match="no net conductance"):
+        nm.equilibria(nm.Neuron(), 0.0)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _validate as check
 from ..elements import Conductance, Current, Leak, timescale_label
 from ..errors import ModelError
 
@@ -35,6 +36,7 @@ __all__ = [
 TIMESCALES = ("fast", "slow", "ultraslow", "steady")
 V_RANGE = (-10.0, 10.0)
 _GRID = 4001  # sampling of the search range before edges and roots are refined
+_V_LIMIT = 1e6  # search ranges beyond this only lose resolution: the dynamics live within a few units
 
 
 def timescale_tau(neuron, timescale):
@@ -160,12 +162,12 @@ def _bisect_all(f, lo, hi, tol):
     f_lo = f(lo)
     while np.max(hi - lo) > tol:
         mid = 0.5 * (lo + hi)
+        if np.all((mid == lo) | (mid == hi)):  # every bracket down to adjacent floats: tol was below spacing
+            break
         same = (f(mid) < 0) == (f_lo < 0)
         lo = np.where(same, mid, lo)
         f_lo = np.where(same, f(mid), f_lo)
         hi = np.where(same, hi, mid)
-        if np.all(mid == lo) & np.all(mid == hi):  # brackets at machine precision
-            break
     return 0.5 * (lo + hi)
 
 
@@ -197,10 +199,14 @@ def _newton_all(f_and_slope, lo, hi, tol):
 
 
 def _check_range(v_range):
-    lo, hi = v_range
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ModelError(f"`v_range` must be a finite (low, high) with low < high, got {v_range!r}")
-    return float(lo), float(hi)
+    try:
+        lo, hi = (check.real("v_range", x) for x in v_range)
+    except (TypeError, ValueError):
+        raise ModelError(f"`v_range` must be a pair (low, high), got {v_range!r}") from None
+    if not lo < hi or max(abs(lo), abs(hi)) > _V_LIMIT:
+        raise ModelError(f"`v_range` must be (low, high) with low < high and both within +-{_V_LIMIT:g} "
+                         f"(voltages are dimensionless), got {v_range!r}")
+    return lo, hi
 
 
 def negative_conductance_intervals(neuron, timescale, i_app=0.0, v_rest=None, v_range=V_RANGE, tol=1e-12):
@@ -222,9 +228,10 @@ def negative_conductance_intervals(neuron, timescale, i_app=0.0, v_rest=None, v_
     [(-0.8814, 0.8814)]
     """
     lo, hi = _check_range(v_range)
+    tol = check.positive("tol", tol)
+    i_app = check.real("i_app", i_app)
     tau_cut = timescale_tau(neuron, timescale)
-    if v_rest is None:
-        v_rest = resting_voltage(neuron, i_app)
+    v_rest = resting_voltage(neuron, i_app) if v_rest is None else check.real("v_rest", v_rest)
     g = lambda u: _curve(neuron, u, tau_cut, v_rest)[1]  # noqa: E731
     grid = np.linspace(lo, hi, _GRID)
     negative = g(grid) < 0
@@ -265,7 +272,14 @@ def _roots_on_grid(neuron, grid, f_grid, i_app, tol=1e-13):
         current, slope = _curve(neuron, u, math.inf, 0.0)
         return current - i_app, slope
 
-    exact = grid[f_grid == 0.0]
+    zero = f_grid == 0.0
+    flat = np.flatnonzero(zero[:-1] & zero[1:])
+    if flat.size:
+        raise ModelError(
+            f"I_steady(V) = i_app = {i_app:g} on the whole interval [{grid[flat[0]]:g}, {grid[flat[0] + 1]:g}] "
+            f"at least: the neuron has no net conductance there, so every voltage in it is an equilibrium "
+            f"(add a leak)")
+    exact = grid[zero]
     brackets = np.flatnonzero(f_grid[:-1] * f_grid[1:] < 0)
     refined = _newton_all(f_and_slope, grid[brackets], grid[brackets + 1], tol)
     return sorted(float(x) for x in np.concatenate((exact, refined)))
@@ -296,9 +310,7 @@ def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
     >>> [(round(v, 4), s) for v, s in equilibria(nm.preset("bistable_switch"), i_app=0.0)]
     [(-1.915, True), (0.0, False), (1.915, True)]
     """
-    i_app = float(i_app)
-    if not math.isfinite(i_app):
-        raise ModelError(f"`i_app` must be finite, got {i_app!r}")
+    i_app = check.real("i_app", i_app)
     return _classify(neuron, _steady_roots(neuron, i_app, v_range, _steady))
 
 
@@ -390,8 +402,10 @@ def iv_curves(neuron, v=None, i_app=0.0, v_rest=None, timescales=TIMESCALES):
     >>> bool(np.allclose(iv["steady"], iv.v)), round(iv.v_rest, 9)
     (True, -2.0)
     """
-    v = np.linspace(-3.0, 3.0, 601) if v is None else np.asarray(v, dtype=np.float64)
-    i_app = float(i_app)
+    v = np.linspace(-3.0, 3.0, 601) if v is None else check.real_array("v", v)
+    i_app = check.real("i_app", i_app)
+    if v_rest is not None:
+        v_rest = check.real("v_rest", v_rest)
     factors = [_Factors(el, v) for el in neuron.elements]
     if v_rest is None:  # the steady curve on this grid (needed anyway) usually brackets the rest
         steady = _combine(factors, v, math.inf, 0.0)[0]
