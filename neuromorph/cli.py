@@ -47,9 +47,7 @@ def _cmd_simulate(args):
     import neuromorph as nm
 
     neuron = nm.load(args.file)
-    for path in (args.out, args.plot):  # refuse before simulating, rather than leave one file of two
-        if path and not Path(path).resolve().parent.is_dir():
-            raise FileNotFoundError(f"cannot write {path!r}: folder {str(Path(path).parent)!r} does not exist")
+    _out_paths_ok(args.out, args.plot)
     t_end, stim, t_start = _protocol(neuron, args)
     options = {k: getattr(args, k) for k in ("rtol", "atol", "dt") if getattr(args, k) is not None}
     result = nm.simulate(neuron, t_end, i_app=stim, method=args.method, **options)
@@ -64,14 +62,7 @@ def _cmd_simulate(args):
 
         fig, ax = plt.subplots(figsize=(10, 3.4))
         plot_trace(result, ax=ax, title=f"{neuron.name}: {summary['pattern']}")
-        save_figure(fig, args.plot)
-    if args.out:
-        try:
-            result.save(args.out)
-        except BaseException:
-            if args.plot:  # both files or neither
-                Path(args.plot).unlink(missing_ok=True)
-            raise
+    _write_outputs(args, result.save, lambda path: save_figure(fig, path))
     if args.json:
         payload = dict(summary, circuit=neuron.name, method=result.method, solver=result.stats.as_dict())
         json.dump(payload, sys.stdout)
@@ -89,9 +80,18 @@ def _cmd_simulate(args):
 
 
 def _out_paths_ok(*paths):
-    for path in paths:  # refuse before computing, rather than leave one file of two
-        if path and not Path(path).resolve().parent.is_dir():
-            raise FileNotFoundError(f"cannot write {path!r}: folder {str(Path(path).parent)!r} does not exist")
+    from ._io_atomic import check_writable
+
+    for path in paths:  # refuse before computing
+        if path:
+            check_writable(path)
+
+
+def _write_outputs(args, save_data, save_plot):
+    """``--out`` and ``--plot`` both or neither: files already there survive a failure."""
+    from ._io_atomic import write_together
+
+    write_together([(p, fn) for p, fn in ((args.out, save_data), (args.plot, save_plot)) if p])
 
 
 def _default_current(neuron, args):
@@ -176,14 +176,7 @@ def _cmd_map(args):
 
         fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
         plot_behaviour_map(bmap, ax=ax, title=f"{neuron.name}: firing pattern, t = {t_end:g}")
-        save_figure(fig, args.plot)
-    if args.out:
-        try:
-            bmap.save(args.out)
-        except BaseException:
-            if args.plot:
-                Path(args.plot).unlink(missing_ok=True)
-            raise
+    _write_outputs(args, bmap.save, lambda path: save_figure(fig, path))
     counts = bmap.counts()
     summary = {"cells": int(bmap.pattern.size), "counts": counts}
     if bmap.predicted is not None:

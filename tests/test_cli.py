@@ -178,6 +178,25 @@ def test_failing_plot_leaves_no_npz(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_failed_run_leaves_existing_files_as_they_were(tmp_path):
+    # The .npz is written first; the figure then fails (unknown format): neither path may change.
+    (tmp_path / "r.npz").write_text("old run")
+    proc = run(tmp_path, "simulate", CIRCUITS / "tonic_spiking.toml", "--t-end", 50, "--out", "r.npz",
+               "--plot", "fig.xyz")
+    assert proc.returncode == 2
+    assert "xyz" in one_line(proc.stderr)
+    assert (tmp_path / "r.npz").read_text() == "old run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.npz"]  # no temporary file left either
+
+
+def test_an_output_path_that_is_a_folder_is_refused_before_running(tmp_path):
+    (tmp_path / "keep.png").write_text("mine")
+    proc = run(tmp_path, "simulate", CIRCUITS / "tonic_spiking.toml", "--plot", "keep.png", "--out", ".")
+    assert proc.returncode == 2
+    assert "it is a folder" in one_line(proc.stderr)
+    assert (tmp_path / "keep.png").read_text() == "mine"
+
+
 def test_diverging_circuit_exits_1_with_failure_time(tmp_path):
     """dV/dt = V from V = 1: V = e^t overflows a double at t = ln(DBL_MAX) ~ 709.78."""
     path = tmp_path / "diverge.toml"
