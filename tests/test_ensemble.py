@@ -63,6 +63,17 @@ def test_voltage_traces_on_request():
     assert np.allclose(res.v[1], single.v, atol=1e-12)
 
 
+@pytest.mark.parametrize("t_end", [1.0, 10.1, 100.3])
+def test_last_sample_is_the_state_at_t_end_off_the_grid(t_end):
+    # t_end not a multiple of dt: the run ends with a shorter step, and the last sample is taken there.
+    n = nm.preset("tonic_spiking")
+    res = nm.Ensemble(n, size=2).simulate(t_end, i_app=-0.7, dt=0.3, save_every=1)
+    assert res.t[-1] == t_end
+    assert np.array_equal(res.v[:, -1], res.final_state[:, 0])
+    reference = n.simulate(t_end, -0.7, method="rk4", dt=0.05, t_eval=[t_end])  # independent of the 0.3 grid
+    assert res.v[0, -1] == pytest.approx(reference.v[-1], abs=0.05)
+
+
 def test_summaries_classify_each_copy():
     n = nm.preset("bursting")
     res = nm.Ensemble(n, params={"i_app": [-2.0, 0.0, -4.0]}).simulate(20_000, dt=0.05, t_record=10_000)

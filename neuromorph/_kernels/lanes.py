@@ -160,7 +160,8 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, ga
     on return. ``spk_count[c]`` counts spikes of copy ``c`` (neuron 0) at or
     after ``t_record``; the first ``spk_t.shape[1]`` of them are stored.
     With ``save_every > 0``, the membrane voltages of neuron 0 are written to
-    ``out_v[i, c]`` every ``save_every`` grid steps (``i = 0`` at ``t0``).
+    ``out_v[i, c]`` every ``save_every`` grid steps (``i = 0`` at ``t0``); a last row left
+    unfilled by the grid (``t_end`` off it) gets the state at ``t_end``.
     ``w`` is a :class:`LaneWork` from :func:`make_work`.
     """
     ns = y_all.shape[0]
@@ -274,6 +275,10 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, ga
             if is_jump:
                 i_jump += 1
                 _lane_rhs_call(model, stim, t, False, w, y, k1)
+        if save_every > 0 and i_out == out_v.shape[0] - 1:
+            # t_end off the grid: the last sample is the state at t_end (reached by a shorter step).
+            for j in range(width):
+                out_v[i_out, c0 + j] = v[j]
         for j in range(width):
             for r in range(ns):
                 y_all[r, c0 + j] = y[r * L + j]
