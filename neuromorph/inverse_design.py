@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _validate as v
 from .analysis.iv import predict_behaviour
-from .errors import ModelError
+from .errors import ModelError, SimulationError
 
 __all__ = ["DesignResult", "design"]
 
@@ -151,6 +151,7 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     pattern = target["pattern"]
     scale = target.get("burst_period", target.get("isi_mean"))
     history = []
+    failures = []
     best = {"cost": math.inf}
 
     def configure(u):
@@ -169,7 +170,13 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
         slow = max(work.filter_taus, default=1.0)
         period_guess = max(scale, slow)
         t_end = 12.0 * period_guess if pattern == "bursting" else max(60.0 * scale, 6.0 * slow)
-        result = work.simulate(t_end, i_app, record=())
+        try:
+            result = work.simulate(t_end, i_app, record=(), max_steps=_TRIAL_MAX_STEPS)
+        except SimulationError as exc:  # this corner of the box diverges or is too stiff: a bad point, not the end
+            failures.append(f"a trial over t = {t_end:g} needed more than {_TRIAL_MAX_STEPS} steps (is the target "
+                            "this slow within reach?)" if exc.reason == "too many steps" else str(exc))
+            history.append((values, None, _FAILED))
+            return _FAILED
         summary = result.summary(t_start=t_end / 3.0)
         if summary["pattern"] != pattern:
             cost = 10.0
@@ -217,7 +224,8 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     except _Reached:
         pass
     if "summary" not in best:
-        raise ModelError(f"no simulation reached the {pattern} pattern within the bounds {params}")
+        first = failures[0] if failures else "none ran"
+        raise ModelError(f"every trial simulation within the bounds {params} failed; the first: {first}")
     s = best["summary"]
     achieved = s.get("isi_mean") if pattern == "tonic" else s.get("burst_period")
     rel = abs(achieved / scale - 1.0) if achieved else math.inf
@@ -229,6 +237,10 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
         tuned.protocol = Protocol(t_end, best["i_app"], min(t_end / 3.0, t_end * 0.999))
     return DesignResult(neuron=tuned, values=best["values"], achieved=s, target=target, relative_error=rel,
                         success=done(), n_simulations=len(history), history=history)
+
+
+_TRIAL_MAX_STEPS = 500_000  # ~0.25 s of DP5; designs that work need ~1e4: a trial needing more is scored as failed, not waited for
+_FAILED = 20.0  # cost of a trial whose simulation failed (a wrong pattern costs 10)
 
 
 class _Reached(Exception):
