@@ -39,8 +39,12 @@ def _protocol(neuron, args):
         stim = Constant(args.i_app)
     else:
         stim = protocol.i_app if protocol else Constant(0.0)
-    t_start = args.t_start if args.t_start is not None else (protocol.t_transient if protocol else 0.0)
-    return t_end, stim, min(t_start, t_end * 0.999)
+    if args.t_start is not None:
+        if not 0.0 <= args.t_start < t_end:
+            raise ValueError(f"--t-start must lie in [0, t_end = {t_end:g}), got {args.t_start:g}")
+        return t_end, stim, args.t_start
+    t_start = protocol.t_transient if protocol else 0.0
+    return t_end, stim, min(t_start, t_end * 0.999)  # a --t-end shorter than the file's transient
 
 
 def _cmd_simulate(args):
@@ -268,9 +272,25 @@ def build_parser():
     return parser
 
 
+_VALUE_OPTIONS = ("--v-range", "--x", "--y")  # values that may start with '-' (e.g. --v-range -3:3)
+
+
+def _attach_values(argv):
+    """``--v-range -3:3`` as ``--v-range=-3:3``: argparse takes a value starting with '-' for an option."""
+    out = []
+    it = iter(argv)
+    for token in it:
+        if token in _VALUE_OPTIONS:
+            value = next(it, None)
+            out.append(token if value is None else f"{token}={value}")
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_values(sys.argv[1:] if argv is None else list(argv)))
     from .errors import NeuromorphError, SimulationError
 
     try:

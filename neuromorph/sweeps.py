@@ -69,6 +69,7 @@ def parse_axis(spec, label="x"):
         n = v.count(f"{label} number of values", spec[3], 1)
         if n > 1 and not lo < hi:
             raise ModelError(f"`{label}` range must have low < high, got [{lo}, {hi}] for {name}")
+        _check_memory(n, f"{n}-value {label} axis")  # before allocating the axis itself
         values = np.linspace(lo, hi, n)
     else:
         values = v.real_array(f"{label} values", spec[1], 1)
@@ -207,6 +208,8 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
         raise SolverError(f"`t_transient` ({t_transient}) must be < `t_end` ({t_end})")
     i_app = v.real("i_app", i_app)
     solver = get_solver(method, rtol=rtol, atol=atol, dt=dt)
+    if y_axis is not None and y_axis.name == x_axis.name:
+        raise ModelError(f"`x` and `y` both vary {x_axis.name!r}: give two different parameters (or only `x`)")
     ny = 1 if y_axis is None else len(y_axis)
     nx = len(x_axis)
     _check_memory(nx * ny, f"{nx} x {ny}")

@@ -144,6 +144,7 @@ BAD_INPUT = {
     "zero_rtol": (["simulate", BURSTING, "--rtol", "0"], ["rtol", "> 0"]),
     "negative_t_end": (["simulate", BURSTING, "--t-end", "-5"], ["t_end", "-5"]),
     "unknown_key": (["simulate", "bad.toml"], ["bad.toml", "unknown key 'colour'"]),
+    "t_start_past_end": (["simulate", BURSTING, "--t-end", "100", "--t-start", "500"], ["--t-start", "500"]),
 }
 
 
@@ -232,6 +233,14 @@ def test_iv_table_output_for_the_switch(tmp_path):
     assert proc.stdout.count("stable") >= 3 and "unstable" in proc.stdout
 
 
+def test_negative_v_range_is_taken_as_a_value(tmp_path):
+    # `--v-range -3:3` (not only `--v-range=-3:3`): the default range itself starts with '-'.
+    proc = run(tmp_path, "iv", CIRCUITS / "bistable_switch.toml", "--i-app", "0", "--v-range", "-1:3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    voltages = [e["v"] for e in json.loads(proc.stdout)["equilibria"]]
+    assert voltages == pytest.approx([0.0, 1.915], abs=1e-3)  # -1.915 lies outside [-1, 3]
+
+
 def test_map_writes_npz_and_png_and_reports_agreement(tmp_path):
     proc = run(tmp_path, "map", BURSTING, "--x", "i_app:-3:0:6", "--y", "slow_negative.alpha:-2:-1:3",
                "--t-end", "8000", "--out", "m.npz", "--plot", "m.png", "--json")
@@ -249,6 +258,8 @@ def test_map_writes_npz_and_png_and_reports_agreement(tmp_path):
     (["--x", "i_app:1:-1:3"], "low < high"),
     (["--x", "i_app:0:1"], "PARAM:lo:hi:n"),
     (["--x", "i_app:0:1:3", "--out", "missing/m.npz"], "does not exist"),
+    (["--x", "i_app:-3:0:100000000000"], "GiB"),
+    (["--x", "i_app:-3:0:3", "--y", "i_app:-1:0:2"], "both vary 'i_app'"),
 ])
 def test_map_bad_input_exits_2_without_files(tmp_path, args, match):
     proc = run(tmp_path, "map", BURSTING, *args, "--t-end", "100")

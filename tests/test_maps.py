@@ -76,6 +76,8 @@ def test_map_save_round_trip(tmp_path):
     (dict(x="i_app:0:1"), "PARAM:lo:hi:n"),
     (dict(x=("i_app", 0, 1, 100_000), y=("leak.g", 0.5, 1.5, 100_000)), "GiB"),
     (dict(x=("i_app", 0, 1, 2), t_end=100, t_transient=200), "t_transient"),
+    (dict(x="i_app:-3:0:100000000000"), "GiB"),  # refused before the axis itself is allocated
+    (dict(x=("slow_negative.alpha", -3, 0, 2), y=("slow_negative.alpha", -3, 0, 2)), "both vary"),
 ])
 def test_bad_map_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
