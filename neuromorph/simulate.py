@@ -150,24 +150,34 @@ class Integrator:
         ``"i_app"``, which sets the constant part of the applied current (pulses and
         sampled parts of the stimulus stay). In a network, prefix the neuron: ``"n1.i_app"``.
         """
+        self._change(path, value)()
+
+    def _change(self, path, value):
+        """Validate a parameter change now; return the function that applies it (used to check a
+        whole modulation schedule before integrating)."""
         if path == "i_app" or (isinstance(path, str) and path.endswith(".i_app")):
             name = path[: -len(".i_app")] if path != "i_app" else None
             index = 0 if name is None else self._neuron_index(name)
             value = v.real(path, value, StimulusError)
-            others = [t for t in self._stimuli[index].terms() if not isinstance(t, Constant)]
-            self._stimuli[index] = Constant(value) if not others else Sum(Constant(value), *others)
-            self.stim = compile_stimuli(self._stimuli)
-            self.cnt[c.I_JUMP] = 0  # the kernel skips jumps already passed
-            self.cnt[c.FSAL_OK] = 0
-            return
+            return lambda: self._set_current(index, value)
         array, index, inverse = self.model.slot(path, "modulate during a run")
         value = v.positive(path, value) if inverse else v.real(path, value)
+        return lambda: self._set_slot(array, index, 1.0 / value if inverse else value)
+
+    def _set_current(self, index, value):
+        others = [t for t in self._stimuli[index].terms() if not isinstance(t, Constant)]
+        self._stimuli[index] = Constant(value) if not others else Sum(Constant(value), *others)
+        self.stim = compile_stimuli(self._stimuli)
+        self.cnt[c.I_JUMP] = 0  # the kernel skips jumps already passed
+        self.cnt[c.FSAL_OK] = 0
+
+    def _set_slot(self, array, index, value):
         if not self._own_arrays:
             self.arrays = self.arrays._replace(**{k: a.copy() for k, a in self.arrays._asdict().items()})
             self.thresholds = self.thresholds.copy()
             self._own_arrays = True
         target = self.thresholds if array == "thresholds" else getattr(self.arrays, array)
-        target[index] = 1.0 / value if inverse else value
+        target[index] = value
         self.cnt[c.FSAL_OK] = 0  # the vector field changed: f0 is stale
 
     def _neuron_index(self, name):
@@ -360,10 +370,13 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
     schedule = _check_modulation(modulation, t0, t_end)
     integ = Integrator(model, i_app=i_app, solver=solver, t0=t0, y0=y0, t_eval=t_eval, save_every=save_every,
                        record=record, max_points=max_points, max_steps=max_steps, progress=progress)
-    for t_change, changes in schedule:
+    # Every change is checked before the run starts: a typo must not cost the whole run up to it.
+    planned = [(t_change, [integ._change(path, value) for path, value in changes.items()])
+               for t_change, changes in schedule]
+    for t_change, apply_all in planned:
         integ.advance(t_change)
-        for path, value in changes.items():
-            integ.set_parameter(path, value)
+        for apply in apply_all:
+            apply()
     integ.advance(t_end)
     return integ.result()
 

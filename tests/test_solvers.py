@@ -227,6 +227,14 @@ def test_modulation_rejects_unknown_and_invalid_parameters():
         integ.set_parameter("C", 0.0)
 
 
+@pytest.mark.parametrize("changes, match", [({"slow_negativ.alpha": -1.0}, "slow_negativ"), ({"C": -1.0}, "C"),
+                                            ({"i_app": "x"}, "i_app")])
+def test_a_bad_late_modulation_fails_before_integrating(changes, match):
+    # The change is due at t = 1.999e6 of a 2e6 run: checked up front, the error comes before any step.
+    with pytest.raises(nm.NeuromorphError, match=match):
+        bursting().simulate(2e6, -2.0, modulation=[(1.999e6, changes)], max_steps=10)
+
+
 # -- bounded memory -------------------------------------------------------------------
 
 def test_streamed_chunks_add_up_to_the_whole_run():
