@@ -493,3 +493,11 @@ def test_neuron_rejects_bad_description_and_protocol():
 def test_model_error_is_a_value_error():
     assert issubclass(ModelError, ValueError)
     assert issubclass(ModelError, nm.NeuromorphError)
+
+
+def test_changing_a_time_constant_keeps_the_filters_initial_value():
+    n = nm.preset("bursting")  # slow and ultraslow start at -1.8, v at -1.9
+    n.set("ultraslow_positive.tau", 3000.0)
+    assert n.initial_values() == {"v": -1.9, "slow": -1.8, "ultraslow": -1.8}
+    n.set("slow_negative.tau", 60.0)  # splits the shared slow filter: both halves start where it did
+    assert n.initial_values() == {"v": -1.9, "slow_tau50": -1.8, "slow_tau60": -1.8, "ultraslow": -1.8}
