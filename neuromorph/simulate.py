@@ -87,6 +87,7 @@ class Integrator:
         self.stim = compile_stimuli(self._stimuli)
         self.solver = get_solver() if solver is None else solver
         self.t0 = v.real("t0", t0, SolverError)
+        self._kept_from = self.t0  # start of what result() covers (moves on with take())
         n = self.model.n_states
         self.y = self.model.y0.copy() if y0 is None else v.real_array("y0", y0, 1, SolverError).copy()
         if self.y.shape != (n,):
@@ -264,6 +265,7 @@ class Integrator:
                  self.spk_n[:n_spk].copy())
         self.cnt[c.N_OUT] = 0
         self.cnt[c.N_SPK] = 0
+        self._kept_from = self.t  # what result() covers from now on
         return chunk
 
     def stats(self):
@@ -286,7 +288,7 @@ class Integrator:
             spike_neurons=self.spk_n[:n_spk].copy(),
             stats=self.stats(),
             method=self.solver.name,
-            t_start=self.t0,
+            t_start=self._kept_from,
             t_end=self.t,
             neuron_names=self.model.neuron_names,
         )

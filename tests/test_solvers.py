@@ -258,6 +258,18 @@ def test_streamed_chunks_add_up_to_the_whole_run():
     assert spikes.size == whole.spike_times.size
 
 
+def test_result_after_take_covers_only_what_it_holds():
+    run = nm.Integrator(nm.preset("tonic_spiking"), -0.7)
+    run.advance(500.0)
+    run.take()
+    run.advance(1000.0)
+    res = run.result()
+    assert (res.t_start, res.t_end) == (500.0, 1000.0)
+    summary = res.summary()
+    assert summary["firing_rate"] == pytest.approx(res.spike_times.size / 500.0)
+    assert summary["firing_rate"] == pytest.approx(1 / 32.65, rel=0.05)  # MODEL.md: tonic ISI 32.65
+
+
 
 def test_max_points_bounds_stored_samples_and_keeps_spikes(bursting_reference):
     ref, _ = bursting_reference
