@@ -38,6 +38,7 @@ bit for bit. Files are written atomically.
 """
 
 import math
+import os
 import tomllib
 from pathlib import Path
 
@@ -166,7 +167,7 @@ def load(path):
     >>> n.element_names
     ('leak', 'fast_negative', 'slow_positive', 'slow_negative', 'ultraslow_positive')
     """
-    path = Path(path)
+    path = _as_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -236,10 +237,16 @@ def save(neuron, path):
     if not isinstance(neuron, Neuron):
         raise ModelError(f"expected a Neuron, got {neuron!r}")
     text = dumps(neuron)
-    atomic_write(path, lambda f: f.write(text))
+    atomic_write(_as_path(path), lambda f: f.write(text))
 
 
 # -- presets -----------------------------------------------------------------
+
+def _as_path(path):
+    if not isinstance(path, str | os.PathLike):
+        raise CircuitFileError(f"a circuit file path must be a str or os.PathLike, got {path!r}")
+    return Path(path)
+
 
 def circuits_dir():
     """Folder of the preset circuit files (inside the installed package, or the source tree's ``circuits/``)."""

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _validate as check
 from ._io_atomic import atomic_write
 from .analysis.spikes import analyse_spikes, summarize_spikes
 from .errors import ModelError
@@ -94,7 +95,7 @@ class SimulationResult:
 
     def bursts(self, t_start=None, neuron=0):
         """Complete bursts in the window (list of spike-time arrays); see :mod:`neuromorph.analysis.spikes`."""
-        t0 = self.t_start if t_start is None else float(t_start)
+        t0 = self.t_start if t_start is None else check.real("t_start", t_start)
         return analyse_spikes(self.spikes_of(neuron), t0, self.t_end).bursts
 
     def summary(self, t_start=None, neuron=0):
@@ -107,7 +108,7 @@ class SimulationResult:
         :func:`neuromorph.analysis.spikes.summarize_spikes`. Pass ``t_start``
         to skip a transient.
         """
-        t0 = self.t_start if t_start is None else float(t_start)
+        t0 = self.t_start if t_start is None else check.real("t_start", t_start)
         if not self.t_start <= t0 < self.t_end:
             raise ModelError(f"`t_start` must lie in [{self.t_start}, {self.t_end}), got {t_start!r}")
         return summarize_spikes(self.spikes_of(neuron), t0, self.t_end)

@@ -81,3 +81,13 @@ def test_result_save_failure_leaves_no_partial_file(neuron, tmp_path, monkeypatc
         res.save(target)
     assert target.read_bytes() == b"previous content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]
+
+
+def test_wrong_types_for_paths_and_windows_name_the_argument():
+    with pytest.raises(nm.CircuitFileError, match="path must be a str or os.PathLike, got None"):
+        nm.load(None)
+    with pytest.raises(nm.CircuitFileError, match="got None"):
+        nm.save(nm.preset("bursting"), None)
+    res = nm.preset("tonic_spiking").simulate(100, -0.7)
+    with pytest.raises(nm.ModelError, match="`t_start` must be a real number, got 'a'"):
+        res.summary(t_start="a")
