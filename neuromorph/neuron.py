@@ -324,11 +324,10 @@ class Neuron:
         else:
             before = self._elements[name]
             self._elements[name] = before.replace(**{field: value})
-            old_tau, new_tau = getattr(before, field, None), getattr(self._elements[name], field, None)
-            if (field.endswith("tau") and old_tau in self._filter_init and new_tau not in self._filter_init
-                    and new_tau is not None):
+            old_tau = getattr(before, field, None)  # None for gate paths such as "gate0.tau"
+            if field.endswith("tau") and old_tau in self._filter_init:
                 # The element's filter moved to a new time constant: its initial value goes with it.
-                self._filter_init[new_tau] = self._filter_init[old_tau]
+                self._filter_init.setdefault(getattr(self._elements[name], field), self._filter_init[old_tau])
         self._changed()
         return self
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
 
 import neuromorph as nm
 from reference import bisect
@@ -159,9 +158,10 @@ def test_bad_input():
 def test_bisection_below_float_spacing_terminates_at_the_edge(bursting):
     # tol below the spacing of doubles near the edges: bisection must stop at adjacent floats, not spin.
     (lo, hi), = nm.negative_conductance_intervals(bursting, "slow", i_app=-2.0, tol=1e-300)
-    g = lambda u: nm.iv_conductance(bursting, np.array([u]), "slow", v_rest=-2.0)[0]  # noqa: E731
-    assert lo == pytest.approx(brentq(g, -2.5, -1.5, xtol=1e-15), abs=1e-14)
-    assert hi == pytest.approx(brentq(g, -1.5, -0.5, xtol=1e-15), abs=1e-14)
+    # Closed form: the slow slope is 1 - 1.5 sech^2(V + 1.5), zero at V = -1.5 -+ acosh(sqrt(1.5)).
+    half_width = np.arccosh(np.sqrt(1.5))
+    assert lo == pytest.approx(-1.5 - half_width, abs=1e-14)
+    assert hi == pytest.approx(-1.5 + half_width, abs=1e-14)
 
 
 def test_a_neuron_without_conductance_has_no_isolated_equilibria():
