@@ -1,43 +1,39 @@
-"""A dependency-free text progress bar on stderr for long runs."""
+"""Progress bars for long work, drawn by ``tqdm`` on stderr.
+
+``enabled=None`` (the default everywhere) shows a bar only when stderr is a
+terminal and the work lasts over a second, so scripts, pipes and CI logs stay
+quiet; ``True`` forces it, ``False`` hides it. ``tqdm`` handles terminals,
+notebooks and redirected output.
+"""
 
 import sys
-import time
 
 __all__ = ["Progress"]
 
 
 class Progress:
-    """Progress over ``[start, stop]``; shown only when asked, or (``enabled=None``)
-    when the work lasts over ``delay`` seconds and stderr is a terminal."""
+    """Progress over ``[start, stop]`` (times or counts); :meth:`update` takes the position reached."""
 
     def __init__(self, start, stop, label="simulating", enabled=None, delay=1.0, stream=None):
-        self.start, self.stop, self.label = float(start), float(stop), label
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.delay = delay
-        self.t0 = time.perf_counter()
-        self.shown = False
+        from tqdm.auto import tqdm  # imported here: a short run never pays for it
 
-    def _active(self):
-        if self.enabled is not None:
-            return self.enabled
-        return (time.perf_counter() - self.t0) > self.delay and getattr(self.stream, "isatty", lambda: False)()
+        stream = stream or sys.stderr
+        if enabled is None:  # automatic: on a terminal, once the work has lasted `delay` seconds
+            enabled = bool(getattr(stream, "isatty", lambda: False)())
+        else:  # asked for: from the start
+            delay = 0.0
+        self.start = float(start)
+        self.position = self.start
+        self._bar = tqdm(total=float(stop) - self.start, desc=label, file=stream, disable=not enabled,
+                         delay=delay, leave=False, dynamic_ncols=True,
+                         unit="" if label != "simulating" else " t", unit_scale=False,
+                         bar_format="{desc}: {percentage:5.1f}%|{bar}| {elapsed} elapsed, {remaining} left")
 
     def update(self, position):
-        if not self._active():
-            return
-        frac = min(1.0, max(0.0, (position - self.start) / max(self.stop - self.start, 1e-300)))
-        width = 30
-        filled = int(round(frac * width))
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {100 * frac:5.1f}%  "
-                          f"{elapsed:6.1f}s elapsed, {eta:6.1f}s left ")
-        self.stream.flush()
-        self.shown = True
+        position = float(position)
+        if position > self.position:
+            self._bar.update(position - self.position)
+            self.position = position
 
     def close(self):
-        if self.shown:
-            self.update(self.stop)
-            self.stream.write("\n")
-            self.stream.flush()
+        self._bar.close()

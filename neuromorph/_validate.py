@@ -7,21 +7,43 @@ value received. Kernels trust what passes through here.
 
 import math
 import numbers
+import os
 
 import numpy as np
 
 from .errors import ModelError
 
-__all__ = ["real", "positive", "nonnegative", "count", "identifier", "real_array"]
+__all__ = ["real", "positive", "nonnegative", "time_constant", "count", "identifier", "real_array", "text",
+           "memory", "MAGNITUDE", "MIN_TIME_CONSTANT"]
+
+MAGNITUDE = 1e12
+"""Largest magnitude accepted for any quantity. The model is dimensionless (voltages of a few units,
+time in membrane time constants): beyond this, sums and squares in the solvers lose every digit or overflow."""
+
+MIN_TIME_CONSTANT = 1e-9
+"""Smallest positive time constant or capacitance: faster than this is instantaneous at any step a solver can take."""
 
 
 def real(name, value, error=ModelError):
-    """Return ``value`` as a finite float; reject bools, non-numbers, NaN and inf."""
+    """Return ``value`` as a finite float within +-:data:`MAGNITUDE`; reject bools, non-numbers, NaN and inf."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise error(f"`{name}` must be a real number, got {value!r} of type {type(value).__name__}")
     value = float(value)
     if not math.isfinite(value):
         raise error(f"`{name}` must be finite, got {value!r}")
+    if abs(value) > MAGNITUDE:
+        raise error(f"`{name}` must lie within +-{MAGNITUDE:g} (quantities are dimensionless: voltages of a few "
+                    f"units, time in membrane time constants), got {value!r}")
+    return value
+
+
+def time_constant(name, value, error=ModelError, allow_zero=True):
+    """Return ``value`` as a time constant: 0 (instantaneous, if allowed) or >= :data:`MIN_TIME_CONSTANT`."""
+    value = nonnegative(name, value, error) if allow_zero else positive(name, value, error)
+    if 0.0 < value < MIN_TIME_CONSTANT:
+        instead = "; use 0 for an instantaneous filter" if allow_zero else ""
+        raise error(f"`{name}` must be >= {MIN_TIME_CONSTANT:g} (a membrane time constant is 1), got {value!r}"
+                    f"{instead}")
     return value
 
 
@@ -70,4 +92,37 @@ def real_array(name, value, ndim=1, error=ModelError):
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
         raise error(f"`{name}` must be finite, got {float(arr.ravel()[i])!r} at index {i}")
+    big = np.abs(arr) > MAGNITUDE
+    if big.any():
+        i = int(np.flatnonzero(big.ravel())[0])
+        raise error(f"`{name}` must lie within +-{MAGNITUDE:g}, got {float(arr.ravel()[i])!r} at index {i}")
     return arr
+
+
+def text(name, value, error=ModelError):
+    """Return ``value`` if it is a string that can be written as UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str):
+        raise error(f"`{name}` must be a string, got {value!r} of type {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise error(f"`{name}` holds a character that is not valid Unicode text "
+                    f"({value[exc.start:exc.end]!r} at position {exc.start})") from None
+    return value
+
+
+def memory(name, n_bytes, error=ModelError, what="the output"):
+    """Refuse an allocation of ``n_bytes`` that would take more than half the free memory, naming ``name``."""
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        available = 8 * 2**30
+    if n_bytes > 0.5 * available:
+        raise error(f"{what} asked for by `{name}` needs {_size(n_bytes)}; {_size(available)} of memory are free")
+
+
+def _size(n_bytes):
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{n_bytes:.0f} bytes"

@@ -29,6 +29,7 @@ _HEADER = (f"{'circuit':36s} {'pattern':10s} {'spikes':>7s} {'ISI':>9s} {'period
 
 
 def _protocol(neuron, args):
+    """``(t_end, stimulus, start of the settled window or None)`` from the file and the options."""
     from .stimulus import Constant
 
     protocol = neuron.protocol
@@ -43,19 +44,27 @@ def _protocol(neuron, args):
         if not 0.0 <= args.t_start < t_end:
             raise ValueError(f"--t-start must lie in [0, t_end = {t_end:g}), got {args.t_start:g}")
         return t_end, stim, args.t_start
-    t_start = protocol.t_transient if protocol else 0.0
-    return t_end, stim, min(t_start, t_end * 0.999)  # a --t-end shorter than the file's transient
+    settled_from = protocol.t_transient if protocol else None
+    if settled_from is not None and 0.0 < t_end <= settled_from:
+        import warnings
+
+        from .errors import NeuromorphWarning
+
+        warnings.warn(f"the file's t_transient = {settled_from:g} is not shorter than t_end = {t_end:g}: the metrics "
+                      "use the second half of the run instead (give --t-start to choose)", NeuromorphWarning)
+        settled_from = None
+    return t_end, stim, settled_from
 
 
 def _cmd_simulate(args):
     import neuromorph as nm
 
     neuron = nm.load(args.file)
-    _out_paths_ok(args.out, args.plot)
-    t_end, stim, t_start = _protocol(neuron, args)
-    options = {k: getattr(args, k) for k in ("rtol", "atol", "dt") if getattr(args, k) is not None}
-    result = nm.simulate(neuron, t_end, i_app=stim, method=args.method, **options)
-    summary = result.summary(t_start=t_start)
+    _plan(args, ("--out", args.out), ("--plot", args.plot))
+    t_end, stim, settled_from = _protocol(neuron, args)
+    result = nm.simulate(neuron, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
+                         **_solver_values(args))
+    summary = result.summary(t_start=settled_from)
     if args.plot:
         import matplotlib
 
@@ -67,6 +76,7 @@ def _cmd_simulate(args):
         fig, ax = plt.subplots(figsize=(10, 3.4))
         plot_trace(result, ax=ax, title=f"{neuron.name}: {summary['pattern']}")
     _write_outputs(args, result.save, lambda path: save_figure(fig, path))
+    window = f"[{summary['t_start']:g}, {summary['t_end']:g}]"
     if args.json:
         payload = dict(summary, circuit=neuron.name, method=result.method, solver=result.stats.as_dict())
         json.dump(payload, sys.stdout)
@@ -75,20 +85,25 @@ def _cmd_simulate(args):
         print(_HEADER)
         print(_summary_line(neuron.name, summary))
         st = result.stats
+        rule = "" if settled_from is not None else " (the second half of the run: the default transient rule)"
         print(f"\n{result.method}: {st.n_steps} steps ({st.n_rejected} rejected), {st.n_rhs} evaluations; "
-              f"{result.spike_times.size} spikes in [0, {t_end:g}], metrics over [{t_start:g}, {t_end:g}]")
+              f"{result.spike_times.size} spikes in [0, {t_end:g}], metrics over {window}{rule}")
         for path in (args.out, args.plot):
             if path:
                 print(f"wrote {path}")
     return 0
 
 
-def _out_paths_ok(*paths):
-    from ._io_atomic import check_writable
+def _plan(args, *outputs):
+    """Refuse, before any work, outputs that are the input file, collide, or cannot be written."""
+    from ._io_atomic import plan_outputs
 
-    for path in paths:  # refuse before computing
-        if path:
-            check_writable(path)
+    plan_outputs(outputs, inputs=[getattr(args, "file", None)])
+    for label, path in outputs:
+        if label == "--plot" and path is not None:
+            from .plotting import check_figure_format
+
+            check_figure_format(path, label)
 
 
 def _write_outputs(args, save_data, save_plot):
@@ -108,7 +123,7 @@ def _cmd_iv(args):
     import neuromorph as nm
 
     neuron = nm.load(args.file)
-    _out_paths_ok(args.plot)
+    _plan(args, ("--plot", args.plot))
     i_app = _default_current(neuron, args)
     lo, hi = _range(args.v_range)
     eqs = nm.equilibria(neuron, i_app, v_range=(lo, hi))
@@ -164,12 +179,12 @@ def _cmd_map(args):
     import neuromorph as nm
 
     neuron = nm.load(args.file)
-    _out_paths_ok(args.out, args.plot)
+    _plan(args, ("--out", args.out), ("--plot", args.plot))
     i_app = _default_current(neuron, args)
     t_end = args.t_end if args.t_end is not None else 20_000.0
-    options = {k: getattr(args, k) for k in ("rtol", "atol", "dt") if getattr(args, k) is not None}
     bmap = nm.behaviour_map(neuron, x=args.x, y=args.y, t_end=t_end, t_transient=args.t_transient, i_app=i_app,
-                            method=args.method, predict=not args.no_predict, progress=args.progress, **options)
+                            method=args.method, predict=not args.no_predict, progress=args.progress,
+                            max_steps=args.max_steps, **_solver_values(args))
     if args.plot:
         import matplotlib
 
@@ -216,9 +231,34 @@ def _cmd_presets(args):
 
 def _solver_options(parser):
     parser.add_argument("--method", default="dopri5", help="dopri5 (default), rosenbrock23, rk4 or euler")
-    parser.add_argument("--rtol", type=float, help="relative tolerance (adaptive methods)")
-    parser.add_argument("--atol", type=float, help="absolute tolerance (adaptive methods)")
-    parser.add_argument("--dt", type=float, help="step (fixed-step methods)")
+    parser.add_argument("--rtol", type=_finite, help="relative tolerance (adaptive methods)")
+    parser.add_argument("--atol", type=_finite, help="absolute tolerance (adaptive methods)")
+    parser.add_argument("--dt", type=_finite, help="step (fixed-step methods)")
+    parser.add_argument("--max-steps", type=int, default=50_000_000,
+                        help="most solver steps a run may take (default 50000000)")
+
+
+def _solver_values(args):
+    return {k: getattr(args, k) for k in ("rtol", "atol", "dt") if getattr(args, k) is not None}
+
+
+def _finite(text):
+    """An argparse type: a finite number (``nan`` and ``inf`` are refused, naming the option)."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    from ._validate import MAGNITUDE
+
+    if abs(value) > MAGNITUDE:
+        raise argparse.ArgumentTypeError(f"must lie within +-{MAGNITUDE:g} (quantities are dimensionless), "
+                                         f"got {text!r}")
+    return value
 
 
 def build_parser():
@@ -230,9 +270,10 @@ def build_parser():
 
     sim = sub.add_parser("simulate", help="simulate a circuit file and summarise its firing pattern")
     sim.add_argument("file", help="circuit file (TOML), e.g. circuits/bursting.toml")
-    sim.add_argument("--t-end", type=float, help="end time (default: the file's [simulation] t_end)")
-    sim.add_argument("--i-app", type=float, help="constant applied current (replaces the file's stimulus)")
-    sim.add_argument("--t-start", type=float, help="start of the window the metrics use (default: t_transient)")
+    sim.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
+    sim.add_argument("--i-app", type=_finite, help="constant applied current (replaces the file's stimulus)")
+    sim.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the file's t_transient, "
+                     "else the second half of the run)")
     _solver_options(sim)
     sim.add_argument("--out", help="write times, states and spikes to this .npz file")
     sim.add_argument("--plot", help="write a trace figure (.png, .pdf, .svg)")
@@ -246,7 +287,7 @@ def build_parser():
 
     iv = sub.add_parser("iv", help="I-V curves, equilibria, negative-conductance intervals, predicted behaviour")
     iv.add_argument("file", help="circuit file (TOML)")
-    iv.add_argument("--i-app", type=float, help="applied current (default: the file's, at t = 0)")
+    iv.add_argument("--i-app", type=_finite, help="applied current (default: the file's, at t = 0)")
     iv.add_argument("--v-range", help="voltage range lo:hi for the search and the figure (default -10:10)")
     iv.add_argument("--plot", help="write the I-V figure (.png, .pdf, .svg)")
     iv.add_argument("--json", action="store_true", help="print the analysis as JSON on stdout")
@@ -256,9 +297,9 @@ def build_parser():
     mp.add_argument("file", help="circuit file (TOML)")
     mp.add_argument("--x", required=True, help="PARAM:lo:hi:n, PARAM = i_app or ELEMENT.FIELD (slow_negative.alpha)")
     mp.add_argument("--y", help="second axis, PARAM:lo:hi:n")
-    mp.add_argument("--t-end", type=float, help="simulated time per cell (default 20000)")
-    mp.add_argument("--t-transient", type=float, help="metrics over [t_transient, t_end] (default t_end / 2)")
-    mp.add_argument("--i-app", type=float, help="applied current where i_app is not an axis (default: the file's)")
+    mp.add_argument("--t-end", type=_finite, help="simulated time per cell (default 20000)")
+    mp.add_argument("--t-transient", type=_finite, help="metrics over [t_transient, t_end] (default t_end / 2)")
+    mp.add_argument("--i-app", type=_finite, help="applied current where i_app is not an axis (default: the file's)")
     _solver_options(mp)
     mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")
     mp.add_argument("--out", help="write the map to this .npz file")
@@ -289,19 +330,29 @@ def _attach_values(argv):
 
 
 def main(argv=None):
+    import warnings
+
+    sys.stdout.reconfigure(errors="backslashreplace")  # odd bytes in names must not crash the output
     parser = build_parser()
     args = parser.parse_args(_attach_values(sys.argv[1:] if argv is None else list(argv)))
     from .errors import NeuromorphError, SimulationError
 
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"neuromorph: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show_warning
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: the work stopped, no output was written
+        print("neuromorph: interrupted; no output written", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         sys.stderr.close()
         return 0
     except SimulationError as exc:
         print(f"neuromorph: simulation failed: {exc}", file=sys.stderr)
         return 1
-    except (NeuromorphError, ValueError, OSError) as exc:
+    except (NeuromorphError, ValueError, OSError, RecursionError) as exc:
         print(f"neuromorph: error: {exc}", file=sys.stderr)
         return 2
 

@@ -14,7 +14,7 @@ import numpy as np
 from ._kernels.model import FILTER, MEMBRANE, OHMIC, TANH, Model
 from .elements import Conductance, Current, Leak
 
-__all__ = ["CompiledModel", "compile_neuron", "Assembler"]
+__all__ = ["CompiledModel", "compile_neuron", "Assembler", "runaway_bounds"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +71,7 @@ class CompiledModel:
         thresholds = self.thresholds
         for path, value in values.items():
             array, index, inverse = self.slot(path)
-            value = v.positive(path, value) if inverse else v.real(path, value)
+            value = v.time_constant(path, value, allow_zero=False) if inverse else v.real(path, value)
             if array == "thresholds":
                 thresholds = thresholds.copy() if thresholds is self.thresholds else thresholds
                 thresholds[index] = value
@@ -220,3 +220,62 @@ def compile_neuron(neuron):
     asm = Assembler()
     asm.add_neuron(neuron)
     return asm.build()
+
+
+def _stimulus_peaks(stim, n_neurons):
+    """Largest |I_app(t)| of each neuron over all time (segments are linear: their ends bound them)."""
+    peaks = np.zeros(n_neurons)
+    for n in range(n_neurons):
+        lo, hi = stim.ptr[n], stim.ptr[n + 1]
+        a, b, starts = stim.a[lo:hi], stim.b[lo:hi], stim.t[lo:hi]
+        ends = np.append(starts[1:], starts[-1])  # a slope on the last segment would be unbounded: none is
+        finite = np.isfinite(starts)
+        widths = np.zeros(starts.shape)
+        widths[finite] = ends[finite] - starts[finite]
+        peaks[n] = np.max(np.abs(a)) + np.max(np.abs(b) * widths)
+    return peaks
+
+
+def runaway_bounds(arrays, thresholds, stim, y, gain=None, off=None, gate_off=None, i_offset=None):
+    """Per neuron, the membrane voltage beyond which the state is growing without bound.
+
+    With a net restoring conductance ``G`` (leaks and ungated conductances; gated negative
+    ones counted at full strength) every trajectory enters and stays in
+    ``|V| <= R + (I_max + A) / G``, where ``A`` bounds the saturating currents (``|alpha|``,
+    ``|g E|``), ``I_max`` the applied current and ``R`` the scale of offsets, threshold and
+    initial state; the bound is ten times that. Without a restoring conductance no such
+    region exists and the bound is ``100 (R + I_max + A)``: far outside where these circuits
+    live (a few units), yet met early by a drift or an exponential blow-up, which is then
+    reported with its time instead of being called "rest" (or overflowing much later).
+
+    ``gain``, ``off``, ``gate_off`` (rows of elements or gates), ``thresholds``, ``y`` and
+    ``i_offset`` (added to each neuron's stimulus) may carry a trailing axis of copies
+    (ensembles); the result then has shape ``(n_neurons, n_copies)``.
+    """
+    gain = arrays.el_gain if gain is None else gain
+    off = arrays.el_off if off is None else off
+    gate_off = arrays.gate_off if gate_off is None else gate_off
+    n_neurons = arrays.mem_state.size
+    peaks = _stimulus_peaks(stim, n_neurons)
+    if i_offset is not None:
+        peaks = np.abs(i_offset) + peaks.reshape((n_neurons,) + (1,) * (i_offset.ndim - 1))
+    bounds = []
+    for n in range(n_neurons):
+        k = arrays.mem_state[n]
+        first, last = arrays.el_group[n, 0], arrays.el_group[n, 3]
+        g, o = gain[first:last], off[first:last]
+        extra = (1,) * (g.ndim - 1)
+        ohmic = (arrays.el_base[first:last] == OHMIC).reshape(-1, *extra)
+        gated = (np.diff(arrays.gate_ptr[first:last + 1]) > 0).reshape(-1, *extra)
+        restoring = np.sum(np.where(ohmic & ~gated, g, 0.0) + np.where(ohmic & gated, np.minimum(g, 0.0), 0.0),
+                           axis=0)
+        saturating = np.sum(np.where(ohmic, np.abs(g * o), np.abs(g)), axis=0)
+        own = np.flatnonzero((arrays.st_src == k) & (arrays.st_kind == FILTER))
+        gates = gate_off[arrays.gate_ptr[first]:arrays.gate_ptr[last]]
+        scale = np.maximum.reduce([np.ones_like(restoring), np.abs(thresholds[n]), np.abs(y[k]),
+                                   np.max(np.abs(y[own]), axis=0, initial=0.0), np.max(np.abs(o), axis=0, initial=0.0),
+                                   np.max(np.abs(gates), axis=0, initial=0.0)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bounds.append(np.where(restoring > 0.0, 10.0 * (scale + (peaks[n] + saturating) / restoring),
+                                   100.0 * (scale + peaks[n] + saturating)))
+    return np.array(bounds, dtype=np.float64)

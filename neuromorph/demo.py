@@ -17,15 +17,19 @@ __all__ = ["run_demo"]
 
 
 def run_demo(out_dir, plots=True, stream=None):
-    """Run the demo; returns 0. Figures go to ``out_dir`` (created if needed)."""
-    import neuromorph as nm
-
-    from ._io_atomic import atomic_write
-    from .cli import _HEADER, _summary_line
+    """Run the demo; returns 0. Figures go to ``out_dir`` (created if needed), all at the end."""
+    from ._io_atomic import Staging
 
     stream = stream or sys.stdout
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with Staging(Path(out_dir)) as stage:  # every file or none: Ctrl-C leaves the folder as it was
+        return _run(Path(out_dir), stage, plots, stream)
+
+
+def _run(out_dir, stage, plots, stream):
+    import neuromorph as nm
+
+    from .cli import _HEADER, _summary_line
+
     if plots:
         import matplotlib
 
@@ -44,19 +48,19 @@ def run_demo(out_dir, plots=True, stream=None):
         t0 = time.perf_counter()
         result = neuron.simulate(protocol.t_end, protocol.i_app)
         elapsed = time.perf_counter() - t0
-        summary = result.summary(t_start=protocol.t_transient)
+        summary = result.summary(t_start=protocol.t_transient)  # None: the default rule (second half)
         summary["seconds"] = elapsed
         summaries[name] = summary
         print(_summary_line(name, summary), file=stream)
         if plots:
             fig, ax = plt.subplots(figsize=(10, 3.4))
             plot_trace(result, ax=ax, title=f"{name}: {summary['pattern']} ({neuron.description})")
-            save_figure(fig, out_dir / f"{name}_trace.png")
+            save_figure(fig, stage.path(f"{name}_trace.png"))
             i_ref = float(protocol.i_app(0.0))
             axes = plot_iv(neuron, i_app=i_ref, title=f"{name}: I-V curves at I_app = {i_ref:g}")
-            save_figure(axes[0].figure, out_dir / f"{name}_iv.png")
+            save_figure(axes[0].figure, stage.path(f"{name}_iv.png"))
     print("\npattern: what the circuit settles to by the end of its protocol; spikes and metrics count\n"
-          "the window after the file's t_transient. The protocols:", file=stream)
+          "the window after the file's t_transient (else the second half of the run). The protocols:", file=stream)
     for name in nm.presets():
         print(f"  {name:34s} {nm.preset(name).description}", file=stream)
     t_map = time.perf_counter()
@@ -72,8 +76,9 @@ def run_demo(out_dir, plots=True, stream=None):
 
         fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
         plot_behaviour_map(bmap, ax=ax, title="bursting neuron: firing pattern over I_app and slow negative gain")
-        save_figure(fig, out_dir / "bursting_map.png")
-    atomic_write(out_dir / "summary.json", lambda f: json.dump(summaries, f, indent=2))
+        save_figure(fig, stage.path("bursting_map.png"))
+    with open(stage.path("summary.json"), "w", encoding="utf-8") as f:
+        json.dump(summaries, f, indent=2)
     print(f"\n{len(nm.presets())} circuits and a map in {time.perf_counter() - t_total:.1f} s; "
           f"{'figures and ' if plots else ''}summary.json in {out_dir}/", file=stream)
     return 0

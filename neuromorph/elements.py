@@ -80,7 +80,7 @@ class Gate:
     def __post_init__(self):
         object.__setattr__(self, "k", v.real("k", self.k))
         object.__setattr__(self, "delta", v.real("delta", self.delta))
-        object.__setattr__(self, "tau", v.nonnegative("tau", self.tau))
+        object.__setattr__(self, "tau", v.time_constant("tau", self.tau))
 
 
 class _Element:
@@ -186,7 +186,7 @@ class Current(_Element):
     def __post_init__(self):
         object.__setattr__(self, "alpha", v.real("alpha", self.alpha))
         object.__setattr__(self, "delta", v.real("delta", self.delta))
-        object.__setattr__(self, "tau", v.nonnegative("tau", self.tau))
+        object.__setattr__(self, "tau", v.time_constant("tau", self.tau))
         object.__setattr__(self, "name", _name_or_none(self.name))
         object.__setattr__(self, "inactivation_k", v.real("inactivation_k", self.inactivation_k))
         if (self.inactivation_delta is None) != (self.inactivation_tau is None):
@@ -196,7 +196,7 @@ class Current(_Element):
             )
         if self.inactivating:
             object.__setattr__(self, "inactivation_delta", v.real("inactivation_delta", self.inactivation_delta))
-            object.__setattr__(self, "inactivation_tau", v.nonnegative("inactivation_tau", self.inactivation_tau))
+            object.__setattr__(self, "inactivation_tau", v.time_constant("inactivation_tau", self.inactivation_tau))
 
     @property
     def inactivating(self):
@@ -249,7 +249,14 @@ class Conductance(_Element):
         object.__setattr__(self, "g_max", v.real("g_max", self.g_max))
         object.__setattr__(self, "e_rev", v.real("e_rev", self.e_rev))
         object.__setattr__(self, "name", _name_or_none(self.name))
-        gates = tuple(self.gates)
+        if self.gates is None:  # "no gates", as in the signature's spirit
+            object.__setattr__(self, "gates", ())
+        if isinstance(self.gates, Gate):
+            raise ModelError("`gates` must be a sequence of Gate, got a single Gate: write gates=(gate,)")
+        try:
+            gates = tuple(self.gates)
+        except TypeError:
+            raise ModelError(f"`gates` must be a sequence of Gate (empty for none), got {self.gates!r}") from None
         for i, gate in enumerate(gates):
             if not isinstance(gate, Gate):
                 raise ModelError(f"`gates[{i}]` must be a Gate, got {gate!r}")

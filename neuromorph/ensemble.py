@@ -17,22 +17,26 @@ Sweep the applied current of the tonic neuron:
 (6,)
 """
 
-import os
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _validate as v
 from ._kernels import lanes
+from ._parallel import Workers
 from ._progress import Progress
-from .analysis.spikes import summarize_spikes
-from .errors import ModelError, SimulationError, SolverError
+from .analysis.spikes import settled_window, summarize_spikes
+from .compiled import runaway_bounds
+from .errors import ModelError, SolverError
 from .stimulus import as_stimulus, compile_stimuli
 
 __all__ = ["Ensemble", "EnsembleResult"]
 
 _PER_COPY = ("st_rate", "el_gain", "el_off", "gate_k", "gate_off")
+_SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
+STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.LANE_RUNAWAY: "diverging"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +58,10 @@ class EnsembleResult:
     t_record, t_end : float
     params : dict
         The per-copy parameter values that were set.
+    status : ndarray of int, shape (n,)
+        0 for a copy that ran to the end; see :attr:`failures` for the others.
+    settled_from : float or None
+        Where summaries start (``t_record`` if it was given; else the second half of the run).
     """
 
     spike_counts: np.ndarray
@@ -65,10 +73,27 @@ class EnsembleResult:
     t_record: float
     t_end: float
     params: dict
+    status: np.ndarray = None
+    settled_from: float | None = None
 
     @property
     def size(self):
         return self.spike_counts.size
+
+    @property
+    def failed(self):
+        """Boolean array: copies whose state diverged (non-finite or growing without bound)."""
+        return self.status != lanes.LANE_OK
+
+    @property
+    def failures(self):
+        """``{copy index: reason}`` of the copies that diverged (``"diverging"``, ``"non-finite state"``)."""
+        return {int(i): STATUS[int(self.status[i])] for i in np.flatnonzero(self.failed)}
+
+    def _copy(self, i):
+        if isinstance(i, bool) or not isinstance(i, int | np.integer) or not -self.size <= i < self.size:
+            raise ModelError(f"copy index must be an integer in [0, {self.size}), got {i!r}")
+        return int(i) % self.size
 
     @property
     def truncated(self):
@@ -77,15 +102,29 @@ class EnsembleResult:
 
     def spikes(self, i):
         """Stored spike times of copy ``i``."""
+        i = self._copy(i)
         return self.spike_times[i, : min(self.spike_counts[i], self.spike_times.shape[1])]
 
     def summary(self, i, t_start=None):
-        """Firing pattern and metrics of copy ``i`` (see :func:`neuromorph.summarize_spikes`)."""
-        t0 = self.t_record if t_start is None else float(t_start)
+        """Firing pattern and metrics of copy ``i`` over its settled window (see :func:`neuromorph.summarize_spikes`).
+
+        The window starts at ``t_start`` if given, else at ``t_record`` if the run was given one,
+        else halfway through the run (:func:`neuromorph.analysis.spikes.settled_window`). A copy
+        that diverged has pattern ``"diverging"``.
+        """
+        i = self._copy(i)
+        settled = self.settled_from if t_start is None else v.real("t_start", t_start)
+        t0, t1 = settled_window(0.0, self.t_end, settled)
+        if t0 < self.t_record:
+            raise ModelError(f"`t_start` = {t0} precedes t_record = {self.t_record}: spikes before it were not kept")
+        if self.status is not None and self.status[i] != lanes.LANE_OK:
+            out = summarize_spikes([], t0, t1)
+            out["pattern"] = "diverging"
+            return out
         if self.truncated[i]:
             # The stored spikes end early: analyse only the window they cover.
             return summarize_spikes(self.spikes(i), t0, float(self.spikes(i)[-1]))
-        return summarize_spikes(self.spikes(i), t0, self.t_end)
+        return summarize_spikes(self.spikes(i), t0, t1)
 
     def summaries(self, t_start=None):
         """Metrics of every copy as arrays: ``{"pattern": array of str, "burst_period": array, ...}``."""
@@ -115,8 +154,12 @@ class Ensemble:
     """
 
     def __init__(self, neuron, params=None, size=None):
+        from .simulate import _model_of
+
         self.neuron = neuron
-        self.model = neuron.compile()
+        self.model = _model_of(neuron)
+        if params is not None and not isinstance(params, dict):
+            raise ModelError(f"`params` must be a dict {{path: values}}, got {params!r}")
         params = dict(params or {})
         lengths = {k: np.size(val) for k, val in params.items() if np.ndim(val) > 0}
         if size is None:
@@ -138,12 +181,13 @@ class Ensemble:
                 self.per_copy["i_off"][0] = arr
                 continue
             array, index, inverse = self.model.slot(path, "vary across copies")
-            if inverse and np.any(arr <= 0):
-                raise ModelError(f"`{path}` must be > 0, got {float(arr[arr <= 0][0])!r}")
+            if inverse:
+                for value in arr[arr < v.MIN_TIME_CONSTANT][:1]:
+                    v.time_constant(path, float(value), allow_zero=False)
             target = "thr" if array == "thresholds" else array
             self.per_copy[target][index] = 1.0 / arr if inverse else arr
 
-    def simulate(self, t_end, i_app=0.0, dt=0.01, method="rk4", t_record=0.0, max_spikes=512, save_every=0,
+    def simulate(self, t_end, i_app=0.0, dt=0.01, method="rk4", t_record=None, max_spikes=512, save_every=0,
                  y0=None, n_threads=None, progress=None):
         """Integrate every copy from t = 0 to ``t_end`` with fixed steps.
 
@@ -154,8 +198,10 @@ class Ensemble:
             Stimulus shared by all copies (plus each copy's ``"i_app"`` parameter).
         dt : float, default 0.01
         method : {"rk4", "euler"}
-        t_record : float, default 0.0
-            Spikes before this time (a transient) are not recorded.
+        t_record : float, optional
+            Spikes before this time (a transient) are not recorded, and summaries start here.
+            Default: every spike is recorded and summaries discard the first half of the run
+            (:func:`neuromorph.analysis.spikes.settled_window`).
         max_spikes : int, default 512
             Spike times stored per copy (all are counted).
         save_every : int, default 0
@@ -165,75 +211,86 @@ class Ensemble:
         n_threads : int, optional
             Threads (default: all cores).
         progress : bool or None
+
+        A copy whose state diverges (non-finite, or a membrane voltage growing without bound)
+        does not stop the others: it is frozen, recorded in ``EnsembleResult.status`` and its
+        summary pattern is ``"diverging"``. Ctrl-C stops the run within about a second.
         """
         t_end = v.positive("t_end", t_end, SolverError)
         dt = v.positive("dt", dt, SolverError)
-        t_record = v.nonnegative("t_record", t_record, SolverError)
+        settled_from = None if t_record is None else v.nonnegative("t_record", t_record, SolverError)
+        t_record = 0.0 if settled_from is None else settled_from
         max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
         save_every = v.count("save_every", save_every, 0, SolverError)
-        if method not in ("rk4", "euler"):
+        if not isinstance(method, str) or method.lower() not in ("rk4", "euler"):
             raise SolverError(f"ensembles use fixed-step methods: `method` must be 'rk4' or 'euler', got {method!r}")
-        n_threads = (os.cpu_count() or 1) if n_threads is None else v.count("n_threads", n_threads, 1, SolverError)
+        kernel_method = lanes.RK4 if method.lower() == "rk4" else lanes.EULER
         m = self.model
         n, ns = self.size, m.n_states
         y = np.repeat(m.y0[:, None], n, axis=1)
         if y0 is not None:
-            y0 = np.asarray(y0, dtype=np.float64)
+            y0 = v.real_array("y0", y0, np.ndim(y0) if np.ndim(y0) in (1, 2) else 1, SolverError)
             if y0.shape == (ns,):
                 y[:] = y0[:, None]
             elif y0.shape == (n, ns):
                 y[:] = y0.T
             else:
                 raise SolverError(f"`y0` must have shape ({ns},) or ({n}, {ns}), got {y0.shape}")
-            v.real_array("y0", y0.ravel(), 1, SolverError)
         stim = compile_stimuli([as_stimulus(i_app)] * len(m.neuron_names))
         n_steps = int(np.ceil(t_end / dt - 1e-9))
         n_samples = n_steps // save_every + 1 if save_every else 0
+        v.memory("save_every", 8.0 * n_samples * n, SolverError,
+                 what=f"voltage traces of {n} copies x {n_samples} samples")
+        v.memory("max_spikes", 8.0 * max_spikes * n, SolverError, what=f"spike storage of {n} copies x {max_spikes}")
         out_v = np.zeros((max(n_samples, 1), n))
         spk_count = np.zeros(n, dtype=np.int64)
         spk_t = np.full((n, max_spikes), np.nan)
+        status = np.zeros(n, dtype=np.int64)
         n_blocks = -(-n // lanes.LANES)
+        t_reached = np.zeros(n_blocks)
         shape = (ns, m.arrays.el_gain.size, m.arrays.gate_k.size, len(m.neuron_names))
         pc = self.per_copy
-        kernel_method = lanes.RK4 if method == "rk4" else lanes.EULER
-
+        bounds = runaway_bounds(m.arrays, pc["thr"], stim, y, gain=pc["el_gain"], off=pc["el_off"],
+                                gate_off=pc["gate_off"], i_offset=pc["i_off"])
         local = threading.local()
+        clock = {"t": 0.0, "k": 0}
 
-        def run(b0, b1):
+        def run(block_range, stop):
+            if stop.is_set():
+                return
             work = getattr(local, "work", None)
             if work is None:
                 work = local.work = lanes.make_work(*shape)
-            return lanes.lanes_run(kernel_method, b0, b1, m.arrays, stim, dt, 0.0, t_end, t_record, pc["st_rate"],
-                                   pc["el_gain"], pc["el_off"], pc["gate_k"], pc["gate_off"], pc["thr"], pc["i_off"],
-                                   y, spk_count, spk_t, save_every, out_v, work)
+            b0, b1 = block_range
+            lanes.lanes_run(kernel_method, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"], clock["k_stop"],
+                            t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["gate_k"], pc["gate_off"],
+                            pc["thr"], pc["i_off"], bounds, y, status, spk_count, spk_t, save_every, out_v,
+                            t_reached, work)
 
-        chunk = max(1, min(8, n_blocks // (4 * n_threads) or 1))
-        ranges = [(b, min(b + chunk, n_blocks)) for b in range(0, n_blocks, chunk)]
-        bar = Progress(0, len(ranges), label="ensemble", enabled=progress)
-        statuses = []
-        try:
-            if n_threads == 1 or len(ranges) == 1:
-                for i, (b0, b1) in enumerate(ranges):
-                    statuses.append(run(b0, b1))
-                    bar.update(i + 1)
-            else:
-                from concurrent.futures import ThreadPoolExecutor  # imported here: it slows every CLI start
-
-                with ThreadPoolExecutor(n_threads) as pool:
-                    futures = [pool.submit(run, b0, b1) for b0, b1 in ranges]
-                    for i, fut in enumerate(futures):
-                        statuses.append(fut.result())
-                        bar.update(i + 1)
-        finally:
-            bar.close()
-        if any(s != 0 for s in statuses):
-            raise SimulationError("an ensemble copy diverged (non-finite state); check its parameters",
-                                  t=float("nan"), reason="non-finite state")
+        with Workers(n_threads) as workers:
+            chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))
+            ranges = [(b, min(b + chunk, n_blocks)) for b in range(0, n_blocks, chunk)]
+            bar = Progress(0.0, t_end, label="ensemble", enabled=progress)
+            # Time slices of about _SLICE_SECONDS each: Ctrl-C and progress act between them. The
+            # slicing never changes the result (each slice resumes the exact steps).
+            slice_steps = max(1, min(n_steps, 1000))
+            try:
+                while clock["k"] < n_steps:
+                    started = time.perf_counter()
+                    clock["k_stop"] = min(clock["k"] + slice_steps, n_steps)
+                    workers.run(run, ranges)
+                    clock["t"], clock["k"] = float(t_reached[0]), clock["k_stop"]
+                    bar.update(clock["t"])
+                    elapsed = time.perf_counter() - started
+                    slice_steps = int(min(max(slice_steps * _SLICE_SECONDS / max(elapsed, 1e-6), 1),
+                                          4 * slice_steps))
+            finally:
+                bar.close()
         t_samples = dt * save_every * np.arange(n_samples) if save_every else None
         if t_samples is not None:
             t_samples[-1] = min(t_samples[-1], t_end)
         return EnsembleResult(
             spike_counts=spk_count, spike_times=spk_t, final_state=y.T.copy(), state_names=m.state_names,
             t=t_samples, v=out_v[:n_samples].T.copy() if save_every else None, t_record=t_record, t_end=t_end,
-            params={k: val.copy() for k, val in self.params.items()},
+            params={k: val.copy() for k, val in self.params.items()}, status=status, settled_from=settled_from,
         )

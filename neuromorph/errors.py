@@ -12,6 +12,8 @@ __all__ = [
     "SolverError",
     "CircuitFileError",
     "SimulationError",
+    "OutputError",
+    "NeuromorphWarning",
 ]
 
 
@@ -35,6 +37,17 @@ class CircuitFileError(ModelError):
     """A circuit description file cannot be read: syntax, unknown or missing keys, wrong types."""
 
 
+class OutputError(NeuromorphError, OSError):
+    """An output file cannot be written: it is an input, two outputs collide, or its folder refuses it.
+
+    Raised before any work where possible; the message names the user's path.
+    """
+
+
+class NeuromorphWarning(UserWarning):
+    """A run or analysis whose result may mislead: loose tolerances, an analysis window adapted, ..."""
+
+
 class SimulationError(NeuromorphError, RuntimeError):
     """The integration failed: the state became non-finite or the step size underflowed.
 
@@ -43,8 +56,9 @@ class SimulationError(NeuromorphError, RuntimeError):
     t : float
         Simulation time (dimensionless) at which the failure was detected.
     reason : str
-        Short machine-readable cause: ``"non-finite state"``, ``"step size underflow"``,
-        ``"singular iteration matrix"`` or ``"too many steps"``.
+        Short machine-readable cause: ``"diverging"`` (a membrane voltage grows without bound),
+        ``"non-finite state"``, ``"step size underflow"``, ``"singular iteration matrix"``,
+        ``"too many steps"``.
     """
 
     def __init__(self, message, t, reason):

@@ -207,7 +207,11 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     starts = []
     for u in np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(names), -1).T:
         work, i_app, _ = configure(u)
-        if predict_behaviour(work, i_app) == pattern:
+        try:
+            promising = predict_behaviour(work, i_app) == pattern
+        except ModelError:  # no equilibrium in the searched range: the curves promise nothing
+            promising = False
+        if promising:
             starts.append(u)
     rng = np.random.default_rng(seed)
     if not starts:  # the curves promise nothing here: let the simulations search the whole box
@@ -234,7 +238,7 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
         from .stimulus import Protocol
 
         t_end = tuned.protocol.t_end if tuned.protocol else 12.0 * scale
-        tuned.protocol = Protocol(t_end, best["i_app"], min(t_end / 3.0, t_end * 0.999))
+        tuned.protocol = Protocol(t_end, best["i_app"], t_end / 3.0)
     return DesignResult(neuron=tuned, values=best["values"], achieved=s, target=target, relative_error=rel,
                         success=done(), n_simulations=len(history), history=history)
 

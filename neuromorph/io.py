@@ -34,7 +34,10 @@ Layout::
 
 Unknown keys, missing required keys and wrong types are errors that name the
 file and the place. Floats are written with ``repr``, so ``load(save(n)) == n``
-bit for bit. Files are written atomically.
+bit for bit. Files are written atomically; :func:`save` onto a symbolic link
+writes through it (the target changes, the link stays). Comments and layout of
+a hand-written file are not preserved by :func:`save`: it writes the neuron
+anew (keep hand-written files under version control, or save to a new name).
 """
 
 import math
@@ -108,6 +111,8 @@ def loads(text, source="<string>"):
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CircuitFileError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CircuitFileError(f"{source}: not a circuit file: its tables or arrays are nested too deeply") from None
     _check_keys(doc, _TOP, {"elements"}, "the top level", source)
     fmt = doc.get("format", FORMAT)
     if fmt != FORMAT:
@@ -152,7 +157,9 @@ def _protocol(table, source):
         extra = from_dicts(pieces, where=f"{source}: simulation.stimulus") if pieces else None
         i_app = Constant(table.get("i_app", 0.0))
         stim = i_app if extra is None else Sum(i_app, extra)
-        return Protocol(table["t_end"], stim, table.get("t_transient", 0.0))
+        return Protocol(table["t_end"], stim, table.get("t_transient"))
+    except CircuitFileError:  # already names the file and the place
+        raise
     except (ModelError, StimulusError) as exc:
         raise CircuitFileError(f"{source}: [simulation]: {exc}") from None
 
@@ -205,9 +212,11 @@ def _table_lines(table):
 
 def dumps(neuron):
     """TOML text of a neuron (inverse of :func:`loads`)."""
+    from ._validate import text
+
     lines = [f"format = {_toml_value(FORMAT)}", f"name = {_toml_value(neuron.name)}"]
     if neuron.description:
-        lines.append(f"description = {_toml_value(neuron.description)}")
+        lines.append(f"description = {_toml_value(text('description', neuron.description))}")
     lines += ["", "[neuron]"] + _table_lines({"C": neuron.C, "v0": neuron.v0, "threshold": neuron.threshold})
     initial = neuron.initial_overrides()  # filters not listed follow v0, as in the neuron
     if initial:
@@ -225,15 +234,21 @@ def dumps(neuron):
         terms = protocol.i_app.terms()
         constant = sum(t.value for t in terms if isinstance(t, Constant))
         others = [t for t in terms if not isinstance(t, Constant)]
-        lines += ["", "[simulation]"] + _table_lines(
-            {"t_end": protocol.t_end, "i_app": float(constant), "t_transient": protocol.t_transient})
+        table = {"t_end": protocol.t_end, "i_app": float(constant)}
+        if protocol.t_transient is not None:
+            table["t_transient"] = protocol.t_transient
+        lines += ["", "[simulation]"] + _table_lines(table)
         for piece in others:
             lines += ["", "[[simulation.stimulus]]"] + _table_lines(piece._to_dict())
     return "\n".join(lines) + "\n"
 
 
 def save(neuron, path):
-    """Write a neuron to a circuit file, atomically (a complete file or none)."""
+    """Write a neuron to a circuit file, atomically (a complete file or none).
+
+    A ``path`` that is a symbolic link is written through: its target is replaced and the
+    link stays. Comments in an existing file at ``path`` are not kept: the file is written anew.
+    """
     if not isinstance(neuron, Neuron):
         raise ModelError(f"expected a Neuron, got {neuron!r}")
     text = dumps(neuron)
@@ -282,8 +297,9 @@ def preset(name):
     """
     if not isinstance(name, str):
         raise CircuitFileError(f"preset name must be a string, got {name!r}")
-    path = circuits_dir() / f"{ALIASES.get(name, name)}.toml"
-    if not path.is_file():
+    stem = ALIASES.get(name, name)
+    if stem not in presets():  # names only: reading an arbitrary path is load()'s job
+        hint = "; to read a circuit file use nm.load(path)" if "/" in name or name.endswith(".toml") else ""
         raise CircuitFileError(f"unknown preset {name!r}; presets: {', '.join(presets())} "
-                               f"(aliases: {', '.join(ALIASES)})")
-    return load(path)
+                               f"(aliases: {', '.join(ALIASES)}){hint}")
+    return load(circuits_dir() / f"{stem}.toml")

@@ -112,13 +112,11 @@ class Neuron:
     """
 
     def __init__(self, C=1.0, v0=0.0, threshold=0.0, name="neuron", description="", protocol=None):
-        self._C = check.positive("C", C)
+        self._C = check.time_constant("C", C, allow_zero=False)
         self._v0 = check.real("v0", v0)
         self._threshold = check.real("threshold", threshold)
         self.name = check.identifier("name", name)
-        if not isinstance(description, str):
-            raise ModelError(f"`description` must be a string, got {description!r}")
-        self.description = description
+        self.description = check.text("description", description)
         if protocol is not None and not isinstance(protocol, Protocol):
             raise ModelError(f"`protocol` must be a Protocol, got {protocol!r}")
         self.protocol = protocol
@@ -319,8 +317,8 @@ class Neuron:
         """Set the parameter at ``path`` (validated); returns the neuron for chaining."""
         name, field = self._split(path)
         if name is None:
-            validator = check.positive if field == "C" else check.real
-            setattr(self, "_" + field, validator(field, value))
+            value = check.time_constant("C", value, allow_zero=False) if field == "C" else check.real(field, value)
+            setattr(self, "_" + field, value)
         else:
             before = self._elements[name]
             self._elements[name] = before.replace(**{field: value})

@@ -3,6 +3,8 @@
 matplotlib is imported when a function is called, not with the package.
 """
 
+from pathlib import Path
+
 import numpy as np
 
 from .analysis.iv import TIMESCALES, equilibria, iv_curves
@@ -96,13 +98,28 @@ def plot_iv(neuron, i_app=0.0, v=None, axes=None, title=None):
     return axes
 
 
+def _figure_format(path):
+    return str(path).rsplit(".", 1)[-1].lower() if "." in Path(path).name else "png"
+
+
+def check_figure_format(path, label="figure"):
+    """Refuse, before any work, a figure file name whose format matplotlib cannot write."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    fmt = _figure_format(path)
+    known = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in known:
+        raise ValueError(f"{label} {str(path)!r}: matplotlib cannot write {fmt!r} figures; "
+                         f"use one of {', '.join(sorted(known))}")
+
+
 def save_figure(fig, path, dpi=110):
     """Save ``fig`` atomically (no partial image is left on failure) and close it."""
     import matplotlib.pyplot as plt
 
     from ._io_atomic import atomic_write
 
-    fmt = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png"
+    fmt = _figure_format(path)
     try:
         atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, bbox_inches="tight"), binary=True)
     finally:
@@ -110,7 +127,7 @@ def save_figure(fig, path, dpi=110):
 
 
 _PATTERN_COLOURS = {"rest": "#d9d9d9", "tonic": "#4c72b0", "bursting": "#dd8452", "irregular": "#8172b3",
-                    "bistable": "#55a868"}
+                    "bistable": "#55a868", "diverging": "#c44e52", "unknown": "#ffffff"}
 
 
 def plot_behaviour_map(bmap, ax=None, quantity="pattern", show_prediction=True, title=None):

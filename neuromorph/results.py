@@ -1,13 +1,14 @@
 """Typed results of a simulation."""
 
 import json
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _validate as check
 from ._io_atomic import atomic_write
-from .analysis.spikes import analyse_spikes, summarize_spikes
+from .analysis.spikes import analyse_spikes, settled_window, summarize_spikes
 from .errors import ModelError
 
 __all__ = ["SimulationResult", "SolverStats"]
@@ -87,34 +88,51 @@ class SimulationResult:
                 return self[name]
         raise ModelError(f"the membrane voltage was not recorded; recorded: {', '.join(self.state_names)}")
 
+    def neuron_index(self, neuron):
+        """Index of a neuron given by name or index; an error lists the neurons."""
+        names = self.neuron_names
+        if isinstance(neuron, str) and neuron in names:
+            return names.index(neuron)
+        if isinstance(neuron, int) and not isinstance(neuron, bool) and -len(names) <= neuron < len(names):
+            return neuron % len(names)
+        raise ModelError(f"no neuron {neuron!r} in this result; neurons: "
+                         + ", ".join(f"{i} ({name!r})" for i, name in enumerate(names)))
+
     def spikes_of(self, neuron=0):
         """Spike times of one neuron (index or name)."""
-        if isinstance(neuron, str):
-            neuron = self.neuron_names.index(neuron)
-        return self.spike_times[self.spike_neurons == neuron]
+        return self.spike_times[self.spike_neurons == self.neuron_index(neuron)]
+
+    def _window(self, t_start):
+        t0 = None if t_start is None else check.real("t_start", t_start)
+        t0, t1 = settled_window(self.t_start, self.t_end, t0)
+        if not self.t_start <= t0 < self.t_end:
+            raise ModelError(f"`t_start` must lie in [{self.t_start}, {self.t_end}), got {t_start!r}")
+        return t0, t1
 
     def bursts(self, t_start=None, neuron=0):
-        """Complete bursts in the window (list of spike-time arrays); see :mod:`neuromorph.analysis.spikes`."""
-        t0 = self.t_start if t_start is None else check.real("t_start", t_start)
-        return analyse_spikes(self.spikes_of(neuron), t0, self.t_end).bursts
+        """Complete bursts in the settled window (list of spike-time arrays); see :meth:`summary` for the window."""
+        return analyse_spikes(self.spikes_of(neuron), *self._window(t_start)).bursts
 
     def summary(self, t_start=None, neuron=0):
-        """Firing pattern and metrics over ``[t_start, t_end]`` (default: the whole run).
+        """Firing pattern and metrics of the settled behaviour, over ``[t_start, t_end]``.
+
+        By default the first half of the run is discarded as a transient (the rule every
+        entry point shares: :func:`neuromorph.analysis.spikes.settled_window`); pass
+        ``t_start`` to choose where the settled part begins. The window used is reported
+        as ``t_start`` and ``t_end`` in the result.
 
         Returns a dict with ``pattern`` (rest / tonic / bursting / irregular),
         ``n_spikes``, ``firing_rate``, ``isi_mean``, ``isi_cv``, ``n_bursts``,
         ``burst_period``, ``spikes_per_burst``, ``intra_burst_isi``,
-        ``duty_cycle`` (``None`` where not applicable); see
-        :func:`neuromorph.analysis.spikes.summarize_spikes`. Pass ``t_start``
-        to skip a transient.
+        ``duty_cycle`` (``None`` where not applicable), ``t_start``, ``t_end``; see
+        :func:`neuromorph.analysis.spikes.summarize_spikes`.
         """
-        t0 = self.t_start if t_start is None else check.real("t_start", t_start)
-        if not self.t_start <= t0 < self.t_end:
-            raise ModelError(f"`t_start` must lie in [{self.t_start}, {self.t_end}), got {t_start!r}")
-        return summarize_spikes(self.spikes_of(neuron), t0, self.t_end)
+        return summarize_spikes(self.spikes_of(neuron), *self._window(t_start))
 
     def save(self, path):
         """Write an ``.npz`` archive atomically (complete file or none)."""
+        if not isinstance(path, str | os.PathLike):
+            raise ModelError(f"`path` must be a file name (str or os.PathLike), got {path!r}")
 
         def write(f):
             np.savez_compressed(

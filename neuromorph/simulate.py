@@ -25,10 +25,13 @@ __all__ = ["Integrator", "simulate"]
 
 _FAILURES = {
     c.ERR_NONFINITE: ("non-finite state", "the state became non-finite (the model diverges)"),
-    c.ERR_STEP_UNDERFLOW: ("step size underflow", "the step size underflowed (the solution blows up or is "
-                                                  "discontinuous); check signs of gains and the leak"),
+    c.ERR_STEP_UNDERFLOW: ("step size underflow", "the step size underflowed: the solution changes faster than "
+                                                  "double precision can follow (a blow-up or a discontinuity)"),
     c.ERR_SINGULAR: ("singular iteration matrix", "the Rosenbrock iteration matrix is singular"),
 }
+
+_PROJECTION_AFTER = 0.05  # project the steps a run needs once this fraction of max_steps is spent
+_LOOSE_TOL = 0.1  # tolerances above this leave results without a correct digit: warned about
 
 
 def _model_of(target):
@@ -36,9 +39,44 @@ def _model_of(target):
 
     if isinstance(target, CompiledModel):
         return target
+    if isinstance(target, str):  # a preset by name, as everywhere a neuron is expected
+        from .io import preset
+
+        return preset(target).compile()
     if hasattr(target, "compile"):
         return target.compile()
-    raise ModelError(f"expected a Neuron (or a compiled model), got {target!r}")
+    raise ModelError(f"expected a Neuron, a preset name or a compiled model, got {target!r}")
+
+
+def _record_names(record):
+    """``record`` as a tuple of state names (a single string is one name, not its letters)."""
+    if record is None or isinstance(record, str):
+        return record if record is None else (record,)
+    try:
+        names = tuple(record)
+    except TypeError:
+        raise SolverError(f"`record` must be a state name or a sequence of them, got {record!r}") from None
+    for name in names:
+        if not isinstance(name, str):
+            raise SolverError(f"`record` must hold state names (strings), got {name!r}")
+    return names
+
+
+def _warn_loose(solver):
+    """Warn when adaptive tolerances are so loose that the result is meaningless."""
+    if not solver.adaptive:
+        return
+    for name in ("rtol", "atol"):
+        value = getattr(solver, name)
+        if value > _LOOSE_TOL:
+            import warnings
+
+            from .errors import NeuromorphWarning
+
+            warnings.warn(f"`{name}` = {value:g} lets each step make errors larger than the solution itself: "
+                          f"results are meaningless beyond {_LOOSE_TOL:g} (meaningful range: rtol in "
+                          f"[1e-14, {_LOOSE_TOL:g}], atol in (0, {_LOOSE_TOL:g}]; defaults 1e-4 and 1e-7)",
+                          NeuromorphWarning, stacklevel=4)
 
 
 class Integrator:
@@ -65,12 +103,16 @@ class Integrator:
     max_steps : int, default 50_000_000
     progress : bool or None
         Progress bar on stderr; None shows one for runs over a second on a terminal.
+    stop : threading.Event, optional
+        When set (by another thread), :meth:`advance` raises ``KeyboardInterrupt`` within
+        about 0.1 s: how thread pools stop their runs on Ctrl-C.
     """
 
-    _CHUNK = 200_000  # steps per kernel call: bounds the latency of progress and Ctrl-C
+    _CALL_SECONDS = 0.1  # target duration of one kernel call: bounds the latency of Ctrl-C, stop and progress
+    _MIN_BUDGET = 64  # fewest steps a kernel call is given
 
     def __init__(self, model, i_app=0.0, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
-                 max_points=None, max_steps=50_000_000, progress=None):
+                 max_points=None, max_steps=50_000_000, progress=None, stop=None):
         self.model = _model_of(model)
         self.arrays = self.model.arrays  # copied on the first set_parameter (the model's own stay untouched)
         self.thresholds = self.model.thresholds
@@ -85,7 +127,8 @@ class Integrator:
                     "that varies in time use nm.Sampled(t, values) (a sequence gives one stimulus per neuron)")
             raise ModelError(f"`i_app` must give one stimulus per neuron ({n_neurons}), got {len(stimuli)}")
         self.stim = compile_stimuli(self._stimuli)
-        self.solver = get_solver() if solver is None else solver
+        self.solver = get_solver() if solver is None else get_solver(solver)
+        _warn_loose(self.solver)
         self.t0 = v.real("t0", t0, SolverError)
         self._kept_from = self.t0  # start of what result() covers (moves on with take())
         n = self.model.n_states
@@ -114,9 +157,13 @@ class Integrator:
             self._method_arg = (self.solver.kernel_id,)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
         self.progress = progress
+        self._stop = stop  # a threading.Event: set, the run stops at its next kernel return
+        self._budget = max(self._MIN_BUDGET, 2_000_000 // (4 * n + 1))  # steps per kernel call, adapted to _CALL_SECONDS
+        self._bounds = None  # runaway bounds, computed on first use and after each change
 
         self.max_points = None if max_points is None else v.count("max_points", max_points, 2, SolverError)
-        names = self.model.state_names if record is None else tuple(record)
+        record = _record_names(record)
+        names = self.model.state_names if record is None else record
         self.save_idx = np.array([self.model.state_index(name) for name in names], dtype=np.int64)
         self.recorded = names
         self.cnt[c.SAVE_EVERY] = v.count("save_every", save_every, 1, SolverError)
@@ -162,7 +209,7 @@ class Integrator:
             value = v.real(path, value, StimulusError)
             return lambda: self._set_current(index, value)
         array, index, inverse = self.model.slot(path, "modulate during a run")
-        value = v.positive(path, value) if inverse else v.real(path, value)
+        value = v.time_constant(path, value, allow_zero=False) if inverse else v.real(path, value)
         return lambda: self._set_slot(array, index, 1.0 / value if inverse else value)
 
     def _set_current(self, index, value):
@@ -171,6 +218,7 @@ class Integrator:
         self.stim = compile_stimuli(self._stimuli)
         self.cnt[c.I_JUMP] = 0  # the kernel skips jumps already passed
         self.cnt[c.FSAL_OK] = 0
+        self._bounds = None
 
     def _set_slot(self, array, index, value):
         if not self._own_arrays:
@@ -180,6 +228,7 @@ class Integrator:
         target = self.thresholds if array == "thresholds" else getattr(self.arrays, array)
         target[index] = value
         self.cnt[c.FSAL_OK] = 0  # the vector field changed: f0 is stale
+        self._bounds = None
 
     def _neuron_index(self, name):
         try:
@@ -208,23 +257,37 @@ class Integrator:
         self.out_y = out_y
 
     def advance(self, t_stop):
-        """Integrate up to ``t_stop``."""
+        """Integrate up to ``t_stop``.
+
+        Stops early with :class:`~neuromorph.errors.SimulationError` when the state diverges
+        (a membrane voltage beyond :func:`~neuromorph.compiled.runaway_bounds`, or non-finite),
+        and as soon as the run is projected to need more than ``max_steps`` steps.
+        """
+        import time
+
         t_stop = v.real("t_stop", t_stop, SolverError)
         if t_stop < self.t:
             raise SolverError(f"cannot integrate backwards: `t_stop` = {t_stop} < current time {self.t}")
+        self._check_fixed_steps(t_stop)
         self.ctrl[c.C_T_STOP] = t_stop
         bar = Progress(self.t, t_stop, enabled=self.progress)
+        t_begin, steps_begin = self.t, int(self.cnt[c.N_STEPS])
         try:
             while True:
-                budget = min(self._CHUNK, self.max_steps - int(self.cnt[c.N_STEPS]))
+                if self._stop is not None and self._stop.is_set():
+                    raise KeyboardInterrupt
+                if self._bounds is None:
+                    from .compiled import runaway_bounds
+
+                    self._bounds = runaway_bounds(self.arrays, self.thresholds, self.stim, self.y)
+                budget = min(self._budget, self.max_steps - int(self.cnt[c.N_STEPS]))
                 if budget <= 0:
-                    raise SimulationError(
-                        f"integration stopped at t = {self.t:.6g}: more than max_steps = {self.max_steps} steps "
-                        "(stiff? try method='rosenbrock23'; or raise max_steps)", t=self.t, reason="too many steps")
+                    raise self._too_many_steps(t_stop, "stopped")
                 self.cnt[c.BUDGET] = budget
+                started = time.perf_counter()
                 status = self._kernel(*self._method_arg, self.arrays, self.stim, self.y, self.f0, self.ctrl, self.cnt,
                                       *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y,
-                                      self.spk_t, self.spk_n, self.thresholds)
+                                      self.spk_t, self.spk_n, self.thresholds, self._bounds)
                 if status == c.DONE:
                     break
                 if status == c.OUT_FULL:
@@ -234,11 +297,71 @@ class Integrator:
                     self.spk_n = np.resize(self.spk_n, 2 * self.spk_n.size)
                 elif status == c.BUDGET_SPENT:
                     bar.update(self.t)
+                    elapsed = time.perf_counter() - started
+                    self._budget = int(min(max(self._budget * self._CALL_SECONDS / max(elapsed, 1e-9),
+                                               self._MIN_BUDGET), 4 * self._budget))
+                    self._project_steps(t_begin, steps_begin, t_stop)
+                elif status == c.ERR_RUNAWAY:
+                    raise self._runaway()
                 else:
                     reason, text = _FAILURES[status]
                     raise SimulationError(f"integration failed at t = {self.t:.9g}: {text}", t=self.t, reason=reason)
         finally:
             bar.close()
+
+    def _check_fixed_steps(self, t_stop):
+        """A fixed-step run knows its step count: refuse one beyond ``max_steps`` before it starts."""
+        if self.solver.adaptive:
+            return
+        needed = int(self.cnt[c.N_STEPS]) + math.ceil((t_stop - self.t) / self.solver.dt - 1e-9)
+        if needed > self.max_steps:
+            raise SimulationError(
+                f"reaching t = {t_stop:g} with dt = {self.solver.dt:g} takes {needed:.3g} steps, more than "
+                f"max_steps = {self.max_steps}: raise max_steps (--max-steps on the command line), "
+                "shorten the run or use a larger dt", t=self.t, reason="too many steps")
+
+    def _project_steps(self, t_begin, steps_begin, t_stop):
+        """Fail early when the steps taken so far project beyond ``max_steps`` by the end."""
+        taken = int(self.cnt[c.N_STEPS]) - steps_begin
+        if taken < _PROJECTION_AFTER * self.max_steps or self.t <= t_begin:
+            return
+        projected = int(self.cnt[c.N_STEPS]) + taken / (self.t - t_begin) * (t_stop - self.t)
+        if projected > 2 * self.max_steps:
+            raise self._too_many_steps(t_stop, "projected", projected)
+
+    def _too_many_steps(self, t_stop, how, projected=None):
+        rate = int(self.cnt[c.N_STEPS]) / max(self.t - self.t0, 1e-300)
+        need = (f"at {rate:.3g} steps per time unit, reaching t = {t_stop:g} takes about {projected:.3g} steps"
+                if how == "projected" else f"more than max_steps = {self.max_steps} steps were needed")
+        text = (f"integration stopped at t = {self.t:.6g}: {need}"
+                + (f", more than max_steps = {self.max_steps}" if how == "projected" else "")
+                + "; raise max_steps (--max-steps on the command line) or shorten the run")
+        if self._looks_stiff():
+            text += "; its steps are held by stability (stiff), where method='rosenbrock23' may take far fewer"
+        return SimulationError(text, t=self.t, reason="too many steps")
+
+    def _looks_stiff(self):
+        """An explicit method whose recent steps sit at its stability limit on the fastest mode."""
+        if self.solver.implicit or not self.solver.adaptive or self.model.n_states > 400:
+            return False
+        from ._kernels.model import jacobian
+
+        n = self.model.n_states
+        jac = np.zeros((n, n))
+        jacobian(self.arrays, self.stim, self.t, False, self.y, jac, np.zeros(n))
+        fastest = np.max(np.abs(np.linalg.eigvals(jac)))
+        return bool(fastest * self.ctrl[c.C_H] > 1.0)
+
+    def _runaway(self):
+        """The error for a membrane voltage found beyond its bound."""
+        mem = self.arrays.mem_state
+        n = int(np.argmax(np.abs(self.y[mem]) / self._bounds))
+        name = self.model.neuron_names[n]
+        who = "the membrane voltage" + (f" of neuron {name!r}" if len(mem) > 1 else "")
+        return SimulationError(
+            f"integration stopped at t = {self.t:.9g}: {who} reached V = {self.y[mem[n]]:.6g}, beyond "
+            f"+-{self._bounds[n]:.4g}, and grows without bound (diverging): the model lacks a restoring "
+            "conductance (a leak with g > 0) strong enough for its currents", t=self.t, reason="diverging")
 
     def take(self):
         """Hand over the samples and spikes gathered since the last call and forget them.
@@ -362,10 +485,14 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
         if t_eval is not None:
             raise SolverError("give `t_eval` or `dt_out`, not both")
         dt_out = v.positive("dt_out", dt_out, SolverError)
-        n = int(math.floor((t_end - t0) / dt_out * (1 + 1e-12))) + 1
+        n = math.floor((t_end - t0) / dt_out * (1 + 1e-12)) + 1
+        v.memory("dt_out", 8.0 * n * (2 + _n_recorded(model, record)), SolverError,
+                 what=f"an output grid of {n:.3g} samples (dt_out = {dt_out:g} over [{t0:g}, {t_end:g}])")
         t_eval = t0 + dt_out * np.arange(n)
     if t_eval is not None:
         t_eval = v.real_array("t_eval", t_eval, 1, SolverError)
+        v.memory("t_eval", 8.0 * t_eval.size * (1 + _n_recorded(model, record)), SolverError,
+                 what=f"an output of {t_eval.size} samples")
         if t_eval.size and (t_eval[0] < t0 or t_eval[-1] > t_end):
             raise SolverError(f"`t_eval` must lie within [t0, t_end] = [{t0}, {t_end}], "
                               f"got [{t_eval[0]}, {t_eval[-1]}]")
@@ -381,6 +508,12 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
             apply()
     integ.advance(t_end)
     return integ.result()
+
+
+def _n_recorded(model, record):
+    """How many states a run records (for memory checks before allocating its output)."""
+    record = _record_names(record)
+    return len(record) if record is not None else _model_of(model).n_states
 
 
 def _check_modulation(modulation, t0, t_end):

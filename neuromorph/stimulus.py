@@ -365,15 +365,16 @@ class Protocol:
     ----------
     t_end : float
     i_app : float or Stimulus, default 0.0
-    t_transient : float, default 0.0
-        Start of the window that :meth:`SimulationResult.summary` should analyse.
+    t_transient : float, optional
+        Start of the settled part the summaries analyse. Default: the second half of the run
+        (:func:`neuromorph.analysis.spikes.settled_window`).
     """
 
-    def __init__(self, t_end, i_app=0.0, t_transient=0.0):
+    def __init__(self, t_end, i_app=0.0, t_transient=None):
         self.t_end = v.positive("t_end", t_end)
         self.i_app = as_stimulus(i_app)
-        self.t_transient = v.nonnegative("t_transient", t_transient)
-        if self.t_transient >= self.t_end:
+        self.t_transient = None if t_transient is None else v.nonnegative("t_transient", t_transient)
+        if self.t_transient is not None and self.t_transient >= self.t_end:
             raise StimulusError(f"`t_transient` ({self.t_transient}) must be < `t_end` ({self.t_end})")
 
     def __eq__(self, other):

@@ -11,18 +11,17 @@ Parameters are ``"i_app"`` or ``"ELEMENT.FIELD"`` paths (``"slow_negative.alpha"
 ``"ultraslow_positive.delta"``, ``"C"``).
 """
 
-import os
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _validate as v
 from ._io_atomic import atomic_write
+from ._parallel import Workers, thread_count
 from ._progress import Progress
 from .analysis.iv import _predict, _steady_grid
-from .analysis.spikes import PATTERNS, summarize_spikes
-from .errors import ModelError, SolverError
+from .analysis.spikes import PATTERNS, settled_window, summarize_spikes
+from .errors import ModelError, SimulationError, SolverError
 
 __all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis"]
 
@@ -69,7 +68,7 @@ def parse_axis(spec, label="x"):
         n = v.count(f"{label} number of values", spec[3], 1)
         if n > 1 and not lo < hi:
             raise ModelError(f"`{label}` range must have low < high, got [{lo}, {hi}] for {name}")
-        _check_memory(n, f"{n}-value {label} axis")  # before allocating the axis itself
+        _check_memory(n, f"{n}-value {label} axis", label)  # before allocating the axis itself
         values = np.linspace(lo, hi, n)
     else:
         values = v.real_array(f"{label} values", spec[1], 1)
@@ -88,9 +87,9 @@ class BehaviourMap:
     ----------
     x, y : Axis (y may be None)
     pattern : ndarray of str
-        Simulated pattern (rest / tonic / bursting / irregular).
+        Simulated pattern (rest / tonic / bursting / irregular / diverging).
     predicted : ndarray of str or None
-        Pattern predicted from the I-V curves (rest / tonic / bursting / bistable).
+        Pattern predicted from the I-V curves (rest / tonic / bursting / bistable / diverging).
     burst_period, spikes_per_burst, isi_mean, intra_burst_isi, duty_cycle, firing_rate, n_spikes : ndarray
         Metrics over ``[t_transient, t_end]`` (NaN where they do not apply).
     t_end, t_transient : float
@@ -151,19 +150,12 @@ class BehaviourMap:
         return {p: int(np.sum(self.pattern == p)) for p in PATTERNS}
 
 
-def _check_memory(n_cells, label):
-    need = n_cells * _BYTES_PER_CELL
-    try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        available = 8 * 2**30
-    if need > 0.5 * available:
-        raise ModelError(f"a {label} map of {n_cells:,} cells needs about {need / 2**30:.1f} GiB; "
-                         f"{available / 2**30:.1f} GiB are free: use fewer cells")
+def _check_memory(n_cells, label, name):
+    v.memory(name, n_cells * _BYTES_PER_CELL, ModelError, what=f"a {label} map of {n_cells:,} cells")
 
 
 def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0, method="dopri5", rtol=None,
-                  atol=None, dt=None, predict=True, n_threads=None, progress=None):
+                  atol=None, dt=None, predict=True, n_threads=None, progress=None, max_steps=50_000_000):
     """Simulate ``neuron`` on a grid of one or two parameters and classify every cell.
 
     Parameters
@@ -174,7 +166,8 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
         ``"i_app"`` or ``"ELEMENT.FIELD"``. ``y`` is optional (1-D map).
     t_end : float, default 20000
     t_transient : float, optional
-        Metrics are computed over ``[t_transient, t_end]`` (default ``t_end / 2``).
+        Metrics are computed over ``[t_transient, t_end]`` (default ``t_end / 2``: the rule every
+        summary follows, :func:`neuromorph.analysis.spikes.settled_window`).
     i_app : float, default 0.0
         Applied current where ``i_app`` is not an axis.
     method, rtol, atol, dt :
@@ -185,6 +178,11 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
         Threads (default: all cores).
     progress : bool or None
         Progress bar on stderr (None: automatic for long maps on a terminal).
+    max_steps : int, default 50_000_000
+        Step limit of each cell's simulation.
+
+    A cell whose state diverges gets pattern ``"diverging"`` (the map goes on); Ctrl-C stops
+    the map within about a second (queued cells are dropped) and raises ``KeyboardInterrupt``.
 
     Returns
     -------
@@ -203,18 +201,27 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     x_axis = parse_axis(x, "x")
     y_axis = None if y is None else parse_axis(y, "y")
     t_end = v.positive("t_end", t_end, SolverError)
-    t_transient = t_end / 2 if t_transient is None else v.nonnegative("t_transient", t_transient, SolverError)
+    t_transient = None if t_transient is None else v.nonnegative("t_transient", t_transient, SolverError)
+    t_transient, _ = settled_window(0.0, t_end, t_transient)
     if t_transient >= t_end:
         raise SolverError(f"`t_transient` ({t_transient}) must be < `t_end` ({t_end})")
     i_app = v.real("i_app", i_app)
     solver = get_solver(method, rtol=rtol, atol=atol, dt=dt)
+    max_steps = v.count("max_steps", max_steps, 1, SolverError)
+    n_threads = thread_count(n_threads)
     if y_axis is not None and y_axis.name == x_axis.name:
         raise ModelError(f"`x` and `y` both vary {x_axis.name!r}: give two different parameters (or only `x`)")
     ny = 1 if y_axis is None else len(y_axis)
     nx = len(x_axis)
-    _check_memory(nx * ny, f"{nx} x {ny}")
+    _check_memory(nx * ny, f"{nx} x {ny}", "x" if y_axis is None else "x and y")
 
-    base = neuron.compile()
+    from .simulate import _model_of
+
+    if isinstance(neuron, str):
+        from .io import preset
+
+        neuron = preset(neuron)
+    base = _model_of(neuron)
     axes = [a for a in (x_axis, y_axis) if a is not None]
     for axis in axes:
         if axis.name != "i_app":
@@ -247,41 +254,35 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     pattern = np.empty((ny, nx), dtype=object)
     metrics = {k: np.full((ny, nx), np.nan) for k in METRICS}
 
-    def run(iy, ix):
+    def run(iy, ix, stop):
         values = cell_values(iy, ix)
         current = values.pop("i_app", i_app)
         model = base.with_parameters(values) if values else base
-        integ = Integrator(model, i_app=current, solver=solver, record=())
-        integ.advance(t_end)
+        integ = Integrator(model, i_app=current, solver=solver, record=(), stop=stop, max_steps=max_steps)
+        try:
+            integ.advance(t_end)
+        except SimulationError as exc:
+            if exc.reason not in ("diverging", "non-finite state", "step size underflow"):
+                raise
+            pattern[iy, ix] = "diverging"  # a cell that blows up has no settled pattern; the map goes on
+            return
         s = summarize_spikes(integ.result().spike_times, t_transient, t_end)
         pattern[iy, ix] = s["pattern"]
         for k in METRICS:
             if s[k] is not None:
                 metrics[k][iy, ix] = s[k]
 
-    n_threads = (os.cpu_count() or 1) if n_threads is None else v.count("n_threads", n_threads, 1, SolverError)
-    bar = Progress(0, len(cells), label="behaviour map", enabled=progress)
-    done = [0]
-    lock = threading.Lock()
-
-    def run_many(chunk):
+    def run_chunk(chunk, stop):
         for iy, ix in chunk:
-            run(iy, ix)
-            with lock:
-                done[0] += 1
-        bar.update(done[0])
+            if stop.is_set():
+                return
+            run(iy, ix, stop)
 
     chunks = [cells[i:i + 8] for i in range(0, len(cells), 8)]
+    bar = Progress(0, len(cells), label="behaviour map", enabled=progress)
     try:
-        if n_threads == 1:
-            for chunk in chunks:
-                run_many(chunk)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(n_threads) as pool:
-                for fut in [pool.submit(run_many, chunk) for chunk in chunks]:
-                    fut.result()
+        with Workers(n_threads) as workers:
+            workers.run(run_chunk, chunks, on_done=lambda k: bar.update(min(8 * k, len(cells))))
     finally:
         bar.close()
 

@@ -95,8 +95,12 @@ def test_bad_ensemble_input():
         nm.Ensemble(n).simulate(10, dt=0.0)
 
 
-def test_diverging_copy_raises():
+def test_a_diverging_copy_is_recorded_and_the_others_run_on():
+    """dV/dt = -g V + 1 from V = 0: the copy with g = -1 grows like e^t; the others settle at 1/g."""
     n = nm.Neuron()
     n.add_leak(g=-1.0)
-    with pytest.raises(nm.SimulationError):
-        nm.Ensemble(n, size=2).simulate(2000, dt=0.1, i_app=1.0)
+    res = nm.Ensemble(n, params={"leak.g": [-1.0, 1.0, 2.0]}).simulate(50, dt=0.01, i_app=1.0)
+    assert res.failures == {0: "diverging"}
+    assert res.summary(0)["pattern"] == "diverging"
+    assert np.isnan(res.final_state[0]).all()
+    assert res.final_state[1:, 0] == pytest.approx([1.0, 0.5], abs=1e-9)

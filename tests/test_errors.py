@@ -44,15 +44,27 @@ def test_bad_run_options_name_the_argument(neuron, kwargs, match):
 
 
 def test_diverging_model_raises_with_the_time():
+    """dV/dt = V from 0.1: V = 0.1 e^t. The run stops at the first step beyond the stated bound
+    (long before the overflow near t = 709), and reports that time and V."""
     n = nm.Neuron(v0=0.1)
-    n.add_leak(g=-1.0)  # dV/dt = V: grows like e^t and overflows near t = 709
+    n.add_leak(g=-1.0)
     for method, options in (("dopri5", {}), ("rk4", {"dt": 0.1}), ("euler", {"dt": 0.1}), ("rosenbrock23", {})):
         with pytest.raises(nm.SimulationError) as info:
             n.simulate(2000.0, 0.0, method=method, **options)
         err = info.value
-        assert 600.0 < err.t < 800.0, (method, err.t)
-        stated = float(re.search(r"t = ([0-9.eE+-]+)", str(err)).group(1))
+        assert err.reason == "diverging"
+        text = str(err)
+        stated = float(re.search(r"t = ([0-9.eE+-]+)", text).group(1))
         assert stated == pytest.approx(err.t, rel=1e-8)
+        v = float(re.search(r"V = ([0-9.eE+-]+)", text).group(1))
+        bound = float(re.search(r"beyond \+-([0-9.eE+-]+)", text).group(1))
+        crossing = math.log(bound / 0.1)  # closed form: 0.1 e^t = bound
+        assert crossing <= err.t < crossing + 1.0, (method, err.t, crossing)  # within a step of it
+        assert v > bound
+        # the state the method itself reaches: its growth factor per step (exact for fixed steps)
+        growth = {"euler": 1.1, "rk4": sum(0.1**k / math.factorial(k) for k in range(5))}.get(method)
+        expected = 0.1 * growth ** round(err.t / 0.1) if growth else 0.1 * math.exp(err.t)
+        assert v == pytest.approx(expected, rel=1e-5 if growth else 1e-2)
 
 
 def test_too_many_steps_is_an_error_not_a_hang(neuron):
@@ -63,7 +75,7 @@ def test_too_many_steps_is_an_error_not_a_hang(neuron):
 
 def test_result_save_into_missing_folder_leaves_nothing(neuron, tmp_path):
     res = neuron.simulate(100, -2.0)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(OSError, match="does not exist"):
         res.save(tmp_path / "missing" / "run.npz")
     assert list(tmp_path.iterdir()) == []
 

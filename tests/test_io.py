@@ -46,7 +46,7 @@ def all_kinds_neuron():
     n.add_current(alpha=2.0, delta=0.1 + 0.7, tau=50.0)
     n.add_current(alpha=-1.6, delta=-0.88, tau=50.0, name="inact", inactivation_delta=-0.5,
                   inactivation_tau=2500.0, inactivation_k=-2.25)
-    n.add_current(alpha=1e300, delta=-1.5, tau=12.5)
+    n.add_current(alpha=1.0000000000000002e11, delta=-1.5, tau=12.5)
     (n.add_conductance(g_max=0.7, e_rev=1.9999999999999998)
      .add_gate(k=2.0, delta=0.0, tau=50.0)
      .add_gate(k=-3.0, delta=-1.0, tau=2500.0)
@@ -313,10 +313,15 @@ def test_circuit_file_error_is_a_model_error():
 # -- atomic writing ---------------------------------------------------------------------
 
 def bad_neuron():
-    """A neuron whose text cannot be encoded as UTF-8: the writer fails inside atomic_write."""
+    """A neuron whose text cannot be encoded as UTF-8 (set after construction, which checks it)."""
     n = nm.preset("tonic")
     n.description = "lone surrogate \ud800"
     return n
+
+
+def failing_writer(f):
+    f.write("half a file")
+    raise RuntimeError("the writer failed half way")
 
 
 def test_save_into_missing_folder_leaves_nothing(tmp_path):
@@ -326,9 +331,19 @@ def test_save_into_missing_folder_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failing_writer_leaves_no_file_and_no_temporary(tmp_path):
-    with pytest.raises(UnicodeEncodeError):
+def test_text_that_is_not_unicode_is_refused_naming_the_field(tmp_path):
+    with pytest.raises(nm.ModelError, match="`description` holds a character that is not valid Unicode"):
         nm.save(bad_neuron(), tmp_path / "n.toml")
+    with pytest.raises(nm.ModelError, match="`description`"):
+        nm.Neuron(description="lone \ud800")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failing_writer_leaves_no_file_and_no_temporary(tmp_path):
+    from neuromorph._io_atomic import atomic_write
+
+    with pytest.raises(RuntimeError, match="half way"):
+        atomic_write(tmp_path / "n.toml", failing_writer)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -336,8 +351,10 @@ def test_failed_save_leaves_existing_file_untouched(tmp_path):
     path = tmp_path / "n.toml"
     nm.save(nm.preset("bursting"), path)
     before = path.read_bytes()
-    with pytest.raises(UnicodeEncodeError):
-        nm.save(bad_neuron(), path)
+    from neuromorph._io_atomic import atomic_write
+
+    with pytest.raises(RuntimeError, match="half way"):
+        atomic_write(path, failing_writer)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["n.toml"]
     assert nm.load(path) == nm.preset("bursting")

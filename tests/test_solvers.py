@@ -112,8 +112,10 @@ def test_handing_back_control_changes_no_bit(method, options, monkeypatch):
     """Kernel calls cut short by a tiny step budget and small buffers give the very same run."""
     n = bursting()
     one = n.simulate(5000, -2.0, method=method, **options)
-    monkeypatch.setattr(nm.Integrator, "_CHUNK", 7)
+    monkeypatch.setattr(nm.Integrator, "_MIN_BUDGET", 7)
+    monkeypatch.setattr(nm.Integrator, "_CALL_SECONDS", 1e-12)  # every call: the minimum budget
     integ = nm.Integrator(n, -2.0, nm.get_solver(method, **options))
+    integ._budget = 7
     integ.out_t = integ.out_t[:3].copy()
     integ.out_y = integ.out_y[:3].copy()
     integ.spk_t = integ.spk_t[:2].copy()
@@ -265,8 +267,9 @@ def test_result_after_take_covers_only_what_it_holds():
     run.advance(1000.0)
     res = run.result()
     assert (res.t_start, res.t_end) == (500.0, 1000.0)
-    summary = res.summary()
+    summary = res.summary(t_start=500.0)
     assert summary["firing_rate"] == pytest.approx(res.spike_times.size / 500.0)
+    assert (res.summary()["t_start"], res.summary()["t_end"]) == (750.0, 1000.0)  # default: the second half
     assert summary["firing_rate"] == pytest.approx(1 / 32.65, rel=0.05)  # MODEL.md: tonic ISI 32.65
 
 

@@ -218,7 +218,8 @@ def _norm(err, y, y_new, atol, rtol):
 
 
 @njit(**JIT)
-def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr):
+def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
+               bound):
     """Dormand-Prince 5(4) until ``ctrl[C_T_STOP]`` or until control must return (see :mod:`.common`).
 
     ``work`` and ``iwork`` are scratch buffers of the lengths :func:`work_sizes` gives.
@@ -256,6 +257,9 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
                              spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
             t = c.commit(model, stim, y, y_new, f0, K[6], t_new, left_end, cnt)
+            if c.runaway(model, bound, y):
+                status = c.ERR_RUNAWAY
+                break
         else:
             h = _rejected(norm, 5.0, h_step, cnt)
     ctrl[c.C_T] = t
@@ -265,7 +269,7 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
 
 @njit(**JIT)
 def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
-                     thr):
+                     thr, bound):
     """Rosenbrock 2(3) until ``ctrl[C_T_STOP]`` or until control must return (see :mod:`.common`)."""
     ns = y.shape[0]
     R = work[7 * ns:12 * ns].reshape((5, ns))
@@ -314,6 +318,9 @@ def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, s
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
             t = c.commit(model, stim, y, y_new, f0, R[4], t_new, left_end, cnt)
             jac_ok = False
+            if c.runaway(model, bound, y):
+                status = c.ERR_RUNAWAY
+                break
         else:
             h = _rejected(norm, 3.0, h_step, cnt)
     ctrl[c.C_T] = t

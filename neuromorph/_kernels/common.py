@@ -28,6 +28,7 @@ BUDGET_SPENT = 3
 ERR_NONFINITE = -1
 ERR_STEP_UNDERFLOW = -2
 ERR_SINGULAR = -3
+ERR_RUNAWAY = -4  # a membrane voltage left its bound (see neuromorph.compiled.runaway_bounds)
 
 # ctrl: float64 integrator state
 C_T = 0  # current time
@@ -194,6 +195,15 @@ def needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
     for n in range(model.mem_state.shape[0]):
         k = model.mem_state[n]
         if y[k] < thr[n] <= y_new[k]:
+            return True
+    return False
+
+
+@njit(**JIT_INLINE)
+def runaway(model, bound, y):
+    """True when a membrane voltage lies beyond its neuron's bound (a state growing without limit)."""
+    for n in range(model.mem_state.shape[0]):
+        if abs(y[model.mem_state[n]]) > bound[n]:
             return True
     return False
 

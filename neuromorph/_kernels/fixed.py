@@ -58,7 +58,7 @@ _RK4_C = (0.5, 0.5, 1.0)
 
 
 @njit(**JIT)
-def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr):
+def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, bound):
     """Forward Euler (``method = EULER``) or RK4 with fixed step ``ctrl[C_H]`` until ``ctrl[C_T_STOP]``.
 
     See :mod:`.common` for the calling protocol. ``work`` has :func:`work_size` entries.
@@ -104,5 +104,8 @@ def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out
         if on_grid:
             cnt[c.GRID_K] += 1
         t = c.commit(model, stim, y, y_new, f0, f_end, t_new, is_jump, cnt)
+        if c.runaway(model, bound, y):
+            status = c.ERR_RUNAWAY
+            break
     ctrl[c.C_T] = t
     return status

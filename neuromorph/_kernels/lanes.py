@@ -33,7 +33,7 @@ RK4 = 1
 _EPS = np.finfo(np.float64).eps
 
 
-LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg gk goff ioff thr v_prev f_prev gate")
+LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg gk goff ioff thr bound v_prev f_prev gate")
 
 
 def make_work(n_states, n_elements, n_gates, n_neurons):
@@ -49,6 +49,7 @@ def make_work(n_states, n_elements, n_gates, n_neurons):
         y=rows(n_states), yt=rows(n_states), k1=rows(n_states), ks=rows(3 * n_states).reshape(3, -1),
         rate=rows(n_states), gain=rows(n_elements), off=rows(n_elements),
         arg=rows(n_elements), gk=rows(n_gates), goff=rows(n_gates), ioff=rows(n_neurons), thr=rows(n_neurons),
+        bound=rows(n_neurons),
         v_prev=rows(1), f_prev=rows(1), gate=rows(1),
     )
 
@@ -151,18 +152,53 @@ def _hermite_crossing(v0, v1, f0, f1, h, level):
     return hi
 
 
-@njit(**JIT)
-def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, gain_all, off_all, gk_all, goff_all,
-              thr_all, ioff_all, y_all, spk_count, spk_t, save_every, out_v, w):
-    """Integrate blocks ``[b0, b1)`` of lanes; returns 0, or -1 if a state became non-finite.
+LANE_OK = 0
+LANE_NONFINITE = 1
+LANE_RUNAWAY = 2
 
-    ``y_all`` (n_states x n) is the initial state on entry and the final state
-    on return. ``spk_count[c]`` counts spikes of copy ``c`` (neuron 0) at or
-    after ``t_record``; the first ``spk_t.shape[1]`` of them are stored.
-    With ``save_every > 0``, the membrane voltages of neuron 0 are written to
-    ``out_v[i, c]`` every ``save_every`` grid steps (``i = 0`` at ``t0``); a last row left
-    unfilled by the grid (``t_end`` off it) gets the state at ``t_end``.
-    ``w`` is a :class:`LaneWork` from :func:`make_work`.
+
+@njit(**JIT)
+def _fail_lanes(model, bound, y, w, width, c0, status):
+    """Mark lanes whose state is non-finite or beyond its bound, and freeze them (state and rates 0).
+
+    A frozen lane stays at 0 and never spikes, so one diverging copy costs the others nothing.
+    """
+    ns = y.shape[0] // LANES
+    for j in range(width):
+        code = LANE_OK
+        for r in range(ns):
+            if not np.isfinite(y[r * LANES + j]):
+                code = LANE_NONFINITE
+        for n in range(model.mem_state.shape[0]):
+            if code == LANE_OK and abs(y[model.mem_state[n] * LANES + j]) > bound[n * LANES + j]:
+                code = LANE_RUNAWAY
+        if code != LANE_OK:
+            if status[c0 + j] == LANE_OK:
+                status[c0 + j] = code
+            for r in range(ns):
+                y[r * LANES + j] = 0.0
+                w.rate[r * LANES + j] = 0.0
+
+
+@njit(**JIT)
+def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_end, t_record, rate_all, gain_all,
+              off_all, gk_all, goff_all, thr_all, ioff_all, bound_all, y_all, status, spk_count, spk_t, save_every,
+              out_v, t_reached, w):
+    """Integrate blocks ``[b0, b1)`` of lanes from grid step ``k_begin`` (time ``t_begin``) to grid
+    step ``k_stop`` or ``t_end``, whichever comes first.
+
+    Steps lie on the grid ``t0 + k dt`` and are split at stimulus discontinuities. A long run is
+    a sequence of such calls (time slices), each resuming exactly where the last stopped: the
+    steps, and so the results, are bit-identical whatever the slicing and the thread count. The
+    time reached is written to ``t_reached[block]`` (the same for every block).
+
+    ``y_all`` (n_states x n) is the state on entry and on return. ``status[c]`` becomes
+    :data:`LANE_NONFINITE` or :data:`LANE_RUNAWAY` (``|V| > bound_all``) for a copy that
+    diverged; that copy is frozen and its final state is NaN. ``spk_count[c]`` counts spikes of
+    copy ``c`` (neuron 0) at or after ``t_record``; the first ``spk_t.shape[1]`` are stored.
+    With ``save_every > 0``, the membrane voltages of neuron 0 are written to ``out_v[i, c]``
+    every ``save_every`` grid steps (``i = 0`` at ``t0``); a last row left unfilled by the grid
+    (``t_end`` off it) gets the state at ``t_end``. ``w`` is a :class:`LaneWork` from :func:`make_work`.
     """
     ns = y_all.shape[0]
     ne = gain_all.shape[0]
@@ -195,21 +231,28 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, ga
             for r in range(nn):
                 w.thr[r * L + j] = thr_all[r, c]
                 w.ioff[r * L + j] = ioff_all[r, c]
+                w.bound[r * L + j] = bound_all[r, c]
+        for j in range(width):
+            if status[c0 + j] != LANE_OK:  # failed in an earlier slice: stays frozen
+                for r in range(ns):
+                    y[r * L + j] = 0.0
+                    w.rate[r * L + j] = 0.0
         v = _row(y, mem0)
         f = _row(k1, mem0)
         thr = _row(w.thr, 0)
-        t = t0
-        k_grid = 0
+        t = t_begin
+        k_grid = k_begin
         i_jump = 0
         while i_jump < jumps.shape[0] and jumps[i_jump] <= t:
             i_jump += 1
         i_out = 0
         if save_every > 0:
-            for j in range(width):
-                out_v[0, c0 + j] = v[j]
-            i_out = 1
+            i_out = k_begin // save_every + 1
+            if k_begin == 0:
+                for j in range(width):
+                    out_v[0, c0 + j] = v[j]
         _lane_rhs_call(model, stim, t, False, w, y, k1)
-        while t < t_end:
+        while t < t_end and k_grid < k_stop:
             t_grid = t0 + (k_grid + 1) * dt
             target = t_end
             is_jump = False
@@ -245,6 +288,19 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, ga
                 k2, k3, k4 = ks[0], ks[1], ks[2]
                 for i in range(n_flat):
                     y[i] += sixth * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i])
+            # Divergence is rare: a vectorised test over all lanes first (NaN poisons the sum), the
+            # scalar search only if something is off.
+            poison = 0.0
+            for i in range(n_flat):
+                poison += y[i] * 0.0
+            far = 0
+            for nn_i in range(nn):
+                vm = _row(y, model.mem_state[nn_i])
+                bnd = _row(w.bound, nn_i)
+                for j in range(L):
+                    far += abs(vm[j]) > bnd[j]
+            if far or poison != 0.0 or not np.isfinite(poison):
+                _fail_lanes(model, w.bound, y, w, width, c0, status)
             # Derivative at the new point: the Hermite end slope, and (off jumps) the next k1.
             _lane_rhs(model, stim, t_new, is_jump, w, y, k1)
             # Spikes are rare: a vectorised test over all lanes first, the scalar search only if one crossed.
@@ -260,11 +316,6 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, ga
                         if m < cap:
                             spk_t[c, m] = ts
                         spk_count[c] = m + 1
-            poison = 0.0  # becomes NaN if any state is inf or NaN; a vectorisable test
-            for i in range(n_flat):
-                poison += y[i] * 0.0
-            if poison != 0.0 or not np.isfinite(poison):
-                return -1
             t = t_new
             if on_grid:
                 k_grid += 1
@@ -275,11 +326,13 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_end, t_record, rate_all, ga
             if is_jump:
                 i_jump += 1
                 _lane_rhs_call(model, stim, t, False, w, y, k1)
-        if save_every > 0 and i_out == out_v.shape[0] - 1:
+        if save_every > 0 and t >= t_end and i_out == out_v.shape[0] - 1:
             # t_end off the grid: the last sample is the state at t_end (reached by a shorter step).
             for j in range(width):
                 out_v[i_out, c0 + j] = v[j]
         for j in range(width):
+            failed = status[c0 + j] != LANE_OK
             for r in range(ns):
-                y_all[r, c0 + j] = y[r * L + j]
+                y_all[r, c0 + j] = np.nan if failed else y[r * L + j]
+        t_reached[block] = t
     return 0

@@ -477,13 +477,22 @@ def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE):
     has negative slope, make ``"bistable"``; a single equilibrium that is
     stable (every eigenvalue of the analytic Jacobian in the left half-plane)
     makes ``"rest"``: a negative-conductance region around it is then too weak
-    to destabilise it. Otherwise the equilibrium ``V*`` decides: where the
+    to destabilise it. Without a stable equilibrium, a steady-state curve whose
+    slope far out is negative (no restoring conductance: the state runs away)
+    makes ``"diverging"``, as does a curve with no equilibrium and no positive
+    slope far out. Otherwise the equilibrium ``V*`` decides: where the
     slow curve (ultraslow filters held at ``V*``) has negative slope
     ``"bursting"``, where only the fast one does ``"tonic"``, elsewhere ``"rest"``.
 
     On the I_app x slow-negative-gain map of the bursting neuron the stability
     refinement raises agreement with simulation from 93.9 % to 95.0 %
     (``benchmarks/bench_map.py``).
+
+    Raises
+    ------
+    ModelError
+        If no equilibrium lies in ``v_range`` although the neuron has a restoring
+        conductance (the equilibrium is outside the range searched: widen it).
 
     Examples
     --------
@@ -492,15 +501,32 @@ def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE):
     >>> [predict_behaviour(n, i) for i in (-2.0, 0.0, -3.0)]
     ['bursting', 'tonic', 'rest']
     """
-    return _predict(neuron, i_app, v_range)[0]
+    i_app = check.real("i_app", i_app)
+    pattern = _predict(neuron, i_app, v_range)[0]
+    if pattern == "unknown":
+        raise ModelError(f"no equilibrium for i_app = {i_app:g} lies in v_range = {tuple(v_range)}: the prediction "
+                         "rests on the equilibrium, widen v_range")
+    return pattern
+
+
+def _far_slopes(neuron):
+    """Slopes of the steady-state curve far below and far above the voltages these circuits use."""
+    return _curve(neuron, np.array([-_V_LIMIT, _V_LIMIT]), math.inf, 0.0)[1]
 
 
 def _predict(neuron, i_app, v_range=V_RANGE, steady=None):
-    """Predicted pattern and the equilibria it rests on (``steady`` reuses a sampled steady curve)."""
+    """Predicted pattern and the equilibria it rests on (``steady`` reuses a sampled steady curve).
+
+    ``"unknown"`` when ``v_range`` holds no equilibrium although the state cannot run away.
+    """
     eqs = equilibria(neuron, i_app, v_range, _steady=steady)
-    if not eqs:
-        return "rest", eqs
     stable = [e for e in eqs if e.stable]
+    if not stable:
+        far = _far_slopes(neuron)
+        if np.min(far) < 0.0 or (not eqs and np.min(far) <= 0.0):
+            return "diverging", eqs
+    if not eqs:
+        return "unknown", eqs
     spiking = [e for e in eqs if not e.stable and _negative_at(neuron, e.v, "fast", e.v)]
     if len(stable) >= 2 or (stable and spiking):
         return "bistable", eqs

@@ -28,10 +28,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BurstAnalysis", "analyse_spikes", "summarize_spikes", "PATTERNS", "BURST_GAP_RATIO", "REGULAR_CV",
-           "BURST_COVERAGE"]
+__all__ = ["BurstAnalysis", "analyse_spikes", "summarize_spikes", "settled_window", "PATTERNS", "BURST_GAP_RATIO",
+           "REGULAR_CV", "BURST_COVERAGE", "TRANSIENT_FRACTION"]
 
-PATTERNS = ("rest", "tonic", "bursting", "irregular")
+PATTERNS = ("rest", "tonic", "bursting", "irregular", "diverging")
+"""Firing patterns; ``"diverging"`` marks a run whose state grew without bound (it has no settled pattern)."""
+
+TRANSIENT_FRACTION = 0.5
+"""Summaries describe the settled behaviour: unless told where it starts, the first half of a run is a transient."""
+
+
+def settled_window(t_start, t_end, settled_from=None):
+    """The window a summary analyses: ``[settled_from, t_end]`` if given, else the second half of the run.
+
+    One rule for every entry point (``SimulationResult.summary``, ``neuromorph simulate``,
+    ensembles, behaviour maps): the first :data:`TRANSIENT_FRACTION` of ``[t_start, t_end]``
+    is discarded as a transient unless the caller (or a circuit file's ``t_transient``) says
+    where the settled part begins.
+
+    Examples
+    --------
+    >>> settled_window(0.0, 10_000.0)
+    (5000.0, 10000.0)
+    >>> settled_window(0.0, 10_000.0, settled_from=2000.0)
+    (2000.0, 10000.0)
+    """
+    if settled_from is None:
+        settled_from = t_start + TRANSIENT_FRACTION * (t_end - t_start)
+    return float(settled_from), float(t_end)
 BURST_GAP_RATIO = 2.0
 REGULAR_CV = 0.15
 BURST_COVERAGE = 0.5
