@@ -31,6 +31,8 @@ from .errors import (
     CircuitFileError,
     ModelError,
     NeuromorphError,
+    NeuromorphWarning,
+    OutputError,
     SimulationError,
     SolverError,
     StimulusError,
@@ -74,4 +76,5 @@ __all__ = [
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
+    "OutputError", "NeuromorphWarning",
 ]

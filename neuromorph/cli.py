@@ -63,7 +63,7 @@ def _cmd_simulate(args):
     _plan(args, ("--out", args.out), ("--plot", args.plot))
     t_end, stim, settled_from = _protocol(neuron, args)
     result = nm.simulate(neuron, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
-                         **_solver_values(args))
+                         progress=args.progress, **_solver_values(args))
     summary = result.summary(t_start=settled_from)
     if args.plot:
         import matplotlib
@@ -278,6 +278,7 @@ def build_parser():
     sim.add_argument("--out", help="write times, states and spikes to this .npz file")
     sim.add_argument("--plot", help="write a trace figure (.png, .pdf, .svg)")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    sim.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
     sim.set_defaults(func=_cmd_simulate)
 
     demo = sub.add_parser("demo", help="simulate every preset, print a summary table, write figures")

@@ -87,6 +87,7 @@ def _final_error(method, h, t_end=60.0):
     ("rosenbrock23", 2, (0.1, 0.05, 0.025)),
     ("dopri5", 5, (0.2, 0.1, 0.05)),  # smaller steps reach rounding error (~1e-12)
 ])
+@pytest.mark.filterwarnings("ignore:`[ra]tol` = 1000:neuromorph.errors.NeuromorphWarning")  # on purpose: fixes h
 def test_convergence_order(method, order, steps):
     errors = [_final_error(method, h) for h in steps]
     observed = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
@@ -332,6 +333,7 @@ def test_rosenbrock_needs_a_thousand_times_fewer_steps_away_from_spikes():
     assert np.allclose(implicit.y[:, -1], explicit.y[:, -1], atol=1e-3)
 
 
+@pytest.mark.filterwarnings("ignore:`[ra]tol` = 1000:neuromorph.errors.NeuromorphWarning")  # on purpose: fixes h
 def test_rosenbrock_kernel_damps_an_infinitely_stiff_mode_in_one_step():
     """L-stability in the kernel: a filter with tau = 1e-9 started 5 away from V is pulled onto V
     by a single step of h = 1 (an A-stable but not L-stable method would leave it oscillating)."""
