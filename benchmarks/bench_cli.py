@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _common import machine
 
 ROOT = Path(__file__).resolve().parents[1]

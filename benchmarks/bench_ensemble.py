@@ -11,9 +11,9 @@ import os
 import time
 
 import numpy as np
+from _common import machine
 
 import neuromorph as nm
-from _common import machine
 
 N = 8192
 DT = 0.05

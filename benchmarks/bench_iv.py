@@ -11,10 +11,10 @@ by scipy's brentq on the steady-state curve.
 import math
 
 import numpy as np
+from _common import fmt, interleaved_ratio, machine
 from scipy.optimize import brentq
 
 import neuromorph as nm
-from _common import fmt, interleaved_ratio, machine
 
 ELEMENTS = [(-2.0, 0.0, 0.0), (2.0, 0.0, 50.0), (-1.5, -1.5, 50.0), (1.5, -1.5, 2500.0)]
 CUTS = {"fast": 0.0, "slow": 50.0, "ultraslow": 2500.0, "steady": math.inf}

@@ -13,10 +13,10 @@ import os
 import time
 
 import numpy as np
+from _common import machine
 from scipy.integrate import solve_ivp
 
 import neuromorph as nm
-from _common import machine
 
 
 def baseline_cell(i_app, alpha):

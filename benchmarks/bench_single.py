@@ -9,10 +9,10 @@ its defaults (DP5, rtol 1e-6, atol 1e-9: 1000x tighter), the whole call includin
 
 import math
 
+from _common import fmt, interleaved_ratio, machine
 from scipy.integrate import solve_ivp
 
 import neuromorph as nm
-from _common import fmt, interleaved_ratio, machine
 
 
 def baseline_field(t, y):

@@ -20,13 +20,12 @@ from .analysis.iv import (
     equilibria,
     fold_points,
     iv_conductance,
-    iv_curves,
     iv_current,
+    iv_curves,
     negative_conductance_intervals,
     predict_behaviour,
 )
 from .analysis.spikes import summarize_spikes
-from .elements import Conductance, Current, Gate, Leak
 from .errors import (
     CircuitFileError,
     ModelError,
@@ -37,20 +36,21 @@ from .errors import (
     SolverError,
     StimulusError,
 )
-from .io import circuits_dir, dumps, load, loads, preset, presets, save
-from .neuron import Neuron
-from .results import SimulationResult, SolverStats
-from .simulate import Integrator, simulate
-from .solvers import RK4, Dopri5, Euler, Rosenbrock23, get_solver
-from .stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
+from .io.circuits import circuits_dir, dumps, load, loads, preset, presets, save
+from .model.elements import Conductance, Current, Gate, Leak
+from .model.neuron import Neuron
+from .model.stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
+from .solve.integrator import Integrator, simulate
+from .solve.results import SimulationResult, SolverStats
+from .solve.solvers import RK4, Dopri5, Euler, Rosenbrock23, get_solver
 
 __version__ = "0.1.0"
 
 # Loaded on first use (PEP 562): a `neuromorph simulate` start-up needs none of them.
 _LAZY = {
-    "Ensemble": "ensemble", "EnsembleResult": "ensemble",
-    "behaviour_map": "sweeps", "BehaviourMap": "sweeps",
-    "design": "inverse_design", "DesignResult": "inverse_design",
+    "Ensemble": "solve.ensemble", "EnsembleResult": "solve.ensemble",
+    "behaviour_map": "studies.maps", "BehaviourMap": "studies.maps",
+    "design": "studies.design", "DesignResult": "studies.design",
 }
 
 

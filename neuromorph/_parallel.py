@@ -41,7 +41,9 @@ class Workers:
 
     def __enter__(self):
         if self.n_threads > 1:
-            from concurrent.futures import ThreadPoolExecutor  # imported here: it slows every CLI start
+            from concurrent.futures import (
+                ThreadPoolExecutor,  # imported here: it slows every CLI start
+            )
 
             self._pool = ThreadPoolExecutor(self.n_threads)
         return self

@@ -1,7 +1,6 @@
 """Session fixtures with cached scipy reference solutions (see ``reference.py``)."""
 
 import pytest
-
 from reference import _cached_reference
 
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from reference import bisect
 
 import neuromorph as nm
-from reference import bisect
 
 
 def test_bursting_preset_matches_reference_numbers():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import neuromorph as nm
-from neuromorph._io_atomic import atomic_write
 from neuromorph.errors import CircuitFileError, ModelError
+from neuromorph.io.files import atomic_write
 
 CIRCUITS = Path(__file__).resolve().parents[1] / "circuits"
 PRESETS = sorted(p.stem for p in CIRCUITS.glob("*.toml"))
@@ -340,7 +340,7 @@ def test_text_that_is_not_unicode_is_refused_naming_the_field(tmp_path):
 
 
 def test_failing_writer_leaves_no_file_and_no_temporary(tmp_path):
-    from neuromorph._io_atomic import atomic_write
+    from neuromorph.io.files import atomic_write
 
     with pytest.raises(RuntimeError, match="half way"):
         atomic_write(tmp_path / "n.toml", failing_writer)
@@ -351,7 +351,7 @@ def test_failed_save_leaves_existing_file_untouched(tmp_path):
     path = tmp_path / "n.toml"
     nm.save(nm.preset("bursting"), path)
     before = path.read_bytes()
-    from neuromorph._io_atomic import atomic_write
+    from neuromorph.io.files import atomic_write
 
     with pytest.raises(RuntimeError, match="half way"):
         atomic_write(path, failing_writer)

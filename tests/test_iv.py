@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from reference import bisect
 
 import neuromorph as nm
-from reference import bisect
 
 EDGE = np.arccosh(np.sqrt(2.0))  # |V| < acosh(sqrt 2): where 1 - 2 sech^2 V < 0
 

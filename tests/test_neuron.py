@@ -65,7 +65,7 @@ def test_auto_name_skips_an_explicitly_taken_name():
 
 def test_timescale_label_boundaries():
     """Fast below 1, ultraslow from sqrt(50 * 2500) on, slow in between."""
-    from neuromorph.elements import timescale_label
+    from neuromorph.model.elements import timescale_label
 
     edge = math.sqrt(50.0 * 2500.0)
     assert timescale_label(0.0) == "fast"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import neuromorph as nm
-from neuromorph._io_atomic import write_together
+from neuromorph.io.files import write_together
 
 ROOT = Path(__file__).resolve().parents[1]
 CIRCUITS = ROOT / "circuits"

@@ -3,10 +3,10 @@ output, resumability, stiffness."""
 
 import numpy as np
 import pytest
+from reference import BURSTING, TONIC, tanh_field
 from scipy.integrate import solve_ivp
 
 import neuromorph as nm
-from reference import BURSTING, TONIC, tanh_field
 
 
 def bursting():
@@ -376,7 +376,7 @@ def test_conductance_and_inactivating_elements_against_reference():
 
 def test_analytic_jacobian_matches_finite_differences_of_independent_field():
     """The kernel's Jacobian against central differences of a separately written vector field."""
-    from neuromorph._kernels.model import jacobian, empty_stim
+    from neuromorph._kernels.field import empty_stim, jacobian
 
     n = nm.Neuron(v0=-0.7)
     n.add_leak(g=1.0, e_rev=0.1)

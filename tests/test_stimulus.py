@@ -6,8 +6,7 @@ from scipy.integrate import solve_ivp
 
 import neuromorph as nm
 from neuromorph.errors import StimulusError
-from neuromorph.stimulus import compile_stimuli
-
+from neuromorph.model.stimulus import compile_stimuli
 
 # -- independent references --------------------------------------------------
 

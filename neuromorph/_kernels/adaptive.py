@@ -13,8 +13,8 @@ from numba import njit
 
 from . import common as c
 from .config import JIT, JIT_INLINE
+from .field import jacobian, rhs, rhs_call
 from .mathfn import exp
-from .model import jacobian, rhs, rhs_call
 from .tableaus import DP5_A_F, DP5_B_F, DP5_C_F, DP5_E_F, DP5_P_F, ROS23_D, ROS23_E32
 
 DOPRI5 = 0

@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 from .config import JIT, JIT_INLINE
-from .model import rhs_call
+from .field import rhs_call
 
 # Status codes returned by kernels (>= 0: hand back control; < 0: failure).
 DONE = 0
@@ -28,7 +28,7 @@ BUDGET_SPENT = 3
 ERR_NONFINITE = -1
 ERR_STEP_UNDERFLOW = -2
 ERR_SINGULAR = -3
-ERR_RUNAWAY = -4  # a membrane voltage left its bound (see neuromorph.compiled.runaway_bounds)
+ERR_RUNAWAY = -4  # a membrane voltage left its bound (see neuromorph.lower.compile.runaway_bounds)
 
 # ctrl: float64 integrator state
 C_T = 0  # current time

@@ -11,7 +11,7 @@ from numba import njit
 
 from . import common as c
 from .config import JIT, JIT_INLINE
-from .model import rhs
+from .field import rhs
 
 EULER = 0
 RK4 = 1

@@ -23,8 +23,8 @@ import numpy as np
 from numba import njit
 
 from .config import JIT, JIT_INLINE
+from .field import OHMIC, stim_value
 from .mathfn import sigmoid, tanh
-from .model import OHMIC, stim_value
 
 LANES = 64  # measured: 1.2e7 neuron-steps/s per core at 32 lanes, 1.7-1.8e7 at 64, no gain beyond
 EULER = 0

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
-from ..elements import Conductance, Current, Leak, timescale_label
 from ..errors import ModelError
+from ..model.elements import Conductance, Current, Leak, timescale_label
 
 __all__ = [
     "TIMESCALES", "IVCurves", "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals",
@@ -315,7 +315,7 @@ def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
 
 
 def _classify(neuron, voltages):
-    from .._kernels.model import empty_stim, jacobian
+    from .._kernels.field import empty_stim, jacobian
 
     model = neuron.compile()
     n = model.n_states

@@ -16,9 +16,9 @@ and ``"ros23"`` of ``"rosenbrock23"``.
 import math
 from dataclasses import dataclass
 
-from . import _validate as v
-from ._kernels import adaptive, fixed
-from .errors import SolverError
+from .. import _validate as v
+from .._kernels import adaptive, fixed
+from ..errors import SolverError
 
 __all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver", "SOLVERS"]
 

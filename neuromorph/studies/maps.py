@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as v
-from ._io_atomic import atomic_write
-from ._parallel import Workers, thread_count
-from ._progress import Progress
-from .analysis.iv import _predict, _steady_grid
-from .analysis.spikes import PATTERNS, settled_window, summarize_spikes
-from .errors import ModelError, SimulationError, SolverError
+from .. import _validate as v
+from .._parallel import Workers, thread_count
+from .._progress import Progress
+from ..analysis.iv import _predict, _steady_grid
+from ..analysis.spikes import PATTERNS, settled_window, summarize_spikes
+from ..errors import ModelError, SimulationError, SolverError
+from ..io.files import atomic_write
 
 __all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis"]
 
@@ -195,8 +195,8 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     >>> m.pattern.tolist()
     [['rest', 'bursting', 'bursting', 'tonic']]
     """
-    from .simulate import Integrator
-    from .solvers import get_solver
+    from ..solve.integrator import Integrator
+    from ..solve.solvers import get_solver
 
     x_axis = parse_axis(x, "x")
     y_axis = None if y is None else parse_axis(y, "y")
@@ -215,10 +215,10 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     nx = len(x_axis)
     _check_memory(nx * ny, f"{nx} x {ny}", "x" if y_axis is None else "x and y")
 
-    from .simulate import _model_of
+    from ..solve.integrator import _model_of
 
     if isinstance(neuron, str):
-        from .io import preset
+        from ..io.circuits import preset
 
         neuron = preset(neuron)
     base = _model_of(neuron)

@@ -1,4 +1,4 @@
-"""Specs turned into the flat arrays the kernels read (:mod:`neuromorph._kernels.model`).
+"""Specs turned into the flat arrays the kernels read (:mod:`neuromorph._kernels.field`).
 
 Assembling is plain NumPy and takes microseconds; only the kernels are
 compiled by numba, once, whatever the model. :class:`CompiledModel` also
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels.model import FILTER, MEMBRANE, OHMIC, TANH, Model
-from .elements import Conductance, Current, Leak
+from .._kernels.field import FILTER, MEMBRANE, OHMIC, TANH, Model
+from ..model.elements import Conductance, Current, Leak
 
 __all__ = ["CompiledModel", "compile_neuron", "Assembler", "runaway_bounds"]
 
@@ -53,7 +53,7 @@ class CompiledModel:
         try:
             return self.slots[path]
         except KeyError:
-            from .errors import ModelError
+            from ..errors import ModelError
 
             known = ", ".join(["i_app"] + sorted(self.slots))
             raise ModelError(f"cannot {purpose} {path!r}; parameters: {known} "
@@ -65,7 +65,7 @@ class CompiledModel:
         Only the arrays that change are copied; structural parameters (time
         constants) are not slots here: change those on the Neuron and compile again.
         """
-        from . import _validate as v
+        from .. import _validate as v
 
         arrays = {}
         thresholds = self.thresholds
@@ -86,7 +86,7 @@ class CompiledModel:
         try:
             return self.state_names.index(name)
         except ValueError:
-            from .errors import ModelError
+            from ..errors import ModelError
 
             raise ModelError(f"unknown state {name!r}; states are: {', '.join(self.state_names)}") from None
 

@@ -18,7 +18,7 @@ __all__ = ["run_demo"]
 
 def run_demo(out_dir, plots=True, stream=None):
     """Run the demo; returns 0. Figures go to ``out_dir`` (created if needed), all at the end."""
-    from ._io_atomic import Staging
+    from ..io.files import Staging
 
     stream = stream or sys.stdout
     with Staging(Path(out_dir)) as stage:  # every file or none: Ctrl-C leaves the folder as it was

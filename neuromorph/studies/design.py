@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _validate as v
-from .analysis.iv import predict_behaviour
-from .errors import ModelError, SimulationError
+from .. import _validate as v
+from ..analysis.iv import predict_behaviour
+from ..errors import ModelError, SimulationError
 
 __all__ = ["DesignResult", "design"]
 
@@ -235,7 +235,7 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     rel = abs(achieved / scale - 1.0) if achieved else math.inf
     tuned = best["neuron"]
     if "i_app" in names:
-        from .stimulus import Protocol
+        from ..model.stimulus import Protocol
 
         t_end = tuned.protocol.t_end if tuned.protocol else 12.0 * scale
         tuned.protocol = Protocol(t_end, best["i_app"], t_end / 3.0)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from ._io_atomic import atomic_write
-from .analysis.spikes import analyse_spikes, settled_window, summarize_spikes
-from .errors import ModelError
+from .. import _validate as check
+from ..analysis.spikes import analyse_spikes, settled_window, summarize_spikes
+from ..errors import ModelError
+from ..io.files import atomic_write
 
 __all__ = ["SimulationResult", "SolverStats"]
 

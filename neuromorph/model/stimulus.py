@@ -26,9 +26,9 @@ import numbers
 
 import numpy as np
 
-from . import _validate as v
-from ._kernels.model import Stim
-from .errors import StimulusError
+from .. import _validate as v
+from .._kernels.field import Stim
+from ..errors import StimulusError
 
 __all__ = ["Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Sum", "Protocol", "as_stimulus", "compile_stimuli"]
 
@@ -294,7 +294,7 @@ def as_stimulus(value, name="i_app"):
 
 def from_dicts(items, where="stimulus"):
     """A stimulus from plain dicts, one per piece with its ``kind`` (the ``[[simulation.stimulus]]`` tables)."""
-    from .errors import CircuitFileError
+    from ..errors import CircuitFileError
 
     terms = []
     for i, item in enumerate(items):
@@ -339,7 +339,7 @@ def _segments(stimulus):
 
 
 def compile_stimuli(stimuli):
-    """Kernel form (:class:`~neuromorph._kernels.model.Stim`) of one stimulus per neuron."""
+    """Kernel form (:class:`~neuromorph._kernels.field.Stim`) of one stimulus per neuron."""
     stimuli = [as_stimulus(s) for s in stimuli]
     if all(type(s) is Constant for s in stimuli):  # the common case, without the general merge
         n = len(stimuli)

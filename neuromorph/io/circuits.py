@@ -45,11 +45,11 @@ import os
 import tomllib
 from pathlib import Path
 
-from ._io_atomic import atomic_write
-from .elements import Conductance, Current, Gate, Leak
-from .errors import CircuitFileError, ModelError, StimulusError
-from .neuron import Neuron
-from .stimulus import Constant, Protocol, Sum, from_dicts
+from ..errors import CircuitFileError, ModelError, StimulusError
+from ..model.elements import Conductance, Current, Gate, Leak
+from ..model.neuron import Neuron
+from ..model.stimulus import Constant, Protocol, Sum, from_dicts
+from .files import atomic_write
 
 __all__ = ["load", "loads", "save", "dumps", "preset", "presets", "circuits_dir", "FORMAT"]
 
@@ -212,7 +212,7 @@ def _table_lines(table):
 
 def dumps(neuron):
     """TOML text of a neuron (inverse of :func:`loads`)."""
-    from ._validate import text
+    from .._validate import text
 
     lines = [f"format = {_toml_value(FORMAT)}", f"name = {_toml_value(neuron.name)}"]
     if neuron.description:
@@ -265,8 +265,8 @@ def _as_path(path):
 
 def circuits_dir():
     """Folder of the preset circuit files (inside the installed package, or the source tree's ``circuits/``)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "circuits", here.parent / "circuits"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "circuits", package.parent / "circuits"):
         if candidate.is_dir():
             return candidate
     raise CircuitFileError("the preset folder 'circuits/' was not found next to the package")

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as v
-from ._kernels import lanes
-from ._parallel import Workers
-from ._progress import Progress
-from .analysis.spikes import settled_window, summarize_spikes
-from .compiled import runaway_bounds
-from .errors import ModelError, SolverError
-from .stimulus import as_stimulus, compile_stimuli
+from .. import _validate as v
+from .._kernels import lanes
+from .._parallel import Workers
+from .._progress import Progress
+from ..analysis.spikes import settled_window, summarize_spikes
+from ..errors import ModelError, SolverError
+from ..lower.compile import runaway_bounds
+from ..model.stimulus import as_stimulus, compile_stimuli
 
 __all__ = ["Ensemble", "EnsembleResult"]
 
@@ -154,7 +154,7 @@ class Ensemble:
     """
 
     def __init__(self, neuron, params=None, size=None):
-        from .simulate import _model_of
+        from .integrator import _model_of
 
         self.neuron = neuron
         self.model = _model_of(neuron)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis.iv import TIMESCALES, equilibria, iv_curves
+from ..analysis.iv import TIMESCALES, equilibria, iv_curves
 
 __all__ = ["plot_trace", "plot_iv", "plot_behaviour_map", "save_figure"]
 
@@ -117,7 +117,7 @@ def save_figure(fig, path, dpi=110):
     """Save ``fig`` atomically (no partial image is left on failure) and close it."""
     import matplotlib.pyplot as plt
 
-    from ._io_atomic import atomic_write
+    from ..io.files import atomic_write
 
     fmt = _figure_format(path)
     try:

@@ -30,7 +30,7 @@ _HEADER = (f"{'circuit':36s} {'pattern':10s} {'spikes':>7s} {'ISI':>9s} {'period
 
 def _protocol(neuron, args):
     """``(t_end, stimulus, start of the settled window or None)`` from the file and the options."""
-    from .stimulus import Constant
+    from ..model.stimulus import Constant
 
     protocol = neuron.protocol
     t_end = args.t_end if args.t_end is not None else (protocol.t_end if protocol else None)
@@ -48,7 +48,7 @@ def _protocol(neuron, args):
     if settled_from is not None and 0.0 < t_end <= settled_from:
         import warnings
 
-        from .errors import NeuromorphWarning
+        from ..errors import NeuromorphWarning
 
         warnings.warn(f"the file's t_transient = {settled_from:g} is not shorter than t_end = {t_end:g}: the metrics "
                       "use the second half of the run instead (give --t-start to choose)", NeuromorphWarning)
@@ -96,7 +96,7 @@ def _cmd_simulate(args):
 
 def _plan(args, *outputs):
     """Refuse, before any work, outputs that are the input file, collide, or cannot be written."""
-    from ._io_atomic import plan_outputs
+    from ..io.files import plan_outputs
 
     plan_outputs(outputs, inputs=[getattr(args, "file", None)])
     for label, path in outputs:
@@ -108,7 +108,7 @@ def _plan(args, *outputs):
 
 def _write_outputs(args, save_data, save_plot):
     """``--out`` and ``--plot`` both or neither: files already there survive a failure."""
-    from ._io_atomic import write_together
+    from ..io.files import write_together
 
     write_together([(p, fn) for p, fn in ((args.out, save_data), (args.plot, save_plot)) if p])
 
@@ -253,7 +253,7 @@ def _finite(text):
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    from ._validate import MAGNITUDE
+    from .._validate import MAGNITUDE
 
     if abs(value) > MAGNITUDE:
         raise argparse.ArgumentTypeError(f"must lie within +-{MAGNITUDE:g} (quantities are dimensionless), "
@@ -262,7 +262,7 @@ def _finite(text):
 
 
 def build_parser():
-    from . import __version__
+    from .. import __version__
 
     parser = argparse.ArgumentParser(prog="neuromorph", description="Simulate neuromorphic neuron circuits.")
     parser.add_argument("--version", action="version", version=f"neuromorph {__version__}")
@@ -336,7 +336,7 @@ def main(argv=None):
     sys.stdout.reconfigure(errors="backslashreplace")  # odd bytes in names must not crash the output
     parser = build_parser()
     args = parser.parse_args(_attach_values(sys.argv[1:] if argv is None else list(argv)))
-    from .errors import NeuromorphError, SimulationError
+    from ..errors import NeuromorphError, SimulationError
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         print(f"neuromorph: warning: {message}", file=sys.stderr)

@@ -25,8 +25,8 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from . import _validate as v
-from .errors import ModelError
+from .. import _validate as v
+from ..errors import ModelError
 
 __all__ = ["Gate", "Leak", "Current", "Conductance", "ELEMENT_KINDS", "timescale_label"]
 

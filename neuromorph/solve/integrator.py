@@ -12,14 +12,14 @@ import math
 
 import numpy as np
 
-from . import _validate as v
-from ._kernels import common as c
-from ._kernels import adaptive, fixed
-from ._progress import Progress
-from .errors import ModelError, SimulationError, SolverError, StimulusError
+from .. import _validate as v
+from .._kernels import adaptive, fixed
+from .._kernels import common as c
+from .._progress import Progress
+from ..errors import ModelError, SimulationError, SolverError, StimulusError
+from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
-from .stimulus import Constant, Sum, as_stimulus, compile_stimuli
 
 __all__ = ["Integrator", "simulate"]
 
@@ -35,12 +35,12 @@ _LOOSE_TOL = 0.1  # tolerances above this leave results without a correct digit:
 
 
 def _model_of(target):
-    from .compiled import CompiledModel
+    from ..lower.compile import CompiledModel
 
     if isinstance(target, CompiledModel):
         return target
     if isinstance(target, str):  # a preset by name, as everywhere a neuron is expected
-        from .io import preset
+        from ..io.circuits import preset
 
         return preset(target).compile()
     if hasattr(target, "compile"):
@@ -71,7 +71,7 @@ def _warn_loose(solver):
         if value > _LOOSE_TOL:
             import warnings
 
-            from .errors import NeuromorphWarning
+            from ..errors import NeuromorphWarning
 
             warnings.warn(f"`{name}` = {value:g} lets each step make errors larger than the solution itself: "
                           f"results are meaningless beyond {_LOOSE_TOL:g} (meaningful range: rtol in "
@@ -87,7 +87,7 @@ class Integrator:
     model : Neuron or CompiledModel
     i_app : float, Stimulus, or sequence of them (one per neuron)
     solver : Solver
-        From :func:`neuromorph.solvers.get_solver`.
+        From :func:`neuromorph.solve.solvers.get_solver`.
     t0 : float, default 0.0
     y0 : array_like, optional
         Initial state (default: the model's).
@@ -260,7 +260,7 @@ class Integrator:
         """Integrate up to ``t_stop``.
 
         Stops early with :class:`~neuromorph.errors.SimulationError` when the state diverges
-        (a membrane voltage beyond :func:`~neuromorph.compiled.runaway_bounds`, or non-finite),
+        (a membrane voltage beyond :func:`~neuromorph.lower.compile.runaway_bounds`, or non-finite),
         and as soon as the run is projected to need more than ``max_steps`` steps.
         """
         import time
@@ -277,7 +277,7 @@ class Integrator:
                 if self._stop is not None and self._stop.is_set():
                     raise KeyboardInterrupt
                 if self._bounds is None:
-                    from .compiled import runaway_bounds
+                    from ..lower.compile import runaway_bounds
 
                     self._bounds = runaway_bounds(self.arrays, self.thresholds, self.stim, self.y)
                 budget = min(self._budget, self.max_steps - int(self.cnt[c.N_STEPS]))
@@ -344,7 +344,7 @@ class Integrator:
         """An explicit method whose recent steps sit at its stability limit on the fastest mode."""
         if self.solver.implicit or not self.solver.adaptive or self.model.n_states > 400:
             return False
-        from ._kernels.model import jacobian
+        from .._kernels.field import jacobian
 
         n = self.model.n_states
         jac = np.zeros((n, n))
@@ -397,7 +397,7 @@ class Integrator:
                            int(cnt[c.N_LU]))
 
     def result(self):
-        """The run so far as a :class:`~neuromorph.results.SimulationResult` (copies).
+        """The run so far as a :class:`~neuromorph.solve.results.SimulationResult` (copies).
 
         Holds the samples and spikes kept since the start, or since the last :meth:`take`.
         """
@@ -429,9 +429,9 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
     t_end : float
         End time (dimensionless, > t0).
     i_app : float or Stimulus, default 0.0
-        Applied current; see :mod:`neuromorph.stimulus` for steps, pulses and sampled inputs.
+        Applied current; see :mod:`neuromorph.model.stimulus` for steps, pulses and sampled inputs.
     method : str or Solver, default "dopri5"
-        ``"dopri5"``, ``"rosenbrock23"`` (stiff), ``"rk4"`` or ``"euler"``; see :mod:`neuromorph.solvers`.
+        ``"dopri5"``, ``"rosenbrock23"`` (stiff), ``"rk4"`` or ``"euler"``; see :mod:`neuromorph.solve.solvers`.
     rtol, atol : float, optional
         Tolerances of adaptive methods (defaults 1e-4, 1e-7: spike times within ~0.03 over
         10 000 time units for the bursting preset; tighten for timing studies).

@@ -8,7 +8,7 @@
 Elements reading the voltage through the same time constant share one filter
 state ``V_x``. States are named ``"v"`` and, per distinct filter time
 constant, ``"fast"``, ``"slow"`` or ``"ultraslow"`` (see
-:func:`neuromorph.elements.timescale_label`; two filters in the same band are
+:func:`neuromorph.model.elements.timescale_label`; two filters in the same band are
 told apart by their time constant, e.g. ``"slow_tau20"``).
 
 Parameters are addressed by path: ``"C"``, ``"v0"``, ``"threshold"`` or
@@ -17,9 +17,9 @@ Parameters are addressed by path: ``"C"``, ``"v0"``, ``"threshold"`` or
 
 import numpy as np
 
-from . import _validate as check
+from .. import _validate as check
+from ..errors import ModelError
 from .elements import Conductance, Current, Gate, Leak, _Element, timescale_label
-from .errors import ModelError
 from .stimulus import Protocol
 
 __all__ = ["Neuron", "ElementHandle"]
@@ -149,12 +149,12 @@ class Neuron:
         return ElementHandle(self, name)
 
     def add_leak(self, g=1.0, e_rev=0.0, name="leak"):
-        """Add a leak ``g (V - e_rev)``. See :class:`neuromorph.elements.Leak`."""
+        """Add a leak ``g (V - e_rev)``. See :class:`neuromorph.model.elements.Leak`."""
         return self.add(Leak(g=g, e_rev=e_rev, name=name))
 
     def add_current(self, alpha, delta, tau=0.0, name=None, inactivation_delta=None, inactivation_tau=None,
                     inactivation_k=-2.0):
-        """Add a localized conductance ``alpha tanh(V_x - delta)``. See :class:`neuromorph.elements.Current`."""
+        """Add a localized conductance ``alpha tanh(V_x - delta)``. See :class:`neuromorph.model.elements.Current`."""
         return self.add(Current(
             alpha=alpha, delta=delta, tau=tau, name=name, inactivation_delta=inactivation_delta,
             inactivation_tau=inactivation_tau, inactivation_k=inactivation_k,
@@ -355,16 +355,16 @@ class Neuron:
         return "\n".join(lines)
 
     def compile(self):
-        """The model as kernel arrays (:class:`neuromorph.compiled.CompiledModel`), cached until a change."""
+        """The model as kernel arrays (:class:`neuromorph.lower.compile.CompiledModel`), cached until a change."""
         if self._compiled is None:
-            from .compiled import compile_neuron
+            from ..lower.compile import compile_neuron
 
             self._compiled = compile_neuron(self)
         return self._compiled
 
     def simulate(self, t_end, i_app=0.0, **options):
         """Integrate from t = 0 to ``t_end``; see :func:`neuromorph.simulate` for the options."""
-        from .simulate import simulate
+        from ..solve.integrator import simulate
 
         return simulate(self, t_end, i_app=i_app, **options)
 

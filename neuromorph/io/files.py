@@ -18,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import OutputError
+from ..errors import OutputError
 
 __all__ = ["atomic_write", "write_together", "plan_outputs", "check_writable", "Staging"]
 

@@ -1,0 +1,1 @@
+"""Files: circuit files (TOML) for neurons and networks, presets, and safe atomic writes."""

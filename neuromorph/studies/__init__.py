@@ -1,0 +1,1 @@
+"""Studies built on many runs: behaviour maps and inverse design."""

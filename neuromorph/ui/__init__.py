@@ -1,0 +1,1 @@
+"""What users touch besides the Python API: the command line, the demo and the figures."""
