@@ -37,7 +37,16 @@ from .errors import (
     StimulusError,
 )
 from .io.circuits import circuits_dir, dumps, load, loads, preset, presets, save
-from .model.elements import Conductance, Current, Gate, Leak
+from .model.elements import (
+    Conductance,
+    ConductanceSynapse,
+    Current,
+    CurrentSynapse,
+    GapJunction,
+    Gate,
+    Leak,
+)
+from .model.network import Network
 from .model.neuron import Neuron
 from .model.stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
 from .solve.integrator import Integrator, simulate
@@ -69,6 +78,7 @@ def __dir__():
 
 __all__ = [
     "Neuron", "Leak", "Current", "Conductance", "Gate",
+    "Network", "CurrentSynapse", "ConductanceSynapse", "GapJunction",
     "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Protocol",
     "simulate", "Integrator", "SimulationResult", "SolverStats", "Ensemble", "EnsembleResult",
     "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver",

@@ -85,33 +85,30 @@ def _dp5_dense(h, y, K, dense):
 def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err):
     """One Rosenbrock 2(3) step; returns False if ``I - h d J`` is singular.
 
-    ``R`` rows: 0 = k1, 1 = k2, 2 = k3, 3 = f(t + h/2), 4 = f(t_new) (the next f0).
+    ``R`` rows: 0 = k1, 1 = k2, 2 = k3, 3 = f(t + h/2), 4 = f(t_new) (the next f0). ``W``
+    is built and factored block by block (see :func:`.common.block_factor`).
     """
     ns = y.shape[0]
     hd = h * ROS23_D
-    for i in range(ns):
-        for j in range(ns):
-            w[i, j] = -hd * jac[i, j]
-        w[i, i] += 1.0
-    if not c.lu_factor(w, piv):
+    if not c.block_factor(model, jac, hd, w, piv):
         return False
     k1, k2, k3, f1, f2 = R[0], R[1], R[2], R[3], R[4]
     for k in range(ns):
         k1[k] = f0[k] + hd * dfdt[k]
-    c.lu_solve(w, piv, k1)
+    c.block_solve(model, w, piv, k1)
     for k in range(ns):
         y_stage[k] = y[k] + 0.5 * h * k1[k]
     rhs(model, stim, t + 0.5 * h, False, y_stage, f1)
     for k in range(ns):
         k2[k] = f1[k] - k1[k]
-    c.lu_solve(w, piv, k2)
+    c.block_solve(model, w, piv, k2)
     for k in range(ns):
         k2[k] += k1[k]
         y_new[k] = y[k] + h * k2[k]
     rhs(model, stim, t_new, left_end, y_new, f2)
     for k in range(ns):
         k3[k] = f2[k] - ROS23_E32 * (k2[k] - f1[k]) - 2.0 * (k1[k] - f0[k]) + hd * dfdt[k]
-    c.lu_solve(w, piv, k3)
+    c.block_solve(model, w, piv, k3)
     for k in range(ns):
         err[k] = h / 6.0 * (k1[k] - 2.0 * k2[k] + k3[k])
     return True
@@ -157,10 +154,13 @@ def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage
     return min(100.0 * h0, h1, limit)
 
 
-def work_sizes(method, n_states):
-    """Lengths of the float and int work buffers a kernel of ``method`` needs."""
-    ns = n_states
-    return 21 * ns + (2 * ns * ns if method == ROSENBROCK23 else 0), ns
+def work_sizes(method, model):
+    """Lengths of the float and int work buffers a kernel of ``method`` needs for ``model`` (arrays)."""
+    ns = model.st_kind.size
+    if method != ROSENBROCK23:
+        return 21 * ns, ns
+    blocks = np.diff(model.blk_ptr)
+    return 21 * ns + model.jac_row.size + int(np.sum(blocks * blocks)), ns
 
 
 @njit(**JIT_INLINE)
@@ -278,8 +278,9 @@ def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, s
     err = work[14 * ns:15 * ns]
     dfdt = work[15 * ns:16 * ns]
     dense = work[16 * ns:21 * ns].reshape((5, ns))
-    jac = work[21 * ns:21 * ns + ns * ns].reshape((ns, ns))
-    w = work[21 * ns + ns * ns:21 * ns + 2 * ns * ns].reshape((ns, ns))
+    nnz = model.jac_row.shape[0]
+    jac = work[21 * ns:21 * ns + nnz]
+    w = work[21 * ns + nnz:]
     piv = iwork[0:ns]
     rtol = ctrl[c.C_RTOL]
     h_max = ctrl[c.C_H_MAX]

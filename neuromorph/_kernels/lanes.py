@@ -13,8 +13,8 @@ Blocks are independent: the Python layer runs disjoint block ranges on
 threads (``nogil``), and results do not depend on the thread count.
 
 Per-copy parameter arrays (``n_rows x n_copies``): ``st_rate``, ``el_gain``,
-``el_off``, ``gate_k``, ``gate_off``, ``thr`` and ``i_off`` (a constant
-added to the shared stimulus of each neuron).
+``el_off``, ``gate_k``, ``gate_off``, ``thr`` and ``i_bias`` (each neuron's constant
+applied current, added to the shared stimulus).
 """
 
 from collections import namedtuple
@@ -23,7 +23,8 @@ import numpy as np
 from numba import njit
 
 from .config import JIT, JIT_INLINE
-from .field import OHMIC, stim_value
+from .field import stim_value
+from .layout import CONST, LINEAR
 from .mathfn import sigmoid, tanh
 
 LANES = 64  # measured: 1.2e7 neuron-steps/s per core at 32 lanes, 1.7-1.8e7 at 64, no gain beyond
@@ -50,7 +51,7 @@ def make_work(n_states, n_elements, n_gates, n_neurons):
         rate=rows(n_states), gain=rows(n_elements), off=rows(n_elements),
         arg=rows(n_elements), gk=rows(n_gates), goff=rows(n_gates), ioff=rows(n_neurons), thr=rows(n_neurons),
         bound=rows(n_neurons),
-        v_prev=rows(1), f_prev=rows(1), gate=rows(1),
+        v_prev=rows(n_neurons), f_prev=rows(n_neurons), gate=rows(1),
     )
 
 
@@ -88,22 +89,27 @@ def _lane_rhs(model, stim, t, left, w, y, dy):
             gain = _row(w.gain, e)
             for j in range(LANES):
                 d[j] -= gain[j] * a[j]
-        v = _row(y, mem[n])
         for e in range(group[n, 1], group[n, 2]):
             gain = _row(w.gain, e)
             off = _row(w.off, e)
+            x = _row(y, model.el_in[e])
             for j in range(LANES):
-                d[j] -= gain[j] * (v[j] - off[j])
+                d[j] -= gain[j] * (x[j] - off[j])
         for e in range(group[n, 2], group[n, 3]):
             gain = _row(w.gain, e)
             off = _row(w.off, e)
-            if model.el_base[e] == OHMIC:
+            base = model.el_base[e]
+            if base == CONST:
                 for j in range(LANES):
-                    gate[j] = gain[j] * (v[j] - off[j])
+                    gate[j] = gain[j]
             else:
                 x = _row(y, model.el_in[e])
-                for j in range(LANES):
-                    gate[j] = gain[j] * tanh(x[j] - off[j])
+                if base == LINEAR:
+                    for j in range(LANES):
+                        gate[j] = gain[j] * (x[j] - off[j])
+                else:
+                    for j in range(LANES):
+                        gate[j] = gain[j] * tanh(x[j] - off[j])
             for g in range(model.gate_ptr[e], model.gate_ptr[e + 1]):
                 x = _row(y, model.gate_in[g])
                 gk = _row(w.gk, g)
@@ -194,11 +200,12 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
 
     ``y_all`` (n_states x n) is the state on entry and on return. ``status[c]`` becomes
     :data:`LANE_NONFINITE` or :data:`LANE_RUNAWAY` (``|V| > bound_all``) for a copy that
-    diverged; that copy is frozen and its final state is NaN. ``spk_count[c]`` counts spikes of
-    copy ``c`` (neuron 0) at or after ``t_record``; the first ``spk_t.shape[1]`` are stored.
-    With ``save_every > 0``, the membrane voltages of neuron 0 are written to ``out_v[i, c]``
-    every ``save_every`` grid steps (``i = 0`` at ``t0``); a last row left unfilled by the grid
-    (``t_end`` off it) gets the state at ``t_end``. ``w`` is a :class:`LaneWork` from :func:`make_work`.
+    diverged; that copy is frozen and its final state is NaN. ``spk_count[m, c]`` counts spikes
+    of neuron ``m`` of copy ``c`` at or after ``t_record``; the first ``spk_t.shape[2]`` are
+    stored in ``spk_t[m, c]``. With ``save_every > 0``, the membrane voltage of every neuron is
+    written to ``out_v[i, m, c]`` every ``save_every`` grid steps (``i = 0`` at ``t0``); a last
+    row left unfilled by the grid (``t_end`` off it) gets the state at ``t_end``. ``w`` is a
+    :class:`LaneWork` from :func:`make_work`.
     """
     ns = y_all.shape[0]
     ne = gain_all.shape[0]
@@ -208,9 +215,9 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
     L = LANES
     y, yt, k1, ks = w.y, w.yt, w.k1, w.ks
     v_prev, f_prev = w.v_prev, w.f_prev
-    mem0 = model.mem_state[0]
+    mem = model.mem_state
     jumps = stim.jumps
-    cap = spk_t.shape[1]
+    cap = spk_t.shape[2]
     n_flat = ns * L
 
     for block in range(b0, b1):
@@ -237,9 +244,6 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
                 for r in range(ns):
                     y[r * L + j] = 0.0
                     w.rate[r * L + j] = 0.0
-        v = _row(y, mem0)
-        f = _row(k1, mem0)
-        thr = _row(w.thr, 0)
         t = t_begin
         k_grid = k_begin
         i_jump = 0
@@ -249,8 +253,10 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
         if save_every > 0:
             i_out = k_begin // save_every + 1
             if k_begin == 0:
-                for j in range(width):
-                    out_v[0, c0 + j] = v[j]
+                for m in range(nn):
+                    v = _row(y, mem[m])
+                    for j in range(width):
+                        out_v[0, m, c0 + j] = v[j]
         _lane_rhs_call(model, stim, t, False, w, y, k1)
         while t < t_end and k_grid < k_stop:
             t_grid = t0 + (k_grid + 1) * dt
@@ -270,9 +276,14 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
             else:
                 t_new = target
             h = t_new - t
-            for j in range(L):
-                v_prev[j] = v[j]
-                f_prev[j] = f[j]
+            for m in range(nn):
+                v = _row(y, mem[m])
+                f = _row(k1, mem[m])
+                vp = _row(v_prev, m)
+                fp = _row(f_prev, m)
+                for j in range(L):
+                    vp[j] = v[j]
+                    fp[j] = f[j]
             if method == EULER:
                 for i in range(n_flat):
                     y[i] += h * k1[i]
@@ -304,32 +315,42 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
             # Derivative at the new point: the Hermite end slope, and (off jumps) the next k1.
             _lane_rhs(model, stim, t_new, is_jump, w, y, k1)
             # Spikes are rare: a vectorised test over all lanes first, the scalar search only if one crossed.
-            crossed = 0
-            for j in range(L):
-                crossed += (v_prev[j] < thr[j]) & (thr[j] <= v[j])
-            for j in range(width if crossed else 0):
-                if v_prev[j] < thr[j] <= v[j]:
-                    ts = t + h * _hermite_crossing(v_prev[j], v[j], f_prev[j], f[j], h, thr[j])
-                    if ts >= t_record:
-                        c = c0 + j
-                        m = spk_count[c]
-                        if m < cap:
-                            spk_t[c, m] = ts
-                        spk_count[c] = m + 1
+            for m in range(nn):
+                v = _row(y, mem[m])
+                f = _row(k1, mem[m])
+                vp = _row(v_prev, m)
+                fp = _row(f_prev, m)
+                thr = _row(w.thr, m)
+                crossed = 0
+                for j in range(L):
+                    crossed += (vp[j] < thr[j]) & (thr[j] <= v[j])
+                for j in range(width if crossed else 0):
+                    if vp[j] < thr[j] <= v[j]:
+                        ts = t + h * _hermite_crossing(vp[j], v[j], fp[j], f[j], h, thr[j])
+                        if ts >= t_record:
+                            c = c0 + j
+                            i = spk_count[m, c]
+                            if i < cap:
+                                spk_t[m, c, i] = ts
+                            spk_count[m, c] = i + 1
             t = t_new
             if on_grid:
                 k_grid += 1
                 if save_every > 0 and k_grid % save_every == 0 and i_out < out_v.shape[0]:
-                    for j in range(width):
-                        out_v[i_out, c0 + j] = v[j]
+                    for m in range(nn):
+                        v = _row(y, mem[m])
+                        for j in range(width):
+                            out_v[i_out, m, c0 + j] = v[j]
                     i_out += 1
             if is_jump:
                 i_jump += 1
                 _lane_rhs_call(model, stim, t, False, w, y, k1)
         if save_every > 0 and t >= t_end and i_out == out_v.shape[0] - 1:
             # t_end off the grid: the last sample is the state at t_end (reached by a shorter step).
-            for j in range(width):
-                out_v[i_out, c0 + j] = v[j]
+            for m in range(nn):
+                v = _row(y, mem[m])
+                for j in range(width):
+                    out_v[i_out, m, c0 + j] = v[j]
         for j in range(width):
             failed = status[c0 + j] != LANE_OK
             for r in range(ns):

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import ModelError
-from ..model.elements import Conductance, Current, Leak, timescale_label
+from ..model.elements import timescale_label
 
 __all__ = [
     "TIMESCALES", "IVCurves", "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals",
@@ -63,84 +63,27 @@ def timescale_tau(neuron, timescale):
     return float(timescale)
 
 
-def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+def _curve(neuron, v, tau_cut, v_rest):
+    """Current and analytic slope dI/dV of the I-V curve with cut-off ``tau_cut`` on voltages ``v``.
 
-
-class _Factors:
-    """One element's factors on a voltage grid, with its inputs following V, and held at V_rest.
-
-    The grid part is computed once and shared by every timescale and any
-    ``v_rest`` (an I-V redraw must stay under a millisecond); the held part is scalars.
+    Every element kind supplies its own current and partial derivatives
+    (:mod:`neuromorph.model.kinds`); an input whose filter is no slower than ``tau_cut``
+    follows ``V`` (and its derivative counts in the slope), a slower one is held at ``v_rest``.
     """
-
-    def __init__(self, el, v):
-        self.el = el
-        if isinstance(el, Current):
-            self.th = np.tanh(v - el.delta)
-            if el.inactivating:
-                self.inact = _sigmoid(el.inactivation_k * (v - el.inactivation_delta))
-        elif isinstance(el, Conductance):
-            self.sig = [_sigmoid(g.k * (v - g.delta)) for g in el.gates]
-
-    def held(self, v_rest):
-        """The same factors with every input at ``v_rest`` (scalars)."""
-        el = self.el
-        if isinstance(el, Current):
-            inact = float(_sigmoid(el.inactivation_k * (v_rest - el.inactivation_delta))) if el.inactivating else None
-            return math.tanh(v_rest - el.delta), inact
-        if isinstance(el, Conductance):
-            return [float(_sigmoid(g.k * (v_rest - g.delta))) for g in el.gates]
-        return None
-
-    def terms(self, v, tau_cut, held):
-        """Current and analytic slope dI/dV of the element in the timescale ``tau_cut``."""
-        el = self.el
-        if isinstance(el, Leak):
-            return el.g * (v - el.e_rev), el.g
-        if isinstance(el, Current):
-            follows = el.tau <= tau_cut
-            th = self.th if follows else held[0]
-            current = el.alpha * th
-            slope = el.alpha * (1.0 - th * th) if follows else 0.0
-            if el.inactivating:
-                h_follows = el.inactivation_tau <= tau_cut
-                s = self.inact if h_follows else held[1]
-                slope = slope * s
-                if h_follows:
-                    slope = slope + current * el.inactivation_k * s * (1.0 - s)
-                current = current * s
-            return current, slope
-        drive = el.g_max * (v - el.e_rev)
-        sig = [grid if g.tau <= tau_cut else h for grid, h, g in zip(self.sig, held, el.gates)]
-        product = 1.0
-        for s in sig:
-            product = product * s
-        slope = el.g_max * product
-        for i, gate in enumerate(el.gates):
-            if gate.tau <= tau_cut:
-                others = 1.0
-                for j, s in enumerate(sig):
-                    if j != i:
-                        others = others * s
-                slope = slope + drive * gate.k * sig[i] * (1.0 - sig[i]) * others
-        return drive * product, slope
-
-
-def _combine(factors, v, tau_cut, v_rest):
-    held = [f.held(v_rest) for f in factors]
+    v = np.asarray(v, dtype=np.float64)
     current = np.zeros(v.shape)
     slope = np.zeros(v.shape)
-    for f, h in zip(factors, held):
-        i, g = f.terms(v, tau_cut, h)
-        current += i
-        slope += g
+    for el in neuron.elements:
+        values, follows = {}, []
+        for inp in el.inputs():
+            values[inp.role] = v if inp.tau <= tau_cut else v_rest
+            if inp.tau <= tau_cut:
+                follows.append(inp.role)
+        current += el.current(**values)["self"]
+        derivatives = el.derivatives(**values)["self"]
+        for role in follows:
+            slope += derivatives[role]
     return current, slope
-
-
-def _curve(neuron, v, tau_cut, v_rest):
-    v = np.asarray(v, dtype=np.float64)
-    return _combine([_Factors(el, v) for el in neuron.elements], v, tau_cut, v_rest)
 
 
 def iv_current(neuron, v, timescale="steady", v_rest=0.0):
@@ -315,16 +258,13 @@ def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
 
 
 def _classify(neuron, voltages):
-    from .._kernels.field import empty_stim, jacobian
+    from ..lower.compile import dense_jacobian
 
     model = neuron.compile()
     n = model.n_states
-    stim = empty_stim(1)
     out = []
     for v in voltages:
-        jac = np.zeros((n, n))
-        jacobian(model.arrays, stim, 0.0, False, np.full(n, v), jac, np.zeros(n))
-        eig = np.linalg.eigvals(jac)
+        eig = np.linalg.eigvals(dense_jacobian(model, np.full(n, v)))
         out.append(Equilibrium(v=v, stable=bool(np.all(eig.real < 0)), eigenvalues=eig))
     return out
 
@@ -406,14 +346,13 @@ def iv_curves(neuron, v=None, i_app=0.0, v_rest=None, timescales=TIMESCALES):
     i_app = check.real("i_app", i_app)
     if v_rest is not None:
         v_rest = check.real("v_rest", v_rest)
-    factors = [_Factors(el, v) for el in neuron.elements]
     if v_rest is None:  # the steady curve on this grid (needed anyway) usually brackets the rest
-        steady = _combine(factors, v, math.inf, 0.0)[0]
+        steady = _curve(neuron, v, math.inf, 0.0)[0]
         roots = _roots_on_grid(neuron, v, steady - i_app, i_app) if v.size > 1 else []
         v_rest = _lowest_stable(_classify(neuron, roots)) if roots else resting_voltage(neuron, i_app)
     currents, conductances = {}, {}
     for ts in timescales:
-        currents[ts], conductances[ts] = _combine(factors, v, timescale_tau(neuron, ts), v_rest)
+        currents[ts], conductances[ts] = _curve(neuron, v, timescale_tau(neuron, ts), v_rest)
     return IVCurves(v=v, currents=currents, conductances=conductances, i_app=float(i_app), v_rest=float(v_rest))
 
 

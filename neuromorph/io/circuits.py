@@ -1,6 +1,6 @@
-"""Circuit files: neurons as TOML (``circuits/*.toml``), read strictly and written exactly.
+"""Circuit files: neurons and networks as TOML (``circuits/*.toml``), read strictly and written exactly.
 
-Layout::
+A neuron::
 
     format = "neuromorph/1"
     name = "bursting"
@@ -32,12 +32,34 @@ Layout::
     stop = 13333.0
     amplitude = -0.5
 
-Unknown keys, missing required keys and wrong types are errors that name the
-file and the place. Floats are written with ``repr``, so ``load(save(n)) == n``
-bit for bit. Files are written atomically; :func:`save` onto a symbolic link
-writes through it (the target changes, the link stays). Comments and layout of
-a hand-written file are not preserved by :func:`save`: it writes the neuron
-anew (keep hand-written files under version control, or save to a new name).
+A network::
+
+    format = "neuromorph-network/1"
+    name = "hco"
+
+    [nodes.n1]
+    neuron = "bursting"  # a preset name; or file = "my_neuron.toml" (relative to this file);
+    i_app = -2.0         # or inline: [nodes.n1.neuron] (C, v0, threshold) and [[nodes.n1.elements]]
+    [nodes.n1.initial]   # optional: v and filter states
+    v = -2.5
+    [[nodes.n1.stimulus]]  # optional time-varying pieces, as [[simulation.stimulus]]
+
+    [[connections]]      # kind = "current_synapse" | "conductance_synapse" | "gap_junction"
+    kind = "current_synapse"
+    pre = "n1"           # a gap junction names its ends a and b
+    post = "n2"
+    g = 0.2
+
+    [simulation]         # optional: t_end, t_transient
+
+Element and interconnection tables follow the element kinds' own fields (the registry of
+:mod:`neuromorph.model.kinds`). Unknown keys, missing required keys and wrong types are
+errors that name the file and the place. Floats are written with ``repr``, so
+``load(save(x)) == x`` bit for bit (networks are written with every neuron inline). Files
+are written atomically; :func:`save` onto a symbolic link writes through it (the target
+changes, the link stays). Comments and layout of a hand-written file are not preserved by
+:func:`save`: it writes the circuit anew (keep hand-written files under version control, or
+save to a new name).
 """
 
 import math
@@ -46,25 +68,22 @@ import tomllib
 from pathlib import Path
 
 from ..errors import CircuitFileError, ModelError, StimulusError
-from ..model.elements import Conductance, Current, Gate, Leak
+from ..model.elements import CONNECTION_KINDS, NEURON_KINDS
+from ..model.network import Network
 from ..model.neuron import Neuron
 from ..model.stimulus import Constant, Protocol, Sum, from_dicts
 from .files import atomic_write
 
-__all__ = ["load", "loads", "save", "dumps", "preset", "presets", "circuits_dir", "FORMAT"]
+__all__ = ["load", "loads", "save", "dumps", "preset", "presets", "circuits_dir", "FORMAT", "NETWORK_FORMAT"]
 
 FORMAT = "neuromorph/1"
+NETWORK_FORMAT = "neuromorph-network/1"
 _TOP = {"format", "name", "description", "neuron", "initial", "elements", "simulation"}
+_NETWORK_TOP = {"format", "name", "description", "nodes", "connections", "simulation"}
+_NODE = {"neuron", "file", "description", "elements", "initial", "i_app", "stimulus"}
 _NEURON = {"C", "v0", "threshold"}
 _SIMULATION = {"t_end", "i_app", "t_transient", "stimulus"}
-_FIELDS = {
-    "leak": ({"name", "g", "e_rev"}, set()),
-    "current": ({"name", "alpha", "delta", "tau", "inactivation_delta", "inactivation_tau", "inactivation_k"},
-                {"alpha", "delta"}),
-    "conductance": ({"name", "g_max", "e_rev", "gates"}, {"g_max", "e_rev"}),
-}
-_GATE = ({"k", "delta", "tau"}, {"k", "delta"})
-_CLASSES = {"leak": Leak, "current": Current, "conductance": Conductance}
+_NETWORK_SIMULATION = {"t_end", "t_transient"}
 
 
 def _check_keys(table, allowed, required, where, source):
@@ -78,78 +97,165 @@ def _check_keys(table, allowed, required, where, source):
             raise CircuitFileError(f"{source}: missing key {key!r} in {where}")
 
 
-def _element(item, i, source):
-    where = f"elements[{i}]"
+def _kind_of(item, where, source, kinds, extra=(), what="element"):
+    """The registered class of a ``kind = ...`` table, and its fields (``extra`` keys aside)."""
     if not isinstance(item, dict) or "kind" not in item:
-        raise CircuitFileError(f"{source}: {where} needs a `kind` ({', '.join(_FIELDS)})")
+        raise CircuitFileError(f"{source}: {where} needs a `kind` ({', '.join(kinds)})")
     kind = item["kind"]
-    if not isinstance(kind, str) or kind not in _FIELDS:
-        raise CircuitFileError(f"{source}: {where}: unknown element kind {kind!r}; known kinds: {', '.join(_FIELDS)}")
-    allowed, required = _FIELDS[kind]
-    fields = {k: val for k, val in item.items() if k != "kind"}
+    if not isinstance(kind, str) or kind not in kinds:
+        raise CircuitFileError(f"{source}: {where}: unknown {what} kind {kind!r}; known kinds: {', '.join(kinds)}")
+    cls = kinds[kind]
+    allowed, required = cls.fields()
+    fields = {k: val for k, val in item.items() if k not in ("kind", *extra)}
     _check_keys(fields, allowed, required, f"{where} ({kind})", source)
+    return cls, fields
+
+
+def _element(item, where, source):
+    cls, fields = _kind_of(item, where, source, NEURON_KINDS)
     try:
-        if kind == "conductance":
-            gates = fields.pop("gates", [])
-            if not isinstance(gates, list):
-                raise CircuitFileError(f"{source}: {where}.gates must be an array of tables")
-            built = []
-            for j, gate in enumerate(gates):
-                _check_keys(gate, *_GATE, f"{where}.gates[{j}]", source)
-                built.append(Gate(**gate))
-            fields["gates"] = tuple(built)
-        return _CLASSES[kind](**fields)
-    except CircuitFileError:
-        raise
+        return cls.from_table(fields, where)
     except ModelError as exc:
-        raise CircuitFileError(f"{source}: {where} ({kind}): {exc}") from None
+        raise CircuitFileError(f"{source}: {where} ({cls.kind}): {exc}") from None
+    except TypeError as exc:  # a value of the wrong type that the constructor could not take
+        raise CircuitFileError(f"{source}: {where} ({cls.kind}): {exc}") from None
 
 
-def loads(text, source="<string>"):
-    """Neuron from TOML text. ``source`` names the origin in error messages."""
+def _parse(text, source):
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CircuitFileError(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise CircuitFileError(f"{source}: not a circuit file: its tables or arrays are nested too deeply") from None
-    _check_keys(doc, _TOP, {"elements"}, "the top level", source)
-    fmt = doc.get("format", FORMAT)
-    if fmt != FORMAT:
-        raise CircuitFileError(f"{source}: unsupported format {fmt!r}; this version reads {FORMAT!r}")
-    head = doc.get("neuron", {})
-    _check_keys(head, _NEURON, set(), "[neuron]", source)
-    for key in ("name", "description"):
+
+
+def _strings(doc, keys, source, where=""):
+    for key in keys:
         if key in doc and not isinstance(doc[key], str):
-            raise CircuitFileError(f"{source}: `{key}` must be a string, got {doc[key]!r}")
+            raise CircuitFileError(f"{source}: {where}`{key}` must be a string, got {doc[key]!r}")
+
+
+def _neuron(doc, source, where, name):
+    """A neuron from the keys ``neuron`` (C, v0, threshold), ``initial``, ``elements``, ``description``."""
+    label = (lambda key: f"{where}.{key}") if where else (lambda key: f"[{key}]")
+    head = doc.get("neuron", {})
+    _check_keys(head, _NEURON, set(), label("neuron"), source)
     try:
-        neuron = Neuron(name=doc.get("name", "neuron"), description=doc.get("description", ""), **head)
+        neuron = Neuron(name=name, description=doc.get("description", ""), **head)
     except ModelError as exc:
-        raise CircuitFileError(f"{source}: [neuron]: {exc}") from None
-    elements = doc["elements"]
+        raise CircuitFileError(f"{source}: {label('neuron')}: {exc}") from None
+    elements = doc.get("elements")
     if not isinstance(elements, list):
-        raise CircuitFileError(f"{source}: `elements` must be an array of tables ([[elements]])")
+        raise CircuitFileError(f"{source}: `{where + '.' if where else ''}elements` must be an array of tables "
+                               f"([[{where + '.' if where else ''}elements]])")
     for i, item in enumerate(elements):
+        place = f"{where + '.' if where else ''}elements[{i}]"
         try:
-            neuron.add(_element(item, i, source))
+            neuron.add(_element(item, place, source))
         except CircuitFileError:
             raise
         except ModelError as exc:
-            raise CircuitFileError(f"{source}: elements[{i}]: {exc}") from None
-    initial = doc.get("initial", {})
-    if not isinstance(initial, dict):
-        raise CircuitFileError(f"{source}: [initial] must be a table of state names")
-    try:
-        neuron.set_initial(**initial)
-    except ModelError as exc:
-        raise CircuitFileError(f"{source}: [initial]: {exc}") from None
-    if "simulation" in doc:
-        neuron.protocol = _protocol(doc["simulation"], source)
+            raise CircuitFileError(f"{source}: {place}: {exc}") from None
+    _initial(neuron, doc.get("initial", {}), source, label("initial"))
     return neuron
 
 
-def _protocol(table, source):
-    _check_keys(table, _SIMULATION, {"t_end"}, "[simulation]", source)
+def _initial(neuron, initial, source, where):
+    if not isinstance(initial, dict):
+        raise CircuitFileError(f"{source}: {where} must be a table of state names")
+    values = dict(initial)
+    try:
+        neuron.set_initial(v=values.pop("v", None), **values)
+    except ModelError as exc:
+        raise CircuitFileError(f"{source}: {where}: {exc}") from None
+
+
+def loads(text, source="<string>", folder=None):
+    """A Neuron or a Network from TOML text. ``source`` names the origin in error messages;
+    ``folder`` is where a network's ``file = ...`` nodes are looked up (default: the working folder)."""
+    doc = _parse(text, source)
+    if not isinstance(doc, dict):  # pragma: no cover - tomllib always gives a table
+        raise CircuitFileError(f"{source}: not a circuit file")
+    fmt = doc.get("format", NETWORK_FORMAT if "nodes" in doc else FORMAT)
+    if fmt == NETWORK_FORMAT:
+        return _network(doc, source, Path(folder) if folder is not None else Path("."))
+    if fmt != FORMAT:
+        raise CircuitFileError(f"{source}: unsupported format {fmt!r}; this version reads {FORMAT!r} (a neuron) "
+                               f"and {NETWORK_FORMAT!r} (a network)")
+    _check_keys(doc, _TOP, {"elements"}, "the top level", source)
+    _strings(doc, ("name", "description"), source)
+    neuron = _neuron(doc, source, "", doc.get("name", "neuron"))
+    if "simulation" in doc:
+        neuron.protocol = _protocol(doc["simulation"], source, _SIMULATION)
+    return neuron
+
+
+def _network(doc, source, folder):
+    _check_keys(doc, _NETWORK_TOP, {"nodes"}, "the top level", source)
+    _strings(doc, ("name", "description"), source)
+    try:
+        net = Network(name=doc.get("name", "network"), description=doc.get("description", ""))
+    except ModelError as exc:
+        raise CircuitFileError(f"{source}: {exc}") from None
+    nodes = doc["nodes"]
+    if not isinstance(nodes, dict) or not nodes:
+        raise CircuitFileError(f"{source}: [nodes] must hold one table per neuron ([nodes.NAME])")
+    for name, table in nodes.items():
+        where = f"nodes.{name}"
+        _check_keys(table, _NODE, set(), f"[{where}]", source)
+        _strings(table, ("file", "description"), source, f"{where}.")
+        sources = [k for k in ("file", "elements") if k in table] + (
+            ["neuron"] if isinstance(table.get("neuron"), str) else [])
+        if len(sources) != 1:
+            raise CircuitFileError(f"{source}: [{where}] needs exactly one neuron: `neuron = \"PRESET\"`, "
+                                   "`file = \"path.toml\"`, or inline [" + where + ".neuron] and [[" + where
+                                   + ".elements]]")
+        try:
+            if "file" in table:
+                neuron = load(folder / table["file"])
+                if not isinstance(neuron, Neuron):
+                    raise CircuitFileError(f"{source}: [{where}]: {table['file']!r} is a network, not a neuron")
+                _initial(neuron, table.get("initial", {}), source, f"[{where}.initial]")
+            elif "elements" in table:
+                neuron = _neuron(table, source, where, name if name.isidentifier() else "neuron")
+            else:
+                neuron = preset(table["neuron"])
+                if not isinstance(neuron, Neuron):
+                    raise CircuitFileError(f"{source}: [{where}]: preset {table['neuron']!r} is a network")
+                _initial(neuron, table.get("initial", {}), source, f"[{where}.initial]")
+            stimulus = None
+            if "stimulus" in table:
+                if not isinstance(table["stimulus"], list):
+                    raise CircuitFileError(f"{source}: {where}.stimulus must be an array of tables")
+                stimulus = from_dicts(table["stimulus"], where=f"{source}: {where}.stimulus")
+            net.add_neuron(name, neuron, i_app=table.get("i_app", 0.0), stimulus=stimulus)
+        except CircuitFileError:
+            raise
+        except (ModelError, StimulusError) as exc:
+            raise CircuitFileError(f"{source}: [{where}]: {exc}") from None
+    connections = doc.get("connections", [])
+    if not isinstance(connections, list):
+        raise CircuitFileError(f"{source}: `connections` must be an array of tables ([[connections]])")
+    for i, item in enumerate(connections):
+        where = f"connections[{i}]"
+        ends = CONNECTION_KINDS[item["kind"]].connects if isinstance(item, dict) and item.get("kind") in \
+            CONNECTION_KINDS else ()
+        cls, fields = _kind_of(item, where, source, CONNECTION_KINDS, extra=ends, what="interconnection")
+        missing = [r for r in cls.connects if r not in item]
+        if missing:
+            raise CircuitFileError(f"{source}: missing key {missing[0]!r} in {where} ({cls.kind})")
+        try:
+            net.add_connection(cls.from_table(fields, where), {r: item[r] for r in cls.connects}, fields.get("name"))
+        except (ModelError, TypeError) as exc:
+            raise CircuitFileError(f"{source}: {where} ({cls.kind}): {exc}") from None
+    if "simulation" in doc:
+        net.protocol = _protocol(doc["simulation"], source, _NETWORK_SIMULATION)
+    return net
+
+
+def _protocol(table, source, allowed):
+    _check_keys(table, allowed, {"t_end"}, "[simulation]", source)
     pieces = table.get("stimulus", [])
     if not isinstance(pieces, list):
         raise CircuitFileError(f"{source}: simulation.stimulus must be an array of tables ([[simulation.stimulus]])")
@@ -165,7 +271,7 @@ def _protocol(table, source):
 
 
 def load(path):
-    """Read a neuron from a circuit file (``circuits/bursting.toml``).
+    """Read a neuron or a network from a circuit file (``circuits/bursting.toml``, ``circuits/hco.toml``).
 
     Examples
     --------
@@ -181,7 +287,7 @@ def load(path):
         raise CircuitFileError(f"circuit file {str(path)!r} does not exist") from None
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
         raise CircuitFileError(f"cannot read circuit file {str(path)!r}: {exc}") from None
-    return loads(text, source=str(path))
+    return loads(text, source=str(path), folder=path.parent)
 
 
 # -- writing -----------------------------------------------------------------
@@ -206,52 +312,98 @@ def _toml_value(value):
     raise TypeError(f"cannot write {value!r} to TOML")
 
 
-def _table_lines(table):
-    return [f"{key} = {_toml_value(val)}" for key, val in table.items()]
+def _key(key):
+    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else _toml_value(key)
 
 
-def dumps(neuron):
-    """TOML text of a neuron (inverse of :func:`loads`)."""
-    from .._validate import text
+def _emit(lines, header, table, array=False):
+    """Write ``table`` under ``[header]`` (``[[header]]`` if ``array``): scalars first, then sub-tables."""
+    lines += ["", f"[[{header}]]" if array else f"[{header}]"]
+    nested = []
+    for key, val in table.items():
+        if isinstance(val, dict):
+            nested.append((key, val, False))
+        elif isinstance(val, list) and val and all(isinstance(x, dict) for x in val):
+            nested.extend((key, x, True) for x in val)
+        else:
+            lines.append(f"{_key(key)} = {_toml_value(val)}")
+    for key, val, is_array in nested:
+        _emit(lines, f"{header}.{_key(key)}", val, is_array)
 
-    lines = [f"format = {_toml_value(FORMAT)}", f"name = {_toml_value(neuron.name)}"]
-    if neuron.description:
-        lines.append(f"description = {_toml_value(text('description', neuron.description))}")
-    lines += ["", "[neuron]"] + _table_lines({"C": neuron.C, "v0": neuron.v0, "threshold": neuron.threshold})
+
+def _element_table(el):
+    table = {"kind": el.kind}
+    table.update(el.to_table())
+    return table
+
+
+def _neuron_tables(neuron):
+    """The neuron's tables: ``neuron`` head, ``initial`` overrides and ``elements``."""
+    tables = {"neuron": {"C": neuron.C, "v0": neuron.v0, "threshold": neuron.threshold}}
     initial = neuron.initial_overrides()  # filters not listed follow v0, as in the neuron
     if initial:
-        lines += ["", "[initial]"] + _table_lines(initial)
-    for el in neuron.elements:
-        lines += ["", "[[elements]]", f"kind = {_toml_value(el.kind)}", f"name = {_toml_value(el.name)}"]
-        if isinstance(el, Conductance):
-            lines += _table_lines({"g_max": el.g_max, "e_rev": el.e_rev})
-            for gate in el.gates:
-                lines += ["", "[[elements.gates]]"] + _table_lines({"k": gate.k, "delta": gate.delta, "tau": gate.tau})
-        else:
-            lines += _table_lines(el.parameters())
-    protocol = neuron.protocol
-    if protocol is not None:
-        terms = protocol.i_app.terms()
-        constant = sum(t.value for t in terms if isinstance(t, Constant))
-        others = [t for t in terms if not isinstance(t, Constant)]
-        table = {"t_end": protocol.t_end, "i_app": float(constant)}
-        if protocol.t_transient is not None:
-            table["t_transient"] = protocol.t_transient
-        lines += ["", "[simulation]"] + _table_lines(table)
-        for piece in others:
-            lines += ["", "[[simulation.stimulus]]"] + _table_lines(piece._to_dict())
+        tables["initial"] = initial
+    tables["elements"] = [_element_table(el) for el in neuron.elements]
+    return tables
+
+
+def _protocol_table(protocol, with_current=True):
+    terms = protocol.i_app.terms()
+    table = {"t_end": protocol.t_end}
+    if with_current:
+        table["i_app"] = float(sum(t.value for t in terms if isinstance(t, Constant)))
+    if protocol.t_transient is not None:
+        table["t_transient"] = protocol.t_transient
+    others = [t._to_dict() for t in terms if not isinstance(t, Constant)]
+    if others and with_current:
+        table["stimulus"] = others
+    return table
+
+
+def dumps(circuit):
+    """TOML text of a Neuron or a Network (inverse of :func:`loads`)."""
+    from .._validate import text
+
+    network = isinstance(circuit, Network)
+    lines = [f"format = {_toml_value(NETWORK_FORMAT if network else FORMAT)}", f"name = {_toml_value(circuit.name)}"]
+    if circuit.description:
+        lines.append(f"description = {_toml_value(text('description', circuit.description))}")
+    if not network:
+        for key, table in _neuron_tables(circuit).items():
+            if key == "elements":
+                for item in table:
+                    _emit(lines, "elements", item, array=True)
+            else:
+                _emit(lines, key, table)
+        if circuit.protocol is not None:
+            _emit(lines, "simulation", _protocol_table(circuit.protocol))
+        return "\n".join(lines) + "\n"
+    for name, node in circuit.nodes.items():
+        table = {"i_app": node.i_app}
+        if node.neuron.description:
+            table["description"] = text("description", node.neuron.description)
+        table.update(_neuron_tables(node.neuron))
+        if node.stimulus is not None:
+            table["stimulus"] = [t._to_dict() for t in node.stimulus.terms()]
+        _emit(lines, f"nodes.{_key(name)}", table)
+    for name, conn in circuit.connections.items():
+        table = {"kind": conn.kind, **{r: conn.ends[r] for r in conn.element.connects}}
+        table.update(conn.element.to_table())
+        _emit(lines, "connections", table, array=True)
+    if circuit.protocol is not None:
+        _emit(lines, "simulation", _protocol_table(circuit.protocol, with_current=False))
     return "\n".join(lines) + "\n"
 
 
-def save(neuron, path):
-    """Write a neuron to a circuit file, atomically (a complete file or none).
+def save(circuit, path):
+    """Write a Neuron or a Network to a circuit file, atomically (a complete file or none).
 
     A ``path`` that is a symbolic link is written through: its target is replaced and the
     link stays. Comments in an existing file at ``path`` are not kept: the file is written anew.
     """
-    if not isinstance(neuron, Neuron):
-        raise ModelError(f"expected a Neuron, got {neuron!r}")
-    text = dumps(neuron)
+    if not isinstance(circuit, Neuron | Network):
+        raise ModelError(f"expected a Neuron or a Network, got {circuit!r}")
+    text = dumps(circuit)
     atomic_write(_as_path(path), lambda f: f.write(text))
 
 
@@ -282,12 +434,12 @@ ALIASES = {
 
 
 def presets():
-    """Names of the preset circuits (file stems in :func:`circuits_dir`)."""
+    """Names of the preset circuits, neurons and networks (file stems in :func:`circuits_dir`)."""
     return tuple(sorted(p.stem for p in circuits_dir().glob("*.toml")))
 
 
 def preset(name):
-    """Load a preset circuit by name (``"bursting"``, ``"tonic_spiking"``, ...) or alias (``"tonic"``).
+    """Load a preset circuit by name (``"bursting"``, ``"tonic_spiking"``, ``"hco"``, ...) or alias (``"tonic"``).
 
     Examples
     --------

@@ -1,20 +1,41 @@
-"""Specs turned into the flat arrays the kernels read (:mod:`neuromorph._kernels.field`).
+"""Specs lowered to the flat arrays the kernels read (layout: :mod:`neuromorph._kernels.layout`).
 
-Assembling is plain NumPy and takes microseconds; only the kernels are
-compiled by numba, once, whatever the model. :class:`CompiledModel` also
-maps every parameter path to the array slot that holds it, so a running
-integration can be modulated in place.
+Assembling is plain NumPy and takes microseconds to milliseconds; only the kernels are
+compiled by numba, once, whatever the model. Every element kind lowers itself through
+the small interface of :class:`Emitter` (terms and parameter slots), so this module knows
+no kind by name. :class:`CompiledModel` maps every parameter path to the array slots that
+hold it, so a running integration can be modulated in place and ensembles can vary any
+parameter per copy.
 """
 
 import dataclasses
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._kernels.field import FILTER, MEMBRANE, OHMIC, TANH, Model
-from ..model.elements import Conductance, Current, Leak
+from .. import _validate as v
+from .._kernels.layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model
+from ..errors import ModelError
 
-__all__ = ["CompiledModel", "compile_neuron", "Assembler", "runaway_bounds"]
+__all__ = ["CompiledModel", "Slot", "Assembler", "compile_neuron", "runaway_bounds", "dense_jacobian"]
+
+
+class Slot(namedtuple("Slot", "array index scale inverse")):
+    """Where a parameter lives: ``array[index] = scale * (1 / value if inverse else value)``."""
+
+    def scaled(self, factor):
+        return self._replace(scale=self.scale * factor)
+
+    def encode(self, value):
+        return self.scale * (1.0 / value if self.inverse else value)
+
+
+_CHECKS = {
+    "real": lambda path, value: v.real(path, value),
+    "nonnegative": lambda path, value: v.nonnegative(path, value),
+    "time": lambda path, value: v.time_constant(path, value, allow_zero=False),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,195 +45,320 @@ class CompiledModel:
     Attributes
     ----------
     arrays : Model
-        Kernel arrays (namedtuple).
+        Kernel arrays (namedtuple, :mod:`neuromorph._kernels.layout`).
     state_names : tuple of str
-        One name per state (``"v"``, ``"slow"``, ... ; ``"NEURON.v"`` in networks).
+        One name per state (``"v"``, ``"slow"``, ... ; ``"NODE.v"`` in networks).
     neuron_names : tuple of str
     y0 : ndarray
         Initial state.
-    thresholds : ndarray
-        Spike threshold of each neuron.
     slots : dict
-        ``path -> (array name, index, inverse)``: where a parameter lives
-        (``inverse``: the array holds 1/value, as for ``C`` and ``tau``).
+        ``path -> (checker, (Slot, ...))``: where each parameter lives, and how a new value is checked.
+    stimuli : tuple
+        Per neuron, a time-varying stimulus that belongs to the model (a network node's), or None.
+    structural : dict
+        ``path -> reason`` of parameters that shape the arrays (time constants, a synapse's
+        sign): changing them means compiling again.
     """
 
     arrays: Model
     state_names: tuple
     neuron_names: tuple
     y0: np.ndarray
-    thresholds: np.ndarray
     slots: dict = field(default_factory=dict)
+    stimuli: tuple = ()
+    structural: dict = field(default_factory=dict)
 
     @property
     def n_states(self):
         return len(self.state_names)
 
+    @property
+    def n_neurons(self):
+        return len(self.neuron_names)
+
+    @property
+    def thresholds(self):
+        return self.arrays.thresholds
+
     def slot(self, path, purpose="change"):
-        """``(array name, index, inverse)`` of a parameter path; an error lists the valid paths."""
+        """``(checker, slots)`` of a parameter path; an error lists the valid paths."""
         try:
             return self.slots[path]
-        except KeyError:
-            from ..errors import ModelError
+        except (KeyError, TypeError):
+            if path in self.structural:
+                raise ModelError(f"cannot {purpose} {path!r}: {self.structural[path]}") from None
+            if not isinstance(path, str):
+                raise ModelError(f"a parameter path must be a string such as 'slow_negative.alpha', "
+                                 f"got {path!r}") from None
+            known = sorted(self.slots)
+            shown = ", ".join(known[:60]) + (f", ... ({len(known)} in all)" if len(known) > 60 else "")
+            raise ModelError(f"cannot {purpose} {path!r}; parameters: {shown}") from None
 
-            known = ", ".join(["i_app"] + sorted(self.slots))
-            raise ModelError(f"cannot {purpose} {path!r}; parameters: {known} "
-                             "(time constants are structural: set them on the Neuron)") from None
+    def check(self, path, value, purpose="change"):
+        """The slots of ``path`` and ``value`` validated for it."""
+        checker, slots = self.slot(path, purpose)
+        return slots, _CHECKS[checker](path, value)
 
     def with_parameters(self, values):
-        """A copy with some parameters changed by path (``{"slow_negative.alpha": -1.2}``).
+        """A copy with some parameters changed by path (``{"slow_negative.alpha": -1.2, "i_app": -2}``).
 
-        Only the arrays that change are copied; structural parameters (time
-        constants) are not slots here: change those on the Neuron and compile again.
+        Only the arrays that change are copied; structural parameters (time constants) are
+        not slots: change those on the Neuron or Network and compile again.
         """
-        from .. import _validate as v
-
         arrays = {}
-        thresholds = self.thresholds
         for path, value in values.items():
-            array, index, inverse = self.slot(path)
-            value = v.time_constant(path, value, allow_zero=False) if inverse else v.real(path, value)
-            if array == "thresholds":
-                thresholds = thresholds.copy() if thresholds is self.thresholds else thresholds
-                thresholds[index] = value
-                continue
-            target = arrays.get(array)
-            if target is None:
-                target = arrays[array] = getattr(self.arrays, array).copy()
-            target[index] = 1.0 / value if inverse else value
-        return dataclasses.replace(self, arrays=self.arrays._replace(**arrays), thresholds=thresholds)
+            slots, value = self.check(path, value)
+            for s in slots:
+                target = arrays.get(s.array)
+                if target is None:
+                    target = arrays[s.array] = getattr(self.arrays, s.array).copy()
+                target[s.index] = s.encode(value)
+        return dataclasses.replace(self, arrays=self.arrays._replace(**arrays))
 
     def state_index(self, name):
         try:
             return self.state_names.index(name)
         except ValueError:
-            from ..errors import ModelError
-
             raise ModelError(f"unknown state {name!r}; states are: {', '.join(self.state_names)}") from None
+
+    def neuron_index(self, name):
+        try:
+            return self.neuron_names.index(name)
+        except ValueError:
+            raise ModelError(f"unknown neuron {name!r}; neurons: {', '.join(self.neuron_names)}") from None
+
+
+class _Term:
+    """Handle on an emitted term, naming the slots of its numbers."""
+
+    def __init__(self, index, first_gate):
+        self.index = index
+        self.first_gate = first_gate
+
+    @property
+    def gain(self):
+        return Slot("el_gain", self.index, 1.0, False)
+
+    @property
+    def offset(self):
+        return Slot("el_off", self.index, 1.0, False)
+
+    def gate_k(self, i):
+        return Slot("gate_k", self.first_gate + i, 1.0, False)
+
+    def gate_offset(self, i):
+        return Slot("gate_off", self.first_gate + i, 1.0, False)
+
+
+class Emitter:
+    """What an element kind sees while it lowers itself (:meth:`ElementKind.lower`).
+
+    ``term(base, target, gain, input, offset, gates)`` adds a term drawn from the membrane of
+    ``target`` (``"self"``, ``"pre"``, ``"post"``, ``"a"``, ``"b"``); ``input`` and the gates'
+    inputs are roles of the element's :meth:`inputs`. ``slot(field, *slots)`` says where the
+    parameter ``field`` lives (several slots for one parameter, e.g. a gap junction's ``g``).
+    """
+
+    def __init__(self, asm, element, ends, path):
+        self._asm = asm
+        self._ends = ends
+        self._path = path
+        self._states = {inp.role: asm.input_state(ends[inp.neuron], inp.tau) for inp in element.inputs()}
+        self._nonnegative = {name for name in ("g",) if element.connects}
+
+    def term(self, base, target, gain, input=None, offset=0.0, gates=()):
+        neuron = self._ends[target]
+        source = self._states[input] if input is not None else self._asm.mem_state[neuron]
+        resolved = [(k, off, self._states[role]) for k, off, role in gates]
+        index, first_gate = self._asm.term(base, neuron, source, gain, offset, resolved)
+        return _Term(index, first_gate)
+
+    def slot(self, field, *slots):
+        check = "nonnegative" if field in self._nonnegative else "real"
+        self._asm.slots[self._path + field] = (check, slots)
 
 
 class Assembler:
-    """Collects states and elements of one or more neurons into kernel arrays."""
+    """Collects the states and terms of neurons and interconnections into kernel arrays."""
 
     def __init__(self):
-        self.st_kind, self.st_rate, self.st_src, self.state_names, self.y0 = [], [], [], [], []
-        self.el_base, self.el_tgt, self.el_in, self.el_gain, self.el_off = [], [], [], [], []
+        self.st_kind, self.st_rate, self.st_src, self.st_owner, self.state_names, self.y0 = [], [], [], [], [], []
+        self.el_base, self.el_tgt, self.el_neuron, self.el_in, self.el_gain, self.el_off = [], [], [], [], [], []
         self.gate_ptr, self.gate_in, self.gate_k, self.gate_off = [0], [], [], []
-        self.mem_state, self.neuron_names, self.thresholds = [], [], []
+        self.mem_state, self.neuron_names, self.thresholds, self.i_bias, self.stimuli = [], [], [], [], []
+        self.filters = {}  # (neuron, tau) -> state
+        self.prefixes = []
         self.slots = {}
+        self.structural = {}
 
-    def _state(self, kind, rate, src, name, value):
+    def _state(self, kind, rate, src, owner, name, value):
         self.st_kind.append(kind)
         self.st_rate.append(rate)
         self.st_src.append(src)
+        self.st_owner.append(owner)
         self.state_names.append(name)
         self.y0.append(value)
         return len(self.st_kind) - 1
 
-    def _element(self, base, tgt, inp, gain, off, gates=()):
+    def term(self, base, neuron, source, gain, offset, gates):
+        """Append a term drawn from ``neuron``'s membrane; returns ``(term index, first gate index)``."""
         self.el_base.append(base)
-        self.el_tgt.append(tgt)
-        self.el_in.append(inp)
-        self.el_gain.append(gain)
-        self.el_off.append(off)
+        self.el_tgt.append(self.mem_state[neuron])
+        self.el_neuron.append(neuron)
+        self.el_in.append(source)
+        self.el_gain.append(float(gain))
+        self.el_off.append(float(offset))
         first_gate = len(self.gate_k)
-        for k, off_g, gate_in in gates:
+        for k, off, gate_in in gates:
             self.gate_in.append(gate_in)
-            self.gate_k.append(k)
-            self.gate_off.append(off_g)
+            self.gate_k.append(float(k))
+            self.gate_off.append(float(off))
         self.gate_ptr.append(len(self.gate_k))
         return len(self.el_base) - 1, first_gate
 
-    def add_neuron(self, neuron, prefix=""):
-        """Append ``neuron``; parameter paths and state names get ``prefix`` (e.g. ``"n1."``)."""
-        index = len(self.neuron_names)
-        initial = neuron.initial_values()
-        mem = self._state(MEMBRANE, 1.0 / neuron.C, index, prefix + "v", initial["v"])
-        self.mem_state.append(mem)
-        self.neuron_names.append(neuron.name)
-        self.thresholds.append(neuron.threshold)
-        self.slots[prefix + "C"] = ("st_rate", mem, True)
-        self.slots[prefix + "threshold"] = ("thresholds", index, False)
-        filter_state = {0.0: mem}
-        for tau, name in neuron.filter_names.items():
-            filter_state[tau] = self._state(FILTER, 1.0 / tau, mem, prefix + name, initial[name])
+    def input_state(self, neuron, tau):
+        """State holding ``neuron``'s voltage filtered with ``tau``; a filter is added when it has none
+        (a synapse that reads a time constant its presynaptic neuron lacks brings its own)."""
+        if tau == 0.0:
+            return self.mem_state[neuron]
+        key = (neuron, tau)
+        if key not in self.filters:
+            from ..model.neuron import plain_number
 
+            mem = self.mem_state[neuron]
+            self.filters[key] = self._state(FILTER, 1.0 / tau, mem, neuron,
+                                            f"{self.prefixes[neuron]}syn_tau{plain_number(tau)}", self.y0[mem])
+        return self.filters[key]
+
+    def add_neuron(self, neuron, prefix="", i_app=0.0, stimulus=None, initial=None):
+        """Append ``neuron``; parameter paths and state names get ``prefix`` (``"n1."``). Returns its index."""
+        index = len(self.neuron_names)
+        values = neuron.initial_values()
+        values.update(initial or {})
+        mem = self._state(MEMBRANE, 1.0 / neuron.C, index, index, prefix + "v", values["v"])
+        self.mem_state.append(mem)
+        self.neuron_names.append(prefix[:-1] if prefix else neuron.name)
+        self.prefixes.append(prefix)
+        self.thresholds.append(neuron.threshold)
+        self.i_bias.append(float(i_app))
+        self.stimuli.append(stimulus)
+        self.slots[prefix + "C"] = ("time", (Slot("st_rate", mem, 1.0, True),))
+        self.slots[prefix + "threshold"] = ("real", (Slot("thresholds", index, 1.0, False),))
+        self.slots[prefix + "i_app"] = ("real", (Slot("i_bias", index, 1.0, False),))
+        for tau, name in neuron.filter_names.items():
+            self.filters[(index, tau)] = self._state(FILTER, 1.0 / tau, mem, index, prefix + name, values[name])
         for el in neuron.elements:
             path = prefix + el.name + "."
-            if isinstance(el, Leak):
-                e, _ = self._element(OHMIC, mem, mem, el.g, el.e_rev)
-                self.slots[path + "g"] = ("el_gain", e, False)
-                self.slots[path + "e_rev"] = ("el_off", e, False)
-            elif isinstance(el, Current):
-                gates = ()
-                if el.inactivating:
-                    gates = ((el.inactivation_k, el.inactivation_delta, filter_state[el.inactivation_tau]),)
-                e, g = self._element(TANH, mem, filter_state[el.tau], el.alpha, el.delta, gates)
-                self.slots[path + "alpha"] = ("el_gain", e, False)
-                self.slots[path + "delta"] = ("el_off", e, False)
-                if el.inactivating:
-                    self.slots[path + "inactivation_k"] = ("gate_k", g, False)
-                    self.slots[path + "inactivation_delta"] = ("gate_off", g, False)
-            elif isinstance(el, Conductance):
-                gates = tuple((gate.k, gate.delta, filter_state[gate.tau]) for gate in el.gates)
-                e, g = self._element(OHMIC, mem, mem, el.g_max, el.e_rev, gates)
-                self.slots[path + "g_max"] = ("el_gain", e, False)
-                self.slots[path + "e_rev"] = ("el_off", e, False)
-                for i in range(len(el.gates)):
-                    self.slots[path + f"gate{i}_k"] = ("gate_k", g + i, False)
-                    self.slots[path + f"gate{i}_delta"] = ("gate_off", g + i, False)
-            else:  # pragma: no cover - Neuron.add only accepts the kinds above
-                raise TypeError(f"unknown element {el!r}")
-        return mem
+            el.lower(Emitter(self, el, {"self": index}, path))
+            for field_name in el.structural():
+                self.structural[path + field_name] = ("it is a time constant, which sets the model's structure: "
+                                                      f"change it on the {'Network' if prefix else 'Neuron'} "
+                                                      "(set) and the model is compiled again")
+        return index
+
+    def add_connection(self, element, ends, name):
+        """Append an interconnection; ``ends`` maps its roles (``"pre"``, ``"post"``, ...) to neuron indices."""
+        path = name + "."
+        element.lower(Emitter(self, element, ends, path))
+        for field_name in element.structural():
+            self.structural[path + field_name] = (f"{field_name} sets the model's structure: change it on the "
+                                                  "Network (set) and the model is compiled again")
 
     def build(self):
         ints = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
         floats = lambda xs: np.array(xs, dtype=np.float64)  # noqa: E731
-        # Store elements by neuron, then grouped (ungated TANH, ungated OHMIC, gated): kernel loops
+        # States neuron by neuron (a synapse's own filter joins its presynaptic neuron): each
+        # neuron is one contiguous block of the Jacobian.
+        state_order = sorted(range(len(self.st_kind)), key=lambda s: (self.st_owner[s], s))
+        new_state = np.empty(len(state_order), dtype=np.int64)
+        new_state[state_order] = np.arange(len(state_order))
+        remap = lambda xs: [int(new_state[x]) for x in xs]  # noqa: E731
+        st_src = [int(new_state[self.st_src[s]]) if self.st_kind[s] == FILTER else self.st_src[s] for s in state_order]
+        st_kind = [self.st_kind[s] for s in state_order]
+        mem_state = remap(self.mem_state)
+        # Terms by target neuron, then grouped (ungated TANH, ungated LINEAR, gated): kernel loops
         # need no branches and each neuron's current is summed in a register.
         n_gates = np.diff(self.gate_ptr)
-        group_of = [0 if (g == 0 and b == TANH) else 1 if g == 0 else 2 for g, b in zip(n_gates, self.el_base)]
-        neuron_of = [self.st_src[tgt] for tgt in self.el_tgt]
-        order = sorted(range(len(self.el_base)), key=lambda e: (neuron_of[e], group_of[e], e))
-        new_index = {old: new for new, old in enumerate(order)}
+        group_of = [0 if (g == 0 and b == TANH) else 1 if (g == 0 and b == LINEAR) else 2
+                    for g, b in zip(n_gates, self.el_base)]
+        order = sorted(range(len(self.el_base)), key=lambda e: (self.el_neuron[e], group_of[e], e))
+        new_term = {old: new for new, old in enumerate(order)}
         gate_ptr, gate_in, gate_k, gate_off = [0], [], [], []
-        gate_index = {}
+        new_gate = {}
         for e in order:
             for i in range(self.gate_ptr[e], self.gate_ptr[e + 1]):
-                gate_index[i] = len(gate_k)
-                gate_in.append(self.gate_in[i])
+                new_gate[i] = len(gate_k)
+                gate_in.append(int(new_state[self.gate_in[i]]))
                 gate_k.append(self.gate_k[i])
                 gate_off.append(self.gate_off[i])
             gate_ptr.append(len(gate_k))
         n_neurons = len(self.mem_state)
         el_group = np.zeros((n_neurons, 4), dtype=np.int64)
-        start = 0
-        for n in range(n_neurons):
-            el_group[n, 0] = start
-            for g in range(3):
-                start += sum(1 for e in range(len(order)) if neuron_of[e] == n and group_of[e] == g)
-                el_group[n, g + 1] = start
+        counts = np.zeros((n_neurons, 3), dtype=np.int64)
+        for e in range(len(order)):
+            counts[self.el_neuron[e], group_of[e]] += 1
+        starts = np.concatenate(([0], np.cumsum(counts.sum(axis=1))[:-1]))
+        el_group[:, 0] = starts
+        el_group[:, 1:] = starts[:, None] + np.cumsum(counts, axis=1)
         slots = {}
-        for path, (array, index, inverse) in self.slots.items():
-            if array.startswith("el_"):
-                index = new_index[index]
-            elif array.startswith("gate_"):
-                index = gate_index[index]
-            slots[path] = (array, index, inverse)
+        for path, (check, entries) in self.slots.items():
+            moved = []
+            for s in entries:
+                if s.array.startswith("el_"):
+                    s = s._replace(index=new_term[s.index])
+                elif s.array.startswith("gate_"):
+                    s = s._replace(index=new_gate[s.index])
+                elif s.array == "st_rate":
+                    s = s._replace(index=int(new_state[s.index]))
+                moved.append(s)
+            slots[path] = (check, tuple(moved))
+        el_base = ints([self.el_base[e] for e in order])
+        el_tgt = ints(remap([self.el_tgt[e] for e in order]))
+        el_in = ints(remap([self.el_in[e] for e in order]))
+        blk_ptr, blk_off, jac_row, jac_col, jac_slot = _jacobian_pattern(
+            n_neurons, [self.st_owner[s] for s in state_order], el_base, el_tgt, el_in, ints(gate_ptr), ints(gate_in),
+            [s for s, kind in enumerate(st_kind) if kind == FILTER], st_src)
         arrays = Model(
-            st_kind=ints(self.st_kind), st_rate=floats(self.st_rate), st_src=ints(self.st_src),
-            filt_state=ints([k for k, kind in enumerate(self.st_kind) if kind == FILTER]),
-            el_group=el_group,
-            el_base=ints([self.el_base[e] for e in order]), el_tgt=ints([self.el_tgt[e] for e in order]),
-            el_in=ints([self.el_in[e] for e in order]), el_gain=floats([self.el_gain[e] for e in order]),
-            el_off=floats([self.el_off[e] for e in order]),
+            st_kind=ints(st_kind), st_rate=floats([self.st_rate[s] for s in state_order]), st_src=ints(st_src),
+            filt_state=ints([s for s, kind in enumerate(st_kind) if kind == FILTER]),
+            el_group=el_group, el_base=el_base, el_tgt=el_tgt, el_in=el_in,
+            el_gain=floats([self.el_gain[e] for e in order]), el_off=floats([self.el_off[e] for e in order]),
             gate_ptr=ints(gate_ptr), gate_in=ints(gate_in), gate_k=floats(gate_k), gate_off=floats(gate_off),
-            mem_state=ints(self.mem_state),
+            mem_state=ints(mem_state), i_bias=floats(self.i_bias), thresholds=floats(self.thresholds),
+            jac_row=jac_row, jac_col=jac_col, jac_slot=jac_slot, blk_ptr=blk_ptr, blk_off=blk_off,
         )
         return CompiledModel(
-            arrays=arrays, state_names=tuple(self.state_names), neuron_names=tuple(self.neuron_names),
-            y0=floats(self.y0), thresholds=floats(self.thresholds), slots=slots,
+            arrays=arrays, state_names=tuple(self.state_names[s] for s in state_order),
+            neuron_names=tuple(self.neuron_names), y0=floats([self.y0[s] for s in state_order]), slots=slots,
+            stimuli=tuple(self.stimuli), structural=dict(self.structural),
         )
+
+
+def _jacobian_pattern(n_neurons, owner, el_base, el_tgt, el_in, gate_ptr, gate_in, filters, st_src):
+    """The Jacobian's entries in the order :func:`neuromorph._kernels.field.jacobian` computes them,
+    and where each lands in the neuron-block storage (-1 between neurons)."""
+    owner = np.asarray(owner, dtype=np.int64)
+    sizes = np.bincount(owner, minlength=n_neurons)
+    blk_ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    blk_off = np.concatenate(([0], np.cumsum(sizes * sizes)))[:-1].astype(np.int64)
+    rows, cols = [], []
+    for e in range(el_base.size):
+        if el_base[e] != CONST:
+            rows.append(el_tgt[e])
+            cols.append(el_in[e])
+        for i in range(gate_ptr[e], gate_ptr[e + 1]):
+            rows.append(el_tgt[e])
+            cols.append(gate_in[i])
+    for k in filters:
+        rows += [k, k]
+        cols += [k, st_src[k]]
+    rows = np.array(rows, dtype=np.int64)
+    cols = np.array(cols, dtype=np.int64)
+    block = owner[rows] if rows.size else rows
+    same = block == (owner[cols] if cols.size else cols)
+    size = sizes[block] if rows.size else rows
+    slot = np.where(same, blk_off[block] + (rows - blk_ptr[block]) * size + (cols - blk_ptr[block]), -1)
+    return blk_ptr, blk_off, rows, cols, slot.astype(np.int64)
 
 
 def compile_neuron(neuron):
@@ -220,6 +366,20 @@ def compile_neuron(neuron):
     asm = Assembler()
     asm.add_neuron(neuron)
     return asm.build()
+
+
+def dense_jacobian(model, y, t=0.0, stim=None):
+    """The full Jacobian ``d(dy/dt)/dy`` of a compiled model at ``y`` as a dense array (for analysis of small models)."""
+    from .._kernels.field import empty_stim, jacobian
+
+    arrays = model.arrays if isinstance(model, CompiledModel) else model
+    n = arrays.st_kind.size
+    vals = np.zeros(arrays.jac_row.size)
+    jacobian(arrays, empty_stim(arrays.mem_state.size) if stim is None else stim, t, False,
+             np.asarray(y, dtype=np.float64), vals, np.zeros(n))
+    out = np.zeros((n, n))
+    np.add.at(out, (arrays.jac_row, arrays.jac_col), vals)
+    return out
 
 
 def _stimulus_peaks(stim, n_neurons):
@@ -236,45 +396,50 @@ def _stimulus_peaks(stim, n_neurons):
     return peaks
 
 
-def runaway_bounds(arrays, thresholds, stim, y, gain=None, off=None, gate_off=None, i_offset=None):
+def runaway_bounds(arrays, stim, y, gain=None, off=None, gate_off=None, i_bias=None, thresholds=None):
     """Per neuron, the membrane voltage beyond which the state is growing without bound.
 
-    With a net restoring conductance ``G`` (leaks and ungated conductances; gated negative
-    ones counted at full strength) every trajectory enters and stays in
-    ``|V| <= R + (I_max + A) / G``, where ``A`` bounds the saturating currents (``|alpha|``,
-    ``|g E|``), ``I_max`` the applied current and ``R`` the scale of offsets, threshold and
-    initial state; the bound is ten times that. Without a restoring conductance no such
-    region exists and the bound is ``100 (R + I_max + A)``: far outside where these circuits
-    live (a few units), yet met early by a drift or an exponential blow-up, which is then
-    reported with its time instead of being called "rest" (or overflowing much later).
+    With a net restoring conductance ``G`` (linear terms of the neuron's own membrane: leaks and
+    ungated conductances; gated negative ones counted at full strength) every trajectory enters
+    and stays in ``|V| <= R + (I_max + A) / G``, where ``A`` bounds the other currents
+    (``|alpha|``, synapses, ``|g E|``, coupling to other neurons at the scale of their states),
+    ``I_max`` the applied current and ``R`` the scale of offsets, threshold and initial state;
+    the bound is ten times that. Without a restoring conductance no such region exists and the
+    bound is ``100 (R + I_max + A)``: far outside where these circuits live (a few units), yet
+    met early by a drift or an exponential blow-up, which is then reported with its time
+    instead of being called "rest" (or overflowing much later).
 
-    ``gain``, ``off``, ``gate_off`` (rows of elements or gates), ``thresholds``, ``y`` and
-    ``i_offset`` (added to each neuron's stimulus) may carry a trailing axis of copies
-    (ensembles); the result then has shape ``(n_neurons, n_copies)``.
+    ``gain``, ``off``, ``gate_off``, ``i_bias``, ``thresholds`` (rows of terms, gates or neurons)
+    and ``y`` may carry a trailing axis of copies (ensembles); the result then has shape
+    ``(n_neurons, n_copies)``.
     """
     gain = arrays.el_gain if gain is None else gain
     off = arrays.el_off if off is None else off
     gate_off = arrays.gate_off if gate_off is None else gate_off
+    i_bias = arrays.i_bias if i_bias is None else i_bias
+    thresholds = arrays.thresholds if thresholds is None else thresholds
     n_neurons = arrays.mem_state.size
-    peaks = _stimulus_peaks(stim, n_neurons)
-    if i_offset is not None:
-        peaks = np.abs(i_offset) + peaks.reshape((n_neurons,) + (1,) * (i_offset.ndim - 1))
+    extra = (1,) * (np.ndim(gain) - 1)
+    peaks = np.abs(i_bias) + _stimulus_peaks(stim, n_neurons).reshape((n_neurons,) + extra)
+    state_scale = 10.0 * (1.0 + np.max(np.abs(y), axis=0))
     bounds = []
     for n in range(n_neurons):
         k = arrays.mem_state[n]
         first, last = arrays.el_group[n, 0], arrays.el_group[n, 3]
         g, o = gain[first:last], off[first:last]
-        extra = (1,) * (g.ndim - 1)
-        ohmic = (arrays.el_base[first:last] == OHMIC).reshape(-1, *extra)
+        base = arrays.el_base[first:last].reshape(-1, *extra)
+        own = (arrays.el_in[first:last] == k).reshape(-1, *extra)
         gated = (np.diff(arrays.gate_ptr[first:last + 1]) > 0).reshape(-1, *extra)
-        restoring = np.sum(np.where(ohmic & ~gated, g, 0.0) + np.where(ohmic & gated, np.minimum(g, 0.0), 0.0),
-                           axis=0)
-        saturating = np.sum(np.where(ohmic, np.abs(g * o), np.abs(g)), axis=0)
-        own = np.flatnonzero((arrays.st_src == k) & (arrays.st_kind == FILTER))
+        linear = base == LINEAR
+        restoring = np.sum(np.where(linear & own & ~gated, g, 0.0) + np.where(linear & own & gated, np.minimum(g, 0.0),
+                                                                                 0.0), axis=0)
+        others = np.where(linear & ~own, np.abs(g) * state_scale, np.where(linear, np.abs(g * o), np.abs(g)))
+        saturating = np.sum(others, axis=0)
+        filters = np.flatnonzero((arrays.st_src == k) & (arrays.st_kind == FILTER))
         gates = gate_off[arrays.gate_ptr[first]:arrays.gate_ptr[last]]
         scale = np.maximum.reduce([np.ones_like(restoring), np.abs(thresholds[n]), np.abs(y[k]),
-                                   np.max(np.abs(y[own]), axis=0, initial=0.0), np.max(np.abs(o), axis=0, initial=0.0),
-                                   np.max(np.abs(gates), axis=0, initial=0.0)])
+                                   np.max(np.abs(y[filters]), axis=0, initial=0.0),
+                                   np.max(np.abs(o), axis=0, initial=0.0), np.max(np.abs(gates), axis=0, initial=0.0)])
         with np.errstate(divide="ignore", invalid="ignore"):
             bounds.append(np.where(restoring > 0.0, 10.0 * (scale + (peaks[n] + saturating) / restoring),
                                    100.0 * (scale + peaks[n] + saturating)))

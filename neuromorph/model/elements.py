@@ -1,23 +1,30 @@
-"""Elementary voltage-controlled current sources of a neuromorphic neuron.
+"""The element kinds: elementary voltage-controlled current sources and the interconnections of neurons.
 
-A neuron is a membrane capacitor in parallel with these elements. Each one
-draws a membrane current ``I`` (positive = outward, it lowers ``V``):
+A neuron is a membrane capacitor in parallel with elements; networks join neurons with
+interconnections. Each draws a membrane current ``I`` (positive = outward, it lowers ``V``):
 
 * :class:`Leak`: ``I = g (V - e_rev)``, a resistor.
-* :class:`Current`: a localized conductance ``I = alpha * tanh(V_x - delta)``,
-  where ``V_x`` is the membrane voltage seen through a first-order lag of
-  time constant ``tau`` (``tau = 0``: ``V_x = V``). ``alpha < 0`` is a negative
-  conductance (positive feedback). With ``inactivation_delta`` set it is
-  multiplied by ``sigma(inactivation_k (V_h - inactivation_delta))`` on the
-  voltage filtered with ``inactivation_tau``.
-* :class:`Conductance`: ``I = g_max (V - e_rev) prod_i sigma(k_i (V_xi - delta_i))``
-  with sigmoid :class:`Gate` s, ``sigma(x) = 1 / (1 + exp(-x))``.
+* :class:`Current`: a localized conductance ``I = alpha * tanh(V_x - delta)``, where ``V_x``
+  is the membrane voltage seen through a first-order lag of time constant ``tau``
+  (``tau = 0``: ``V_x = V``). ``alpha < 0`` is a negative conductance (positive feedback).
+  With ``inactivation_delta`` set it is multiplied by
+  ``sigma(inactivation_k (V_h - inactivation_delta))`` on the voltage filtered with ``inactivation_tau``.
+* :class:`Conductance`: ``I = g_max (V - e_rev) prod_i sigma(k_i (V_xi - delta_i))`` with
+  sigmoid :class:`Gate` s, ``sigma(x) = 1 / (1 + exp(-x))``.
+* :class:`CurrentSynapse`: ``I_post += sign * g * sigma(k (V_pre,x - delta))`` added to the
+  applied current of the postsynaptic neuron (the reference design's synapse; ``sign = -1``
+  inhibits), i.e. a membrane current ``-sign * g * sigma(...)``.
+* :class:`ConductanceSynapse`: ``I = g * sigma(k (V_pre,x - delta)) * (V_post - e_syn)`` in the
+  postsynaptic membrane, so ``e_syn`` below ``V_post`` hyperpolarises.
+* :class:`GapJunction`: ``g (V_a - V_b)`` out of ``a`` and ``g (V_b - V_a)`` out of ``b`` (symmetric).
 
-All quantities are dimensionless (voltage unit ~ 2 U_T / kappa in the
-transistor circuit, time unit = membrane time constant C / g_leak).
+All quantities are dimensionless (voltage unit ~ 2 U_T / kappa in the transistor circuit, time
+unit = membrane time constant C / g_leak). Every kind is defined once, here (see
+:mod:`neuromorph.model.kinds`): parameters and validation, TOML table, inputs, current and its
+analytic derivatives, and lowering to the kernels' terms.
 
-Specs are frozen: change a parameter with :meth:`replace` (or through
-:meth:`neuromorph.Neuron.set`), which validates the new value.
+Specs are frozen: change a parameter with :meth:`~neuromorph.model.kinds.ElementKind.replace`
+(or through :meth:`neuromorph.Neuron.set`), which validates the new value.
 """
 
 import dataclasses
@@ -25,10 +32,25 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 from .. import _validate as v
 from ..errors import ModelError
+from .kinds import (
+    CONST,
+    KINDS,
+    LINEAR,
+    TANH,
+    ElementKind,
+    Input,
+    check_fields,
+    name_or_none,
+    register,
+    sigmoid,
+)
 
-__all__ = ["Gate", "Leak", "Current", "Conductance", "ELEMENT_KINDS", "timescale_label"]
+__all__ = ["Gate", "Leak", "Current", "Conductance", "CurrentSynapse", "ConductanceSynapse", "GapJunction",
+           "ELEMENT_KINDS", "timescale_label"]
 
 # Timescale names used for readable element and filter names. Boundaries: the
 # membrane time constant (1) and the geometric mean of the reference slow (50)
@@ -55,8 +77,18 @@ def timescale_label(tau):
     return "ultraslow"
 
 
-def _name_or_none(name):
-    return None if name is None else v.identifier("name", name)
+def _product(factors):
+    """Product of arrays and scalars (1 for none), broadcasting."""
+    out = 1.0
+    for f in factors:
+        out = out * f
+    return out
+
+
+def _dsigmoid(k, x):
+    """``d/dx sigma(k x) = k sigma (1 - sigma)``."""
+    s = sigmoid(k * x)
+    return k * s * (1.0 - s)
 
 
 @dataclass(frozen=True)
@@ -78,48 +110,12 @@ class Gate:
     tau: float = 0.0
 
     def __post_init__(self):
-        object.__setattr__(self, "k", v.real("k", self.k))
-        object.__setattr__(self, "delta", v.real("delta", self.delta))
-        object.__setattr__(self, "tau", v.time_constant("tau", self.tau))
+        check_fields(self, reals=("k", "delta"), time_constants=("tau",))
 
 
-class _Element:
-    """Shared behaviour of element specs: flat parameter access by field name."""
-
-    kind: ClassVar[str]
-
-    def parameters(self):
-        """Flat ``{field: value}`` of every numeric parameter (the FIELD of ``ELEMENT.FIELD``)."""
-        raise NotImplementedError
-
-    def replace(self, **changes):
-        """Return a copy with some flat parameters changed (validated).
-
-        Examples
-        --------
-        >>> Current(alpha=-1.5, delta=-1.5, tau=50).replace(alpha=-1.2).alpha
-        -1.2
-        """
-        unknown = set(changes) - set(self.parameters()) - {"name"}
-        if unknown:
-            field = sorted(unknown)[0]
-            raise ModelError(
-                f"element {self.name!r} ({self.kind}) has no parameter {field!r}; "
-                f"it has {', '.join(self.parameters())}"
-            )
-        return self._replace_flat(changes)
-
-    def _replace_flat(self, changes):
-        return dataclasses.replace(self, **changes)
-
-    @property
-    def taus(self):
-        """Time constants of the filtered voltages this element reads."""
-        raise NotImplementedError
-
-
+@register
 @dataclass(frozen=True)
-class Leak(_Element):
+class Leak(ElementKind):
     """Leak (resistor): ``I = g (V - e_rev)``.
 
     Parameters
@@ -137,20 +133,27 @@ class Leak(_Element):
     kind: ClassVar[str] = "leak"
 
     def __post_init__(self):
-        object.__setattr__(self, "g", v.real("g", self.g))
-        object.__setattr__(self, "e_rev", v.real("e_rev", self.e_rev))
+        check_fields(self, reals=("g", "e_rev"))
         object.__setattr__(self, "name", v.identifier("name", self.name))
 
-    def parameters(self):
-        return {"g": self.g, "e_rev": self.e_rev}
+    def inputs(self):
+        return (Input("v"),)
 
-    @property
-    def taus(self):
-        return ()
+    def current(self, v):
+        return {"self": self.g * (np.asarray(v) - self.e_rev)}
+
+    def derivatives(self, v):
+        return {"self": {"v": np.full(np.shape(v), self.g)}}
+
+    def lower(self, emit):
+        t = emit.term(LINEAR, "self", self.g, "v", self.e_rev)
+        emit.slot("g", t.gain)
+        emit.slot("e_rev", t.offset)
 
 
+@register
 @dataclass(frozen=True)
-class Current(_Element):
+class Current(ElementKind):
     """Localized conductance ``I = alpha * tanh(V_x - delta)`` (optionally inactivating).
 
     With ``inactivation_delta`` given, the current becomes
@@ -184,19 +187,15 @@ class Current(_Element):
     kind: ClassVar[str] = "current"
 
     def __post_init__(self):
-        object.__setattr__(self, "alpha", v.real("alpha", self.alpha))
-        object.__setattr__(self, "delta", v.real("delta", self.delta))
-        object.__setattr__(self, "tau", v.time_constant("tau", self.tau))
-        object.__setattr__(self, "name", _name_or_none(self.name))
-        object.__setattr__(self, "inactivation_k", v.real("inactivation_k", self.inactivation_k))
+        check_fields(self, reals=("alpha", "delta", "inactivation_k"), time_constants=("tau",))
+        object.__setattr__(self, "name", name_or_none(self.name))
         if (self.inactivation_delta is None) != (self.inactivation_tau is None):
             raise ModelError(
                 "`inactivation_delta` and `inactivation_tau` must be given together, got "
                 f"inactivation_delta={self.inactivation_delta!r}, inactivation_tau={self.inactivation_tau!r}"
             )
         if self.inactivating:
-            object.__setattr__(self, "inactivation_delta", v.real("inactivation_delta", self.inactivation_delta))
-            object.__setattr__(self, "inactivation_tau", v.time_constant("inactivation_tau", self.inactivation_tau))
+            check_fields(self, reals=("inactivation_delta",), time_constants=("inactivation_tau",))
 
     @property
     def inactivating(self):
@@ -206,25 +205,48 @@ class Current(_Element):
     def parameters(self):
         p = {"alpha": self.alpha, "delta": self.delta, "tau": self.tau}
         if self.inactivating:
-            p.update(
-                inactivation_k=self.inactivation_k,
-                inactivation_delta=self.inactivation_delta,
-                inactivation_tau=self.inactivation_tau,
-            )
+            p.update(inactivation_k=self.inactivation_k, inactivation_delta=self.inactivation_delta,
+                     inactivation_tau=self.inactivation_tau)
         return p
-
-    @property
-    def taus(self):
-        return (self.tau, self.inactivation_tau) if self.inactivating else (self.tau,)
 
     def default_name(self):
         """``"<timescale>_<sign>"``, e.g. ``"slow_negative"`` for alpha < 0 and tau = 50."""
         sign = "negative" if self.alpha < 0 else "positive"
         return f"{timescale_label(self.tau)}_{sign}"
 
+    def inputs(self):
+        x = Input("x", self.tau)
+        return (x, Input("h", self.inactivation_tau)) if self.inactivating else (x,)
 
+    def _inactivation(self, h):
+        return sigmoid(self.inactivation_k * (np.asarray(h) - self.inactivation_delta))
+
+    def current(self, x, h=None):
+        i = self.alpha * np.tanh(np.asarray(x) - self.delta)
+        return {"self": i * self._inactivation(h) if self.inactivating else i}
+
+    def derivatives(self, x, h=None):
+        th = np.tanh(np.asarray(x) - self.delta)
+        dx = self.alpha * (1.0 - th * th)
+        if not self.inactivating:
+            return {"self": {"x": dx}}
+        s = self._inactivation(h)
+        dh = self.alpha * th * _dsigmoid(self.inactivation_k, np.asarray(h) - self.inactivation_delta)
+        return {"self": {"x": dx * s, "h": dh}}
+
+    def lower(self, emit):
+        gates = ((self.inactivation_k, self.inactivation_delta, "h"),) if self.inactivating else ()
+        t = emit.term(TANH, "self", self.alpha, "x", self.delta, gates)
+        emit.slot("alpha", t.gain)
+        emit.slot("delta", t.offset)
+        if self.inactivating:
+            emit.slot("inactivation_k", t.gate_k(0))
+            emit.slot("inactivation_delta", t.gate_offset(0))
+
+
+@register
 @dataclass(frozen=True)
-class Conductance(_Element):
+class Conductance(ElementKind):
     """Conductance element ``I = g_max (V - e_rev) prod_i sigma(k_i (V_xi - delta_i))``.
 
     Parameters
@@ -246,9 +268,8 @@ class Conductance(_Element):
     kind: ClassVar[str] = "conductance"
 
     def __post_init__(self):
-        object.__setattr__(self, "g_max", v.real("g_max", self.g_max))
-        object.__setattr__(self, "e_rev", v.real("e_rev", self.e_rev))
-        object.__setattr__(self, "name", _name_or_none(self.name))
+        check_fields(self, reals=("g_max", "e_rev"))
+        object.__setattr__(self, "name", name_or_none(self.name))
         if self.gates is None:  # "no gates", as in the signature's spirit
             object.__setattr__(self, "gates", ())
         if isinstance(self.gates, Gate):
@@ -279,12 +300,237 @@ class Conductance(_Element):
                 direct[key] = value
         return dataclasses.replace(self, gates=tuple(gates), **direct)
 
-    @property
-    def taus(self):
-        return tuple(g.tau for g in self.gates)
-
     def default_name(self):
         return "conductance"
 
+    def inputs(self):
+        return (Input("v"),) + tuple(Input(f"gate{i}", g.tau) for i, g in enumerate(self.gates))
 
-ELEMENT_KINDS = {cls.kind: cls for cls in (Leak, Current, Conductance)}
+    def _sigmoids(self, values):
+        return [sigmoid(g.k * (np.asarray(values[f"gate{i}"]) - g.delta)) for i, g in enumerate(self.gates)]
+
+    def current(self, v, **gates):
+        return {"self": self.g_max * (np.asarray(v) - self.e_rev) * _product(self._sigmoids(gates))}
+
+    def derivatives(self, v, **gates):
+        sig = self._sigmoids(gates)
+        drive = self.g_max * (np.asarray(v) - self.e_rev)
+        out = {"v": self.g_max * _product(sig) * np.ones(np.shape(v))}
+        for i, g in enumerate(self.gates):
+            others = _product([s for j, s in enumerate(sig) if j != i])
+            out[f"gate{i}"] = drive * others * _dsigmoid(g.k, np.asarray(gates[f"gate{i}"]) - g.delta)
+        return {"self": out}
+
+    def lower(self, emit):
+        t = emit.term(LINEAR, "self", self.g_max, "v", self.e_rev,
+                      tuple((g.k, g.delta, f"gate{i}") for i, g in enumerate(self.gates)))
+        emit.slot("g_max", t.gain)
+        emit.slot("e_rev", t.offset)
+        for i in range(len(self.gates)):
+            emit.slot(f"gate{i}_k", t.gate_k(i))
+            emit.slot(f"gate{i}_delta", t.gate_offset(i))
+
+    def to_table(self):
+        table = {"name": self.name} if self.name is not None else {}
+        table.update(g_max=self.g_max, e_rev=self.e_rev)
+        if self.gates:
+            table["gates"] = [{"k": g.k, "delta": g.delta, "tau": g.tau} for g in self.gates]
+        return table
+
+    @classmethod
+    def from_table(cls, table, where):
+        table = dict(table)
+        gates = table.pop("gates", [])
+        if not isinstance(gates, list):
+            raise ModelError(f"{where}.gates must be an array of tables ([[...gates]])")
+        built = []
+        for j, gate in enumerate(gates):
+            if not isinstance(gate, dict):
+                raise ModelError(f"{where}.gates[{j}] must be a table")
+            unknown = set(gate) - {"k", "delta", "tau"}
+            if unknown:
+                raise ModelError(f"unknown key {sorted(unknown)[0]!r} in {where}.gates[{j}]; allowed: delta, k, tau")
+            missing = {"k", "delta"} - set(gate)
+            if missing:
+                raise ModelError(f"missing key {sorted(missing)[0]!r} in {where}.gates[{j}]")
+            built.append(Gate(**gate))
+        return cls(gates=tuple(built), **table)
+
+
+class _Synapse(ElementKind):
+    """Shared parts of the synapses: a sigmoid of the presynaptic voltage filtered with ``tau``."""
+
+    connects: ClassVar[tuple] = ("pre", "post")
+
+    def _check_synapse(self):
+        check_fields(self, reals=("delta", "k"), time_constants=("tau",))
+        object.__setattr__(self, "g", v.nonnegative("g", self.g))
+        object.__setattr__(self, "name", name_or_none(self.name))
+
+    def _activation(self, pre_x):
+        return sigmoid(self.k * (np.asarray(pre_x) - self.delta))
+
+    def structural(self):
+        return ("tau",) + (("sign",) if hasattr(self, "sign") else ())
+
+
+@register
+@dataclass(frozen=True)
+class CurrentSynapse(_Synapse):
+    """Current synapse: ``I_post += sign * g * sigma(k (V_pre,x - delta))`` (the reference design's).
+
+    The current adds to the applied current of the postsynaptic neuron; its membrane current
+    is ``-sign * g * sigma(k (V_pre,x - delta))``. ``V_pre,x`` is the presynaptic membrane
+    voltage filtered with ``tau`` (the presynaptic neuron's own filter at that time constant,
+    or one the synapse brings).
+
+    Parameters
+    ----------
+    g : float
+        Strength (>= 0, dimensionless).
+    sign : {-1, +1}, default -1
+        -1 inhibits (hyperpolarises the postsynaptic neuron), +1 excites.
+    delta : float, default -1.0
+        Half-activation voltage.
+    k : float, default 2.0
+        Slope of the sigmoid.
+    tau : float, default 50.0
+        Time constant of the presynaptic filtered voltage (the slow timescale).
+    name : str or None
+    """
+
+    g: float
+    sign: float = -1.0
+    delta: float = -1.0
+    k: float = 2.0
+    tau: float = 50.0
+    name: str | None = None
+    kind: ClassVar[str] = "current_synapse"
+
+    def __post_init__(self):
+        self._check_synapse()
+        if self.sign not in (-1, 1) or isinstance(self.sign, bool):
+            raise ModelError(f"`sign` must be -1 (inhibitory) or +1 (excitatory), got {self.sign!r}")
+        object.__setattr__(self, "sign", float(self.sign))
+
+    def parameters(self):
+        return {"g": self.g, "sign": self.sign, "delta": self.delta, "k": self.k, "tau": self.tau}
+
+    def inputs(self):
+        return (Input("pre_x", self.tau, "pre"),)
+
+    def current(self, pre_x):
+        return {"post": -self.sign * self.g * self._activation(pre_x)}
+
+    def derivatives(self, pre_x):
+        return {"post": {"pre_x": -self.sign * self.g * _dsigmoid(self.k, np.asarray(pre_x) - self.delta)}}
+
+    def lower(self, emit):
+        t = emit.term(CONST, "post", -self.sign * self.g, None, 0.0, ((self.k, self.delta, "pre_x"),))
+        emit.slot("g", t.gain.scaled(-self.sign))
+        emit.slot("delta", t.gate_offset(0))
+        emit.slot("k", t.gate_k(0))
+
+
+@register
+@dataclass(frozen=True)
+class ConductanceSynapse(_Synapse):
+    """Conductance synapse: ``I = g sigma(k (V_pre,x - delta)) (V_post - e_syn)`` in the postsynaptic membrane.
+
+    Counted as a membrane current like the elements: ``e_syn`` below the postsynaptic voltage
+    hyperpolarises it (inhibition), above it depolarises (excitation).
+
+    Parameters
+    ----------
+    g : float
+        Maximal conductance (>= 0).
+    e_syn : float
+        Synaptic reversal voltage.
+    delta : float, default -1.0
+    k : float, default 2.0
+    tau : float, default 50.0
+        Time constant of the presynaptic filtered voltage.
+    name : str or None
+    """
+
+    g: float
+    e_syn: float
+    delta: float = -1.0
+    k: float = 2.0
+    tau: float = 50.0
+    name: str | None = None
+    kind: ClassVar[str] = "conductance_synapse"
+
+    def __post_init__(self):
+        self._check_synapse()
+        object.__setattr__(self, "e_syn", v.real("e_syn", self.e_syn))
+
+    def parameters(self):
+        return {"g": self.g, "e_syn": self.e_syn, "delta": self.delta, "k": self.k, "tau": self.tau}
+
+    def inputs(self):
+        return (Input("pre_x", self.tau, "pre"), Input("v_post", 0.0, "post"))
+
+    def current(self, pre_x, v_post):
+        return {"post": self.g * self._activation(pre_x) * (np.asarray(v_post) - self.e_syn)}
+
+    def derivatives(self, pre_x, v_post):
+        drive = self.g * (np.asarray(v_post) - self.e_syn)
+        return {"post": {"pre_x": drive * _dsigmoid(self.k, np.asarray(pre_x) - self.delta),
+                         "v_post": self.g * self._activation(pre_x)}}
+
+    def lower(self, emit):
+        t = emit.term(LINEAR, "post", self.g, "v_post", self.e_syn, ((self.k, self.delta, "pre_x"),))
+        emit.slot("g", t.gain)
+        emit.slot("e_syn", t.offset)
+        emit.slot("delta", t.gate_offset(0))
+        emit.slot("k", t.gate_k(0))
+
+
+@register
+@dataclass(frozen=True)
+class GapJunction(ElementKind):
+    """Gap junction (electrical synapse): ``g (V_a - V_b)`` leaves ``a``, ``g (V_b - V_a)`` leaves ``b``.
+
+    Parameters
+    ----------
+    g : float
+        Conductance (>= 0).
+    name : str or None
+    """
+
+    g: float
+    name: str | None = None
+    kind: ClassVar[str] = "gap_junction"
+    connects: ClassVar[tuple] = ("a", "b")
+
+    def __post_init__(self):
+        object.__setattr__(self, "g", v.nonnegative("g", self.g))
+        object.__setattr__(self, "name", name_or_none(self.name))
+
+    def inputs(self):
+        return (Input("v_a", 0.0, "a"), Input("v_b", 0.0, "b"))
+
+    def current(self, v_a, v_b):
+        d = self.g * (np.asarray(v_a) - np.asarray(v_b))
+        return {"a": d, "b": -d}
+
+    def derivatives(self, v_a, v_b):
+        one = np.full(np.broadcast(np.asarray(v_a), np.asarray(v_b)).shape, self.g)
+        return {"a": {"v_a": one, "v_b": -one}, "b": {"v_a": -one, "v_b": one}}
+
+    def lower(self, emit):
+        into_a = emit.term(LINEAR, "a", self.g, "v_a", 0.0)
+        from_b = emit.term(LINEAR, "a", -self.g, "v_b", 0.0)
+        into_b = emit.term(LINEAR, "b", self.g, "v_b", 0.0)
+        from_a = emit.term(LINEAR, "b", -self.g, "v_a", 0.0)
+        emit.slot("g", into_a.gain, from_b.gain.scaled(-1.0), into_b.gain, from_a.gain.scaled(-1.0))
+
+
+NEURON_KINDS = {name: cls for name, cls in KINDS.items() if not cls.connects}
+"""Kinds that belong to one neuron (the ``[[elements]]`` of a circuit file)."""
+
+CONNECTION_KINDS = {name: cls for name, cls in KINDS.items() if cls.connects}
+"""Kinds that join two neurons of a network."""
+
+ELEMENT_KINDS = NEURON_KINDS

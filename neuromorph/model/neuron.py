@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import ModelError
-from .elements import Conductance, Current, Gate, Leak, _Element, timescale_label
+from .elements import Conductance, Current, Gate, Leak, timescale_label
+from .kinds import ElementKind
 from .stimulus import Protocol
 
 __all__ = ["Neuron", "ElementHandle"]
@@ -27,7 +28,7 @@ __all__ = ["Neuron", "ElementHandle"]
 _NEURON_FIELDS = ("C", "v0", "threshold")
 
 
-def _plain(tau):
+def plain_number(tau):
     """A time constant written into an identifier, exactly (repr round-trips): 20.0 -> '20', 0.5 -> '0p5',
     1e-05 -> '1em05'."""
     text = repr(float(tau))
@@ -131,8 +132,11 @@ class Neuron:
         An element without a name gets a readable one (``"slow_negative"``);
         a clash with an existing name appends ``_2``, ``_3``, ...
         """
-        if not isinstance(element, _Element):
-            raise ModelError(f"expected an element (Leak, Current or Conductance), got {element!r}")
+        if not isinstance(element, ElementKind) or element.connects:
+            hint = (": an interconnection joins two neurons; add it to a Network" if isinstance(element, ElementKind)
+                    else "")
+            raise ModelError(f"expected an element of one neuron (Leak, Current or Conductance), got {element!r}"
+                             f"{hint}")
         name = element.name
         if name is None:
             base = element.default_name()
@@ -232,7 +236,7 @@ class Neuron:
         taus = self.filter_taus
         labels = [timescale_label(tau) for tau in taus]
         return {
-            tau: label if labels.count(label) == 1 else f"{label}_tau" + _plain(tau)
+            tau: label if labels.count(label) == 1 else f"{label}_tau" + plain_number(tau)
             for tau, label in zip(taus, labels)
         }
 

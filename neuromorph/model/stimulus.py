@@ -27,7 +27,7 @@ import numbers
 import numpy as np
 
 from .. import _validate as v
-from .._kernels.field import Stim
+from .._kernels.layout import Stim
 from ..errors import StimulusError
 
 __all__ = ["Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Sum", "Protocol", "as_stimulus", "compile_stimuli"]

@@ -1,10 +1,11 @@
-"""Many independent copies of a neuron that differ in parameters, integrated together.
+"""Many independent copies of a neuron or a network that differ in parameters, integrated together.
 
 Copies run in SIMD lanes (:mod:`neuromorph._kernels.lanes`) with fixed-step
 RK4 or Euler, on all cores: block ranges are handed to threads (the kernel
 releases the GIL), so results are bit-identical whatever the thread count.
 Only spike times (after ``t_record``) and final states are kept unless voltage
 traces are asked for, so memory stays bounded for large parameter studies.
+Every neuron of a network is recorded.
 
 Examples
 --------
@@ -34,7 +35,7 @@ from ..model.stimulus import as_stimulus, compile_stimuli
 
 __all__ = ["Ensemble", "EnsembleResult"]
 
-_PER_COPY = ("st_rate", "el_gain", "el_off", "gate_k", "gate_off")
+_PER_COPY = ("st_rate", "el_gain", "el_off", "gate_k", "gate_off", "thresholds", "i_bias")
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
 STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.LANE_RUNAWAY: "diverging"}
 
@@ -43,17 +44,21 @@ STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.L
 class EnsembleResult:
     """Outcome of :meth:`Ensemble.simulate`.
 
+    For a single neuron the arrays have one row per copy; for a network, ``counts`` and
+    ``times`` hold every neuron (use ``neuron=`` in :meth:`spikes` and :meth:`summary`).
+
     Attributes
     ----------
-    spike_counts : ndarray of int, shape (n,)
-        Spikes of each copy at or after ``t_record``.
-    spike_times : ndarray, shape (n, max_spikes)
+    counts : ndarray of int, shape (n_neurons, n)
+        Spikes of each neuron of each copy at or after ``t_record``.
+    times : ndarray, shape (n_neurons, n, max_spikes)
         The first ``max_spikes`` of them, NaN-padded.
     final_state : ndarray, shape (n, n_states)
-    state_names : tuple of str
+        NaN for a copy that diverged.
+    state_names, neuron_names : tuple of str
     t : ndarray or None
-        Sample times of ``v``.
-    v : ndarray or None, shape (n, len(t))
+        Sample times of the traces.
+    traces : ndarray or None, shape (n_neurons, n, len(t))
         Membrane voltage traces (if ``save_every`` was given).
     t_record, t_end : float
     params : dict
@@ -64,21 +69,39 @@ class EnsembleResult:
         Where summaries start (``t_record`` if it was given; else the second half of the run).
     """
 
-    spike_counts: np.ndarray
-    spike_times: np.ndarray
+    counts: np.ndarray
+    times: np.ndarray
     final_state: np.ndarray
     state_names: tuple
     t: np.ndarray | None
-    v: np.ndarray | None
+    traces: np.ndarray | None
     t_record: float
     t_end: float
     params: dict
-    status: np.ndarray = None
+    status: np.ndarray
     settled_from: float | None = None
+    neuron_names: tuple = ("neuron",)
 
     @property
     def size(self):
-        return self.spike_counts.size
+        return self.counts.shape[1]
+
+    @property
+    def spike_counts(self):
+        """Spikes per copy, shape (n,) (for a network: (n, n_neurons))."""
+        return self.counts[0] if self.counts.shape[0] == 1 else self.counts.T
+
+    @property
+    def spike_times(self):
+        """Stored spike times, shape (n, max_spikes) (for a network: (n, n_neurons, max_spikes))."""
+        return self.times[0] if self.times.shape[0] == 1 else self.times.transpose(1, 0, 2)
+
+    @property
+    def v(self):
+        """Membrane voltage traces, shape (n, len(t)) (for a network: (n, n_neurons, len(t)))."""
+        if self.traces is None:
+            return None
+        return self.traces[0] if self.traces.shape[0] == 1 else self.traces.transpose(1, 0, 2)
 
     @property
     def failed(self):
@@ -95,40 +118,49 @@ class EnsembleResult:
             raise ModelError(f"copy index must be an integer in [0, {self.size}), got {i!r}")
         return int(i) % self.size
 
+    def _neuron(self, neuron):
+        names = self.neuron_names
+        if isinstance(neuron, str) and neuron in names:
+            return names.index(neuron)
+        if isinstance(neuron, int) and not isinstance(neuron, bool) and -len(names) <= neuron < len(names):
+            return neuron % len(names)
+        raise ModelError(f"no neuron {neuron!r} in this ensemble; neurons: {', '.join(names)}")
+
     @property
     def truncated(self):
-        """Copies whose spikes did not all fit in ``spike_times``."""
-        return self.spike_counts > self.spike_times.shape[1]
+        """Copies (rows) whose spikes did not all fit in the stored times (any neuron)."""
+        return np.any(self.counts > self.times.shape[2], axis=0)
 
-    def spikes(self, i):
-        """Stored spike times of copy ``i``."""
-        i = self._copy(i)
-        return self.spike_times[i, : min(self.spike_counts[i], self.spike_times.shape[1])]
+    def spikes(self, i, neuron=0):
+        """Stored spike times of copy ``i`` (of one neuron of a network, by index or name)."""
+        i, m = self._copy(i), self._neuron(neuron)
+        return self.times[m, i, : min(self.counts[m, i], self.times.shape[2])]
 
-    def summary(self, i, t_start=None):
+    def summary(self, i, t_start=None, neuron=0):
         """Firing pattern and metrics of copy ``i`` over its settled window (see :func:`neuromorph.summarize_spikes`).
 
         The window starts at ``t_start`` if given, else at ``t_record`` if the run was given one,
         else halfway through the run (:func:`neuromorph.analysis.spikes.settled_window`). A copy
         that diverged has pattern ``"diverging"``.
         """
-        i = self._copy(i)
+        i, m = self._copy(i), self._neuron(neuron)
         settled = self.settled_from if t_start is None else v.real("t_start", t_start)
         t0, t1 = settled_window(0.0, self.t_end, settled)
         if t0 < self.t_record:
             raise ModelError(f"`t_start` = {t0} precedes t_record = {self.t_record}: spikes before it were not kept")
-        if self.status is not None and self.status[i] != lanes.LANE_OK:
+        if self.status[i] != lanes.LANE_OK:
             out = summarize_spikes([], t0, t1)
             out["pattern"] = "diverging"
             return out
-        if self.truncated[i]:
+        spikes = self.spikes(i, m)
+        if self.counts[m, i] > self.times.shape[2]:
             # The stored spikes end early: analyse only the window they cover.
-            return summarize_spikes(self.spikes(i), t0, float(self.spikes(i)[-1]))
-        return summarize_spikes(self.spikes(i), t0, t1)
+            return summarize_spikes(spikes, t0, float(spikes[-1]))
+        return summarize_spikes(spikes, t0, t1)
 
-    def summaries(self, t_start=None):
+    def summaries(self, t_start=None, neuron=0):
         """Metrics of every copy as arrays: ``{"pattern": array of str, "burst_period": array, ...}``."""
-        rows = [self.summary(i, t_start) for i in range(self.size)]
+        rows = [self.summary(i, t_start, neuron) for i in range(self.size)]
         out = {}
         for key in rows[0] if rows else ():
             values = [r[key] for r in rows]
@@ -139,25 +171,36 @@ class EnsembleResult:
         return out
 
 
+def _checked(checker, path, values):
+    """``values`` (an array) checked as :meth:`CompiledModel.check` checks one value."""
+    for value in np.unique(values):
+        checker_path = path if values.size == 1 else f"{path} (a copy's value)"
+        from ..lower.compile import _CHECKS
+
+        _CHECKS[checker](checker_path, float(value))
+    return values
+
+
 class Ensemble:
-    """Independent copies of one neuron with per-copy parameters.
+    """Independent copies of one neuron or network with per-copy parameters.
 
     Parameters
     ----------
-    neuron : Neuron
+    model : Neuron, Network or preset name
     params : dict, optional
-        ``{path: values}`` with paths as in :meth:`Neuron.set` (``"slow_negative.alpha"``,
-        ``"C"``, ``"threshold"``, ...) or ``"i_app"`` (a constant added to the
-        stimulus of each copy). Values are scalars or arrays of length ``size``.
+        ``{path: values}`` with any parameter path of the model (``"slow_negative.alpha"``,
+        ``"C"``, ``"threshold"``, ``"i_app"``; in a network ``"n1.i_app"``, ``"n1_to_n2.g"``, ...).
+        Values are scalars or arrays of length ``size``. ``"i_app"`` is each neuron's constant
+        applied current, added to the stimulus shared by all copies.
     size : int, optional
         Number of copies (default: the length of the parameter arrays).
     """
 
-    def __init__(self, neuron, params=None, size=None):
+    def __init__(self, model, params=None, size=None):
         from .integrator import _model_of
 
-        self.neuron = neuron
-        self.model = _model_of(neuron)
+        self.neuron = model
+        self.model = _model_of(model)
         if params is not None and not isinstance(params, dict):
             raise ModelError(f"`params` must be a dict {{path: values}}, got {params!r}")
         params = dict(params or {})
@@ -170,22 +213,16 @@ class Ensemble:
                 raise ModelError(f"parameter {key!r} has {n} values; the ensemble has {self.size} copies")
         a = self.model.arrays
         n = self.size
+        v.memory("size", 8.0 * n * sum(getattr(a, name).size for name in _PER_COPY), ModelError,
+                 what=f"per-copy parameters of {n} copies")
         self.per_copy = {name: np.repeat(getattr(a, name)[:, None], n, axis=1) for name in _PER_COPY}
-        self.per_copy["thr"] = np.repeat(self.model.thresholds[:, None], n, axis=1)
-        self.per_copy["i_off"] = np.zeros((len(self.model.neuron_names), n))
         self.params = {}
         for path, values in params.items():
             arr = np.broadcast_to(v.real_array(path, np.atleast_1d(values), 1), (n,)).astype(np.float64)
-            self.params[path] = arr.copy()
-            if path == "i_app":
-                self.per_copy["i_off"][0] = arr
-                continue
-            array, index, inverse = self.model.slot(path, "vary across copies")
-            if inverse:
-                for value in arr[arr < v.MIN_TIME_CONSTANT][:1]:
-                    v.time_constant(path, float(value), allow_zero=False)
-            target = "thr" if array == "thresholds" else array
-            self.per_copy[target][index] = 1.0 / arr if inverse else arr
+            checker, slots = self.model.slot(path, "vary across copies")
+            self.params[path] = _checked(checker, path, arr).copy()
+            for s in slots:
+                self.per_copy[s.array][s.index] = s.encode(arr)
 
     def simulate(self, t_end, i_app=0.0, dt=0.01, method="rk4", t_record=None, max_spikes=512, save_every=0,
                  y0=None, n_threads=None, progress=None):
@@ -195,7 +232,8 @@ class Ensemble:
         ----------
         t_end : float
         i_app : float or Stimulus, default 0.0
-            Stimulus shared by all copies (plus each copy's ``"i_app"`` parameter).
+            Stimulus shared by all copies and all neurons, added to each neuron's own
+            ``i_app`` parameter (0 for a Neuron, the node's for a network, or the per-copy values).
         dt : float, default 0.01
         method : {"rk4", "euler"}
         t_record : float, optional
@@ -203,9 +241,9 @@ class Ensemble:
             Default: every spike is recorded and summaries discard the first half of the run
             (:func:`neuromorph.analysis.spikes.settled_window`).
         max_spikes : int, default 512
-            Spike times stored per copy (all are counted).
+            Spike times stored per copy and neuron (all are counted).
         save_every : int, default 0
-            If > 0, keep the membrane voltage every ``save_every`` steps.
+            If > 0, keep every neuron's membrane voltage every ``save_every`` steps.
         y0 : array_like, optional
             Initial state, shape (n_states,) or (n, n_states).
         n_threads : int, optional
@@ -226,7 +264,7 @@ class Ensemble:
             raise SolverError(f"ensembles use fixed-step methods: `method` must be 'rk4' or 'euler', got {method!r}")
         kernel_method = lanes.RK4 if method.lower() == "rk4" else lanes.EULER
         m = self.model
-        n, ns = self.size, m.n_states
+        n, ns, nn = self.size, m.n_states, m.n_neurons
         y = np.repeat(m.y0[:, None], n, axis=1)
         if y0 is not None:
             y0 = v.real_array("y0", y0, np.ndim(y0) if np.ndim(y0) in (1, 2) else 1, SolverError)
@@ -236,22 +274,24 @@ class Ensemble:
                 y[:] = y0.T
             else:
                 raise SolverError(f"`y0` must have shape ({ns},) or ({n}, {ns}), got {y0.shape}")
-        stim = compile_stimuli([as_stimulus(i_app)] * len(m.neuron_names))
+        shared = as_stimulus(i_app)
+        stim = compile_stimuli([shared if own is None else own + shared for own in (m.stimuli or [None] * nn)])
         n_steps = int(np.ceil(t_end / dt - 1e-9))
         n_samples = n_steps // save_every + 1 if save_every else 0
-        v.memory("save_every", 8.0 * n_samples * n, SolverError,
-                 what=f"voltage traces of {n} copies x {n_samples} samples")
-        v.memory("max_spikes", 8.0 * max_spikes * n, SolverError, what=f"spike storage of {n} copies x {max_spikes}")
-        out_v = np.zeros((max(n_samples, 1), n))
-        spk_count = np.zeros(n, dtype=np.int64)
-        spk_t = np.full((n, max_spikes), np.nan)
+        v.memory("save_every", 8.0 * n_samples * n * nn, SolverError,
+                 what=f"voltage traces of {n} copies x {nn} neurons x {n_samples} samples")
+        v.memory("max_spikes", 8.0 * max_spikes * n * nn, SolverError,
+                 what=f"spike storage of {n} copies x {nn} neurons x {max_spikes}")
+        out_v = np.zeros((max(n_samples, 1), nn, n))
+        spk_count = np.zeros((nn, n), dtype=np.int64)
+        spk_t = np.full((nn, n, max_spikes), np.nan)
         status = np.zeros(n, dtype=np.int64)
         n_blocks = -(-n // lanes.LANES)
         t_reached = np.zeros(n_blocks)
-        shape = (ns, m.arrays.el_gain.size, m.arrays.gate_k.size, len(m.neuron_names))
+        shape = (ns, m.arrays.el_gain.size, m.arrays.gate_k.size, nn)
         pc = self.per_copy
-        bounds = runaway_bounds(m.arrays, pc["thr"], stim, y, gain=pc["el_gain"], off=pc["el_off"],
-                                gate_off=pc["gate_off"], i_offset=pc["i_off"])
+        bounds = runaway_bounds(m.arrays, stim, y, gain=pc["el_gain"], off=pc["el_off"], gate_off=pc["gate_off"],
+                                i_bias=pc["i_bias"], thresholds=pc["thresholds"])
         local = threading.local()
         clock = {"t": 0.0, "k": 0}
 
@@ -264,7 +304,7 @@ class Ensemble:
             b0, b1 = block_range
             lanes.lanes_run(kernel_method, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"], clock["k_stop"],
                             t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["gate_k"], pc["gate_off"],
-                            pc["thr"], pc["i_off"], bounds, y, status, spk_count, spk_t, save_every, out_v,
+                            pc["thresholds"], pc["i_bias"], bounds, y, status, spk_count, spk_t, save_every, out_v,
                             t_reached, work)
 
         with Workers(n_threads) as workers:
@@ -290,7 +330,8 @@ class Ensemble:
         if t_samples is not None:
             t_samples[-1] = min(t_samples[-1], t_end)
         return EnsembleResult(
-            spike_counts=spk_count, spike_times=spk_t, final_state=y.T.copy(), state_names=m.state_names,
-            t=t_samples, v=out_v[:n_samples].T.copy() if save_every else None, t_record=t_record, t_end=t_end,
-            params={k: val.copy() for k, val in self.params.items()}, status=status, settled_from=settled_from,
+            counts=spk_count, times=spk_t, final_state=y.T.copy(), state_names=m.state_names,
+            t=t_samples, traces=out_v[:n_samples].transpose(1, 2, 0).copy() if save_every else None,
+            t_record=t_record, t_end=t_end, params={k: val.copy() for k, val in self.params.items()},
+            status=status, settled_from=settled_from, neuron_names=m.neuron_names,
         )

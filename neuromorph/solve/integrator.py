@@ -34,6 +34,43 @@ _PROJECTION_AFTER = 0.05  # project the steps a run needs once this fraction of 
 _LOOSE_TOL = 0.1  # tolerances above this leave results without a correct digit: warned about
 
 
+def applied_currents(model, i_app):
+    """``(i_bias per neuron, time-varying stimulus per neuron)`` from an ``i_app`` argument.
+
+    The constant part of each neuron's current is its ``i_app`` parameter (a slot); what varies
+    in time is compiled into the stimulus arrays. See :class:`Integrator` for the forms of ``i_app``.
+    """
+    n = model.n_neurons
+    bias = model.arrays.i_bias.copy()
+    base = [st if st is not None else Constant(0.0) for st in (model.stimuli or [None] * n)]
+    given = {}
+    if i_app is None:
+        pass
+    elif isinstance(i_app, dict):
+        for name, value in i_app.items():
+            given[model.neuron_index(name) if isinstance(name, str) else name] = value
+    elif isinstance(i_app, list | tuple):
+        if len(i_app) != n:
+            if n == 1:
+                raise StimulusError(
+                    f"`i_app` given as a sequence of {len(i_app)} values for a single neuron: for a current "
+                    "that varies in time use nm.Sampled(t, values) (a sequence gives one stimulus per neuron)")
+            raise ModelError(f"`i_app` must give one stimulus per neuron ({n}: "
+                             f"{', '.join(model.neuron_names)}), got {len(i_app)}")
+        given = dict(enumerate(i_app))
+    else:
+        given = {i: i_app for i in range(n)}
+    stimuli = list(base)
+    for i, value in given.items():
+        label = "i_app" if n == 1 else f"i_app of {model.neuron_names[i]!r}"
+        stim = as_stimulus(value, label)
+        terms = stim.terms()
+        bias[i] = sum(t.value for t in terms if isinstance(t, Constant))
+        varying = [t for t in terms if not isinstance(t, Constant)]
+        stimuli[i] = Sum(base[i], *varying) if varying else base[i]
+    return bias, stimuli
+
+
 def _model_of(target):
     from ..lower.compile import CompiledModel
 
@@ -84,10 +121,15 @@ class Integrator:
 
     Parameters
     ----------
-    model : Neuron or CompiledModel
-    i_app : float, Stimulus, or sequence of them (one per neuron)
-    solver : Solver
-        From :func:`neuromorph.solve.solvers.get_solver`.
+    model : Neuron, Network, preset name or CompiledModel
+    i_app : float, Stimulus, sequence or dict, optional
+        Applied current. Its constant part is the ``i_app`` parameter of each neuron (a slot,
+        modulated like any other), the rest (steps, pulses, samples) a time-varying stimulus.
+        A number or Stimulus applies to every neuron, a sequence gives one per neuron, a dict
+        ``{neuron name: current}`` some of them; ``None`` keeps the model's own (0 for a
+        Neuron, each node's ``i_app`` and stimulus in a Network).
+    solver : Solver or str
+        From :func:`neuromorph.solve.solvers.get_solver`, or a method name.
     t0 : float, default 0.0
     y0 : array_like, optional
         Initial state (default: the model's).
@@ -111,22 +153,16 @@ class Integrator:
     _CALL_SECONDS = 0.1  # target duration of one kernel call: bounds the latency of Ctrl-C, stop and progress
     _MIN_BUDGET = 64  # fewest steps a kernel call is given
 
-    def __init__(self, model, i_app=0.0, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
+    def __init__(self, model, i_app=None, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
                  max_points=None, max_steps=50_000_000, progress=None, stop=None):
         self.model = _model_of(model)
-        self.arrays = self.model.arrays  # copied on the first set_parameter (the model's own stay untouched)
-        self.thresholds = self.model.thresholds
+        self.arrays = self.model.arrays  # copied on the first change (the model's own stay untouched)
         self._own_arrays = False
-        n_neurons = len(self.model.neuron_names)
-        stimuli = list(i_app) if isinstance(i_app, list | tuple) else [i_app] * n_neurons
-        self._stimuli = [as_stimulus(st) for st in stimuli] if len(stimuli) == n_neurons else stimuli
-        if len(stimuli) != n_neurons:
-            if n_neurons == 1:
-                raise StimulusError(
-                    f"`i_app` given as a sequence of {len(stimuli)} values for a single neuron: for a current "
-                    "that varies in time use nm.Sampled(t, values) (a sequence gives one stimulus per neuron)")
-            raise ModelError(f"`i_app` must give one stimulus per neuron ({n_neurons}), got {len(stimuli)}")
-        self.stim = compile_stimuli(self._stimuli)
+        bias, stimuli = applied_currents(self.model, i_app)
+        if not np.array_equal(bias, self.arrays.i_bias):
+            self._own()
+            self.arrays.i_bias[:] = bias
+        self.stim = compile_stimuli(stimuli)
         self.solver = get_solver() if solver is None else get_solver(solver)
         _warn_loose(self.solver)
         self.t0 = v.real("t0", t0, SolverError)
@@ -146,7 +182,7 @@ class Integrator:
             self.ctrl[c.C_LOG_ERR_OLD] = math.log(1e-4)
             self.ctrl[c.C_H] = 0.0 if self.solver.h0 is None else self.solver.h0
             self.atol = np.full(n, self.solver.atol)
-            n_work, n_iwork = adaptive.work_sizes(self.solver.kernel_id, n)
+            n_work, n_iwork = adaptive.work_sizes(self.solver.kernel_id, self.arrays)
             self._kernel = adaptive.KERNELS[self.solver.kernel_id]
             self._method_arg = ()
             self._scratch = (self.atol, np.empty(n_work), np.empty(n_iwork, dtype=np.int64))
@@ -179,8 +215,8 @@ class Integrator:
             capacity = 1024 if self.max_points is None else min(1024, self.max_points)
         self.out_t = np.empty(max(capacity, 1))
         self.out_y = np.empty((max(capacity, 1), len(names)))
-        self.spk_t = np.empty(64 + n_neurons)
-        self.spk_n = np.empty(64 + n_neurons, dtype=np.int64)
+        self.spk_t = np.empty(64 + self.model.n_neurons)
+        self.spk_n = np.empty(64 + self.model.n_neurons, dtype=np.int64)
         if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS:  # the initial sample (plain NumPy: no second kernel to load)
             self.out_t[0] = self.t0
             self.out_y[0] = self.y[self.save_idx]
@@ -194,47 +230,31 @@ class Integrator:
     def set_parameter(self, path, value):
         """Change a parameter from now on; the state carries over.
 
-        ``path`` is ``"C"``, ``"threshold"``, ``"ELEMENT.FIELD"`` (``"slow_negative.alpha"``) or
-        ``"i_app"``, which sets the constant part of the applied current (pulses and
-        sampled parts of the stimulus stay). In a network, prefix the neuron: ``"n1.i_app"``.
+        ``path`` is any parameter path of the model: ``"C"``, ``"threshold"``,
+        ``"ELEMENT.FIELD"`` (``"slow_negative.alpha"``) or ``"i_app"``, the constant part of the
+        applied current (steps, pulses and samples of the stimulus stay). In a network, prefix
+        the node (``"n1.i_app"``, ``"n1.slow_negative.alpha"``); an interconnection's are
+        ``"EDGE.FIELD"`` (``"n1_to_n2.g"``).
         """
         self._change(path, value)()
 
     def _change(self, path, value):
         """Validate a parameter change now; return the function that applies it (used to check a
         whole modulation schedule before integrating)."""
-        if path == "i_app" or (isinstance(path, str) and path.endswith(".i_app")):
-            name = path[: -len(".i_app")] if path != "i_app" else None
-            index = 0 if name is None else self._neuron_index(name)
-            value = v.real(path, value, StimulusError)
-            return lambda: self._set_current(index, value)
-        array, index, inverse = self.model.slot(path, "modulate during a run")
-        value = v.time_constant(path, value, allow_zero=False) if inverse else v.real(path, value)
-        return lambda: self._set_slot(array, index, 1.0 / value if inverse else value)
+        slots, value = self.model.check(path, value, "modulate during a run")
+        return lambda: self._set_slots(slots, value)
 
-    def _set_current(self, index, value):
-        others = [t for t in self._stimuli[index].terms() if not isinstance(t, Constant)]
-        self._stimuli[index] = Constant(value) if not others else Sum(Constant(value), *others)
-        self.stim = compile_stimuli(self._stimuli)
-        self.cnt[c.I_JUMP] = 0  # the kernel skips jumps already passed
-        self.cnt[c.FSAL_OK] = 0
-        self._bounds = None
-
-    def _set_slot(self, array, index, value):
+    def _own(self):
         if not self._own_arrays:
             self.arrays = self.arrays._replace(**{k: a.copy() for k, a in self.arrays._asdict().items()})
-            self.thresholds = self.thresholds.copy()
             self._own_arrays = True
-        target = self.thresholds if array == "thresholds" else getattr(self.arrays, array)
-        target[index] = value
+
+    def _set_slots(self, slots, value):
+        self._own()
+        for s in slots:
+            getattr(self.arrays, s.array)[s.index] = s.encode(value)
         self.cnt[c.FSAL_OK] = 0  # the vector field changed: f0 is stale
         self._bounds = None
-
-    def _neuron_index(self, name):
-        try:
-            return self.model.neuron_names.index(name)
-        except ValueError:
-            raise ModelError(f"unknown neuron {name!r}; neurons: {', '.join(self.model.neuron_names)}") from None
 
     def _grow_output(self):
         n_out = int(self.cnt[c.N_OUT])
@@ -279,7 +299,7 @@ class Integrator:
                 if self._bounds is None:
                     from ..lower.compile import runaway_bounds
 
-                    self._bounds = runaway_bounds(self.arrays, self.thresholds, self.stim, self.y)
+                    self._bounds = runaway_bounds(self.arrays, self.stim, self.y)
                 budget = min(self._budget, self.max_steps - int(self.cnt[c.N_STEPS]))
                 if budget <= 0:
                     raise self._too_many_steps(t_stop, "stopped")
@@ -287,7 +307,7 @@ class Integrator:
                 started = time.perf_counter()
                 status = self._kernel(*self._method_arg, self.arrays, self.stim, self.y, self.f0, self.ctrl, self.cnt,
                                       *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y,
-                                      self.spk_t, self.spk_n, self.thresholds, self._bounds)
+                                      self.spk_t, self.spk_n, self.arrays.thresholds, self._bounds)
                 if status == c.DONE:
                     break
                 if status == c.OUT_FULL:
@@ -344,11 +364,9 @@ class Integrator:
         """An explicit method whose recent steps sit at its stability limit on the fastest mode."""
         if self.solver.implicit or not self.solver.adaptive or self.model.n_states > 400:
             return False
-        from .._kernels.field import jacobian
+        from ..lower.compile import dense_jacobian
 
-        n = self.model.n_states
-        jac = np.zeros((n, n))
-        jacobian(self.arrays, self.stim, self.t, False, self.y, jac, np.zeros(n))
+        jac = dense_jacobian(self.arrays, self.y, self.t, self.stim)
         fastest = np.max(np.abs(np.linalg.eigvals(jac)))
         return bool(fastest * self.ctrl[c.C_H] > 1.0)
 
@@ -417,7 +435,7 @@ class Integrator:
         )
 
 
-def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, dt=None, h_max=None, h0=None,
+def simulate(model, t_end, i_app=None, method="dopri5", *, rtol=None, atol=None, dt=None, h_max=None, h0=None,
              t_eval=None,
              dt_out=None, save_every=1, record=None, max_points=None, max_steps=50_000_000, y0=None, t0=0.0,
              modulation=None, progress=None):
@@ -425,11 +443,13 @@ def simulate(model, t_end, i_app=0.0, method="dopri5", *, rtol=None, atol=None, 
 
     Parameters
     ----------
-    model : Neuron or CompiledModel
+    model : Neuron, Network, preset name or CompiledModel
     t_end : float
         End time (dimensionless, > t0).
-    i_app : float or Stimulus, default 0.0
-        Applied current; see :mod:`neuromorph.model.stimulus` for steps, pulses and sampled inputs.
+    i_app : float, Stimulus, sequence or dict, optional
+        Applied current (default: the model's own, 0 for a Neuron); see
+        :mod:`neuromorph.model.stimulus` for steps, pulses and sampled inputs and
+        :class:`Integrator` for per-neuron forms in networks.
     method : str or Solver, default "dopri5"
         ``"dopri5"``, ``"rosenbrock23"`` (stiff), ``"rk4"`` or ``"euler"``; see :mod:`neuromorph.solve.solvers`.
     rtol, atol : float, optional

@@ -11,6 +11,7 @@ Parameters are ``"i_app"`` or ``"ELEMENT.FIELD"`` paths (``"slow_negative.alpha"
 ``"ultraslow_positive.delta"``, ``"C"``).
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,7 +82,10 @@ def parse_axis(spec, label="x"):
 class BehaviourMap:
     """Per-cell firing patterns and metrics on a 1-D or 2-D parameter grid.
 
-    Arrays have shape ``(len(y), len(x))`` (``(1, len(x))`` for a 1-D map).
+    Arrays have shape ``(len(y), len(x))`` (``(1, len(x))`` for a 1-D map). For a network,
+    every neuron is recorded: ``patterns`` and each metric carry a leading neuron axis, the
+    plain attributes (``pattern``, ``burst_period``, ...) are the first neuron's, and
+    :meth:`of` gives the map of any neuron.
 
     Attributes
     ----------
@@ -89,27 +93,53 @@ class BehaviourMap:
     pattern : ndarray of str
         Simulated pattern (rest / tonic / bursting / irregular / diverging).
     predicted : ndarray of str or None
-        Pattern predicted from the I-V curves (rest / tonic / bursting / bistable / diverging).
+        Pattern predicted from the I-V curves (rest / tonic / bursting / bistable / diverging /
+        unknown); single neurons only.
     burst_period, spikes_per_burst, isi_mean, intra_burst_isi, duty_cycle, firing_rate, n_spikes : ndarray
         Metrics over ``[t_transient, t_end]`` (NaN where they do not apply).
     t_end, t_transient : float
+    patterns : ndarray of str, shape (n_neurons, len(y), len(x))
+    neuron_names : tuple of str
     """
 
     x: Axis
     y: Axis | None
-    pattern: np.ndarray
+    patterns: np.ndarray
     predicted: np.ndarray | None
-    metrics: dict
+    neuron_metrics: dict
     t_end: float
     t_transient: float
+    neuron_names: tuple = ("neuron",)
+
+    @property
+    def pattern(self):
+        return self.patterns[0]
+
+    @property
+    def metrics(self):
+        """``{metric: array}`` of the first neuron."""
+        return {k: val[0] for k, val in self.neuron_metrics.items()}
 
     def __getattr__(self, name):
-        metrics = self.__dict__.get("metrics", {})
+        metrics = self.__dict__.get("neuron_metrics", {})
         if name in metrics:
-            return metrics[name]
+            return metrics[name][0]
         if name == "period":
-            return metrics["burst_period"]
+            return metrics["burst_period"][0]
         raise AttributeError(name)
+
+    def of(self, neuron):
+        """The map of one neuron of a network (by name or index)."""
+        names = self.neuron_names
+        if isinstance(neuron, str) and neuron in names:
+            m = names.index(neuron)
+        elif isinstance(neuron, int) and not isinstance(neuron, bool) and -len(names) <= neuron < len(names):
+            m = neuron % len(names)
+        else:
+            raise ModelError(f"no neuron {neuron!r} in this map; neurons: {', '.join(names)}")
+        return dataclasses.replace(self, patterns=self.patterns[m:m + 1], neuron_names=(names[m],),
+                                   neuron_metrics={k: val[m:m + 1] for k, val in self.neuron_metrics.items()},
+                                   predicted=self.predicted if m == 0 else None)
 
     @property
     def shape(self):
@@ -122,7 +152,7 @@ class BehaviourMap:
         tonic, bursting): which state the run settles in depends on where it starts.
         """
         if self.predicted is None:
-            raise ModelError("this map was computed without predictions (predict=False)")
+            raise ModelError("this map was computed without predictions (predict=False, or a network)")
         return float(np.mean(self.agrees()))
 
     def agrees(self):
@@ -132,13 +162,16 @@ class BehaviourMap:
         return same | bistable
 
     def save(self, path):
-        """Write an ``.npz`` archive atomically."""
+        """Write an ``.npz`` archive atomically (first neuron's metrics as ``metric_*``, every neuron's as
+        ``neuron_metric_*`` with ``neuron_names``)."""
 
         def write(f):
-            arrays = {f"metric_{k}": val for k, val in self.metrics.items()}
+            arrays = {f"metric_{k}": val[0] for k, val in self.neuron_metrics.items()}
+            arrays.update({f"neuron_metric_{k}": val for k, val in self.neuron_metrics.items()})
             np.savez_compressed(
                 f, x_name=self.x.name, x=self.x.values, y_name=self.y.name if self.y else "",
-                y=self.y.values if self.y else np.empty(0), pattern=self.pattern,
+                y=self.y.values if self.y else np.empty(0), pattern=self.pattern, patterns=self.patterns,
+                neuron_names=np.array(self.neuron_names),
                 predicted=self.predicted if self.predicted is not None else np.empty(0, dtype=str),
                 t_end=self.t_end, t_transient=self.t_transient, **arrays,
             )
@@ -154,13 +187,13 @@ def _check_memory(n_cells, label, name):
     v.memory(name, n_cells * _BYTES_PER_CELL, ModelError, what=f"a {label} map of {n_cells:,} cells")
 
 
-def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0, method="dopri5", rtol=None,
+def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=None, method="dopri5", rtol=None,
                   atol=None, dt=None, predict=True, n_threads=None, progress=None, max_steps=50_000_000):
     """Simulate ``neuron`` on a grid of one or two parameters and classify every cell.
 
     Parameters
     ----------
-    neuron : Neuron
+    neuron : Neuron, Network or preset name
     x, y : axis
         ``(PARAM, lo, hi, n)``, ``(PARAM, values)`` or ``"PARAM:lo:hi:n"``; PARAM is
         ``"i_app"`` or ``"ELEMENT.FIELD"``. ``y`` is optional (1-D map).
@@ -168,8 +201,9 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     t_transient : float, optional
         Metrics are computed over ``[t_transient, t_end]`` (default ``t_end / 2``: the rule every
         summary follows, :func:`neuromorph.analysis.spikes.settled_window`).
-    i_app : float, default 0.0
-        Applied current where ``i_app`` is not an axis.
+    i_app : float, optional
+        Applied current of a neuron where ``i_app`` is not an axis (default 0). A network's
+        nodes keep their own (map over ``"NODE.i_app"`` to vary them).
     method, rtol, atol, dt :
         Solver options (see :func:`neuromorph.simulate`).
     predict : bool, default True
@@ -205,7 +239,6 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     t_transient, _ = settled_window(0.0, t_end, t_transient)
     if t_transient >= t_end:
         raise SolverError(f"`t_transient` ({t_transient}) must be < `t_end` ({t_end})")
-    i_app = v.real("i_app", i_app)
     solver = get_solver(method, rtol=rtol, atol=atol, dt=dt)
     max_steps = v.count("max_steps", max_steps, 1, SolverError)
     n_threads = thread_count(n_threads)
@@ -215,6 +248,7 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     nx = len(x_axis)
     _check_memory(nx * ny, f"{nx} x {ny}", "x" if y_axis is None else "x and y")
 
+    from ..model.neuron import Neuron
     from ..solve.integrator import _model_of
 
     if isinstance(neuron, str):
@@ -222,13 +256,21 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
 
         neuron = preset(neuron)
     base = _model_of(neuron)
+    single = isinstance(neuron, Neuron)
     axes = [a for a in (x_axis, y_axis) if a is not None]
     for axis in axes:
-        if axis.name != "i_app":
-            base.slot(axis.name, "map over")
+        base.slot(axis.name, "map over")
+    defaults = {}
+    if i_app is not None:
+        if not single:
+            raise ModelError("`i_app` of a network map: set each node's current in the network, or map over "
+                             "'NODE.i_app'")
+        defaults["i_app"] = v.real("i_app", i_app)
+    predict = predict and single
 
     def cell_values(iy, ix):
-        values = {x_axis.name: float(x_axis.values[ix])}
+        values = dict(defaults)
+        values[x_axis.name] = float(x_axis.values[ix])
         if y_axis is not None:
             values[y_axis.name] = float(y_axis.values[iy])
         return values
@@ -241,7 +283,7 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
         steady_cache = {}
         for iy, ix in cells:
             values = cell_values(iy, ix)
-            current = values.pop("i_app", i_app)
+            current = values.pop("i_app", 0.0)
             for path, value in values.items():
                 work.set(path, value)
             key = tuple(sorted(values.items()))
@@ -251,26 +293,27 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
             predicted[iy, ix] = _predict(work, current, steady=steady_cache[key])[0]
         predicted = predicted.astype(str)
 
-    pattern = np.empty((ny, nx), dtype=object)
-    metrics = {k: np.full((ny, nx), np.nan) for k in METRICS}
+    nn = base.n_neurons
+    patterns = np.empty((nn, ny, nx), dtype=object)
+    metrics = {k: np.full((nn, ny, nx), np.nan) for k in METRICS}
 
     def run(iy, ix, stop):
-        values = cell_values(iy, ix)
-        current = values.pop("i_app", i_app)
-        model = base.with_parameters(values) if values else base
-        integ = Integrator(model, i_app=current, solver=solver, record=(), stop=stop, max_steps=max_steps)
+        integ = Integrator(base.with_parameters(cell_values(iy, ix)), solver=solver, record=(), stop=stop,
+                           max_steps=max_steps)
         try:
             integ.advance(t_end)
         except SimulationError as exc:
             if exc.reason not in ("diverging", "non-finite state", "step size underflow"):
                 raise
-            pattern[iy, ix] = "diverging"  # a cell that blows up has no settled pattern; the map goes on
+            patterns[:, iy, ix] = "diverging"  # a cell that blows up has no settled pattern; the map goes on
             return
-        s = summarize_spikes(integ.result().spike_times, t_transient, t_end)
-        pattern[iy, ix] = s["pattern"]
-        for k in METRICS:
-            if s[k] is not None:
-                metrics[k][iy, ix] = s[k]
+        result = integ.result()
+        for m in range(nn):
+            s = summarize_spikes(result.spike_times[result.spike_neurons == m], t_transient, t_end)
+            patterns[m, iy, ix] = s["pattern"]
+            for k in METRICS:
+                if s[k] is not None:
+                    metrics[k][m, iy, ix] = s[k]
 
     def run_chunk(chunk, stop):
         for iy, ix in chunk:
@@ -286,6 +329,6 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=0.0
     finally:
         bar.close()
 
-    return BehaviourMap(x=x_axis, y=y_axis, pattern=pattern.astype(str), predicted=predicted, metrics=metrics,
-                        t_end=t_end, t_transient=t_transient)
+    return BehaviourMap(x=x_axis, y=y_axis, patterns=patterns.astype(str), predicted=predicted,
+                        neuron_metrics=metrics, t_end=t_end, t_transient=t_transient, neuron_names=base.neuron_names)
 

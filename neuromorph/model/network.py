@@ -1,0 +1,463 @@
+"""Networks: named neurons joined by synapses and gap junctions.
+
+A :class:`Network` holds nodes (each a :class:`~neuromorph.Neuron` with its own applied
+current ``i_app``, initial state and optional time-varying stimulus) and interconnections
+(any registered interconnection kind: :class:`~neuromorph.CurrentSynapse`,
+:class:`~neuromorph.ConductanceSynapse`, :class:`~neuromorph.GapJunction`). It compiles into
+one state vector, so the same kernels integrate it as a single neuron, and every parameter
+has a path:
+
+* ``"NODE.i_app"``, ``"NODE.C"``, ``"NODE.threshold"``, ``"NODE.ELEMENT.FIELD"``
+  (``"n1.slow_negative.alpha"``);
+* ``"EDGE.FIELD"`` for an interconnection (``"n1_to_n2.g"``); synapses are named
+  ``PRE_to_POST`` and gap junctions ``A_gap_B`` unless given a name.
+
+States are ``"NODE.v"``, ``"NODE.slow"``, ...; a synapse whose time constant its presynaptic
+neuron has no filter for brings one (``"PRE.syn_tau20"``).
+
+networkx convention (:meth:`Network.to_networkx`, :meth:`Network.from_networkx`): an edge
+``u -> v`` means ``u`` drives ``v``. Node attributes: ``neuron`` (a Neuron or a preset name,
+required), ``i_app`` (default 0), ``initial`` (``{state: value}``), ``stimulus`` (a
+Stimulus). Edge attributes: ``kind`` (``"current"`` (default), ``"conductance"`` or ``"gap"``,
+or a registered kind name), ``name``, and the kind's parameters (``g``, ``sign``, ``delta``,
+``k``, ``tau``, ``e_syn``). A gap junction is one edge (either direction). Graphs with
+several edges between two nodes (a synapse and a gap junction) need a ``MultiDiGraph``,
+which is what :meth:`Network.to_networkx` returns.
+
+Examples
+--------
+The half-centre oscillator of ``shared/MODEL.md``:
+
+>>> import neuromorph as nm
+>>> net = nm.Network()
+>>> _ = net.add_neuron("n1", "bursting", i_app=-2.0)
+>>> _ = net.add_neuron("n2", "bursting", i_app=-2.0, initial={"v": -2.5, "slow": -2.0, "ultraslow": -2.0})
+>>> _ = net.add_synapse("n1", "n2", g=0.2)
+>>> _ = net.add_synapse("n2", "n1", g=0.2)
+>>> net.connection_names
+('n1_to_n2', 'n2_to_n1')
+>>> net.get("n1_to_n2.g")
+0.2
+"""
+
+import dataclasses
+
+from .. import _validate as check
+from ..errors import ModelError
+from .elements import CONNECTION_KINDS, ConductanceSynapse, CurrentSynapse, GapJunction
+from .kinds import KINDS
+from .neuron import Neuron
+from .stimulus import Constant, Stimulus, as_stimulus
+
+__all__ = ["Network", "Node", "Connection"]
+
+_SYNAPSE_KINDS = {"current": CurrentSynapse, "conductance": ConductanceSynapse}
+_EDGE_KINDS = {"current": "current_synapse", "conductance": "conductance_synapse", "gap": "gap_junction"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """A neuron of a network: the neuron (with its initial state), its constant applied current and
+    an optional time-varying stimulus (added to ``i_app``)."""
+
+    neuron: Neuron
+    i_app: float = 0.0
+    stimulus: Stimulus | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Connection:
+    """An interconnection: its element (a registered kind) and the nodes at its ends, by role."""
+
+    element: object
+    ends: dict
+
+    @property
+    def kind(self):
+        return self.element.kind
+
+
+def _resolve_neuron(neuron, where):
+    if isinstance(neuron, str):
+        from ..io.circuits import preset
+
+        try:
+            neuron = preset(neuron)
+        except ModelError as exc:
+            raise ModelError(f"{where}: {exc}") from None
+        if not isinstance(neuron, Neuron):
+            raise ModelError(f"{where}: preset {neuron!r} is a network, not a neuron")
+        return neuron
+    if not isinstance(neuron, Neuron):
+        raise ModelError(f"{where}: expected a Neuron or a preset name, got {neuron!r}")
+    return neuron.copy()
+
+
+class Network:
+    """Neurons joined by synapses and gap junctions.
+
+    Parameters
+    ----------
+    name : str, default "network"
+    description : str, default ""
+    protocol : Protocol, optional
+        Suggested experiment (run time, transient) for ``neuromorph simulate`` and the demo.
+
+    See the module documentation for paths, state names and the networkx convention.
+    """
+
+    def __init__(self, name="network", description="", protocol=None):
+        from .stimulus import Protocol
+
+        self.name = check.identifier("name", name)
+        self.description = check.text("description", description)
+        if protocol is not None and not isinstance(protocol, Protocol):
+            raise ModelError(f"`protocol` must be a Protocol, got {protocol!r}")
+        self.protocol = protocol
+        self._nodes = {}
+        self._connections = {}
+        self._compiled = None
+
+    # -- construction -------------------------------------------------------------------
+    def add_neuron(self, name, neuron, i_app=0.0, stimulus=None, initial=None):
+        """Add a node; returns its name.
+
+        Parameters
+        ----------
+        name : str
+            An identifier, unique among nodes and interconnections.
+        neuron : Neuron or str
+            The neuron (copied) or a preset name (``"bursting"``).
+        i_app : float, default 0.0
+            Constant applied current (the ``"NAME.i_app"`` parameter).
+        stimulus : Stimulus, optional
+            Time-varying current added to ``i_app`` (pulses, steps, samples); a constant part
+            adds to ``i_app``.
+        initial : dict, optional
+            Initial values by state name (``{"v": -2.5, "slow": -2.0}``); others keep the neuron's.
+        """
+        name = self._new_name(name, "node name")
+        neuron = _resolve_neuron(neuron, f"node {name!r}")
+        i_app = check.real(f"i_app of node {name!r}", i_app)
+        if stimulus is not None:
+            stim = as_stimulus(stimulus, f"stimulus of node {name!r}")
+            i_app += sum(t.value for t in stim.terms() if isinstance(t, Constant))
+            varying = [t for t in stim.terms() if not isinstance(t, Constant)]
+            stimulus = None if not varying else (varying[0] if len(varying) == 1 else sum(varying[1:], varying[0]))
+        if initial:
+            if not isinstance(initial, dict):
+                raise ModelError(f"node {name!r}: `initial` must be a dict {{state: value}}, got {initial!r}")
+            values = dict(initial)
+            try:
+                neuron.set_initial(v=values.pop("v", None), **values)
+            except ModelError as exc:
+                raise ModelError(f"node {name!r}: {exc}") from None
+        neuron.name = name
+        self._nodes[name] = Node(neuron=neuron, i_app=i_app, stimulus=stimulus)
+        self._changed()
+        return name
+
+    def add_synapse(self, pre, post, kind="current", g=0.1, sign=-1, delta=-1.0, k=2.0, tau=50.0, e_syn=None,
+                    name=None):
+        """Add a synapse from ``pre`` to ``post``; returns its name (``PRE_to_POST`` by default).
+
+        Parameters
+        ----------
+        pre, post : str
+            Node names.
+        kind : {"current", "conductance"}
+            ``"current"``: ``I_post += sign * g * sigma(k (V_pre,x - delta))``;
+            ``"conductance"``: a membrane current ``g sigma(k (V_pre,x - delta)) (V_post - e_syn)``.
+        g : float, default 0.1
+            Strength (>= 0).
+        sign : {-1, +1}, default -1
+            Current synapses only: -1 inhibits.
+        delta, k : float, defaults -1.0 and 2.0
+            Half-activation and slope of the presynaptic sigmoid.
+        tau : float, default 50.0
+            Time constant of the presynaptic filtered voltage (the synapse brings its own filter
+            if the presynaptic neuron has none at ``tau``).
+        e_syn : float
+            Conductance synapses only (required): reversal voltage.
+        name : str, optional
+        """
+        if kind not in _SYNAPSE_KINDS:
+            raise ModelError(f"unknown synapse kind {kind!r}; use 'current' or 'conductance' "
+                             "(gap junctions: add_gap_junction)")
+        where = f"synapse {pre!r} -> {post!r}"
+        try:
+            if kind == "current":
+                if e_syn is not None:
+                    raise ModelError("`e_syn` is for conductance synapses; a current synapse has `sign`")
+                element = CurrentSynapse(g=g, sign=sign, delta=delta, k=k, tau=tau)
+            else:
+                if e_syn is None:
+                    raise ModelError("a conductance synapse needs `e_syn`, its reversal voltage")
+                element = ConductanceSynapse(g=g, e_syn=e_syn, delta=delta, k=k, tau=tau)
+        except ModelError as exc:
+            raise ModelError(f"{where}: {exc}") from None
+        return self.add_connection(element, {"pre": pre, "post": post}, name)
+
+    def add_gap_junction(self, a, b, g, name=None):
+        """Add a gap junction ``g (V_a - V_b)`` between nodes ``a`` and ``b``; returns its name (``A_gap_B``)."""
+        try:
+            element = GapJunction(g=g)
+        except ModelError as exc:
+            raise ModelError(f"gap junction {a!r} -- {b!r}: {exc}") from None
+        return self.add_connection(element, {"a": a, "b": b}, name)
+
+    def add_connection(self, element, ends, name=None):
+        """Add any interconnection kind; ``ends`` maps its roles (``element.connects``) to node names."""
+        if getattr(element, "connects", None) not in {cls.connects for cls in CONNECTION_KINDS.values()}:
+            raise ModelError(f"expected an interconnection ({', '.join(CONNECTION_KINDS)}), got {element!r}")
+        roles = element.connects
+        label = f"{element.kind} {' -> '.join(repr(ends.get(r)) for r in roles)}"
+        if set(ends) != set(roles):
+            raise ModelError(f"{label}: give the nodes at its ends as {', '.join(roles)}")
+        for role in roles:
+            if ends[role] not in self._nodes:
+                known = ", ".join(self._nodes) or "none yet"
+                raise ModelError(f"{label}: no node {ends[role]!r}; nodes: {known}")
+        if isinstance(element, GapJunction) and ends["a"] == ends["b"]:
+            raise ModelError(f"{label}: a gap junction joins two different neurons")
+        if name is None:
+            base = "_to_".join(ends[r] for r in roles) if roles == ("pre", "post") else "_gap_".join(
+                ends[r] for r in roles)
+            name = base
+            i = 2
+            while name in self._nodes or name in self._connections:
+                name = f"{base}_{i}"
+                i += 1
+        name = self._new_name(name, "interconnection name")
+        self._connections[name] = Connection(element=element.replace(name=name), ends=dict(ends))
+        self._changed()
+        return name
+
+    def remove(self, name):
+        """Remove a node (with its interconnections) or an interconnection."""
+        if name in self._nodes:
+            del self._nodes[name]
+            for edge in [e for e, c in self._connections.items() if name in c.ends.values()]:
+                del self._connections[edge]
+        elif name in self._connections:
+            del self._connections[name]
+        else:
+            raise ModelError(f"network {self.name!r} has no node or interconnection {name!r}")
+        self._changed()
+
+    def _new_name(self, name, what):
+        name = check.identifier(what, name)
+        if name in self._nodes or name in self._connections:
+            raise ModelError(f"{what} {name!r} is already used in network {self.name!r}")
+        return name
+
+    def _changed(self):
+        self._compiled = None
+
+    # -- access ---------------------------------------------------------------------------
+    @property
+    def node_names(self):
+        return tuple(self._nodes)
+
+    @property
+    def connection_names(self):
+        return tuple(self._connections)
+
+    @property
+    def nodes(self):
+        """``{name: Node}`` (Nodes are frozen; change parameters with :meth:`set`)."""
+        return dict(self._nodes)
+
+    @property
+    def connections(self):
+        """``{name: Connection}``."""
+        return dict(self._connections)
+
+    def neuron(self, name):
+        """A copy of the neuron of node ``name`` (change the network's with :meth:`set`)."""
+        return self._node(name).neuron.copy()
+
+    def _node(self, name):
+        try:
+            return self._nodes[name]
+        except KeyError:
+            raise ModelError(f"network {self.name!r} has no node {name!r}; nodes: "
+                             f"{', '.join(self._nodes) or 'none'}") from None
+
+    def __len__(self):
+        return len(self._nodes)
+
+    @property
+    def state_names(self):
+        return self.compile().state_names
+
+    def initial_state(self):
+        return self.compile().y0.copy()
+
+    # -- parameters by path -------------------------------------------------------------
+    def parameters(self):
+        """Every numeric parameter by path."""
+        params = {}
+        for name, node in self._nodes.items():
+            params[f"{name}.i_app"] = node.i_app
+            params.update({f"{name}.{path}": value for path, value in node.neuron.parameters().items()})
+        for name, conn in self._connections.items():
+            params.update({f"{name}.{field}": value for field, value in conn.element.parameters().items()})
+        return params
+
+    def _split(self, path):
+        if not isinstance(path, str) or "." not in path:
+            raise ModelError(f"a network parameter path looks like 'NODE.i_app', 'NODE.ELEMENT.FIELD' or "
+                             f"'EDGE.FIELD', got {path!r}")
+        head, rest = path.split(".", 1)
+        if head in self._nodes:
+            return "node", head, rest
+        if head in self._connections:
+            return "edge", head, rest
+        raise ModelError(f"unknown parameter {path!r}: {head!r} is neither a node ({', '.join(self._nodes)}) nor "
+                         f"an interconnection ({', '.join(self._connections) or 'none'})")
+
+    def get(self, path):
+        """Value of the parameter at ``path``."""
+        where, head, rest = self._split(path)
+        if where == "node":
+            node = self._nodes[head]
+            return node.i_app if rest == "i_app" else node.neuron.get(rest)
+        element = self._connections[head].element
+        params = element.parameters()
+        if rest not in params:
+            raise ModelError(f"{element.kind} {head!r} has no parameter {rest!r}; it has {', '.join(params)}")
+        return params[rest]
+
+    def set(self, path, value):
+        """Set the parameter at ``path`` (validated); returns the network for chaining."""
+        where, head, rest = self._split(path)
+        if where == "node":
+            node = self._nodes[head]
+            if rest == "i_app":
+                node = dataclasses.replace(node, i_app=check.real(path, value))
+            else:
+                neuron = node.neuron.copy()
+                neuron.set(rest, value)
+                node = dataclasses.replace(node, neuron=neuron)
+            self._nodes[head] = node
+        else:
+            conn = self._connections[head]
+            try:
+                element = conn.element.replace(**{rest: value})
+            except ModelError as exc:
+                raise ModelError(f"{conn.kind} {head!r}: {exc}") from None
+            self._connections[head] = dataclasses.replace(conn, element=element)
+        self._changed()
+        return self
+
+    # -- whole-object helpers -----------------------------------------------------------
+    def copy(self):
+        other = Network(self.name, self.description, self.protocol)
+        other._nodes = dict(self._nodes)
+        other._connections = dict(self._connections)
+        return other
+
+    def _spec(self):
+        return (self.name, self.description, self.protocol, tuple(self._nodes.items()),
+                tuple((k, c.element, tuple(sorted(c.ends.items()))) for k, c in self._connections.items()))
+
+    def __eq__(self, other):
+        return isinstance(other, Network) and self._spec() == other._spec()
+
+    __hash__ = None
+
+    def __repr__(self):
+        lines = [f"Network(name={self.name!r}, {len(self._nodes)} neurons, {len(self._connections)} interconnections)"]
+        lines += [f"  {name}: {len(node.neuron)} elements, i_app={node.i_app!r}"
+                  for name, node in list(self._nodes.items())[:20]]
+        lines += [f"  {name}: {c.kind} {c.ends}" for name, c in list(self._connections.items())[:20]]
+        return "\n".join(lines)
+
+    def compile(self):
+        """The network as kernel arrays (:class:`neuromorph.lower.compile.CompiledModel`), cached until a change."""
+        if self._compiled is None:
+            from ..lower.compile import Assembler
+
+            if not self._nodes:
+                raise ModelError(f"network {self.name!r} has no neurons: add some with add_neuron")
+            asm = Assembler()
+            index = {}
+            for name, node in self._nodes.items():
+                index[name] = asm.add_neuron(node.neuron, prefix=f"{name}.", i_app=node.i_app,
+                                             stimulus=node.stimulus)
+            for name, conn in self._connections.items():
+                asm.add_connection(conn.element, {role: index[n] for role, n in conn.ends.items()}, name)
+            self._compiled = asm.build()
+        return self._compiled
+
+    def simulate(self, t_end, i_app=None, **options):
+        """Integrate from t = 0 to ``t_end``; see :func:`neuromorph.simulate` for the options.
+
+        ``i_app``: ``None`` uses each node's; a dict ``{node: current or Stimulus}`` replaces some.
+        """
+        from ..solve.integrator import simulate
+
+        return simulate(self, t_end, i_app=i_app, **options)
+
+    # -- networkx -------------------------------------------------------------------------
+    def to_networkx(self):
+        """A ``networkx.MultiDiGraph``: nodes carry ``neuron`` (a copy), ``i_app``, ``stimulus``; edges
+        ``u -> v`` (``u`` drives ``v``; a gap junction ``a -> b``) carry ``kind``, ``name`` and the parameters."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph(name=self.name, description=self.description)
+        for name, node in self._nodes.items():
+            graph.add_node(name, neuron=node.neuron.copy(), i_app=node.i_app, stimulus=node.stimulus)
+        for name, conn in self._connections.items():
+            u, v = (conn.ends[r] for r in conn.element.connects)
+            short = {full: short for short, full in _EDGE_KINDS.items()}.get(conn.kind, conn.kind)
+            graph.add_edge(u, v, key=name, kind=short, name=name, **conn.element.parameters())
+        return graph
+
+    @classmethod
+    def from_networkx(cls, graph, name=None):
+        """Build a network from a networkx graph (see the module documentation for the attributes)."""
+        import networkx as nx
+
+        if not isinstance(graph, nx.Graph):
+            raise ModelError(f"expected a networkx graph, got {graph!r}")
+        net = cls(name=name or graph.graph.get("name") or "network",
+                  description=graph.graph.get("description", ""))
+        for node, attrs in graph.nodes(data=True):
+            if not isinstance(node, str):
+                raise ModelError(f"node {node!r}: node names must be strings (identifiers such as 'n1')")
+            if "neuron" not in attrs:
+                raise ModelError(f"node {node!r} has no 'neuron' attribute (a Neuron or a preset name); "
+                                 f"it has {', '.join(attrs) or 'none'}")
+            unknown = set(attrs) - {"neuron", "i_app", "initial", "stimulus"}
+            if unknown:
+                raise ModelError(f"node {node!r}: unknown attribute {sorted(unknown)[0]!r}; "
+                                 "allowed: neuron, i_app, initial, stimulus")
+            net.add_neuron(node, attrs["neuron"], i_app=attrs.get("i_app", 0.0), stimulus=attrs.get("stimulus"),
+                           initial=attrs.get("initial"))
+        edges = graph.edges(keys=True, data=True) if graph.is_multigraph() else (
+            (u, v, None, d) for u, v, d in graph.edges(data=True))
+        for u, v, _, attrs in edges:
+            attrs = dict(attrs)
+            kind = attrs.pop("kind", "current")
+            full = _EDGE_KINDS.get(kind, kind)
+            if full not in CONNECTION_KINDS:
+                raise ModelError(f"edge {u!r} -> {v!r}: unknown kind {kind!r}; use "
+                                 f"{', '.join(list(_EDGE_KINDS) + list(CONNECTION_KINDS))}")
+            cls_ = KINDS[full]
+            edge_name = attrs.pop("name", None)
+            if cls_.connects == ("pre", "post") and not graph.is_directed():
+                raise ModelError(f"edge {u!r} -- {v!r}: a synapse has a direction; use a DiGraph "
+                                 "(an undirected graph holds only gap junctions)")
+            allowed, _ = cls_.fields()
+            unknown = set(attrs) - allowed
+            if unknown:
+                raise ModelError(f"edge {u!r} -> {v!r} ({full}): unknown attribute {sorted(unknown)[0]!r}; "
+                                 f"allowed: {', '.join(sorted(allowed - {'name'}))}")
+            try:
+                element = cls_(**attrs)
+            except (ModelError, TypeError) as exc:
+                raise ModelError(f"edge {u!r} -> {v!r} ({full}): {exc}") from None
+            net.add_connection(element, dict(zip(cls_.connects, (u, v))), edge_name)
+        return net
