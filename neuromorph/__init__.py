@@ -37,6 +37,7 @@ from .errors import (
     StimulusError,
 )
 from .io.circuits import circuits_dir, dumps, load, loads, preset, presets, save
+from .model.builders import hco, ring, switching_circuit
 from .model.elements import (
     Conductance,
     ConductanceSynapse,
@@ -78,7 +79,7 @@ def __dir__():
 
 __all__ = [
     "Neuron", "Leak", "Current", "Conductance", "Gate",
-    "Network", "CurrentSynapse", "ConductanceSynapse", "GapJunction",
+    "Network", "CurrentSynapse", "ConductanceSynapse", "GapJunction", "hco", "ring", "switching_circuit",
     "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Protocol",
     "simulate", "Integrator", "SimulationResult", "SolverStats", "Ensemble", "EnsembleResult",
     "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver",

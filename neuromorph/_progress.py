@@ -15,8 +15,6 @@ class Progress:
     """Progress over ``[start, stop]`` (times or counts); :meth:`update` takes the position reached."""
 
     def __init__(self, start, stop, label="simulating", enabled=None, delay=1.0, stream=None):
-        from tqdm.auto import tqdm  # imported here: a short run never pays for it
-
         stream = stream or sys.stderr
         if enabled is None:  # automatic: on a terminal, once the work has lasted `delay` seconds
             enabled = bool(getattr(stream, "isatty", lambda: False)())
@@ -24,16 +22,20 @@ class Progress:
             delay = 0.0
         self.start = float(start)
         self.position = self.start
-        self._bar = tqdm(total=float(stop) - self.start, desc=label, file=stream, disable=not enabled,
-                         delay=delay, leave=False, dynamic_ncols=True,
-                         unit="" if label != "simulating" else " t", unit_scale=False,
-                         bar_format="{desc}: {percentage:5.1f}%|{bar}| {elapsed} elapsed, {remaining} left")
+        self._bar = None
+        if enabled:  # a hidden bar costs nothing, not even importing tqdm (~0.1 ms per short run)
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=float(stop) - self.start, desc=label, file=stream, delay=delay, leave=False,
+                             dynamic_ncols=True, bar_format="{desc}: {percentage:5.1f}%|{bar}| {elapsed} elapsed, "
+                                                            "{remaining} left")
 
     def update(self, position):
         position = float(position)
-        if position > self.position:
+        if self._bar is not None and position > self.position:
             self._bar.update(position - self.position)
             self.position = position
 
     def close(self):
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()

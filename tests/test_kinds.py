@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neuromorph as nm
-from neuromorph._kernels.field import empty_stim, rhs_call
+from neuromorph._kernels.field import empty_stim, rhs_call, scratch_size
 from neuromorph.lower.compile import dense_jacobian
 from neuromorph.model.kinds import KINDS
 
@@ -61,7 +61,7 @@ def build(element):
 
 def kernel_field(model, y):
     dy = np.zeros_like(y)
-    rhs_call(model.arrays, empty_stim(model.n_neurons), 0.0, False, y, dy)
+    rhs_call(model.arrays, empty_stim(model.n_neurons), 0.0, False, y, dy, np.zeros(scratch_size(model.arrays)))
     return dy
 
 
@@ -74,7 +74,8 @@ def numpy_field(arrays, y):
         base = {0: x, 1: np.tanh(x), 2: 1.0}[int(arrays.el_base[e])]
         gates = 1.0
         for i in range(arrays.gate_ptr[e], arrays.gate_ptr[e + 1]):
-            gates *= 1.0 / (1.0 + np.exp(-arrays.gate_k[i] * (y[arrays.gate_in[i]] - arrays.gate_off[i])))
+            a = arrays.gate_act[i]
+            gates *= 1.0 / (1.0 + np.exp(-arrays.act_k[a] * (y[arrays.act_in[a]] - arrays.act_off[a])))
         neuron = int(np.flatnonzero(arrays.mem_state == arrays.el_tgt[e])[0])
         current[neuron] -= arrays.el_gain[e] * base * gates
     dy[arrays.mem_state] = current * arrays.st_rate[arrays.mem_state]

@@ -14,6 +14,7 @@ from numba import njit
 from . import common as c
 from .config import JIT, JIT_INLINE
 from .field import jacobian, rhs, rhs_call
+from .layout import scratch_size
 from .mathfn import exp
 from .tableaus import DP5_A_F, DP5_B_F, DP5_C_F, DP5_E_F, DP5_P_F, ROS23_D, ROS23_E32
 
@@ -38,7 +39,7 @@ _E1, _E3, _E4, _E5, _E6, _E7 = DP5_E_F[0], DP5_E_F[2], DP5_E_F[3], DP5_E_F[4], D
 
 
 @njit(**JIT_INLINE)
-def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, K, y_stage, y_new, err):
+def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, K, y_stage, y_new, err, tmp):
     """One Dormand-Prince step; stage derivatives in ``K``, local error in ``err``.
 
     Written out stage by stage (the tableau's zeros skipped): the generic
@@ -49,22 +50,22 @@ def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, K, y_stage, y_new, e
     for k in range(ns):
         k1[k] = f0[k]
         y_stage[k] = y[k] + h * _A21 * k1[k]
-    rhs(model, stim, t + _C2 * h, False, y_stage, k2)
+    rhs(model, stim, t + _C2 * h, False, y_stage, k2, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A31 * k1[k] + _A32 * k2[k])
-    rhs(model, stim, t + _C3 * h, False, y_stage, k3)
+    rhs(model, stim, t + _C3 * h, False, y_stage, k3, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A41 * k1[k] + _A42 * k2[k] + _A43 * k3[k])
-    rhs(model, stim, t + _C4 * h, False, y_stage, k4)
+    rhs(model, stim, t + _C4 * h, False, y_stage, k4, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A51 * k1[k] + _A52 * k2[k] + _A53 * k3[k] + _A54 * k4[k])
-    rhs(model, stim, t + _C5 * h, False, y_stage, k5)
+    rhs(model, stim, t + _C5 * h, False, y_stage, k5, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A61 * k1[k] + _A62 * k2[k] + _A63 * k3[k] + _A64 * k4[k] + _A65 * k5[k])
-    rhs(model, stim, t_new, left_end, y_stage, k6)
+    rhs(model, stim, t_new, left_end, y_stage, k6, tmp)
     for k in range(ns):
         y_new[k] = y[k] + h * (_B1 * k1[k] + _B3 * k3[k] + _B4 * k4[k] + _B5 * k5[k] + _B6 * k6[k])
-    rhs(model, stim, t_new, left_end, y_new, k7)  # FSAL: f at the new point
+    rhs(model, stim, t_new, left_end, y_new, k7, tmp)  # FSAL: f at the new point
     for k in range(ns):
         err[k] = h * (_E1 * k1[k] + _E3 * k3[k] + _E4 * k4[k] + _E5 * k5[k] + _E6 * k6[k] + _E7 * k7[k])
 
@@ -82,7 +83,7 @@ def _dp5_dense(h, y, K, dense):
 
 
 @njit(**JIT_INLINE)
-def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err):
+def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err, tmp):
     """One Rosenbrock 2(3) step; returns False if ``I - h d J`` is singular.
 
     ``R`` rows: 0 = k1, 1 = k2, 2 = k3, 3 = f(t + h/2), 4 = f(t_new) (the next f0). ``W``
@@ -98,14 +99,14 @@ def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv,
     c.block_solve(model, w, piv, k1)
     for k in range(ns):
         y_stage[k] = y[k] + 0.5 * h * k1[k]
-    rhs(model, stim, t + 0.5 * h, False, y_stage, f1)
+    rhs(model, stim, t + 0.5 * h, False, y_stage, f1, tmp)
     for k in range(ns):
         k2[k] = f1[k] - k1[k]
     c.block_solve(model, w, piv, k2)
     for k in range(ns):
         k2[k] += k1[k]
         y_new[k] = y[k] + h * k2[k]
-    rhs(model, stim, t_new, left_end, y_new, f2)
+    rhs(model, stim, t_new, left_end, y_new, f2, tmp)
     for k in range(ns):
         k3[k] = f2[k] - ROS23_E32 * (k2[k] - f1[k]) - 2.0 * (k1[k] - f0[k]) + hd * dfdt[k]
     c.block_solve(model, w, piv, k3)
@@ -127,7 +128,7 @@ def _ros23_dense(h, y, R, dense):
 
 
 @njit(**JIT)
-def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage, f_stage, cnt):
+def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage, f_stage, cnt, tmp):
     """Hairer, Norsett & Wanner's starting step (Solving ODEs I, II.4)."""
     ns = y.shape[0]
     d0 = 0.0
@@ -142,7 +143,7 @@ def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage
     h0 = min(h0, limit)
     for k in range(ns):
         y_stage[k] = y[k] + h0 * f0[k]
-    rhs_call(model, stim, t + h0, False, y_stage, f_stage)
+    rhs_call(model, stim, t + h0, False, y_stage, f_stage, tmp)
     cnt[c.N_FEV] += 1
     d2 = 0.0
     for k in range(ns):
@@ -155,12 +156,15 @@ def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage
 
 
 def work_sizes(method, model):
-    """Lengths of the float and int work buffers a kernel of ``method`` needs for ``model`` (arrays)."""
+    """Lengths of the float and int work buffers a kernel of ``method`` needs for ``model`` (arrays):
+    21 state-long rows, the vector field's scratch, and for Rosenbrock the Jacobian's values and
+    the neuron blocks of ``W``."""
     ns = model.st_kind.size
+    base = 21 * ns + scratch_size(model)
     if method != ROSENBROCK23:
-        return 21 * ns, ns
+        return base, ns
     blocks = np.diff(model.blk_ptr)
-    return 21 * ns + model.jac_row.size + int(np.sum(blocks * blocks)), ns
+    return base + model.jac_row.size + int(np.sum(blocks * blocks)), ns
 
 
 @njit(**JIT_INLINE)
@@ -230,10 +234,11 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
     y_new = work[13 * ns:14 * ns]
     err = work[14 * ns:15 * ns]
     dense = work[16 * ns:21 * ns].reshape((5, ns))
+    tmp = work[21 * ns:21 * ns + c.scratch_size_of(model)]
     rtol = ctrl[c.C_RTOL]
     h_max = ctrl[c.C_H_MAX]
     t_stop = ctrl[c.C_T_STOP]
-    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y)
+    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
     h = ctrl[c.C_H]
     status = c.DONE
     while t < t_stop:
@@ -241,12 +246,12 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
         if status != c.DONE:
             break
         if h <= 0.0:
-            h = _initial_step(model, stim, t, y, f0, atol, rtol, 5.0, min(h_max, t_stop - t), y_stage, err, cnt)
+            h = _initial_step(model, stim, t, y, f0, atol, rtol, 5.0, min(h_max, t_stop - t), y_stage, err, cnt, tmp)
         h, h_step, t_new, lands, left_end = _plan(t, h, h_max, t_stop, stim.jumps, cnt)
         if _underflow(t, h_step):
             status = c.ERR_STEP_UNDERFLOW
             break
-        _dp5_attempt(model, stim, t, h_step, t_new, left_end, y, f0, K, y_stage, y_new, err)
+        _dp5_attempt(model, stim, t, h_step, t_new, left_end, y, f0, K, y_stage, y_new, err, tmp)
         cnt[c.N_FEV] += 6
         norm = _norm(err, y, y_new, atol, rtol)
         if norm <= 1.0:
@@ -256,7 +261,7 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
                 c.emit_dense(model, thr, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
                              spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
-            t = c.commit(model, stim, y, y_new, f0, K[6], t_new, left_end, cnt)
+            t = c.commit(model, stim, y, y_new, f0, K[6], t_new, left_end, cnt, tmp)
             if c.runaway(model, bound, y):
                 status = c.ERR_RUNAWAY
                 break
@@ -278,14 +283,16 @@ def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, s
     err = work[14 * ns:15 * ns]
     dfdt = work[15 * ns:16 * ns]
     dense = work[16 * ns:21 * ns].reshape((5, ns))
+    n_tmp = c.scratch_size_of(model)
+    tmp = work[21 * ns:21 * ns + n_tmp]
     nnz = model.jac_row.shape[0]
-    jac = work[21 * ns:21 * ns + nnz]
-    w = work[21 * ns + nnz:]
+    jac = work[21 * ns + n_tmp:21 * ns + n_tmp + nnz]
+    w = work[21 * ns + n_tmp + nnz:]
     piv = iwork[0:ns]
     rtol = ctrl[c.C_RTOL]
     h_max = ctrl[c.C_H_MAX]
     t_stop = ctrl[c.C_T_STOP]
-    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y)
+    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
     h = ctrl[c.C_H]
     jac_ok = False
     status = c.DONE
@@ -294,16 +301,17 @@ def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, s
         if status != c.DONE:
             break
         if h <= 0.0:
-            h = _initial_step(model, stim, t, y, f0, atol, rtol, 3.0, min(h_max, t_stop - t), y_stage, err, cnt)
+            h = _initial_step(model, stim, t, y, f0, atol, rtol, 3.0, min(h_max, t_stop - t), y_stage, err, cnt, tmp)
         h, h_step, t_new, lands, left_end = _plan(t, h, h_max, t_stop, stim.jumps, cnt)
         if _underflow(t, h_step):
             status = c.ERR_STEP_UNDERFLOW
             break
         if not jac_ok:  # a rejected step retries with the same Jacobian
-            jacobian(model, stim, t, False, y, jac, dfdt)
+            jacobian(model, stim, t, False, y, jac, dfdt, tmp)
             cnt[c.N_JEV] += 1
             jac_ok = True
-        ok = _ros23_attempt(model, stim, t, h_step, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err)
+        ok = _ros23_attempt(model, stim, t, h_step, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err,
+                            tmp)
         cnt[c.N_LU] += 1
         cnt[c.N_FEV] += 2
         if not ok:
@@ -317,7 +325,7 @@ def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, s
                 c.emit_dense(model, thr, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
                              spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
-            t = c.commit(model, stim, y, y_new, f0, R[4], t_new, left_end, cnt)
+            t = c.commit(model, stim, y, y_new, f0, R[4], t_new, left_end, cnt, tmp)
             jac_ok = False
             if c.runaway(model, bound, y):
                 status = c.ERR_RUNAWAY

@@ -332,13 +332,19 @@ def block_solve(model, w, piv, x):
         lu_solve(w, model.blk_off[b], blocks[b + 1] - blocks[b], piv, blocks[b], x)
 
 
+@njit(**JIT_INLINE)
+def scratch_size_of(model):
+    """Floats of scratch the vector field needs (see :func:`.layout.scratch_size`)."""
+    return model.act_in.shape[0] + model.el_group[model.el_group.shape[0] - 1, 1]
+
+
 @njit(**JIT)
-def begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y):
+def begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp):
     """Start of every kernel call: jump cursor, ``f0`` if stale, grid samples at the start. Returns t."""
     t = ctrl[C_T]
     skip_passed_jumps(t, stim.jumps, cnt)
     if cnt[FSAL_OK] == 0:
-        rhs_call(model, stim, t, False, y, f0)
+        rhs_call(model, stim, t, False, y, f0, tmp)
         cnt[N_FEV] += 1
         cnt[FSAL_OK] = 1
     write_initial(t, y, t_eval, save_idx, out_t, out_y, cnt)
@@ -354,7 +360,7 @@ def may_step(model, spk_t, out_t, cnt):
 
 
 @njit(**JIT_INLINE)
-def commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt):
+def commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp):
     """Make the accepted step current; after a stimulus jump, re-evaluate ``f0`` on its right side."""
     for k in range(y.shape[0]):
         y[k] = y_new[k]
@@ -363,6 +369,6 @@ def commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt):
     cnt[BUDGET] -= 1
     if left_end:
         cnt[I_JUMP] += 1
-        rhs_call(model, stim, t_new, False, y, f0)
+        rhs_call(model, stim, t_new, False, y, f0, tmp)
         cnt[N_FEV] += 1
     return t_new

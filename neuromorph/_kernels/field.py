@@ -5,14 +5,14 @@ compiled kernel serves every neuron and network.
 """
 
 import numpy as np
-from numba import njit, uint64
+from numba import njit, prange, uint64
 
 from .config import JIT, JIT_INLINE
-from .layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model, Stim
+from .layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model, Stim, scratch_size
 from .mathfn import sigmoid, tanh
 
 __all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST", "rhs", "rhs_call", "jacobian",
-           "stim_value", "stim_slope", "empty_stim"]
+           "stim_value", "stim_slope", "empty_stim", "scratch_size"]
 
 
 @njit(**JIT_INLINE)
@@ -48,14 +48,6 @@ def stim_slope(stim, neuron, t, left):
 
 
 @njit(**JIT_INLINE)
-def _gates(model, e, y):
-    g = 1.0
-    for i in range(model.gate_ptr[e], model.gate_ptr[e + 1]):
-        g *= sigmoid(model.gate_k[i] * (y[model.gate_in[i]] - model.gate_off[i]))
-    return g
-
-
-@njit(**JIT_INLINE)
 def _base(model, e, y):
     """The base factor of term ``e``: ``x``, ``tanh x`` or 1, with ``x = y[input] - offset``."""
     base = model.el_base[e]
@@ -66,48 +58,113 @@ def _base(model, e, y):
 
 
 @njit(**JIT_INLINE)
-def rhs(model, stim, t, left, y, dy):
-    """Write ``dy/dt`` at ``(t, y)`` into ``dy``.
+def _activations(model, y, act, lo, hi):
+    """Activations ``lo:hi``, ``sigma(k (y[input] - offset))``, into ``act``.
 
-    Each neuron's membrane current is summed in a register and stored once:
-    summing into ``dy`` in memory put a store/load round trip per term on the
-    critical path (a DP5 stage waits for the previous one), ~25 % of the cost.
-    Indices read from the model arrays are cast to unsigned, which skips numba's
-    negative-index wrap-around code.
+    The gather and the sigmoid are separate loops: the contiguous sigmoid loop compiles to
+    vector code (a loop that also gathers does not, and runs ~4x slower).
     """
-    mem = model.mem_state
-    group = model.el_group
-    for n in range(mem.shape[0]):
-        k = uint64(mem[n])
-        current = stim_value(stim, n, t, left) + model.i_bias[n]
-        for e in range(group[n, 0], group[n, 1]):
-            current -= model.el_gain[e] * tanh(y[uint64(model.el_in[e])] - model.el_off[e])
-        for e in range(group[n, 1], group[n, 2]):
-            current -= model.el_gain[e] * (y[uint64(model.el_in[e])] - model.el_off[e])
-        for e in range(group[n, 2], group[n, 3]):
-            current -= model.el_gain[e] * _base(model, e, y) * _gates(model, e, y)
-        dy[k] = current * model.st_rate[k]
-    for i in range(model.filt_state.shape[0]):
-        k = uint64(model.filt_state[i])
-        dy[k] = (y[uint64(model.st_src[k])] - y[k]) * model.st_rate[k]
-
-
-@njit(**JIT)
-def rhs_call(model, stim, t, left, y, dy):
-    """Out-of-line :func:`rhs` for rare call sites (keeps kernels small; a call costs ~50 ns)."""
-    rhs(model, stim, t, left, y, dy)
+    out, k, inp, off = act[lo:hi], model.act_k[lo:hi], model.act_in[lo:hi], model.act_off[lo:hi]
+    for j in range(out.shape[0]):  # indices from 0: no negative-index wrap-around code, so it vectorises
+        out[j] = k[j] * (y[uint64(inp[j])] - off[j])
+    for j in range(out.shape[0]):
+        out[j] = sigmoid(out[j])
 
 
 @njit(**JIT_INLINE)
-def jacobian(model, stim, t, left, y, vals, dfdt):
+def _tanh_terms(model, y, th, lo, hi):
+    """``tanh`` of the TANH-group terms ``lo:hi`` into ``th`` (gather, then a vectorisable loop)."""
+    out, inp, off = th[lo:hi], model.el_in[lo:hi], model.el_off[lo:hi]
+    for e in range(out.shape[0]):
+        out[e] = y[uint64(inp[e])] - off[e]
+    for e in range(out.shape[0]):
+        out[e] = tanh(out[e])
+
+
+@njit(**JIT_INLINE)
+def _neuron_currents(model, stim, t, left, y, dy, act, th, lo, hi):
+    """``dy`` of the membranes of neurons ``lo:hi``, from the activations and TANH values already computed."""
+    mem = model.mem_state
+    group = model.el_group
+    gain = model.el_gain
+    for i in range(hi - lo):
+        n = uint64(lo + i)  # unsigned indices skip numba's negative-index wrap-around code
+        k = uint64(mem[n])
+        current = stim_value(stim, n, t, left) + model.i_bias[n]
+        for e in range(uint64(group[n, 0]), uint64(group[n, 1])):
+            current -= gain[e] * th[e]
+        for e in range(uint64(group[n, 2]), uint64(group[n, 3])):
+            current -= gain[e] * (y[uint64(model.el_in[e])] - model.el_off[e])
+        for e in range(uint64(group[n, 4]), uint64(group[n, 5])):  # synaptic inputs: gain * one activation
+            current -= gain[e] * act[uint64(model.gate_act[uint64(model.gate_ptr[e])])]
+        for e in range(uint64(group[n, 6]), uint64(group[n, 7])):
+            g = gain[e] * _base(model, e, y)
+            for j in range(uint64(model.gate_ptr[e]), uint64(model.gate_ptr[e + 1])):
+                g *= act[uint64(model.gate_act[j])]
+            current -= g
+        dy[k] = current * model.st_rate[k]
+
+
+@njit(**JIT_INLINE)
+def _filters(model, y, dy, lo, hi):
+    for i in range(hi - lo):
+        k = uint64(model.filt_state[uint64(lo + i)])
+        dy[k] = (y[uint64(model.st_src[k])] - y[k]) * model.st_rate[k]
+
+
+@njit(**JIT_INLINE)
+def rhs(model, stim, t, left, y, dy, tmp):
+    """Write ``dy/dt`` at ``(t, y)`` into ``dy``; ``tmp`` is scratch of :func:`.layout.scratch_size` floats.
+
+    Two vectorisable passes (activations, then every TANH term's ``tanh``) are followed by
+    one pass over neurons, each summing its membrane current in a register and storing it
+    once: summing into ``dy`` in memory put a store/load round trip per term on the critical
+    path (a DP5 stage waits for the previous one). Indices read from the model arrays are
+    cast to unsigned, which skips numba's negative-index wrap-around code. A large model's
+    passes are cut into ``model.chunks[0]`` pieces (run on numba's threads in the fixed-step
+    kernel, compiled with ``parallel=True``; in turn elsewhere).
+    """
+    n_act = model.act_in.shape[0]
+    act = tmp[:n_act]
+    th = tmp[n_act:]
+    n_tanh = th.shape[0]
+    n_neurons = model.mem_state.shape[0]
+    n_filters = model.filt_state.shape[0]
+    parts = model.chunks[0]
+    if parts == 1:
+        _activations(model, y, act, 0, n_act)
+        _tanh_terms(model, y, th, 0, n_tanh)
+        _neuron_currents(model, stim, t, left, y, dy, act, th, 0, n_neurons)
+        _filters(model, y, dy, 0, n_filters)
+        return
+    for c in prange(parts):
+        _activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
+        _tanh_terms(model, y, th, c * n_tanh // parts, (c + 1) * n_tanh // parts)
+    for c in prange(parts):
+        _neuron_currents(model, stim, t, left, y, dy, act, th, c * n_neurons // parts, (c + 1) * n_neurons // parts)
+        _filters(model, y, dy, c * n_filters // parts, (c + 1) * n_filters // parts)
+
+
+@njit(**JIT)
+def rhs_call(model, stim, t, left, y, dy, tmp):
+    """Out-of-line :func:`rhs` for rare call sites (keeps kernels small; a call costs ~50 ns)."""
+    rhs(model, stim, t, left, y, dy, tmp)
+
+
+@njit(**JIT_INLINE)
+def jacobian(model, stim, t, left, y, vals, dfdt, tmp):
     """The analytic Jacobian ``d(dy/dt)/dy`` as values of the fixed pattern ``(jac_row, jac_col)``
     into ``vals`` (entries of the same place add up), and ``d(dy/dt)/dt`` into ``dfdt``."""
+    act = tmp[:model.act_in.shape[0]]
+    _activations(model, y, act, 0, act.shape[0])
     p = 0
     for e in range(model.el_base.shape[0]):
         scale = -model.st_rate[model.el_tgt[e]] * model.el_gain[e]
         g0 = model.gate_ptr[e]
         g1 = model.gate_ptr[e + 1]
-        gates = _gates(model, e, y) if g1 > g0 else 1.0
+        gates = 1.0
+        for i in range(g0, g1):
+            gates *= act[model.gate_act[i]]
         base = model.el_base[e]
         if base == CONST:
             value = 1.0
@@ -124,12 +181,13 @@ def jacobian(model, stim, t, left, y, vals, dfdt):
         for i in range(g0, g1):
             # d/dx sigma(k (x - d)) = k sigma (1 - sigma); the other gates enter as a product
             # (recomputed rather than divided out, so a gate at exactly 0 is harmless).
-            sig = sigmoid(model.gate_k[i] * (y[model.gate_in[i]] - model.gate_off[i]))
+            a = model.gate_act[i]
+            sig = act[a]
             others = 1.0
             for j in range(g0, g1):
                 if j != i:
-                    others *= sigmoid(model.gate_k[j] * (y[model.gate_in[j]] - model.gate_off[j]))
-            vals[p] = scale * value * others * model.gate_k[i] * sig * (1.0 - sig)
+                    others *= act[model.gate_act[j]]
+            vals[p] = scale * value * others * model.act_k[a] * sig * (1.0 - sig)
             p += 1
     for i in range(model.filt_state.shape[0]):
         rate = model.st_rate[model.filt_state[i]]

@@ -10,8 +10,9 @@ import numpy as np
 from numba import njit
 
 from . import common as c
-from .config import JIT, JIT_INLINE
+from .config import JIT_INLINE, JIT_PARALLEL
 from .field import rhs
+from .layout import scratch_size
 
 EULER = 0
 RK4 = 1
@@ -47,9 +48,9 @@ def hermite_dense(h, y, y_new, f0, f1, dense):
         dense[4, k] = 0.0
 
 
-def work_size(n_states):
-    """Length of the float work buffer :func:`fixed_run` needs."""
-    return 11 * n_states
+def work_size(model):
+    """Length of the float work buffer :func:`fixed_run` needs for ``model`` (arrays)."""
+    return 11 * model.st_kind.size + scratch_size(model)
 
 
 # RK4 stages 2-4: y_stage = y + _RK4_A[s] h k_s, evaluated at t + _RK4_C[s] h.
@@ -57,7 +58,7 @@ _RK4_A = (0.5, 0.5, 1.0)
 _RK4_C = (0.5, 0.5, 1.0)
 
 
-@njit(**JIT)
+@njit(**JIT_PARALLEL)
 def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, bound):
     """Forward Euler (``method = EULER``) or RK4 with fixed step ``ctrl[C_H]`` until ``ctrl[C_T_STOP]``.
 
@@ -71,7 +72,8 @@ def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out
     y_new = work[4 * ns:5 * ns]
     f_end = work[5 * ns:6 * ns]
     dense = work[6 * ns:11 * ns].reshape((5, ns))
-    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y)
+    tmp = work[11 * ns:11 * ns + c.scratch_size_of(model)]
+    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
     status = c.DONE
     while t < t_stop:
         status = c.may_step(model, spk_t, out_t, cnt)
@@ -88,14 +90,14 @@ def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out
                 for k in range(ns):
                     y_stage[k] = y[k] + _RK4_A[s] * h * prev[k]
                 at_end = s == 2
-                rhs(model, stim, t_new if at_end else t + _RK4_C[s] * h, is_jump and at_end, y_stage, K[s])
+                rhs(model, stim, t_new if at_end else t + _RK4_C[s] * h, is_jump and at_end, y_stage, K[s], tmp)
             for k in range(ns):
                 y_new[k] = y[k] + h / 6.0 * (f0[k] + 2.0 * (K[0, k] + K[1, k]) + K[2, k])
             cnt[c.N_FEV] += 3
         if not c.all_finite(y_new):
             status = c.ERR_NONFINITE
             break
-        rhs(model, stim, t_new, is_jump, y_new, f_end)
+        rhs(model, stim, t_new, is_jump, y_new, f_end, tmp)
         cnt[c.N_FEV] += 1
         if c.needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
             hermite_dense(h, y, y_new, f0, f_end, dense)
@@ -103,7 +105,7 @@ def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out
         c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
         if on_grid:
             cnt[c.GRID_K] += 1
-        t = c.commit(model, stim, y, y_new, f0, f_end, t_new, is_jump, cnt)
+        t = c.commit(model, stim, y, y_new, f0, f_end, t_new, is_jump, cnt, tmp)
         if c.runaway(model, bound, y):
             status = c.ERR_RUNAWAY
             break

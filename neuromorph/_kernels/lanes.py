@@ -13,7 +13,7 @@ Blocks are independent: the Python layer runs disjoint block ranges on
 threads (``nogil``), and results do not depend on the thread count.
 
 Per-copy parameter arrays (``n_rows x n_copies``): ``st_rate``, ``el_gain``,
-``el_off``, ``gate_k``, ``gate_off``, ``thr`` and ``i_bias`` (each neuron's constant
+``el_off``, ``act_k``, ``act_off``, ``thr`` and ``i_bias`` (each neuron's constant
 applied current, added to the shared stimulus).
 """
 
@@ -34,10 +34,10 @@ RK4 = 1
 _EPS = np.finfo(np.float64).eps
 
 
-LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg gk goff ioff thr bound v_prev f_prev gate")
+LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg ak aoff act ioff thr bound v_prev f_prev gate")
 
 
-def make_work(n_states, n_elements, n_gates, n_neurons):
+def make_work(n_states, n_terms, n_tanh, n_act, n_neurons):
     """Scratch buffers of one thread: separate arrays, so the vectoriser never doubts they are disjoint."""
     def rows(r):
         # 64-byte aligned and padded by a cache line on each side: two threads' scratch rows never share a line.
@@ -48,10 +48,9 @@ def make_work(n_states, n_elements, n_gates, n_neurons):
 
     return LaneWork(
         y=rows(n_states), yt=rows(n_states), k1=rows(n_states), ks=rows(3 * n_states).reshape(3, -1),
-        rate=rows(n_states), gain=rows(n_elements), off=rows(n_elements),
-        arg=rows(n_elements), gk=rows(n_gates), goff=rows(n_gates), ioff=rows(n_neurons), thr=rows(n_neurons),
-        bound=rows(n_neurons),
-        v_prev=rows(n_neurons), f_prev=rows(n_neurons), gate=rows(1),
+        rate=rows(n_states), gain=rows(n_terms), off=rows(n_terms), arg=rows(n_tanh),
+        ak=rows(n_act), aoff=rows(n_act), act=rows(n_act), ioff=rows(n_neurons), thr=rows(n_neurons),
+        bound=rows(n_neurons), v_prev=rows(n_neurons), f_prev=rows(n_neurons), gate=rows(1),
     )
 
 
@@ -64,63 +63,74 @@ def _row(a, r):
 
 @njit(**JIT_INLINE)
 def _lane_rhs(model, stim, t, left, w, y, dy):
-    """``dy = f(t, y)`` for one block of lanes."""
+    """``dy = f(t, y)`` for one block of lanes (the same terms as :func:`.field.rhs`, per lane)."""
     mem = model.mem_state
     group = model.el_group
     gate = w.gate
+    for j in range(model.act_in.shape[0]):
+        a = _row(w.act, j)
+        x = _row(y, model.act_in[j])
+        k = _row(w.ak, j)
+        off = _row(w.aoff, j)
+        for i in range(LANES):
+            a[i] = sigmoid(k[i] * (x[i] - off[i]))
+    # Every ungated TANH term: arguments first, then one long tanh loop (more work in flight).
+    n_tanh = group[mem.shape[0] - 1, 1]
+    for e in range(n_tanh):
+        a = _row(w.arg, e)
+        x = _row(y, model.el_in[e])
+        off = _row(w.off, e)
+        for i in range(LANES):
+            a[i] = x[i] - off[i]
+    args = w.arg[:n_tanh * LANES]
+    for i in range(args.shape[0]):
+        args[i] = tanh(args[i])
     for n in range(mem.shape[0]):
         value = stim_value(stim, n, t, left)
         d = _row(dy, mem[n])
         extra = _row(w.ioff, n)
-        for j in range(LANES):
-            d[j] = value + extra[j]
-        # Ungated localized conductances: arguments first, then one long tanh loop (more work in flight).
-        for e in range(group[n, 0], group[n, 1]):
-            a = _row(w.arg, e)
-            x = _row(y, model.el_in[e])
-            off = _row(w.off, e)
-            for j in range(LANES):
-                a[j] = x[j] - off[j]
-        args = w.arg[group[n, 0] * LANES:group[n, 1] * LANES]
-        for i in range(args.shape[0]):
-            args[i] = tanh(args[i])
+        for i in range(LANES):
+            d[i] = value + extra[i]
         for e in range(group[n, 0], group[n, 1]):
             a = _row(w.arg, e)
             gain = _row(w.gain, e)
-            for j in range(LANES):
-                d[j] -= gain[j] * a[j]
-        for e in range(group[n, 1], group[n, 2]):
-            gain = _row(w.gain, e)
-            off = _row(w.off, e)
-            x = _row(y, model.el_in[e])
-            for j in range(LANES):
-                d[j] -= gain[j] * (x[j] - off[j])
+            for i in range(LANES):
+                d[i] -= gain[i] * a[i]
         for e in range(group[n, 2], group[n, 3]):
+            gain = _row(w.gain, e)
+            off = _row(w.off, e)
+            x = _row(y, model.el_in[e])
+            for i in range(LANES):
+                d[i] -= gain[i] * (x[i] - off[i])
+        for e in range(group[n, 4], group[n, 5]):  # synaptic inputs: gain * one activation
+            gain = _row(w.gain, e)
+            a = _row(w.act, model.gate_act[model.gate_ptr[e]])
+            for i in range(LANES):
+                d[i] -= gain[i] * a[i]
+        for e in range(group[n, 6], group[n, 7]):
             gain = _row(w.gain, e)
             off = _row(w.off, e)
             base = model.el_base[e]
             if base == CONST:
-                for j in range(LANES):
-                    gate[j] = gain[j]
+                for i in range(LANES):
+                    gate[i] = gain[i]
             else:
                 x = _row(y, model.el_in[e])
                 if base == LINEAR:
-                    for j in range(LANES):
-                        gate[j] = gain[j] * (x[j] - off[j])
+                    for i in range(LANES):
+                        gate[i] = gain[i] * (x[i] - off[i])
                 else:
-                    for j in range(LANES):
-                        gate[j] = gain[j] * tanh(x[j] - off[j])
+                    for i in range(LANES):
+                        gate[i] = gain[i] * tanh(x[i] - off[i])
             for g in range(model.gate_ptr[e], model.gate_ptr[e + 1]):
-                x = _row(y, model.gate_in[g])
-                gk = _row(w.gk, g)
-                goff = _row(w.goff, g)
-                for j in range(LANES):
-                    gate[j] *= sigmoid(gk[j] * (x[j] - goff[j]))
-            for j in range(LANES):
-                d[j] -= gate[j]
+                a = _row(w.act, model.gate_act[g])
+                for i in range(LANES):
+                    gate[i] *= a[i]
+            for i in range(LANES):
+                d[i] -= gate[i]
         rate = _row(w.rate, mem[n])
-        for j in range(LANES):
-            d[j] *= rate[j]
+        for i in range(LANES):
+            d[i] *= rate[i]
     for i in range(model.filt_state.shape[0]):
         k = model.filt_state[i]
         d = _row(dy, k)
@@ -188,7 +198,7 @@ def _fail_lanes(model, bound, y, w, width, c0, status):
 
 @njit(**JIT)
 def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_end, t_record, rate_all, gain_all,
-              off_all, gk_all, goff_all, thr_all, ioff_all, bound_all, y_all, status, spk_count, spk_t, save_every,
+              off_all, ak_all, aoff_all, thr_all, ioff_all, bound_all, y_all, status, spk_count, spk_t, save_every,
               out_v, t_reached, w):
     """Integrate blocks ``[b0, b1)`` of lanes from grid step ``k_begin`` (time ``t_begin``) to grid
     step ``k_stop`` or ``t_end``, whichever comes first.
@@ -209,7 +219,7 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
     """
     ns = y_all.shape[0]
     ne = gain_all.shape[0]
-    ng = gk_all.shape[0]
+    na = ak_all.shape[0]
     nn = thr_all.shape[0]
     n = y_all.shape[1]
     L = LANES
@@ -232,9 +242,9 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
             for r in range(ne):
                 w.gain[r * L + j] = gain_all[r, c]
                 w.off[r * L + j] = off_all[r, c]
-            for r in range(ng):
-                w.gk[r * L + j] = gk_all[r, c]
-                w.goff[r * L + j] = goff_all[r, c]
+            for r in range(na):
+                w.ak[r * L + j] = ak_all[r, c]
+                w.aoff[r * L + j] = aoff_all[r, c]
             for r in range(nn):
                 w.thr[r * L + j] = thr_all[r, c]
                 w.ioff[r * L + j] = ioff_all[r, c]

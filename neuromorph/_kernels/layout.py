@@ -1,12 +1,14 @@
 """The data layout the kernels read: model and stimulus arrays, and their codes (no numba here).
 
 A compiled model is one state vector holding every membrane voltage and every filtered
-voltage of every neuron, and a list of *terms*, each a membrane current
+voltage of every neuron, a list of *activations* ``a_j = sigma(act_k[j] (y[act_in[j]] - act_off[j]))``
+and a list of *terms*, each a membrane current
 
-    I = gain * base(y[input] - offset) * prod_i sigma(gate_k[i] * (y[gate_input[i]] - gate_offset[i]))
+    I = gain * base(y[input] - offset) * prod_(j in its gates) a_j
 
 with ``base`` :data:`LINEAR` (``x``), :data:`TANH` (``tanh x``) or :data:`CONST` (``1``), drawn
-from the membrane of a target neuron. Every element kind lowers to such terms
+from the membrane of a target neuron. Synapses of one presynaptic neuron with the same filter,
+``delta`` and ``k`` share one activation (computed once per evaluation, not once per synapse). Every element kind lowers to such terms
 (:mod:`neuromorph.model.kinds`), so one compiled kernel serves every neuron and network and a
 parameter change never recompiles. ``input`` and gate inputs index any state of the whole
 model: a synapse reads a presynaptic filter, a gap junction the other neuron's membrane.
@@ -17,19 +19,23 @@ States (``n_states``), stored neuron by neuron (each neuron's states are one con
     ``st_src``   filter: index of the membrane state it follows;
                  membrane: index of its neuron (its stimulus row and threshold)
     ``filt_state`` indices of the filter states
-Terms (``n_terms``), stored by target neuron and, within a neuron, in groups, so the
-loops need no per-term branches: ``el_group[n] = [start of ungated TANH, start of ungated
-LINEAR, start of gated (any base), end]``
+Activations (``n_act``), sorted by input state: ``act_in``, ``act_k``, ``act_off``.
+Terms (``n_terms``), stored in four groups (ungated TANH; ungated LINEAR; synaptic inputs,
+CONST with one gate; any other gated term), each group by target neuron, so the loops need no
+per-term branches and the TANH group is one contiguous, vectorisable pass: ``el_group[n] =
+[TANH start, end, LINEAR start, end, synaptic start, end, gated start, end]`` for neuron ``n``
     ``el_base``, ``el_tgt`` (target membrane state), ``el_in``, ``el_gain``, ``el_off``
-    gates of term ``e``: ``gate_ptr[e]:gate_ptr[e+1]`` into ``gate_in``, ``gate_k``, ``gate_off``
+    gates of term ``e``: ``gate_ptr[e]:gate_ptr[e+1]`` into ``gate_act`` (activation indices)
 Neurons (``n_neurons``)
     ``mem_state`` index of each neuron's membrane state; ``i_bias`` its constant applied current
     (the ``i_app`` parameter), added to its stimulus; ``thresholds`` its spike threshold.
-Jacobian (a fixed sparsity pattern, computed in this order: per term its input, then its
-gates; then per filter its diagonal and its source)
+Jacobian (a fixed sparsity pattern, computed in this order: per term its input, then the
+inputs of its gates; then per filter its diagonal and its source)
     ``jac_row``, ``jac_col``; ``jac_slot`` the entry's place in the neuron-block storage
     (-1 for an entry between neurons: synapses and gap junctions);
     ``blk_ptr`` the state range of each neuron's block, ``blk_off`` where its dense matrix starts.
+Execution: ``chunks[0]`` pieces the vector field's passes are cut into (1; the integrator sets
+the thread count for large models in its parallel fixed-step kernel).
 
 The stimulus of neuron ``n`` is piecewise linear on segments
 ``stim.t[ptr[n]:ptr[n+1]]`` (the first starts at -inf): value
@@ -53,10 +59,16 @@ Model = namedtuple(
     [
         "st_kind", "st_rate", "st_src", "filt_state",
         "el_group", "el_base", "el_tgt", "el_in", "el_gain", "el_off",
-        "gate_ptr", "gate_in", "gate_k", "gate_off",
+        "gate_ptr", "gate_act", "act_in", "act_k", "act_off",
         "mem_state", "i_bias", "thresholds",
         "jac_row", "jac_col", "jac_slot", "blk_ptr", "blk_off",
+        "chunks",
     ],
 )
 
 Stim = namedtuple("Stim", ["ptr", "t", "a", "b", "jumps"])
+
+
+def scratch_size(model):
+    """Floats of scratch the vector field needs: activation values, then TANH-group values."""
+    return model.act_in.size + int(model.el_group[-1, 1]) if model.el_group.size else model.act_in.size

@@ -9,6 +9,7 @@ parameter per copy.
 """
 
 import dataclasses
+import functools
 from collections import namedtuple
 from dataclasses import dataclass, field
 
@@ -80,6 +81,11 @@ class CompiledModel:
     def thresholds(self):
         return self.arrays.thresholds
 
+    @functools.cached_property
+    def bound_parts(self):
+        """The array-dependent parts of :func:`runaway_bounds`, computed once."""
+        return bound_parts(self.arrays)
+
     def slot(self, path, purpose="change"):
         """``(checker, slots)`` of a parameter path; an error lists the valid paths."""
         try:
@@ -131,9 +137,9 @@ class CompiledModel:
 class _Term:
     """Handle on an emitted term, naming the slots of its numbers."""
 
-    def __init__(self, index, first_gate):
+    def __init__(self, index, activations):
         self.index = index
-        self.first_gate = first_gate
+        self.activations = activations
 
     @property
     def gain(self):
@@ -144,19 +150,21 @@ class _Term:
         return Slot("el_off", self.index, 1.0, False)
 
     def gate_k(self, i):
-        return Slot("gate_k", self.first_gate + i, 1.0, False)
+        return Slot("act_k", self.activations[i], 1.0, False)
 
     def gate_offset(self, i):
-        return Slot("gate_off", self.first_gate + i, 1.0, False)
+        return Slot("act_off", self.activations[i], 1.0, False)
 
 
 class Emitter:
     """What an element kind sees while it lowers itself (:meth:`ElementKind.lower`).
 
-    ``term(base, target, gain, input, offset, gates)`` adds a term drawn from the membrane of
-    ``target`` (``"self"``, ``"pre"``, ``"post"``, ``"a"``, ``"b"``); ``input`` and the gates'
-    inputs are roles of the element's :meth:`inputs`. ``slot(field, *slots)`` says where the
-    parameter ``field`` lives (several slots for one parameter, e.g. a gap junction's ``g``).
+    ``term(base, target, gain, input, offset, gates, share)`` adds a term drawn from the membrane
+    of ``target`` (``"self"``, ``"pre"``, ``"post"``, ``"a"``, ``"b"``); ``input`` and the gates'
+    inputs are roles of the element's :meth:`inputs`; ``share=True`` lets its gates be computed
+    once for every term with the same gate (a presynaptic neuron's activation, shared by its
+    synapses; their ``k`` and ``delta`` are then structural). ``slot(field, *slots)`` says where
+    the parameter ``field`` lives (several slots for one parameter, e.g. a gap junction's ``g``).
     """
 
     def __init__(self, asm, element, ends, path):
@@ -166,12 +174,11 @@ class Emitter:
         self._states = {inp.role: asm.input_state(ends[inp.neuron], inp.tau) for inp in element.inputs()}
         self._nonnegative = {name for name in ("g",) if element.connects}
 
-    def term(self, base, target, gain, input=None, offset=0.0, gates=()):
+    def term(self, base, target, gain, input=None, offset=0.0, gates=(), share=False):
         neuron = self._ends[target]
         source = self._states[input] if input is not None else self._asm.mem_state[neuron]
-        resolved = [(k, off, self._states[role]) for k, off, role in gates]
-        index, first_gate = self._asm.term(base, neuron, source, gain, offset, resolved)
-        return _Term(index, first_gate)
+        activations = [self._asm.activation(k, off, self._states[role], share) for k, off, role in gates]
+        return _Term(self._asm.term(base, neuron, source, gain, offset, activations), activations)
 
     def slot(self, field, *slots):
         check = "nonnegative" if field in self._nonnegative else "real"
@@ -184,7 +191,9 @@ class Assembler:
     def __init__(self):
         self.st_kind, self.st_rate, self.st_src, self.st_owner, self.state_names, self.y0 = [], [], [], [], [], []
         self.el_base, self.el_tgt, self.el_neuron, self.el_in, self.el_gain, self.el_off = [], [], [], [], [], []
-        self.gate_ptr, self.gate_in, self.gate_k, self.gate_off = [0], [], [], []
+        self.gate_ptr, self.gate_act = [0], []
+        self.act_in, self.act_k, self.act_off = [], [], []
+        self.shared = {}  # (state, k, offset) -> activation shared by several terms
         self.mem_state, self.neuron_names, self.thresholds, self.i_bias, self.stimuli = [], [], [], [], []
         self.filters = {}  # (neuron, tau) -> state
         self.prefixes = []
@@ -200,21 +209,30 @@ class Assembler:
         self.y0.append(value)
         return len(self.st_kind) - 1
 
-    def term(self, base, neuron, source, gain, offset, gates):
-        """Append a term drawn from ``neuron``'s membrane; returns ``(term index, first gate index)``."""
+    def activation(self, k, offset, state, shared):
+        """Index of the activation ``sigma(k (y[state] - offset))``; a shared one is reused by identical requests."""
+        key = (state, float(k), float(offset))
+        if shared and key in self.shared:
+            return self.shared[key]
+        self.act_in.append(state)
+        self.act_k.append(float(k))
+        self.act_off.append(float(offset))
+        index = len(self.act_in) - 1
+        if shared:
+            self.shared[key] = index
+        return index
+
+    def term(self, base, neuron, source, gain, offset, activations):
+        """Append a term drawn from ``neuron``'s membrane, gated by ``activations``; returns its index."""
         self.el_base.append(base)
         self.el_tgt.append(self.mem_state[neuron])
         self.el_neuron.append(neuron)
         self.el_in.append(source)
         self.el_gain.append(float(gain))
         self.el_off.append(float(offset))
-        first_gate = len(self.gate_k)
-        for k, off, gate_in in gates:
-            self.gate_in.append(gate_in)
-            self.gate_k.append(float(k))
-            self.gate_off.append(float(off))
-        self.gate_ptr.append(len(self.gate_k))
-        return len(self.el_base) - 1, first_gate
+        self.gate_act.extend(activations)
+        self.gate_ptr.append(len(self.gate_act))
+        return len(self.el_base) - 1
 
     def input_state(self, neuron, tau):
         """State holding ``neuron``'s voltage filtered with ``tau``; a filter is added when it has none
@@ -276,38 +294,46 @@ class Assembler:
         st_src = [int(new_state[self.st_src[s]]) if self.st_kind[s] == FILTER else self.st_src[s] for s in state_order]
         st_kind = [self.st_kind[s] for s in state_order]
         mem_state = remap(self.mem_state)
-        # Terms by target neuron, then grouped (ungated TANH, ungated LINEAR, gated): kernel loops
-        # need no branches and each neuron's current is summed in a register.
+        # Activations by input state (a cache-friendly pass); terms in four groups (ungated TANH,
+        # ungated LINEAR, synaptic inputs, other gated), each by target neuron: the TANH group is
+        # one contiguous, vectorisable pass and each neuron sums its current in a register.
+        act_in_new = [int(new_state[x]) for x in self.act_in]
+        act_order = sorted(range(len(self.act_in)), key=lambda j: (act_in_new[j], j))
+        new_act = np.empty(len(act_order), dtype=np.int64)
+        new_act[act_order] = np.arange(len(act_order))
         n_gates = np.diff(self.gate_ptr)
-        group_of = [0 if (g == 0 and b == TANH) else 1 if (g == 0 and b == LINEAR) else 2
-                    for g, b in zip(n_gates, self.el_base)]
-        order = sorted(range(len(self.el_base)), key=lambda e: (self.el_neuron[e], group_of[e], e))
+        group_of = [0 if (g == 0 and b == TANH) else 1 if (g == 0 and b == LINEAR) else 2 if (g == 1 and b == CONST)
+                    else 3 for g, b in zip(n_gates, self.el_base)]
+        order = sorted(range(len(self.el_base)), key=lambda e: (group_of[e], self.el_neuron[e], e))
         new_term = {old: new for new, old in enumerate(order)}
-        gate_ptr, gate_in, gate_k, gate_off = [0], [], [], []
-        new_gate = {}
+        gate_ptr, gate_act = [0], []
         for e in order:
-            for i in range(self.gate_ptr[e], self.gate_ptr[e + 1]):
-                new_gate[i] = len(gate_k)
-                gate_in.append(int(new_state[self.gate_in[i]]))
-                gate_k.append(self.gate_k[i])
-                gate_off.append(self.gate_off[i])
-            gate_ptr.append(len(gate_k))
+            gate_act.extend(int(new_act[a]) for a in self.gate_act[self.gate_ptr[e]:self.gate_ptr[e + 1]])
+            gate_ptr.append(len(gate_act))
         n_neurons = len(self.mem_state)
-        el_group = np.zeros((n_neurons, 4), dtype=np.int64)
-        counts = np.zeros((n_neurons, 3), dtype=np.int64)
-        for e in range(len(order)):
-            counts[self.el_neuron[e], group_of[e]] += 1
-        starts = np.concatenate(([0], np.cumsum(counts.sum(axis=1))[:-1]))
-        el_group[:, 0] = starts
-        el_group[:, 1:] = starts[:, None] + np.cumsum(counts, axis=1)
+        counts = np.zeros((4, n_neurons), dtype=np.int64)
+        np.add.at(counts, (np.array(group_of, dtype=np.int64), np.array(self.el_neuron, dtype=np.int64)), 1)
+        ends = np.cumsum(counts.ravel()).reshape(4, n_neurons)
+        el_group = np.zeros((n_neurons, 8), dtype=np.int64)
+        for g in range(4):
+            el_group[:, 2 * g + 1] = ends[g]
+            el_group[:, 2 * g] = ends[g] - counts[g]
+        users = np.bincount(np.array(self.gate_act, dtype=np.int64), minlength=len(self.act_in))
         slots = {}
+        structural = dict(self.structural)
         for path, (check, entries) in self.slots.items():
+            shared = [s for s in entries if s.array.startswith("act_") and users[s.index] > 1]
+            if shared:
+                structural[path] = (f"it sets the activation {int(users[shared[0].index])} synapses share (the same "
+                                    "presynaptic neuron, filter, delta and k): change it with set on the Network, "
+                                    "which compiles the model again")
+                continue
             moved = []
             for s in entries:
                 if s.array.startswith("el_"):
                     s = s._replace(index=new_term[s.index])
-                elif s.array.startswith("gate_"):
-                    s = s._replace(index=new_gate[s.index])
+                elif s.array.startswith("act_"):
+                    s = s._replace(index=int(new_act[s.index]))
                 elif s.array == "st_rate":
                     s = s._replace(index=int(new_state[s.index]))
                 moved.append(s)
@@ -315,28 +341,33 @@ class Assembler:
         el_base = ints([self.el_base[e] for e in order])
         el_tgt = ints(remap([self.el_tgt[e] for e in order]))
         el_in = ints(remap([self.el_in[e] for e in order]))
+        act_in = ints([act_in_new[j] for j in act_order])
         blk_ptr, blk_off, jac_row, jac_col, jac_slot = _jacobian_pattern(
-            n_neurons, [self.st_owner[s] for s in state_order], el_base, el_tgt, el_in, ints(gate_ptr), ints(gate_in),
-            [s for s, kind in enumerate(st_kind) if kind == FILTER], st_src)
+            n_neurons, [self.st_owner[s] for s in state_order], el_base, el_tgt, el_in, ints(gate_ptr),
+            act_in[ints(gate_act)] if gate_act else ints([]), [s for s, kind in enumerate(st_kind) if kind == FILTER],
+            st_src)
         arrays = Model(
             st_kind=ints(st_kind), st_rate=floats([self.st_rate[s] for s in state_order]), st_src=ints(st_src),
             filt_state=ints([s for s, kind in enumerate(st_kind) if kind == FILTER]),
             el_group=el_group, el_base=el_base, el_tgt=el_tgt, el_in=el_in,
             el_gain=floats([self.el_gain[e] for e in order]), el_off=floats([self.el_off[e] for e in order]),
-            gate_ptr=ints(gate_ptr), gate_in=ints(gate_in), gate_k=floats(gate_k), gate_off=floats(gate_off),
+            gate_ptr=ints(gate_ptr), gate_act=ints(gate_act), act_in=act_in,
+            act_k=floats([self.act_k[j] for j in act_order]), act_off=floats([self.act_off[j] for j in act_order]),
             mem_state=ints(mem_state), i_bias=floats(self.i_bias), thresholds=floats(self.thresholds),
             jac_row=jac_row, jac_col=jac_col, jac_slot=jac_slot, blk_ptr=blk_ptr, blk_off=blk_off,
+            chunks=ints([1]),
         )
         return CompiledModel(
             arrays=arrays, state_names=tuple(self.state_names[s] for s in state_order),
             neuron_names=tuple(self.neuron_names), y0=floats([self.y0[s] for s in state_order]), slots=slots,
-            stimuli=tuple(self.stimuli), structural=dict(self.structural),
+            stimuli=tuple(self.stimuli), structural=structural,
         )
 
 
 def _jacobian_pattern(n_neurons, owner, el_base, el_tgt, el_in, gate_ptr, gate_in, filters, st_src):
     """The Jacobian's entries in the order :func:`neuromorph._kernels.field.jacobian` computes them,
-    and where each lands in the neuron-block storage (-1 between neurons)."""
+    and where each lands in the neuron-block storage (-1 between neurons). ``gate_in`` is the
+    input state of each gate (its activation's)."""
     owner = np.asarray(owner, dtype=np.int64)
     sizes = np.bincount(owner, minlength=n_neurons)
     blk_ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
@@ -370,33 +401,63 @@ def compile_neuron(neuron):
 
 def dense_jacobian(model, y, t=0.0, stim=None):
     """The full Jacobian ``d(dy/dt)/dy`` of a compiled model at ``y`` as a dense array (for analysis of small models)."""
-    from .._kernels.field import empty_stim, jacobian
+    from .._kernels.field import empty_stim, jacobian, scratch_size
 
     arrays = model.arrays if isinstance(model, CompiledModel) else model
     n = arrays.st_kind.size
     vals = np.zeros(arrays.jac_row.size)
     jacobian(arrays, empty_stim(arrays.mem_state.size) if stim is None else stim, t, False,
-             np.asarray(y, dtype=np.float64), vals, np.zeros(n))
+             np.asarray(y, dtype=np.float64), vals, np.zeros(n), np.zeros(scratch_size(arrays)))
     out = np.zeros((n, n))
     np.add.at(out, (arrays.jac_row, arrays.jac_col), vals)
     return out
 
 
-def _stimulus_peaks(stim, n_neurons):
+def _stimulus_peaks(stim):
     """Largest |I_app(t)| of each neuron over all time (segments are linear: their ends bound them)."""
-    peaks = np.zeros(n_neurons)
-    for n in range(n_neurons):
-        lo, hi = stim.ptr[n], stim.ptr[n + 1]
-        a, b, starts = stim.a[lo:hi], stim.b[lo:hi], stim.t[lo:hi]
-        ends = np.append(starts[1:], starts[-1])  # a slope on the last segment would be unbounded: none is
-        finite = np.isfinite(starts)
-        widths = np.zeros(starts.shape)
-        widths[finite] = ends[finite] - starts[finite]
-        peaks[n] = np.max(np.abs(a)) + np.max(np.abs(b) * widths)
-    return peaks
+    if stim.t.size == stim.ptr.size - 1:  # one constant segment per neuron: the common case
+        return np.abs(stim.a)
+    starts = stim.t
+    ends = np.append(starts[1:], starts[-1])
+    last = np.zeros(starts.size, dtype=bool)
+    last[stim.ptr[1:] - 1] = True  # a neuron's last segment has no slope (an unbounded ramp never is)
+    widths = np.where(np.isfinite(starts) & ~last, ends - np.where(np.isfinite(starts), starts, 0.0), 0.0)
+    values = np.abs(stim.a) + np.abs(stim.b) * widths
+    return np.maximum.reduceat(values, stim.ptr[:-1])
 
 
-def runaway_bounds(arrays, stim, y, gain=None, off=None, gate_off=None, i_bias=None, thresholds=None):
+def bound_parts(arrays, gain=None, off=None, act_off=None, thresholds=None):
+    """The parts of :func:`runaway_bounds` that depend on the model's arrays only (cached per compiled model).
+
+    ``(restoring conductance, bounded currents, coupling to other neurons' voltages, scale of
+    offsets and thresholds)`` per neuron; arrays may carry a trailing axis of copies.
+    """
+    gain = arrays.el_gain if gain is None else gain
+    off = arrays.el_off if off is None else off
+    act_off = arrays.act_off if act_off is None else act_off
+    thresholds = arrays.thresholds if thresholds is None else thresholds
+    n_neurons = arrays.mem_state.size
+    extra = (1,) * (np.ndim(gain) - 1)
+    column = lambda a: a.reshape((-1,) + extra)  # noqa: E731
+    neuron_of_state = np.full(arrays.st_kind.size, -1, dtype=np.int64)
+    neuron_of_state[arrays.mem_state] = np.arange(n_neurons)
+    target = neuron_of_state[arrays.el_tgt]
+    own = column(arrays.el_in == arrays.el_tgt)
+    gated = column(arrays.gate_ptr[1:] > arrays.gate_ptr[:-1])
+    linear = column(arrays.el_base == LINEAR)
+    shape = (n_neurons,) + np.shape(gain)[1:]
+    restoring, bounded, coupling = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    np.add.at(restoring, target, np.where(linear & own & ~gated, gain, 0.0)
+              + np.where(linear & own & gated, np.minimum(gain, 0.0), 0.0))
+    np.add.at(bounded, target, np.where(linear, np.where(own, np.abs(gain * off), 0.0), np.abs(gain)))
+    np.add.at(coupling, target, np.where(linear & ~own, np.abs(gain), 0.0))
+    scale = np.maximum(1.0, np.abs(thresholds)) + np.zeros(shape)
+    np.maximum.at(scale, target, np.abs(off))
+    np.maximum.at(scale, np.repeat(target, np.diff(arrays.gate_ptr)), np.abs(act_off[arrays.gate_act]))
+    return restoring, bounded, coupling, scale
+
+
+def runaway_bounds(arrays, stim, y, parts=None, i_bias=None, **per_copy):
     """Per neuron, the membrane voltage beyond which the state is growing without bound.
 
     With a net restoring conductance ``G`` (linear terms of the neuron's own membrane: leaks and
@@ -409,38 +470,18 @@ def runaway_bounds(arrays, stim, y, gain=None, off=None, gate_off=None, i_bias=N
     met early by a drift or an exponential blow-up, which is then reported with its time
     instead of being called "rest" (or overflowing much later).
 
-    ``gain``, ``off``, ``gate_off``, ``i_bias``, ``thresholds`` (rows of terms, gates or neurons)
-    and ``y`` may carry a trailing axis of copies (ensembles); the result then has shape
+    ``parts`` are :func:`bound_parts` (computed from ``arrays`` and ``per_copy`` arrays ``gain``,
+    ``off``, ``act_off``, ``thresholds`` when not given). ``i_bias``, ``y`` and the per-copy
+    arrays may carry a trailing axis of copies (ensembles); the result then has shape
     ``(n_neurons, n_copies)``.
     """
-    gain = arrays.el_gain if gain is None else gain
-    off = arrays.el_off if off is None else off
-    gate_off = arrays.gate_off if gate_off is None else gate_off
+    restoring, bounded, coupling, scale = bound_parts(arrays, **per_copy) if parts is None else parts
     i_bias = arrays.i_bias if i_bias is None else i_bias
-    thresholds = arrays.thresholds if thresholds is None else thresholds
     n_neurons = arrays.mem_state.size
-    extra = (1,) * (np.ndim(gain) - 1)
-    peaks = np.abs(i_bias) + _stimulus_peaks(stim, n_neurons).reshape((n_neurons,) + extra)
-    state_scale = 10.0 * (1.0 + np.max(np.abs(y), axis=0))
-    bounds = []
-    for n in range(n_neurons):
-        k = arrays.mem_state[n]
-        first, last = arrays.el_group[n, 0], arrays.el_group[n, 3]
-        g, o = gain[first:last], off[first:last]
-        base = arrays.el_base[first:last].reshape(-1, *extra)
-        own = (arrays.el_in[first:last] == k).reshape(-1, *extra)
-        gated = (np.diff(arrays.gate_ptr[first:last + 1]) > 0).reshape(-1, *extra)
-        linear = base == LINEAR
-        restoring = np.sum(np.where(linear & own & ~gated, g, 0.0) + np.where(linear & own & gated, np.minimum(g, 0.0),
-                                                                                 0.0), axis=0)
-        others = np.where(linear & ~own, np.abs(g) * state_scale, np.where(linear, np.abs(g * o), np.abs(g)))
-        saturating = np.sum(others, axis=0)
-        filters = np.flatnonzero((arrays.st_src == k) & (arrays.st_kind == FILTER))
-        gates = gate_off[arrays.gate_ptr[first]:arrays.gate_ptr[last]]
-        scale = np.maximum.reduce([np.ones_like(restoring), np.abs(thresholds[n]), np.abs(y[k]),
-                                   np.max(np.abs(y[filters]), axis=0, initial=0.0),
-                                   np.max(np.abs(o), axis=0, initial=0.0), np.max(np.abs(gates), axis=0, initial=0.0)])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bounds.append(np.where(restoring > 0.0, 10.0 * (scale + (peaks[n] + saturating) / restoring),
-                                   100.0 * (scale + peaks[n] + saturating)))
-    return np.array(bounds, dtype=np.float64)
+    extra = (1,) * (np.ndim(restoring) - 1)
+    peaks = np.abs(i_bias) + _stimulus_peaks(stim).reshape((n_neurons,) + extra)
+    magnitude = np.abs(y)
+    scale = np.maximum(scale, np.maximum.reduceat(magnitude, arrays.blk_ptr[:-1], axis=0))  # states by neuron
+    currents = peaks + bounded + coupling * (10.0 * (1.0 + np.max(magnitude, axis=0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(restoring > 0.0, 10.0 * (scale + currents / restoring), 100.0 * (scale + currents))

@@ -426,7 +426,7 @@ class CurrentSynapse(_Synapse):
         return {"post": {"pre_x": -self.sign * self.g * _dsigmoid(self.k, np.asarray(pre_x) - self.delta)}}
 
     def lower(self, emit):
-        t = emit.term(CONST, "post", -self.sign * self.g, None, 0.0, ((self.k, self.delta, "pre_x"),))
+        t = emit.term(CONST, "post", -self.sign * self.g, None, 0.0, ((self.k, self.delta, "pre_x"),), share=True)
         emit.slot("g", t.gain.scaled(-self.sign))
         emit.slot("delta", t.gate_offset(0))
         emit.slot("k", t.gate_k(0))
@@ -480,7 +480,7 @@ class ConductanceSynapse(_Synapse):
                          "v_post": self.g * self._activation(pre_x)}}
 
     def lower(self, emit):
-        t = emit.term(LINEAR, "post", self.g, "v_post", self.e_syn, ((self.k, self.delta, "pre_x"),))
+        t = emit.term(LINEAR, "post", self.g, "v_post", self.e_syn, ((self.k, self.delta, "pre_x"),), share=True)
         emit.slot("g", t.gain)
         emit.slot("e_syn", t.offset)
         emit.slot("delta", t.gate_offset(0))

@@ -35,7 +35,7 @@ from ..model.stimulus import as_stimulus, compile_stimuli
 
 __all__ = ["Ensemble", "EnsembleResult"]
 
-_PER_COPY = ("st_rate", "el_gain", "el_off", "gate_k", "gate_off", "thresholds", "i_bias")
+_PER_COPY = ("st_rate", "el_gain", "el_off", "act_k", "act_off", "thresholds", "i_bias")
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
 STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.LANE_RUNAWAY: "diverging"}
 
@@ -288,10 +288,10 @@ class Ensemble:
         status = np.zeros(n, dtype=np.int64)
         n_blocks = -(-n // lanes.LANES)
         t_reached = np.zeros(n_blocks)
-        shape = (ns, m.arrays.el_gain.size, m.arrays.gate_k.size, nn)
+        shape = (ns, m.arrays.el_gain.size, int(m.arrays.el_group[-1, 1]), m.arrays.act_k.size, nn)
         pc = self.per_copy
-        bounds = runaway_bounds(m.arrays, stim, y, gain=pc["el_gain"], off=pc["el_off"], gate_off=pc["gate_off"],
-                                i_bias=pc["i_bias"], thresholds=pc["thresholds"])
+        bounds = runaway_bounds(m.arrays, stim, y, i_bias=pc["i_bias"], gain=pc["el_gain"], off=pc["el_off"],
+                                act_off=pc["act_off"], thresholds=pc["thresholds"])
         local = threading.local()
         clock = {"t": 0.0, "k": 0}
 
@@ -303,7 +303,7 @@ class Ensemble:
                 work = local.work = lanes.make_work(*shape)
             b0, b1 = block_range
             lanes.lanes_run(kernel_method, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"], clock["k_stop"],
-                            t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["gate_k"], pc["gate_off"],
+                            t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"], pc["act_off"],
                             pc["thresholds"], pc["i_bias"], bounds, y, status, spk_count, spk_t, save_every, out_v,
                             t_reached, work)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels import adaptive, fixed
+from .._kernels.config import PARALLEL_FROM
 from .._kernels import common as c
 from .._progress import Progress
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
@@ -156,12 +157,12 @@ class Integrator:
     def __init__(self, model, i_app=None, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
                  max_points=None, max_steps=50_000_000, progress=None, stop=None):
         self.model = _model_of(model)
-        self.arrays = self.model.arrays  # copied on the first change (the model's own stay untouched)
-        self._own_arrays = False
+        self.arrays = self.model.arrays  # each array copied on its first change (the model's own stay untouched)
+        self._owned = set()
         bias, stimuli = applied_currents(self.model, i_app)
         if not np.array_equal(bias, self.arrays.i_bias):
-            self._own()
-            self.arrays.i_bias[:] = bias
+            self.arrays = self.arrays._replace(i_bias=bias)
+            self._owned.add("i_bias")
         self.stim = compile_stimuli(stimuli)
         self.solver = get_solver() if solver is None else get_solver(solver)
         _warn_loose(self.solver)
@@ -188,8 +189,12 @@ class Integrator:
             self._scratch = (self.atol, np.empty(n_work), np.empty(n_iwork, dtype=np.int64))
         else:
             self.ctrl[c.C_H] = self.solver.dt
+            if self.model.n_neurons >= PARALLEL_FROM:  # the fixed-step kernel runs large models on all threads
+                import numba
+
+                self.arrays = self.arrays._replace(chunks=np.array([numba.get_num_threads()], dtype=np.int64))
             self._kernel = fixed.fixed_run
-            self._scratch = (np.empty(fixed.work_size(n)),)
+            self._scratch = (np.empty(fixed.work_size(self.arrays)),)
             self._method_arg = (self.solver.kernel_id,)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
         self.progress = progress
@@ -244,14 +249,11 @@ class Integrator:
         slots, value = self.model.check(path, value, "modulate during a run")
         return lambda: self._set_slots(slots, value)
 
-    def _own(self):
-        if not self._own_arrays:
-            self.arrays = self.arrays._replace(**{k: a.copy() for k, a in self.arrays._asdict().items()})
-            self._own_arrays = True
-
     def _set_slots(self, slots, value):
-        self._own()
         for s in slots:
+            if s.array not in self._owned:
+                self.arrays = self.arrays._replace(**{s.array: getattr(self.arrays, s.array).copy()})
+                self._owned.add(s.array)
             getattr(self.arrays, s.array)[s.index] = s.encode(value)
         self.cnt[c.FSAL_OK] = 0  # the vector field changed: f0 is stale
         self._bounds = None
@@ -299,7 +301,8 @@ class Integrator:
                 if self._bounds is None:
                     from ..lower.compile import runaway_bounds
 
-                    self._bounds = runaway_bounds(self.arrays, self.stim, self.y)
+                    parts = self.model.bound_parts if self._owned <= {"i_bias"} else None
+                    self._bounds = runaway_bounds(self.arrays, self.stim, self.y, parts)
                 budget = min(self._budget, self.max_steps - int(self.cnt[c.N_STEPS]))
                 if budget <= 0:
                     raise self._too_many_steps(t_stop, "stopped")

@@ -129,6 +129,21 @@ class SimulationResult:
         """
         return summarize_spikes(self.spikes_of(neuron), *self._window(t_start))
 
+    def rhythm(self, reference=0, t_start=None):
+        """Per-neuron bursts, period, duty cycle and phase relative to ``reference`` (networks);
+        see :func:`neuromorph.analysis.network.rhythm`.
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> r = nm.hco("bursting").simulate(30_000, record=()).rhythm(t_start=10_000)
+        >>> r["neurons"]["n2"]["relation"], r["neurons"]["n2"]["spikes_per_burst"]
+        ('anti-phase', 8)
+        """
+        from ..analysis.network import rhythm
+
+        return rhythm(self, reference, t_start)
+
     def save(self, path):
         """Write an ``.npz`` archive atomically (complete file or none)."""
         if not isinstance(path, str | os.PathLike):

@@ -1,0 +1,105 @@
+"""Rhythms of networks: per-neuron bursts, period, duty cycle, and phases relative to a reference neuron.
+
+The phase of neuron ``j`` relative to neuron ``i`` is, for each burst of ``j``, the time since
+the last burst of ``i`` began, divided by ``i``'s period, averaged on the circle (so bursts
+near 0 and near 1 average to 0, not to 0.5). A half-centre oscillator alternates in
+anti-phase (phase 0.5); neurons that burst together are in phase (phase 0).
+
+Classification of a pair (see :data:`PHASE_TOLERANCE`): ``"anti-phase"`` within 0.1 of 0.5,
+``"in-phase"`` within 0.1 of 0 (or 1), ``"phase-locked"`` otherwise with a steady phase
+(circular spread below 0.1), ``"unlocked"`` when the phase wanders, ``"-"`` when either neuron
+has fewer than two bursts.
+"""
+
+import math
+
+import numpy as np
+
+from .spikes import analyse_spikes, summarize_spikes
+
+__all__ = ["burst_starts", "phase", "rhythm", "classify_phase", "PHASE_TOLERANCE"]
+
+PHASE_TOLERANCE = 0.1
+
+
+def burst_starts(spike_times, t_start, t_end):
+    """Start times of the bursts of one neuron in ``[t_start, t_end]`` (including bursts cut by the window)."""
+    a = analyse_spikes(spike_times, t_start, t_end)
+    if a.threshold is None:
+        return np.empty(0)
+    s = a.spikes
+    starts = [s[0]] + list(s[1:][np.diff(s) > a.threshold])
+    groups = np.split(s, np.flatnonzero(np.diff(s) > a.threshold) + 1)
+    return np.array([start for start, group in zip(starts, groups) if group.size >= 2])
+
+
+def phase(starts, reference_starts):
+    """Mean phase and its circular spread of bursts ``starts`` relative to ``reference_starts``.
+
+    Returns ``(phase in [0, 1), spread)`` or ``(None, None)`` with fewer than two reference bursts.
+
+    Examples
+    --------
+    >>> phase([150.0, 250.0, 350.0], [100.0, 200.0, 300.0, 400.0])
+    (0.5, 0.0)
+    """
+    ref = np.asarray(reference_starts, dtype=np.float64)
+    starts = np.asarray(starts, dtype=np.float64)
+    if ref.size < 2 or starts.size == 0:
+        return None, None
+    period = float(np.mean(np.diff(ref)))
+    index = np.searchsorted(ref, starts, side="right") - 1
+    inside = (index >= 0) & (index < ref.size - 1)  # between two reference bursts: a defined phase
+    if not np.any(inside):
+        return None, None
+    phases = (starts[inside] - ref[index[inside]]) / period
+    angles = 2 * np.pi * phases
+    mean = np.mean(np.exp(1j * angles))
+    value = (math.atan2(mean.imag, mean.real) / (2 * np.pi)) % 1.0
+    spread = math.sqrt(max(0.0, -2.0 * math.log(max(abs(mean), 1e-300)))) / (2 * np.pi)
+    return round(value, 12) % 1.0, round(spread, 12)
+
+
+def classify_phase(value, spread):
+    """``"anti-phase"``, ``"in-phase"``, ``"phase-locked"``, ``"unlocked"`` or ``"-"`` (see the module docs)."""
+    if value is None:
+        return "-"
+    if spread > PHASE_TOLERANCE:
+        return "unlocked"
+    if abs(value - 0.5) <= PHASE_TOLERANCE:
+        return "anti-phase"
+    if min(value, 1.0 - value) <= PHASE_TOLERANCE:
+        return "in-phase"
+    return "phase-locked"
+
+
+def rhythm(result, reference=0, t_start=None):
+    """Per-neuron rhythm of a network run, with phases relative to ``reference``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    reference : int or str, default 0
+        The neuron phases are measured against.
+    t_start : float, optional
+        Start of the window (default: the settled window of :meth:`SimulationResult.summary`).
+
+    Returns
+    -------
+    dict
+        ``{"reference": name, "t_start": ..., "t_end": ..., "neurons": {name: row}}`` where each
+        row is the neuron's :func:`~neuromorph.summarize_spikes` summary plus ``phase``,
+        ``phase_spread`` and ``relation`` (to the reference).
+    """
+    ref = result.neuron_index(reference)
+    t0, t1 = result._window(t_start)
+    starts = [burst_starts(result.spikes_of(m), t0, t1) for m in range(len(result.neuron_names))]
+    rows = {}
+    for m, name in enumerate(result.neuron_names):
+        row = summarize_spikes(result.spikes_of(m), t0, t1)
+        value, spread = phase(starts[m], starts[ref]) if m != ref else (0.0, 0.0)
+        if m == ref and starts[m].size < 2:
+            value, spread = None, None
+        row.update(phase=value, phase_spread=spread, relation="reference" if m == ref else classify_phase(value, spread))
+        rows[name] = row
+    return {"reference": result.neuron_names[ref], "t_start": t0, "t_end": t1, "neurons": rows}

@@ -1,0 +1,118 @@
+"""Ready-made networks: the half-centre oscillator, mutual-inhibition rings, and the switching circuit.
+
+Each returns a :class:`~neuromorph.Network` to simulate, modulate or extend.
+"""
+
+from .. import _validate as check
+from ..errors import ModelError
+from .network import Network, _resolve_neuron
+
+__all__ = ["hco", "ring", "switching_circuit"]
+
+
+def _shifted_initial(neuron, dv=-0.6, dx=-0.2):
+    """Initial state lowered by ``dv`` in V and ``dx`` in every filter: from the bursting neuron's
+    (-1.9, -1.8) this is MODEL.md's second HCO neuron (-2.5, -2.0)."""
+    values = neuron.initial_values()
+    return {name: value + (dv if name == "v" else dx) for name, value in values.items()}
+
+
+def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=("n1", "n2"), symmetric=False,
+        **synapse):
+    """Half-centre oscillator: two copies of ``neuron`` inhibiting each other.
+
+    Parameters
+    ----------
+    neuron : Neuron or str, default "bursting"
+    g : float, default 0.2
+        Strength of each of the two synapses (``"n1_to_n2.g"``, ``"n2_to_n1.g"``).
+    i_app : float, default -2.0
+        Applied current of each neuron.
+    kind : {"current", "conductance"}
+        Synapse kind (conductance synapses need ``e_syn``, below rest to inhibit).
+    names : pair of str
+    symmetric : bool, default False
+        Start both neurons in the same state. Identical neurons in identical states stay
+        exactly symmetric (the in-phase solution, which is unstable); by default the second
+        starts 0.6 lower in V and 0.2 lower in every filter (MODEL.md's HCO for the bursting neuron).
+    **synapse
+        Further synapse parameters (``delta``, ``k``, ``tau``, ``sign``).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> net = nm.hco("bursting")
+    >>> net.node_names, net.connection_names
+    (('n1', 'n2'), ('n1_to_n2', 'n2_to_n1'))
+    """
+    neuron = _resolve_neuron(neuron, "hco neuron")
+    a, b = names
+    net = Network(name="hco", description="half-centre oscillator: two neurons inhibiting each other")
+    net.add_neuron(a, neuron, i_app=i_app)
+    net.add_neuron(b, neuron, i_app=i_app, initial=None if symmetric else _shifted_initial(neuron))
+    for pre, post in ((a, b), (b, a)):
+        net.add_synapse(pre, post, kind=kind, g=g, e_syn=e_syn, **synapse)
+    return net
+
+
+def ring(n, neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, **synapse):
+    """A ring of ``n`` neurons, each inhibiting both neighbours (a mutual-inhibition ring).
+
+    Neurons ``r0 ... r{n-1}``; neuron ``i`` starts lowered by ``0.6 i / n`` in V and ``0.2 i / n``
+    in its filters, so the ring does not start on its (unstable) symmetric solution.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> len(nm.ring(5).connection_names)
+    10
+    """
+    n = check.count("n", n, 2)
+    neuron = _resolve_neuron(neuron, "ring neuron")
+    net = Network(name=f"ring{n}", description=f"ring of {n} neurons with mutual inhibition between neighbours")
+    for i in range(n):
+        net.add_neuron(f"r{i}", neuron, i_app=i_app, initial=_shifted_initial(neuron, -0.6 * i / n, -0.2 * i / n))
+    pairs = {(i, (i + 1) % n) for i in range(n)} | {((i + 1) % n, i) for i in range(n)}
+    for pre, post in sorted(pairs):
+        net.add_synapse(f"r{pre}", f"r{post}", kind=kind, g=g, e_syn=e_syn, **synapse)
+    return net
+
+
+def switching_circuit(g_hub_gap=0.05, g_hub_syn=0.0, g=0.2, i_app=-2.0, fast_tau=800.0, slow_tau=2500.0):
+    """Two half-centre oscillators of different speeds and a hub neuron between them.
+
+    The classic switching circuit (Gutierrez, O'Leary & Marder, Neuron 2013): a fast HCO
+    (``f1``, ``f2``: bursting neurons with ultraslow time constant ``fast_tau``) and a slow one
+    (``s1``, ``s2``: ``slow_tau``), each a pair inhibiting each other with strength ``g``; a
+    hub neuron ``h`` (like the fast ones) joined to ``f1`` by a gap junction (``h_gap_f1``,
+    strength ``g_hub_gap``) and inhibited by ``s1`` through a synapse (``s1_to_h``, strength
+    ``g_hub_syn``). With the hub's synaptic conductance low it bursts with the fast rhythm;
+    neuromodulation raising it (``"s1_to_h.g"`` to ~1) moves the hub to the slow rhythm, while
+    the two HCOs keep their own. See ``examples/switching_circuit.py``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> nm.switching_circuit().node_names
+    ('f1', 'f2', 's1', 's2', 'h')
+    """
+    from ..io.circuits import preset
+
+    fast_tau = check.time_constant("fast_tau", fast_tau, allow_zero=False)
+    slow_tau = check.time_constant("slow_tau", slow_tau, allow_zero=False)
+    if not fast_tau < slow_tau:
+        raise ModelError(f"`fast_tau` ({fast_tau}) must be shorter than `slow_tau` ({slow_tau})")
+    fast = preset("bursting")
+    fast.set("ultraslow_positive.tau", fast_tau)
+    slow = preset("bursting")
+    slow.set("ultraslow_positive.tau", slow_tau)
+    net = Network(name="switching", description="two HCOs of different speeds and a hub neuron that joins either")
+    for prefix, neuron in (("f", fast), ("s", slow)):
+        net.add_neuron(f"{prefix}1", neuron, i_app=i_app)
+        net.add_neuron(f"{prefix}2", neuron, i_app=i_app, initial=_shifted_initial(neuron))
+        net.add_synapse(f"{prefix}1", f"{prefix}2", g=g)
+        net.add_synapse(f"{prefix}2", f"{prefix}1", g=g)
+    net.add_neuron("h", fast, i_app=i_app)
+    net.add_gap_junction("h", "f1", g=g_hub_gap)
+    net.add_synapse("s1", "h", g=g_hub_syn)
+    return net
