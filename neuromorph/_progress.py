@@ -38,4 +38,5 @@ class Progress:
 
     def close(self):
         if self._bar is not None:
+            self._bar.refresh()  # the last position, even if it came faster than tqdm redraws
             self._bar.close()

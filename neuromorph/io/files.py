@@ -180,8 +180,10 @@ class Staging:
         if self.folder.exists() and not self.folder.is_dir():
             raise OutputError(f"cannot write into {str(self.folder)!r}: it is a file, not a folder")
         parent = _target(self.folder).parent
+        while not parent.exists():  # folders still to create: stage in the nearest one that exists
+            parent = parent.parent
         if not parent.is_dir():
-            raise OutputError(f"cannot create folder {str(self.folder)!r}: its parent folder does not exist")
+            raise OutputError(f"cannot create folder {str(self.folder)!r}: {str(parent)!r} is a file")
         try:
             self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", dir=parent))
         except OSError as exc:
@@ -196,7 +198,7 @@ class Staging:
         try:
             if kind is None:
                 try:
-                    self.folder.mkdir(exist_ok=True)
+                    self.folder.mkdir(parents=True, exist_ok=True)
                     for item in sorted(self._tmp.iterdir()):
                         os.replace(item, self.folder / item.name)
                 except OSError as err:
