@@ -26,6 +26,8 @@ MIN_TIME_CONSTANT = 1e-9
 
 def real(name, value, error=ModelError):
     """Return ``value`` as a finite float within +-:data:`MAGNITUDE`; reject bools, non-numbers, NaN and inf."""
+    if type(value) is float and -MAGNITUDE <= value <= MAGNITUDE:  # the common case, without the ABC checks
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise error(f"`{name}` must be a real number, got {value!r} of type {type(value).__name__}")
     value = float(value)

@@ -101,23 +101,25 @@ def test_plot_and_npz_outputs(tmp_path):
 
 # -- presets and demo ---------------------------------------------------------------------
 
-def test_presets_lists_all_six(tmp_path):
+def test_presets_lists_the_six_neurons_and_the_networks(tmp_path):
     proc = run(tmp_path, "presets")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
-    assert len(PRESETS) == 6
+    assert len(PRESETS) == 8
     assert [line.split()[0] for line in lines] == PRESETS
     for line, name in zip(lines, PRESETS):
-        description = tomllib.loads((CIRCUITS / f"{name}.toml").read_text(encoding="utf-8"))["description"]
-        assert line.rstrip().endswith(description)
+        doc = tomllib.loads((CIRCUITS / f"{name}.toml").read_text(encoding="utf-8"))
+        assert line.rstrip().endswith(doc["description"])
+        assert ("network of" in line) == ("nodes" in doc)
 
 
 def test_demo_writes_figures_and_summary(tmp_path):
     proc = run(tmp_path, "demo", "--out", "demo")
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "demo"
-    expected = ({f"{name}_{kind}.png" for name in PRESETS for kind in ("trace", "iv")}
-                | {"bursting_map.png", "summary.json"})
+    networks = {"hco", "cpg"}
+    expected = ({f"{name}_{kind}.png" for name in set(PRESETS) - networks for kind in ("trace", "iv")}
+                | {f"{name}_network.png" for name in networks} | {"bursting_map.png", "summary.json"})
     assert {p.name for p in out.iterdir()} == expected
     for name in expected - {"summary.json"}:
         assert (out / name).read_bytes()[:8] == PNG_SIGNATURE, name
@@ -130,6 +132,8 @@ def test_demo_writes_figures_and_summary(tmp_path):
     assert summary["tonic_spiking"]["pattern"] == "tonic"
     assert summary["tonic_spiking"]["isi_mean"] == pytest.approx(32.65, abs=0.05)   # MODEL.md
     assert summary["post_inhibitory_rebound"]["n_spikes"] == 13                      # MODEL.md
+    hco = summary["hco"]["neurons"]
+    assert hco["n2"]["relation"] == "anti-phase" and hco["n1"]["spikes_per_burst"] == 8  # MODEL.md's HCO
     for name in PRESETS:
         assert name in proc.stdout
         description = tomllib.loads((CIRCUITS / f"{name}.toml").read_text(encoding="utf-8"))["description"]

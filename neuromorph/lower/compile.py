@@ -32,6 +32,12 @@ class Slot(namedtuple("Slot", "array index scale inverse")):
         return self.scale * (1.0 / value if self.inverse else value)
 
 
+_STRUCTURAL_NEURON = ("it sets the model's structure (a time constant, or a synapse's sign): change it on the Neuron "
+                      "with set, and the model is compiled again")
+_STRUCTURAL_NETWORK = _STRUCTURAL_NEURON.replace("Neuron", "Network")
+_SHARED = ("it sets an activation several synapses share (the same presynaptic neuron, filter, delta and k): change "
+           "it on the Network with set, and the model is compiled again")
+
 _CHECKS = {
     "real": lambda path, value: v.real(path, value),
     "nonnegative": lambda path, value: v.nonnegative(path, value),
@@ -56,9 +62,9 @@ class CompiledModel:
         ``path -> (checker, (Slot, ...))``: where each parameter lives, and how a new value is checked.
     stimuli : tuple
         Per neuron, a time-varying stimulus that belongs to the model (a network node's), or None.
-    structural : dict
-        ``path -> reason`` of parameters that shape the arrays (time constants, a synapse's
-        sign): changing them means compiling again.
+    elements : dict
+        ``"PREFIX." -> element`` of every element and interconnection: what the message of a
+        structural parameter (a time constant, a synapse's sign) is worked out from, on demand.
     """
 
     arrays: Model
@@ -67,7 +73,7 @@ class CompiledModel:
     y0: np.ndarray
     slots: dict = field(default_factory=dict)
     stimuli: tuple = ()
-    structural: dict = field(default_factory=dict)
+    elements: dict = field(default_factory=dict)
 
     @property
     def n_states(self):
@@ -91,14 +97,35 @@ class CompiledModel:
         try:
             return self.slots[path]
         except (KeyError, TypeError):
-            if path in self.structural:
-                raise ModelError(f"cannot {purpose} {path!r}: {self.structural[path]}") from None
+            reason = self.structural(path)
+            if reason:
+                raise ModelError(f"cannot {purpose} {path!r}: {reason}") from None
             if not isinstance(path, str):
                 raise ModelError(f"a parameter path must be a string such as 'slow_negative.alpha', "
                                  f"got {path!r}") from None
             known = sorted(self.slots)
             shown = ", ".join(known[:60]) + (f", ... ({len(known)} in all)" if len(known) > 60 else "")
             raise ModelError(f"cannot {purpose} {path!r}; parameters: {shown}") from None
+
+    def structural(self, path):
+        """Why ``path``, a parameter of the model, is not a slot, or None.
+
+        A time constant or a synapse's sign shapes the arrays; a synapse's ``delta`` or ``k``
+        that is not a slot sets an activation several synapses share.
+        """
+        if not isinstance(path, str) or "." not in path:
+            return None
+        prefix, field_name = path.rsplit(".", 1)
+        element = self.elements.get(prefix + ".")
+        if element is None:
+            return None
+        if field_name in element.structural():
+            return _STRUCTURAL_NETWORK if element.connects or prefix.count(".") else _STRUCTURAL_NEURON
+        if element.connects and field_name in ("delta", "k"):
+            return _SHARED
+        return None
+
+    writable = slot  # every slot may change in place (shared activations have none)
 
     def check(self, path, value, purpose="change"):
         """The slots of ``path`` and ``value`` validated for it."""
@@ -198,7 +225,7 @@ class Assembler:
         self.filters = {}  # (neuron, tau) -> state
         self.prefixes = []
         self.slots = {}
-        self.structural = {}
+        self.elements = {}  # "PREFIX." -> element (for the messages about structural parameters)
 
     def _state(self, kind, rate, src, owner, name, value):
         self.st_kind.append(kind)
@@ -268,99 +295,86 @@ class Assembler:
         for el in neuron.elements:
             path = prefix + el.name + "."
             el.lower(Emitter(self, el, {"self": index}, path))
-            for field_name in el.structural():
-                self.structural[path + field_name] = ("it is a time constant, which sets the model's structure: "
-                                                      f"change it on the {'Network' if prefix else 'Neuron'} "
-                                                      "(set) and the model is compiled again")
+            self.elements[path] = el
         return index
 
     def add_connection(self, element, ends, name):
         """Append an interconnection; ``ends`` maps its roles (``"pre"``, ``"post"``, ...) to neuron indices."""
         path = name + "."
         element.lower(Emitter(self, element, ends, path))
-        for field_name in element.structural():
-            self.structural[path + field_name] = (f"{field_name} sets the model's structure: change it on the "
-                                                  "Network (set) and the model is compiled again")
+        self.elements[path] = element
 
     def build(self):
-        ints = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
-        floats = lambda xs: np.array(xs, dtype=np.float64)  # noqa: E731
+        ints = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
+        floats = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
         # States neuron by neuron (a synapse's own filter joins its presynaptic neuron): each
         # neuron is one contiguous block of the Jacobian.
-        state_order = sorted(range(len(self.st_kind)), key=lambda s: (self.st_owner[s], s))
-        new_state = np.empty(len(state_order), dtype=np.int64)
-        new_state[state_order] = np.arange(len(state_order))
-        remap = lambda xs: [int(new_state[x]) for x in xs]  # noqa: E731
-        st_src = [int(new_state[self.st_src[s]]) if self.st_kind[s] == FILTER else self.st_src[s] for s in state_order]
-        st_kind = [self.st_kind[s] for s in state_order]
-        mem_state = remap(self.mem_state)
+        st_kind_old, st_src_old = ints(self.st_kind), ints(self.st_src)
+        state_order = np.argsort(ints(self.st_owner), kind="stable")
+        new_state = np.empty(state_order.size, dtype=np.int64)
+        new_state[state_order] = np.arange(state_order.size)
+        st_kind = st_kind_old[state_order]
+        st_src = np.where(st_kind == FILTER, new_state[st_src_old[state_order]], st_src_old[state_order])
+        mem_state = new_state[ints(self.mem_state)]
         # Activations by input state (a cache-friendly pass); terms in four groups (ungated TANH,
         # ungated LINEAR, synaptic inputs, other gated), each by target neuron: the TANH group is
         # one contiguous, vectorisable pass and each neuron sums its current in a register.
-        act_in_new = [int(new_state[x]) for x in self.act_in]
-        act_order = sorted(range(len(self.act_in)), key=lambda j: (act_in_new[j], j))
-        new_act = np.empty(len(act_order), dtype=np.int64)
-        new_act[act_order] = np.arange(len(act_order))
-        n_gates = np.diff(self.gate_ptr)
-        group_of = [0 if (g == 0 and b == TANH) else 1 if (g == 0 and b == LINEAR) else 2 if (g == 1 and b == CONST)
-                    else 3 for g, b in zip(n_gates, self.el_base)]
-        order = sorted(range(len(self.el_base)), key=lambda e: (group_of[e], self.el_neuron[e], e))
-        new_term = {old: new for new, old in enumerate(order)}
-        gate_ptr, gate_act = [0], []
-        for e in order:
-            gate_act.extend(int(new_act[a]) for a in self.gate_act[self.gate_ptr[e]:self.gate_ptr[e + 1]])
-            gate_ptr.append(len(gate_act))
+        act_in_new = new_state[ints(self.act_in)] if self.act_in else ints([])
+        act_order = np.argsort(act_in_new, kind="stable")
+        new_act = np.empty(act_order.size, dtype=np.int64)
+        new_act[act_order] = np.arange(act_order.size)
+        gate_ptr_old = ints(self.gate_ptr)
+        n_gates = np.diff(gate_ptr_old)
+        base = ints(self.el_base)
+        group_of = np.where((n_gates == 0) & (base == TANH), 0, np.where((n_gates == 0) & (base == LINEAR), 1,
+                            np.where((n_gates == 1) & (base == CONST), 2, 3)))
+        neuron_of = ints(self.el_neuron)
+        order = np.lexsort((np.arange(base.size), neuron_of, group_of))
+        new_term = np.empty(order.size, dtype=np.int64)
+        new_term[order] = np.arange(order.size)
+        gate_ptr = np.concatenate(([0], np.cumsum(n_gates[order]))).astype(np.int64)
+        # the gates of the terms in their new order: each term's run of gate indices, concatenated
+        gate_index = np.repeat(gate_ptr_old[order] - gate_ptr[:-1], n_gates[order]) + np.arange(gate_ptr[-1])
+        gate_act = new_act[ints(self.gate_act)[gate_index]] if gate_index.size else ints([])
         n_neurons = len(self.mem_state)
         counts = np.zeros((4, n_neurons), dtype=np.int64)
-        np.add.at(counts, (np.array(group_of, dtype=np.int64), np.array(self.el_neuron, dtype=np.int64)), 1)
+        np.add.at(counts, (group_of, neuron_of), 1)
         ends = np.cumsum(counts.ravel()).reshape(4, n_neurons)
         el_group = np.zeros((n_neurons, 8), dtype=np.int64)
         for g in range(4):
             el_group[:, 2 * g + 1] = ends[g]
             el_group[:, 2 * g] = ends[g] - counts[g]
-        users = np.bincount(np.array(self.gate_act, dtype=np.int64), minlength=len(self.act_in))
+        users = np.bincount(ints(self.gate_act), minlength=len(self.act_in))
+        moved_index = {"el_gain": new_term, "el_off": new_term, "act_k": new_act, "act_off": new_act,
+                       "st_rate": new_state}
         slots = {}
-        structural = dict(self.structural)
         for path, (check, entries) in self.slots.items():
-            shared = [s for s in entries if s.array.startswith("act_") and users[s.index] > 1]
-            if shared:
-                structural[path] = (f"it sets the activation {int(users[shared[0].index])} synapses share (the same "
-                                    "presynaptic neuron, filter, delta and k): change it with set on the Network, "
-                                    "which compiles the model again")
-                continue
-            moved = []
-            for s in entries:
-                if s.array.startswith("el_"):
-                    s = s._replace(index=new_term[s.index])
-                elif s.array.startswith("act_"):
-                    s = s._replace(index=int(new_act[s.index]))
-                elif s.array == "st_rate":
-                    s = s._replace(index=int(new_state[s.index]))
-                moved.append(s)
-            slots[path] = (check, tuple(moved))
-        el_base = ints([self.el_base[e] for e in order])
-        el_tgt = ints(remap([self.el_tgt[e] for e in order]))
-        el_in = ints(remap([self.el_in[e] for e in order]))
-        act_in = ints([act_in_new[j] for j in act_order])
+            if any(e.array.startswith("act_") and users[e.index] > 1 for e in entries):
+                continue  # a shared activation's: only Network.set, which compiles again, may change it
+            slots[path] = (check, tuple(Slot(e.array, int(moved_index[e.array][e.index]), e.scale, e.inverse)
+                                        if e.array in moved_index else e for e in entries))
+        el_tgt = new_state[ints(self.el_tgt)[order]]
+        el_in = new_state[ints(self.el_in)[order]]
+        act_in = act_in_new[act_order]
+        filt_state = np.flatnonzero(st_kind == FILTER)
         blk_ptr, blk_off, jac_row, jac_col, jac_slot = _jacobian_pattern(
-            n_neurons, [self.st_owner[s] for s in state_order], el_base, el_tgt, el_in, ints(gate_ptr),
-            act_in[ints(gate_act)] if gate_act else ints([]), [s for s, kind in enumerate(st_kind) if kind == FILTER],
-            st_src)
+            n_neurons, ints(self.st_owner)[state_order], base[order], el_tgt, el_in, gate_ptr,
+            act_in[gate_act] if gate_act.size else ints([]), filt_state, st_src)
         arrays = Model(
-            st_kind=ints(st_kind), st_rate=floats([self.st_rate[s] for s in state_order]), st_src=ints(st_src),
-            filt_state=ints([s for s, kind in enumerate(st_kind) if kind == FILTER]),
-            el_group=el_group, el_base=el_base, el_tgt=el_tgt, el_in=el_in,
-            el_gain=floats([self.el_gain[e] for e in order]), el_off=floats([self.el_off[e] for e in order]),
-            gate_ptr=ints(gate_ptr), gate_act=ints(gate_act), act_in=act_in,
-            act_k=floats([self.act_k[j] for j in act_order]), act_off=floats([self.act_off[j] for j in act_order]),
-            mem_state=ints(mem_state), i_bias=floats(self.i_bias), thresholds=floats(self.thresholds),
+            st_kind=st_kind, st_rate=floats(self.st_rate)[state_order], st_src=st_src, filt_state=filt_state,
+            el_group=el_group, el_base=base[order], el_tgt=el_tgt, el_in=el_in,
+            el_gain=floats(self.el_gain)[order], el_off=floats(self.el_off)[order],
+            gate_ptr=gate_ptr, gate_act=gate_act, act_in=act_in,
+            act_k=floats(self.act_k)[act_order] if act_order.size else floats([]),
+            act_off=floats(self.act_off)[act_order] if act_order.size else floats([]),
+            mem_state=mem_state, i_bias=floats(self.i_bias), thresholds=floats(self.thresholds),
             jac_row=jac_row, jac_col=jac_col, jac_slot=jac_slot, blk_ptr=blk_ptr, blk_off=blk_off,
             chunks=ints([1]),
         )
         return CompiledModel(
             arrays=arrays, state_names=tuple(self.state_names[s] for s in state_order),
-            neuron_names=tuple(self.neuron_names), y0=floats([self.y0[s] for s in state_order]), slots=slots,
-            stimuli=tuple(self.stimuli), structural=structural,
+            neuron_names=tuple(self.neuron_names), y0=floats(self.y0)[state_order], slots=slots,
+            stimuli=tuple(self.stimuli), elements=self.elements,
         )
 
 
@@ -372,23 +386,28 @@ def _jacobian_pattern(n_neurons, owner, el_base, el_tgt, el_in, gate_ptr, gate_i
     sizes = np.bincount(owner, minlength=n_neurons)
     blk_ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
     blk_off = np.concatenate(([0], np.cumsum(sizes * sizes)))[:-1].astype(np.int64)
-    rows, cols = [], []
-    for e in range(el_base.size):
-        if el_base[e] != CONST:
-            rows.append(el_tgt[e])
-            cols.append(el_in[e])
-        for i in range(gate_ptr[e], gate_ptr[e + 1]):
-            rows.append(el_tgt[e])
-            cols.append(gate_in[i])
-    for k in filters:
-        rows += [k, k]
-        cols += [k, st_src[k]]
-    rows = np.array(rows, dtype=np.int64)
-    cols = np.array(cols, dtype=np.int64)
-    block = owner[rows] if rows.size else rows
-    same = block == (owner[cols] if cols.size else cols)
-    size = sizes[block] if rows.size else rows
-    slot = np.where(same, blk_off[block] + (rows - blk_ptr[block]) * size + (cols - blk_ptr[block]), -1)
+    # per term: its input (unless CONST), then its gates; then per filter: its diagonal and its source
+    has_input = (el_base != CONST).astype(np.int64)
+    n_gates = np.diff(gate_ptr)
+    per_term = has_input + n_gates
+    first = np.concatenate(([0], np.cumsum(per_term)))[:-1]
+    n_terms = int(per_term.sum())
+    rows = np.empty(n_terms + 2 * len(filters), dtype=np.int64)
+    cols = np.empty_like(rows)
+    rows[:n_terms] = np.repeat(el_tgt, per_term)
+    with_input = first[has_input == 1]
+    cols[with_input] = el_in[has_input == 1]
+    gate_pos = np.repeat(first + has_input - gate_ptr[:-1], n_gates) + np.arange(gate_ptr[-1])
+    cols[gate_pos] = gate_in
+    filters = np.asarray(filters, dtype=np.int64)
+    rows[n_terms::2] = filters
+    cols[n_terms::2] = filters
+    rows[n_terms + 1::2] = filters
+    cols[n_terms + 1::2] = np.asarray(st_src, dtype=np.int64)[filters]
+    block = owner[rows]
+    size = sizes[block]
+    slot = np.where(block == owner[cols], blk_off[block] + (rows - blk_ptr[block]) * size + (cols - blk_ptr[block]),
+                    -1)
     return blk_ptr, blk_off, rows, cols, slot.astype(np.int64)
 
 

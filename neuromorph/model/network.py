@@ -40,6 +40,7 @@ The half-centre oscillator of ``shared/MODEL.md``:
 0.2
 """
 
+import copy
 import dataclasses
 
 from .. import _validate as check
@@ -153,6 +154,7 @@ class Network:
             except ModelError as exc:
                 raise ModelError(f"node {name!r}: {exc}") from None
         neuron.name = name
+        neuron.protocol = None  # a node runs under the network's protocol, not its neuron's
         self._nodes[name] = Node(neuron=neuron, i_app=i_app, stimulus=stimulus)
         self._changed()
         return name
@@ -229,7 +231,10 @@ class Network:
                 name = f"{base}_{i}"
                 i += 1
         name = self._new_name(name, "interconnection name")
-        self._connections[name] = Connection(element=element.replace(name=name), ends=dict(ends))
+        if element.name != name:  # a copy with the (already checked) name, without validating it all again
+            element = copy.copy(element)
+            object.__setattr__(element, "name", name)
+        self._connections[name] = Connection(element=element, ends=dict(ends))
         self._changed()
         return name
 
@@ -359,8 +364,9 @@ class Network:
         return other
 
     def _spec(self):
+        # Interconnections are a set (their order changes only round-off); nodes are ordered (states follow them).
         return (self.name, self.description, self.protocol, tuple(self._nodes.items()),
-                tuple((k, c.element, tuple(sorted(c.ends.items()))) for k, c in self._connections.items()))
+                tuple(sorted((k, c.element, tuple(sorted(c.ends.items()))) for k, c in self._connections.items())))
 
     def __eq__(self, other):
         return isinstance(other, Network) and self._spec() == other._spec()

@@ -219,7 +219,7 @@ class Ensemble:
         self.params = {}
         for path, values in params.items():
             arr = np.broadcast_to(v.real_array(path, np.atleast_1d(values), 1), (n,)).astype(np.float64)
-            checker, slots = self.model.slot(path, "vary across copies")
+            checker, slots = self.model.writable(path, "vary across copies")
             self.params[path] = _checked(checker, path, arr).copy()
             for s in slots:
                 self.per_copy[s.array][s.index] = s.encode(arr)

@@ -1,7 +1,10 @@
 """Command line: ``neuromorph simulate | iv | map | demo | presets``.
 
-Exit codes: 0 success, 1 the simulation failed (diverged), 2 bad input
-(unknown file or key, bad value) with a one-line message naming the problem.
+Circuit files hold a neuron or a network (``circuits/hco.toml``); ``--set PATH=VALUE``
+changes any parameter before the run (``--set slow_negative.alpha=-1.2``,
+``--set n1_to_n2.g=0.5``). Exit codes: 0 success, 1 the simulation failed (diverged),
+2 bad input (unknown file or key, bad value) with a one-line message naming the problem,
+130 interrupted (Ctrl-C): nothing is written.
 """
 
 import argparse
@@ -28,15 +31,43 @@ _HEADER = (f"{'circuit':36s} {'pattern':10s} {'spikes':>7s} {'ISI':>9s} {'period
            f"{'intra-ISI':>9s} {'duty':>6s}")
 
 
-def _protocol(neuron, args):
+def _load(args):
+    """The circuit of ``args.file`` with every ``--set`` applied (a Neuron or a Network)."""
+    import neuromorph as nm
+
+    circuit = nm.load(args.file)
+    for item in getattr(args, "set", None) or ():
+        path, eq, value = item.partition("=")
+        if not eq or not path:
+            raise ValueError(f"--set takes PATH=VALUE (e.g. slow_negative.alpha=-1.2), got {item!r}")
+        try:
+            number = _finite(value.strip())
+        except argparse.ArgumentTypeError as exc:
+            raise ValueError(f"--set {path}: the value {exc}") from None
+        circuit.set(path.strip(), number)
+    return circuit
+
+
+def _is_network(circuit):
+    from ..model.network import Network
+
+    return isinstance(circuit, Network)
+
+
+def _protocol(circuit, args):
     """``(t_end, stimulus, start of the settled window or None)`` from the file and the options."""
     from ..model.stimulus import Constant
 
-    protocol = neuron.protocol
+    protocol = circuit.protocol
     t_end = args.t_end if args.t_end is not None else (protocol.t_end if protocol else None)
     if t_end is None:
         raise ValueError("the circuit file has no [simulation] t_end: give --t-end")
-    if args.i_app is not None:
+    if _is_network(circuit):
+        if args.i_app is not None:
+            raise ValueError("--i-app sets one neuron's current; in a network set each node's with "
+                             "--set NODE.i_app=VALUE")
+        stim = None  # each node's own
+    elif args.i_app is not None:
         stim = Constant(args.i_app)
     else:
         stim = protocol.i_app if protocol else Constant(0.0)
@@ -59,39 +90,70 @@ def _protocol(neuron, args):
 def _cmd_simulate(args):
     import neuromorph as nm
 
-    neuron = nm.load(args.file)
+    circuit = _load(args)
     _plan(args, ("--out", args.out), ("--plot", args.plot))
-    t_end, stim, settled_from = _protocol(neuron, args)
-    result = nm.simulate(neuron, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
-                         progress=args.progress, **_solver_values(args))
-    summary = result.summary(t_start=settled_from)
+    t_end, stim, settled_from = _protocol(circuit, args)
+    network = _is_network(circuit)
+    record = None if (args.plot or args.out or not network) else ()  # a network's traces only when kept
+    result = nm.simulate(circuit, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
+                         progress=args.progress, record=record, **_solver_values(args))
+    if network:
+        rhythm = result.rhythm(t_start=settled_from)
+        rows = rhythm["neurons"]
+        summary = rows[result.neuron_names[0]]
+    else:
+        summary = result.summary(t_start=settled_from)
+        rows = {circuit.name: summary}
     if args.plot:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .plotting import plot_trace, save_figure
+        from .plotting import plot_network, plot_trace, save_figure
 
-        fig, ax = plt.subplots(figsize=(10, 3.4))
-        plot_trace(result, ax=ax, title=f"{neuron.name}: {summary['pattern']}")
+        if network:
+            fig = plot_network(result, title=f"{circuit.name}: {_rhythm_title(rhythm)}")[0].figure
+        else:
+            fig, ax = plt.subplots(figsize=(10, 3.4))
+            plot_trace(result, ax=ax, title=f"{circuit.name}: {summary['pattern']}")
     _write_outputs(args, result.save, lambda path: save_figure(fig, path))
     window = f"[{summary['t_start']:g}, {summary['t_end']:g}]"
     if args.json:
-        payload = dict(summary, circuit=neuron.name, method=result.method, solver=result.stats.as_dict())
+        payload = dict(summary, circuit=circuit.name, method=result.method, solver=result.stats.as_dict())
+        if network:
+            payload = {"circuit": circuit.name, "reference": rhythm["reference"], "t_start": rhythm["t_start"],
+                       "t_end": rhythm["t_end"], "neurons": rows, "method": result.method,
+                       "solver": result.stats.as_dict()}
         json.dump(payload, sys.stdout)
         sys.stdout.write("\n")
     else:
-        print(_HEADER)
-        print(_summary_line(neuron.name, summary))
+        print(_HEADER + (f" {'phase':>6s} {'relation':12s}" if network else ""))
+        for name, row in rows.items():
+            extra = ""
+            if network:
+                phase = "-" if row["phase"] is None else f"{row['phase']:.3f}"
+                extra = f" {phase:>6s} {row['relation']:12s}"
+            print(_summary_line(name, row) + extra)
         st = result.stats
         rule = "" if settled_from is not None else " (the second half of the run: the default transient rule)"
         print(f"\n{result.method}: {st.n_steps} steps ({st.n_rejected} rejected), {st.n_rhs} evaluations; "
               f"{result.spike_times.size} spikes in [0, {t_end:g}], metrics over {window}{rule}")
+        if network:
+            print(f"phases relative to {rhythm['reference']}: the time from its burst start to each neuron's, "
+                  "over its period")
         for path in (args.out, args.plot):
             if path:
                 print(f"wrote {path}")
     return 0
+
+
+def _rhythm_title(rhythm):
+    rows = list(rhythm["neurons"].values())
+    relations = {row["relation"] for row in rows[1:]}
+    period = rows[0]["burst_period"]
+    text = ", ".join(sorted(relations)) if relations else rows[0]["pattern"]
+    return text + (f", period {period:.1f}" if period else "")
 
 
 def _plan(args, *outputs):
@@ -122,8 +184,20 @@ def _default_current(neuron, args):
 def _cmd_iv(args):
     import neuromorph as nm
 
-    neuron = nm.load(args.file)
+    neuron = _load(args)
     _plan(args, ("--plot", args.plot))
+    if _is_network(neuron):
+        if args.node is None:
+            raise ValueError(f"{args.file} is a network: give --node NAME (one of {', '.join(neuron.node_names)}) "
+                             "for the I-V curves of that neuron on its own")
+        node = neuron.nodes.get(args.node)
+        if node is None:
+            raise ValueError(f"--node {args.node!r}: the network has nodes {', '.join(neuron.node_names)}")
+        current = node.i_app if args.i_app is None else args.i_app
+        neuron = neuron.neuron(args.node)
+        args.i_app = current
+    elif args.node is not None:
+        raise ValueError("--node picks a neuron of a network; this file holds one neuron")
     i_app = _default_current(neuron, args)
     lo, hi = _range(args.v_range)
     eqs = nm.equilibria(neuron, i_app, v_range=(lo, hi))
@@ -178,9 +252,14 @@ def _range(text):
 def _cmd_map(args):
     import neuromorph as nm
 
-    neuron = nm.load(args.file)
+    neuron = _load(args)
     _plan(args, ("--out", args.out), ("--plot", args.plot))
-    i_app = _default_current(neuron, args)
+    if _is_network(neuron):
+        if args.i_app is not None:
+            raise ValueError("--i-app sets one neuron's current; in a network map over NODE.i_app or --set it")
+        i_app = None
+    else:
+        i_app = _default_current(neuron, args)
     t_end = args.t_end if args.t_end is not None else 20_000.0
     bmap = nm.behaviour_map(neuron, x=args.x, y=args.y, t_end=t_end, t_transient=args.t_transient, i_app=i_app,
                             method=args.method, predict=not args.no_predict, progress=args.progress,
@@ -198,6 +277,8 @@ def _cmd_map(args):
     _write_outputs(args, bmap.save, lambda path: save_figure(fig, path))
     counts = bmap.counts()
     summary = {"cells": int(bmap.pattern.size), "counts": counts}
+    if len(bmap.neuron_names) > 1:
+        summary["neurons"] = {name: bmap.of(name).counts() for name in bmap.neuron_names}
     if bmap.predicted is not None:
         summary["agreement_with_iv_prediction"] = bmap.agreement()
     if args.json:
@@ -224,8 +305,9 @@ def _cmd_presets(args):
     import neuromorph as nm
 
     for name in nm.presets():
-        n = nm.preset(name)
-        print(f"{name:36s} {n.description}")
+        circuit = nm.preset(name)
+        kind = f"network of {len(circuit)}" if _is_network(circuit) else "neuron"
+        print(f"{name:36s} {kind:14s} {circuit.description}")
     return 0
 
 
@@ -236,6 +318,11 @@ def _solver_options(parser):
     parser.add_argument("--dt", type=_finite, help="step (fixed-step methods)")
     parser.add_argument("--max-steps", type=int, default=50_000_000,
                         help="most solver steps a run may take (default 50000000)")
+
+
+def _set_option(parser):
+    parser.add_argument("--set", action="append", metavar="PATH=VALUE",
+                        help="change a parameter first, e.g. slow_negative.alpha=-1.2 or n1_to_n2.g=0.5 (repeatable)")
 
 
 def _solver_values(args):
@@ -272,6 +359,7 @@ def build_parser():
     sim.add_argument("file", help="circuit file (TOML), e.g. circuits/bursting.toml")
     sim.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
     sim.add_argument("--i-app", type=_finite, help="constant applied current (replaces the file's stimulus)")
+    _set_option(sim)
     sim.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the file's t_transient, "
                      "else the second half of the run)")
     _solver_options(sim)
@@ -289,6 +377,8 @@ def build_parser():
     iv = sub.add_parser("iv", help="I-V curves, equilibria, negative-conductance intervals, predicted behaviour")
     iv.add_argument("file", help="circuit file (TOML)")
     iv.add_argument("--i-app", type=_finite, help="applied current (default: the file's, at t = 0)")
+    iv.add_argument("--node", help="in a network file: the neuron whose I-V curves to analyse (on its own)")
+    _set_option(iv)
     iv.add_argument("--v-range", help="voltage range lo:hi for the search and the figure (default -10:10)")
     iv.add_argument("--plot", help="write the I-V figure (.png, .pdf, .svg)")
     iv.add_argument("--json", action="store_true", help="print the analysis as JSON on stdout")
@@ -296,11 +386,13 @@ def build_parser():
 
     mp = sub.add_parser("map", help="behaviour map over one or two parameters")
     mp.add_argument("file", help="circuit file (TOML)")
-    mp.add_argument("--x", required=True, help="PARAM:lo:hi:n, PARAM = i_app or ELEMENT.FIELD (slow_negative.alpha)")
+    mp.add_argument("--x", required=True, help="PARAM:lo:hi:n, PARAM = i_app or ELEMENT.FIELD (slow_negative.alpha); "
+                    "in a network NODE.i_app, NODE.ELEMENT.FIELD or EDGE.FIELD")
     mp.add_argument("--y", help="second axis, PARAM:lo:hi:n")
     mp.add_argument("--t-end", type=_finite, help="simulated time per cell (default 20000)")
     mp.add_argument("--t-transient", type=_finite, help="metrics over [t_transient, t_end] (default t_end / 2)")
     mp.add_argument("--i-app", type=_finite, help="applied current where i_app is not an axis (default: the file's)")
+    _set_option(mp)
     _solver_options(mp)
     mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")
     mp.add_argument("--out", help="write the map to this .npz file")
@@ -314,7 +406,7 @@ def build_parser():
     return parser
 
 
-_VALUE_OPTIONS = ("--v-range", "--x", "--y")  # values that may start with '-' (e.g. --v-range -3:3)
+_VALUE_OPTIONS = ("--v-range", "--x", "--y", "--set")  # values that may start with '-' (e.g. --v-range -3:3)
 
 
 def _attach_values(argv):

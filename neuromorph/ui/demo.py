@@ -1,8 +1,10 @@
 """``neuromorph demo``: every preset simulated with its protocol, a summary table, figures.
 
-For each preset it writes ``<name>_trace.png`` (voltage and filtered
+For each neuron preset it writes ``<name>_trace.png`` (voltage and filtered
 voltages, spikes marked) and ``<name>_iv.png`` (fast, slow, ultraslow and
-steady-state I-V curves with negative-conductance regions shaded), then a
+steady-state I-V curves with negative-conductance regions shaded); for each
+network preset (the HCO, the CPG) ``<name>_network.png`` (stacked traces and a
+spike raster) and each neuron's phase; then a
 behaviour map of the bursting neuron over I_app and the slow negative gain
 (``bursting_map.png``, with the I-V prediction's boundaries), plus
 ``summary.json`` with the metrics.
@@ -36,14 +38,18 @@ def _run(out_dir, stage, plots, stream):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from .plotting import plot_iv, plot_trace, save_figure
+        from .plotting import plot_iv, plot_network, plot_trace, save_figure
 
     print("neuromorph demo: each preset circuit with the protocol from its file\n", file=stream)
     print(_HEADER, file=stream)
     summaries = {}
     t_total = time.perf_counter()
+    networks = []
     for name in nm.presets():
         neuron = nm.preset(name)
+        if isinstance(neuron, nm.Network):
+            networks.append(name)
+            continue
         protocol = neuron.protocol
         t0 = time.perf_counter()
         result = neuron.simulate(protocol.t_end, protocol.i_app)
@@ -59,6 +65,20 @@ def _run(out_dir, stage, plots, stream):
             i_ref = float(protocol.i_app(0.0))
             axes = plot_iv(neuron, i_app=i_ref, title=f"{name}: I-V curves at I_app = {i_ref:g}")
             save_figure(axes[0].figure, stage.path(f"{name}_iv.png"))
+    print("\nnetworks: each neuron, and the phase of its bursts relative to the first neuron's", file=stream)
+    for name in networks:
+        net = nm.preset(name)
+        protocol = net.protocol
+        t0 = time.perf_counter()
+        result = net.simulate(protocol.t_end)
+        rhythm = result.rhythm(t_start=protocol.t_transient)
+        summaries[name] = dict(rhythm, seconds=time.perf_counter() - t0)
+        for node, row in rhythm["neurons"].items():
+            phase = "-" if row["phase"] is None else f"{row['phase']:.3f}"
+            print(_summary_line(f"{name}.{node}", row) + f"  phase {phase} {row['relation']}", file=stream)
+        if plots:
+            axes = plot_network(result, title=f"{name}: {net.description}")
+            save_figure(axes[0].figure, stage.path(f"{name}_network.png"))
     print("\npattern: what the circuit settles to by the end of its protocol; spikes and metrics count\n"
           "the window after the file's t_transient (else the second half of the run). The protocols:", file=stream)
     for name in nm.presets():

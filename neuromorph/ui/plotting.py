@@ -9,7 +9,7 @@ import numpy as np
 
 from ..analysis.iv import TIMESCALES, equilibria, iv_curves
 
-__all__ = ["plot_trace", "plot_iv", "plot_behaviour_map", "save_figure"]
+__all__ = ["plot_trace", "plot_iv", "plot_behaviour_map", "plot_raster", "plot_network", "save_figure"]
 
 _COLOURS = {"fast": "tab:red", "slow": "tab:orange", "ultraslow": "tab:purple", "steady": "tab:blue"}
 
@@ -48,6 +48,85 @@ def plot_trace(result, ax=None, states=None, spikes=True, title=None):
     ax.legend(loc="upper right", fontsize=8, ncol=len(names) + 1, frameon=False)
     ax.margins(x=0)
     return ax
+
+
+def plot_raster(result, ax=None, neurons=None, t_start=None, title=None):
+    """Spike raster of a network run: one row per neuron, a tick per spike.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    ax : matplotlib Axes, optional
+    neurons : sequence of str or int, optional
+        Neurons to show, top to bottom (default: all).
+    t_start : float, optional
+        Hide spikes before this time.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.4 * len(result.neuron_names) + 1.2))
+    neurons = list(result.neuron_names) if neurons is None else list(neurons)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for row, neuron in enumerate(neurons):
+        spikes = result.spikes_of(neuron)
+        if t_start is not None:
+            spikes = spikes[spikes >= t_start]
+        ax.vlines(spikes, len(neurons) - row - 0.4, len(neurons) - row + 0.4, color=colours[row % len(colours)],
+                  lw=0.8)
+    ax.set_yticks(range(len(neurons), 0, -1))
+    ax.set_yticklabels([result.neuron_names[result.neuron_index(n)] for n in neurons])
+    ax.set_ylim(0.4, len(neurons) + 0.6)
+    ax.set_xlabel("time (membrane time constants)")
+    ax.margins(x=0)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_network(result, neurons=None, raster=True, title=None, max_traces=8):
+    """Stacked membrane-voltage traces of a network run (one panel per neuron, shared time axis),
+    with a spike raster of every neuron below.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A run that recorded the neurons' ``NODE.v`` states.
+    neurons : sequence of str, optional
+        Neurons whose traces are drawn (default: the first ``max_traces``).
+    raster : bool, default True
+    title : str, optional
+
+    Returns
+    -------
+    array of matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    names = [n for n in result.neuron_names if f"{n}.v" in result.state_names]
+    neurons = names[:max_traces] if neurons is None else list(neurons)
+    rows = len(neurons) + (1 if raster else 0)
+    heights = [1.0] * len(neurons) + ([max(1.0, 0.25 * len(result.neuron_names))] if raster else [])
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 1.3 * rows + 0.8), sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": heights}, layout="constrained")
+    axes = axes[:, 0]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, neuron in enumerate(neurons):
+        ax = axes[i]
+        ax.plot(result.t, result[f"{neuron}.v"], lw=0.8, color=colours[i % len(colours)])
+        ax.set_ylabel(neuron, rotation=0, ha="right", va="center")
+        ax.margins(x=0)
+    if raster:
+        plot_raster(result, ax=axes[-1])
+        axes[-1].set_ylabel("spikes")
+    axes[-1].set_xlabel("time (membrane time constants)")
+    if title:
+        fig.suptitle(title)
+    return axes
 
 
 def _negative_spans(v, conductance):
