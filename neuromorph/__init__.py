@@ -61,7 +61,51 @@ _LAZY = {
     "Ensemble": "solve.ensemble", "EnsembleResult": "solve.ensemble",
     "behaviour_map": "studies.maps", "BehaviourMap": "studies.maps",
     "design": "studies.design", "DesignResult": "studies.design",
+    "plot_trace": "ui.plotting", "plot_iv": "ui.plotting", "plot_behaviour_map": "ui.plotting",
+    "plot_network": "ui.plotting", "plot_raster": "ui.plotting",
 }
+
+# Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
+# written against them run on: ``from neuromorph.plotting import plot_trace`` still works.
+_MOVED = {
+    "elements": "model.elements", "neuron": "model.neuron", "stimulus": "model.stimulus",
+    "compiled": "lower.compile", "solvers": "solve.solvers", "ensemble": "solve.ensemble",
+    "results": "solve.results", "sweeps": "studies.maps", "inverse_design": "studies.design", "cli": "ui.cli",
+    "demo": "ui.demo", "plotting": "ui.plotting",
+}  # (neuromorph.simulate was always shadowed by the function nm.simulate; neuromorph.io is a package now)
+
+
+class _MovedModules:
+    """Import hook: ``neuromorph.<old name>`` gives the module's new home, with a DeprecationWarning."""
+
+    @staticmethod
+    def find_spec(fullname, path=None, target=None):
+        prefix, _, name = fullname.partition(".")
+        if prefix != __name__ or name not in _MOVED:
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(fullname, _MovedModules)
+
+    @staticmethod
+    def create_module(spec):
+        return None  # the default module object
+
+    @staticmethod
+    def exec_module(module):
+        import importlib
+        import warnings
+
+        new = f"{__name__}.{_MOVED[module.__name__.partition('.')[2]]}"
+        warnings.warn(f"{module.__name__} moved to {new} (the package is now in layers); import it from there, or "
+                      "use the names of `neuromorph` itself", DeprecationWarning, stacklevel=3)
+        module.__dict__.update({k: v for k, v in vars(importlib.import_module(new)).items()
+                                if not k.startswith("__")})
+
+
+import sys as _sys  # noqa: E402
+
+_sys.meta_path.append(_MovedModules)
 
 
 def __getattr__(name):
@@ -86,6 +130,7 @@ __all__ = [
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
+    "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "OutputError", "NeuromorphWarning",
 ]

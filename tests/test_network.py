@@ -220,6 +220,7 @@ def test_rosenbrock_uses_neuron_blocks_linear_in_size():
     assert res.rhythm(t_start=10_000)["neurons"]["n2"]["phase"] == pytest.approx(0.5, abs=0.02)
 
 
+@pytest.mark.filterwarnings("ignore:`[ra]tol` = 1000:neuromorph.errors.NeuromorphWarning")  # on purpose: fixes h
 def test_rosenbrock_is_second_order_on_a_strongly_coupled_network():
     """Coupling is left out of W (a W-method): still order 2, checked against DOP853 on an independent field."""
     net = nm.Network()
