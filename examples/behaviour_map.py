@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import neuromorph as nm  # noqa: E402
-from neuromorph.ui.plotting import plot_behaviour_map  # noqa: E402
+from neuromorph import plot_behaviour_map  # noqa: E402
 
 t0 = time.perf_counter()
 m = nm.behaviour_map(nm.preset("bursting"), x=("i_app", -3.0, 0.0, 64), y=("slow_negative.alpha", -3.0, 0.0, 64),

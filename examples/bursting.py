@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import neuromorph as nm  # noqa: E402
-from neuromorph.ui.plotting import plot_iv, plot_trace  # noqa: E402
+from neuromorph import plot_iv, plot_trace  # noqa: E402
 
 # Fast negative + slow positive conductances make spikes; slow negative + ultraslow positive make bursts.
 n = nm.Neuron(C=1.0, v0=-1.9)

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import neuromorph as nm  # noqa: E402
-from neuromorph.ui.plotting import plot_trace  # noqa: E402
+from neuromorph import plot_trace  # noqa: E402
 
 neuron = nm.preset("bursting")
 run = nm.Integrator(neuron, i_app=-2.0)

@@ -73,7 +73,7 @@ def classify_phase(value, spread):
     return "phase-locked"
 
 
-def rhythm(result, reference=0, t_start=None):
+def rhythm(result, reference=0, t_start=None, t_end=None):
     """Per-neuron rhythm of a network run, with phases relative to ``reference``.
 
     Parameters
@@ -83,6 +83,8 @@ def rhythm(result, reference=0, t_start=None):
         The neuron phases are measured against.
     t_start : float, optional
         Start of the window (default: the settled window of :meth:`SimulationResult.summary`).
+    t_end : float, optional
+        End of the window (default: the end of the run).
 
     Returns
     -------
@@ -93,6 +95,12 @@ def rhythm(result, reference=0, t_start=None):
     """
     ref = result.neuron_index(reference)
     t0, t1 = result._window(t_start)
+    if t_end is not None:
+        if not t0 < t_end <= t1:
+            from ..errors import ModelError
+
+            raise ModelError(f"`t_end` must lie in ({t0}, {t1}], got {t_end!r}")
+        t1 = float(t_end)
     starts = [burst_starts(result.spikes_of(m), t0, t1) for m in range(len(result.neuron_names))]
     rows = {}
     for m, name in enumerate(result.neuron_names):

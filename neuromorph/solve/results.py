@@ -129,7 +129,7 @@ class SimulationResult:
         """
         return summarize_spikes(self.spikes_of(neuron), *self._window(t_start))
 
-    def rhythm(self, reference=0, t_start=None):
+    def rhythm(self, reference=0, t_start=None, t_end=None):
         """Per-neuron bursts, period, duty cycle and phase relative to ``reference`` (networks);
         see :func:`neuromorph.analysis.network.rhythm`.
 
@@ -142,7 +142,7 @@ class SimulationResult:
         """
         from ..analysis.network import rhythm
 
-        return rhythm(self, reference, t_start)
+        return rhythm(self, reference, t_start, t_end)
 
     def save(self, path):
         """Write an ``.npz`` archive atomically (complete file or none)."""
