@@ -200,6 +200,32 @@ class Network:
             raise ModelError(f"{where}: {exc}") from None
         return self.add_connection(element, {"pre": pre, "post": post}, name)
 
+    def add_synapses(self, pre, post, kind="current", **parameters):
+        """Add many synapses at once, from sequences of presynaptic and postsynaptic node names (a
+        connectivity list); each parameter is a number for all or a sequence with one value per
+        synapse. Returns their names.
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> net = nm.ring(3)
+        >>> net.add_synapses(["r0", "r1"], ["r2", "r2"], g=[0.1, 0.2], tau=20.0)
+        ['r0_to_r2_2', 'r1_to_r2_2']
+        """
+        pre, post = list(pre), list(post)
+        if len(pre) != len(post):
+            raise ModelError(f"`pre` and `post` must have the same length, got {len(pre)} and {len(post)}")
+        columns = {}
+        for key, value in parameters.items():
+            if isinstance(value, str) or not hasattr(value, "__len__"):
+                columns[key] = [value] * len(pre)
+            else:
+                columns[key] = list(value)
+                if len(columns[key]) != len(pre):
+                    raise ModelError(f"`{key}` has {len(columns[key])} values for {len(pre)} synapses")
+        return [self.add_synapse(p, q, kind=kind, **{k: v[i] for k, v in columns.items()})
+                for i, (p, q) in enumerate(zip(pre, post))]
+
     def add_gap_junction(self, a, b, g, name=None):
         """Add a gap junction ``g (V_a - V_b)`` between nodes ``a`` and ``b``; returns its name (``A_gap_B``)."""
         try:
