@@ -14,7 +14,7 @@ import numpy as np
 from .errors import ModelError
 
 __all__ = ["real", "positive", "nonnegative", "time_constant", "count", "identifier", "real_array", "text",
-           "memory", "MAGNITUDE", "MIN_TIME_CONSTANT"]
+           "memory", "member", "MAGNITUDE", "MIN_TIME_CONSTANT"]
 
 MAGNITUDE = 1e12
 """Largest magnitude accepted for any quantity. The model is dimensionless (voltages of a few units,
@@ -99,6 +99,16 @@ def real_array(name, value, ndim=1, error=ModelError):
         i = int(np.flatnonzero(big.ravel())[0])
         raise error(f"`{name}` must lie within +-{MAGNITUDE:g}, got {float(arr.ravel()[i])!r} at index {i}")
     return arr
+
+
+def member(names, key, what="neuron", error=ModelError):
+    """Index of ``key`` in ``names``, given by name or by (possibly negative) index; an error lists them."""
+    if isinstance(key, str) and key in names:
+        return names.index(key)
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool) and -len(names) <= key < len(names):
+        return int(key) % len(names)
+    listed = ", ".join(f"{i} ({name!r})" for i, name in enumerate(names))
+    raise error(f"no {what} {key!r}; {what}s: {listed}")
 
 
 def text(name, value, error=ModelError):

@@ -3,13 +3,12 @@
 import json
 import math
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import one_line, run
 
 CIRCUITS = Path(__file__).resolve().parents[1] / "circuits"
 BURSTING = str(CIRCUITS / "bursting.toml")
@@ -17,16 +16,6 @@ PRESETS = sorted(p.stem for p in CIRCUITS.glob("*.toml"))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def run(cwd, *args):
-    """``python -m neuromorph ARGS`` in ``cwd``; returns the completed process."""
-    return subprocess.run([sys.executable, "-m", "neuromorph", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
-
-
-def one_line(stderr):
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 # -- simulate --------------------------------------------------------------------------

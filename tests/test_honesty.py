@@ -7,21 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import one_line, run
 
 import neuromorph as nm
 
 CIRCUITS = Path(__file__).resolve().parents[1] / "circuits"
 
 
-def run(cwd, *args):
-    return subprocess.run([sys.executable, "-m", "neuromorph", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
-
-
-def one_line(stderr):
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 # -- one settled-window rule ----------------------------------------------------------
@@ -219,7 +211,7 @@ def test_predict_behaviour_refuses_a_range_without_the_equilibrium():
 def test_rough_edges_get_clear_errors_or_do_the_obvious(tmp_path):
     n = nm.preset("bursting")
     res = n.simulate(100, -2.0)
-    with pytest.raises(nm.ModelError, match=r"no neuron 'x' in this result; neurons: 0 \('bursting'\)"):
+    with pytest.raises(nm.ModelError, match=r"no neuron 'x'; neurons: 0 \('bursting'\)"):
         res.spikes_of("x")
     with pytest.raises(nm.ModelError, match="`path` must be a file name"):
         res.save(123)

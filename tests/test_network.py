@@ -9,7 +9,14 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-from reference_network import BURSTING_Y0, HCO_Y0_2, hco_reference, hco_rhythm, network_field, network_spikes
+from reference_network import (
+    BURSTING_Y0,
+    HCO_Y0_2,
+    hco_reference,
+    hco_rhythm,
+    network_field,
+    network_spikes,
+)
 
 import neuromorph as nm
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import one_line, run
 
 import neuromorph as nm
 from neuromorph.io.files import write_together
@@ -19,15 +20,6 @@ CIRCUITS = ROOT / "circuits"
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
-def run(cwd, *args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "neuromorph", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env=ENV)
-
-
-def one_line(stderr):
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 @pytest.fixture

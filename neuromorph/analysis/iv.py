@@ -30,7 +30,7 @@ from ..model.elements import timescale_label
 
 __all__ = [
     "TIMESCALES", "IVCurves", "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals",
-    "Equilibrium", "equilibria", "FoldCurve", "fold_points", "predict_behaviour", "timescale_tau",
+    "Equilibrium", "equilibria", "FoldCurve", "fold_points", "predict_behaviour", "timescale_tau", "steady_curve",
 ]
 
 TIMESCALES = ("fast", "slow", "ultraslow", "steady")
@@ -228,15 +228,19 @@ def _roots_on_grid(neuron, grid, f_grid, i_app, tol=1e-13):
     return sorted(float(x) for x in np.concatenate((exact, refined)))
 
 
-def _steady_grid(neuron, v_range=V_RANGE):
-    """The steady-state curve sampled on the search grid (it does not depend on I_app)."""
+def steady_curve(neuron, v_range=V_RANGE):
+    """``(grid, current)``: the steady-state curve sampled on the equilibrium search grid.
+
+    It does not depend on I_app: studies over many currents compute it once and pass it to
+    :func:`predict_behaviour` (``steady=``).
+    """
     lo, hi = _check_range(v_range)
     grid = np.linspace(lo, hi, _GRID)
     return grid, _curve(neuron, grid, math.inf, 0.0)[0]
 
 
 def _steady_roots(neuron, i_app, v_range, steady=None):
-    grid, current = _steady_grid(neuron, v_range) if steady is None else steady
+    grid, current = steady_curve(neuron, v_range) if steady is None else steady
     return _roots_on_grid(neuron, grid, current - i_app, i_app)
 
 
@@ -408,7 +412,7 @@ def _negative_at(neuron, v, timescale, v_rest):
     return bool(_curve(neuron, np.array([v]), timescale_tau(neuron, timescale), v_rest)[1][0] < 0)
 
 
-def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE):
+def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE, steady=None, strict=True):
     """Firing pattern predicted from the I-V curves alone.
 
     Rules (``shared/MODEL.md``, refined by stability): several stable
@@ -427,6 +431,17 @@ def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE):
     refinement raises agreement with simulation from 93.9 % to 95.0 %
     (``benchmarks/bench_map.py``).
 
+    Parameters
+    ----------
+    neuron : Neuron
+    i_app : float, default 0.0
+    v_range : (float, float), default (-10, 10)
+        Where equilibria are searched.
+    steady : tuple, optional
+        The steady-state curve from :func:`steady_curve` (reused across currents).
+    strict : bool, default True
+        With False, a range holding no equilibrium gives ``"unknown"`` instead of an error.
+
     Raises
     ------
     ModelError
@@ -441,8 +456,8 @@ def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE):
     ['bursting', 'tonic', 'rest']
     """
     i_app = check.real("i_app", i_app)
-    pattern = _predict(neuron, i_app, v_range)[0]
-    if pattern == "unknown":
+    pattern = _predict(neuron, i_app, v_range, steady)[0]
+    if pattern == "unknown" and strict:
         raise ModelError(f"no equilibrium for i_app = {i_app:g} lies in v_range = {tuple(v_range)}: the prediction "
                          "rests on the equilibrium, widen v_range")
     return pattern

@@ -164,9 +164,8 @@ def _neuron(doc, source, where, name):
 def _initial(neuron, initial, source, where):
     if not isinstance(initial, dict):
         raise CircuitFileError(f"{source}: {where} must be a table of state names")
-    values = dict(initial)
     try:
-        neuron.set_initial(v=values.pop("v", None), **values)
+        neuron.set_initial(**initial)
     except ModelError as exc:
         raise CircuitFileError(f"{source}: {where}: {exc}") from None
 

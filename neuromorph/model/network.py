@@ -148,9 +148,8 @@ class Network:
         if initial:
             if not isinstance(initial, dict):
                 raise ModelError(f"node {name!r}: `initial` must be a dict {{state: value}}, got {initial!r}")
-            values = dict(initial)
             try:
-                neuron.set_initial(v=values.pop("v", None), **values)
+                neuron.set_initial(**initial)
             except ModelError as exc:
                 raise ModelError(f"node {name!r}: {exc}") from None
         neuron.name = name

@@ -119,12 +119,7 @@ class EnsembleResult:
         return int(i) % self.size
 
     def _neuron(self, neuron):
-        names = self.neuron_names
-        if isinstance(neuron, str) and neuron in names:
-            return names.index(neuron)
-        if isinstance(neuron, int) and not isinstance(neuron, bool) and -len(names) <= neuron < len(names):
-            return neuron % len(names)
-        raise ModelError(f"no neuron {neuron!r} in this ensemble; neurons: {', '.join(names)}")
+        return v.member(self.neuron_names, neuron)
 
     @property
     def truncated(self):

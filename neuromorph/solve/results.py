@@ -90,13 +90,7 @@ class SimulationResult:
 
     def neuron_index(self, neuron):
         """Index of a neuron given by name or index; an error lists the neurons."""
-        names = self.neuron_names
-        if isinstance(neuron, str) and neuron in names:
-            return names.index(neuron)
-        if isinstance(neuron, int) and not isinstance(neuron, bool) and -len(names) <= neuron < len(names):
-            return neuron % len(names)
-        raise ModelError(f"no neuron {neuron!r} in this result; neurons: "
-                         + ", ".join(f"{i} ({name!r})" for i, name in enumerate(names)))
+        return check.member(self.neuron_names, neuron)
 
     def spikes_of(self, neuron=0):
         """Spike times of one neuron (index or name)."""

@@ -19,7 +19,7 @@ import numpy as np
 from .. import _validate as v
 from .._parallel import Workers, thread_count
 from .._progress import Progress
-from ..analysis.iv import _predict, _steady_grid
+from ..analysis.iv import predict_behaviour, steady_curve
 from ..analysis.spikes import PATTERNS, settled_window, summarize_spikes
 from ..errors import ModelError, SimulationError, SolverError
 from ..io.files import atomic_write
@@ -131,12 +131,7 @@ class BehaviourMap:
     def of(self, neuron):
         """The map of one neuron of a network (by name or index)."""
         names = self.neuron_names
-        if isinstance(neuron, str) and neuron in names:
-            m = names.index(neuron)
-        elif isinstance(neuron, int) and not isinstance(neuron, bool) and -len(names) <= neuron < len(names):
-            m = neuron % len(names)
-        else:
-            raise ModelError(f"no neuron {neuron!r} in this map; neurons: {', '.join(names)}")
+        m = v.member(names, neuron)
         return dataclasses.replace(self, patterns=self.patterns[m:m + 1], neuron_names=(names[m],),
                                    neuron_metrics={k: val[m:m + 1] for k, val in self.neuron_metrics.items()},
                                    predicted=self.predicted if m == 0 else None)
@@ -289,8 +284,8 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
             key = tuple(sorted(values.items()))
             if key not in steady_cache:  # the steady curve does not depend on I_app: one per parameter set
                 steady_cache.clear()
-                steady_cache[key] = _steady_grid(work)
-            predicted[iy, ix] = _predict(work, current, steady=steady_cache[key])[0]
+                steady_cache[key] = steady_curve(work)
+            predicted[iy, ix] = predict_behaviour(work, current, steady=steady_cache[key], strict=False)
         predicted = predicted.astype(str)
 
     nn = base.n_neurons

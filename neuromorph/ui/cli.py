@@ -320,6 +320,13 @@ def _solver_options(parser):
                         help="most solver steps a run may take (default 50000000)")
 
 
+def _output_options(parser, data, figure, summary):
+    parser.add_argument("--out", help=f"write {data} to this .npz file")
+    parser.add_argument("--plot", help=f"write {figure} (.png, .pdf, .svg)")
+    parser.add_argument("--json", action="store_true", help=f"print {summary} as JSON on stdout")
+    parser.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
+
+
 def _set_option(parser):
     parser.add_argument("--set", action="append", metavar="PATH=VALUE",
                         help="change a parameter first, e.g. slow_negative.alpha=-1.2 or n1_to_n2.g=0.5 (repeatable)")
@@ -363,10 +370,8 @@ def build_parser():
     sim.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the file's t_transient, "
                      "else the second half of the run)")
     _solver_options(sim)
-    sim.add_argument("--out", help="write times, states and spikes to this .npz file")
-    sim.add_argument("--plot", help="write a trace figure (.png, .pdf, .svg)")
-    sim.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    sim.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
+    _output_options(sim, "times, states and spikes", "a trace figure (for a network: traces and a raster)",
+                    "the summary")
     sim.set_defaults(func=_cmd_simulate)
 
     demo = sub.add_parser("demo", help="simulate every preset, print a summary table, write figures")
@@ -395,10 +400,7 @@ def build_parser():
     _set_option(mp)
     _solver_options(mp)
     mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")
-    mp.add_argument("--out", help="write the map to this .npz file")
-    mp.add_argument("--plot", help="write the map figure")
-    mp.add_argument("--json", action="store_true", help="print counts and agreement as JSON")
-    mp.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
+    _output_options(mp, "the map", "the map figure", "counts and agreement")
     mp.set_defaults(func=_cmd_map)
 
     pre = sub.add_parser("presets", help="list the preset circuits")
