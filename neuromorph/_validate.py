@@ -101,6 +101,18 @@ def real_array(name, value, ndim=1, error=ModelError):
     return arr
 
 
+def warn(message, category):
+    """``warnings.warn`` pointing at the user's line: the first caller outside this package."""
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2  # stacklevel 2: the caller of this function
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 def member(names, key, what="neuron", error=ModelError):
     """Index of ``key`` in ``names``, given by name or by (possibly negative) index; an error lists them."""
     if isinstance(key, str) and key in names:

@@ -252,3 +252,35 @@ def test_progress_bars_are_tqdm_and_quiet_unless_asked(capsys):
     assert "behaviour map" in shown and "%|" in shown
     nm.behaviour_map(n, x=("i_app", -3, 0, 3), t_end=200, predict=False)  # stderr is no terminal here
     assert capsys.readouterr().err == ""
+
+
+def test_a_slow_drift_without_a_leak_is_diverging_not_rest():
+    """dV/dt = 0.01 for ever (a leak of g = 0): by t = 10000 V = 100, far beyond where the circuit lives."""
+    p = nm.Neuron()
+    p.add_leak(g=0.0)
+    with pytest.raises(nm.SimulationError) as info:
+        p.simulate(10_000, 0.01)
+    assert info.value.reason == "diverging" and info.value.t < 2000
+    ens = nm.Ensemble(p, params={"i_app": [0.01, 0.0]}).simulate(10_000, dt=0.1)
+    assert ens.summaries()["pattern"].tolist() == ["diverging", "rest"]
+    m = nm.behaviour_map(p, x=("i_app", [0.0, 0.5]), t_end=5000)  # the I-V analysis has nothing to say here
+    assert m.pattern.tolist() == [["rest", "diverging"]] and m.predicted.tolist() == [["unknown", "diverging"]]
+
+
+def test_a_fixed_step_beyond_stability_is_named_as_the_cause():
+    with pytest.raises(nm.SimulationError, match=r"dt = 5 is beyond rk4's stability limit .* \(dt < ~3"):
+        nm.preset("bursting").simulate(20_000, -2.0, method="rk4", dt=5.0)
+
+
+def test_ensemble_record_window_must_lie_in_the_run():
+    with pytest.raises(nm.SolverError, match=r"`t_record` \(3000\) must be < `t_end` \(2000\)"):
+        nm.Ensemble("bursting", size=2).simulate(2000, dt=0.1, t_record=3000)
+
+
+def test_a_figure_name_without_an_extension_is_refused_before_running(tmp_path):
+    for command in (["simulate", CIRCUITS / "bursting.toml"], ["iv", CIRCUITS / "bursting.toml"],
+                    ["map", CIRCUITS / "bursting.toml", "--x", "i_app:-3:0:2", "--t-end", 100]):
+        proc = run(tmp_path, *command, "--plot", "noext")
+        assert proc.returncode == 2 and "give the figure a file extension" in one_line(proc.stderr)
+        assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []

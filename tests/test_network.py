@@ -465,3 +465,139 @@ def test_independent_field_agrees_for_a_random_small_network():
     for i in range(3):
         assert res.spikes_of(f"n{i}").size == ref[i].size
         assert np.max(np.abs(res.spikes_of(f"n{i}") - ref[i])) < 1e-4
+
+
+# -- found by a review as a user would use it ------------------------------------------------
+
+def passive(g=1.0):
+    n = nm.Neuron()
+    n.add_leak(g=g)
+    return n
+
+
+def test_an_edges_name_is_not_a_parameter():
+    net = nm.hco()
+    with pytest.raises(nm.ModelError, match=r"current_synapse 'n1_to_n2' has no parameter 'name'"):
+        net.set("n1_to_n2.name", "foo")
+    with pytest.raises(nm.ModelError, match=r"node 'n2': .*`alpha` must be a real number"):
+        net.set("n2.slow_negative.alpha", "x")
+
+
+def test_i_app_given_for_a_node_replaces_its_whole_current():
+    """Passive neurons settle at their applied current: what the node gets is exactly what was given."""
+    net = nm.Network()
+    net.add_neuron("a", passive(), i_app=1.0, stimulus=nm.Pulse(0.0, 100.0, 1.0))
+    net.add_neuron("b", passive())
+    assert net.simulate(50, rtol=1e-10, atol=1e-12)["a.v"][-1] == pytest.approx(2.0, abs=1e-8)  # its own: 1 + 1
+    res = net.simulate(50, i_app={"a": 0.5}, rtol=1e-10, atol=1e-12)
+    assert res["a.v"][-1] == pytest.approx(0.5, abs=1e-8) and res["b.v"][-1] == pytest.approx(0.0, abs=1e-8)
+    for bad, match in (({5: 0.0}, "neuron names as keys"), ({"zz": 0.0}, "unknown neuron 'zz'")):
+        with pytest.raises(nm.ModelError, match=match):
+            net.simulate(50, i_app=bad)
+
+
+def test_rhythm_reports_neurons_at_another_period_as_such():
+    """The switching circuit's hub follows the fast HCO: the slow HCO's neurons burst at about twice its
+    period, so no 1:1 phase relation (they were called "in-phase" with the hub)."""
+    r = nm.switching_circuit().simulate(40_000, record=()).rhythm(reference="h", t_start=10_000)["neurons"]
+    for name in ("s1", "s2"):
+        assert r[name]["relation"] == "other period" and r[name]["phase"] is None
+        assert r[name]["period_ratio"] == pytest.approx(2.0, rel=0.05)
+    assert r["f1"]["relation"] in ("in-phase", "phase-locked", "anti-phase")
+    with pytest.raises(nm.ModelError, match="`t_end` must be a real number"):
+        nm.preset("hco").simulate(100, record=()).rhythm(t_end="abc")
+    res = nm.preset("hco").simulate(3000, record=())
+    assert np.array_equal(res.spikes_of(np.int64(1)), res.spikes_of("n2"))
+
+
+def test_construction_messages_name_what_is_wrong():
+    net = nm.Network()
+    with pytest.raises(nm.ModelError, match=r"node 'n': preset 'hco' is a network, not a neuron$"):
+        net.add_neuron("n", "hco")
+    g = nx.DiGraph()
+    g.add_node("n", neuron="bursting")
+    g.add_node("m", neuron="bursting")
+    g.add_edge("n", "m", kind="conductance", g=0.1)
+    with pytest.raises(nm.ModelError, match=r"edge 'n' -> 'm' \(conductance_synapse\): needs `e_syn`"):
+        nm.Network.from_networkx(g)
+    with pytest.raises(nm.ModelError, match="`sign` is for current synapses"):
+        nm.ring(3).add_synapse("r0", "r1", kind="conductance", sign=1, e_syn=0.0)
+    with pytest.raises(nm.ModelError, match="two node names"):
+        nm.hco(names=("a",))
+
+
+def test_add_synapses_is_all_or_none():
+    net = nm.ring(3)
+    before = net.connection_names
+    with pytest.raises(nm.ModelError, match="no node 'r9'"):
+        net.add_synapses(["r0", "r1", "r2"], ["r1", "r2", "r9"], g=0.1)
+    assert net.connection_names == before
+    with pytest.raises(nm.ModelError, match="`pre` must be a sequence of node names"):
+        net.add_synapses("r0", ["r1"])
+    with pytest.raises(nm.ModelError, match="unknown parameter 'gg'"):
+        net.add_synapses(["r0"], ["r1"], gg=0.1)
+    names = net.add_synapses(np.array(["r0"]), ["r1"], g=np.array(0.2))
+    assert net.get(f"{names[0]}.g") == 0.2
+
+
+def test_network_file_problems_are_named_in_the_files_words(tmp_path):
+    def load(text):
+        (tmp_path / "net.toml").write_text('format = "neuromorph-network/1"\n' + text)
+        return nm.load(tmp_path / "net.toml")
+
+    with pytest.raises(nm.CircuitFileError, match=r"\[nodes.n1\] neuron: unknown preset '../b.toml'.*write "
+                                                  r'file = "path.toml" instead'):
+        load('[nodes.n1]\nneuron = "../b.toml"\n')
+    with pytest.raises(nm.CircuitFileError, match=r"`pre` must be a node name, got \['n1'\]"):
+        load('[nodes.n1]\nneuron = "bursting"\n[[connections]]\nkind = "current"\npre = ["n1"]\npost = "n1"\ng = 0.1\n')
+    with pytest.raises(nm.CircuitFileError, match=r"\[nodes.n1.initial\]: `initial v` must be a real number"):
+        load('[nodes.n1]\nneuron = "bursting"\n[nodes.n1.initial]\nv = "a"\n')
+    short = load('[nodes.a]\nneuron = "tonic"\n[nodes.b]\nneuron = "tonic"\n[[connections]]\nkind = "gap"\n'
+                 'a = "a"\nb = "b"\ng = 0.1\n')
+    assert short.connections["a_gap_b"].kind == "gap_junction"
+    (tmp_path / "loop.toml").write_text('format = "neuromorph-network/1"\n[nodes.x]\nfile = "loop.toml"\n')
+    with pytest.raises(nm.CircuitFileError, match="refers back to itself"):
+        nm.load(tmp_path / "loop.toml")
+    with pytest.raises(nm.CircuitFileError, match=r"\[nodes.m\] file = 'missing.toml': .*does not exist"):
+        load('[nodes.m]\nfile = "missing.toml"\n')
+    with pytest.raises(nm.ModelError, match="has no neurons: nothing to write"):
+        nm.save(nm.Network(), tmp_path / "empty.toml")
+
+
+def test_results_and_figures_of_networks():
+    res = nm.preset("hco").simulate(3000, record=("n2.v",))
+    path = Path(__import__("tempfile").mkdtemp()) / "r.npz"
+    res.save(path)
+    with np.load(path) as data:
+        assert data["neuron_names"].tolist() == ["n1", "n2"]  # spike_neurons can be decoded
+    with pytest.raises(nm.ModelError, match="pass the result of simulate"):
+        nm.plot_network(nm.hco())
+    import matplotlib
+
+    matplotlib.use("Agg")
+    axes = nm.plot_network(nm.preset("bursting").simulate(5000, -2.0))
+    assert len(axes[0].lines) == 1 and axes[-1].get_xlim() == (0.0, 5000.0)  # a single neuron's trace too
+    with pytest.raises(nm.ModelError, match=r"I-V curves are those of one neuron: pass network.neuron"):
+        nm.iv_curves(nm.hco())
+
+
+def test_map_figure_cells_sit_on_their_parameter_values():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    m = nm.behaviour_map(nm.preset("tonic"), x=("i_app", [-1.0, 0.0, 1.0]), y=("C", [1.0, 2.0]), t_end=200,
+                         predict=False)
+    image = nm.plot_behaviour_map(m).images[0]
+    assert image.get_extent() == [-1.5, 1.5, 0.5, 2.5]  # cell i centred on x_i
+
+
+def test_cli_map_of_a_network_names_the_neuron(tmp_path):
+    from helpers import run
+
+    proc = run(tmp_path, "map", ROOT / "circuits" / "hco.toml", "--x", "n1_to_n2.g:0:0.2:2", "--t-end", 6000,
+               "--node", "n2")
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()[:2]
+    assert first.startswith("hco, neuron n2: 2 cells") and second.startswith("  neuron n1:")
+    proc = run(tmp_path, "map", ROOT / "circuits" / "hco.toml", "--x", "n1_to_n2.g:0:0.2:2", "--node", "n7")
+    assert proc.returncode == 2 and "--node 'n7'" in proc.stderr

@@ -63,6 +63,27 @@ def timescale_tau(neuron, timescale):
     return float(timescale)
 
 
+def one_neuron(neuron):
+    """``neuron`` if it is a Neuron (a preset name is loaded); a clear error for a network or anything else.
+
+    I-V curves are those of one neuron: in a network, analyse a node's neuron on its own.
+    """
+    from ..model.neuron import Neuron
+
+    if isinstance(neuron, Neuron):
+        return neuron
+    if isinstance(neuron, str):
+        from ..io.circuits import preset
+
+        neuron = preset(neuron)
+        if isinstance(neuron, Neuron):
+            return neuron
+    if hasattr(neuron, "node_names"):
+        raise ModelError(f"I-V curves are those of one neuron: pass network.neuron(NAME) for a node's neuron on its "
+                         f"own (nodes: {', '.join(neuron.node_names)})")
+    raise ModelError(f"expected a Neuron (or a preset name), got {neuron!r}")
+
+
 def _curve(neuron, v, tau_cut, v_rest):
     """Current and analytic slope dI/dV of the I-V curve with cut-off ``tau_cut`` on voltages ``v``.
 
@@ -88,11 +109,13 @@ def _curve(neuron, v, tau_cut, v_rest):
 
 def iv_current(neuron, v, timescale="steady", v_rest=0.0):
     """Current of the I-V curve in ``timescale`` at voltages ``v`` (slower filters held at ``v_rest``)."""
+    neuron = one_neuron(neuron)
     return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[0]
 
 
 def iv_conductance(neuron, v, timescale="steady", v_rest=0.0):
     """Analytic slope dI/dV of the I-V curve in ``timescale`` (a conductance)."""
+    neuron = one_neuron(neuron)
     return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[1]
 
 
@@ -170,6 +193,7 @@ def negative_conductance_intervals(neuron, timescale, i_app=0.0, v_rest=None, v_
     >>> [(round(a, 4), round(b, 4)) for a, b in negative_conductance_intervals(nm.preset("bursting"), "fast", -2.0)]
     [(-0.8814, 0.8814)]
     """
+    neuron = one_neuron(neuron)
     lo, hi = _check_range(v_range)
     tol = check.positive("tol", tol)
     i_app = check.real("i_app", i_app)
@@ -257,6 +281,7 @@ def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
     >>> [(round(v, 4), s) for v, s in equilibria(nm.preset("bistable_switch"), i_app=0.0)]
     [(-1.915, True), (0.0, False), (1.915, True)]
     """
+    neuron = one_neuron(neuron)
     i_app = check.real("i_app", i_app)
     return _classify(neuron, _steady_roots(neuron, i_app, v_range, _steady))
 
@@ -280,6 +305,7 @@ def _lowest_stable(eqs):
 
 def resting_voltage(neuron, i_app=0.0, v_range=V_RANGE):
     """The lowest stable equilibrium voltage (else the lowest equilibrium)."""
+    neuron = one_neuron(neuron)
     eqs = equilibria(neuron, i_app, v_range)
     if not eqs:
         raise ModelError(f"no equilibrium for i_app = {i_app} in v_range {v_range}; give `v_rest`")
@@ -346,6 +372,7 @@ def iv_curves(neuron, v=None, i_app=0.0, v_rest=None, timescales=TIMESCALES):
     >>> bool(np.allclose(iv["steady"], iv.v)), round(iv.v_rest, 9)
     (True, -2.0)
     """
+    neuron = one_neuron(neuron)
     v = np.linspace(-3.0, 3.0, 601) if v is None else check.real_array("v", v)
     i_app = check.real("i_app", i_app)
     if v_rest is not None:
@@ -394,6 +421,7 @@ def fold_points(neuron, parameter, values, v_range=V_RANGE):
     >>> [len(v) for v in f.v]
     [0, 2]
     """
+    neuron = one_neuron(neuron)
     values = np.asarray(values, dtype=np.float64)
     work = neuron.copy()
     fold_v, fold_i = [], []
@@ -455,6 +483,7 @@ def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE, steady=None, strict=Tr
     >>> [predict_behaviour(n, i) for i in (-2.0, 0.0, -3.0)]
     ['bursting', 'tonic', 'rest']
     """
+    neuron = one_neuron(neuron)
     i_app = check.real("i_app", i_app)
     pattern = _predict(neuron, i_app, v_range, steady)[0]
     if pattern == "unknown" and strict:

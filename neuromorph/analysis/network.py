@@ -5,10 +5,11 @@ the last burst of ``i`` began, divided by ``i``'s period, averaged on the circle
 near 0 and near 1 average to 0, not to 0.5). A half-centre oscillator alternates in
 anti-phase (phase 0.5); neurons that burst together are in phase (phase 0).
 
-Classification of a pair (see :data:`PHASE_TOLERANCE`): ``"anti-phase"`` within 0.1 of 0.5,
-``"in-phase"`` within 0.1 of 0 (or 1), ``"phase-locked"`` otherwise with a steady phase
-(circular spread below 0.1), ``"unlocked"`` when the phase wanders, ``"-"`` when either neuron
-has fewer than two bursts.
+Classification of a pair (see :data:`PHASE_TOLERANCE`): ``"other period"`` when the burst
+periods differ by more than :data:`PERIOD_TOLERANCE` (a 2:1 rhythm, say: the phase is then not
+reported, see ``period_ratio``); else ``"anti-phase"`` within 0.1 of 0.5, ``"in-phase"`` within
+0.1 of 0 (or 1), ``"phase-locked"`` otherwise with a steady phase (circular spread below 0.1),
+``"unlocked"`` when the phase wanders; ``"-"`` when either neuron has fewer than two bursts.
 """
 
 import math
@@ -17,9 +18,10 @@ import numpy as np
 
 from .spikes import analyse_spikes, summarize_spikes
 
-__all__ = ["burst_starts", "phase", "rhythm", "classify_phase", "PHASE_TOLERANCE"]
+__all__ = ["burst_starts", "phase", "rhythm", "classify_phase", "PHASE_TOLERANCE", "PERIOD_TOLERANCE"]
 
 PHASE_TOLERANCE = 0.1
+PERIOD_TOLERANCE = 0.05
 
 
 def burst_starts(spike_times, t_start, t_end):
@@ -91,23 +93,34 @@ def rhythm(result, reference=0, t_start=None, t_end=None):
     dict
         ``{"reference": name, "t_start": ..., "t_end": ..., "neurons": {name: row}}`` where each
         row is the neuron's :func:`~neuromorph.summarize_spikes` summary plus ``phase``,
-        ``phase_spread`` and ``relation`` (to the reference).
+        ``phase_spread``, ``period_ratio`` (its burst period over the reference's) and
+        ``relation`` (to the reference).
     """
+    from .. import _validate as check
+    from ..errors import ModelError
+
     ref = result.neuron_index(reference)
     t0, t1 = result._window(t_start)
     if t_end is not None:
+        t_end = check.real("t_end", t_end)
         if not t0 < t_end <= t1:
-            from ..errors import ModelError
-
             raise ModelError(f"`t_end` must lie in ({t0}, {t1}], got {t_end!r}")
-        t1 = float(t_end)
+        t1 = t_end
     starts = [burst_starts(result.spikes_of(m), t0, t1) for m in range(len(result.neuron_names))]
     rows = {}
+    periods = [float(np.mean(np.diff(s))) if s.size >= 2 else None for s in starts]
     for m, name in enumerate(result.neuron_names):
         row = summarize_spikes(result.spikes_of(m), t0, t1)
+        ratio = periods[m] / periods[ref] if periods[m] and periods[ref] else None
         value, spread = phase(starts[m], starts[ref]) if m != ref else (0.0, 0.0)
         if m == ref and starts[m].size < 2:
             value, spread = None, None
-        row.update(phase=value, phase_spread=spread, relation="reference" if m == ref else classify_phase(value, spread))
+        if m == ref:
+            relation = "reference"
+        elif ratio is not None and abs(ratio - 1.0) > PERIOD_TOLERANCE:
+            relation, value, spread = "other period", None, None  # no 1:1 phase to speak of
+        else:
+            relation = classify_phase(value, spread)
+        row.update(phase=value, phase_spread=spread, period_ratio=ratio, relation=relation)
         rows[name] = row
     return {"reference": result.neuron_names[ref], "t_start": t0, "t_end": t1, "neurons": rows}

@@ -44,7 +44,7 @@ A network::
     v = -2.5
     [[nodes.n1.stimulus]]  # optional time-varying pieces, as [[simulation.stimulus]]
 
-    [[connections]]      # kind = "current_synapse" | "conductance_synapse" | "gap_junction"
+    [[connections]]      # kind = "current_synapse" | "conductance_synapse" | "gap_junction" (or current, conductance, gap)
     kind = "current_synapse"
     pre = "n1"           # a gap junction names its ends a and b
     post = "n2"
@@ -64,12 +64,13 @@ save to a new name).
 
 import math
 import os
+import threading
 import tomllib
 from pathlib import Path
 
 from ..errors import CircuitFileError, ModelError, StimulusError
 from ..model.elements import CONNECTION_KINDS, NEURON_KINDS
-from ..model.network import Network
+from ..model.network import SHORT_KINDS, Network
 from ..model.neuron import Neuron
 from ..model.stimulus import Constant, Protocol, Sum, from_dicts
 from .files import atomic_write
@@ -212,14 +213,21 @@ def _network(doc, source, folder):
                                    + ".elements]]")
         try:
             if "file" in table:
-                neuron = load(folder / table["file"])
+                try:
+                    neuron = load(folder / table["file"])
+                except CircuitFileError as exc:
+                    raise CircuitFileError(f"{source}: [{where}] file = {table['file']!r}: {exc}") from None
                 if not isinstance(neuron, Neuron):
                     raise CircuitFileError(f"{source}: [{where}]: {table['file']!r} is a network, not a neuron")
                 _initial(neuron, table.get("initial", {}), source, f"[{where}.initial]")
             elif "elements" in table:
                 neuron = _neuron(table, source, where, name if name.isidentifier() else "neuron")
             else:
-                neuron = preset(table["neuron"])
+                try:
+                    neuron = preset(table["neuron"], hint=False)
+                except CircuitFileError as exc:
+                    raise CircuitFileError(f"{source}: [{where}] neuron: {exc}; to read a circuit file write "
+                                           f"file = \"path.toml\" instead") from None
                 if not isinstance(neuron, Neuron):
                     raise CircuitFileError(f"{source}: [{where}]: preset {table['neuron']!r} is a network")
                 _initial(neuron, table.get("initial", {}), source, f"[{where}.initial]")
@@ -236,14 +244,19 @@ def _network(doc, source, folder):
     connections = doc.get("connections", [])
     if not isinstance(connections, list):
         raise CircuitFileError(f"{source}: `connections` must be an array of tables ([[connections]])")
+    kinds = dict(CONNECTION_KINDS, **{short: CONNECTION_KINDS[full] for short, full in SHORT_KINDS.items()})
     for i, item in enumerate(connections):
         where = f"connections[{i}]"
-        ends = CONNECTION_KINDS[item["kind"]].connects if isinstance(item, dict) and item.get("kind") in \
-            CONNECTION_KINDS else ()
-        cls, fields = _kind_of(item, where, source, CONNECTION_KINDS, extra=ends, what="interconnection")
+        ends = kinds[item["kind"]].connects if isinstance(item, dict) and isinstance(item.get("kind"), str) and \
+            item["kind"] in kinds else ()
+        cls, fields = _kind_of(item, where, source, kinds, extra=ends, what="interconnection")
         missing = [r for r in cls.connects if r not in item]
         if missing:
             raise CircuitFileError(f"{source}: missing key {missing[0]!r} in {where} ({cls.kind})")
+        for role in cls.connects:
+            if not isinstance(item[role], str):
+                raise CircuitFileError(f"{source}: {where} ({cls.kind}): `{role}` must be a node name, got "
+                                       f"{item[role]!r}")
         try:
             net.add_connection(cls.from_table(fields, where), {r: item[r] for r in cls.connects}, fields.get("name"))
         except (ModelError, TypeError) as exc:
@@ -286,7 +299,22 @@ def load(path):
         raise CircuitFileError(f"circuit file {str(path)!r} does not exist") from None
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
         raise CircuitFileError(f"cannot read circuit file {str(path)!r}: {exc}") from None
-    return loads(text, source=str(path), folder=path.parent)
+    key = os.path.realpath(path)
+    if key in _LOADING.stack:  # a network's node file that leads back to it
+        raise CircuitFileError(f"circuit file {str(path)!r} refers back to itself through its nodes' files")
+    _LOADING.stack.append(key)
+    try:
+        return loads(text, source=str(path), folder=path.parent)
+    finally:
+        _LOADING.stack.pop()
+
+
+class _Stack(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_LOADING = _Stack()  # the files being read, per thread (a network's nodes may name other files)
 
 
 # -- writing -----------------------------------------------------------------
@@ -364,6 +392,8 @@ def dumps(circuit):
     from .._validate import text
 
     network = isinstance(circuit, Network)
+    if network and not len(circuit):
+        raise ModelError(f"network {circuit.name!r} has no neurons: nothing to write (add some with add_neuron)")
     lines = [f"format = {_toml_value(NETWORK_FORMAT if network else FORMAT)}", f"name = {_toml_value(circuit.name)}"]
     if circuit.description:
         lines.append(f"description = {_toml_value(text('description', circuit.description))}")
@@ -437,7 +467,7 @@ def presets():
     return tuple(sorted(p.stem for p in circuits_dir().glob("*.toml")))
 
 
-def preset(name):
+def preset(name, hint=True):
     """Load a preset circuit by name (``"bursting"``, ``"tonic_spiking"``, ``"hco"``, ...) or alias (``"tonic"``).
 
     Examples
@@ -450,7 +480,7 @@ def preset(name):
         raise CircuitFileError(f"preset name must be a string, got {name!r}")
     stem = ALIASES.get(name, name)
     if stem not in presets():  # names only: reading an arbitrary path is load()'s job
-        hint = "; to read a circuit file use nm.load(path)" if "/" in name or name.endswith(".toml") else ""
+        advice = "; to read a circuit file use nm.load(path)" if hint and ("/" in name or name.endswith(".toml")) else ""
         raise CircuitFileError(f"unknown preset {name!r}; presets: {', '.join(presets())} "
-                               f"(aliases: {', '.join(ALIASES)}){hint}")
+                               f"(aliases: {', '.join(ALIASES)}){advice}")
     return load(circuits_dir() / f"{stem}.toml")

@@ -103,6 +103,17 @@ class CompiledModel:
             if not isinstance(path, str):
                 raise ModelError(f"a parameter path must be a string such as 'slow_negative.alpha', "
                                  f"got {path!r}") from None
+            network = any(name + "." + "i_app" in self.slots for name in self.neuron_names)
+            if network and path == "i_app":
+                raise ModelError(f"cannot {purpose} 'i_app': in a network each node has its own "
+                                 f"({', '.join(n + '.i_app' for n in self.neuron_names[:4])}, ...)") from None
+            head = path.split(".")[0]
+            if network and head not in self.neuron_names and head + "." not in self.elements:
+                edges = sorted(p[:-1] for p, el in self.elements.items() if el.connects)
+                raise ModelError(f"cannot {purpose} {path!r}: {head!r} is neither a node ("
+                                 f"{', '.join(self.neuron_names[:20])}{', ...' if self.n_neurons > 20 else ''}) nor an "
+                                 f"interconnection ({', '.join(edges[:20]) or 'none'}{', ...' if len(edges) > 20 else ''})"
+                                 ) from None
             known = sorted(self.slots)
             shown = ", ".join(known[:60]) + (f", ... ({len(known)} in all)" if len(known) > 60 else "")
             raise ModelError(f"cannot {purpose} {path!r}; parameters: {shown}") from None
@@ -485,9 +496,9 @@ def runaway_bounds(arrays, stim, y, parts=None, i_bias=None, **per_copy):
     (``|alpha|``, synapses, ``|g E|``, coupling to other neurons at the scale of their states),
     ``I_max`` the applied current and ``R`` the scale of offsets, threshold and initial state;
     the bound is ten times that. Without a restoring conductance no such region exists and the
-    bound is ``100 (R + I_max + A)``: far outside where these circuits live (a few units), yet
-    met early by a drift or an exponential blow-up, which is then reported with its time
-    instead of being called "rest" (or overflowing much later).
+    bound is ``10 (R + I_max + A)``: outside where these circuits live (a few units), yet met
+    early by a drift or an exponential blow-up, which is then reported with its time instead of
+    being called "rest" (or overflowing much later).
 
     ``parts`` are :func:`bound_parts` (computed from ``arrays`` and ``per_copy`` arrays ``gain``,
     ``off``, ``act_off``, ``thresholds`` when not given). ``i_bias``, ``y`` and the per-copy
@@ -503,4 +514,4 @@ def runaway_bounds(arrays, stim, y, parts=None, i_bias=None, **per_copy):
     scale = np.maximum(scale, np.maximum.reduceat(magnitude, arrays.blk_ptr[:-1], axis=0))  # states by neuron
     currents = peaks + bounded + coupling * (10.0 * (1.0 + np.max(magnitude, axis=0)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(restoring > 0.0, 10.0 * (scale + currents / restoring), 100.0 * (scale + currents))
+        return np.where(restoring > 0.0, 10.0 * (scale + currents / restoring), 10.0 * (scale + currents))

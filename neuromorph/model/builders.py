@@ -46,6 +46,8 @@ def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=
     (('n1', 'n2'), ('n1_to_n2', 'n2_to_n1'))
     """
     neuron = _resolve_neuron(neuron, "hco neuron")
+    if isinstance(names, str) or len(names) != 2:
+        raise ModelError(f"`names` must be two node names, got {names!r}")
     a, b = names
     net = Network(name="hco", description="half-centre oscillator: two neurons inhibiting each other")
     net.add_neuron(a, neuron, i_app=i_app)

@@ -43,6 +43,8 @@ The half-centre oscillator of ``shared/MODEL.md``:
 import copy
 import dataclasses
 
+import numpy as np
+
 from .. import _validate as check
 from ..errors import ModelError
 from .elements import CONNECTION_KINDS, ConductanceSynapse, CurrentSynapse, GapJunction
@@ -50,10 +52,12 @@ from .kinds import KINDS
 from .neuron import Neuron
 from .stimulus import Constant, Stimulus, as_stimulus
 
-__all__ = ["Network", "Node", "Connection"]
+__all__ = ["Network", "Node", "Connection", "SHORT_KINDS"]
 
 _SYNAPSE_KINDS = {"current": CurrentSynapse, "conductance": ConductanceSynapse}
-_EDGE_KINDS = {"current": "current_synapse", "conductance": "conductance_synapse", "gap": "gap_junction"}
+SHORT_KINDS = {"current": "current_synapse", "conductance": "conductance_synapse", "gap": "gap_junction"}
+"""The short names of the interconnection kinds (``add_synapse(kind=...)``, networkx edges, circuit files)."""
+_EDGE_KINDS = SHORT_KINDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,12 +87,12 @@ def _resolve_neuron(neuron, where):
         from ..io.circuits import preset
 
         try:
-            neuron = preset(neuron)
+            loaded = preset(neuron)
         except ModelError as exc:
             raise ModelError(f"{where}: {exc}") from None
-        if not isinstance(neuron, Neuron):
+        if not isinstance(loaded, Neuron):
             raise ModelError(f"{where}: preset {neuron!r} is a network, not a neuron")
-        return neuron
+        return loaded
     if not isinstance(neuron, Neuron):
         raise ModelError(f"{where}: expected a Neuron or a preset name, got {neuron!r}")
     return neuron.copy()
@@ -158,7 +162,7 @@ class Network:
         self._changed()
         return name
 
-    def add_synapse(self, pre, post, kind="current", g=0.1, sign=-1, delta=-1.0, k=2.0, tau=50.0, e_syn=None,
+    def add_synapse(self, pre, post, kind="current", g=0.1, sign=None, delta=-1.0, k=2.0, tau=50.0, e_syn=None,
                     name=None):
         """Add a synapse from ``pre`` to ``post``; returns its name (``PRE_to_POST`` by default).
 
@@ -172,7 +176,7 @@ class Network:
         g : float, default 0.1
             Strength (>= 0).
         sign : {-1, +1}, default -1
-            Current synapses only: -1 inhibits.
+            Current synapses only: -1 inhibits (a conductance synapse's effect is set by ``e_syn``).
         delta, k : float, defaults -1.0 and 2.0
             Half-activation and slope of the presynaptic sigmoid.
         tau : float, default 50.0
@@ -190,8 +194,11 @@ class Network:
             if kind == "current":
                 if e_syn is not None:
                     raise ModelError("`e_syn` is for conductance synapses; a current synapse has `sign`")
-                element = CurrentSynapse(g=g, sign=sign, delta=delta, k=k, tau=tau)
+                element = CurrentSynapse(g=g, sign=-1 if sign is None else sign, delta=delta, k=k, tau=tau)
             else:
+                if sign is not None:
+                    raise ModelError("`sign` is for current synapses; a conductance synapse excites or inhibits "
+                                     "through `e_syn` (above or below the postsynaptic voltage)")
                 if e_syn is None:
                     raise ModelError("a conductance synapse needs `e_syn`, its reversal voltage")
                 element = ConductanceSynapse(g=g, e_syn=e_syn, delta=delta, k=k, tau=tau)
@@ -202,7 +209,7 @@ class Network:
     def add_synapses(self, pre, post, kind="current", **parameters):
         """Add many synapses at once, from sequences of presynaptic and postsynaptic node names (a
         connectivity list); each parameter is a number for all or a sequence with one value per
-        synapse. Returns their names.
+        synapse. All are added or, on an error, none. Returns their names.
 
         Examples
         --------
@@ -211,19 +218,35 @@ class Network:
         >>> net.add_synapses(["r0", "r1"], ["r2", "r2"], g=[0.1, 0.2], tau=20.0)
         ['r0_to_r2_2', 'r1_to_r2_2']
         """
-        pre, post = list(pre), list(post)
+        import inspect
+
+        allowed = set(inspect.signature(self.add_synapse).parameters) - {"self", "pre", "post", "kind", "name"}
+        unknown = set(parameters) - allowed
+        if unknown:
+            raise ModelError(f"add_synapses: unknown parameter {sorted(unknown)[0]!r}; allowed: "
+                             f"{', '.join(sorted(allowed))}")
+        for label, names in (("pre", pre), ("post", post)):
+            if isinstance(names, str) or np.ndim(names) != 1:
+                raise ModelError(f"`{label}` must be a sequence of node names, got {names!r}")
+        pre, post = [str(p) if isinstance(p, np.str_) else p for p in pre], list(post)
         if len(pre) != len(post):
             raise ModelError(f"`pre` and `post` must have the same length, got {len(pre)} and {len(post)}")
         columns = {}
         for key, value in parameters.items():
-            if isinstance(value, str) or not hasattr(value, "__len__"):
-                columns[key] = [value] * len(pre)
+            if np.ndim(value) == 0:
+                columns[key] = [value.item() if isinstance(value, np.ndarray | np.generic) else value] * len(pre)
             else:
-                columns[key] = list(value)
+                columns[key] = [x.item() if isinstance(x, np.generic) else x for x in value]
                 if len(columns[key]) != len(pre):
                     raise ModelError(f"`{key}` has {len(columns[key])} values for {len(pre)} synapses")
-        return [self.add_synapse(p, q, kind=kind, **{k: v[i] for k, v in columns.items()})
-                for i, (p, q) in enumerate(zip(pre, post))]
+        before = dict(self._connections)
+        try:
+            return [self.add_synapse(p, q, kind=kind, **{k: v[i] for k, v in columns.items()})
+                    for i, (p, q) in enumerate(zip(pre, post))]
+        except BaseException:
+            self._connections = before  # all or none
+            self._changed()
+            raise
 
     def add_gap_junction(self, a, b, g, name=None):
         """Add a gap junction ``g (V_a - V_b)`` between nodes ``a`` and ``b``; returns its name (``A_gap_B``)."""
@@ -368,11 +391,17 @@ class Network:
                 node = dataclasses.replace(node, i_app=check.real(path, value))
             else:
                 neuron = node.neuron.copy()
-                neuron.set(rest, value)
+                try:
+                    neuron.set(rest, value)
+                except ModelError as exc:
+                    raise ModelError(f"node {head!r}: {exc}") from None
                 node = dataclasses.replace(node, neuron=neuron)
             self._nodes[head] = node
         else:
             conn = self._connections[head]
+            params = conn.element.parameters()
+            if rest not in params:  # its name is its key: not a parameter
+                raise ModelError(f"{conn.kind} {head!r} has no parameter {rest!r}; it has {', '.join(params)}")
             try:
                 element = conn.element.replace(**{rest: value})
             except ModelError as exc:
@@ -481,7 +510,11 @@ class Network:
             if cls_.connects == ("pre", "post") and not graph.is_directed():
                 raise ModelError(f"edge {u!r} -- {v!r}: a synapse has a direction; use a DiGraph "
                                  "(an undirected graph holds only gap junctions)")
-            allowed, _ = cls_.fields()
+            allowed, required = cls_.fields()
+            missing = required - set(attrs)
+            if missing:
+                raise ModelError(f"edge {u!r} -> {v!r} ({full}): needs {', '.join(f'`{m}`' for m in sorted(missing))}"
+                                 f" (allowed: {', '.join(sorted(allowed - {'name'}))})")
             unknown = set(attrs) - allowed
             if unknown:
                 raise ModelError(f"edge {u!r} -> {v!r} ({full}): unknown attribute {sorted(unknown)[0]!r}; "

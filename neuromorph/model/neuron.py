@@ -262,7 +262,7 @@ class Neuron:
                 raise ModelError(f"neuron {self.name!r} has no filter state {name!r}; its filter states are: {known}")
             self._filter_init[by_name[name]] = check.real(f"initial {name}", value)
         if v is not None:
-            self._v0 = check.real("v0", v)
+            self._v0 = check.real("initial v", v)
         self._changed()
         return self
 

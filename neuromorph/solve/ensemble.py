@@ -86,6 +86,13 @@ class EnsembleResult:
     def size(self):
         return self.counts.shape[1]
 
+    def __repr__(self):
+        failed = int(np.count_nonzero(self.failed))
+        return (f"EnsembleResult({self.size} copies of {len(self.neuron_names)} neuron"
+                f"{'s' if len(self.neuron_names) > 1 else ''}, t = [0, {self.t_end:g}], "
+                f"{int(self.counts.sum())} spikes after t_record = {self.t_record:g}"
+                + (f", {failed} diverged" if failed else "") + ")")
+
     @property
     def spike_counts(self):
         """Spikes per copy, shape (n,) (for a network: (n, n_neurons))."""
@@ -252,6 +259,8 @@ class Ensemble:
         t_end = v.positive("t_end", t_end, SolverError)
         dt = v.positive("dt", dt, SolverError)
         settled_from = None if t_record is None else v.nonnegative("t_record", t_record, SolverError)
+        if settled_from is not None and settled_from >= t_end:
+            raise SolverError(f"`t_record` ({settled_from:g}) must be < `t_end` ({t_end:g})")
         t_record = 0.0 if settled_from is None else settled_from
         max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
         save_every = v.count("save_every", save_every, 0, SolverError)

@@ -39,17 +39,22 @@ def applied_currents(model, i_app):
     """``(i_bias per neuron, time-varying stimulus per neuron)`` from an ``i_app`` argument.
 
     The constant part of each neuron's current is its ``i_app`` parameter (a slot); what varies
-    in time is compiled into the stimulus arrays. See :class:`Integrator` for the forms of ``i_app``.
+    in time is compiled into the stimulus arrays. A neuron given a current here gets exactly that
+    current (a network node's own stimulus is replaced too); the others keep the model's. See
+    :class:`Integrator` for the forms of ``i_app``.
     """
     n = model.n_neurons
     bias = model.arrays.i_bias.copy()
-    base = [st if st is not None else Constant(0.0) for st in (model.stimuli or [None] * n)]
+    stimuli = [st if st is not None else Constant(0.0) for st in (model.stimuli or [None] * n)]
     given = {}
     if i_app is None:
         pass
     elif isinstance(i_app, dict):
         for name, value in i_app.items():
-            given[model.neuron_index(name) if isinstance(name, str) else name] = value
+            if not isinstance(name, str):
+                raise ModelError(f"`i_app` given as a dict needs neuron names as keys, got {name!r}; neurons: "
+                                 f"{', '.join(model.neuron_names)}")
+            given[model.neuron_index(name)] = value
     elif isinstance(i_app, list | tuple):
         if len(i_app) != n:
             if n == 1:
@@ -61,14 +66,12 @@ def applied_currents(model, i_app):
         given = dict(enumerate(i_app))
     else:
         given = {i: i_app for i in range(n)}
-    stimuli = list(base)
     for i, value in given.items():
         label = "i_app" if n == 1 else f"i_app of {model.neuron_names[i]!r}"
-        stim = as_stimulus(value, label)
-        terms = stim.terms()
+        terms = as_stimulus(value, label).terms()
         bias[i] = sum(t.value for t in terms if isinstance(t, Constant))
         varying = [t for t in terms if not isinstance(t, Constant)]
-        stimuli[i] = Sum(base[i], *varying) if varying else base[i]
+        stimuli[i] = Sum(*varying) if varying else Constant(0.0)
     return bias, stimuli
 
 
@@ -107,14 +110,11 @@ def _warn_loose(solver):
     for name in ("rtol", "atol"):
         value = getattr(solver, name)
         if value > _LOOSE_TOL:
-            import warnings
-
             from ..errors import NeuromorphWarning
 
-            warnings.warn(f"`{name}` = {value:g} lets each step make errors larger than the solution itself: "
-                          f"results are meaningless beyond {_LOOSE_TOL:g} (meaningful range: rtol in "
-                          f"[1e-14, {_LOOSE_TOL:g}], atol in (0, {_LOOSE_TOL:g}]; defaults 1e-4 and 1e-7)",
-                          NeuromorphWarning, stacklevel=4)
+            v.warn(f"`{name}` = {value:g} lets each step make errors larger than the solution itself: results are "
+                   f"meaningless beyond {_LOOSE_TOL:g} (meaningful range: rtol in [1e-14, {_LOOSE_TOL:g}], atol in "
+                   f"(0, {_LOOSE_TOL:g}]; defaults 1e-4 and 1e-7)", NeuromorphWarning)
 
 
 class Integrator:
@@ -127,8 +127,9 @@ class Integrator:
         Applied current. Its constant part is the ``i_app`` parameter of each neuron (a slot,
         modulated like any other), the rest (steps, pulses, samples) a time-varying stimulus.
         A number or Stimulus applies to every neuron, a sequence gives one per neuron, a dict
-        ``{neuron name: current}`` some of them; ``None`` keeps the model's own (0 for a
-        Neuron, each node's ``i_app`` and stimulus in a Network).
+        ``{neuron name: current}`` some of them: each neuron given one gets exactly that current
+        (a network node's own stimulus is replaced too). ``None`` keeps the model's own (0 for
+        a Neuron, each node's ``i_app`` and stimulus in a Network).
     solver : Solver or str
         From :func:`neuromorph.solve.solvers.get_solver`, or a method name.
     t0 : float, default 0.0
@@ -379,10 +380,23 @@ class Integrator:
         n = int(np.argmax(np.abs(self.y[mem]) / self._bounds))
         name = self.model.neuron_names[n]
         who = "the membrane voltage" + (f" of neuron {name!r}" if len(mem) > 1 else "")
+        cause = ("the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents")
+        limit = self._stable_step()
+        if limit is not None and self.solver.dt > limit:
+            cause = (f"the fixed step dt = {self.solver.dt:g} is beyond {self.solver.name}'s stability limit for this "
+                     f"model's fastest time scale (dt < ~{limit:.3g}): use a smaller dt or an adaptive method")
         return SimulationError(
             f"integration stopped at t = {self.t:.9g}: {who} reached V = {self.y[mem[n]]:.6g}, beyond "
-            f"+-{self._bounds[n]:.4g}, and grows without bound (diverging): the model lacks a restoring "
-            "conductance (a leak with g > 0) strong enough for its currents", t=self.t, reason="diverging")
+            f"+-{self._bounds[n]:.4g}, and grows without bound (diverging): {cause}", t=self.t, reason="diverging")
+
+    def _stable_step(self):
+        """For a fixed-step method, the largest stable step on the fastest mode at the initial state (small models)."""
+        if self.solver.adaptive or self.model.n_states > 400:
+            return None
+        from ..lower.compile import dense_jacobian
+
+        fastest = np.max(np.abs(np.linalg.eigvals(dense_jacobian(self.arrays, self.model.y0, self.t0, self.stim))))
+        return (2.0 if self.solver.name == "euler" else 2.78) / fastest if fastest > 0 else None
 
     def take(self):
         """Hand over the samples and spikes gathered since the last call and forget them.

@@ -139,14 +139,16 @@ class SimulationResult:
         return rhythm(self, reference, t_start, t_end)
 
     def save(self, path):
-        """Write an ``.npz`` archive atomically (complete file or none)."""
+        """Write an ``.npz`` archive atomically (complete file or none): ``t``, ``y``, ``state_names``,
+        ``spike_times``, ``spike_neurons`` (indices into ``neuron_names``), ``neuron_names``, ``method``,
+        ``stats`` (JSON), ``t_start``, ``t_end``."""
         if not isinstance(path, str | os.PathLike):
             raise ModelError(f"`path` must be a file name (str or os.PathLike), got {path!r}")
 
         def write(f):
             np.savez_compressed(
                 f, t=self.t, y=self.y, state_names=np.array(self.state_names), spike_times=self.spike_times,
-                spike_neurons=self.spike_neurons, method=self.method,
+                spike_neurons=self.spike_neurons, neuron_names=np.array(self.neuron_names), method=self.method,
                 stats=json.dumps(self.stats.as_dict()), t_start=self.t_start, t_end=self.t_end,
             )
 

@@ -282,10 +282,13 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
             for path, value in values.items():
                 work.set(path, value)
             key = tuple(sorted(values.items()))
-            if key not in steady_cache:  # the steady curve does not depend on I_app: one per parameter set
-                steady_cache.clear()
-                steady_cache[key] = steady_curve(work)
-            predicted[iy, ix] = predict_behaviour(work, current, steady=steady_cache[key], strict=False)
+            try:
+                if key not in steady_cache:  # the steady curve does not depend on I_app: one per parameter set
+                    steady_cache.clear()
+                    steady_cache[key] = steady_curve(work)
+                predicted[iy, ix] = predict_behaviour(work, current, steady=steady_cache[key], strict=False)
+            except ModelError:  # the curves say nothing here (no conductance at all): the map goes on
+                predicted[iy, ix] = "unknown"
         predicted = predicted.astype(str)
 
     nn = base.n_neurons

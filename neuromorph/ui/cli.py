@@ -44,6 +44,8 @@ def _load(args):
             number = _finite(value.strip())
         except argparse.ArgumentTypeError as exc:
             raise ValueError(f"--set {path}: the value {exc}") from None
+        if path.strip() == "i_app" and not _is_network(circuit):
+            raise ValueError("--set i_app: a neuron's applied current is the --i-app option")
         circuit.set(path.strip(), number)
     return circuit
 
@@ -257,13 +259,20 @@ def _cmd_map(args):
     if _is_network(neuron):
         if args.i_app is not None:
             raise ValueError("--i-app sets one neuron's current; in a network map over NODE.i_app or --set it")
+        if args.node is not None and args.node not in neuron.node_names:
+            raise ValueError(f"--node {args.node!r}: the network has nodes {', '.join(neuron.node_names)}")
         i_app = None
     else:
+        if args.node is not None:
+            raise ValueError("--node picks a neuron of a network; this file holds one neuron")
         i_app = _default_current(neuron, args)
     t_end = args.t_end if args.t_end is not None else 20_000.0
     bmap = nm.behaviour_map(neuron, x=args.x, y=args.y, t_end=t_end, t_transient=args.t_transient, i_app=i_app,
                             method=args.method, predict=not args.no_predict, progress=args.progress,
                             max_steps=args.max_steps, **_solver_values(args))
+    network = len(bmap.neuron_names) > 1
+    shown = bmap.of(args.node) if args.node is not None else bmap  # the neuron the figure and counts are of
+    label = f"{neuron.name}, neuron {shown.neuron_names[0]}" if network else neuron.name
     if args.plot:
         import matplotlib
 
@@ -273,11 +282,12 @@ def _cmd_map(args):
         from .plotting import plot_behaviour_map, save_figure
 
         fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
-        plot_behaviour_map(bmap, ax=ax, title=f"{neuron.name}: firing pattern, t = {t_end:g}")
+        plot_behaviour_map(shown, ax=ax, title=f"{label}: firing pattern, t = {t_end:g}")
     _write_outputs(args, bmap.save, lambda path: save_figure(fig, path))
-    counts = bmap.counts()
+    counts = shown.counts()
     summary = {"cells": int(bmap.pattern.size), "counts": counts}
-    if len(bmap.neuron_names) > 1:
+    if network:
+        summary["neuron"] = shown.neuron_names[0]
         summary["neurons"] = {name: bmap.of(name).counts() for name in bmap.neuron_names}
     if bmap.predicted is not None:
         summary["agreement_with_iv_prediction"] = bmap.agreement()
@@ -285,8 +295,11 @@ def _cmd_map(args):
         json.dump(summary, sys.stdout)
         sys.stdout.write("\n")
         return 0
-    print(f"{neuron.name}: {summary['cells']} cells over t = {t_end:g} ("
+    print(f"{label}: {summary['cells']} cells over t = {t_end:g} ("
           + ", ".join(f"{k} {val}" for k, val in counts.items() if val) + ")")
+    for name, other in summary.get("neurons", {}).items():
+        if name != shown.neuron_names[0]:
+            print(f"  neuron {name}: " + ", ".join(f"{k} {val}" for k, val in other.items() if val))
     if bmap.predicted is not None:
         print(f"agreement with the I-V prediction: {100 * summary['agreement_with_iv_prediction']:.1f} %")
     for path in (args.out, args.plot):
@@ -397,6 +410,8 @@ def build_parser():
     mp.add_argument("--t-end", type=_finite, help="simulated time per cell (default 20000)")
     mp.add_argument("--t-transient", type=_finite, help="metrics over [t_transient, t_end] (default t_end / 2)")
     mp.add_argument("--i-app", type=_finite, help="applied current where i_app is not an axis (default: the file's)")
+    mp.add_argument("--node", help="in a network file: the neuron whose map is drawn and counted (default: the first; "
+                    "--out and --json hold them all)")
     _set_option(mp)
     _solver_options(mp)
     mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")

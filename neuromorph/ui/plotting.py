@@ -50,6 +50,15 @@ def plot_trace(result, ax=None, states=None, spikes=True, title=None):
     return ax
 
 
+def _check_result(result, what):
+    from ..errors import ModelError
+    from ..solve.results import SimulationResult
+
+    if not isinstance(result, SimulationResult):
+        raise ModelError(f"{what} draws a run: pass the result of simulate (res = net.simulate(...)), got "
+                         f"{type(result).__name__}")
+
+
 def plot_raster(result, ax=None, neurons=None, t_start=None, title=None):
     """Spike raster of a network run: one row per neuron, a tick per spike.
 
@@ -68,6 +77,7 @@ def plot_raster(result, ax=None, neurons=None, t_start=None, title=None):
     """
     import matplotlib.pyplot as plt
 
+    _check_result(result, "plot_raster")
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.4 * len(result.neuron_names) + 1.2))
     neurons = list(result.neuron_names) if neurons is None else list(neurons)
@@ -81,8 +91,8 @@ def plot_raster(result, ax=None, neurons=None, t_start=None, title=None):
     ax.set_yticks(range(len(neurons), 0, -1))
     ax.set_yticklabels([result.neuron_names[result.neuron_index(n)] for n in neurons])
     ax.set_ylim(0.4, len(neurons) + 0.6)
+    ax.set_xlim(result.t_start, result.t_end)
     ax.set_xlabel("time (membrane time constants)")
-    ax.margins(x=0)
     if title:
         ax.set_title(title)
     return ax
@@ -107,7 +117,13 @@ def plot_network(result, neurons=None, raster=True, title=None, max_traces=8):
     """
     import matplotlib.pyplot as plt
 
-    names = [n for n in result.neuron_names if f"{n}.v" in result.state_names]
+    _check_result(result, "plot_network")
+    single = len(result.neuron_names) == 1 and "v" in result.state_names
+
+    def trace_name(neuron):
+        return "v" if single else f"{result.neuron_names[result.neuron_index(neuron)]}.v"
+
+    names = [n for n in result.neuron_names if trace_name(n) in result.state_names]
     neurons = names[:max_traces] if neurons is None else list(neurons)
     rows = len(neurons) + (1 if raster else 0)
     heights = [1.0] * len(neurons) + ([max(1.0, 0.25 * len(result.neuron_names))] if raster else [])
@@ -117,12 +133,13 @@ def plot_network(result, neurons=None, raster=True, title=None, max_traces=8):
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, neuron in enumerate(neurons):
         ax = axes[i]
-        ax.plot(result.t, result[f"{neuron}.v"], lw=0.8, color=colours[i % len(colours)])
+        ax.plot(result.t, result[trace_name(neuron)], lw=0.8, color=colours[i % len(colours)])
         ax.set_ylabel(neuron, rotation=0, ha="right", va="center")
         ax.margins(x=0)
     if raster:
         plot_raster(result, ax=axes[-1])
         axes[-1].set_ylabel("spikes")
+    axes[-1].set_xlim(result.t_start, result.t_end)
     axes[-1].set_xlabel("time (membrane time constants)")
     if title:
         fig.suptitle(title)
@@ -178,15 +195,18 @@ def plot_iv(neuron, i_app=0.0, v=None, axes=None, title=None):
 
 
 def _figure_format(path):
-    return str(path).rsplit(".", 1)[-1].lower() if "." in Path(path).name else "png"
+    """The figure format a file name asks for: its extension (a name without one gets PNG)."""
+    return Path(path).suffix[1:].lower() or "png"
 
 
 def check_figure_format(path, label="figure"):
-    """Refuse, before any work, a figure file name whose format matplotlib cannot write."""
+    """Refuse, before any work, a figure file name without an extension or with one matplotlib cannot write."""
     from matplotlib.backend_bases import FigureCanvasBase
 
-    fmt = _figure_format(path)
     known = FigureCanvasBase.get_supported_filetypes()
+    if not Path(path).suffix:
+        raise ValueError(f"{label} {str(path)!r}: give the figure a file extension, such as .png, .pdf or .svg")
+    fmt = _figure_format(path)
     if fmt not in known:
         raise ValueError(f"{label} {str(path)!r}: matplotlib cannot write {fmt!r} figures; "
                          f"use one of {', '.join(sorted(known))}")
@@ -234,7 +254,12 @@ def plot_behaviour_map(bmap, ax=None, quantity="pattern", show_prediction=True, 
         _, ax = plt.subplots(figsize=(6.4, 5.2), layout="constrained")
     x = bmap.x.values
     y = bmap.y.values if bmap.y is not None else np.array([0.0, 1.0])
-    extent = (x[0], x[-1], y[0], y[-1]) if x.size > 1 and y.size > 1 else None
+
+    def edges(values):  # cells centred on their parameter values
+        half = (values[-1] - values[0]) / (2 * (values.size - 1))
+        return values[0] - half, values[-1] + half
+
+    extent = (*edges(x), *(edges(y) if bmap.y is not None else (0.0, 1.0))) if x.size > 1 and y.size > 1 else None
     names = list(_PATTERN_COLOURS)
     if quantity == "pattern":
         codes = np.vectorize(names.index)(bmap.pattern)
@@ -245,7 +270,9 @@ def plot_behaviour_map(bmap, ax=None, quantity="pattern", show_prediction=True, 
     else:
         values = bmap.metrics.get(quantity)
         if values is None:
-            raise ValueError(f"unknown quantity {quantity!r}; use 'pattern' or one of {', '.join(bmap.metrics)}")
+            from ..errors import ModelError
+
+            raise ModelError(f"unknown quantity {quantity!r}; use 'pattern' or one of {', '.join(bmap.metrics)}")
         image = ax.imshow(np.ma.masked_invalid(values), origin="lower", aspect="auto", extent=extent,
                           interpolation="nearest", cmap="viridis")
         ax.figure.colorbar(image, ax=ax, label=quantity.replace("_", " "))
