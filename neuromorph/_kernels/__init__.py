@@ -3,7 +3,7 @@ inputs: validation happens once, in the public Python layer.
 
 numba invalidates a cached function only when the file that defines it
 changes, not when a function it inlines from another file does (``rhs`` from
-``model.py`` into every solver, ``tanh`` from ``mathfn.py``, the options in
+``field.py`` into every solver, ``tanh`` from ``mathfn.py``, the options in
 ``config.py``). So this package keeps a digest of all its sources next to the
 cache and drops the cached kernels whenever any of them changed.
 """
@@ -13,6 +13,27 @@ import os
 from pathlib import Path
 
 
+def _cache_folders(here):
+    """The folder numba keeps this package's compiled kernels in: the first of its cache
+    locators that accepts a file of this folder (``NUMBA_CACHE_DIR``, then ``__pycache__`` if
+    writable, then the user-wide cache), as numba itself picks; every candidate if numba's
+    locators cannot be asked."""
+    try:
+        from numba.core.caching import CacheImpl
+
+        for locator in CacheImpl._locator_classes:
+            found = locator.from_function(_drop_stale_cache, str(here / "__init__.py"))
+            if found is not None:
+                return [Path(found.get_cache_path())]
+    except (ImportError, AttributeError, TypeError):
+        pass
+    folders = [here / "__pycache__"]
+    custom = os.environ.get("NUMBA_CACHE_DIR")
+    if custom:  # numba's naming: the folder's name and the SHA-1 of its path
+        folders.append(Path(custom) / f"{here.name}_{hashlib.sha1(str(here).encode()).hexdigest()}")
+    return folders
+
+
 def _drop_stale_cache():
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
@@ -20,11 +41,7 @@ def _drop_stale_cache():
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     stamp = digest.hexdigest()
-    folders = [here / "__pycache__"]
-    custom = os.environ.get("NUMBA_CACHE_DIR")
-    if custom:  # numba mirrors the source tree below a custom cache folder
-        folders.append(Path(custom) / here.relative_to(here.anchor))
-    for folder in folders:
+    for folder in _cache_folders(here):
         marker = folder / "neuromorph-kernels.sha256"
         try:
             if marker.read_text() == stamp:
