@@ -76,22 +76,6 @@ def uniform(seed, stream, step, index):
 
 
 @njit(**JIT_INLINE)
-def normal(seed, stream, step, index):
-    """Standard normal: number ``index`` of ``step`` in stream ``stream`` of ``seed`` (all >= 0).
-
-    Numbers ``2j`` and ``2j + 1`` are the Box-Muller pair of the uniforms of two outputs of one
-    Philox block; so a block of four outputs serves indices ``4b .. 4b + 3``.
-    """
-    out = philox(uint64(step), uint64(index >> 2), uint64(0), uint64(0), uint64(seed), uint64(stream))
-    pair = index & 2
-    u1 = 1.0 - _unit(out[pair])  # in (0, 1]: the logarithm is finite
-    u2 = _unit(out[pair + 1])
-    radius = math.sqrt(-2.0 * math.log(u1))
-    angle = _TWO_PI * u2
-    return radius * (math.sin(angle) if index & 1 else math.cos(angle))
-
-
-@njit(**JIT_INLINE)
 def normal4(seed, stream, step, block):
     """The four standard normals of ``block`` of ``step``: :func:`normal` of indices
     ``4 block .. 4 block + 3`` for the price of one Philox block and two logarithms."""
@@ -101,6 +85,13 @@ def normal4(seed, stream, step, block):
     r1 = math.sqrt(-2.0 * math.log(1.0 - _unit(out[2])))
     a1 = _TWO_PI * _unit(out[3])
     return r0 * math.cos(a0), r0 * math.sin(a0), r1 * math.cos(a1), r1 * math.sin(a1)
+
+
+@njit(**JIT_INLINE)
+def normal(seed, stream, step, index):
+    """Standard normal: number ``index`` of ``step`` in stream ``stream`` of ``seed`` (all >= 0);
+    one of the four of :func:`normal4` (use that when drawing a block's neighbours too)."""
+    return normal4(seed, stream, step, index >> 2)[index & 3]
 
 
 @njit(cache=True)
