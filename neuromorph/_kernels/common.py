@@ -334,7 +334,7 @@ def block_solve(model, w, piv, x):
 
 @njit(**JIT_INLINE)
 def scratch_size_of(model):
-    """Floats of scratch the vector field needs (see :func:`.layout.scratch_size`)."""
+    """Floats of scratch the vector field needs (the compiled twin of :func:`.layout.scratch_size`)."""
     return model.act_in.shape[0] + model.el_group[model.el_group.shape[0] - 1, 1]
 
 

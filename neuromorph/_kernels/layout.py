@@ -71,4 +71,9 @@ Stim = namedtuple("Stim", ["ptr", "t", "a", "b", "jumps"])
 
 def scratch_size(model):
     """Floats of scratch the vector field needs: activation values, then TANH-group values."""
-    return model.act_in.size + int(model.el_group[-1, 1]) if model.el_group.size else model.act_in.size
+    return model.act_in.size + n_tanh(model)
+
+
+def n_tanh(model):
+    """Number of TANH-group terms (the group comes first, so it ends where the last neuron's ends)."""
+    return int(model.el_group[-1, 1])

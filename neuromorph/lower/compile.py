@@ -136,7 +136,6 @@ class CompiledModel:
             return _SHARED
         return None
 
-    writable = slot  # every slot may change in place (shared activations have none)
 
     def check(self, path, value, purpose="change"):
         """The slots of ``path`` and ``value`` validated for it."""
@@ -330,7 +329,7 @@ class Assembler:
         # Activations by input state (a cache-friendly pass); terms in four groups (ungated TANH,
         # ungated LINEAR, synaptic inputs, other gated), each by target neuron: the TANH group is
         # one contiguous, vectorisable pass and each neuron sums its current in a register.
-        act_in_new = new_state[ints(self.act_in)] if self.act_in else ints([])
+        act_in_new = new_state[ints(self.act_in)]
         act_order = np.argsort(act_in_new, kind="stable")
         new_act = np.empty(act_order.size, dtype=np.int64)
         new_act[act_order] = np.arange(act_order.size)
@@ -346,7 +345,7 @@ class Assembler:
         gate_ptr = np.concatenate(([0], np.cumsum(n_gates[order]))).astype(np.int64)
         # the gates of the terms in their new order: each term's run of gate indices, concatenated
         gate_index = np.repeat(gate_ptr_old[order] - gate_ptr[:-1], n_gates[order]) + np.arange(gate_ptr[-1])
-        gate_act = new_act[ints(self.gate_act)[gate_index]] if gate_index.size else ints([])
+        gate_act = new_act[ints(self.gate_act)[gate_index]]
         n_neurons = len(self.mem_state)
         counts = np.zeros((4, n_neurons), dtype=np.int64)
         np.add.at(counts, (group_of, neuron_of), 1)
@@ -370,14 +369,14 @@ class Assembler:
         filt_state = np.flatnonzero(st_kind == FILTER)
         blk_ptr, blk_off, jac_row, jac_col, jac_slot = _jacobian_pattern(
             n_neurons, ints(self.st_owner)[state_order], base[order], el_tgt, el_in, gate_ptr,
-            act_in[gate_act] if gate_act.size else ints([]), filt_state, st_src)
+            act_in[gate_act], filt_state, st_src)
         arrays = Model(
             st_kind=st_kind, st_rate=floats(self.st_rate)[state_order], st_src=st_src, filt_state=filt_state,
             el_group=el_group, el_base=base[order], el_tgt=el_tgt, el_in=el_in,
             el_gain=floats(self.el_gain)[order], el_off=floats(self.el_off)[order],
             gate_ptr=gate_ptr, gate_act=gate_act, act_in=act_in,
-            act_k=floats(self.act_k)[act_order] if act_order.size else floats([]),
-            act_off=floats(self.act_off)[act_order] if act_order.size else floats([]),
+            act_k=floats(self.act_k)[act_order],
+            act_off=floats(self.act_off)[act_order],
             mem_state=mem_state, i_bias=floats(self.i_bias), thresholds=floats(self.thresholds),
             jac_row=jac_row, jac_col=jac_col, jac_slot=jac_slot, blk_ptr=blk_ptr, blk_off=blk_off,
             chunks=ints([1]),

@@ -57,7 +57,6 @@ __all__ = ["Network", "Node", "Connection", "SHORT_KINDS"]
 _SYNAPSE_KINDS = {"current": CurrentSynapse, "conductance": ConductanceSynapse}
 SHORT_KINDS = {"current": "current_synapse", "conductance": "conductance_synapse", "gap": "gap_junction"}
 """The short names of the interconnection kinds (``add_synapse(kind=...)``, networkx edges, circuit files)."""
-_EDGE_KINDS = SHORT_KINDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -471,7 +470,7 @@ class Network:
             graph.add_node(name, neuron=node.neuron.copy(), i_app=node.i_app, stimulus=node.stimulus)
         for name, conn in self._connections.items():
             u, v = (conn.ends[r] for r in conn.element.connects)
-            short = {full: short for short, full in _EDGE_KINDS.items()}.get(conn.kind, conn.kind)
+            short = {full: short for short, full in SHORT_KINDS.items()}.get(conn.kind, conn.kind)
             graph.add_edge(u, v, key=name, kind=short, name=name, **conn.element.parameters())
         return graph
 
@@ -501,10 +500,10 @@ class Network:
         for u, v, _, attrs in edges:
             attrs = dict(attrs)
             kind = attrs.pop("kind", "current")
-            full = _EDGE_KINDS.get(kind, kind)
+            full = SHORT_KINDS.get(kind, kind)
             if full not in CONNECTION_KINDS:
                 raise ModelError(f"edge {u!r} -> {v!r}: unknown kind {kind!r}; use "
-                                 f"{', '.join(list(_EDGE_KINDS) + list(CONNECTION_KINDS))}")
+                                 f"{', '.join(list(SHORT_KINDS) + list(CONNECTION_KINDS))}")
             cls_ = KINDS[full]
             edge_name = attrs.pop("name", None)
             if cls_.connects == ("pre", "post") and not graph.is_directed():

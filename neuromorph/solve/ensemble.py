@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels import lanes
+from .._kernels.layout import n_tanh
 from .._parallel import Workers
 from .._progress import Progress
 from ..analysis.spikes import settled_window, summarize_spikes
@@ -221,7 +222,7 @@ class Ensemble:
         self.params = {}
         for path, values in params.items():
             arr = np.broadcast_to(v.real_array(path, np.atleast_1d(values), 1), (n,)).astype(np.float64)
-            checker, slots = self.model.writable(path, "vary across copies")
+            checker, slots = self.model.slot(path, "vary across copies")
             self.params[path] = _checked(checker, path, arr).copy()
             for s in slots:
                 self.per_copy[s.array][s.index] = s.encode(arr)
@@ -292,7 +293,7 @@ class Ensemble:
         status = np.zeros(n, dtype=np.int64)
         n_blocks = -(-n // lanes.LANES)
         t_reached = np.zeros(n_blocks)
-        shape = (ns, m.arrays.el_gain.size, int(m.arrays.el_group[-1, 1]), m.arrays.act_k.size, nn)
+        shape = (ns, m.arrays.el_gain.size, n_tanh(m.arrays), m.arrays.act_k.size, nn)
         pc = self.per_copy
         bounds = runaway_bounds(m.arrays, stim, y, i_bias=pc["i_bias"], gain=pc["el_gain"], off=pc["el_off"],
                                 act_off=pc["act_off"], thresholds=pc["thresholds"])

@@ -396,7 +396,7 @@ class Integrator:
         from ..lower.compile import dense_jacobian
 
         fastest = np.max(np.abs(np.linalg.eigvals(dense_jacobian(self.arrays, self.model.y0, self.t0, self.stim))))
-        return (2.0 if self.solver.name == "euler" else 2.78) / fastest if fastest > 0 else None
+        return self.solver.stability_radius / fastest if fastest > 0 else None
 
     def take(self):
         """Hand over the samples and spikes gathered since the last call and forget them.

@@ -103,6 +103,7 @@ class RK4(_Fixed):
     name = "rk4"
     order = 4
     kernel_id = fixed.RK4
+    stability_radius = 2.78  # |h lambda| on the negative real axis
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Euler(_Fixed):
     name = "euler"
     order = 1
     kernel_id = fixed.EULER
+    stability_radius = 2.0  # |h lambda| on the negative real axis
 
 
 SOLVERS = {
