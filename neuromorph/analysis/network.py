@@ -29,10 +29,8 @@ def burst_starts(spike_times, t_start, t_end):
     a = analyse_spikes(spike_times, t_start, t_end)
     if a.threshold is None:
         return np.empty(0)
-    s = a.spikes
-    starts = [s[0]] + list(s[1:][np.diff(s) > a.threshold])
-    groups = np.split(s, np.flatnonzero(np.diff(s) > a.threshold) + 1)
-    return np.array([start for start, group in zip(starts, groups) if group.size >= 2])
+    groups = np.split(a.spikes, np.flatnonzero(np.diff(a.spikes) > a.threshold) + 1)
+    return np.array([group[0] for group in groups if group.size >= 2])
 
 
 def phase(starts, reference_starts):
