@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit, uint64
 
 from .config import JIT_INLINE
-from .mathfn import _bits_of, _float_of, cos_sin_turns, log
+from .mathfn import _float_of, cos_sin_turns, log
 
 __all__ = ["philox", "normal_pair", "lane_normals", "tag", "normal_table", "raw", "key_of", "INTRINSIC", "FROZEN",
            "MAX_SOURCES", "MAX_PIECES"]
