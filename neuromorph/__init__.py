@@ -49,10 +49,11 @@ from .model.elements import (
 )
 from .model.network import Network
 from .model.neuron import Neuron
-from .model.stimulus import Constant, Protocol, Pulse, Sampled, Steps, Stimulus
+from .model.noise import WhiteNoise
+from .model.stimulus import Constant, OUProcess, Protocol, Pulse, Sampled, Steps, Stimulus
 from .solve.integrator import Integrator, simulate
 from .solve.results import SimulationResult, SolverStats
-from .solve.solvers import RK4, Dopri5, Euler, Rosenbrock23, get_solver
+from .solve.solvers import RK4, SRA1, Dopri5, Euler, EulerMaruyama, Rosenbrock23, get_solver
 
 __version__ = "0.1.0"
 

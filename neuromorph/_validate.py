@@ -14,7 +14,7 @@ import numpy as np
 from .errors import ModelError
 
 __all__ = ["real", "positive", "nonnegative", "time_constant", "count", "identifier", "real_array", "text",
-           "memory", "member", "MAGNITUDE", "MIN_TIME_CONSTANT"]
+           "memory", "member", "seed", "MAGNITUDE", "MIN_TIME_CONSTANT"]
 
 MAGNITUDE = 1e12
 """Largest magnitude accepted for any quantity. The model is dimensionless (voltages of a few units,
@@ -99,6 +99,16 @@ def real_array(name, value, ndim=1, error=ModelError):
         i = int(np.flatnonzero(big.ravel())[0])
         raise error(f"`{name}` must lie within +-{MAGNITUDE:g}, got {float(arr.ravel()[i])!r} at index {i}")
     return arr
+
+
+def seed(name, value, error=ModelError):
+    """Return ``value`` as a seed: an integer in ``[0, 2**64)`` (Python or NumPy; not a bool or a float)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise error(f"`{name}` must be an integer in [0, 2**64), got {value!r} of type {type(value).__name__}")
+    value = int(value)
+    if not 0 <= value < 2 ** 64:
+        raise error(f"`{name}` must be an integer in [0, 2**64), got {value!r}")
+    return value
 
 
 def warn(message, category):

@@ -57,7 +57,8 @@ BUDGET = 12  # steps this call may still take
 SAVE_EVERY = 13  # save every k-th step (steps mode)
 SAVE_MODE = 14  # SAVE_STEPS, SAVE_GRID or SAVE_NONE
 GRID_K = 15  # fixed-step grid index of the current time
-N_CNT = 16
+PIECE = 16  # steps taken since the last grid point (a grid step split at stimulus jumps has several)
+N_CNT = 17
 
 SAVE_STEPS = 0
 SAVE_GRID = 1

@@ -1,21 +1,40 @@
-"""Fixed-step solvers: forward Euler and classical RK4.
+"""Fixed-step solvers: forward Euler and classical RK4, and for additive noise Euler-Maruyama
+and Roessler's SRA1.
 
 Steps end on the grid ``t_grid0 + k dt`` (computed by multiplication, so no
 drift) and are split at stimulus discontinuities and at the end of a call.
 Dense output is the cubic Hermite polynomial through both ends of the step
-(values and derivatives), which locates spikes to third order.
+(values and derivatives), which locates spikes to third order; a noisy path has
+no derivative, so its steps interpolate linearly.
+
+Noise (:class:`.layout.Noise`) is additive: ``dY = F(t, Y) dt + B dW``, ``Y`` the model's
+states and the Ornstein-Uhlenbeck states. Euler-Maruyama, ``Y + h F + B dW``, has strong
+order 1 for additive noise (0.5 is its order for noise that depends on the state). SRA1
+(Roessler, SIAM J. Numer. Anal. 48, 2010) has strong order 1.5 for additive noise with two
+evaluations of ``F`` a step:
+
+    H = Y + 3/4 h F(t, Y) + 3/2 B dZ / h,    Y_new = Y + h (F(t, Y) / 3 + 2/3 F(t + 3/4 h, H)) + B dW
+
+with ``dZ`` the time integral of ``W - W(t)`` over the step, drawn jointly with ``dW``:
+``dW = sqrt(h) z0``, ``dZ = h**1.5 (z0 + z1 / sqrt 3) / 2`` (``Var dZ = h**3 / 3``,
+``Cov(dW, dZ) = h**2 / 2``). The normals of step ``k`` of the grid, piece ``p``, source ``j``
+are :func:`.rng.normal_pair` of counter ``(k, trial, chip, tag(INTRINSIC, j, p))``: the
+same seed gives the same path whatever the method, the buffers or the thread count.
 """
 
 import numpy as np
 from numba import njit
 
 from . import common as c
+from . import rng
 from .config import JIT_INLINE, JIT_PARALLEL
 from .field import rhs
 from .layout import scratch_size
 
 EULER = 0
 RK4 = 1
+EULER_MARUYAMA = 2
+SRA1 = 3
 
 _EPS = np.finfo(np.float64).eps
 
@@ -48,9 +67,55 @@ def hermite_dense(h, y, y_new, f0, f1, dense):
         dense[4, k] = 0.0
 
 
-def work_size(model):
-    """Length of the float work buffer :func:`fixed_run` needs for ``model`` (arrays)."""
-    return 11 * model.st_kind.size + scratch_size(model)
+def work_size(model, noise):
+    """Length of the float work buffer :func:`fixed_run` needs for ``model`` and ``noise`` (arrays)."""
+    return 11 * (model.st_kind.size + noise.ou_mem.size) + scratch_size(model) + 2 * noise.src_state.size
+
+
+@njit(**JIT_INLINE)
+def ou_drift(noise, model, y, dy):
+    """Drift of the Ornstein-Uhlenbeck states (after the model's in ``y``) and their currents into ``dy``."""
+    ns = model.st_kind.shape[0]
+    for i in range(noise.ou_mem.shape[0]):
+        k = ns + i
+        dy[k] = (noise.ou_mean[i] - y[k]) * noise.ou_rate[i]
+        m = noise.ou_mem[i]
+        dy[m] += y[k] * model.st_rate[m]
+
+
+@njit(**JIT_INLINE)
+def drift(noise, model, stim, t, left, y, dy, tmp):
+    """``F(t, y)``: the model's vector field and the OU states'."""
+    rhs(model, stim, t, left, y, dy, tmp)
+    ou_drift(noise, model, y, dy)
+
+
+@njit(**JIT_INLINE)
+def draw_increments(noise, model, step, piece, h, d_w, d_z):
+    """``B dW`` and ``B dZ`` of every source for one step (see the module notes)."""
+    ns = model.st_kind.shape[0]
+    ids = noise.ids
+    root = np.sqrt(h)
+    for j in range(noise.src_state.shape[0]):
+        z0, z1 = rng.normal_pair(step, ids[2], ids[3], rng.tag(rng.INTRINSIC, j, piece), ids[0], ids[1])
+        k = noise.src_state[j]
+        b = noise.src_sigma[j] * (model.st_rate[k] if k < ns else 1.0)
+        d_w[j] = b * root * z0
+        d_z[j] = b * 0.5 * h * root * (z0 + z1 * _INV_SQRT3)
+
+
+_INV_SQRT3 = 1.0 / np.sqrt(3.0)
+
+
+@njit(**JIT_INLINE)
+def linear_dense(y, y_new, dense):
+    """The straight line through both ends of a step, in the power form of the dense output."""
+    for k in range(y.shape[0]):
+        dense[0, k] = y[k]
+        dense[1, k] = y_new[k] - y[k]
+        dense[2, k] = 0.0
+        dense[3, k] = 0.0
+        dense[4, k] = 0.0
 
 
 # RK4 stages 2-4: y_stage = y + _RK4_A[s] h k_s, evaluated at t + _RK4_C[s] h.
@@ -59,12 +124,17 @@ _RK4_C = (0.5, 0.5, 1.0)
 
 
 @njit(**JIT_PARALLEL)
-def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, bound):
-    """Forward Euler (``method = EULER``) or RK4 with fixed step ``ctrl[C_H]`` until ``ctrl[C_T_STOP]``.
+def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
+              bound):
+    """``method`` (:data:`EULER`, :data:`RK4`, :data:`EULER_MARUYAMA` or :data:`SRA1`) with fixed step
+    ``ctrl[C_H]`` until ``ctrl[C_T_STOP]``.
 
-    See :mod:`.common` for the calling protocol. ``work`` has :func:`work_size` entries.
+    See :mod:`.common` for the calling protocol. ``y`` holds the model's states, then the
+    OU states of ``noise`` (a :class:`.layout.Noise`; empty arrays for a deterministic run);
+    ``work`` has :func:`work_size` entries.
     """
     ns = y.shape[0]
+    n_src = noise.src_state.shape[0]
     dt = ctrl[c.C_H]
     t_stop = ctrl[c.C_T_STOP]
     K = work[0:3 * ns].reshape((3, ns))
@@ -73,7 +143,13 @@ def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out
     f_end = work[5 * ns:6 * ns]
     dense = work[6 * ns:11 * ns].reshape((5, ns))
     tmp = work[11 * ns:11 * ns + c.scratch_size_of(model)]
+    d_w = work[11 * ns + c.scratch_size_of(model):11 * ns + c.scratch_size_of(model) + n_src]
+    d_z = work[11 * ns + c.scratch_size_of(model) + n_src:11 * ns + c.scratch_size_of(model) + 2 * n_src]
+    stochastic = method >= EULER_MARUYAMA
+    fresh = cnt[c.FSAL_OK] == 0
     t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
+    if fresh:
+        ou_drift(noise, model, y, f0)
     status = c.DONE
     while t < t_stop:
         status = c.may_step(model, spk_t, out_t, cnt)
@@ -84,28 +160,52 @@ def fixed_run(method, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out
         if method == EULER:
             for k in range(ns):
                 y_new[k] = y[k] + h * f0[k]
+        elif stochastic:
+            draw_increments(noise, model, cnt[c.GRID_K], cnt[c.PIECE], h, d_w, d_z)
+            if method == EULER_MARUYAMA:
+                for k in range(ns):
+                    y_new[k] = y[k] + h * f0[k]
+            else:
+                for k in range(ns):
+                    y_stage[k] = y[k] + 0.75 * h * f0[k]
+                for j in range(n_src):
+                    y_stage[noise.src_state[j]] += 1.5 / h * d_z[j]
+                drift(noise, model, stim, t + 0.75 * h, False, y_stage, K[0], tmp)
+                for k in range(ns):
+                    y_new[k] = y[k] + h * (f0[k] / 3.0 + 2.0 / 3.0 * K[0, k])
+                cnt[c.N_FEV] += 1
+            for j in range(n_src):
+                y_new[noise.src_state[j]] += d_w[j]
         else:
             for s in range(3):
                 prev = f0 if s == 0 else K[s - 1]
                 for k in range(ns):
                     y_stage[k] = y[k] + _RK4_A[s] * h * prev[k]
                 at_end = s == 2
-                rhs(model, stim, t_new if at_end else t + _RK4_C[s] * h, is_jump and at_end, y_stage, K[s], tmp)
+                drift(noise, model, stim, t_new if at_end else t + _RK4_C[s] * h, is_jump and at_end, y_stage, K[s], tmp)
             for k in range(ns):
                 y_new[k] = y[k] + h / 6.0 * (f0[k] + 2.0 * (K[0, k] + K[1, k]) + K[2, k])
             cnt[c.N_FEV] += 3
         if not c.all_finite(y_new):
             status = c.ERR_NONFINITE
             break
-        rhs(model, stim, t_new, is_jump, y_new, f_end, tmp)
+        drift(noise, model, stim, t_new, is_jump, y_new, f_end, tmp)
         cnt[c.N_FEV] += 1
         if c.needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
-            hermite_dense(h, y, y_new, f0, f_end, dense)
+            if stochastic:
+                linear_dense(y, y_new, dense)
+            else:
+                hermite_dense(h, y, y_new, f0, f_end, dense)
             c.emit_dense(model, thr, y, y_new, dense, t, h, t_new, t_eval, save_idx, out_t, out_y, spk_t, spk_n, cnt)
         c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
         if on_grid:
             cnt[c.GRID_K] += 1
+            cnt[c.PIECE] = 0
+        else:
+            cnt[c.PIECE] += 1
         t = c.commit(model, stim, y, y_new, f0, f_end, t_new, is_jump, cnt, tmp)
+        if is_jump:
+            ou_drift(noise, model, y, f0)
         if c.runaway(model, bound, y):
             status = c.ERR_RUNAWAY
             break

@@ -45,7 +45,7 @@ never step across one, and evaluate the left limit at a step's end.
 
 from collections import namedtuple
 
-__all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST"]
+__all__ = ["Model", "Stim", "Noise", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST"]
 
 MEMBRANE = 0
 FILTER = 1
@@ -67,6 +67,18 @@ Model = namedtuple(
 )
 
 Stim = namedtuple("Stim", ["ptr", "t", "a", "b", "jumps"])
+
+Noise = namedtuple("Noise", ["src_state", "src_sigma", "ou_mem", "ou_mean", "ou_rate", "ids"])
+Noise.__doc__ = """Additive noise of a stochastic run (all arrays; empty ones for a deterministic run).
+
+The state of a noisy run is the model's states followed by one state per Ornstein-Uhlenbeck
+source, ``d eta = (ou_mean - eta) ou_rate dt + ou_sigma sqrt(2 ou_rate) dW``, whose value is a
+current into membrane state ``ou_mem``. Source ``j`` adds ``b_j dW_j`` to state ``src_state[j]``:
+``b_j = src_sigma[j] * st_rate[state]`` for a model state (a current noise of intensity sigma
+into its capacitance: 1/C for a membrane, 1/tau for a filter), ``b_j = src_sigma[j]`` for an
+OU state (set to ``sigma sqrt(2 rate)``). ``ids`` (uint64): the Philox key (two words of the
+seed), then the trial and the chip, which with the grid step, the source and the piece make
+the counter of each draw (:mod:`.rng`)."""
 
 
 def scratch_size(model):

@@ -5,7 +5,9 @@ A stimulus is a sum of simple pieces, each exactly piecewise linear:
 * :class:`Constant` ``I = value``;
 * :class:`Steps` piecewise constant (``initial`` before the first time);
   :class:`Pulse` is one rectangular step;
-* :class:`Sampled` linear interpolation of samples, zero outside their span.
+* :class:`Sampled` linear interpolation of samples, zero outside their span;
+* :class:`OUProcess` a frozen Ornstein-Uhlenbeck current: one seeded realisation,
+  sampled exactly on a fine grid and interpolated, the same in every run.
 
 Pieces add with ``+`` (numbers are promoted to :class:`Constant`). Before a
 run the sum is compiled into segments ``a + b (t - t_start)`` and a list of
@@ -30,7 +32,8 @@ from .. import _validate as v
 from .._kernels.layout import Stim
 from ..errors import StimulusError
 
-__all__ = ["Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Sum", "Protocol", "as_stimulus", "compile_stimuli"]
+__all__ = ["Stimulus", "Constant", "Steps", "Pulse", "Sampled", "OUProcess", "Sum", "Protocol", "as_stimulus",
+           "compile_stimuli"]
 
 
 class Stimulus:
@@ -72,7 +75,7 @@ class Stimulus:
     def __call__(self, t):
         """Evaluate at times ``t`` (right-continuous), e.g. for plotting."""
         t = np.asarray(t, dtype=np.float64)
-        stim = compile_stimuli([self])
+        stim = compile_stimuli([self], horizon=float(np.max(t, initial=0.0)))
         idx = np.searchsorted(stim.t, t, side="right") - 1
         b = stim.b[idx]
         return stim.a[idx] + np.where(b == 0.0, 0.0, b * (t - np.where(np.isfinite(stim.t[idx]), stim.t[idx], 0.0)))
@@ -252,6 +255,86 @@ class Sampled(Stimulus):
         return f"Sampled(<{self.t.size} samples on [{float(self.t[0])!r}, {float(self.t[-1])!r}]>)"
 
 
+class OUProcess(Stimulus):
+    """An Ornstein-Uhlenbeck current: ``dI = (mean - I) / tau dt + sigma sqrt(2 / tau) dW``.
+
+    Stationary mean ``mean``, standard deviation ``sigma``, correlation time ``tau``
+    (autocorrelation ``sigma**2 exp(-|s| / tau)``).
+
+    Given as a stimulus (``i_app``) it is *frozen input noise*: one realisation fixed by
+    ``seed``, the same in every trial, on every chip and with any solver; the same seed gives
+    the same path, and a longer run extends it. The path starts at t = 0 from the stationary
+    distribution, is exact (AR(1) recursion of the OU transition) on the grid ``k dt`` and
+    linear in between (``dt`` defaults to ``min(tau / 50, 1)``); it is 0 before t = 0.
+
+    Given as ``noise=`` to a simulation it is *intrinsic* coloured noise instead: a state of
+    the stochastic solver, fresh in every trial (``seed`` is then not used; the run's seed is).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> drive = nm.OUProcess(mean=-2.6, sigma=0.19, tau=200, seed=1)
+    >>> bool(drive([0.0, 500.0])[1] == drive([500.0])[0])  # a path, whatever is asked of it
+    True
+    """
+
+    def __init__(self, mean=0.0, sigma=1.0, tau=1.0, seed=None, dt=None):
+        self.mean = v.real("mean", mean, StimulusError)
+        self.sigma = v.nonnegative("sigma", sigma, StimulusError)
+        self.tau = v.time_constant("tau", tau, StimulusError, allow_zero=False)
+        self.seed = None if seed is None else v.seed("seed", seed, StimulusError)
+        self.dt = min(self.tau / 50.0, 1.0) if dt is None else v.positive("dt", dt, StimulusError)
+        if self.dt > self.tau:
+            raise StimulusError(f"OUProcess: the sampling step `dt` = {self.dt!r} must not exceed `tau` = {self.tau!r} "
+                                "(the path would miss its own fluctuations)")
+        self._scale = 1.0
+
+    def path(self, horizon):
+        """``(t, values)`` of the realisation on its grid, covering ``[0, horizon]``."""
+        if self.seed is None:
+            raise StimulusError("an OUProcess used as an applied current is frozen input noise and needs a `seed` "
+                                "(nm.OUProcess(mean, sigma, tau, seed=1)); for noise fresh in every trial pass it as "
+                                "noise= instead")
+        from scipy.signal import lfilter
+
+        from .._kernels import rng
+
+        n = int(np.floor(max(horizon, 0.0) / self.dt)) + 2
+        v.memory("OUProcess horizon", 24.0 * n, StimulusError, what=f"an OU path of {n:.3g} samples")
+        k0, k1 = rng.key_of(self.seed)
+        z = rng.normal_table(k0, k1, 0, 0, rng.FROZEN, 0, n, 1, 0)[:, 0, 0]
+        a = np.exp(-self.dt / self.tau)
+        kicks = self.sigma * np.sqrt(-np.expm1(-2.0 * self.dt / self.tau)) * z
+        kicks[0] = self.sigma * z[0]  # the stationary start
+        values = self.mean + lfilter([1.0], [1.0, -a], kicks)
+        return self.dt * np.arange(n), self._scale * values
+
+    def realised(self, horizon):
+        """The realisation up to ``horizon`` as a :class:`Sampled` stimulus."""
+        return Sampled(*self.path(horizon))
+
+    def breakpoints(self):
+        raise StimulusError("an OUProcess is realised up to a horizon: compile it with compile_stimuli(..., horizon=)")
+
+    def scaled(self, factor):
+        out = OUProcess(self.mean, self.sigma, self.tau, self.seed, self.dt)
+        out._scale = self._scale * factor
+        return out
+
+    def _to_dict(self):
+        out = {"kind": "ou", "mean": self.mean, "sigma": self.sigma, "tau": self.tau, "dt": self.dt}
+        if self.seed is not None:
+            out["seed"] = self.seed
+        return out
+
+    def _key(self):
+        return (self.mean, self.sigma, self.tau, self.seed, self.dt, self._scale)
+
+    def __repr__(self):
+        scale = "" if self._scale == 1.0 else f"{self._scale!r} * "
+        return f"{scale}OUProcess(mean={self.mean!r}, sigma={self.sigma!r}, tau={self.tau!r}, seed={self.seed!r})"
+
+
 class Sum(Stimulus):
     """Sum of stimuli (nested sums are flattened)."""
 
@@ -273,7 +356,7 @@ class Sum(Stimulus):
         return " + ".join(repr(term) for term in self._terms)
 
 
-_KINDS = {"constant": Constant, "steps": Steps, "pulse": Pulse, "sampled": Sampled}
+_KINDS = {"constant": Constant, "steps": Steps, "pulse": Pulse, "sampled": Sampled, "ou": OUProcess}
 
 
 def as_stimulus(value, name="i_app"):
@@ -338,9 +421,21 @@ def _segments(stimulus):
     return starts, a, b, jumps
 
 
-def compile_stimuli(stimuli):
-    """Kernel form (:class:`~neuromorph._kernels.field.Stim`) of one stimulus per neuron."""
+def needs_horizon(stimuli):
+    """True when a stimulus holds a realised process (:class:`OUProcess`): it compiles up to a horizon."""
+    return any(isinstance(t, OUProcess) for s in stimuli for t in as_stimulus(s).terms())
+
+
+def compile_stimuli(stimuli, horizon=None):
+    """Kernel form (:class:`~neuromorph._kernels.field.Stim`) of one stimulus per neuron.
+
+    ``horizon``: the latest time the run will reach, for realised processes (:class:`OUProcess`).
+    """
     stimuli = [as_stimulus(s) for s in stimuli]
+    if needs_horizon(stimuli):
+        if horizon is None:
+            raise StimulusError("a stimulus holding an OUProcess compiles up to a horizon: pass horizon=")
+        stimuli = [Sum(*(t.realised(horizon) if isinstance(t, OUProcess) else t for t in s.terms())) for s in stimuli]
     if all(type(s) is Constant for s in stimuli):  # the common case, without the general merge
         n = len(stimuli)
         return Stim(ptr=np.arange(n + 1, dtype=np.int64), t=np.full(n, -np.inf),

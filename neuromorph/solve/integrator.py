@@ -18,7 +18,8 @@ from .._kernels.config import PARALLEL_FROM
 from .._kernels import common as c
 from .._progress import Progress
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
-from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli
+from ..model.noise import as_noise_list
+from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli, needs_horizon
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
 
@@ -150,13 +151,21 @@ class Integrator:
     stop : threading.Event, optional
         When set (by another thread), :meth:`advance` raises ``KeyboardInterrupt`` within
         about 0.1 s: how thread pools stop their runs on Ctrl-C.
+    noise : WhiteNoise, OUProcess or list of them, optional
+        Intrinsic noise (see :mod:`neuromorph.model.noise`); needs a stochastic method
+        (``"sra1"``, ``"euler_maruyama"``) and a ``seed``.
+    seed : int, optional
+        Seed of the intrinsic noise, in [0, 2**64): the same seed gives the same bits.
+    trial, chip : int, default 0
+        Which trial and chip of a Monte Carlo study this run is (its noise is that member's).
     """
 
     _CALL_SECONDS = 0.1  # target duration of one kernel call: bounds the latency of Ctrl-C, stop and progress
     _MIN_BUDGET = 64  # fewest steps a kernel call is given
 
     def __init__(self, model, i_app=None, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
-                 max_points=None, max_steps=50_000_000, progress=None, stop=None):
+                 max_points=None, max_steps=50_000_000, progress=None, stop=None, noise=None, seed=None, trial=0,
+                 chip=0):
         self.model = _model_of(model)
         self.arrays = self.model.arrays  # each array copied on its first change (the model's own stay untouched)
         self._owned = set()
@@ -164,16 +173,23 @@ class Integrator:
         if not np.array_equal(bias, self.arrays.i_bias):
             self.arrays = self.arrays._replace(i_bias=bias)
             self._owned.add("i_bias")
-        self.stim = compile_stimuli(stimuli)
+        self._stimuli = stimuli
+        self._horizon = None  # how far realised stimuli (OU paths) are compiled: extended as the run goes on
+        self.stim = None if needs_horizon(stimuli) else compile_stimuli(stimuli)
         self.solver = get_solver() if solver is None else get_solver(solver)
         _warn_loose(self.solver)
+        self.noise = self._lower_noise(noise, seed, trial, chip)
         self.t0 = v.real("t0", t0, SolverError)
         self._kept_from = self.t0  # start of what result() covers (moves on with take())
         n = self.model.n_states
         self.y = self.model.y0.copy() if y0 is None else v.real_array("y0", y0, 1, SolverError).copy()
         if self.y.shape != (n,):
             raise SolverError(f"`y0` must have {n} values ({', '.join(self.model.state_names)}), got {self.y.size}")
-        self.f0 = np.zeros(n)
+        if self.noise.ou_mem.size:  # the OU states follow the model's
+            from ..lower.noise import initial_ou
+
+            self.y = np.concatenate([self.y, initial_ou(self.noise)])
+        self.f0 = np.zeros(self.y.size)
         self.ctrl = np.zeros(c.N_CTRL)
         self.cnt = np.zeros(c.N_CNT, dtype=np.int64)
         self.ctrl[c.C_T] = self.t0
@@ -195,8 +211,8 @@ class Integrator:
 
                 self.arrays = self.arrays._replace(chunks=np.array([numba.get_num_threads()], dtype=np.int64))
             self._kernel = fixed.fixed_run
-            self._scratch = (np.empty(fixed.work_size(self.arrays)),)
-            self._method_arg = (self.solver.kernel_id,)
+            self._scratch = (np.empty(fixed.work_size(self.arrays, self.noise)),)
+            self._method_arg = (self.solver.kernel_id, self.noise)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
         self.progress = progress
         self._stop = stop  # a threading.Event: set, the run stops at its next kernel return
@@ -227,6 +243,46 @@ class Integrator:
             self.out_t[0] = self.t0
             self.out_y[0] = self.y[self.save_idx]
             self.cnt[c.N_OUT] = 1
+
+    def _lower_noise(self, noise, seed, trial, chip):
+        from ..lower.noise import lower_noise, no_noise
+
+        sources = as_noise_list(noise)
+        if not sources:
+            if seed is not None:
+                v.seed("seed", seed, SolverError)
+            return no_noise()
+        if not self.solver.stochastic:
+            raise SolverError(f"`noise` needs a stochastic method: 'sra1' (strong order 1.5) or 'euler_maruyama'; "
+                              f"got {self.solver.name!r}")
+        if seed is None:
+            raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
+        seed = v.seed("seed", seed, SolverError)
+        trial = v.count("trial", trial, 0, SolverError)
+        chip = v.count("chip", chip, 0, SolverError)
+        if max(trial, chip) >= 2 ** 32:
+            raise SolverError(f"`trial` and `chip` must be < 2**32, got {trial} and {chip}")
+        return lower_noise(self.model, sources, seed, trial, chip)
+
+    def _bias_scale(self):
+        """Each neuron's constant current for the runaway bounds, widened by its noise (10 sigma, OU means)."""
+        noise = self.noise
+        if not noise.src_state.size:
+            return self.arrays.i_bias
+        extra = np.zeros(self.model.n_states + noise.ou_mem.size)
+        white = noise.src_state < self.model.n_states
+        np.add.at(extra, noise.src_state[white], 10.0 * noise.src_sigma[white])
+        np.add.at(extra, noise.ou_mem, np.abs(noise.ou_mean) + 10.0 * noise.src_sigma[~white] / np.sqrt(2.0 * noise.ou_rate))
+        by_neuron = np.add.reduceat(extra[:self.model.n_states], self.arrays.blk_ptr[:-1])
+        return np.abs(self.arrays.i_bias) + by_neuron
+
+    def _extend_stimulus(self, t_stop):
+        """Compile realised stimuli (OU paths) at least up to ``t_stop`` (a longer path extends the same one)."""
+        if self.stim is not None and (self._horizon is None or self._horizon >= t_stop):
+            return
+        self._horizon = max(t_stop, 2.0 * self._horizon if self._horizon else t_stop, self.t + 1.0)
+        self.stim = compile_stimuli(self._stimuli, horizon=self._horizon)
+        self._bounds = None
 
     @property
     def t(self):
@@ -292,6 +348,7 @@ class Integrator:
         if t_stop < self.t:
             raise SolverError(f"cannot integrate backwards: `t_stop` = {t_stop} < current time {self.t}")
         self._check_fixed_steps(t_stop)
+        self._extend_stimulus(t_stop)
         self.ctrl[c.C_T_STOP] = t_stop
         bar = Progress(self.t, t_stop, enabled=self.progress)
         t_begin, steps_begin = self.t, int(self.cnt[c.N_STEPS])
@@ -303,7 +360,7 @@ class Integrator:
                     from ..lower.compile import runaway_bounds
 
                     parts = self.model.bound_parts if self._owned <= {"i_bias"} else None
-                    self._bounds = runaway_bounds(self.arrays, self.stim, self.y, parts)
+                    self._bounds = runaway_bounds(self.arrays, self.stim, self.y, parts, i_bias=self._bias_scale())
                 budget = min(self._budget, self.max_steps - int(self.cnt[c.N_STEPS]))
                 if budget <= 0:
                     raise self._too_many_steps(t_stop, "stopped")
@@ -338,6 +395,9 @@ class Integrator:
         if self.solver.adaptive:
             return
         needed = int(self.cnt[c.N_STEPS]) + math.ceil((t_stop - self.t) / self.solver.dt - 1e-9)
+        if self.noise.src_state.size and (t_stop - self.ctrl[c.C_T_GRID0]) / self.solver.dt >= 2 ** 32 - 1:
+            raise SimulationError(f"a noisy run counts its steps in 32 bits: t = {t_stop:g} at dt = {self.solver.dt:g} is "
+                                  "beyond 2**32 steps", t=self.t, reason="too many steps")
         if needed > self.max_steps:
             raise SimulationError(
                 f"reaching t = {t_stop:g} with dt = {self.solver.dt:g} takes {needed:.3g} steps, more than "
@@ -452,10 +512,10 @@ class Integrator:
         )
 
 
-def simulate(model, t_end, i_app=None, method="dopri5", *, rtol=None, atol=None, dt=None, h_max=None, h0=None,
+def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=None, h_max=None, h0=None,
              t_eval=None,
              dt_out=None, save_every=1, record=None, max_points=None, max_steps=50_000_000, y0=None, t0=0.0,
-             modulation=None, progress=None):
+             modulation=None, progress=None, noise=None, seed=None):
     """Integrate a neuron from ``t0`` to ``t_end``.
 
     Parameters
@@ -467,8 +527,9 @@ def simulate(model, t_end, i_app=None, method="dopri5", *, rtol=None, atol=None,
         Applied current (default: the model's own, 0 for a Neuron); see
         :mod:`neuromorph.model.stimulus` for steps, pulses and sampled inputs and
         :class:`Integrator` for per-neuron forms in networks.
-    method : str or Solver, default "dopri5"
-        ``"dopri5"``, ``"rosenbrock23"`` (stiff), ``"rk4"`` or ``"euler"``; see :mod:`neuromorph.solve.solvers`.
+    method : str or Solver, optional
+        ``"dopri5"`` (the default), ``"rosenbrock23"`` (stiff), ``"rk4"`` or ``"euler"``; with
+        noise ``"sra1"`` (the default then) or ``"euler_maruyama"``; see :mod:`neuromorph.solve.solvers`.
     rtol, atol : float, optional
         Tolerances of adaptive methods (defaults 1e-4, 1e-7: spike times within ~0.03 over
         10 000 time units for the bursting preset; tighten for timing studies).
@@ -496,6 +557,12 @@ def simulate(model, t_end, i_app=None, method="dopri5", *, rtol=None, atol=None,
         carries over. Times must be increasing and inside ``(t0, t_end)``.
     progress : bool or None
         Progress bar on stderr (None: automatic for long runs on a terminal).
+    noise : WhiteNoise, OUProcess or list of them, optional
+        Intrinsic noise, fresh for every seed (:mod:`neuromorph.model.noise`). Frozen input
+        noise, the same in every run, is an :class:`~neuromorph.model.stimulus.OUProcess`
+        given as ``i_app`` instead.
+    seed : int, optional
+        Seed of the noise (needed with ``noise``); the same seed gives the same bits.
 
     Returns
     -------
@@ -517,6 +584,8 @@ def simulate(model, t_end, i_app=None, method="dopri5", *, rtol=None, atol=None,
     t_end = v.real("t_end", t_end, SolverError)
     if t_end <= t0:
         raise SolverError(f"`t_end` must be > t0 = {t0}, got {t_end!r}")
+    if method is None:
+        method = "sra1" if as_noise_list(noise) else "dopri5"
     solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max, h0=h0)
     if dt_out is not None:
         if t_eval is not None:
@@ -535,7 +604,8 @@ def simulate(model, t_end, i_app=None, method="dopri5", *, rtol=None, atol=None,
                               f"got [{t_eval[0]}, {t_eval[-1]}]")
     schedule = _check_modulation(modulation, t0, t_end)
     integ = Integrator(model, i_app=i_app, solver=solver, t0=t0, y0=y0, t_eval=t_eval, save_every=save_every,
-                       record=record, max_points=max_points, max_steps=max_steps, progress=progress)
+                       record=record, max_points=max_points, max_steps=max_steps, progress=progress, noise=noise,
+                       seed=seed)
     # Every change is checked before the run starts: a typo must not cost the whole run up to it.
     planned = [(t_change, [integ._change(path, value) for path, value in changes.items()])
                for t_change, changes in schedule]

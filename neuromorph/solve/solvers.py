@@ -7,10 +7,16 @@ name               order  adaptive  implicit  use
 ``"rosenbrock23"`` 2(3)   yes       yes       stiff set-ups (filters much faster than others)
 ``"rk4"``          4      no        no        fixed step, e.g. to compare with hardware clocks
 ``"euler"``        1      no        no        fixed step, teaching and convergence studies
+``"sra1"``         1.5    no        no        noise (default with noise=): additive noise, strong
+                                              order 1.5 (Roessler's SRA1), 2 evaluations a step
+``"euler_maruyama"`` 1    no        no        noise: 1 evaluation a step, strong order 1 for
+                                              additive noise
 =================  =====  ========  ========  =============================================
 
 ``"rk45"`` and ``"dp5"`` are aliases of ``"dopri5"``; ``"implicit"``, ``"stiff"``
-and ``"ros23"`` of ``"rosenbrock23"``.
+and ``"ros23"`` of ``"rosenbrock23"``; ``"em"`` of ``"euler_maruyama"``. The orders of the
+stochastic methods are strong orders (the mean error of the path) for additive noise, the
+only kind the models have.
 """
 
 import math
@@ -20,7 +26,7 @@ from .. import _validate as v
 from .._kernels import adaptive, fixed
 from ..errors import SolverError
 
-__all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver", "SOLVERS"]
+__all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "get_solver", "SOLVERS"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class Solver:
     order = 0
     adaptive = False
     implicit = False
+    stochastic = False
 
 
 @dataclass(frozen=True)
@@ -116,11 +123,39 @@ class Euler(_Fixed):
     stability_radius = 2.0  # |h lambda| on the negative real axis
 
 
+@dataclass(frozen=True)
+class EulerMaruyama(_Fixed):
+    """Euler-Maruyama with fixed step ``dt`` (default 0.01): ``Y + h F + B dW``.
+
+    Strong order 1 for additive noise (0.5 for state-dependent noise); one evaluation a step.
+    """
+
+    name = "euler_maruyama"
+    order = 1
+    stochastic = True
+    kernel_id = fixed.EULER_MARUYAMA
+    stability_radius = 2.0
+
+
+@dataclass(frozen=True)
+class SRA1(_Fixed):
+    """Roessler's SRA1 for additive noise with fixed step ``dt`` (default 0.01): strong order 1.5,
+    two evaluations a step (see :mod:`neuromorph._kernels.fixed`)."""
+
+    name = "sra1"
+    order = 1.5
+    stochastic = True
+    kernel_id = fixed.SRA1
+    stability_radius = 2.0
+
+
 SOLVERS = {
     "dopri5": Dopri5, "dp5": Dopri5, "rk45": Dopri5,
     "rosenbrock23": Rosenbrock23, "ros23": Rosenbrock23, "implicit": Rosenbrock23, "stiff": Rosenbrock23,
     "rk4": RK4,
     "euler": Euler,
+    "euler_maruyama": EulerMaruyama, "em": EulerMaruyama,
+    "sra1": SRA1, "sra": SRA1,
 }
 
 

@@ -1,0 +1,83 @@
+"""Lower noise sources (:mod:`neuromorph.model.noise`) to the kernels' :class:`~.layout.Noise` arrays."""
+
+import numpy as np
+
+from .._kernels import rng
+from .._kernels.layout import Noise
+from ..errors import ModelError
+from ..model.stimulus import OUProcess
+
+__all__ = ["lower_noise", "no_noise", "initial_ou"]
+
+INITIAL_PIECE = rng.MAX_PIECES - 1  # the piece of the draws that start OU states (never a step's)
+
+
+def no_noise():
+    """The Noise of a deterministic run (every array empty)."""
+    return Noise(src_state=np.empty(0, np.int64), src_sigma=np.empty(0), ou_mem=np.empty(0, np.int64),
+                 ou_mean=np.empty(0), ou_rate=np.empty(0), ids=np.zeros(4, np.uint64))
+
+
+def _resolve(model, name):
+    """State index a target name puts noise on."""
+    if name in model.state_names:
+        return model.state_names.index(name)
+    mem = model.arrays.mem_state
+    if name in model.neuron_names:
+        return int(mem[model.neuron_names.index(name)])
+    element = model.elements.get(name + ".")
+    if element is not None:
+        if element.connects:
+            raise ModelError(f"noise target {name!r} is an interconnection: put the noise on the neuron it drives")
+        head = name.split(".")[0] if "." in name else None
+        return int(mem[0 if head is None else model.neuron_names.index(head)])
+    elements = sorted(p[:-1] for p, el in model.elements.items() if not el.connects)
+    raise ModelError(f"unknown noise target {name!r}; targets are states ({', '.join(model.state_names[:12])}), "
+                     f"neurons ({', '.join(model.neuron_names[:12])}) or elements ({', '.join(elements[:12])})")
+
+
+def lower_noise(model, sources, seed, trial=0, chip=0):
+    """``Noise`` arrays of ``sources`` (a list from :func:`~neuromorph.model.noise.as_noise_list`) for ``model``.
+
+    White sources come first, then one source per OU state (whose states follow the model's).
+    """
+    states, sigmas, ou_mem, ou_mean, ou_rate, ou_sigma = [], [], [], [], [], []
+    mem = model.arrays.mem_state
+    for src in sources:
+        if isinstance(src, OUProcess):  # a current into every membrane
+            targets = [int(k) for k in mem]
+            for k in targets:
+                ou_mem.append(k)
+                ou_mean.append(src.mean)
+                ou_rate.append(1.0 / src.tau)
+                ou_sigma.append(src.sigma)
+        else:
+            targets = [int(k) for k in mem] if src.target is None else [_resolve(model, t) for t in src.target]
+            for k in targets:
+                states.append(k)
+                sigmas.append(src.sigma)
+    ns = model.n_states
+    for i, (rate, sigma) in enumerate(zip(ou_rate, ou_sigma)):
+        states.append(ns + i)
+        sigmas.append(sigma * np.sqrt(2.0 * rate))
+    if len(states) >= rng.MAX_SOURCES:
+        raise ModelError(f"at most {rng.MAX_SOURCES - 1} noise sources, got {len(states)}")
+    k0, k1 = rng.key_of(seed)
+    return Noise(src_state=np.array(states, np.int64), src_sigma=np.array(sigmas, np.float64),
+                 ou_mem=np.array(ou_mem, np.int64), ou_mean=np.array(ou_mean, np.float64),
+                 ou_rate=np.array(ou_rate, np.float64),
+                 ids=np.array([k0, k1, trial, chip], np.uint64))
+
+
+def initial_ou(noise):
+    """Initial OU states drawn from their stationary distributions (for this trial and chip)."""
+    n_ou = noise.ou_mem.size
+    out = np.empty(n_ou)
+    k0, k1, trial, chip = (int(x) for x in noise.ids)
+    n_white = noise.src_state.size - n_ou
+    for i in range(n_ou):
+        z = rng.normal_table(np.uint64(k0), np.uint64(k1), trial, chip, rng.INTRINSIC, 0, 1, n_white + i + 1,
+                             INITIAL_PIECE)[0, n_white + i, 0]
+        std = noise.src_sigma[n_white + i] / np.sqrt(2.0 * noise.ou_rate[i])
+        out[i] = noise.ou_mean[i] + std * z
+    return out
