@@ -125,9 +125,9 @@ def __dir__():
 __all__ = [
     "Neuron", "Leak", "Current", "Conductance", "Gate",
     "Network", "CurrentSynapse", "ConductanceSynapse", "GapJunction", "hco", "ring", "switching_circuit",
-    "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "Protocol",
+    "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "OUProcess", "Protocol", "WhiteNoise",
     "simulate", "Integrator", "SimulationResult", "SolverStats", "Ensemble", "EnsembleResult",
-    "Dopri5", "Rosenbrock23", "RK4", "Euler", "get_solver",
+    "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "get_solver",
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
