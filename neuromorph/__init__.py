@@ -50,6 +50,7 @@ from .model.elements import (
 from .model.network import Network
 from .model.neuron import Neuron
 from .model.noise import WhiteNoise
+from .model.variability import Mismatch
 from .model.stimulus import Constant, OUProcess, Protocol, Pulse, Sampled, Steps, Stimulus
 from .solve.integrator import Integrator, simulate
 from .solve.results import SimulationResult, SolverStats
@@ -62,8 +63,9 @@ _LAZY = {
     "Ensemble": "solve.ensemble", "EnsembleResult": "solve.ensemble",
     "behaviour_map": "studies.maps", "BehaviourMap": "studies.maps",
     "design": "studies.design", "DesignResult": "studies.design",
+    "reliability": "studies.reliability", "ReliabilityResult": "studies.reliability",
     "plot_trace": "ui.plotting", "plot_iv": "ui.plotting", "plot_behaviour_map": "ui.plotting",
-    "plot_network": "ui.plotting", "plot_raster": "ui.plotting",
+    "plot_network": "ui.plotting", "plot_raster": "ui.plotting", "plot_reliability": "ui.plotting",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -125,13 +127,14 @@ def __dir__():
 __all__ = [
     "Neuron", "Leak", "Current", "Conductance", "Gate",
     "Network", "CurrentSynapse", "ConductanceSynapse", "GapJunction", "hco", "ring", "switching_circuit",
-    "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "OUProcess", "Protocol", "WhiteNoise",
+    "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "OUProcess", "Protocol", "WhiteNoise", "Mismatch",
     "simulate", "Integrator", "SimulationResult", "SolverStats", "Ensemble", "EnsembleResult",
     "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "get_solver",
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
-    "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster",
+    "reliability", "ReliabilityResult",
+    "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "OutputError", "NeuromorphWarning",
 ]

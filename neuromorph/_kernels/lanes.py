@@ -15,6 +15,13 @@ threads (``nogil``), and results do not depend on the thread count.
 Per-copy parameter arrays (``n_rows x n_copies``): ``st_rate``, ``el_gain``,
 ``el_off``, ``act_k``, ``act_off``, ``thr`` and ``i_bias`` (each neuron's constant
 applied current, added to the shared stimulus).
+
+With additive noise (:class:`.layout.Noise`; methods :data:`EULER_MARUYAMA` and :data:`SRA1`,
+the schemes of :mod:`.fixed`) each copy is a member of a Monte Carlo study with its own trial
+and chip number: its normals are those the single-run kernel draws for that trial and chip
+(:func:`.rng.lane_normals`, the same counters), so a member re-run alone gives the same path
+up to the rounding of the (differently ordered) vector field. The state rows hold the model's
+states, then the OU states.
 """
 
 from collections import namedtuple
@@ -22,22 +29,25 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from . import rng
 from .config import JIT, JIT_INLINE
 from .field import stim_value
+from .fixed import EULER, EULER_MARUYAMA, RK4, SRA1
 from .layout import CONST, LINEAR
 from .mathfn import sigmoid, tanh
 
+__all__ = ["LANES", "EULER", "RK4", "EULER_MARUYAMA", "SRA1", "lanes_run", "make_work", "LaneWork"]
+
 LANES = 64  # measured: 1.2e7 neuron-steps/s per core at 32 lanes, 1.7-1.8e7 at 64, no gain beyond
-EULER = 0
-RK4 = 1
 
 _EPS = np.finfo(np.float64).eps
 
 
-LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg ak aoff act ioff thr bound v_prev f_prev gate")
+LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg ak aoff act ioff thr bound v_prev f_prev gate "
+                                   "dw dz z0 z1 ab cd trials chips")
 
 
-def make_work(n_states, n_terms, n_tanh, n_act, n_neurons):
+def make_work(n_states, n_terms, n_tanh, n_act, n_neurons, n_sources=0):
     """Scratch buffers of one thread: separate arrays, so the vectoriser never doubts they are disjoint."""
     def rows(r):
         # 64-byte aligned and padded by a cache line on each side: two threads' scratch rows never share a line.
@@ -51,6 +61,8 @@ def make_work(n_states, n_terms, n_tanh, n_act, n_neurons):
         rate=rows(n_states), gain=rows(n_terms), off=rows(n_terms), arg=rows(n_tanh),
         ak=rows(n_act), aoff=rows(n_act), act=rows(n_act), ioff=rows(n_neurons), thr=rows(n_neurons),
         bound=rows(n_neurons), v_prev=rows(n_neurons), f_prev=rows(n_neurons), gate=rows(1),
+        dw=rows(n_sources), dz=rows(n_sources), z0=rows(1), z1=rows(1), ab=rows(1).view(np.uint64),
+        cd=rows(1).view(np.uint64), trials=rows(1).view(np.uint64), chips=rows(1).view(np.uint64),
     )
 
 
@@ -141,10 +153,57 @@ def _lane_rhs(model, stim, t, left, w, y, dy):
             d[j] = (src[j] - x[j]) * rate[j]
 
 
-@njit(**JIT)
-def _lane_rhs_call(model, stim, t, left, w, y, dy):
-    """Out-of-line :func:`_lane_rhs` for the rare call sites (start, after a stimulus jump)."""
+@njit(**JIT_INLINE)
+def _lane_drift(noise, model, stim, t, left, w, y, dy):
+    """``F(t, y)``: :func:`_lane_rhs`, then the OU states' drift and their currents into their membranes."""
     _lane_rhs(model, stim, t, left, w, y, dy)
+    ns = model.st_kind.shape[0]
+    for i in range(noise.ou_mem.shape[0]):
+        d = _row(dy, ns + i)
+        x = _row(y, ns + i)
+        m = noise.ou_mem[i]
+        dm = _row(dy, m)
+        rate = _row(w.rate, m)
+        mean = noise.ou_mean[i]
+        ou_rate = noise.ou_rate[i]
+        for j in range(LANES):
+            d[j] = (mean - x[j]) * ou_rate
+            dm[j] += x[j] * rate[j]
+
+
+@njit(**JIT)
+def _lane_rhs_call(noise, model, stim, t, left, w, y, dy):
+    """Out-of-line :func:`_lane_drift` for the rare call sites (start, after a stimulus jump)."""
+    _lane_drift(noise, model, stim, t, left, w, y, dy)
+
+
+_INV_SQRT3 = 1.0 / np.sqrt(3.0)
+
+
+@njit(**JIT_INLINE)
+def _lane_increments(noise, model, w, step, piece, h):
+    """``B dW`` and ``B dZ`` of every source in every lane (the draws of :func:`.fixed.draw_increments`)."""
+    ns = model.st_kind.shape[0]
+    root = np.sqrt(h)
+    half = 0.5 * h * root
+    for j in range(noise.src_state.shape[0]):
+        rng.lane_normals(step, w.trials, w.chips, rng.tag(rng.INTRINSIC, j, piece), noise.ids[0], noise.ids[1],
+                         w.ab, w.cd, w.z0, w.z1)
+        k = noise.src_state[j]
+        sigma = noise.src_sigma[j]
+        dw = _row(w.dw, j)
+        dz = _row(w.dz, j)
+        z0, z1 = w.z0, w.z1
+        if k < ns:
+            rate = _row(w.rate, k)
+            for i in range(LANES):
+                b = sigma * rate[i]
+                dw[i] = b * root * z0[i]
+                dz[i] = b * half * (z0[i] + z1[i] * _INV_SQRT3)
+        else:
+            for i in range(LANES):
+                dw[i] = sigma * root * z0[i]
+                dz[i] = sigma * half * (z0[i] + z1[i] * _INV_SQRT3)
 
 
 # RK4 stages 2-4: yt = y + _RK4_A[s] h k_s at t + _RK4_A[s] h (k_1 = f(t, y)); weights 1, 2, 2, 1 over 6.
@@ -197,9 +256,9 @@ def _fail_lanes(model, bound, y, w, width, c0, status):
 
 
 @njit(**JIT)
-def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_end, t_record, rate_all, gain_all,
-              off_all, ak_all, aoff_all, thr_all, ioff_all, bound_all, y_all, status, spk_count, spk_t, save_every,
-              out_v, t_reached, w):
+def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_end, t_record, rate_all,
+              gain_all, off_all, ak_all, aoff_all, thr_all, ioff_all, bound_all, trial_all, chip_all, y_all, status,
+              spk_count, spk_t, save_every, out_v, t_reached, w):
     """Integrate blocks ``[b0, b1)`` of lanes from grid step ``k_begin`` (time ``t_begin``) to grid
     step ``k_stop`` or ``t_end``, whichever comes first.
 
@@ -208,7 +267,10 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
     steps, and so the results, are bit-identical whatever the slicing and the thread count. The
     time reached is written to ``t_reached[block]`` (the same for every block).
 
-    ``y_all`` (n_states x n) is the state on entry and on return. ``status[c]`` becomes
+    ``method`` is :data:`EULER`, :data:`RK4`, :data:`EULER_MARUYAMA` or :data:`SRA1`; ``noise``
+    a :class:`.layout.Noise` (empty arrays without noise), ``trial_all`` and ``chip_all``
+    (uint64) each copy's trial and chip. ``y_all`` (n_states x n, the OU states last) is the
+    state on entry and on return. ``status[c]`` becomes
     :data:`LANE_NONFINITE` or :data:`LANE_RUNAWAY` (``|V| > bound_all``) for a copy that
     diverged; that copy is frozen and its final state is NaN. ``spk_count[m, c]`` counts spikes
     of neuron ``m`` of copy ``c`` at or after ``t_record``; the first ``spk_t.shape[2]`` are
@@ -230,14 +292,20 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
     cap = spk_t.shape[2]
     n_flat = ns * L
 
+    n_src = noise.src_state.shape[0]
+    stochastic = method >= EULER_MARUYAMA
+    n_mod = rate_all.shape[0]  # the model's states (the OU states follow in y)
     for block in range(b0, b1):
         c0 = block * L
         width = min(L, n - c0)
         # Gather this block's parameters; padding lanes repeat the last copy (and are never written back).
         for j in range(L):
             c = c0 + min(j, width - 1)
-            for r in range(ns):
+            w.trials[j] = trial_all[c]
+            w.chips[j] = chip_all[c]
+            for r in range(n_mod):
                 w.rate[r * L + j] = rate_all[r, c]
+            for r in range(ns):
                 y[r * L + j] = y_all[r, c]
             for r in range(ne):
                 w.gain[r * L + j] = gain_all[r, c]
@@ -267,7 +335,8 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
                     v = _row(y, mem[m])
                     for j in range(width):
                         out_v[0, m, c0 + j] = v[j]
-        _lane_rhs_call(model, stim, t, False, w, y, k1)
+        _lane_rhs_call(noise, model, stim, t, False, w, y, k1)
+        piece = 0
         while t < t_end and k_grid < k_stop:
             t_grid = t0 + (k_grid + 1) * dt
             target = t_end
@@ -297,6 +366,30 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
             if method == EULER:
                 for i in range(n_flat):
                     y[i] += h * k1[i]
+            elif stochastic:
+                _lane_increments(noise, model, w, k_grid, piece, h)
+                if method == EULER_MARUYAMA:
+                    for i in range(n_flat):
+                        y[i] += h * k1[i]
+                else:
+                    step = 0.75 * h
+                    for i in range(n_flat):
+                        yt[i] = y[i] + step * k1[i]
+                    for j in range(n_src):
+                        row = _row(yt, noise.src_state[j])
+                        dz = _row(w.dz, j)
+                        for i in range(L):
+                            row[i] += 1.5 / h * dz[i]
+                    k2 = ks[0]
+                    _lane_drift(noise, model, stim, t + step, False, w, yt, k2)
+                    third = h / 3.0
+                    for i in range(n_flat):
+                        y[i] += third * (k1[i] + 2.0 * k2[i])
+                for j in range(n_src):
+                    row = _row(y, noise.src_state[j])
+                    dw = _row(w.dw, j)
+                    for i in range(L):
+                        row[i] += dw[i]
             else:
                 for stage in range(3):
                     prev = k1 if stage == 0 else ks[stage - 1]
@@ -304,7 +397,7 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
                     for i in range(n_flat):
                         yt[i] = y[i] + step * prev[i]
                     at_end = stage == 2
-                    _lane_rhs(model, stim, t_new if at_end else t + step, is_jump and at_end, w, yt, ks[stage])
+                    _lane_drift(noise, model, stim, t_new if at_end else t + step, is_jump and at_end, w, yt, ks[stage])
                 sixth = h / 6.0
                 k2, k3, k4 = ks[0], ks[1], ks[2]
                 for i in range(n_flat):
@@ -323,7 +416,7 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
             if far or poison != 0.0 or not np.isfinite(poison):
                 _fail_lanes(model, w.bound, y, w, width, c0, status)
             # Derivative at the new point: the Hermite end slope, and (off jumps) the next k1.
-            _lane_rhs(model, stim, t_new, is_jump, w, y, k1)
+            _lane_drift(noise, model, stim, t_new, is_jump, w, y, k1)
             # Spikes are rare: a vectorised test over all lanes first, the scalar search only if one crossed.
             for m in range(nn):
                 v = _row(y, mem[m])
@@ -336,7 +429,10 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
                     crossed += (vp[j] < thr[j]) & (thr[j] <= v[j])
                 for j in range(width if crossed else 0):
                     if vp[j] < thr[j] <= v[j]:
-                        ts = t + h * _hermite_crossing(vp[j], v[j], fp[j], f[j], h, thr[j])
+                        if stochastic:  # a noisy path has no derivative: the chord
+                            ts = t + h * min((thr[j] - vp[j]) / (v[j] - vp[j]), 1.0)
+                        else:
+                            ts = t + h * _hermite_crossing(vp[j], v[j], fp[j], f[j], h, thr[j])
                         if ts >= t_record:
                             c = c0 + j
                             i = spk_count[m, c]
@@ -344,6 +440,7 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
                                 spk_t[m, c, i] = ts
                             spk_count[m, c] = i + 1
             t = t_new
+            piece = 0 if on_grid else piece + 1
             if on_grid:
                 k_grid += 1
                 if save_every > 0 and k_grid % save_every == 0 and i_out < out_v.shape[0]:
@@ -354,7 +451,7 @@ def lanes_run(method, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_e
                     i_out += 1
             if is_jump:
                 i_jump += 1
-                _lane_rhs_call(model, stim, t, False, w, y, k1)
+                _lane_rhs_call(noise, model, stim, t, False, w, y, k1)
         if save_every > 0 and t >= t_end and i_out == out_v.shape[0] - 1:
             # t_end off the grid: the last sample is the state at t_end (reached by a shorter step).
             for m in range(nn):

@@ -30,7 +30,7 @@ from numba import njit, uint64
 from .config import JIT_INLINE
 from .mathfn import _float_of, cos_sin_turns, log
 
-__all__ = ["philox", "normal_pair", "lane_normals", "tag", "normal_table", "raw", "key_of", "INTRINSIC", "FROZEN",
+__all__ = ["philox", "normal_pair", "lane_normals", "tag", "normal_table", "member_normals", "raw", "key_of", "INTRINSIC", "FROZEN",
            "MAX_SOURCES", "MAX_PIECES"]
 
 _M0 = np.uint64(0xD2511F53)
@@ -143,4 +143,13 @@ def normal_table(k0, k1, trial, chip, purpose, step0, n_steps, n_sources, piece)
     for i in range(n_steps):
         for j in range(n_sources):
             out[i, j, 0], out[i, j, 1] = normal_pair(step0 + i, trial, chip, tag(purpose, j, piece), k0, k1)
+    return out
+
+
+@njit(cache=True)
+def member_normals(k0, k1, trials, chips, word3, step):
+    """The first normal of counter ``(step, trials[i], chips[i], word3)`` for every member ``i``."""
+    out = np.empty(trials.shape[0])
+    for i in range(trials.shape[0]):
+        out[i] = normal_pair(step, trials[i], chips[i], word3, k0, k1)[0]
     return out

@@ -7,7 +7,7 @@ from .._kernels.layout import Noise
 from ..errors import ModelError
 from ..model.stimulus import OUProcess
 
-__all__ = ["lower_noise", "no_noise", "initial_ou"]
+__all__ = ["lower_noise", "no_noise", "initial_ou", "initial_ou_members", "noise_scale"]
 
 INITIAL_PIECE = rng.MAX_PIECES - 1  # the piece of the draws that start OU states (never a step's)
 
@@ -70,14 +70,29 @@ def lower_noise(model, sources, seed, trial=0, chip=0):
 
 
 def initial_ou(noise):
-    """Initial OU states drawn from their stationary distributions (for this trial and chip)."""
+    """Initial OU states of a single run (its trial and chip), from their stationary distributions."""
+    return initial_ou_members(noise, noise.ids[2:3], noise.ids[3:4])[:, 0]
+
+
+def initial_ou_members(noise, trials, chips):
+    """Initial OU states (n_ou, n_members) of members ``trials[i]`` on ``chips[i]``: stationary draws,
+    keyed like the solvers' (the OU state's own source, grid step 0, a piece no step uses)."""
     n_ou = noise.ou_mem.size
-    out = np.empty(n_ou)
-    k0, k1, trial, chip = (int(x) for x in noise.ids)
     n_white = noise.src_state.size - n_ou
+    out = np.empty((n_ou, len(trials)))
     for i in range(n_ou):
-        z = rng.normal_table(np.uint64(k0), np.uint64(k1), trial, chip, rng.INTRINSIC, 0, 1, n_white + i + 1,
-                             INITIAL_PIECE)[0, n_white + i, 0]
-        std = noise.src_sigma[n_white + i] / np.sqrt(2.0 * noise.ou_rate[i])
-        out[i] = noise.ou_mean[i] + std * z
+        word3 = int(rng.tag(rng.INTRINSIC, n_white + i, INITIAL_PIECE))
+        z = rng.member_normals(noise.ids[0], noise.ids[1], np.asarray(trials, np.uint64), np.asarray(chips, np.uint64),
+                               word3, 0)
+        out[i] = noise.ou_mean[i] + noise.src_sigma[n_white + i] / np.sqrt(2.0 * noise.ou_rate[i]) * z
     return out
+
+
+def noise_scale(model, noise):
+    """Per neuron, how far its noise may push its current (10 sigma, OU means): widens the runaway bounds."""
+    ns = model.n_states
+    extra = np.zeros(ns + noise.ou_mem.size)
+    white = noise.src_state < ns
+    np.add.at(extra, noise.src_state[white], 10.0 * noise.src_sigma[white])
+    np.add.at(extra, noise.ou_mem, np.abs(noise.ou_mean) + 10.0 * noise.src_sigma[~white] / np.sqrt(2.0 * noise.ou_rate))
+    return np.add.reduceat(extra[:ns], model.arrays.blk_ptr[:-1])

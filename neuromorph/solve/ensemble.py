@@ -227,8 +227,17 @@ class Ensemble:
             for s in slots:
                 self.per_copy[s.array][s.index] = s.encode(arr)
 
-    def simulate(self, t_end, i_app=0.0, dt=0.01, method="rk4", t_record=None, max_spikes=512, save_every=0,
-                 y0=None, n_threads=None, progress=None):
+    def _ids(self, name, values, default):
+        """Per-copy trial or chip numbers: integers in [0, 2**32)."""
+        if values is None:
+            return default.astype(np.uint64)
+        arr = np.broadcast_to(np.asarray(values), (self.size,))
+        if arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= 2 ** 32)):
+            raise SolverError(f"`{name}` must be integers in [0, 2**32), one per copy ({self.size}), got {values!r}")
+        return arr.astype(np.uint64)
+
+    def simulate(self, t_end, i_app=0.0, dt=0.01, method=None, t_record=None, max_spikes=512, save_every=0,
+                 y0=None, n_threads=None, progress=None, noise=None, seed=None, trials=None, chips=None):
         """Integrate every copy from t = 0 to ``t_end`` with fixed steps.
 
         Parameters
@@ -238,7 +247,8 @@ class Ensemble:
             Stimulus shared by all copies and all neurons, added to each neuron's own
             ``i_app`` parameter (0 for a Neuron, the node's for a network, or the per-copy values).
         dt : float, default 0.01
-        method : {"rk4", "euler"}
+        method : {"rk4", "euler", "sra1", "euler_maruyama"}, optional
+            Default ``"rk4"``, ``"sra1"`` with noise.
         t_record : float, optional
             Spikes before this time (a transient) are not recorded, and summaries start here.
             Default: every spike is recorded and summaries discard the first half of the run
@@ -252,6 +262,14 @@ class Ensemble:
         n_threads : int, optional
             Threads (default: all cores).
         progress : bool or None
+        noise : WhiteNoise, OUProcess or list of them, optional
+            Intrinsic noise (:mod:`neuromorph.model.noise`), fresh for every copy: copy ``i`` is
+            trial ``trials[i]`` on chip ``chips[i]``, and draws exactly the noise a single run
+            with that seed, trial and chip draws.
+        seed : int, optional
+            Seed of the noise (needed with ``noise``).
+        trials, chips : array_like of int, optional
+            Trial and chip number of each copy (default: trial ``i`` for copy ``i``, chip 0).
 
         A copy whose state diverges (non-finite, or a membrane voltage growing without bound)
         does not stop the others: it is frozen, recorded in ``EnsembleResult.status`` and its
@@ -265,11 +283,29 @@ class Ensemble:
         t_record = 0.0 if settled_from is None else settled_from
         max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
         save_every = v.count("save_every", save_every, 0, SolverError)
-        if not isinstance(method, str) or method.lower() not in ("rk4", "euler"):
-            raise SolverError(f"ensembles use fixed-step methods: `method` must be 'rk4' or 'euler', got {method!r}")
-        kernel_method = lanes.RK4 if method.lower() == "rk4" else lanes.EULER
+        from ..lower.noise import initial_ou_members, lower_noise, noise_scale
+        from ..model.noise import as_noise_list
+
+        sources = as_noise_list(noise)
+        if method is None:
+            method = "sra1" if sources else "rk4"
+        methods = {"rk4": lanes.RK4, "euler": lanes.EULER, "sra1": lanes.SRA1, "euler_maruyama": lanes.EULER_MARUYAMA,
+                   "em": lanes.EULER_MARUYAMA}
+        if not isinstance(method, str) or method.lower() not in methods:
+            raise SolverError("ensembles use fixed-step methods: `method` must be 'rk4', 'euler', 'sra1' or "
+                              f"'euler_maruyama', got {method!r}")
+        kernel_method = methods[method.lower()]
+        if sources and kernel_method < lanes.EULER_MARUYAMA:
+            raise SolverError(f"`noise` needs a stochastic method: 'sra1' or 'euler_maruyama'; got {method!r}")
         m = self.model
         n, ns, nn = self.size, m.n_states, m.n_neurons
+        if sources and seed is None:
+            raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
+        noise_arrays = lower_noise(m, sources, v.seed("seed", seed if seed is not None else 0, SolverError))
+        trial_ids = self._ids("trials", trials, np.arange(n))
+        chip_ids = self._ids("chips", chips, np.zeros(n, np.int64))
+        if sources and t_end / dt >= 2 ** 32 - 1:
+            raise SolverError(f"a noisy run counts its steps in 32 bits: t_end / dt = {t_end / dt:.3g} is beyond 2**32")
         y = np.repeat(m.y0[:, None], n, axis=1)
         if y0 is not None:
             y0 = v.real_array("y0", y0, np.ndim(y0) if np.ndim(y0) in (1, 2) else 1, SolverError)
@@ -279,8 +315,11 @@ class Ensemble:
                 y[:] = y0.T
             else:
                 raise SolverError(f"`y0` must have shape ({ns},) or ({n}, {ns}), got {y0.shape}")
+        if noise_arrays.ou_mem.size:
+            y = np.concatenate([y, initial_ou_members(noise_arrays, trial_ids, chip_ids)])
         shared = as_stimulus(i_app)
-        stim = compile_stimuli([shared if own is None else own + shared for own in (m.stimuli or [None] * nn)])
+        stim = compile_stimuli([shared if own is None else own + shared for own in (m.stimuli or [None] * nn)],
+                               horizon=t_end)
         n_steps = int(np.ceil(t_end / dt - 1e-9))
         n_samples = n_steps // save_every + 1 if save_every else 0
         v.memory("save_every", 8.0 * n_samples * n * nn, SolverError,
@@ -293,10 +332,11 @@ class Ensemble:
         status = np.zeros(n, dtype=np.int64)
         n_blocks = -(-n // lanes.LANES)
         t_reached = np.zeros(n_blocks)
-        shape = (ns, m.arrays.el_gain.size, n_tanh(m.arrays), m.arrays.act_k.size, nn)
+        shape = (y.shape[0], m.arrays.el_gain.size, n_tanh(m.arrays), m.arrays.act_k.size, nn,
+                 noise_arrays.src_state.size)
         pc = self.per_copy
-        bounds = runaway_bounds(m.arrays, stim, y, i_bias=pc["i_bias"], gain=pc["el_gain"], off=pc["el_off"],
-                                act_off=pc["act_off"], thresholds=pc["thresholds"])
+        bounds = runaway_bounds(m.arrays, stim, y[:ns], i_bias=np.abs(pc["i_bias"]) + noise_scale(m, noise_arrays)[:, None],
+                                gain=pc["el_gain"], off=pc["el_off"], act_off=pc["act_off"], thresholds=pc["thresholds"])
         local = threading.local()
         clock = {"t": 0.0, "k": 0}
 
@@ -307,10 +347,10 @@ class Ensemble:
             if work is None:
                 work = local.work = lanes.make_work(*shape)
             b0, b1 = block_range
-            lanes.lanes_run(kernel_method, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"], clock["k_stop"],
-                            t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"], pc["act_off"],
-                            pc["thresholds"], pc["i_bias"], bounds, y, status, spk_count, spk_t, save_every, out_v,
-                            t_reached, work)
+            lanes.lanes_run(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
+                            clock["k_stop"], t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
+                            pc["act_off"], pc["thresholds"], pc["i_bias"], bounds, trial_ids, chip_ids, y, status,
+                            spk_count, spk_t, save_every, out_v, t_reached, work)
 
         with Workers(n_threads) as workers:
             chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))
@@ -335,7 +375,7 @@ class Ensemble:
         if t_samples is not None:
             t_samples[-1] = min(t_samples[-1], t_end)
         return EnsembleResult(
-            counts=spk_count, times=spk_t, final_state=y.T.copy(), state_names=m.state_names,
+            counts=spk_count, times=spk_t, final_state=y[:ns].T.copy(), state_names=m.state_names,
             t=t_samples, traces=out_v[:n_samples].transpose(1, 2, 0).copy() if save_every else None,
             t_record=t_record, t_end=t_end, params={k: val.copy() for k, val in self.params.items()},
             status=status, settled_from=settled_from, neuron_names=m.neuron_names,

@@ -265,16 +265,12 @@ class Integrator:
         return lower_noise(self.model, sources, seed, trial, chip)
 
     def _bias_scale(self):
-        """Each neuron's constant current for the runaway bounds, widened by its noise (10 sigma, OU means)."""
-        noise = self.noise
-        if not noise.src_state.size:
+        """Each neuron's constant current for the runaway bounds, widened by its noise."""
+        if not self.noise.src_state.size:
             return self.arrays.i_bias
-        extra = np.zeros(self.model.n_states + noise.ou_mem.size)
-        white = noise.src_state < self.model.n_states
-        np.add.at(extra, noise.src_state[white], 10.0 * noise.src_sigma[white])
-        np.add.at(extra, noise.ou_mem, np.abs(noise.ou_mean) + 10.0 * noise.src_sigma[~white] / np.sqrt(2.0 * noise.ou_rate))
-        by_neuron = np.add.reduceat(extra[:self.model.n_states], self.arrays.blk_ptr[:-1])
-        return np.abs(self.arrays.i_bias) + by_neuron
+        from ..lower.noise import noise_scale
+
+        return np.abs(self.arrays.i_bias) + noise_scale(self.model, self.noise)
 
     def _extend_stimulus(self, t_stop):
         """Compile realised stimuli (OU paths) at least up to ``t_stop`` (a longer path extends the same one)."""

@@ -290,3 +290,58 @@ def plot_behaviour_map(bmap, ax=None, quantity="pattern", show_prediction=True, 
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_reliability(result, neuron=0, ax=None, drive=True, bin_width=None, title=None):
+    """Raster over chips and trials (one colour per chip, trials of a chip together) above the PSTH,
+    and the drive when it varies in time.
+
+    Parameters
+    ----------
+    result : ReliabilityResult
+    neuron : int or str
+        Which neuron of a network.
+    ax : sequence of matplotlib Axes, optional
+        Axes for the raster and the PSTH (and the drive).
+    drive : bool
+        Show the applied current in a third panel (if it is not constant).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from ..model.stimulus import Constant, as_stimulus
+
+    stim = as_stimulus(result.settings["drive"])
+    show_drive = drive and not all(isinstance(t, Constant) for t in stim.terms())
+    n_panels = 3 if show_drive else 2
+    if ax is None:
+        fig, ax = plt.subplots(n_panels, 1, figsize=(9, 6), sharex=True,
+                               gridspec_kw={"height_ratios": [3, 1, 1][:n_panels]})
+    else:
+        fig = ax[0].figure
+    trains = result.trains(neuron)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    row = 0
+    for c, chip in enumerate(trains):
+        for k, spikes in enumerate(chip):
+            ax[0].vlines(spikes, row + 0.1, row + 0.9, color=colours[c % len(colours)], lw=0.7)
+            row += 1
+    ax[0].set_ylim(row, 0)
+    ax[0].set_ylabel(f"trial ({len(result.chips)} chip{'s' if len(result.chips) > 1 else ''})")
+    m = result.metrics(neuron)
+    ax[0].set_title(title or f"reliability {m['schreiber']:.2f} (Schreiber, sigma {m['sigma']:.3g}), "
+                             f"jitter {m['jitter']:.3g}, across chips {m['schreiber_across_chips']:.2f}")
+    edges, rate = result.psth(bin_width, neuron)
+    ax[1].stairs(rate, edges, fill=True, alpha=0.6)
+    ax[1].set_ylabel("PSTH")
+    if show_drive:
+        t = np.linspace(result.t_record, result.t_end, 2000)
+        ax[2].plot(t, stim(t), lw=0.8, color="0.3")
+        ax[2].set_ylabel("drive")
+    ax[-1].set_xlabel("time (membrane time constants)")
+    ax[-1].set_xlim(result.t_record, result.t_end)
+    fig.tight_layout()
+    return fig

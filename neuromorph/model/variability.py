@@ -1,0 +1,170 @@
+"""Process, voltage and temperature (PVT) variability: what differs from one silicon chip to the next.
+
+A :class:`Mismatch` describes the spread; a *chip* is one seeded draw of it, the same for every
+trial run on that chip. Spreads are per element (each amplifier, follower-integrator and
+capacitor has its own transistors):
+
+* ``gain`` relative Gaussian spread of every gain (the bias current of each amplifier:
+  ``alpha``, ``g``, synaptic gains);
+* ``offset`` absolute Gaussian spread of every offset (``delta``, a leak's ``e_rev``, a gate's or
+  synapse's ``delta``; the input offset voltage of each amplifier, in model voltage units);
+* ``tau`` relative spread of every filter time constant (its capacitor and bias current);
+* ``C`` relative spread of each membrane capacitance;
+* ``corner`` a global relative shift of all gains (a process corner: every bias current of the
+  chip off by the same factor, on top of the per-element spread);
+* ``temperature`` (kelvin) for a circuit designed at ``nominal_temperature``: ``U_T = kT/q``
+  sets the voltage unit ``2 U_T / kappa``, so offsets, reversal potentials and thresholds
+  (fixed voltages) shrink by ``T0 / T`` in model units, and every time constant
+  (``C U_T / I_b``) grows by ``T / T0``.
+
+:meth:`Mismatch.pelgrom` derives ``gain`` and ``offset`` from transistor area (Pelgrom's law).
+
+Draws of chip ``c`` come from ``numpy.random.Philox(key=(seed, c))``, in a fixed order, one
+standard normal per element whatever the spreads: a chip is the same whatever the number of
+chips in the study, and changing one spread does not redraw the others.
+
+Examples
+--------
+>>> import neuromorph as nm
+>>> spread = nm.Mismatch(gain=0.1, offset=0.05, tau=0.02)
+>>> chip = spread.draw(nm.preset("bursting").compile(), seed=1, chips=[0, 1])
+>>> chip["el_gain"].shape
+(5, 2)
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import _validate as v
+from .._kernels.layout import CONST, FILTER, MEMBRANE
+from ..errors import ModelError, NeuromorphWarning
+
+__all__ = ["Mismatch"]
+
+_FLOOR = 0.05  # a truncated time constant or capacitance keeps at least this fraction of its nominal value
+
+
+class Mismatch:
+    """Spread of a chip's parameters around the design (see the module notes).
+
+    Parameters
+    ----------
+    gain, offset, tau, C : float >= 0, defaults 0
+        Relative std of gains, absolute std of offsets, relative std of filter time constants
+        and of membrane capacitances.
+    corner : float, default 0
+        Global relative shift of every gain (e.g. -0.1 for a slow corner with 10 % weaker biases).
+    temperature, nominal_temperature : float (K), default None and 300
+    truncate : bool, default False
+        A draw that would make a time constant or capacitance non-positive is an error; with
+        ``truncate=True`` it is raised to 5 % of its nominal value and a warning says how many
+        draws were affected.
+    """
+
+    def __init__(self, gain=0.0, offset=0.0, tau=0.0, C=0.0, corner=0.0, temperature=None, nominal_temperature=300.0,
+                 truncate=False):
+        self.gain = v.nonnegative("gain", gain)
+        self.offset = v.nonnegative("offset", offset)
+        self.tau = v.nonnegative("tau", tau)
+        self.C = v.nonnegative("C", C)
+        self.corner = v.real("corner", corner)
+        if self.corner <= -1.0:
+            raise ModelError(f"`corner` shifts every gain by a relative amount and must be > -1, got {corner!r}")
+        self.nominal_temperature = v.positive("nominal_temperature", nominal_temperature)
+        self.temperature = None if temperature is None else v.positive("temperature", temperature)
+        if not isinstance(truncate, bool):
+            raise ModelError(f"`truncate` must be True or False, got {truncate!r}")
+        self.truncate = truncate
+
+    @classmethod
+    def pelgrom(cls, a_vt, width, length, kappa=0.7, u_t=0.02585, **others):
+        """Spreads from transistor area: ``sigma(dV_T) = A_VT / sqrt(W L)``, ``sigma(dI/I) = kappa sigma(dV_T) / U_T``.
+
+        ``a_vt`` in V um (e.g. 5e-3 for 5 mV um), ``width``, ``length`` in um. The offset spread
+        in model units is ``sigma(dV_T)`` over the voltage unit ``2 U_T / kappa``.
+
+        Examples
+        --------
+        >>> m = Mismatch.pelgrom(a_vt=5e-3, width=2.0, length=2.0)
+        >>> round(m.gain, 3), round(m.offset, 3)
+        (0.068, 0.034)
+        """
+        a_vt = v.positive("a_vt", a_vt)
+        area = v.positive("width", width) * v.positive("length", length)
+        kappa = v.positive("kappa", kappa)
+        u_t = v.positive("u_t", u_t)
+        sigma_vt = a_vt / math.sqrt(area)
+        return cls(gain=kappa * sigma_vt / u_t, offset=sigma_vt * kappa / (2.0 * u_t), **others)
+
+    def __repr__(self):
+        parts = [f"{k}={getattr(self, k)!r}" for k in ("gain", "offset", "tau", "C", "corner") if getattr(self, k)]
+        if self.temperature is not None:
+            parts.append(f"temperature={self.temperature!r}")
+        return f"Mismatch({', '.join(parts)})"
+
+    @property
+    def is_zero(self):
+        return not (self.gain or self.offset or self.tau or self.C or self.corner) and (
+            self.temperature is None or self.temperature == self.nominal_temperature)
+
+    def draw(self, model, seed, chips):
+        """Per-copy arrays of chips ``chips`` (one column each) for a compiled ``model``.
+
+        Returns ``{"st_rate", "el_gain", "el_off", "act_off", "thresholds"}``, each of shape
+        ``(rows, len(chips))``.
+        """
+        seed = v.seed("seed", seed)
+        chips = [v.count("chip", c, 0) for c in chips]
+        a = model.arrays
+        n = len(chips)
+        out = {"st_rate": np.repeat(a.st_rate[:, None], n, 1), "el_gain": np.repeat(a.el_gain[:, None], n, 1),
+               "el_off": np.repeat(a.el_off[:, None], n, 1), "act_off": np.repeat(a.act_off[:, None], n, 1),
+               "thresholds": np.repeat(a.thresholds[:, None], n, 1)}
+        is_filter = a.st_kind == FILTER
+        is_membrane = a.st_kind == MEMBRANE
+        has_offset = a.el_base != CONST
+        truncated = 0
+        for col, chip in enumerate(chips):
+            gen = np.random.Generator(np.random.Philox(key=np.array([seed, chip], dtype=np.uint64)))
+            z_gain = gen.standard_normal(a.el_gain.size)
+            z_off = gen.standard_normal(a.el_off.size)
+            z_act = gen.standard_normal(a.act_off.size)
+            z_rate = gen.standard_normal(a.st_rate.size)
+            out["el_gain"][:, col] *= (1.0 + self.corner) * (1.0 + self.gain * z_gain)
+            out["el_off"][:, col] += np.where(has_offset, self.offset * z_off, 0.0)
+            out["act_off"][:, col] += self.offset * z_act
+            factor = 1.0 + np.where(is_filter, self.tau, 0.0) * z_rate + np.where(is_membrane, self.C, 0.0) * z_rate
+            bad = factor <= 0.0
+            if bad.any():
+                if not self.truncate:
+                    k = int(np.flatnonzero(bad)[0])
+                    what = "tau" if is_filter[k] else "C"
+                    raise ModelError(
+                        f"Mismatch: the `{what}` spread {getattr(self, what)!r} drew a non-positive "
+                        f"{'time constant' if what == 'tau' else 'capacitance'} on chip {chip} (factor "
+                        f"{factor[k]:.3g}); use a smaller spread, or truncate=True to raise such draws to "
+                        f"{_FLOOR:g} of nominal")
+                truncated += int(bad.sum())
+                factor = np.maximum(factor, _FLOOR)
+            out["st_rate"][:, col] /= factor
+        if truncated:
+            v.warn(f"Mismatch: {truncated} time constant or capacitance draw(s) were non-positive and raised to "
+                   f"{_FLOOR:g} of nominal", NeuromorphWarning)
+        if self.temperature is not None:
+            r = self.temperature / self.nominal_temperature
+            out["st_rate"] /= r
+            for key in ("el_off", "act_off", "thresholds"):
+                out[key] /= r
+        return out
+
+
+def as_mismatch(value):
+    """``mismatch=`` as a :class:`Mismatch` or None; a number is refused with the spelling to use."""
+    if value is None or isinstance(value, Mismatch):
+        return value
+    if isinstance(value, dict):
+        return Mismatch(**value)
+    hint = f" (e.g. nm.Mismatch(gain={value!r}))" if isinstance(value, numbers.Real) else ""
+    raise ModelError(f"`mismatch` must be nm.Mismatch(...) or a dict of its spreads, got {value!r}{hint}")

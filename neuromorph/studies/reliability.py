@@ -1,0 +1,238 @@
+"""Reliability of event timing under noise and chip-to-chip variability (Monte Carlo over chips x trials).
+
+The protocol of Kirby, Ribar and Sepulchre (2021), after Mainen and Sejnowski (1995): drive a
+neuron (or a network) with the same input in every trial, with intrinsic noise fresh in every
+trial and a frozen mismatch per chip, and measure how repeatable its spike times are. A
+frozen fluctuating drive (an :class:`~neuromorph.model.stimulus.OUProcess` with a seed) gives
+reliable timing; a constant drive of the same mean does not, once the noise acts.
+
+Every member (chip ``c``, trial ``k``) runs in the ensemble engine with the noise of trial
+``k`` on chip ``c`` and the parameters of chip ``c``: the same seed gives the same bits at
+any thread count, and a member can be re-run alone (``chips=[c]``, ``trials=[k]``).
+
+Examples
+--------
+>>> import neuromorph as nm
+>>> drive = nm.OUProcess(mean=0.0, sigma=0.5, tau=20, seed=1)
+>>> rel = nm.reliability("tonic", drive, trials=4, chips=2, intrinsic=0.02, t_end=800, dt=0.05, seed=3)
+>>> len(rel.spike_times), len(rel.spike_times[0])
+(2, 4)
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as v
+from ..analysis import reliability as metrics_of
+from ..errors import ModelError, SolverError
+from ..model.noise import WhiteNoise, as_noise_list
+from ..model.variability import as_mismatch
+
+__all__ = ["reliability", "ReliabilityResult"]
+
+
+def _ids(name, value):
+    """``trials=`` / ``chips=``: a count n (ids 0..n-1) or explicit ids."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return np.arange(v.count(name, value, 1, SolverError))
+    try:
+        ids = [v.count(f"{name} id", x, 0, SolverError) for x in value]
+    except TypeError:
+        raise SolverError(f"`{name}` must be a count or a sequence of ids, got {value!r}") from None
+    if not ids or len(set(ids)) != len(ids):
+        raise SolverError(f"`{name}` ids must be distinct and not empty, got {value!r}")
+    return np.array(ids)
+
+
+@dataclass(frozen=True, eq=False)
+class ReliabilityResult:
+    """Spike times of every chip and trial, and the metrics of their timing.
+
+    Attributes
+    ----------
+    spike_times : list
+        ``spike_times[c][k]``: spike times (after ``t_record``) of trial ``k`` on chip ``c`` (an
+        array; for a network, a tuple with one array per neuron).
+    chips, trials : ndarray
+        The chip and trial ids of the rows.
+    neuron_names : tuple of str
+    t_record, t_end : float
+    failures : dict
+        ``{(chip, trial): reason}`` of members whose state diverged (kept out of the metrics).
+    settings : dict
+        What ran: drive, intrinsic noise, mismatch, dt, method, seed.
+    """
+
+    spike_times: list
+    chips: np.ndarray
+    trials: np.ndarray
+    neuron_names: tuple
+    t_record: float
+    t_end: float
+    failures: dict
+    settings: dict
+
+    def __repr__(self):
+        n = sum(t.size for chip in self.trains() for t in chip)
+        return (f"ReliabilityResult({len(self.chips)} chip(s) x {len(self.trials)} trial(s), t = [{self.t_record:g}, "
+                f"{self.t_end:g}], {n} spikes" + (f", {len(self.failures)} failed" if self.failures else "") + ")")
+
+    def trains(self, neuron=0):
+        """``[chip][trial]`` spike arrays of one neuron (index or name)."""
+        m = v.member(self.neuron_names, neuron)
+        if len(self.neuron_names) == 1:
+            return self.spike_times
+        return [[trial[m] for trial in chip] for chip in self.spike_times]
+
+    def metrics(self, neuron=0, sigma=None, window=None, t_start=None, burst_window=None):
+        """Timing metrics within each chip (over its trials, then averaged) and across chips.
+
+        Parameters
+        ----------
+        neuron : int or str
+        sigma : float, optional
+            Width of the Gaussian of Schreiber's reliability (default: 5 % of the median ISI).
+        window : float, optional
+            Largest gap inside one matched event (default ``3 sigma``).
+        burst_window : float, optional
+            The same for burst onsets (default ``10 window``).
+        t_start : float, optional
+            Analyse from here (default ``t_record``).
+
+        Returns
+        -------
+        dict
+            ``schreiber``, ``jitter``, ``precision``, ``event_reliability``, ``van_rossum``,
+            ``burst_onset_jitter``, ``spikes_per_burst_spread``, ``count_std``: means over chips of
+            the within-chip values (``*_per_chip`` arrays hold each chip's); ``schreiber_across_chips``
+            and ``jitter_across_chips``: trial ``k`` of every chip compared with each other, averaged
+            over ``k`` (the spread the chips add); ``sigma`` and ``window`` used.
+        """
+        t0 = self.t_record if t_start is None else v.real("t_start", t_start)
+        trains = [[t[t >= t0] for k, t in enumerate(chip) if (c, k) not in self._failed_pairs]
+                  for c, chip in enumerate(self.trains(neuron))]
+        all_isi = [np.diff(t) for chip in trains for t in chip if t.size > 1]
+        median_isi = float(np.median(np.concatenate(all_isi))) if all_isi else 20.0
+        sigma = 0.05 * median_isi if sigma is None else v.positive("sigma", sigma)
+        window = 3.0 * sigma if window is None else v.positive("window", window)
+        burst_window = 10.0 * window if burst_window is None else v.positive("burst_window", burst_window)
+        per_chip = {key: [] for key in ("schreiber", "jitter", "precision", "event_reliability", "van_rossum",
+                                        "burst_onset_jitter", "spikes_per_burst_spread", "count_std")}
+        for chip in trains:
+            timing = metrics_of.timing(chip, window)
+            bursts = metrics_of.burst_timing(chip, t0, self.t_end, burst_window)
+            per_chip["schreiber"].append(metrics_of.schreiber(chip, sigma))
+            per_chip["van_rossum"].append(metrics_of.van_rossum(chip, 10.0 * sigma))
+            for key in ("jitter", "precision", "event_reliability", "count_std"):
+                per_chip[key].append(timing[key])
+            for key in ("burst_onset_jitter", "spikes_per_burst_spread"):
+                per_chip[key].append(bursts[key])
+        out = {}
+        for key, values in per_chip.items():
+            arr = np.array(values, dtype=np.float64)
+            out[key] = float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
+            out[key + "_per_chip"] = arr
+        across_s, across_j = [], []
+        if len(trains) > 1:
+            for k in range(min(len(chip) for chip in trains)):
+                same_trial = [chip[k] for chip in trains]
+                across_s.append(metrics_of.schreiber(same_trial, sigma))
+                across_j.append(metrics_of.timing(same_trial, window)["jitter"])
+        mean = lambda x: float(np.nanmean(x)) if np.isfinite(x).any() else float("nan")  # noqa: E731
+        out["schreiber_across_chips"] = mean(np.array(across_s + [np.nan]))
+        out["jitter_across_chips"] = mean(np.array(across_j + [np.nan]))
+        out["sigma"], out["window"], out["burst_window"] = sigma, window, burst_window
+        return out
+
+    @property
+    def _failed_pairs(self):
+        return {(int(np.flatnonzero(self.chips == c)[0]), int(np.flatnonzero(self.trials == k)[0]))
+                for c, k in self.failures}
+
+    def psth(self, bin_width=None, neuron=0):
+        """``(edges, rate)`` over every chip and trial (spikes per unit time per member)."""
+        trains = [t for chip in self.trains(neuron) for t in chip]
+        bin_width = (self.t_end - self.t_record) / 200 if bin_width is None else v.positive("bin_width", bin_width)
+        return metrics_of.psth(trains, self.t_record, self.t_end, bin_width)
+
+    def plot(self, neuron=0, ax=None, drive=True):
+        """Raster over chips and trials (one colour per chip) above the PSTH; returns the figure."""
+        from ..ui.plotting import plot_reliability
+
+        return plot_reliability(self, neuron=neuron, ax=ax, drive=drive)
+
+
+def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None, t_end=5000.0, dt=0.05, seed=0,
+                method="sra1", t_record=None, max_spikes=4096, n_threads=None, progress=None):
+    """Run ``chips x trials`` members under ``drive`` and return their spike times and timing metrics.
+
+    Parameters
+    ----------
+    model : Neuron, Network or preset name
+    drive : float or Stimulus
+        Applied current, the same in every trial and on every chip (for frozen input noise an
+        ``OUProcess`` with a seed); added to each neuron's own ``i_app``.
+    trials, chips : int or sequence of int, defaults 10 and 1
+        How many (ids 0..n-1), or which ids to run (a member re-run alone gives the same bits).
+    intrinsic : float, WhiteNoise, OUProcess or list, optional
+        Noise fresh in every trial: a number is white current noise of that intensity into every
+        membrane (``nm.WhiteNoise(sigma)``).
+    mismatch : Mismatch or dict, optional
+        Chip-to-chip variability (:class:`neuromorph.Mismatch`); chip ``c`` is its draw ``c``.
+    t_end, dt : float
+    seed : int
+        One seed for everything random: the intrinsic noise and the chips' draws.
+    method : {"sra1", "euler_maruyama"}
+    t_record : float, optional
+        Spikes before it are a transient and not kept (default: ``t_end / 10``).
+    max_spikes : int
+        Spike times kept per member and neuron.
+    n_threads, progress : see :class:`neuromorph.Ensemble`.
+
+    Returns
+    -------
+    ReliabilityResult
+    """
+    from ..solve.ensemble import Ensemble
+
+    seed = v.seed("seed", seed, SolverError)
+    trial_ids = _ids("trials", trials)
+    chip_ids = _ids("chips", chips)
+    if isinstance(intrinsic, numbers.Real) and not isinstance(intrinsic, bool):
+        intrinsic = WhiteNoise(intrinsic)
+    sources = as_noise_list(intrinsic)
+    spread = as_mismatch(mismatch)
+    t_end = v.positive("t_end", t_end, SolverError)
+    t_record = t_end / 10.0 if t_record is None else v.nonnegative("t_record", t_record, SolverError)
+    if t_record >= t_end:
+        raise SolverError(f"`t_record` ({t_record:g}) must be < `t_end` ({t_end:g})")
+    if method not in ("sra1", "euler_maruyama", "em"):
+        raise SolverError(f"`method` must be 'sra1' or 'euler_maruyama', got {method!r}")
+    n_c, n_k = chip_ids.size, trial_ids.size
+    ens = Ensemble(model, size=n_c * n_k)
+    member_chip = np.repeat(chip_ids, n_k)
+    member_trial = np.tile(trial_ids, n_c)
+    if spread is not None and not spread.is_zero:
+        drawn = spread.draw(ens.model, seed, chip_ids)
+        for key, arr in drawn.items():
+            ens.per_copy[key] = np.repeat(arr, n_k, axis=1)
+    res = ens.simulate(t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes,
+                       noise=sources or None, seed=seed, trials=member_trial, chips=member_chip,
+                       n_threads=n_threads, progress=progress)
+    if np.any(res.counts > max_spikes):
+        raise ModelError(f"some members fired more than max_spikes = {max_spikes} spikes: raise max_spikes")
+    nn = len(res.neuron_names)
+    spike_times = []
+    for c in range(n_c):
+        row = []
+        for k in range(n_k):
+            i = c * n_k + k
+            per_neuron = tuple(res.spikes(i, m) for m in range(nn))
+            row.append(per_neuron[0] if nn == 1 else per_neuron)
+        spike_times.append(row)
+    failures = {(int(member_chip[i]), int(member_trial[i])): reason for i, reason in res.failures.items()}
+    settings = {"drive": drive, "intrinsic": sources, "mismatch": spread, "dt": dt, "method": method, "seed": seed}
+    return ReliabilityResult(spike_times=spike_times, chips=chip_ids, trials=trial_ids, neuron_names=res.neuron_names,
+                             t_record=t_record, t_end=t_end, failures=failures, settings=settings)

@@ -1,0 +1,160 @@
+"""Monte Carlo over chips x trials, reliability metrics, and the Mainen-Sejnowski effect.
+
+Metric references are closed forms: for one spike in each of two trains, d apart, Schreiber's
+reliability is exp(-d^2 / (4 sigma^2)) and the van Rossum distance sqrt(1 - exp(-d / tau)).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import neuromorph as nm
+from neuromorph.analysis import reliability as rm
+from neuromorph.errors import ModelError, SolverError
+
+MISMATCH = nm.Mismatch(gain=0.05, offset=0.05, tau=0.02)
+
+
+def test_schreiber_and_van_rossum_match_their_closed_forms():
+    for d in (0.0, 0.5, 2.0, 5.0):
+        assert rm.schreiber([[100.0], [100.0 + d]], sigma=2.0) == pytest.approx(np.exp(-d * d / 16.0), rel=1e-12)
+        assert rm.van_rossum([[100.0], [100.0 + d]], tau=4.0) == pytest.approx(np.sqrt(1 - np.exp(-d / 4.0)),
+                                                                                 abs=1e-12)
+    assert rm.schreiber([[10.0, 500.0], [10.0, 500.0], [10.0, 500.0]], sigma=1.0) == pytest.approx(1.0)
+    assert rm.schreiber([[10.0], [5000.0]], sigma=1.0) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_jitter_of_gaussian_jittered_events():
+    """Events every 50 time units, each trial's spike off by N(0, s): the median std of the matched
+    times estimates s (an unbiased std needs the n/(n-1) factor: the metric uses ddof=0)."""
+    gen = np.random.default_rng(1)
+    s, n_trials, n_events = 0.8, 12, 400
+    centres = 50.0 * np.arange(1, n_events + 1)
+    trains = [centres + gen.normal(0.0, s, n_events) for _ in range(n_trials)]
+    out = rm.timing(trains, window=6.0)
+    assert out["n_events"] == n_events
+    assert out["event_reliability"] == 1.0
+    c4 = np.sqrt((n_trials - 1) / n_trials)  # E[std(ddof=0)] ~ s sqrt((n-1)/n) for the median too, closely
+    assert out["jitter"] == pytest.approx(s * c4, rel=0.05)
+    # a trial that misses half the events lowers the event reliability by 1/24
+    trains[0] = trains[0][::2]
+    assert rm.timing(trains, window=6.0)["event_reliability"] == pytest.approx(1 - 0.5 / n_trials, abs=1e-12)
+
+
+def test_burst_timing_matches_onsets_and_counts_spikes():
+    trains = []
+    for k in range(6):
+        spikes = []
+        for b, onset in enumerate(1000.0 * np.arange(1, 9)):
+            n = 5 + (k % 2) * (b % 2)  # trials alternate 5 and 6 spikes in odd bursts
+            spikes.extend(onset + k * 0.5 + 10.0 * np.arange(n))
+        trains.append(np.array(spikes))
+    out = rm.burst_timing(trains, 0.0, 9000.0, window=50.0)
+    assert out["n_bursts"] == 8
+    assert out["burst_onset_jitter"] == pytest.approx(np.std(0.5 * np.arange(6)), rel=1e-9)
+    # even bursts: 5 spikes in every trial (spread 0); odd ones 5 or 6 (std 0.5)
+    assert out["spikes_per_burst_spread"] == pytest.approx(0.25, abs=1e-12)
+
+
+def _study(drive, chips=4, trials=6, **kw):
+    return nm.reliability("tonic", drive, trials=trials, chips=chips, intrinsic=0.05, mismatch=MISMATCH,
+                          t_end=3000, dt=0.05, seed=3, **kw)
+
+
+def test_mainen_sejnowski_frozen_fluctuating_drive_is_more_reliable_than_a_constant_one():
+    """Small intrinsic noise and <= 5 % mismatch: the same fluctuating input in every trial gives
+    repeatable spike times, on one chip and across chips; a constant input of the same mean does not."""
+    frozen = _study(nm.OUProcess(mean=-0.5, sigma=0.3, tau=20, seed=1)).metrics(sigma=3.0)
+    constant = _study(-0.5).metrics(sigma=3.0)
+    assert frozen["schreiber"] > constant["schreiber"] + 0.25
+    assert frozen["schreiber_across_chips"] > constant["schreiber_across_chips"] + 0.15
+    assert frozen["jitter"] < 0.5 * constant["jitter"]
+    for key in ("schreiber_per_chip",):
+        assert np.all(frozen[key] > constant[key])
+
+
+def test_same_bits_whatever_the_threads_the_chunking_or_a_member_run_alone():
+    drive = nm.OUProcess(mean=-0.5, sigma=0.3, tau=20, seed=1)
+    kw = dict(intrinsic=0.05, mismatch=MISMATCH, t_end=600, dt=0.05, seed=8)
+    whole = nm.reliability("tonic", drive, trials=5, chips=3, n_threads=2, **kw)
+    one_thread = nm.reliability("tonic", drive, trials=5, chips=3, n_threads=1, **kw)
+    chips_apart = [nm.reliability("tonic", drive, trials=5, chips=[c], **kw) for c in range(3)]
+    trials_apart = nm.reliability("tonic", drive, trials=[3, 4], chips=3, **kw)
+    alone = nm.reliability("tonic", drive, trials=[2], chips=[1], **kw)
+    for c in range(3):
+        for k in range(5):
+            ref = whole.spike_times[c][k]
+            assert ref.size > 5
+            np.testing.assert_array_equal(one_thread.spike_times[c][k], ref)
+            np.testing.assert_array_equal(chips_apart[c].spike_times[0][k], ref)
+            if k >= 3:
+                np.testing.assert_array_equal(trials_apart.spike_times[c][k - 3], ref)
+    np.testing.assert_array_equal(alone.spike_times[0][0], whole.spike_times[1][2])
+    # and chips and trials do differ
+    assert not np.array_equal(whole.spike_times[0][0], whole.spike_times[0][1])
+    assert not np.array_equal(whole.spike_times[0][0], whole.spike_times[1][0])
+
+
+def test_an_ensemble_member_draws_the_noise_of_the_single_run_with_its_trial_and_chip():
+    n = nm.preset("bursting")
+    for method in ("euler_maruyama", "sra1"):
+        ens = nm.Ensemble(n, size=4).simulate(1500, i_app=-2.0, dt=0.05, method=method, noise=nm.WhiteNoise(0.05),
+                                              seed=1, trials=[0, 1, 2, 3], chips=[0, 0, 7, 7], save_every=1)
+        run = nm.Integrator(n, i_app=-2.0, solver=nm.get_solver(method, dt=0.05), noise=nm.WhiteNoise(0.05), seed=1,
+                            trial=2, chip=7)
+        run.advance(1500)
+        np.testing.assert_allclose(ens.v[2], run.result().y[0], atol=1e-9)
+
+
+def test_a_diverging_chip_is_recorded_and_the_study_goes_on():
+    """An 80 % gain spread turns some chips' leak negative: those members diverge, the rest run."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rel = nm.reliability("tonic", -0.5, trials=2, chips=12, mismatch=nm.Mismatch(gain=0.8), t_end=400, dt=0.05,
+                             seed=2)
+    assert rel.failures
+    assert set(rel.failures.values()) <= {"diverging", "non-finite state"}
+    ok = [(c, k) for c in range(12) for k in range(2) if (c, k) not in rel.failures]
+    assert ok and any(rel.spike_times[c][k].size for c, k in ok)
+    assert np.isfinite(rel.metrics()["schreiber"])
+
+
+def test_a_network_study_keeps_each_neurons_spikes():
+    rel = nm.reliability(nm.hco(), 0.0, trials=2, chips=2, intrinsic=0.02, t_end=3000, dt=0.05, seed=1)
+    assert len(rel.spike_times[1][1]) == 2
+    assert rel.trains("n2")[1][1].size > 0
+    assert np.isfinite(rel.metrics(neuron="n1")["schreiber"])
+
+
+@pytest.mark.parametrize("kw, error, words", [
+    (dict(trials=0), SolverError, ["trials"]),
+    (dict(chips=[1, 1]), SolverError, ["chips", "distinct"]),
+    (dict(seed=1.5), SolverError, ["seed", "1.5"]),
+    (dict(seed=-3), SolverError, ["seed", "-3"]),
+    (dict(intrinsic=-0.1), ModelError, ["sigma", "-0.1"]),
+    (dict(mismatch=0.1), ModelError, ["Mismatch(gain=0.1)"]),
+    (dict(mismatch={"gain": -0.1}), ModelError, ["gain", "-0.1"]),
+    (dict(mismatch={"gains": 0.1}), TypeError, ["gains"]),
+    (dict(method="dopri5"), SolverError, ["sra1", "dopri5"]),
+])
+def test_bad_reliability_input_is_a_clear_error(kw, error, words):
+    args = dict(trials=2, chips=1, t_end=100, dt=0.05, seed=1)
+    args.update(kw)
+    with pytest.raises(error) as info:
+        nm.reliability("tonic", -0.5, **args)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_plot_shows_raster_psth_and_drive():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rel = nm.reliability("tonic", nm.OUProcess(-0.5, 0.3, 20, seed=1), trials=3, chips=2, intrinsic=0.05, t_end=500,
+                         dt=0.05, seed=1)
+    fig = rel.plot()
+    raster, hist, drive = fig.axes
+    assert len(raster.collections) == 6  # one set of ticks per member
+    assert hist.patches or hist.collections
+    assert drive.lines and np.ptp(drive.lines[0].get_ydata()) > 0.3
