@@ -158,3 +158,125 @@ def test_plot_shows_raster_psth_and_drive():
     assert len(raster.collections) == 6  # one set of ticks per member
     assert hist.patches or hist.collections
     assert drive.lines and np.ptp(drive.lines[0].get_ydata()) > 0.3
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from neuromorph.ui.cli import main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TONIC_FILE = ROOT / "circuits" / "tonic_spiking.toml"  # file: i_app -0.7
+HCO_FILE = ROOT / "circuits" / "hco.toml"
+TONIC_ISI_07, TONIC_ISI_0 = 32.65, None  # MODEL.md: the tonic neuron at I_app = -0.7
+
+
+def _cli(tmp_path, capsys, *args, name="rel.npz"):
+    out = tmp_path / name
+    code = main(["reliability", str(args[0]), *map(str, args[1:]), "--out", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out), np.load(out)
+
+
+def _members(npz):
+    off = npz["offsets"]
+    return [npz["spikes"][off[i]:off[i + 1]] for i in range(off.size - 1)]
+
+
+BASE = ("--t-end", 1500, "--seed", 4)
+
+
+def test_cli_trials_chips_and_noise_shape_the_study(tmp_path, capsys):
+    quiet, npz = _cli(tmp_path, capsys, TONIC_FILE, "--trials", 3, "--chips", 2, *BASE)
+    assert sorted(zip(npz["member_chip"], npz["member_trial"])) == [(c, k) for c in range(2) for k in range(3)]
+    assert len(quiet["schreiber_per_chip"]) == 2
+    # no noise, no mismatch: every member is the same deterministic run
+    members = _members(npz)
+    for m in members[1:]:
+        np.testing.assert_array_equal(m, members[0])
+    assert quiet["schreiber"] == pytest.approx(1.0) and quiet["jitter"] == 0.0
+    noisy, _ = _cli(tmp_path, capsys, TONIC_FILE, "--trials", 3, "--noise", 0.05, *BASE)
+    assert noisy["schreiber"] < 0.9
+
+
+def test_cli_mismatch_spreads_chips_not_trials(tmp_path, capsys):
+    out, npz = _cli(tmp_path, capsys, TONIC_FILE, "--trials", 2, "--chips", 3, "--mismatch", "gain=0.05,offset=0.05",
+                    *BASE)
+    assert out["schreiber"] == pytest.approx(1.0)  # trials of one chip agree (no noise)
+    assert out["schreiber_across_chips"] < 0.9
+
+
+def test_cli_ou_freezes_a_fluctuating_drive_that_makes_timing_reliable(tmp_path, capsys):
+    args = (TONIC_FILE, "--trials", 4, "--noise", 0.05, "--i-app", -0.5, "--t-end", 2500, "--seed", 3)
+    plain, _ = _cli(tmp_path, capsys, *args)
+    frozen, _ = _cli(tmp_path, capsys, *args, "--ou", "0.3:20")
+    assert frozen["schreiber"] > plain["schreiber"] + 0.2
+
+
+def test_cli_same_seed_same_bytes_other_seed_other_bytes(tmp_path, capsys):
+    args = (TONIC_FILE, "--trials", 3, "--noise", 0.05, "--mismatch", "tau=0.02", "--chips", 2, "--t-end", 800)
+    _cli(tmp_path, capsys, *args, "--seed", 9, name="a.npz")
+    _cli(tmp_path, capsys, *args, "--seed", 9, name="b.npz")
+    _cli(tmp_path, capsys, *args, "--seed", 10, name="c.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    assert (tmp_path / "a.npz").read_bytes() != (tmp_path / "c.npz").read_bytes()
+
+
+def test_cli_i_app_t_end_t_record_set_and_dt_method_the_run(tmp_path, capsys):
+    """No noise: the tonic ISI at the file's -0.7 is 32.65 (MODEL.md); --i-app 0 with --set of the
+    slow gain changes it; spikes are kept from --t-record to --t-end."""
+    _, npz = _cli(tmp_path, capsys, TONIC_FILE, "--trials", 1, "--t-end", 1200, "--t-record", 300, "--dt", 0.01,
+                  "--method", "euler_maruyama")
+    spikes = _members(npz)[0]
+    assert float(npz["t_end"]) == 1200 and float(npz["t_record"]) == 300
+    assert spikes.min() >= 300 and spikes.max() <= 1200
+    assert np.mean(np.diff(spikes)) == pytest.approx(TONIC_ISI_07, rel=0.01)
+    settings = json.loads(str(npz["settings_json"]))
+    assert settings["method"] == "'euler_maruyama'" and settings["dt"] == "0.01"
+    _, other = _cli(tmp_path, capsys, TONIC_FILE, "--trials", 1, "--t-end", 1200, "--t-record", 300, "--i-app", -0.5)
+    assert np.mean(np.diff(_members(other)[0])) < 0.9 * TONIC_ISI_07  # more drive, faster
+    _, changed = _cli(tmp_path, capsys, TONIC_FILE, "--trials", 1, "--t-end", 1200, "--t-record", 300,
+                      "--set", "slow_positive.alpha=2.2")
+    assert abs(np.mean(np.diff(_members(changed)[0])) / TONIC_ISI_07 - 1) > 0.02
+
+
+def test_cli_node_picks_a_neuron_of_a_network(tmp_path, capsys):
+    one, npz = _cli(tmp_path, capsys, HCO_FILE, "--trials", 2, "--noise", 0.02, "--t-end", 3000, "--seed", 1)
+    two, _ = _cli(tmp_path, capsys, HCO_FILE, "--trials", 2, "--noise", 0.02, "--t-end", 3000, "--seed", 1,
+                  "--node", "n2")
+    assert sorted(set(npz["member_neuron"])) == [0, 1]
+    assert one["count_std"] != two["count_std"] or one["schreiber"] != two["schreiber"]
+
+
+def test_cli_plot_and_progress(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "neuromorph", "reliability", str(TONIC_FILE), "--trials", "2",
+                           "--t-end", "600", "--plot", "r.png", "--progress"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
+    assert "%|" in proc.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--mismatch", "gain"), ["--mismatch", "KEY=VALUE"]),
+    (("--mismatch", "gains=0.1"), ["unknown spread", "gains"]),
+    (("--mismatch", "tau=-0.1"), ["tau", "-0.1"]),
+    (("--seed", -1), ["--seed", "-1"]),
+    (("--ou", "0.3"), ["--ou", "SIGMA:TAU"]),
+    (("--noise", -0.5), ["sigma", "-0.5"]),
+    (("--trials", 0), ["trials"]),
+])
+def test_cli_bad_input_exits_2_naming_it(tmp_path, capsys, args, words):
+    code = main(["reliability", str(TONIC_FILE), "--t-end", "100", *map(str, args), "--out", str(tmp_path / "x.npz")])
+    err = capsys.readouterr().err
+    assert code == 2
+    for word in words:
+        assert word in err
+    assert not (tmp_path / "x.npz").exists()

@@ -157,6 +157,37 @@ class ReliabilityResult:
         bin_width = (self.t_end - self.t_record) / 200 if bin_width is None else v.positive("bin_width", bin_width)
         return metrics_of.psth(trains, self.t_record, self.t_end, bin_width)
 
+    def save(self, path):
+        """Write an ``.npz`` archive atomically: every member's spike times (``spikes`` with
+        ``member_chip``, ``member_trial``, ``member_neuron`` and ``offsets`` into it), the settings and
+        the metrics of each neuron (``metrics_json``). The same study gives the same bytes."""
+        import json
+
+        from ..io.files import atomic_write
+
+        chunks, chip_of, trial_of, neuron_of = [], [], [], []
+        for c, chip in enumerate(self.spike_times):
+            for k, trial in enumerate(chip):
+                for m, spikes in enumerate((trial,) if len(self.neuron_names) == 1 else trial):
+                    chunks.append(spikes)
+                    chip_of.append(self.chips[c])
+                    trial_of.append(self.trials[k])
+                    neuron_of.append(m)
+        offsets = np.concatenate([[0], np.cumsum([x.size for x in chunks])]).astype(np.int64)
+        metrics = {name: {k: (val.tolist() if isinstance(val, np.ndarray) else val)
+                          for k, val in self.metrics(neuron=name).items()} for name in self.neuron_names}
+        settings = {k: repr(val) for k, val in self.settings.items()}
+
+        def write(f):
+            np.savez(f, spikes=np.concatenate(chunks) if chunks else np.empty(0), offsets=offsets,
+                     member_chip=np.array(chip_of, np.int64), member_trial=np.array(trial_of, np.int64),
+                     member_neuron=np.array(neuron_of, np.int64), neuron_names=np.array(self.neuron_names),
+                     t_record=self.t_record, t_end=self.t_end,
+                     failures=np.array([f"{c}:{k}:{r}" for (c, k), r in sorted(self.failures.items())], dtype=str),
+                     metrics_json=json.dumps(metrics, sort_keys=True), settings_json=json.dumps(settings, sort_keys=True))
+
+        atomic_write(path, write, binary=True)
+
     def plot(self, neuron=0, ax=None, drive=True):
         """Raster over chips and trials (one colour per chip) above the PSTH; returns the figure."""
         from ..ui.plotting import plot_reliability

@@ -1,4 +1,4 @@
-"""Command line: ``neuromorph simulate | iv | map | demo | presets``.
+"""Command line: ``neuromorph simulate | iv | map | reliability | demo | presets``.
 
 Circuit files hold a neuron or a network (``circuits/hco.toml``); ``--set PATH=VALUE``
 changes any parameter before the run (``--set slow_negative.alpha=-1.2``,
@@ -308,6 +308,79 @@ def _cmd_map(args):
     return 0
 
 
+def _mismatch_spec(text):
+    """``gain=0.1,offset=0.05,tau=0.02`` as a Mismatch."""
+    from ..model.variability import Mismatch
+
+    if text is None:
+        return None
+    spreads = {}
+    for item in text.split(","):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"--mismatch takes KEY=VALUE,... (gain, offset, tau, C, corner, temperature), got {item!r}")
+        try:
+            spreads[key.strip()] = _finite(value.strip())
+        except argparse.ArgumentTypeError as exc:
+            raise ValueError(f"--mismatch {key.strip()}: the value {exc}") from None
+    known = ("gain", "offset", "tau", "C", "corner", "temperature", "nominal_temperature")
+    for key in spreads:
+        if key not in known:
+            raise ValueError(f"--mismatch: unknown spread {key!r}; known: {', '.join(known)}")
+    return Mismatch(**spreads)
+
+
+def _cmd_reliability(args):
+    import neuromorph as nm
+
+    circuit = _load(args)
+    _plan(args, ("--out", args.out), ("--plot", args.plot))
+    mismatch = _mismatch_spec(args.mismatch)
+    if args.seed < 0 or args.seed >= 2 ** 64:
+        raise ValueError(f"--seed must be an integer in [0, 2**64), got {args.seed}")
+    t_end, stim, _ = _protocol(circuit, args)
+    drive = 0.0 if stim is None else stim
+    if args.ou is not None:
+        parts = args.ou.split(":")
+        if len(parts) != 2:
+            raise ValueError(f"--ou takes SIGMA:TAU (a frozen OU current around the drive), got {args.ou!r}")
+        sigma, tau = (_finite(p) for p in parts)
+        drive = drive + nm.OUProcess(mean=0.0, sigma=sigma, tau=tau, seed=args.seed)
+    rel = nm.reliability(circuit, drive, trials=args.trials, chips=args.chips, intrinsic=args.noise,
+                         mismatch=mismatch, t_end=t_end, dt=args.dt, seed=args.seed, method=args.method,
+                         t_record=args.t_record, progress=args.progress)
+    fig = None
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import save_figure
+
+        fig = rel.plot(neuron=args.node or 0)
+    _write_outputs(args, rel.save, lambda path: save_figure(fig, path))
+    m = rel.metrics(neuron=args.node or 0)
+    summary = {k: (val.tolist() if isinstance(val, np.ndarray) else val) for k, val in m.items()}
+    summary["failures"] = {f"{c}:{k}": r for (c, k), r in sorted(rel.failures.items())}
+    if args.json:
+        json.dump(summary, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{circuit.name}: {len(rel.chips)} chip(s) x {len(rel.trials)} trial(s), t = [{rel.t_record:g}, {t_end:g}]")
+    print(f"  reliability (Schreiber, sigma {m['sigma']:.3g}): {m['schreiber']:.3f} within chips, "
+          f"{m['schreiber_across_chips']:.3f} across chips")
+    print(f"  jitter {m['jitter']:.4g}, precision {m['precision']:.4g}, event reliability {m['event_reliability']:.3f}")
+    if np.isfinite(m["burst_onset_jitter"]):
+        print(f"  burst-onset jitter {m['burst_onset_jitter']:.4g}, spikes-per-burst spread "
+              f"{m['spikes_per_burst_spread']:.3g}")
+    if rel.failures:
+        print(f"  {len(rel.failures)} member(s) failed: " + ", ".join(f"chip {c} trial {k} ({r})"
+                                                               for (c, k), r in sorted(rel.failures.items())[:5]))
+    for path in (args.out, args.plot):
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -417,6 +490,24 @@ def build_parser():
     mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")
     _output_options(mp, "the map", "the map figure", "counts and agreement")
     mp.set_defaults(func=_cmd_map)
+
+    rl = sub.add_parser("reliability", help="spike-timing reliability over trials and chips under noise and mismatch")
+    rl.add_argument("file", help="circuit file (TOML)")
+    rl.add_argument("--trials", type=int, default=10, help="trials per chip (default 10)")
+    rl.add_argument("--chips", type=int, default=1, help="chips: draws of --mismatch (default 1)")
+    rl.add_argument("--noise", type=_finite, default=0.0, help="intrinsic white current noise sigma (default 0)")
+    rl.add_argument("--mismatch", help="spreads, e.g. gain=0.1,offset=0.05,tau=0.02 (also C, corner, temperature)")
+    rl.add_argument("--ou", help="SIGMA:TAU: add a frozen OU current (seeded by --seed) to the drive")
+    rl.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
+    rl.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
+    rl.add_argument("--t-record", type=_finite, help="spikes before this are a transient (default t_end / 10)")
+    rl.add_argument("--i-app", type=_finite, help="constant drive (replaces the file's stimulus)")
+    rl.add_argument("--node", help="in a network file: the neuron whose metrics are printed and drawn")
+    rl.add_argument("--dt", type=_finite, default=0.05, help="step (default 0.05)")
+    rl.add_argument("--method", default="sra1", help="sra1 (default) or euler_maruyama")
+    _set_option(rl)
+    _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
+    rl.set_defaults(func=_cmd_reliability, t_start=None)
 
     pre = sub.add_parser("presets", help="list the preset circuits")
     pre.set_defaults(func=_cmd_presets)
