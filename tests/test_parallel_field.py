@@ -41,14 +41,17 @@ def test_the_field_in_any_number_of_pieces_is_the_same_bits():
         np.testing.assert_array_equal(dy, results[0])
 
 
-@pytest.mark.parametrize("method", ["rk4", "euler"])
-def test_a_fixed_step_run_on_threads_is_the_same_bits_as_in_one_piece(monkeypatch, method):
+@pytest.mark.parametrize("method, noise", [("rk4", None), ("euler", None), ("sra1", nm.WhiteNoise(0.05)),
+                                           ("euler_maruyama", [nm.WhiteNoise(0.05), nm.OUProcess(0.0, 0.1, 10.0)])])
+def test_a_fixed_step_run_on_threads_is_the_same_bits_as_in_one_piece(monkeypatch, method, noise):
+    """Noisy runs too: the same seed gives the same bits on one thread and on all of them."""
     model = random_network().compile()
-    serial = nm.simulate(model, 200.0, method=method, dt=0.05)
+    kw = dict(method=method, dt=0.05, noise=noise, seed=None if noise is None else 12)
+    serial = nm.simulate(model, 200.0, **kw)
     monkeypatch.setattr(integrator, "PARALLEL_FROM", 1)  # this small model takes the large-model path
     integ = nm.Integrator(model, solver=nm.get_solver(method, dt=0.05))
     assert integ.arrays.chunks[0] == numba.get_num_threads()  # one piece per thread (2 on CI)
-    parallel = nm.simulate(model, 200.0, method=method, dt=0.05)
+    parallel = nm.simulate(model, 200.0, **kw)
     assert serial.spike_times.size > 0
     np.testing.assert_array_equal(parallel.spike_times, serial.spike_times)
     np.testing.assert_array_equal(parallel.y, serial.y)

@@ -135,7 +135,7 @@ def test_a_network_study_keeps_each_neurons_spikes():
     (dict(intrinsic=-0.1), ModelError, ["sigma", "-0.1"]),
     (dict(mismatch=0.1), ModelError, ["Mismatch(gain=0.1)"]),
     (dict(mismatch={"gain": -0.1}), ModelError, ["gain", "-0.1"]),
-    (dict(mismatch={"gains": 0.1}), TypeError, ["gains"]),
+    (dict(mismatch={"gains": 0.1}), ModelError, ["gains", "known"]),
     (dict(method="dopri5"), SolverError, ["sra1", "dopri5"]),
 ])
 def test_bad_reliability_input_is_a_clear_error(kw, error, words):
@@ -267,6 +267,7 @@ def test_cli_plot_and_progress(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (("--mismatch", "gain"), ["--mismatch", "KEY=VALUE"]),
     (("--mismatch", "gains=0.1"), ["unknown spread", "gains"]),
+    (("--mismatch", "tau=0.9"), ["non-positive", "truncate"]),
     (("--mismatch", "tau=-0.1"), ["tau", "-0.1"]),
     (("--seed", -1), ["--seed", "-1"]),
     (("--ou", "0.3"), ["--ou", "SIGMA:TAU"]),

@@ -1,6 +1,7 @@
 """Chip-to-chip variability: the draws of a Mismatch, their independence from the study's size,
 Pelgrom's law, temperature, and bad input."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -53,6 +54,60 @@ def test_corner_and_temperature():
     np.testing.assert_allclose(hot["el_off"][:, 0], a.el_off / 1.1)  # fixed voltages, a larger voltage unit
     np.testing.assert_allclose(hot["thresholds"][:, 0], a.thresholds / 1.1)
     np.testing.assert_array_equal(hot["el_gain"][:, 0], a.el_gain)
+
+
+def test_supply_scales_the_bias_voltages():
+    a = MODEL.arrays
+    low = nm.Mismatch(supply=1.62).draw(MODEL, seed=1, chips=[0])
+    np.testing.assert_allclose(low["el_off"][:, 0], 0.9 * a.el_off)
+    np.testing.assert_allclose(low["thresholds"][:, 0], 0.9 * a.thresholds)
+    np.testing.assert_array_equal(low["st_rate"][:, 0], a.st_rate)
+
+
+def test_an_ensemble_runs_parameters_x_chips_x_trials_with_each_copys_own_parameters():
+    """Copies on one chip share its draw, relative to their own parameters: the chip's gain factor is
+    the same whatever the copy's nominal gain."""
+    m = nm.Mismatch(gain=0.1, offset=0.05)
+    ens = nm.Ensemble("bursting", params={"slow_negative.alpha": [-1.5, -1.5, -1.2, -1.2]})
+    res = ens.simulate(3000, i_app=-2.0, dt=0.05, mismatch=m, seed=3, chips=[0, 1, 0, 1], noise=nm.WhiteNoise(0.0),
+                       save_every=20)
+    drawn = m.apply(ens.model, 3, [0, 1, 0, 1], ens.per_copy)
+    row = ens.model.slot("slow_negative.alpha")[1][0].index
+    ratio = drawn["el_gain"][row] / ens.per_copy["el_gain"][row]
+    assert ratio[0] == pytest.approx(ratio[2], rel=1e-14) and ratio[1] == pytest.approx(ratio[3], rel=1e-14)
+    assert ratio[0] != ratio[1]
+    # the run used them: each copy equals a single run of that copy's drawn parameters
+    for i in range(4):
+        chip = dataclasses.replace(MODEL, arrays=MODEL.arrays._replace(**{k: drawn[k][:, i].copy() for k in drawn}))
+        run = nm.Integrator(chip, i_app=-2.0, solver=nm.get_solver("sra1", dt=0.05), noise=nm.WhiteNoise(0.0), seed=3,
+                            trial=i, save_every=20)
+        run.advance(3000)
+        np.testing.assert_allclose(res.v[i], run.result().y[0], atol=1e-9)
+
+
+def test_per_copy_time_constants_match_models_compiled_with_them():
+    """'FILTER.tau' varies a filter per copy; the reference is each neuron built with that tau,
+    integrated by the adaptive solver at a tight tolerance."""
+    taus = [2500.0, 2000.0, 1500.0]
+    res = nm.Ensemble("bursting", params={"ultraslow.tau": taus}).simulate(10_000, i_app=-2.0, dt=0.02,
+                                                                           t_record=5_000)
+    own = nm.Ensemble("bursting", params={"ultraslow_positive.tau": taus}).simulate(10_000, i_app=-2.0, dt=0.02,
+                                                                                   t_record=5_000)
+    np.testing.assert_array_equal(res.times, own.times)
+    for i, tau in enumerate(taus):
+        n = nm.preset("bursting")
+        n.set("ultraslow_positive.tau", tau)
+        ref = n.simulate(10_000, i_app=-2.0, rtol=1e-9, atol=1e-12).spike_times
+        ref = ref[ref >= 5_000]
+        np.testing.assert_allclose(res.spikes(i), ref, atol=0.05)
+    with pytest.raises(ModelError) as info:
+        nm.Ensemble("bursting", params={"slow_positive.tau": [40.0, 50.0]})
+    assert "slow.tau" in str(info.value)
+    with pytest.raises(ModelError):
+        nm.Ensemble("bursting", params={"ultraslow.tau": [2500.0, -1.0]})
+    with pytest.raises(ModelError) as info:
+        nm.Ensemble("bursting", params={"v.tau": [1.0, 2.0]})
+    assert "'C'" in str(info.value)
 
 
 def test_pelgrom_law():

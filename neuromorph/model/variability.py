@@ -15,7 +15,8 @@ capacitor has its own transistors):
 * ``temperature`` (kelvin) for a circuit designed at ``nominal_temperature``: ``U_T = kT/q``
   sets the voltage unit ``2 U_T / kappa``, so offsets, reversal potentials and thresholds
   (fixed voltages) shrink by ``T0 / T`` in model units, and every time constant
-  (``C U_T / I_b``) grows by ``T / T0``.
+  (``C U_T / I_b``) grows by ``T / T0``;
+* ``supply`` (volts) off ``nominal_supply``: bias voltages taken from the supply scale with it.
 
 :meth:`Mismatch.pelgrom` derives ``gain`` and ``offset`` from transistor area (Pelgrom's law).
 
@@ -57,6 +58,10 @@ class Mismatch:
     corner : float, default 0
         Global relative shift of every gain (e.g. -0.1 for a slow corner with 10 % weaker biases).
     temperature, nominal_temperature : float (K), default None and 300
+    supply, nominal_supply : float (V), default None and 1.8
+        A supply off its nominal value, for bias voltages taken from dividers of the supply: every
+        offset, reversal potential and threshold scales by ``supply / nominal_supply`` (a first-order
+        model; bias currents from such references are not modelled).
     truncate : bool, default False
         A draw that would make a time constant or capacitance non-positive is an error; with
         ``truncate=True`` it is raised to 5 % of its nominal value and a warning says how many
@@ -64,7 +69,7 @@ class Mismatch:
     """
 
     def __init__(self, gain=0.0, offset=0.0, tau=0.0, C=0.0, corner=0.0, temperature=None, nominal_temperature=300.0,
-                 truncate=False):
+                 supply=None, nominal_supply=1.8, truncate=False):
         self.gain = v.nonnegative("gain", gain)
         self.offset = v.nonnegative("offset", offset)
         self.tau = v.nonnegative("tau", tau)
@@ -74,6 +79,8 @@ class Mismatch:
             raise ModelError(f"`corner` shifts every gain by a relative amount and must be > -1, got {corner!r}")
         self.nominal_temperature = v.positive("nominal_temperature", nominal_temperature)
         self.temperature = None if temperature is None else v.positive("temperature", temperature)
+        self.nominal_supply = v.positive("nominal_supply", nominal_supply)
+        self.supply = None if supply is None else v.positive("supply", supply)
         if not isinstance(truncate, bool):
             raise ModelError(f"`truncate` must be True or False, got {truncate!r}")
         self.truncate = truncate
@@ -102,12 +109,15 @@ class Mismatch:
         parts = [f"{k}={getattr(self, k)!r}" for k in ("gain", "offset", "tau", "C", "corner") if getattr(self, k)]
         if self.temperature is not None:
             parts.append(f"temperature={self.temperature!r}")
+        if self.supply is not None:
+            parts.append(f"supply={self.supply!r}")
         return f"Mismatch({', '.join(parts)})"
 
     @property
     def is_zero(self):
         return not (self.gain or self.offset or self.tau or self.C or self.corner) and (
-            self.temperature is None or self.temperature == self.nominal_temperature)
+            self.temperature is None or self.temperature == self.nominal_temperature) and (
+            self.supply is None or self.supply == self.nominal_supply)
 
     def draw(self, model, seed, chips):
         """Per-copy arrays of chips ``chips`` (one column each) for a compiled ``model``.
@@ -115,27 +125,37 @@ class Mismatch:
         Returns ``{"st_rate", "el_gain", "el_off", "act_off", "thresholds"}``, each of shape
         ``(rows, len(chips))``.
         """
+        return self.apply(model, seed, chips)
+
+    def apply(self, model, seed, chips, per_copy=None):
+        """Copies of the per-copy arrays ``per_copy`` (``{name: (rows, n)}``, default the nominal ones)
+        with column ``i`` made chip ``chips[i]``: gains scaled, offsets shifted, rates divided.
+
+        Copies on the same chip get the same draw, relative to their own parameters.
+        """
         seed = v.seed("seed", seed)
-        chips = [v.count("chip", c, 0) for c in chips]
+        chips = np.array([v.count("chip", c, 0) for c in chips], dtype=np.int64)
         a = model.arrays
-        n = len(chips)
-        out = {"st_rate": np.repeat(a.st_rate[:, None], n, 1), "el_gain": np.repeat(a.el_gain[:, None], n, 1),
-               "el_off": np.repeat(a.el_off[:, None], n, 1), "act_off": np.repeat(a.act_off[:, None], n, 1),
-               "thresholds": np.repeat(a.thresholds[:, None], n, 1)}
+        n = chips.size
+        keys = ("st_rate", "el_gain", "el_off", "act_off", "thresholds")
+        out = {key: (np.repeat(getattr(a, key)[:, None], n, 1) if per_copy is None else per_copy[key].copy())
+               for key in keys}
+        for key in keys:
+            if out[key].shape[1] != n:
+                raise ModelError(f"Mismatch.apply: {n} chips for {out[key].shape[1]} copies")
         is_filter = a.st_kind == FILTER
         is_membrane = a.st_kind == MEMBRANE
         has_offset = a.el_base != CONST
+        spread_rate = np.where(is_filter, self.tau, 0.0) + np.where(is_membrane, self.C, 0.0)
         truncated = 0
-        for col, chip in enumerate(chips):
+        for chip in np.unique(chips):
+            cols = np.flatnonzero(chips == chip)
             gen = np.random.Generator(np.random.Philox(key=np.array([seed, chip], dtype=np.uint64)))
             z_gain = gen.standard_normal(a.el_gain.size)
             z_off = gen.standard_normal(a.el_off.size)
             z_act = gen.standard_normal(a.act_off.size)
             z_rate = gen.standard_normal(a.st_rate.size)
-            out["el_gain"][:, col] *= (1.0 + self.corner) * (1.0 + self.gain * z_gain)
-            out["el_off"][:, col] += np.where(has_offset, self.offset * z_off, 0.0)
-            out["act_off"][:, col] += self.offset * z_act
-            factor = 1.0 + np.where(is_filter, self.tau, 0.0) * z_rate + np.where(is_membrane, self.C, 0.0) * z_rate
+            factor = 1.0 + spread_rate * z_rate
             bad = factor <= 0.0
             if bad.any():
                 if not self.truncate:
@@ -148,15 +168,23 @@ class Mismatch:
                         f"{_FLOOR:g} of nominal")
                 truncated += int(bad.sum())
                 factor = np.maximum(factor, _FLOOR)
-            out["st_rate"][:, col] /= factor
+            out["el_gain"][:, cols] *= ((1.0 + self.corner) * (1.0 + self.gain * z_gain))[:, None]
+            out["el_off"][:, cols] += np.where(has_offset, self.offset * z_off, 0.0)[:, None]
+            out["act_off"][:, cols] += (self.offset * z_act)[:, None]
+            out["st_rate"][:, cols] /= factor[:, None]
         if truncated:
             v.warn(f"Mismatch: {truncated} time constant or capacitance draw(s) were non-positive and raised to "
                    f"{_FLOOR:g} of nominal", NeuromorphWarning)
+        volts = 1.0
         if self.temperature is not None:
             r = self.temperature / self.nominal_temperature
             out["st_rate"] /= r
+            volts /= r
+        if self.supply is not None:
+            volts *= self.supply / self.nominal_supply
+        if volts != 1.0:
             for key in ("el_off", "act_off", "thresholds"):
-                out[key] /= r
+                out[key] *= volts
         return out
 
 
@@ -165,6 +193,11 @@ def as_mismatch(value):
     if value is None or isinstance(value, Mismatch):
         return value
     if isinstance(value, dict):
+        known = ("gain", "offset", "tau", "C", "corner", "temperature", "nominal_temperature", "supply",
+                 "nominal_supply", "truncate")
+        for key in value:
+            if key not in known:
+                raise ModelError(f"`mismatch`: unknown spread {key!r}; known: {', '.join(known)}")
         return Mismatch(**value)
     hint = f" (e.g. nm.Mismatch(gain={value!r}))" if isinstance(value, numbers.Real) else ""
     raise ModelError(f"`mismatch` must be nm.Mismatch(...) or a dict of its spreads, got {value!r}{hint}")

@@ -174,6 +174,39 @@ class EnsembleResult:
         return out
 
 
+def _filter_of(model, path):
+    """The filter state whose time constant ``path`` names (``"slow.tau"``, or ``"ELEMENT.tau"`` of an
+    element with a filter of its own), or None for any other path."""
+    from .._kernels.layout import FILTER
+
+    if not isinstance(path, str) or not path.endswith(".tau"):
+        return None
+    head = path[:-len(".tau")]
+    a = model.arrays
+    if head in model.state_names:
+        k = model.state_names.index(head)
+        if a.st_kind[k] != FILTER:
+            raise ModelError(f"cannot vary {path!r}: {head!r} is a membrane (vary its 'C' instead)")
+        return k
+    element = model.elements.get(head + ".")
+    if element is None or element.connects:
+        return None  # the slot lookup reports it
+    taus = [inp.tau for inp in element.inputs() if inp.tau > 0]
+    if not taus:
+        raise ModelError(f"cannot vary {path!r}: the element reads the membrane itself (tau = 0)")
+    node = head.rsplit(".", 1)[0] if "." in head else None
+    neuron = 0 if node is None else model.neuron_names.index(node)
+    mem = a.mem_state[neuron]
+    k = next(k for k in range(a.st_kind.size) if a.st_kind[k] == FILTER and a.st_src[k] == mem
+             and abs(1.0 / a.st_rate[k] - taus[0]) <= 1e-12 * taus[0])
+    readers = int(np.count_nonzero(a.el_in == k) + np.count_nonzero(a.act_in == k))
+    if readers > 1:
+        raise ModelError(f"cannot vary {path!r} on its own: its filter {model.state_names[k]!r} is shared by every "
+                         f"element with tau = {taus[0]:g} in that neuron; vary '{model.state_names[k]}.tau' "
+                         "(the filter's time constant, for all of them)")
+    return k
+
+
 def _checked(checker, path, values):
     """``values`` (an array) checked as :meth:`CompiledModel.check` checks one value."""
     for value in np.unique(values):
@@ -194,7 +227,9 @@ class Ensemble:
         ``{path: values}`` with any parameter path of the model (``"slow_negative.alpha"``,
         ``"C"``, ``"threshold"``, ``"i_app"``; in a network ``"n1.i_app"``, ``"n1_to_n2.g"``, ...).
         Values are scalars or arrays of length ``size``. ``"i_app"`` is each neuron's constant
-        applied current, added to the stimulus shared by all copies.
+        applied current, added to the stimulus shared by all copies. Time constants vary per
+        copy too: ``"FILTER.tau"`` for a filter state (``"slow.tau"``, ``"n1.ultraslow.tau"``: every
+        element reading it follows), or ``"ELEMENT.tau"`` for an element whose filter is its own.
     size : int, optional
         Number of copies (default: the length of the parameter arrays).
     """
@@ -222,6 +257,13 @@ class Ensemble:
         self.params = {}
         for path, values in params.items():
             arr = np.broadcast_to(v.real_array(path, np.atleast_1d(values), 1), (n,)).astype(np.float64)
+            state = _filter_of(self.model, path)
+            if state is not None:
+                for value in np.unique(arr):
+                    v.time_constant(f"{path} (a copy's value)" if arr.size > 1 else path, float(value), allow_zero=False)
+                self.params[path] = arr.copy()
+                self.per_copy["st_rate"][state] = 1.0 / arr
+                continue
             checker, slots = self.model.slot(path, "vary across copies")
             self.params[path] = _checked(checker, path, arr).copy()
             for s in slots:
@@ -237,7 +279,8 @@ class Ensemble:
         return arr.astype(np.uint64)
 
     def simulate(self, t_end, i_app=0.0, dt=0.01, method=None, t_record=None, max_spikes=512, save_every=0,
-                 y0=None, n_threads=None, progress=None, noise=None, seed=None, trials=None, chips=None):
+                 y0=None, n_threads=None, progress=None, noise=None, seed=None, trials=None, chips=None,
+                 mismatch=None):
         """Integrate every copy from t = 0 to ``t_end`` with fixed steps.
 
         Parameters
@@ -270,6 +313,9 @@ class Ensemble:
             Seed of the noise (needed with ``noise``).
         trials, chips : array_like of int, optional
             Trial and chip number of each copy (default: trial ``i`` for copy ``i``, chip 0).
+        mismatch : Mismatch or dict, optional
+            Chip-to-chip variability: copy ``i`` gets draw ``chips[i]`` of it (seeded by ``seed``),
+            applied to its own parameters, so parameter grids x chips x trials run in one ensemble.
 
         A copy whose state diverges (non-finite, or a membrane voltage growing without bound)
         does not stop the others: it is frozen, recorded in ``EnsembleResult.status`` and its
@@ -301,6 +347,11 @@ class Ensemble:
         n, ns, nn = self.size, m.n_states, m.n_neurons
         if sources and seed is None:
             raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
+        from ..model.variability import as_mismatch
+
+        spread = as_mismatch(mismatch)
+        if spread is not None and seed is None:
+            raise SolverError("a run with `mismatch` needs a `seed` (an integer): chip c is the draw c of that seed")
         noise_arrays = lower_noise(m, sources, v.seed("seed", seed if seed is not None else 0, SolverError))
         trial_ids = self._ids("trials", trials, np.arange(n))
         chip_ids = self._ids("chips", chips, np.zeros(n, np.int64))
@@ -335,6 +386,8 @@ class Ensemble:
         shape = (y.shape[0], m.arrays.el_gain.size, n_tanh(m.arrays), m.arrays.act_k.size, nn,
                  noise_arrays.src_state.size)
         pc = self.per_copy
+        if spread is not None and not spread.is_zero:
+            pc = {**pc, **spread.apply(m, seed, chip_ids.astype(np.int64), pc)}
         bounds = runaway_bounds(m.arrays, stim, y[:ns], i_bias=np.abs(pc["i_bias"]) + noise_scale(m, noise_arrays)[:, None],
                                 gain=pc["el_gain"], off=pc["el_off"], act_off=pc["act_off"], thresholds=pc["thresholds"])
         local = threading.local()

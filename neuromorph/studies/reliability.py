@@ -245,13 +245,9 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     ens = Ensemble(model, size=n_c * n_k)
     member_chip = np.repeat(chip_ids, n_k)
     member_trial = np.tile(trial_ids, n_c)
-    if spread is not None and not spread.is_zero:
-        drawn = spread.draw(ens.model, seed, chip_ids)
-        for key, arr in drawn.items():
-            ens.per_copy[key] = np.repeat(arr, n_k, axis=1)
     res = ens.simulate(t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes,
                        noise=sources or None, seed=seed, trials=member_trial, chips=member_chip,
-                       n_threads=n_threads, progress=progress)
+                       n_threads=n_threads, progress=progress, mismatch=spread)
     if np.any(res.counts > max_spikes):
         raise ModelError(f"some members fired more than max_spikes = {max_spikes} spikes: raise max_spikes")
     nn = len(res.neuron_names)

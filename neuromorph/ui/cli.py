@@ -310,7 +310,7 @@ def _cmd_map(args):
 
 def _mismatch_spec(text):
     """``gain=0.1,offset=0.05,tau=0.02`` as a Mismatch."""
-    from ..model.variability import Mismatch
+    from ..model.variability import as_mismatch
 
     if text is None:
         return None
@@ -318,16 +318,15 @@ def _mismatch_spec(text):
     for item in text.split(","):
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
-            raise ValueError(f"--mismatch takes KEY=VALUE,... (gain, offset, tau, C, corner, temperature), got {item!r}")
+            raise ValueError(f"--mismatch takes KEY=VALUE,... (gain, offset, tau, C, corner, temperature, supply), "
+                             f"got {item!r}")
         try:
             spreads[key.strip()] = _finite(value.strip())
         except argparse.ArgumentTypeError as exc:
             raise ValueError(f"--mismatch {key.strip()}: the value {exc}") from None
-    known = ("gain", "offset", "tau", "C", "corner", "temperature", "nominal_temperature")
-    for key in spreads:
-        if key not in known:
-            raise ValueError(f"--mismatch: unknown spread {key!r}; known: {', '.join(known)}")
-    return Mismatch(**spreads)
+    if "truncate" in spreads:
+        spreads["truncate"] = bool(spreads["truncate"])
+    return as_mismatch(spreads)
 
 
 def _cmd_reliability(args):
@@ -496,7 +495,8 @@ def build_parser():
     rl.add_argument("--trials", type=int, default=10, help="trials per chip (default 10)")
     rl.add_argument("--chips", type=int, default=1, help="chips: draws of --mismatch (default 1)")
     rl.add_argument("--noise", type=_finite, default=0.0, help="intrinsic white current noise sigma (default 0)")
-    rl.add_argument("--mismatch", help="spreads, e.g. gain=0.1,offset=0.05,tau=0.02 (also C, corner, temperature)")
+    rl.add_argument("--mismatch", help="spreads, e.g. gain=0.1,offset=0.05,tau=0.02 (also C, corner, temperature, "
+                    "supply, truncate=1)")
     rl.add_argument("--ou", help="SIGMA:TAU: add a frozen OU current (seeded by --seed) to the drive")
     rl.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
     rl.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
