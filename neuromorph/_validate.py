@@ -14,7 +14,7 @@ import numpy as np
 from .errors import ModelError
 
 __all__ = ["real", "positive", "nonnegative", "time_constant", "count", "identifier", "real_array", "text",
-           "memory", "member", "seed", "MAGNITUDE", "MIN_TIME_CONSTANT"]
+           "memory", "member", "seed", "names", "MAGNITUDE", "MIN_TIME_CONSTANT"]
 
 MAGNITUDE = 1e12
 """Largest magnitude accepted for any quantity. The model is dimensionless (voltages of a few units,
@@ -109,6 +109,20 @@ def seed(name, value, error=ModelError):
     if not 0 <= value < 2 ** 64:
         raise error(f"`{name}` must be an integer in [0, 2**64), got {value!r}")
     return value
+
+
+def names(label, value, error=ModelError):
+    """``value`` as a tuple of names (a single string is one name, not its letters); None stays None."""
+    if value is None or isinstance(value, str):
+        return value if value is None else (value,)
+    try:
+        out = tuple(value)
+    except TypeError:
+        raise error(f"`{label}` must be a name or a sequence of names, got {value!r}") from None
+    for name in out:
+        if not isinstance(name, str):
+            raise error(f"`{label}` must hold names (strings), got {name!r}")
+    return out
 
 
 def warn(message, category):

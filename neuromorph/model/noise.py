@@ -40,7 +40,7 @@ class WhiteNoise:
 
     def __init__(self, sigma, target=None):
         self.sigma = v.nonnegative("sigma", sigma, ModelError)
-        self.target = _targets(target)
+        self.target = v.names("target", target, ModelError)
 
     def __repr__(self):
         return f"WhiteNoise(sigma={self.sigma!r}" + ("" if self.target is None else f", target={self.target!r}") + ")"
@@ -49,20 +49,6 @@ class WhiteNoise:
         return isinstance(other, WhiteNoise) and (self.sigma, self.target) == (other.sigma, other.target)
 
     __hash__ = None
-
-
-def _targets(target):
-    if target is None:
-        return None
-    names = (target,) if isinstance(target, str) else target
-    try:
-        names = tuple(names)
-    except TypeError:
-        raise ModelError(f"noise `target` must be a name or a sequence of names, got {target!r}") from None
-    for name in names:
-        if not isinstance(name, str):
-            raise ModelError(f"noise `target` must hold names (strings), got {name!r}")
-    return names
 
 
 def as_noise_list(noise):

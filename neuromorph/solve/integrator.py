@@ -92,16 +92,7 @@ def _model_of(target):
 
 def _record_names(record):
     """``record`` as a tuple of state names (a single string is one name, not its letters)."""
-    if record is None or isinstance(record, str):
-        return record if record is None else (record,)
-    try:
-        names = tuple(record)
-    except TypeError:
-        raise SolverError(f"`record` must be a state name or a sequence of them, got {record!r}") from None
-    for name in names:
-        if not isinstance(name, str):
-            raise SolverError(f"`record` must hold state names (strings), got {name!r}")
-    return names
+    return v.names("record", record, SolverError)
 
 
 def _warn_loose(solver):
