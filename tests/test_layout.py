@@ -12,7 +12,7 @@ import neuromorph as nm
 PACKAGE = Path(nm.__file__).resolve().parent
 
 # Lower layers first; a module may import (at module level) only from its own layer or lower ones.
-LAYERS = ["base", "_kernels", "model", "io", "lower", "analysis", "solve", "studies", "ui"]
+LAYERS = ["base", "_kernels", "model", "io", "lower", "analysis", "solve", "spice", "studies", "ui"]
 BASE = {"errors", "_validate", "_progress", "_parallel"}
 
 

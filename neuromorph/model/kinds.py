@@ -31,7 +31,7 @@ from .. import _validate as v
 from .._kernels.layout import CONST, LINEAR, TANH
 from ..errors import ModelError
 
-__all__ = ["KINDS", "register", "ElementKind", "Input", "LINEAR", "TANH", "CONST", "sigmoid"]
+__all__ = ["KINDS", "register", "ElementKind", "Input", "LINEAR", "TANH", "CONST", "sigmoid", "Expr", "formula"]
 
 KINDS = {}
 """``{TOML name: class}`` of every registered kind."""
@@ -46,8 +46,81 @@ def register(cls):
 
 
 def sigmoid(x):
-    """Logistic ``1 / (1 + exp(-x))``, without overflow warnings."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+    """Logistic ``1 / (1 + exp(-x))``, without overflow warnings (also on :class:`Expr` symbols)."""
+    x = np.asarray(x)
+    return 0.5 * (1.0 + np.tanh(0.5 * (x if x.dtype == object else x.astype(np.float64))))
+
+
+class Expr:
+    """A symbolic expression for the equations of the kinds: ``current`` evaluated on ``Expr`` inputs
+    gives the formula as text (NumPy's object arrays call ``tanh`` on it), e.g. the behavioural
+    SPICE source of an element, so the equation stays written once.
+
+    Examples
+    --------
+    >>> from neuromorph import Current
+    >>> str(Current(alpha=-2.0, delta=0.0).current(x=Expr("V(v)"))["self"])
+    '((-2.0)*tanh((V(v)-0.0)))'
+    """
+
+    def __init__(self, text):
+        self.text = text
+
+    @staticmethod
+    def _of(value):
+        if isinstance(value, Expr):
+            return value.text
+        value = float(value)
+        return repr(value) if value >= 0 else f"({value!r})"
+
+    def _bin(self, other, op, swap=False):
+        a, b = self._of(self), self._of(other)
+        return Expr(f"({b}{op}{a})" if swap else f"({a}{op}{b})")
+
+    def __add__(self, other):
+        return self._bin(other, "+")
+
+    def __radd__(self, other):
+        return self._bin(other, "+", swap=True)
+
+    def __sub__(self, other):
+        return self._bin(other, "-")
+
+    def __rsub__(self, other):
+        return self._bin(other, "-", swap=True)
+
+    def __mul__(self, other):
+        return self._bin(other, "*")
+
+    def __rmul__(self, other):
+        return self._bin(other, "*", swap=True)
+
+    def __truediv__(self, other):
+        return self._bin(other, "/")
+
+    def __rtruediv__(self, other):
+        return self._bin(other, "/", swap=True)
+
+    def __neg__(self):
+        return Expr(f"(-{self.text})")
+
+    def tanh(self):
+        return Expr(f"tanh({self.text})")
+
+    def exp(self):
+        return Expr(f"exp({self.text})")
+
+    def __str__(self):
+        return self.text
+
+    def __repr__(self):
+        return f"Expr({self.text!r})"
+
+
+def formula(value):
+    """The text of an expression built from :class:`Expr` symbols (a 0-d object array, an Expr or a number)."""
+    value = np.asarray(value, dtype=object).item() if isinstance(value, np.ndarray) else value
+    return value.text if isinstance(value, Expr) else Expr._of(value)
 
 
 @dataclass(frozen=True)

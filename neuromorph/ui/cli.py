@@ -1,4 +1,4 @@
-"""Command line: ``neuromorph simulate | iv | map | reliability | demo | presets``.
+"""Command line: ``neuromorph simulate | iv | map | reliability | export-spice | spice-run | demo | presets``.
 
 Circuit files hold a neuron or a network (``circuits/hco.toml``); ``--set PATH=VALUE``
 changes any parameter before the run (``--set slow_negative.alpha=-1.2``,
@@ -380,6 +380,68 @@ def _cmd_reliability(args):
     return 0
 
 
+def _spice_drive(circuit, args):
+    """``(t_end, i_app)`` of a SPICE command from the file's protocol and the options."""
+    t_end, stim, _ = _protocol(circuit, args)
+    return t_end, stim
+
+
+def _cmd_export_spice(args):
+    from ..spice import netlist, write_cir
+
+    circuit = _load(args)
+    _plan(args, ("-o/--output", args.output))
+    t_end, stim = _spice_drive(circuit, args)
+    net = netlist(circuit, level=args.level, i_app=stim, t_end=t_end, time_unit=args.time_unit)
+    write_cir(circuit, args.output, t_end, level=args.level, i_app=stim, max_step=args.max_step,
+                 time_unit=args.time_unit)
+    if args.explain:
+        print(f"{'state':24s} {'node':24s} {'capacitor (F)':>14s}   meaning")
+        rates = circuit.compile().arrays.st_rate
+        for k, (state, node) in enumerate(zip(net.state_names, net.nodes)):
+            what = "membrane C" if k in net.membranes else "filter tau"
+            print(f"{state:24s} {node:24s} {args.time_unit / rates[k]:14.6g}   {what} = {1 / rates[k]:g} model units "
+                  f"x {args.time_unit:g} s")
+        print(f"units: 1 model time unit = {args.time_unit:g} s; voltages in V and currents in A, one model unit each")
+    print(f"wrote {args.output} ({len(net.lines)} devices; run it with: ngspice -b {args.output})")
+    return 0
+
+
+def _cmd_spice_run(args):
+    from ..spice import spice_simulate
+
+    circuit = _load(args)
+    _plan(args, ("--out", args.out), ("--plot", args.plot))
+    t_end, stim = _spice_drive(circuit, args)
+    res = spice_simulate(circuit, t_end, i_app=stim, level=args.level, max_step=args.max_step,
+                            time_unit=args.time_unit)
+    fig = None
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import plot_network, plot_trace, save_figure
+
+        if len(res.neuron_names) > 1:
+            fig = plot_network(res, title=f"{circuit.name} in ngspice ({args.level})")[0].figure
+        else:
+            fig = plot_trace(res, title=f"{circuit.name} in ngspice ({args.level})").figure
+    _write_outputs(args, res.save, lambda path: save_figure(fig, path))
+    rows = {name: res.summary(neuron=name) for name in res.neuron_names} if len(res.neuron_names) > 1 else {
+        circuit.name: res.summary()}
+    if args.json:
+        json.dump({name: row for name, row in rows.items()}, sys.stdout, default=float)
+        sys.stdout.write("\n")
+        return 0
+    print(_HEADER)
+    for name, row in rows.items():
+        print(_summary_line(name, row))
+    for path in (args.out, args.plot):
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -508,6 +570,25 @@ def build_parser():
     _set_option(rl)
     _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
     rl.set_defaults(func=_cmd_reliability, t_start=None)
+
+    for name, helptext in (("export-spice", "write a SPICE deck (.cir) of a circuit file that ngspice runs"),
+                           ("spice-run", "simulate a circuit file in ngspice and summarise it")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("file", help="circuit file (TOML)")
+        sp.add_argument("--level", default="behavioural", choices=("behavioural",),
+                        help="behavioural: capacitors and behavioural sources, the model itself")
+        sp.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
+        sp.add_argument("--i-app", type=_finite, help="constant applied current (replaces the file's stimulus)")
+        sp.add_argument("--max-step", type=_finite, default=0.05, help="largest ngspice step, model units (default 0.05)")
+        sp.add_argument("--time-unit", type=_finite, default=1e-3, help="seconds per model time unit (default 1e-3)")
+        _set_option(sp)
+        if name == "export-spice":
+            sp.add_argument("-o", "--output", required=True, help="the .cir file to write")
+            sp.add_argument("--explain", action="store_true", help="print the mapping of states to nodes and parts")
+            sp.set_defaults(func=_cmd_export_spice, t_start=None)
+        else:
+            _output_options(sp, "times, states and spikes", "a trace figure", "the summary")
+            sp.set_defaults(func=_cmd_spice_run, t_start=None)
 
     pre = sub.add_parser("presets", help="list the preset circuits")
     pre.set_defaults(func=_cmd_presets)

@@ -1,0 +1,188 @@
+"""SPICE netlists of neurons and networks.
+
+Behavioural level: the model itself, one capacitor per state and behavioural current sources.
+A state ``k`` with rate ``r_k`` (``1/C`` for a membrane, ``1/tau`` for a filter) is a node with a
+capacitor ``time_unit / r_k`` to ground, so ``C dV/dt = I`` holds with time in units of
+``time_unit`` seconds, voltages in volts and currents in amperes (the model is dimensionless:
+one unit of each). Into a membrane flow its applied current (a DC or PWL current source) and,
+out of it, one behavioural source per element, whose formula is the element kind's own
+``current`` equation evaluated on node voltages (:class:`~neuromorph.model.kinds.Expr`): the
+equations are written once, in :mod:`neuromorph.model.kinds`. A filter node is charged by
+``V(source) - V(filter)``.
+
+Node names are the state names with ``.`` as ``_`` (``n1.v`` is node ``n1_v``); every node is
+saved (``.save``), and ``.ic`` sets the initial state (``uic``).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _validate as v
+from .._kernels.layout import FILTER
+from ..errors import ModelError, StimulusError
+from ..model.kinds import Expr, formula
+from ..model.stimulus import Constant, as_stimulus, compile_stimuli
+
+__all__ = ["SpiceNetlist", "behavioural_netlist", "node_name"]
+
+
+def node_name(state):
+    """SPICE node of a state name: ``n1.v`` -> ``n1_v``."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", state)
+
+
+def _number(x):
+    return repr(float(x))
+
+
+@dataclass
+class SpiceNetlist:
+    """A netlist as text lines, with what is needed to run it and read it back.
+
+    Attributes
+    ----------
+    title : str
+    lines : list of str
+        Devices and sources (no analysis, no ``.end``).
+    state_names : tuple of str
+        The model's states, in its order; ``nodes[i]`` is the node of state ``i``.
+    nodes : tuple of str
+    membranes : tuple of int
+        State index of each neuron's membrane (``neuron_names`` order).
+    neuron_names : tuple of str
+    thresholds : ndarray
+    y0 : ndarray
+        Initial state.
+    time_unit : float
+        Seconds per model time unit.
+    options : dict
+        ``.options`` of the simulation (tolerances).
+    """
+
+    title: str
+    lines: list
+    state_names: tuple
+    nodes: tuple
+    membranes: tuple
+    neuron_names: tuple
+    thresholds: np.ndarray
+    y0: np.ndarray
+    time_unit: float
+    options: dict = field(default_factory=dict)
+
+    def text(self, t_end, max_step, control=None):
+        """The whole deck: devices, ``.ic``, ``.options``, ``.save``, ``.tran`` to ``t_end`` (model units)
+        with steps of at most ``max_step``, an optional ``.control`` block, ``.end``."""
+        tu = self.time_unit
+        out = [f"* {self.title}", "* written by neuromorph: one model time unit = "
+               f"{tu:g} s, voltages in V, currents in A (the model's units)", *self.lines]
+        out.append(".ic " + " ".join(f"V({n})={_number(y)}" for n, y in zip(self.nodes, self.y0)))
+        if self.options:
+            out.append(".options " + " ".join(f"{k}={val}" for k, val in self.options.items()))
+        out.append(".save time " + " ".join(f"V({n})" for n in self.nodes))
+        out.append(f".tran {_number(max_step * tu)} {_number(t_end * tu)} 0 {_number(max_step * tu)} uic")
+        if control:
+            out += [".control", *control, ".endc"]
+        out.append(".end")
+        return "\n".join(out) + "\n"
+
+
+def _parts(model):
+    """``[(prefix, neuron, i_app, stimulus)]`` and ``[(name, element, ends)]`` of a Neuron or Network."""
+    from ..model.network import Network
+    from ..model.neuron import Neuron
+
+    if isinstance(model, Network):
+        nodes = [(f"{name}.", node.neuron, node.i_app, node.stimulus) for name, node in model.nodes.items()]
+        return nodes, [(name, c.element, c.ends) for name, c in model.connections.items()]
+    if isinstance(model, Neuron):
+        return [("", model, 0.0, None)], []
+    raise ModelError(f"SPICE export needs a Neuron or a Network, got {model!r}")
+
+
+def _pwl(stimulus, t_end, time_unit, label):
+    """PWL points ``t v`` (seconds, amperes) of a piecewise-linear stimulus up to ``t_end``."""
+    stim = compile_stimuli([stimulus], horizon=t_end)
+    starts, a, b = stim.t, stim.a, stim.b
+    times, values = [0.0], [float(stimulus(np.array([0.0]))[0])]
+    eps = 1e-9 * max(t_end, 1.0)
+    for i in range(1, starts.size):
+        t0 = float(starts[i])
+        if t0 <= 0.0 or t0 >= t_end:
+            continue
+        left = a[i - 1] + (b[i - 1] * (t0 - starts[i - 1]) if i > 1 else 0.0)
+        if abs(left - a[i]) > 1e-12 * max(1.0, abs(a[i])):  # a jump: two points a hair apart
+            times.append(t0 - eps)
+            values.append(float(left))
+        times.append(t0)
+        values.append(float(a[i]))
+    times.append(t_end)
+    values.append(float(stimulus(np.array([t_end]))[0]))
+    if len(times) > 200_000:
+        raise StimulusError(f"{label}: {len(times)} PWL points are too many for a netlist (at most 200000)")
+    return " ".join(f"{_number(t * time_unit)} {_number(val)}" for t, val in zip(times, values))
+
+
+def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, title=None):
+    """The behavioural netlist of a Neuron or Network (see the module notes).
+
+    ``i_app`` as for :func:`neuromorph.simulate` (a number or Stimulus for every neuron, a dict by
+    node); a time-varying stimulus becomes a PWL source and needs ``t_end``.
+    """
+    from ..solve.integrator import applied_currents
+
+    time_unit = v.positive("time_unit", time_unit)
+    parts, connections = _parts(model)
+    compiled = model.compile()
+    arrays = compiled.arrays
+    nodes = tuple(node_name(s) for s in compiled.state_names)
+    if len(set(nodes)) != len(nodes):
+        raise ModelError("two states map to the same SPICE node name; rename the neurons (letters, digits, _)")
+    bias, stimuli = applied_currents(compiled, i_app)
+    y = compiled.y0 if y0 is None else v.real_array("y0", y0, 1)
+    if y.shape != compiled.y0.shape:
+        raise ModelError(f"`y0` must have {compiled.y0.size} values ({', '.join(compiled.state_names)})")
+
+    def state_of(neuron, tau):
+        mem = arrays.mem_state[neuron]
+        if tau == 0.0:
+            return mem
+        for k in range(arrays.st_kind.size):
+            if arrays.st_kind[k] == FILTER and arrays.st_src[k] == mem and abs(arrays.st_rate[k] * tau - 1.0) < 1e-12:
+                return k
+        raise ModelError(f"no filter with tau = {tau:g} on neuron {compiled.neuron_names[neuron]!r}")
+
+    lines = []
+    for k, name in enumerate(compiled.state_names):
+        lines.append(f"C_{nodes[k]} {nodes[k]} 0 {_number(time_unit / arrays.st_rate[k])}")
+        if arrays.st_kind[k] == FILTER:
+            lines.append(f"B_{nodes[k]} 0 {nodes[k]} I=V({nodes[arrays.st_src[k]]})-V({nodes[k]})")
+    index = {prefix: i for i, (prefix, *_rest) in enumerate(parts)}
+    for i, (prefix, neuron, _own_i, _own_stim) in enumerate(parts):
+        mem = nodes[arrays.mem_state[i]]
+        if bias[i] != 0.0:
+            lines.append(f"I_app_{mem} 0 {mem} DC {_number(bias[i])}")
+        stim = as_stimulus(stimuli[i])
+        if not (isinstance(stim, Constant) and stim.value == 0.0):
+            if t_end is None:
+                raise StimulusError("a time-varying applied current needs `t_end` for its PWL source")
+            lines.append(f"I_stim_{mem} 0 {mem} PWL({_pwl(stim, t_end, time_unit, 'i_app')})")
+        for el in neuron.elements:
+            values = {inp.role: Expr(f"V({nodes[state_of(i, inp.tau)]})") for inp in el.inputs()}
+            current = formula(el.current(**values)["self"])
+            lines.append(f"B_{node_name(prefix + el.name)} {mem} 0 I={current}")
+    for name, element, ends in connections:
+        who = {role: index[f"{node}."] for role, node in ends.items()}
+        values = {inp.role: Expr(f"V({nodes[state_of(who[inp.neuron], inp.tau)]})") for inp in element.inputs()}
+        for target, current in element.current(**values).items():
+            mem = nodes[arrays.mem_state[who[target]]]
+            lines.append(f"B_{node_name(name)}_{target} {mem} 0 I={formula(current)}")
+    membranes = tuple(int(k) for k in arrays.mem_state)
+    return SpiceNetlist(title=title or f"neuromorph {getattr(model, 'name', 'model')} (behavioural)", lines=lines,
+                        state_names=tuple(compiled.state_names), nodes=nodes, membranes=membranes,
+                        neuron_names=tuple(compiled.neuron_names), thresholds=np.array(arrays.thresholds),
+                        y0=np.array(y, dtype=np.float64), time_unit=time_unit,
+                        options={"reltol": "1e-6", "abstol": "1e-12", "vntol": "1e-9", "method": "gear",
+                                 "maxord": "2"})
