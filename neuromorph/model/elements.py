@@ -151,6 +151,12 @@ class Leak(ElementKind):
         emit.slot("e_rev", t.offset)
 
 
+    def spice_cells(self, cells):
+        """The amplifier as a resistor: a wide-linear-range amplifier from ``e_rev`` into the membrane,
+        its output tied to its inverting input (``g`` in S after the unit mapping)."""
+        cells.linear_conductance("self", cells.voltage(self.e_rev), self.g)
+
+
 @register
 @dataclass(frozen=True)
 class Current(ElementKind):
@@ -242,6 +248,15 @@ class Current(ElementKind):
         if self.inactivating:
             emit.slot("inactivation_k", t.gate_k(0))
             emit.slot("inactivation_delta", t.gate_offset(0))
+
+
+    def spice_cells(self, cells):
+        """A transconductance amplifier of bias ``|alpha|``: the filtered voltage drives its inverting
+        input for ``alpha > 0`` (an outward current rising with ``V_x``), its other input otherwise."""
+        if self.inactivating:
+            return super().spice_cells(cells)
+        x, d = cells.node("x"), cells.voltage(self.delta)
+        cells.amplifier(*((d, x) if self.alpha > 0 else (x, d)), "self", abs(self.alpha))
 
 
 @register
@@ -430,6 +445,15 @@ class CurrentSynapse(_Synapse):
         emit.slot("g", t.gain.scaled(-self.sign))
         emit.slot("delta", t.gate_offset(0))
         emit.slot("k", t.gate_k(0))
+
+
+    def spice_cells(self, cells):
+        """A differential pair (the sigmoid of slope 2 in model units) whose branch current is mirrored
+        out of (inhibitory) or into (excitatory) the postsynaptic membrane."""
+        if self.k != 2.0:
+            raise ModelError(f"synapse {self.name!r}: a differential pair has slope k = 2 in model units; k = "
+                             f"{self.k:g} has no transistor-level cell (export it at level='behavioural')")
+        cells.synapse(cells.node("pre_x"), cells.voltage(self.delta), "post", self.g, inhibitory=self.sign < 0)
 
 
 @register

@@ -199,6 +199,12 @@ class ElementKind:
         """Emit this element's terms and parameter slots into a lowering context (see :mod:`neuromorph.lower`)."""
         raise NotImplementedError
 
+    def spice_cells(self, cells):
+        """Place this element's transistor-level cells (:mod:`neuromorph.spice.transistor`): ``cells``
+        knows the nodes of its inputs (by role), its target membranes and the unit mapping."""
+        raise ModelError(f"{self.kind} elements ({self.name!r}) have no transistor-level cell yet; export them at "
+                         "level='behavioural'")
+
     # -- files ----------------------------------------------------------------------------
     def to_table(self):
         """The TOML table of this element (without ``kind``)."""

@@ -6,7 +6,9 @@
   :class:`~neuromorph.solve.results.SimulationResult` as :func:`neuromorph.simulate`, so spikes,
   bursts, summaries, plots and comparisons apply to SPICE runs.
 
-Levels: ``"behavioural"`` (the model itself, :mod:`.netlist`).
+Levels: ``"behavioural"`` (the model itself, :mod:`.netlist`) and ``"transistor"`` (MOSFET cells in
+weak inversion on a generic 180 nm process, :mod:`.transistor`, with the unit mapping of
+:class:`Mapping`).
 
 Examples
 --------
@@ -22,9 +24,17 @@ from .. import _validate as v
 from ..errors import ModelError, SolverError
 from .netlist import SpiceNetlist, behavioural_netlist, node_name
 
-__all__ = ["to_spice", "write_cir", "spice_simulate", "netlist", "SpiceNetlist", "node_name", "LEVELS"]
+__all__ = ["to_spice", "write_cir", "spice_simulate", "netlist", "SpiceNetlist", "node_name", "LEVELS", "Mapping"]
 
-LEVELS = ("behavioural",)
+LEVELS = ("behavioural", "transistor")
+
+
+def __getattr__(name):
+    if name == "Mapping":
+        from .transistor import Mapping
+
+        return Mapping
+    raise AttributeError(name)
 
 
 def _model(model):
@@ -35,14 +45,20 @@ def _model(model):
     return model
 
 
-def netlist(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None):
-    """The :class:`SpiceNetlist` of ``model`` at ``level``."""
+def netlist(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None, mapping=None):
+    """The :class:`SpiceNetlist` of ``model`` at ``level`` (``mapping``: the transistor level's units)."""
     if level not in LEVELS:
         raise ModelError(f"unknown SPICE `level` {level!r}; choose one of {', '.join(LEVELS)}")
+    if level == "transistor":
+        from .transistor import transistor_netlist
+
+        return transistor_netlist(_model(model), mapping=mapping, i_app=i_app, t_end=t_end, y0=y0)
+    if mapping is not None:
+        raise ModelError("`mapping` is for level='transistor'; the behavioural level uses `time_unit`")
     return behavioural_netlist(_model(model), i_app=i_app, t_end=t_end, time_unit=time_unit, y0=y0)
 
 
-def to_spice(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None):
+def to_spice(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None, mapping=None):
     """A PySpice ``Circuit`` of ``model`` (a Neuron, Network or preset name).
 
     Its devices are the netlist's; simulate it with PySpice (``circuit.simulator().transient(...)``,
@@ -53,13 +69,14 @@ def to_spice(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3,
     _quiet_pyspice()
     from PySpice.Spice.Netlist import Circuit
 
-    net = netlist(model, level, i_app, t_end, time_unit, y0)
+    net = netlist(model, level, i_app, t_end, time_unit, y0, mapping)
     circuit = Circuit(net.title)
     circuit.raw_spice = "\n".join(net.lines + [".ic " + " ".join(f"V({n})={y!r}" for n, y in zip(net.nodes, net.y0))])
     return circuit
 
 
-def write_cir(model, path, t_end, level="behavioural", i_app=None, max_step=0.05, time_unit=1e-3, y0=None):
+def write_cir(model, path, t_end, level="behavioural", i_app=None, max_step=0.05, time_unit=1e-3, y0=None,
+              mapping=None):
     """Write a ``.cir`` deck (atomically) that ngspice runs by itself: devices, ``.ic``, ``.tran`` and a
     control block that writes every neuron's membrane voltage to ``<name>.txt`` beside the deck
     (``ngspice -b path``).
@@ -77,7 +94,7 @@ def write_cir(model, path, t_end, level="behavioural", i_app=None, max_step=0.05
 
     t_end = v.positive("t_end", t_end, SolverError)
     max_step = v.positive("max_step", max_step, SolverError)
-    net = netlist(model, level, i_app, t_end, time_unit, y0)
+    net = netlist(model, level, i_app, t_end, time_unit, y0, mapping)
     probes = " ".join(f"v({net.nodes[k]})" for k in net.membranes)
     control = ["run", "set wr_singlescale", "set wr_vecnames", "option numdgt=12",
                f"wrdata {Path(path).with_suffix('.txt').name} {probes}", "quit"]
@@ -94,7 +111,7 @@ def _crossings(t, v, threshold):
 
 
 def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05, time_unit=1e-3, y0=None,
-                   record=None):
+                   record=None, mapping=None):
     """Run ``model`` in ngspice from t = 0 to ``t_end`` (model units) and return a SimulationResult.
 
     Parameters
@@ -102,7 +119,7 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     model : Neuron, Network or preset name
     t_end : float
     i_app : as for :func:`neuromorph.simulate`
-    level : {"behavioural"}
+    level : {"behavioural", "transistor"}
     max_step : float, default 0.05
         Largest time step ngspice may take (model units); spikes are located on its samples.
     time_unit : float, default 1e-3
@@ -110,6 +127,9 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     y0 : array_like, optional
     record : sequence of str, optional
         States to keep (default all).
+    mapping : Mapping, optional
+        Units of the transistor level (default ``Mapping()``). Results come back in model units
+        (volts through ``V_mid`` and ``V_u``, time through ``T_u``).
     """
     from ..solve.results import SimulationResult, SolverStats
     from .engine import run_transient
@@ -118,7 +138,7 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     max_step = v.positive("max_step", max_step, SolverError)
     if max_step > t_end:
         raise SolverError(f"`max_step` ({max_step:g}) must not exceed `t_end` ({t_end:g})")
-    net = netlist(model, level, i_app, t_end, time_unit, y0)
+    net = netlist(model, level, i_app, t_end, time_unit, y0, mapping)
     names = net.state_names if record is None else v.names("record", record, SolverError)
     for name in names:
         if name not in net.state_names:
@@ -128,13 +148,15 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     keep = np.concatenate(([True], np.diff(t) > 0))  # ngspice may repeat a time point at a breakpoint
     t = t[keep]
     spikes, owners = [], []
+    volts = {node: (values[keep] - net.v_offset) / net.v_scale for node, values in volts.items()}
+    thresholds = (net.thresholds - net.v_offset) / net.v_scale
     for n, k in enumerate(net.membranes):
-        s = _crossings(t, volts[net.nodes[k]][keep], net.thresholds[n])
+        s = _crossings(t, volts[net.nodes[k]], thresholds[n])
         spikes.append(s)
         owners.append(np.full(s.size, n, dtype=np.int64))
     spike_t = np.concatenate(spikes) if spikes else np.empty(0)
     order = np.argsort(spike_t, kind="stable")
-    y = np.array([volts[net.nodes[net.state_names.index(name)]][keep] for name in names]).reshape(len(names), -1)
+    y = np.array([volts[net.nodes[net.state_names.index(name)]] for name in names]).reshape(len(names), -1)
     return SimulationResult(t=t, y=y, state_names=tuple(names), spike_times=spike_t[order],
                             spike_neurons=np.concatenate(owners)[order] if owners else np.empty(0, np.int64),
                             stats=SolverStats(int(t.size), 0, 0, 0, 0), method=f"ngspice ({level})", t_start=0.0,

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import SimulationError
 
-__all__ = ["run_transient", "ngspice_available", "NgspiceMissing"]
+__all__ = ["run_transient", "run_dc", "ngspice_available", "NgspiceMissing"]
 
 _LOCK = threading.Lock()
 _SHARED = None
@@ -71,6 +71,40 @@ def ngspice_available():
 
 def _errors(lines):
     return [ln for ln in lines if "error" in ln.lower() and "no error" not in ln.lower()]
+
+
+def _run_shared(deck, kind):
+    """Load and run a deck in the shared library; return its plot (vectors by lower-case name) as arrays."""
+    ng = _shared()
+    with _LOCK:
+        ng._stderr, ng._stdout = [], []
+        ng._error_in_stderr = ng._error_in_stdout = False
+        try:
+            ng.load_circuit(deck)
+            ng.run()
+            plot_name = ng.last_plot
+            if not plot_name.startswith(kind):
+                raise SimulationError(f"ngspice produced no {kind} result: " + "; ".join(
+                    _errors(ng._stderr + ng._stdout)[:3] or ng._stderr[-3:]), t=0.0, reason="spice failed")
+            plot = ng.plot(None, plot_name)
+            return {name.lower(): np.array(plot[name]._data, dtype=np.float64) for name in plot}
+        finally:
+            try:
+                ng.remove_circuit()
+                ng.exec_command("destroy all")
+            except Exception:  # noqa: BLE001 - a failed clean-up must not hide the run's error
+                pass
+
+
+def run_dc(deck, source, probe):
+    """Run a deck holding a ``.dc`` sweep of voltage ``source``; return ``(swept values, current into the
+    positive terminal of voltage source ``probe`` from the circuit)``."""
+    if _shared() is None:
+        raise NgspiceMissing("ngspice's shared library is not installed: install the Debian package libngspice0 "
+                             "(bash .ci/bootstrap does)", t=0.0, reason="ngspice missing")
+    vectors = _run_shared(deck, "dc")
+    sweep = vectors.get("v-sweep", vectors.get(source.lower()))
+    return sweep, vectors[f"{probe.lower()}#branch"]
 
 
 def run_transient(deck, nodes):

@@ -59,6 +59,14 @@ class SpiceNetlist:
         Seconds per model time unit.
     options : dict
         ``.options`` of the simulation (tolerances).
+    v_offset, v_scale : float
+        Node volts are ``v_offset + v_scale * model volts`` (0 and 1 at the behavioural level; the
+        thresholds and ``y0`` here are in node volts).
+    uic : bool
+        Start the transient from ``.ic`` alone (True), or from the operating point with the ``.ic``
+        nodes held (False: transistor level, whose internal nodes need a consistent start).
+    mapping, rows
+        The unit mapping and its per-device rows (transistor level).
     """
 
     title: str
@@ -71,6 +79,11 @@ class SpiceNetlist:
     y0: np.ndarray
     time_unit: float
     options: dict = field(default_factory=dict)
+    v_offset: float = 0.0
+    v_scale: float = 1.0
+    uic: bool = True
+    mapping: object = None
+    rows: list = field(default_factory=list)
 
     def text(self, t_end, max_step, control=None):
         """The whole deck: devices, ``.ic``, ``.options``, ``.save``, ``.tran`` to ``t_end`` (model units)
@@ -82,7 +95,8 @@ class SpiceNetlist:
         if self.options:
             out.append(".options " + " ".join(f"{k}={val}" for k, val in self.options.items()))
         out.append(".save time " + " ".join(f"V({n})" for n in self.nodes))
-        out.append(f".tran {_number(max_step * tu)} {_number(t_end * tu)} 0 {_number(max_step * tu)} uic")
+        out.append(f".tran {_number(max_step * tu)} {_number(t_end * tu)} 0 {_number(max_step * tu)}"
+                   + (" uic" if self.uic else ""))
         if control:
             out += [".control", *control, ".endc"]
         out.append(".end")
