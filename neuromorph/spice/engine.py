@@ -80,8 +80,12 @@ def _run_shared(deck, kind):
         ng._stderr, ng._stdout = [], []
         ng._error_in_stderr = ng._error_in_stdout = False
         try:
-            ng.load_circuit(deck)
-            ng.run()
+            try:
+                ng.load_circuit(deck)
+                ng.run()
+            except Exception as exc:  # PySpice raises NameError / NgSpiceCommandError on ngspice's failures
+                raise SimulationError(f"ngspice failed: {exc}; " + "; ".join(_errors(ng._stderr + ng._stdout)[:3]),
+                                      t=0.0, reason="spice failed") from None
             plot_name = ng.last_plot
             if not plot_name.startswith(kind):
                 raise SimulationError(f"ngspice produced no {kind} result: " + "; ".join(
@@ -109,28 +113,9 @@ def run_dc(deck, source, probe):
 
 def run_transient(deck, nodes):
     """Run a deck holding a ``.tran``; return ``(time in s, {node: voltages})``."""
-    ng = _shared()
-    if ng is not None:
-        with _LOCK:
-            ng._stderr, ng._stdout = [], []
-            ng._error_in_stderr = ng._error_in_stdout = False
-            try:
-                ng.load_circuit(deck)
-                ng.run()
-                plot_name = ng.last_plot
-                if not plot_name.startswith("tran"):
-                    raise SimulationError("ngspice produced no transient result: " + "; ".join(
-                        _errors(ng._stderr + ng._stdout)[:3] or ng._stderr[-3:]), t=0.0, reason="spice failed")
-                plot = ng.plot(None, plot_name)
-                time = np.array(plot["time"]._data, dtype=np.float64)
-                out = {n: np.array(plot[n.lower()]._data, dtype=np.float64) for n in nodes}
-            finally:
-                try:
-                    ng.remove_circuit()
-                    ng.exec_command("destroy all")
-                except Exception:  # noqa: BLE001 - a failed clean-up must not hide the run's error
-                    pass
-        return time, out
+    if _shared() is not None:
+        vectors = _run_shared(deck, "tran")
+        return vectors["time"], {n: vectors[n.lower()] for n in nodes}
     if shutil.which("ngspice") is None:
         raise NgspiceMissing("ngspice is not installed: install the Debian packages ngspice and libngspice0 "
                              "(bash .ci/bootstrap does)", t=0.0, reason="ngspice missing")

@@ -32,7 +32,7 @@ from ..errors import ModelError, SimulationError
 from ..model.stimulus import Constant, as_stimulus
 from .netlist import SpiceNetlist, _number, _parts, _pwl, node_name
 
-__all__ = ["Mapping", "transistor_netlist", "SPICE_DIR", "measure_kappa"]
+__all__ = ["Mapping", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep"]
 
 SPICE_DIR = Path(__file__).resolve().parents[2] / "spice"
 _BOLTZMANN_OVER_Q = 8.617333262e-5  # V/K
@@ -296,3 +296,46 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
                  "gmin": "1e-15"},
         v_offset=m.v_mid, v_scale=m.v_unit, uic=False, mapping=m, rows=b.rows)
     return netlist
+
+
+def iv_sweep(neuron, v, timescale="fast", v_rest=None, i_app=0.0, mapping=None):
+    """The I-V curve of ``neuron``'s transistor circuit in ``timescale``, measured by an ngspice DC sweep.
+
+    The membrane node is driven by a swept voltage source; filters of time constant up to the
+    timescale's cut-off are tied to it, slower ones held at ``v_rest`` (default: the model's
+    resting voltage at ``i_app``, as :func:`neuromorph.iv_curves` chooses it). Returns the
+    membrane current of every element in model units at model voltages ``v``, comparable with
+    :func:`neuromorph.iv_current`.
+    """
+    from ..analysis.iv import iv_curves, one_neuron, timescale_tau
+    from .engine import run_dc
+
+    neuron = one_neuron(neuron)
+    v = np.asarray(v, dtype=np.float64)
+    if v.ndim != 1 or v.size < 2 or not np.all(np.diff(v) > 0) or not np.all(np.isfinite(v)):
+        raise ModelError("`v` must be at least two increasing, finite voltages")
+    step = np.diff(v)
+    if not np.allclose(step, step[0], rtol=1e-6):
+        raise ModelError("`v` must be evenly spaced (one ngspice DC sweep)")
+    if v_rest is None:
+        v_rest = iv_curves(neuron, v=np.linspace(-3, 3, 61), i_app=i_app).v_rest
+    cutoff = timescale_tau(neuron, timescale)
+    net = transistor_netlist(neuron, mapping=mapping)
+    m = net.mapping
+    lines = [ln for ln in net.lines if not ln.startswith(("I_app_", "I_stim_", "C_v "))]
+    mem = net.nodes[net.membranes[0]]
+    compiled = neuron.compile()
+    a = compiled.arrays
+    for k, node in enumerate(net.nodes):
+        if a.st_kind[k] == FILTER:
+            tau = 1.0 / a.st_rate[k]
+            lines.append(f"V_hold_{node} {node} {mem} DC 0" if tau <= cutoff else
+                         f"V_hold_{node} {node} 0 DC {_number(m.volts(v_rest))}")
+    lines.append(f"V_sweep {mem} 0 DC {_number(m.volts(v[0]))}")
+    deck = "\n".join([f"* I-V sweep ({timescale})", *lines,
+                      f".dc V_sweep {_number(m.volts(v[0]))} {_number(m.volts(v[-1]) + 0.1 * step[0] * m.v_unit)} "
+                      f"{_number(step[0] * m.v_unit)}", ".end", ""])
+    volts, current = run_dc(deck, "V_sweep", "V_sweep")
+    # ngspice reports the current into the source's + terminal: the membrane's outward current leaves
+    # through the source, the other way.
+    return (volts - m.v_mid) / m.v_unit, -current / m.i_unit
