@@ -104,3 +104,65 @@ def test_iv_curves_of_the_circuit_match_the_model_within_10_percent(mapping, tim
     vm, measured = iv_sweep(n, v, timescale, v_rest=v_rest, mapping=mapping)
     model = nm.iv_current(n, vm, timescale, v_rest=v_rest)
     assert np.abs(measured - model).max() <= 0.10 * np.ptp(model)
+
+
+def test_the_transistor_deck_runs_alone_and_the_cli_explains_the_mapping(tmp_path, capsys):
+    """``export-spice --level transistor`` writes a self-contained deck (cards and cells inlined):
+    ``ngspice -b`` runs it in an empty folder and the tonic neuron spikes at MODEL.md's ISI."""
+    import subprocess
+    from pathlib import Path
+
+    from neuromorph.ui.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    deck = tmp_path / "tonic.cir"
+    assert main(["export-spice", str(root / "circuits" / "tonic_spiking.toml"), "--level", "transistor", "-o",
+                 str(deck), "--t-end", "800", "--explain"]) == 0
+    text = capsys.readouterr().out
+    assert "kappa (measured on the process)" in text and "follower-integrator" in text and "amplifier" in text
+    assert ".include" not in deck.read_text() and ".model nfet nmos" in deck.read_text()
+    proc = subprocess.run(["ngspice", "-b", deck.name], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    header = deck.read_text().splitlines()[1]
+    offset, scale = (float(x) for x in header.split("node volts = ")[1].split(" x model")[0].split(" + "))
+    t_unit = float(header.split("one model time unit = ")[1].split(" s")[0])
+    table = np.loadtxt(tmp_path / "tonic.txt", skiprows=1)
+    t, v = table[:, 0] / t_unit, (table[:, 1] - offset) / scale
+    i = np.flatnonzero((v[:-1] < 0) & (v[1:] >= 0))
+    spikes = t[i]
+    isi = np.diff(spikes[spikes > 200])
+    assert isi.size > 10 and np.mean(isi) == pytest.approx(32.65, rel=0.05)
+
+
+@pytest.mark.parametrize("build, words", [
+    (lambda: _with(nm.Conductance(g_max=0.5, e_rev=-1.0, gates=[nm.Gate(k=2.0, delta=-1.0)])),
+     ["conductance", "behavioural"]),
+    (lambda: _with(nm.Current(alpha=1.0, delta=0.0, tau=50.0, inactivation_delta=-1.0, inactivation_tau=2500.0,
+                              name="inact")), ["inact", "behavioural"]),
+])
+def test_kinds_without_a_transistor_cell_are_refused_by_name(build, words):
+    from neuromorph.errors import ModelError
+
+    with pytest.raises(ModelError) as info:
+        transistor_netlist(build())
+    for word in words:
+        assert word in str(info.value)
+
+
+def _with(element):
+    n = nm.preset("tonic")
+    n.add(element)
+    return n
+
+
+def test_a_synapse_slope_other_than_a_differential_pairs_is_refused():
+    from neuromorph.errors import ModelError
+
+    net = nm.hco(k=3.0)
+    with pytest.raises(ModelError) as info:
+        transistor_netlist(net)
+    assert "k = 3" in str(info.value)
+    with pytest.raises(ModelError):
+        Mapping(i_unit=-1e-9)
+    with pytest.raises(ModelError):
+        nm.spice_simulate("tonic", 100, mapping=Mapping(), level="behavioural")

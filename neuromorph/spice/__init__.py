@@ -98,9 +98,24 @@ def write_cir(model, path, t_end, level="behavioural", i_app=None, max_step=0.05
     probes = " ".join(f"v({net.nodes[k]})" for k in net.membranes)
     control = ["run", "set wr_singlescale", "set wr_vecnames", "option numdgt=12",
                f"wrdata {Path(path).with_suffix('.txt').name} {probes}", "quit"]
-    deck = net.text(t_end, max_step, control=control)
+    deck = _inline_includes(net.text(t_end, max_step, control=control))
     atomic_write(path, lambda f: f.write(deck))
     return path
+
+
+def _inline_includes(deck):
+    """The deck with its ``.include`` files written in: a ``.cir`` that needs nothing beside it."""
+    from pathlib import Path
+
+    out = []
+    for line in deck.splitlines():
+        if line.startswith(".include "):
+            path = Path(line.split(None, 1)[1].strip().strip('"'))
+            out += [f"* --- {path.name} (included) ---", *path.read_text(encoding="utf-8").splitlines(),
+                    f"* --- end of {path.name} ---"]
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def _crossings(t, v, threshold):

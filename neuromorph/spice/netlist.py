@@ -89,8 +89,12 @@ class SpiceNetlist:
         """The whole deck: devices, ``.ic``, ``.options``, ``.save``, ``.tran`` to ``t_end`` (model units)
         with steps of at most ``max_step``, an optional ``.control`` block, ``.end``."""
         tu = self.time_unit
-        out = [f"* {self.title}", "* written by neuromorph: one model time unit = "
-               f"{tu:g} s, voltages in V, currents in A (the model's units)", *self.lines]
+        if self.v_scale == 1.0 and self.v_offset == 0.0:
+            units = f"one model time unit = {tu:g} s, voltages in V, currents in A (the model's units)"
+        else:
+            units = (f"node volts = {self.v_offset:g} + {self.v_scale:.6g} x model volts, one model time unit = "
+                     f"{tu:.6g} s")
+        out = [f"* {self.title}", f"* written by neuromorph: {units}", *self.lines]
         out.append(".ic " + " ".join(f"V({n})={_number(y)}" for n, y in zip(self.nodes, self.y0)))
         if self.options:
             out.append(".options " + " ".join(f"{k}={val}" for k, val in self.options.items()))

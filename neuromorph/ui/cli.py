@@ -392,10 +392,15 @@ def _cmd_export_spice(args):
     circuit = _load(args)
     _plan(args, ("-o/--output", args.output))
     t_end, stim = _spice_drive(circuit, args)
-    net = netlist(circuit, level=args.level, i_app=stim, t_end=t_end, time_unit=args.time_unit)
-    write_cir(circuit, args.output, t_end, level=args.level, i_app=stim, max_step=args.max_step,
-                 time_unit=args.time_unit)
-    if args.explain:
+    time_unit = args.time_unit if args.level == "behavioural" else 1e-3
+    net = netlist(circuit, level=args.level, i_app=stim, t_end=t_end, time_unit=time_unit)
+    write_cir(circuit, args.output, t_end, level=args.level, i_app=stim, max_step=args.max_step, time_unit=time_unit)
+    if args.explain and args.level == "transistor":
+        for quantity, model_value, circuit_value in net.mapping.table():
+            print(f"{quantity:34s} {model_value:8s} {circuit_value}")
+        for name, cell, value in net.rows:
+            print(f"{name:24s} {cell:38s} {value}")
+    elif args.explain:
         print(f"{'state':24s} {'node':24s} {'capacitor (F)':>14s}   meaning")
         rates = circuit.compile().arrays.st_rate
         for k, (state, node) in enumerate(zip(net.state_names, net.nodes)):
@@ -414,7 +419,7 @@ def _cmd_spice_run(args):
     _plan(args, ("--out", args.out), ("--plot", args.plot))
     t_end, stim = _spice_drive(circuit, args)
     res = spice_simulate(circuit, t_end, i_app=stim, level=args.level, max_step=args.max_step,
-                            time_unit=args.time_unit)
+                         time_unit=args.time_unit if args.level == "behavioural" else 1e-3)
     fig = None
     if args.plot:
         import matplotlib
@@ -575,12 +580,15 @@ def build_parser():
                            ("spice-run", "simulate a circuit file in ngspice and summarise it")):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("file", help="circuit file (TOML)")
-        sp.add_argument("--level", default="behavioural", choices=("behavioural",),
-                        help="behavioural: capacitors and behavioural sources, the model itself")
+        sp.add_argument("--level", default="behavioural", choices=("behavioural", "transistor"),
+                        help="behavioural: capacitors and behavioural sources, the model itself; transistor: "
+                             "MOSFET cells in weak inversion on a generic 180 nm process")
         sp.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
         sp.add_argument("--i-app", type=_finite, help="constant applied current (replaces the file's stimulus)")
         sp.add_argument("--max-step", type=_finite, default=0.05, help="largest ngspice step, model units (default 0.05)")
-        sp.add_argument("--time-unit", type=_finite, default=1e-3, help="seconds per model time unit (default 1e-3)")
+        sp.add_argument("--time-unit", type=_finite, default=1e-3,
+                        help="seconds per model time unit at the behavioural level (default 1e-3; the transistor "
+                             "level's follows from its currents and capacitors)")
         _set_option(sp)
         if name == "export-spice":
             sp.add_argument("-o", "--output", required=True, help="the .cir file to write")
