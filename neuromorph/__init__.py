@@ -64,7 +64,7 @@ _LAZY = {
     "behaviour_map": "studies.maps", "BehaviourMap": "studies.maps",
     "design": "studies.design", "DesignResult": "studies.design",
     "reliability": "studies.reliability", "ReliabilityResult": "studies.reliability",
-    "to_spice": "spice", "spice_simulate": "spice", "write_cir": "spice",
+    "to_spice": "spice", "spice_simulate": "spice", "write_cir": "spice", "spice_monte_carlo": "spice.montecarlo",
     "plot_trace": "ui.plotting", "plot_iv": "ui.plotting", "plot_behaviour_map": "ui.plotting",
     "plot_network": "ui.plotting", "plot_raster": "ui.plotting", "plot_reliability": "ui.plotting",
 }
@@ -134,7 +134,7 @@ __all__ = [
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
-    "reliability", "ReliabilityResult", "to_spice", "spice_simulate", "write_cir",
+    "reliability", "ReliabilityResult", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "OutputError", "NeuromorphWarning",

@@ -166,3 +166,34 @@ def test_a_synapse_slope_other_than_a_differential_pairs_is_refused():
         Mapping(i_unit=-1e-9)
     with pytest.raises(ModelError):
         nm.spice_simulate("tonic", 100, mapping=Mapping(), level="behavioural")
+
+
+def test_monte_carlo_chips_run_in_their_own_processes_and_reproduce():
+    """Pelgrom draws per transistor from (seed, chip): a chip run alone equals the same chip in the
+    study; zero mismatch makes every chip the nominal circuit; each chip ran in another process."""
+    import os
+
+    kw = dict(seed=3, t_end=700, i_app=-0.7, t_start=200, processes=2)
+    mc = nm.spice_monte_carlo("tonic", chips=3, a_vt=0.008, **kw)
+    assert not mc.failures and os.getpid() not in mc.workers and len(mc.workers) == 3
+    isi = mc.isi_mean
+    assert np.all(np.isfinite(isi)) and np.ptp(isi) > 0.0  # chips differ
+    alone = nm.spice_monte_carlo("tonic", chips=[1], a_vt=0.008, **kw)
+    assert alone.isi_mean[0] == isi[1]
+    flat = nm.spice_monte_carlo("tonic", chips=2, a_vt=0.0, a_beta=0.0, **kw)
+    nominal = nm.spice_simulate("tonic", 700, i_app=-0.7, level="transistor", max_step=0.2).summary(t_start=200)
+    np.testing.assert_allclose(flat.isi_mean, nominal["isi_mean"], rtol=1e-9)
+    assert mc.spread()["isi_mean"]["relative"] > 0.0
+
+
+@pytest.mark.parametrize("kw, words", [(dict(a_vt=-1e-3), ["a_vt"]), (dict(chips=0), ["chips"]),
+                                       (dict(seed=-2), ["seed"])])
+def test_monte_carlo_bad_input(kw, words):
+    from neuromorph.errors import NeuromorphError
+
+    args = dict(chips=2, seed=1, t_end=100, i_app=-0.7)
+    args.update(kw)
+    with pytest.raises(NeuromorphError) as info:
+        nm.spice_monte_carlo("tonic", **args)
+    for word in words:
+        assert word in str(info.value)

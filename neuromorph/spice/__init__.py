@@ -24,16 +24,21 @@ from .. import _validate as v
 from ..errors import ModelError, SolverError
 from .netlist import SpiceNetlist, behavioural_netlist, node_name
 
-__all__ = ["to_spice", "write_cir", "spice_simulate", "netlist", "SpiceNetlist", "node_name", "LEVELS", "Mapping"]
+__all__ = ["to_spice", "write_cir", "spice_simulate", "spice_monte_carlo", "netlist", "SpiceNetlist", "node_name",
+           "LEVELS", "Mapping", "TransistorMismatch"]
 
 LEVELS = ("behavioural", "transistor")
 
 
 def __getattr__(name):
-    if name == "Mapping":
-        from .transistor import Mapping
+    if name in ("Mapping", "TransistorMismatch"):
+        from . import transistor
 
-        return Mapping
+        return getattr(transistor, name)
+    if name == "spice_monte_carlo":
+        from .montecarlo import spice_monte_carlo
+
+        return spice_monte_carlo
     raise AttributeError(name)
 
 
@@ -45,16 +50,20 @@ def _model(model):
     return model
 
 
-def netlist(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None, mapping=None):
-    """The :class:`SpiceNetlist` of ``model`` at ``level`` (``mapping``: the transistor level's units)."""
+def netlist(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None, mapping=None,
+            variation=None):
+    """The :class:`SpiceNetlist` of ``model`` at ``level`` (``mapping``: the transistor level's units;
+    ``variation``: a :class:`TransistorMismatch`, one chip's per-transistor draws)."""
     if level not in LEVELS:
         raise ModelError(f"unknown SPICE `level` {level!r}; choose one of {', '.join(LEVELS)}")
     if level == "transistor":
         from .transistor import transistor_netlist
 
-        return transistor_netlist(_model(model), mapping=mapping, i_app=i_app, t_end=t_end, y0=y0)
-    if mapping is not None:
-        raise ModelError("`mapping` is for level='transistor'; the behavioural level uses `time_unit`")
+        return transistor_netlist(_model(model), mapping=mapping, i_app=i_app, t_end=t_end, y0=y0,
+                                  variation=variation)
+    if mapping is not None or variation is not None:
+        raise ModelError("`mapping` and `variation` are for level='transistor'; the behavioural level uses "
+                         "`time_unit`")
     return behavioural_netlist(_model(model), i_app=i_app, t_end=t_end, time_unit=time_unit, y0=y0)
 
 
@@ -126,7 +135,7 @@ def _crossings(t, v, threshold):
 
 
 def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05, time_unit=1e-3, y0=None,
-                   record=None, mapping=None):
+                   record=None, mapping=None, variation=None):
     """Run ``model`` in ngspice from t = 0 to ``t_end`` (model units) and return a SimulationResult.
 
     Parameters
@@ -145,6 +154,8 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     mapping : Mapping, optional
         Units of the transistor level (default ``Mapping()``). Results come back in model units
         (volts through ``V_mid`` and ``V_u``, time through ``T_u``).
+    variation : TransistorMismatch, optional
+        One chip's per-transistor Pelgrom draws (transistor level).
     """
     from ..solve.results import SimulationResult, SolverStats
     from .engine import run_transient
@@ -153,7 +164,7 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     max_step = v.positive("max_step", max_step, SolverError)
     if max_step > t_end:
         raise SolverError(f"`max_step` ({max_step:g}) must not exceed `t_end` ({t_end:g})")
-    net = netlist(model, level, i_app, t_end, time_unit, y0, mapping)
+    net = netlist(model, level, i_app, t_end, time_unit, y0, mapping, variation)
     names = net.state_names if record is None else v.names("record", record, SolverError)
     for name in names:
         if name not in net.state_names:
@@ -171,7 +182,7 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
         owners.append(np.full(s.size, n, dtype=np.int64))
     spike_t = np.concatenate(spikes) if spikes else np.empty(0)
     order = np.argsort(spike_t, kind="stable")
-    y = np.array([volts[net.nodes[net.state_names.index(name)]] for name in names]).reshape(len(names), -1)
+    y = np.array([volts[net.nodes[net.state_names.index(name)]] for name in names]) if names else np.empty((0, t.size))
     return SimulationResult(t=t, y=y, state_names=tuple(names), spike_times=spike_t[order],
                             spike_neurons=np.concatenate(owners)[order] if owners else np.empty(0, np.int64),
                             stats=SolverStats(int(t.size), 0, 0, 0, 0), method=f"ngspice ({level})", t_start=0.0,

@@ -32,7 +32,7 @@ from ..errors import ModelError, SimulationError
 from ..model.stimulus import Constant, as_stimulus
 from .netlist import SpiceNetlist, _number, _parts, _pwl, node_name
 
-__all__ = ["Mapping", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep"]
+__all__ = ["Mapping", "TransistorMismatch", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep"]
 
 SPICE_DIR = Path(__file__).resolve().parents[2] / "spice"
 _BOLTZMANN_OVER_Q = 8.617333262e-5  # V/K
@@ -158,6 +158,37 @@ class Mapping:
                 ("supply", "", f"{self.vdd:g} V")]
 
 
+_DEVICES = {"ota": "nnnnpp", "ota_wide": "nnnnpp", "syn_inh": "nnnnppnn", "syn_exc": "nnnnpp"}
+"""Transistor types of each cell of ``spice/cells.lib``, in the order of their mismatch parameters."""
+_AREA_UM2 = 4.0 * 6.0  # W L of every cell transistor (cells.lib defaults), square micrometres
+
+
+@dataclass(frozen=True)
+class TransistorMismatch:
+    """Per-transistor Pelgrom mismatch of a chip: ``sigma(dV_T) = a_vt / sqrt(W L)``,
+    ``sigma(d beta / beta) = a_beta / sqrt(W L)`` (W L in um^2).
+
+    Draws for chip ``c`` come from ``numpy.random.Philox(key=(seed, c))``, two normals per
+    transistor in the order the cells are written: the same seed and chip give the same netlist.
+    Defaults are typical of 180 nm (A_VT ~ 5 mV um, A_beta ~ 1 % um); with the cells' 4 x 6 um
+    transistors that is ~1 mV of threshold, ~3 % of current in weak inversion.
+    """
+
+    seed: int = 0
+    chip: int = 0
+    a_vt: float = 5e-3
+    a_beta: float = 0.01
+
+    def __post_init__(self):
+        object.__setattr__(self, "seed", v.seed("seed", self.seed))
+        object.__setattr__(self, "chip", v.count("chip", self.chip, 0))
+        object.__setattr__(self, "a_vt", v.nonnegative("a_vt", self.a_vt))
+        object.__setattr__(self, "a_beta", v.nonnegative("a_beta", self.a_beta))
+
+    def generator(self):
+        return np.random.Generator(np.random.Philox(key=np.array([self.seed, self.chip], dtype=np.uint64)))
+
+
 class _Cells:
     """What an element's ``spice_cells`` sees: its input nodes by role, its target membranes, and
     the devices it adds (amplifiers, wide-range amplifiers, synapses)."""
@@ -182,7 +213,7 @@ class _Cells:
     def amplifier(self, inp, inn, target, alpha):
         m = self._b.mapping
         self._b.lines.append(f"{self._label()} {inp} {inn} {self._targets[target]} vdd ota "
-                             f"ib={_number(alpha * m.i_unit)}")
+                             f"ib={_number(alpha * m.i_unit)}" + self._b.mismatch("ota"))
         self._b.rows.append((self._name, "amplifier", f"I_b = {alpha * m.i_unit * 1e9:.4g} nA"))
 
     def linear_conductance(self, target, reference, g):
@@ -191,7 +222,8 @@ class _Cells:
         conductance = g * m.i_unit / m.v_unit
         ib = _WIDE_RANGE * g * m.i_unit
         r = _wide_resistor(conductance, ib)
-        self._b.lines.append(f"{self._label()} {reference} {node} {node} vdd ota_wide ib={_number(ib)} r={_number(r)}")
+        self._b.lines.append(f"{self._label()} {reference} {node} {node} vdd ota_wide ib={_number(ib)} r={_number(r)}"
+                             + self._b.mismatch("ota_wide"))
         self._b.rows.append((self._name, "amplifier as a resistor", f"G = {conductance * 1e9:.4g} nS (I_b = "
                                                                     f"{ib * 1e9:.4g} nA, r = {r / 1e6:.4g} MOhm)"))
 
@@ -199,16 +231,27 @@ class _Cells:
         m = self._b.mapping
         kind = "syn_inh" if inhibitory else "syn_exc"
         self._b.lines.append(f"{self._label()} {pre} {reference} {self._targets[target]} vdd {kind} "
-                             f"ib={_number(g * m.i_unit)}")
+                             f"ib={_number(g * m.i_unit)}" + self._b.mismatch(kind))
         self._b.rows.append((self._name, "synapse (differential pair + mirror)", f"I_b = {g * m.i_unit * 1e9:.4g} nA"))
 
 
 class _Builder:
-    def __init__(self, mapping):
+    def __init__(self, mapping, variation=None):
         self.mapping = mapping
         self.lines = []
         self.rows = []
         self.bias = {}
+        self.variation = variation
+        self._gen = None if variation is None else variation.generator()
+
+    def mismatch(self, cell):
+        """The ``dvK=.. dbK=..`` parameters of one cell's transistors (empty without mismatch)."""
+        if self.variation is None:
+            return ""
+        scale = 1.0 / np.sqrt(_AREA_UM2)
+        z = self._gen.standard_normal((len(_DEVICES[cell]), 2))
+        return "".join(f" dv{k + 1}={_number(self.variation.a_vt * scale * z[k, 0])} "
+                       f"db{k + 1}={_number(self.variation.a_beta * scale * z[k, 1])}" for k in range(z.shape[0]))
 
     def bias_node(self, model_volts):
         key = round(float(model_volts), 12)
@@ -219,11 +262,12 @@ class _Builder:
         return self.bias[key]
 
 
-def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, title=None):
+def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, title=None, variation=None):
     """The transistor-level netlist of a Neuron or Network (see the module notes).
 
     Voltages, thresholds and the initial state of the returned :class:`SpiceNetlist` are in volts
     (its ``v_offset`` and ``v_scale`` map them back to model units), its ``time_unit`` is ``T_u``.
+    ``variation``: a :class:`TransistorMismatch` (one chip's Pelgrom draws), or None.
     """
     from ..solve.integrator import applied_currents
 
@@ -236,8 +280,10 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
     nodes = tuple(node_name(s) for s in compiled.state_names)
     bias, stimuli = applied_currents(compiled, i_app)
     y = compiled.y0 if y0 is None else v.real_array("y0", y0, 1)
+    if variation is not None and not isinstance(variation, TransistorMismatch):
+        raise ModelError(f"`variation` must be a neuromorph.spice.TransistorMismatch, got {variation!r}")
     m = mapping
-    b = _Builder(m)
+    b = _Builder(m, variation)
     lib = _library_dir()
     b.lines += [f".include {lib / 'ptm180.lib'}", f".include {lib / 'cells.lib'}", f"V_dd vdd 0 DC {_number(m.vdd)}"]
     mem_of = {}
@@ -249,7 +295,7 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
             ib = _WIDE_RANGE * conductance * m.v_unit
             r = _wide_resistor(conductance, ib)
             b.lines.append(f"X_{nodes[k]} {nodes[a.st_src[k]]} {nodes[k]} {nodes[k]} vdd ota_wide ib={_number(ib)} "
-                           f"r={_number(r)}")
+                           f"r={_number(r)}" + b.mismatch("ota_wide"))
             b.lines.append(f"C_{nodes[k]} {nodes[k]} 0 {_number(cap)}")
             b.rows.append((name, "follower-integrator", f"tau = {tau:g} -> C = {cap * 1e12:.4g} pF, G = "
                                                         f"{conductance * 1e9:.4g} nS (I_b = {ib * 1e9:.4g} nA, r = "

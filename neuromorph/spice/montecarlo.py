@@ -1,0 +1,174 @@
+"""Transistor-level Monte Carlo over chips: per-transistor Pelgrom mismatch written into the netlist
+from a seed, each chip run by ngspice in its own process.
+
+ngspice's shared library keeps state between runs and is not re-entrant, so every chip runs in
+a fresh Python process of its own (started as a program, so a user's script needs no
+``if __name__ == "__main__"`` guard), a few at a time. A chip whose run fails is recorded with its
+reason; it never aborts the study.
+
+Examples
+--------
+>>> import neuromorph as nm
+>>> mc = nm.spice_monte_carlo("tonic", chips=2, seed=1, t_end=600, i_app=-0.7, a_vt=0.02, processes=2)
+>>> mc.isi_mean.shape
+(2,)
+"""
+
+import os
+import pickle
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as v
+from ..errors import SimulationError, SolverError
+
+__all__ = ["spice_monte_carlo", "SpiceMonteCarlo"]
+
+
+def _worker_main():
+    """Entry point of a worker process: one pickled job on stdin, its pickled result on stdout."""
+    job = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps(_run_chip(job)))
+
+
+def _in_process(job):
+    """Run one job in a fresh Python process."""
+    proc = subprocess.run([sys.executable, "-c", "from neuromorph.spice.montecarlo import _worker_main; _worker_main()"],
+                          input=pickle.dumps(job), capture_output=True, timeout=24 * 3600)
+    if proc.returncode != 0:
+        lines = proc.stderr.decode(errors="replace").strip().splitlines()
+        return job[1], None, f"worker failed: {lines[-1] if lines else proc.returncode}", None
+    return pickle.loads(proc.stdout)
+
+
+def _run_chip(job):
+    """One chip (in a worker process): its summary (or its failure) and the worker's pid."""
+    from . import spice_simulate
+    from .transistor import TransistorMismatch
+
+    model, chip, seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron = job
+    try:
+        res = spice_simulate(model, t_end, i_app=i_app, level="transistor", max_step=max_step, mapping=mapping,
+                             variation=TransistorMismatch(seed=seed, chip=chip, a_vt=a_vt, a_beta=a_beta),
+                             record=())
+        return chip, res.summary(t_start=t_start, neuron=neuron), None, os.getpid()
+    except SimulationError as exc:
+        return chip, None, str(exc), os.getpid()
+
+
+@dataclass(frozen=True, eq=False)
+class SpiceMonteCarlo:
+    """Per-chip summaries of a transistor-level Monte Carlo (see :func:`spice_monte_carlo`).
+
+    Attributes
+    ----------
+    chips : ndarray
+    summaries : list of dict or None
+        :meth:`SimulationResult.summary` of each chip (None for a failed one).
+    failures : dict
+        ``{chip: reason}``.
+    settings : dict
+    workers : set of int
+        Process ids that ran chips (never the caller's).
+    """
+
+    chips: np.ndarray
+    summaries: list
+    failures: dict
+    settings: dict
+    workers: frozenset
+
+    def _metric(self, key):
+        return np.array([np.nan if s is None or s.get(key) is None else float(s[key]) for s in self.summaries])
+
+    @property
+    def burst_period(self):
+        return self._metric("burst_period")
+
+    @property
+    def spikes_per_burst(self):
+        return self._metric("spikes_per_burst")
+
+    @property
+    def isi_mean(self):
+        return self._metric("isi_mean")
+
+    @property
+    def patterns(self):
+        return [None if s is None else s["pattern"] for s in self.summaries]
+
+    def spread(self):
+        """Mean, standard deviation and relative spread of burst period, spikes per burst and ISI."""
+        out = {}
+        for key in ("burst_period", "spikes_per_burst", "isi_mean"):
+            x = self._metric(key)
+            x = x[np.isfinite(x)]
+            out[key] = {"mean": float(x.mean()) if x.size else float("nan"),
+                        "std": float(x.std()) if x.size else float("nan"),
+                        "relative": float(x.std() / x.mean()) if x.size and x.mean() else float("nan")}
+        return out
+
+    def plot(self):
+        """Histograms of burst period and spikes per burst over chips; returns the figure."""
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+        for ax, key, label in zip(axes, ("burst_period", "spikes_per_burst"), ("burst period", "spikes per burst")):
+            x = self._metric(key)
+            x = x[np.isfinite(x)]
+            if x.size:
+                ax.hist(x, bins=max(5, min(20, x.size // 2)), color="C0", alpha=0.8)
+            ax.set_xlabel(label)
+            ax.set_ylabel("chips")
+        fig.suptitle(f"transistor-level Monte Carlo: {len(self.chips)} chips, A_VT = "
+                     f"{self.settings['a_vt'] * 1e3:g} mV um" + (f", {len(self.failures)} failed" if self.failures
+                                                                  else ""))
+        return fig
+
+
+def spice_monte_carlo(model, chips=8, seed=0, t_end=10_000.0, i_app=None, a_vt=5e-3, a_beta=0.01, max_step=0.2,
+                      t_start=None, processes=None, mapping=None, neuron=0):
+    """Run ``chips`` transistor-level chips of ``model`` in ngspice, each with its own Pelgrom draws.
+
+    Parameters
+    ----------
+    model : Neuron, Network or preset name
+    chips : int or sequence of int
+        How many (ids 0..n-1), or which chip ids (chip c is the same whatever the others).
+    seed : int
+    t_end, i_app, max_step : as for :func:`neuromorph.spice_simulate`
+    a_vt, a_beta : float
+        Pelgrom coefficients (V um and relative um): see :class:`TransistorMismatch`.
+    t_start : float, optional
+        Start of the window the summaries use (default: the second half of the run).
+    processes : int, optional
+        Worker processes (default: the number of cores).
+    mapping : Mapping, optional
+    neuron : int or str
+        Which neuron of a network the summaries describe.
+    """
+    from .transistor import Mapping, TransistorMismatch
+
+    seed = v.seed("seed", seed, SolverError)
+    if isinstance(chips, int) and not isinstance(chips, bool):
+        ids = np.arange(v.count("chips", chips, 1, SolverError))
+    else:
+        ids = np.array([v.count("chip", c, 0, SolverError) for c in chips], dtype=np.int64)
+    TransistorMismatch(seed=seed, a_vt=a_vt, a_beta=a_beta)  # validates the coefficients before any work
+    t_end = v.positive("t_end", t_end, SolverError)
+    processes = v.count("processes", processes if processes is not None else (os.cpu_count() or 1), 1, SolverError)
+    mapping = Mapping() if mapping is None else mapping  # kappa measured once, here
+    jobs = [(model, int(c), seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron) for c in ids]
+    results = {}
+    with ThreadPoolExecutor(max_workers=min(processes, len(jobs))) as pool:
+        for chip, summary, failure, pid in pool.map(_in_process, jobs):
+            results[chip] = (summary, failure, pid)
+    return SpiceMonteCarlo(
+        chips=ids, summaries=[results[int(c)][0] for c in ids],
+        failures={int(c): results[int(c)][1] for c in ids if results[int(c)][1] is not None},
+        settings={"seed": seed, "a_vt": a_vt, "a_beta": a_beta, "t_end": t_end, "i_app": i_app, "max_step": max_step},
+        workers=frozenset(r[2] for r in results.values() if r[2] is not None))
