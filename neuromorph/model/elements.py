@@ -543,6 +543,12 @@ class GapJunction(ElementKind):
         one = np.full(np.broadcast(np.asarray(v_a), np.asarray(v_b)).shape, self.g)
         return {"a": {"v_a": one, "v_b": -one}, "b": {"v_a": -one, "v_b": one}}
 
+    def spice_cells(self, cells):
+        """A floating conductance: two wide-range amplifiers as resistors, each drawing its membrane
+        towards the other's voltage (``g`` in S after the unit mapping)."""
+        cells.linear_conductance("a", cells.node("v_b"), self.g)
+        cells.linear_conductance("b", cells.node("v_a"), self.g)
+
     def lower(self, emit):
         into_a = emit.term(LINEAR, "a", self.g, "v_a", 0.0)
         from_b = emit.term(LINEAR, "a", -self.g, "v_b", 0.0)
