@@ -25,7 +25,7 @@ from ..errors import ModelError, StimulusError
 from ..model.kinds import Expr, formula
 from ..model.stimulus import Constant, as_stimulus, compile_stimuli
 
-__all__ = ["SpiceNetlist", "behavioural_netlist", "node_name"]
+__all__ = ["SpiceNetlist", "behavioural_netlist", "node_name", "input_state", "prepare"]
 
 
 def node_name(state):
@@ -143,18 +143,24 @@ def _pwl(stimulus, t_end, time_unit, label):
     return " ".join(f"{_number(t * time_unit)} {_number(val)}" for t, val in zip(times, values))
 
 
-def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, title=None):
-    """The behavioural netlist of a Neuron or Network (see the module notes).
+def input_state(compiled, neuron, tau):
+    """State index of ``neuron``'s voltage filtered with ``tau`` (its membrane for 0)."""
+    a = compiled.arrays
+    mem = a.mem_state[neuron]
+    if tau == 0.0:
+        return mem
+    for k in range(a.st_kind.size):
+        if a.st_kind[k] == FILTER and a.st_src[k] == mem and abs(a.st_rate[k] * tau - 1.0) < 1e-12:
+            return k
+    raise ModelError(f"no filter with tau = {tau:g} on neuron {compiled.neuron_names[neuron]!r}")
 
-    ``i_app`` as for :func:`neuromorph.simulate` (a number or Stimulus for every neuron, a dict by
-    node); a time-varying stimulus becomes a PWL source and needs ``t_end``.
-    """
+
+def prepare(model, i_app, y0):
+    """What every level needs: ``(parts, connections, compiled, nodes, i_bias, stimuli, y0)``."""
     from ..solve.integrator import applied_currents
 
-    time_unit = v.positive("time_unit", time_unit)
     parts, connections = _parts(model)
     compiled = model.compile()
-    arrays = compiled.arrays
     nodes = tuple(node_name(s) for s in compiled.state_names)
     if len(set(nodes)) != len(nodes):
         raise ModelError("two states map to the same SPICE node name; rename the neurons (letters, digits, _)")
@@ -162,15 +168,21 @@ def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, 
     y = compiled.y0 if y0 is None else v.real_array("y0", y0, 1)
     if y.shape != compiled.y0.shape:
         raise ModelError(f"`y0` must have {compiled.y0.size} values ({', '.join(compiled.state_names)})")
+    return parts, connections, compiled, nodes, bias, stimuli, np.array(y, dtype=np.float64)
+
+
+def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, title=None):
+    """The behavioural netlist of a Neuron or Network (see the module notes).
+
+    ``i_app`` as for :func:`neuromorph.simulate` (a number or Stimulus for every neuron, a dict by
+    node); a time-varying stimulus becomes a PWL source and needs ``t_end``.
+    """
+    time_unit = v.positive("time_unit", time_unit)
+    parts, connections, compiled, nodes, bias, stimuli, y = prepare(model, i_app, y0)
+    arrays = compiled.arrays
 
     def state_of(neuron, tau):
-        mem = arrays.mem_state[neuron]
-        if tau == 0.0:
-            return mem
-        for k in range(arrays.st_kind.size):
-            if arrays.st_kind[k] == FILTER and arrays.st_src[k] == mem and abs(arrays.st_rate[k] * tau - 1.0) < 1e-12:
-                return k
-        raise ModelError(f"no filter with tau = {tau:g} on neuron {compiled.neuron_names[neuron]!r}")
+        return input_state(compiled, neuron, tau)
 
     lines = []
     for k, name in enumerate(compiled.state_names):

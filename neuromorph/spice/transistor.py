@@ -30,7 +30,7 @@ from .. import _validate as v
 from .._kernels.layout import FILTER
 from ..errors import ModelError, SimulationError
 from ..model.stimulus import Constant, as_stimulus
-from .netlist import SpiceNetlist, _number, _parts, _pwl, node_name
+from .netlist import SpiceNetlist, _number, _pwl, input_state, node_name, prepare
 
 __all__ = ["Mapping", "TransistorMismatch", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep"]
 
@@ -269,24 +269,17 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
     (its ``v_offset`` and ``v_scale`` map them back to model units), its ``time_unit`` is ``T_u``.
     ``variation``: a :class:`TransistorMismatch` (one chip's Pelgrom draws), or None.
     """
-    from ..solve.integrator import applied_currents
-
     mapping = Mapping() if mapping is None else mapping
     if not isinstance(mapping, Mapping):
         raise ModelError(f"`mapping` must be a neuromorph.spice.Mapping, got {mapping!r}")
-    parts, connections = _parts(model)
-    compiled = model.compile()
+    parts, connections, compiled, nodes, bias, stimuli, y = prepare(model, i_app, y0)
     a = compiled.arrays
-    nodes = tuple(node_name(s) for s in compiled.state_names)
-    bias, stimuli = applied_currents(compiled, i_app)
-    y = compiled.y0 if y0 is None else v.real_array("y0", y0, 1)
     if variation is not None and not isinstance(variation, TransistorMismatch):
         raise ModelError(f"`variation` must be a neuromorph.spice.TransistorMismatch, got {variation!r}")
     m = mapping
     b = _Builder(m, variation)
     lib = _library_dir()
     b.lines += [f".include {lib / 'ptm180.lib'}", f".include {lib / 'cells.lib'}", f"V_dd vdd 0 DC {_number(m.vdd)}"]
-    mem_of = {}
     for k, name in enumerate(compiled.state_names):
         if a.st_kind[k] == FILTER:
             tau = 1.0 / a.st_rate[k]
@@ -304,16 +297,9 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
             cap = m.c_membrane / a.st_rate[k]
             b.lines.append(f"C_{nodes[k]} {nodes[k]} 0 {_number(cap)}")
             b.rows.append((name, "membrane", f"C = {cap * 1e12:.4g} pF"))
-            mem_of[k] = nodes[k]
 
     def state_of(neuron, tau):
-        mem = a.mem_state[neuron]
-        if tau == 0.0:
-            return mem
-        for k in range(a.st_kind.size):
-            if a.st_kind[k] == FILTER and a.st_src[k] == mem and abs(a.st_rate[k] * tau - 1.0) < 1e-12:
-                return k
-        raise ModelError(f"no filter with tau = {tau:g} on neuron {compiled.neuron_names[neuron]!r}")
+        return input_state(compiled, neuron, tau)
 
     index = {prefix: i for i, (prefix, *_rest) in enumerate(parts)}
     for i, (prefix, neuron, _own, _stim) in enumerate(parts):
@@ -337,7 +323,7 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
         title=title or f"neuromorph {getattr(model, 'name', 'model')} (transistor level)", lines=b.lines,
         state_names=tuple(compiled.state_names), nodes=nodes, membranes=tuple(int(k) for k in a.mem_state),
         neuron_names=tuple(compiled.neuron_names), thresholds=m.volts(np.array(a.thresholds)),
-        y0=m.volts(np.array(y, dtype=np.float64)), time_unit=m.t_unit,
+        y0=m.volts(y), time_unit=m.t_unit,
         options={"reltol": "1e-5", "abstol": "1e-15", "vntol": "1e-7", "method": "gear", "maxord": "2",
                  "gmin": "1e-15"},
         v_offset=m.v_mid, v_scale=m.v_unit, uic=False, mapping=m, rows=b.rows)
