@@ -67,6 +67,7 @@ _LAZY = {
     "to_spice": "spice", "spice_simulate": "spice", "write_cir": "spice", "spice_monte_carlo": "spice.montecarlo",
     "plot_trace": "ui.plotting", "plot_iv": "ui.plotting", "plot_behaviour_map": "ui.plotting",
     "plot_network": "ui.plotting", "plot_raster": "ui.plotting", "plot_reliability": "ui.plotting",
+    "tune": "ui.tuner", "Tuner": "ui.tuner",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -135,7 +136,7 @@ __all__ = [
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
     "reliability", "ReliabilityResult", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
-    "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability",
+    "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "OutputError", "NeuromorphWarning",
 ]

@@ -1,0 +1,409 @@
+"""The interactive neuromodulation tuner: sliders, live I-V curves and a live voltage trace.
+
+A :class:`Tuner` is a matplotlib figure driven by a timer (the event loop keeps running; nothing
+blocks): every frame integrates the model a little further with the accurate solver
+(:class:`~neuromorph.solve.integrator.Integrator`, state carried across every change) and
+scrolls the trace. Each slider is a parameter path of the model (``"slow_negative.alpha"``,
+``"i_app"``; in a network ``"n1.slow_negative.delta"``, ``"n1_to_n2.g"``): moving it sets the
+path on the model (for its I-V curves) and on the running integrator, the same path the
+``set`` method, modulation schedules and :meth:`Integrator.set_parameter` take, so there is one
+model and no copy to keep in step. The I-V curves of every timescale are redrawn on each move,
+negative-conductance stretches coloured and equilibria marked (filled: stable).
+
+Scripted use and tests: :meth:`Tuner.set`, :meth:`Tuner.advance`, :attr:`Tuner.state`,
+:attr:`Tuner.figure`; the widgets are real matplotlib widgets (``Tuner.sliders[path]``,
+``Tuner.buttons[name]``) whose callbacks do the work.
+
+Examples
+--------
+>>> import matplotlib; matplotlib.use("Agg")
+>>> import neuromorph as nm
+>>> tuner = nm.tune("bursting", show=False)
+>>> tuner.advance(30)           # 30 frames
+>>> tuner.set("i_app", 0.0)     # the same as moving the I_app slider
+>>> round(tuner.t) > 0
+True
+"""
+
+import copy
+import time
+
+import numpy as np
+
+from .. import _validate as v
+from ..errors import ModelError
+
+__all__ = ["Tuner", "tune", "GAIN_FIELDS", "OFFSET_FIELDS"]
+
+GAIN_FIELDS = ("alpha", "g", "g_max")
+OFFSET_FIELDS = ("delta", "e_rev", "e_syn")
+_IV_TIMESCALES = ("fast", "slow", "ultraslow")
+_COLOURS = {"fast": "C3", "slow": "C1", "ultraslow": "C2"}
+
+
+def _slider_range(field, value):
+    """A sensible slider range for a parameter around its value."""
+    if field == "i_app":
+        return min(value - 2.0, -4.0), max(value + 2.0, 2.0)
+    if field in OFFSET_FIELDS:
+        return value - 2.0, value + 2.0
+    span = max(2.0 * abs(value), 1.0)
+    if field in ("g", "g_max"):
+        return 0.0, value + span
+    return -span if value <= 0 else min(-span, -abs(value)), span if value >= 0 else max(span, abs(value))
+
+
+class Tuner:
+    """Live tuning of a neuron or a network (see the module notes).
+
+    Parameters
+    ----------
+    model : Neuron, Network or preset name (default ``"bursting"``)
+    i_app : float, optional
+        Starting applied current of every neuron (a neuron's default: the preset's protocol, else -2).
+    speed : float, default 2000
+        Simulated time units per wall-clock second.
+    fps : float, default 30
+        Frames per second of the timer.
+    window : float, default 6000
+        Time units the trace shows.
+    """
+
+    def __init__(self, model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, show=True):
+        import matplotlib.pyplot as plt
+
+        from ..io.circuits import preset
+        from ..model.network import Network
+
+        if isinstance(model, str):
+            try:
+                model = preset(model)
+            except ModelError as exc:
+                raise ModelError(f"{exc}") from None
+        if not hasattr(model, "compile"):
+            raise ModelError(f"the tuner needs a Neuron, a Network or a preset name, got {model!r}")
+        self.model = copy.deepcopy(model)
+        self.network = isinstance(self.model, Network)
+        if not self.network and not self.model.elements:
+            raise ModelError(f"neuron {self.model.name!r} has no elements: nothing to tune")
+        self.speed = v.positive("speed", speed)
+        self.fps = v.positive("fps", fps)
+        self.window = v.positive("window", window)
+        if i_app is None and not self.network:
+            protocol = getattr(self.model, "protocol", None)
+            i_app = float(protocol.i_app(0.0)) if protocol is not None else -2.0
+        self._i_app0 = None if i_app is None else v.real("i_app", i_app)
+        self._initial = copy.deepcopy(self.model)
+        self.paused = False
+        self.pulse_amplitude = -1.0
+        self.pulse_duration = 500.0
+        self._pulse_end = None
+        self.figure = plt.figure(figsize=(14, 8.5))
+        self._build_widgets()
+        self._start()
+        self.timer = self.figure.canvas.new_timer(interval=int(1000.0 / self.fps))
+        self.timer.add_callback(self._on_timer)
+        if show:
+            self.timer.start()
+            plt.show(block=False)
+
+    # -- model ----------------------------------------------------------------------------
+    def _paths(self):
+        """``[(path, field, value)]`` of every slider, by neuron (and interconnection)."""
+        params = self.model.parameters()
+        out = []
+        if not self.network:
+            out.append(("i_app", "i_app", self._i_app))
+        for path, value in params.items():
+            field = path.rsplit(".", 1)[-1]
+            if field in GAIN_FIELDS + OFFSET_FIELDS or (self.network and field == "i_app"):
+                out.append((path, field, float(value)))
+        return out
+
+    @property
+    def _i_app(self):
+        return self._i_app0 if not self.network else None
+
+    def _start(self):
+        from ..solve.integrator import Integrator
+
+        self._integ = Integrator(self.model, i_app=self._i_app, record=self._membranes(), progress=False)
+        self._t = np.empty(0)
+        self._v = np.empty((len(self._membranes()), 0))
+        self._spikes = [np.empty(0) for _ in self._membranes()]
+        self._redraw_iv()
+        self._draw_trace()
+
+    def _membranes(self):
+        names = self.model.compile().state_names
+        return tuple(n for n in names if n == "v" or n.endswith(".v"))
+
+    @property
+    def t(self):
+        """Simulated time."""
+        return self._integ.t
+
+    @property
+    def state(self):
+        """The current state vector of the model (a copy), in the order of its state names."""
+        return self._integ.y[: self.model.compile().n_states].copy()
+
+    def set(self, path, value):
+        """Set a parameter now, as moving its slider does (the slider follows)."""
+        if path in self.sliders:
+            self.sliders[path].set_val(value)  # fires _on_slider
+        else:
+            self._apply(path, value)
+
+    def _apply(self, path, value):
+        value = v.real(path, value)
+        if path == "i_app" and not self.network:
+            self._i_app0 = value
+            self._integ.set_parameter("i_app", value + (self.pulse_amplitude if self._pulse_end else 0.0))
+        else:
+            self.model.set(path, value)
+            self._integ.set_parameter(path, value)
+        self._redraw_iv()
+
+    # -- time -----------------------------------------------------------------------------
+    def advance(self, frames=1):
+        """Integrate ``frames`` frames (``speed / fps`` time units each) unless paused, then redraw."""
+        frames = v.count("frames", frames, 1)
+        if self.paused:
+            return
+        t_stop = self.t + frames * self.speed / self.fps
+        if self._pulse_end is not None and self._pulse_end <= t_stop:
+            self._run_to(self._pulse_end)
+            self._end_pulse()
+        self._run_to(t_stop)
+        self._draw_trace()
+
+    def _run_to(self, t_stop):
+        if t_stop <= self.t:
+            return
+        self._integ.advance(t_stop)
+        t, y, spikes, owners = self._integ.take()
+        keep_from = t_stop - self.window
+        self._t = np.concatenate([self._t, t])
+        self._v = np.concatenate([self._v, y], axis=1)
+        inside = self._t >= keep_from
+        self._t, self._v = self._t[inside], self._v[:, inside]
+        for n in range(len(self._spikes)):
+            s = np.concatenate([self._spikes[n], spikes[owners == n]])
+            self._spikes[n] = s[s >= keep_from]
+
+    def _on_timer(self):
+        started = time.perf_counter()
+        self.advance(1)
+        self.figure.canvas.draw_idle()
+        self.frame_seconds = time.perf_counter() - started
+
+    def pause(self, paused=None):
+        """Pause (or resume) simulated time."""
+        self.paused = (not self.paused) if paused is None else bool(paused)
+        self.buttons["pause"].label.set_text("resume" if self.paused else "pause")
+
+    def reset(self):
+        """Back to the initial model, parameters and state, at t = 0."""
+        self.model = copy.deepcopy(self._initial)
+        self._pulse_end = None
+        for path, _field, value in self._paths():
+            slider = self.sliders.get(path)
+            if slider is not None:
+                slider.eventson = False
+                slider.set_val(value)
+                slider.eventson = True
+        self._start()
+
+    def pulse(self):
+        """Inject ``pulse_amplitude`` for ``pulse_duration`` time units from now (into the chosen neuron)."""
+        if self._pulse_end is not None:
+            return
+        self._pulse_end = self.t + self.pulse_duration
+        self._shift_current(self.pulse_amplitude)
+
+    def _end_pulse(self):
+        self._pulse_end = None
+        self._shift_current(-self.pulse_amplitude)
+
+    def _shift_current(self, amount):
+        if self.network:
+            path = f"{self.selected_neuron}.i_app"
+            self._integ.set_parameter(path, self.model.get(path) + (amount if self._pulse_end else 0.0))
+        else:
+            self._integ.set_parameter("i_app", self._i_app0 + (amount if self._pulse_end else 0.0))
+
+    @property
+    def selected_neuron(self):
+        return self._selected if self.network else None
+
+    # -- saving ---------------------------------------------------------------------------
+    def save_parameters(self, path):
+        """Write the tuned model as a circuit file (TOML) that :func:`neuromorph.load` reads back."""
+        from ..io.circuits import save
+        from ..model.stimulus import Protocol
+
+        model = copy.deepcopy(self.model)
+        if not self.network:
+            model.protocol = Protocol(t_end=max(self.t, 1000.0), i_app=self._i_app0)
+        save(model, path)
+        return path
+
+    def save_trace(self, path):
+        """Write the trace on screen as ``.npz`` (``t``, ``v`` by neuron, ``names``)."""
+        from ..io.files import atomic_write
+
+        atomic_write(path, lambda f: np.savez(f, t=self._t, v=self._v, names=np.array(self._membranes())),
+                     binary=True)
+        return path
+
+    def save_figure(self, path):
+        from .plotting import save_figure
+
+        save_figure(self.figure, path)
+        return path
+
+    # -- drawing --------------------------------------------------------------------------
+    def _build_widgets(self):
+        from matplotlib.widgets import Button, RadioButtons, Slider
+
+        fig = self.figure
+        self.ax_trace = fig.add_axes([0.05, 0.55, 0.58, 0.4])
+        self.ax_iv = {ts: fig.add_axes([0.05 + i * 0.2, 0.08, 0.17, 0.36]) for i, ts in enumerate(_IV_TIMESCALES)}
+        self.ax_trace.set_xlabel("time")
+        self.ax_trace.set_ylabel("V")
+        self.trace_lines = []
+        for ts, ax in self.ax_iv.items():
+            ax.set_title(f"{ts} I-V")
+            ax.set_xlabel("V")
+        self.iv_lines, self.iv_fills, self.iv_points = {}, {}, {}
+        self.status = fig.text(0.05, 0.965, "", fontsize=10)
+        self.sliders, self.buttons = {}, {}
+        self._selected = self.model.node_names[0] if self.network else None
+        if self.network:
+            choices = list(self.model.node_names) + list(self.model.connection_names)
+            ax_radio = fig.add_axes([0.66, 0.62, 0.1, 0.33])
+            self.selector = RadioButtons(ax_radio, choices, active=0)
+            self.selector.on_clicked(self._on_select)
+        self._slider_axes = []
+        self._make_sliders()
+        for i, (name, label, callback) in enumerate((
+                ("pause", "pause", lambda _e: self.pause()), ("reset", "reset", lambda _e: self.reset()),
+                ("pulse", "pulse", lambda _e: self.pulse()))):
+            ax = fig.add_axes([0.66 + i * 0.105, 0.02, 0.095, 0.045])
+            self.buttons[name] = Button(ax, label)
+            self.buttons[name].on_clicked(callback)
+
+    def _visible_paths(self):
+        paths = self._paths()
+        if not self.network:
+            return paths
+        prefix = self._selected + "."
+        return [p for p in paths if p[0].startswith(prefix)]
+
+    def _make_sliders(self):
+        from matplotlib.widgets import Slider
+
+        for ax in self._slider_axes:
+            ax.remove()
+        self._slider_axes = []
+        self.sliders = {}
+        paths = self._visible_paths()
+        left = 0.86 if self.network else 0.8
+        height = min(0.05, 0.85 / max(len(paths), 1))
+        for i, (path, field, value) in enumerate(paths):
+            ax = self.figure.add_axes([left, 0.93 - (i + 1) * height, 0.1, height * 0.6])
+            lo, hi = _slider_range(field, value)
+            label = path if not self.network else path.split(".", 1)[1]
+            slider = Slider(ax, label, lo, hi, valinit=value)
+            slider.on_changed(lambda val, path=path: self._apply(path, val))
+            self.sliders[path] = slider
+            self._slider_axes.append(ax)
+
+    def _on_select(self, label):
+        self._selected = label
+        self._make_sliders()
+        self._redraw_iv()
+        self.figure.canvas.draw_idle()
+
+    def _iv_neuron(self):
+        """The neuron whose I-V curves are drawn and its applied current."""
+        if not self.network:
+            return self.model, self._i_app0
+        name = self._selected if self._selected in self.model.node_names else self.model.node_names[0]
+        return self.model.neuron(name), self.model.get(f"{name}.i_app")
+
+    def _redraw_iv(self):
+        from ..analysis.iv import equilibria, iv_curves
+
+        neuron, i_app = self._iv_neuron()
+        v = np.linspace(-4.0, 3.0, 351)
+        curves = iv_curves(neuron, v=v, i_app=i_app)
+        for ts, ax in self.ax_iv.items():
+            current = curves[ts]
+            slope = curves.conductance(ts)
+            line = self.iv_lines.get(ts)
+            if line is None:
+                (line,) = ax.plot(v, current, color=_COLOURS[ts])
+                self.iv_lines[ts] = line
+                self.iv_applied = {}
+            else:
+                line.set_ydata(current)
+            for artist in self.iv_fills.pop(ts, []):
+                artist.remove()
+            negative = np.where(slope < 0, current, np.nan)
+            (neg,) = ax.plot(v, negative, color="k", lw=3, alpha=0.5)
+            level = ax.axhline(i_app, color="0.5", lw=0.8, ls="--")
+            self.iv_fills[ts] = [neg, level]
+            ax.relim()
+            ax.autoscale_view()
+        for artist in self.iv_points.pop("eq", []):
+            artist.remove()
+        points = []
+        for eq in equilibria(neuron, i_app=i_app):
+            points += self.ax_iv["ultraslow"].plot([eq.v], [i_app], "o", color="k",
+                                                   markerfacecolor="k" if eq.stable else "w")
+        self.iv_points["eq"] = points
+        self._update_status()
+
+    def _draw_trace(self):
+        names = self._membranes()
+        while len(self.trace_lines) < len(names):
+            (line,) = self.ax_trace.plot([], [], lw=0.8)
+            self.trace_lines.append(line)
+        for line, values in zip(self.trace_lines, self._v):
+            line.set_data(self._t, values)
+        t1 = max(self.t, self.window)
+        self.ax_trace.set_xlim(t1 - self.window, t1)
+        if self._v.size:
+            lo, hi = float(np.min(self._v)), float(np.max(self._v))
+            self.ax_trace.set_ylim(min(lo, -3.0) - 0.2, max(hi, 2.0) + 0.2)
+        self._update_status()
+
+    def observed(self, neuron=0):
+        """The firing pattern of the trace on screen (``neuron``'s, for a network)."""
+        from ..analysis.spikes import summarize_spikes
+
+        if self.t < self.window:
+            return "starting"
+        t0 = self.t - self.window
+        spikes = self._spikes[neuron]
+        return summarize_spikes(spikes[spikes >= t0], t0, self.t)["pattern"]
+
+    def predicted(self):
+        """The behaviour the I-V curves predict."""
+        from ..analysis.iv import predict_behaviour
+
+        neuron, i_app = self._iv_neuron()
+        return predict_behaviour(neuron, i_app=i_app)
+
+    def _update_status(self):
+        if not hasattr(self, "_integ"):
+            return
+        self.status.set_text(f"t = {self.t:9.0f}   predicted from the I-V curves: {self.predicted():10s}   "
+                             f"observed: {self.observed():10s}" + ("   [paused]" if self.paused else ""))
+
+
+def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, show=True):
+    """Open the tuner on ``model`` (see :class:`Tuner`); returns it."""
+    return Tuner(model, i_app=i_app, speed=speed, fps=fps, window=window, show=show)

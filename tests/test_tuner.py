@@ -1,0 +1,153 @@
+"""The tuner, headless (Agg): its real matplotlib widgets driven through their callbacks
+(setting a slider's value fires its observers, clicking a button its handlers).
+
+Reference behaviours from shared/MODEL.md: the bursting preset bursts at I_app = -2 and spikes
+tonically at I_app = 0 with ISI 59.04; without its slow negative conductance it rests at -2.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import neuromorph as nm  # noqa: E402
+from neuromorph.errors import ModelError  # noqa: E402
+
+
+def _run(tuner, time_units):
+    frames = int(np.ceil(time_units / (tuner.speed / tuner.fps)))
+    tuner.advance(frames)
+
+
+def _isi(tuner, span):
+    s = tuner._spikes[0]
+    return np.diff(s[s > tuner.t - span])
+
+
+@pytest.fixture
+def tuner():
+    t = nm.tune("bursting", show=False)
+    yield t
+    import matplotlib.pyplot as plt
+
+    plt.close(t.figure)
+
+
+def test_i_app_slider_turns_bursting_into_tonic_spiking(tuner):
+    _run(tuner, 12_000)
+    assert tuner.observed() == "bursting" and tuner.predicted() == "bursting"
+    tuner.sliders["i_app"].set_val(0.0)
+    _run(tuner, 9_000)
+    assert tuner.observed() == "tonic" and tuner.predicted() == "tonic"
+    assert np.mean(_isi(tuner, 3_000)) == pytest.approx(59.04, rel=0.01)
+
+
+def test_removing_the_slow_negative_conductance_silences_it(tuner):
+    _run(tuner, 3_000)
+    tuner.sliders["slow_negative.alpha"].set_val(0.0)
+    _run(tuner, 12_000)
+    assert tuner.observed() == "rest"
+    assert tuner.model.get("slow_negative.alpha") == 0.0  # the one model, changed by the slider
+
+
+def test_iv_artists_change_on_every_move(tuner):
+    before = {ts: line.get_ydata().copy() for ts, line in tuner.iv_lines.items()}
+    tuner.sliders["slow_negative.delta"].set_val(-1.0)
+    after = {ts: line.get_ydata().copy() for ts, line in tuner.iv_lines.items()}
+    assert not np.array_equal(before["slow"], after["slow"])
+    tuner.sliders["i_app"].set_val(-1.0)
+    assert tuner.iv_fills["fast"][1].get_ydata()[0] == -1.0  # the applied-current level moved
+
+
+def test_pause_stops_time_and_reset_restores_the_start(tuner):
+    start = tuner.state.copy()
+    _run(tuner, 1_000)
+    tuner.buttons["pause"]._observers.process("clicked", None)
+    t = tuner.t
+    tuner.advance(20)
+    assert tuner.t == t and tuner.paused
+    tuner.buttons["pause"]._observers.process("clicked", None)
+    tuner.advance(1)
+    assert tuner.t > t
+    tuner.sliders["slow_negative.alpha"].set_val(-1.0)
+    tuner.buttons["reset"]._observers.process("clicked", None)
+    assert tuner.t == 0.0
+    np.testing.assert_array_equal(tuner.state, start)
+    assert tuner.model.get("slow_negative.alpha") == -1.5 and tuner.sliders["slow_negative.alpha"].val == -1.5
+
+
+def test_pulse_button_injects_current_for_its_duration(tuner):
+    """A -1 pulse at I_app = -2.5 (silent) releases a rebound burst (MODEL.md's PIR mechanism)."""
+    tuner.sliders["i_app"].set_val(-2.5)
+    _run(tuner, 6_000)
+    quiet = tuner._spikes[0].size
+    tuner.pulse_duration = 3_000.0
+    tuner.buttons["pulse"]._observers.process("clicked", None)
+    _run(tuner, 5_000)
+    assert tuner._spikes[0].size > quiet + 5
+
+
+def test_save_writes_a_circuit_that_loads_back_modulated(tuner, tmp_path):
+    tuner.sliders["slow_negative.alpha"].set_val(-1.2)
+    tuner.sliders["i_app"].set_val(-1.5)
+    path = tuner.save_parameters(tmp_path / "tuned.toml")
+    back = nm.load(path)
+    assert back.get("slow_negative.alpha") == -1.2
+    assert float(back.protocol.i_app(0.0)) == -1.5
+    tuner.advance(5)
+    trace = tuner.save_trace(tmp_path / "trace.npz")
+    with np.load(trace) as data:
+        assert data["v"].shape[1] == data["t"].size > 0
+
+
+def _phase_on_screen(tuner):
+    """Phase of n2's bursts relative to n1's over the trace the tuner shows."""
+    from neuromorph.analysis.network import burst_starts, phase
+
+    t0 = tuner.t - tuner.window
+    starts = [burst_starts(s[s >= t0], t0, tuner.t) for s in tuner._spikes]
+    return phase(starts[1], starts[0])
+
+
+def test_network_tuner_synaptic_gain_at_zero_stops_the_alternation():
+    """The HCO alternates in anti-phase (MODEL.md: phase 0.50). With both synaptic gains at 0 on their
+    sliders each neuron bursts at its own period (MODEL.md's bursting neuron: 2493.9, not the HCO's
+    2269.7), and a pulse into n1 (the pulse button, n1 selected) moves its phase for good: nothing
+    pulls the pair back into anti-phase."""
+    from neuromorph.analysis.network import burst_starts
+
+    tuner = nm.tune(nm.hco(), show=False, window=9_000)
+    choices = list(tuner.model.node_names + tuner.model.connection_names)
+    try:
+        _run(tuner, 15_000)
+        value, spread = _phase_on_screen(tuner)
+        assert value == pytest.approx(0.5, abs=0.05) and spread < 0.05
+        for edge in ("n1_to_n2", "n2_to_n1"):
+            tuner.selector.set_active(choices.index(edge))  # the selector shows this edge's sliders
+            tuner.sliders[f"{edge}.g"].set_val(0.0)
+        assert tuner.model.get("n1_to_n2.g") == tuner.model.get("n2_to_n1.g") == 0.0
+        _run(tuner, 1_000)
+        tuner.selector.set_active(choices.index("n1"))
+        tuner.pulse_amplitude, tuner.pulse_duration = 1.0, 1_000.0
+        tuner.buttons["pulse"]._observers.process("clicked", None)
+        _run(tuner, 12_000)
+        value, spread = _phase_on_screen(tuner)
+        assert abs(value - 0.5) > 0.1
+        t0 = tuner.t - tuner.window
+        period = np.mean(np.diff(burst_starts(tuner._spikes[0][tuner._spikes[0] >= t0], t0, tuner.t)))
+        assert period == pytest.approx(2493.9, rel=0.005)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+
+
+@pytest.mark.parametrize("model, words", [("no_such_preset", ["no_such_preset"]), (42, ["Neuron", "42"]),
+                                          (nm.Neuron(name="empty"), ["no elements"])])
+def test_bad_input(model, words):
+    with pytest.raises(ModelError) as info:
+        nm.tune(model, show=False)
+    for word in words:
+        assert word in str(info.value)
