@@ -151,3 +151,38 @@ def test_bad_input(model, words):
         nm.tune(model, show=False)
     for word in words:
         assert word in str(info.value)
+
+
+def test_a_real_window_under_xvfb_runs_on_its_timer_and_shows_every_panel(tmp_path):
+    """`neuromorph tune` opens a real TkAgg window on a virtual display, runs on its timer for a few
+    seconds and saves a screenshot holding the trace (C0) and the three I-V curves (C3, C1, C2)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import matplotlib.image as mpimg
+    from matplotlib.colors import to_rgb
+
+    assert shutil.which("xvfb-run"), "the set-up installs Xvfb"
+    shot = tmp_path / "tuner.png"
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "neuromorph",
+                           "tune", "bursting", "--seconds", "3", "--screenshot", str(shot)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr
+    image = mpimg.imread(shot)[..., :3]
+    h, w = image.shape[:2]
+    assert w > 1000 and h > 600
+
+    def has(colour, rows, cols):
+        area = image[rows, cols]
+        return np.any(np.all(np.abs(area - np.array(to_rgb(colour))) < 0.08, axis=-1))
+
+    top, bottom = slice(0, h // 2), slice(h // 2, h)
+    left = slice(0, int(0.66 * w))
+    assert has("C0", top, left)  # the voltage trace has started
+    for colour in ("C3", "C1", "C2"):  # fast, slow and ultraslow I-V curves
+        assert has(colour, bottom, left)
+    assert has("C0", slice(0, h), slice(int(0.7 * w), w))  # the sliders' filled bars

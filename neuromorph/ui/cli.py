@@ -1,4 +1,4 @@
-"""Command line: ``neuromorph simulate | iv | map | reliability | export-spice | spice-run | demo | presets``.
+"""Command line: ``neuromorph simulate | iv | map | reliability | export-spice | spice-run | tune | demo | presets``.
 
 Circuit files hold a neuron or a network (``circuits/hco.toml``); ``--set PATH=VALUE``
 changes any parameter before the run (``--set slow_negative.alpha=-1.2``,
@@ -447,6 +447,61 @@ def _cmd_spice_run(args):
     return 0
 
 
+def _interactive_backend():
+    """Switch matplotlib to an interactive backend that can open a window here, or explain why none can."""
+    import os
+
+    import matplotlib
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+        raise ValueError("no display available for the tuner window: run it on a desktop (or under Xvfb), or in "
+                         "Jupyter with `%matplotlib widget` (ipympl) and `nm.tune(...)`; for scripts, "
+                         "matplotlib's Agg backend with nm.tune(..., show=False) and Tuner.advance()")
+    for backend in ("TkAgg", "QtAgg"):
+        try:
+            matplotlib.use(backend, force=True)
+            import matplotlib.pyplot as plt
+
+            plt.figure().canvas  # noqa: B018 - opening a figure proves the backend works here
+            plt.close("all")
+            return backend
+        except Exception:  # noqa: BLE001 - any failure means: try the next backend
+            continue
+    raise ValueError("no interactive matplotlib backend works here (TkAgg needs python3-tk, QtAgg needs PyQt): "
+                     "install one, or use Jupyter with ipympl")
+
+
+def _cmd_tune(args):
+    from pathlib import Path as _Path
+
+    import neuromorph as nm
+
+    target = args.circuit
+    if target.endswith(".toml") or _Path(target).exists():
+        model = nm.load(target)
+    else:
+        model = nm.preset(target)
+    _interactive_backend()
+    import matplotlib.pyplot as plt
+
+    tuner = nm.tune(model, i_app=args.i_app, speed=args.speed, show=True)
+    if args.seconds is not None:  # run for a while, save a screenshot, close (demos, tests)
+        tuner.timer.stop()
+        timer = tuner.figure.canvas.new_timer(interval=int(1000 * args.seconds))
+        timer.single_shot = True
+
+        def finish():
+            if args.screenshot:
+                tuner.save_figure(args.screenshot)
+            plt.close("all")
+
+        timer.add_callback(finish)
+        tuner.timer.start()
+        timer.start()
+    plt.show()
+    return 0
+
+
 def _cmd_demo(args):
     from .demo import run_demo
 
@@ -597,6 +652,14 @@ def build_parser():
         else:
             _output_options(sp, "times, states and spikes", "a trace figure", "the summary")
             sp.set_defaults(func=_cmd_spice_run, t_start=None)
+
+    tn = sub.add_parser("tune", help="interactive tuner: sliders, live I-V curves and trace (opens a window)")
+    tn.add_argument("circuit", nargs="?", default="bursting", help="preset name or circuit file (default: bursting)")
+    tn.add_argument("--i-app", type=_finite, help="starting applied current (default: the circuit's)")
+    tn.add_argument("--speed", type=_finite, default=2000.0, help="simulated time units per second (default 2000)")
+    tn.add_argument("--seconds", type=_finite, help="close by itself after this many seconds")
+    tn.add_argument("--screenshot", help="with --seconds: save the window as an image before closing")
+    tn.set_defaults(func=_cmd_tune)
 
     pre = sub.add_parser("presets", help="list the preset circuits")
     pre.set_defaults(func=_cmd_presets)
