@@ -39,6 +39,7 @@ GAIN_FIELDS = ("alpha", "g", "g_max")
 OFFSET_FIELDS = ("delta", "e_rev", "e_syn")
 _IV_TIMESCALES = ("fast", "slow", "ultraslow")
 _COLOURS = {"fast": "C3", "slow": "C1", "ultraslow": "C2"}
+_STATUS_EVERY = 0.2  # seconds between redraws of the status line
 
 
 def _slider_range(field, value):
@@ -99,6 +100,19 @@ class Tuner:
         self.pulse_duration = 500.0
         self._pulse_end = None
         self.figure = plt.figure(figsize=(14, 8.5))
+        self._background = None
+        self._dirty = True
+        self._predicted = None
+        self._changed = set()  # axes redrawn (into the background) by the next refresh
+        self._iv_moved = True  # the I-V curves changed: their axes go to the screen on the next refresh
+        self._status_drawn = 0.0
+        self._status_stale = True
+        self._iv_scaled = set()
+        self.figure.canvas.mpl_connect("draw_event", self._on_draw)
+        from matplotlib.patches import Rectangle
+
+        self._eraser = Rectangle((0, 0), 1, 1, transform=self.figure.transFigure, facecolor=self.figure.get_facecolor(),
+                                 edgecolor="none", animated=True)
         self._build_widgets()
         self._start()
         self.timer = self.figure.canvas.new_timer(interval=int(1000.0 / self.fps))
@@ -195,13 +209,90 @@ class Tuner:
     def _on_timer(self):
         started = time.perf_counter()
         self.advance(1)
-        self.figure.canvas.draw_idle()
+        self.refresh()
         self.frame_seconds = time.perf_counter() - started
+
+    def refresh(self):
+        """Show the new frame: blit the trace and the status over the saved background (the axes do
+        not move: time runs from -window to 0, "now"); axes that changed (a moved slider, new I-V
+        curves) are drawn into the background first; anything else (new limits) redraws everything."""
+        from matplotlib.transforms import Bbox
+
+        canvas = self.figure.canvas
+        if self._background is None or not getattr(canvas, "supports_blit", False) or self._dirty:
+            self._dirty = False
+            self._changed.clear()
+            self._status_text()
+            canvas.draw()  # the draw event saves the background
+            return
+        canvas.restore_region(self._background)
+        regions = [self.ax_trace.bbox]
+        now = time.perf_counter()
+        status = now - self._status_drawn >= _STATUS_EVERY  # text is slow to render: the status line at 5 Hz
+        if status:
+            self._status_drawn = now
+            regions.append(self._status_box())
+        if self._changed or self._iv_moved:
+            renderer = canvas.get_renderer()
+            rows = []
+            for ax in self._changed:
+                row = self._row_of(ax)  # the widget with its label and value text, which lie outside the axes
+                self._eraser.set_bounds(row.x0, row.y0, row.width, row.height)
+                self.figure.draw_artist(self._eraser)
+                ax.draw(renderer)  # its static artists (animated ones are drawn below)
+                rows.append(row.transformed(self.figure.transFigure))
+            if self._changed:
+                self._background = canvas.copy_from_bbox(self.figure.bbox)
+            iv = [ax.bbox for ax in self.ax_iv.values()]
+            regions += rows + [Bbox.union(iv)]
+            self._changed.clear()
+            self._iv_moved = False
+        self._draw_animated(status)
+        for region in regions:  # only what changed goes to the screen (a Tk blit costs by its area)
+            canvas.blit(region)
+
+    def _row_of(self, ax):
+        """The strip (figure coordinates) of a widget's axes and its value text, up to the figure's right edge."""
+        from matplotlib.transforms import Bbox
+
+        box = ax.get_position()
+        return Bbox.from_extents(box.x0 - 0.002, box.y0 - 0.004, 1.0, box.y1 + 0.004)
+
+    def _status_box(self):
+        from matplotlib.transforms import Bbox
+
+        return Bbox.from_extents(0.0, 0.95, 0.75, 1.0).transformed(self.figure.transFigure)
+
+    def _animated(self):
+        """The artists redrawn on every frame over the background: trace, I-V curves, equilibria, status."""
+        out = [(self.ax_trace, line) for line in self.trace_lines]
+        for ts, ax in self.ax_iv.items():
+            out += [(ax, a) for a in [self.iv_lines.get(ts), *self.iv_fills.get(ts, [])] if a is not None]
+        out += [(self.ax_iv["ultraslow"], a) for a in self.iv_points.get("eq", [])]
+        return out
+
+    def _draw_animated(self, status=True):
+        for ax, artist in self._animated():
+            ax.draw_artist(artist)
+        if status:
+            self._status_text()
+            self.figure.draw_artist(self.status)
+
+    def _on_draw(self, event):
+        """After a full draw: save the background without the moving artists, then draw them on it."""
+        canvas = self.figure.canvas
+        if not getattr(canvas, "supports_blit", False):
+            return
+        self._background = canvas.copy_from_bbox(self.figure.bbox)
+        self._draw_animated()
 
     def pause(self, paused=None):
         """Pause (or resume) simulated time."""
         self.paused = (not self.paused) if paused is None else bool(paused)
         self.buttons["pause"].label.set_text("resume" if self.paused else "pause")
+        self._changed.add(self.buttons["pause"].ax)
+        self._update_status()
+        self.refresh()
 
     def reset(self):
         """Back to the initial model, parameters and state, at t = 0."""
@@ -214,6 +305,8 @@ class Tuner:
                 slider.set_val(value)
                 slider.eventson = True
         self._start()
+        self._dirty = True
+        self.refresh()
 
     def pulse(self):
         """Inject ``pulse_amplitude`` for ``pulse_duration`` time units from now (into the chosen neuron)."""
@@ -270,14 +363,17 @@ class Tuner:
         fig = self.figure
         self.ax_trace = fig.add_axes([0.05, 0.55, 0.58, 0.4])
         self.ax_iv = {ts: fig.add_axes([0.05 + i * 0.2, 0.08, 0.17, 0.36]) for i, ts in enumerate(_IV_TIMESCALES)}
-        self.ax_trace.set_xlabel("time")
+        self.ax_trace.set_xlabel("time before now")
         self.ax_trace.set_ylabel("V")
+        self.ax_trace.set_xlim(-self.window, 0.0)  # fixed axes: the trace is blitted over them
+        self.ax_trace.set_ylim(-3.5, 3.0)
+        self.ax_trace.set_autoscale_on(False)
         self.trace_lines = []
         for ts, ax in self.ax_iv.items():
             ax.set_title(f"{ts} I-V")
             ax.set_xlabel("V")
         self.iv_lines, self.iv_fills, self.iv_points = {}, {}, {}
-        self.status = fig.text(0.05, 0.965, "", fontsize=10)
+        self.status = fig.text(0.05, 0.965, "", fontsize=10, animated=True)
         self.sliders, self.buttons = {}, {}
         self._selected = self.model.node_names[0] if self.network else None
         if self.network:
@@ -306,6 +402,9 @@ class Tuner:
 
         for ax in self._slider_axes:
             ax.remove()
+        for text in getattr(self, "_slider_labels", []):
+            text.remove()
+        self._slider_labels = []
         self._slider_axes = []
         self.sliders = {}
         paths = self._visible_paths()
@@ -315,16 +414,27 @@ class Tuner:
             ax = self.figure.add_axes([left, 0.93 - (i + 1) * height, 0.1, height * 0.6])
             lo, hi = _slider_range(field, value)
             label = path if not self.network else path.split(".", 1)[1]
-            slider = Slider(ax, label, lo, hi, valinit=value)
-            slider.on_changed(lambda val, path=path: self._apply(path, val))
+            slider = Slider(ax, "", lo, hi, valinit=value)
+            slider.drawon = False  # the tuner draws it (blitted with the I-V curves), not a full redraw
+            # The name is figure text, drawn once into the background: a moved slider redraws only
+            # its bar and its value (text is the slow part of a redraw).
+            self._slider_labels.append(self.figure.text(left - 0.005, 0.93 - (i + 1) * height + 0.3 * height, label,
+                                                        ha="right", va="center", fontsize=10))
+            slider.on_changed(lambda val, path=path, ax=ax: self._on_slider(path, val, ax))
             self.sliders[path] = slider
             self._slider_axes.append(ax)
+
+    def _on_slider(self, path, value, ax):
+        self._apply(path, value)
+        self._changed.add(ax)
+        self.refresh()
 
     def _on_select(self, label):
         self._selected = label
         self._make_sliders()
         self._redraw_iv()
-        self.figure.canvas.draw_idle()
+        self._dirty = True  # a new set of sliders: a full redraw
+        self.refresh()
 
     def _iv_neuron(self):
         """The neuron whose I-V curves are drawn and its applied current."""
@@ -337,47 +447,54 @@ class Tuner:
         from ..analysis.iv import equilibria, iv_curves
 
         neuron, i_app = self._iv_neuron()
+        self._predicted = None
         v = np.linspace(-4.0, 3.0, 351)
         curves = iv_curves(neuron, v=v, i_app=i_app)
         for ts, ax in self.ax_iv.items():
             current = curves[ts]
             slope = curves.conductance(ts)
-            line = self.iv_lines.get(ts)
-            if line is None:
-                (line,) = ax.plot(v, current, color=_COLOURS[ts])
-                self.iv_lines[ts] = line
-                self.iv_applied = {}
-            else:
-                line.set_ydata(current)
-            for artist in self.iv_fills.pop(ts, []):
-                artist.remove()
             negative = np.where(slope < 0, current, np.nan)
-            (neg,) = ax.plot(v, negative, color="k", lw=3, alpha=0.5)
-            level = ax.axhline(i_app, color="0.5", lw=0.8, ls="--")
-            self.iv_fills[ts] = [neg, level]
-            ax.relim()
-            ax.autoscale_view()
+            if ts not in self.iv_lines:  # animated: blitted over the axes, never redrawn with them
+                (self.iv_lines[ts],) = ax.plot(v, current, color=_COLOURS[ts], animated=True)
+                (neg,) = ax.plot(v, negative, color="k", lw=3, alpha=0.5, animated=True)
+                (level,) = ax.plot(v[[0, -1]], [i_app, i_app], color="0.5", lw=0.8, ls="--", animated=True)
+                self.iv_fills[ts] = [neg, level]
+            else:
+                self.iv_lines[ts].set_ydata(current)
+                self.iv_fills[ts][0].set_ydata(negative)
+                self.iv_fills[ts][1].set_ydata([i_app, i_app])
+            finite = current[np.isfinite(current)]
+            lo, hi = (min(finite.min(), i_app), max(finite.max(), i_app)) if finite.size else (-1.0, 1.0)
+            y0, y1 = ax.get_ylim() if ts in self._iv_scaled else (np.inf, -np.inf)
+            if lo < y0 or hi > y1 or (hi - lo) < 0.25 * (y1 - y0):  # the curve left its box, or shrank a lot
+                pad = 0.08 * max(hi - lo, 1e-3)
+                ax.set_ylim(lo - pad, hi + pad)
+                self._iv_scaled.add(ts)
+                self._dirty = True  # new tick labels: a full redraw
         for artist in self.iv_points.pop("eq", []):
             artist.remove()
         points = []
         for eq in equilibria(neuron, i_app=i_app):
             points += self.ax_iv["ultraslow"].plot([eq.v], [i_app], "o", color="k",
-                                                   markerfacecolor="k" if eq.stable else "w")
+                                                   markerfacecolor="k" if eq.stable else "w", animated=True)
         self.iv_points["eq"] = points
+        self._iv_moved = True
         self._update_status()
 
     def _draw_trace(self):
         names = self._membranes()
         while len(self.trace_lines) < len(names):
-            (line,) = self.ax_trace.plot([], [], lw=0.8)
+            (line,) = self.ax_trace.plot([], [], lw=0.8, animated=True)
             self.trace_lines.append(line)
+            self._dirty = True
         for line, values in zip(self.trace_lines, self._v):
-            line.set_data(self._t, values)
-        t1 = max(self.t, self.window)
-        self.ax_trace.set_xlim(t1 - self.window, t1)
-        if self._v.size:
+            line.set_data(self._t - self.t, values)
+        if self._v.size:  # widen the voltage axis only when the trace leaves it (a full redraw then)
             lo, hi = float(np.min(self._v)), float(np.max(self._v))
-            self.ax_trace.set_ylim(min(lo, -3.0) - 0.2, max(hi, 2.0) + 0.2)
+            y0, y1 = self.ax_trace.get_ylim()
+            if lo < y0 or hi > y1:
+                self.ax_trace.set_ylim(min(lo, y0) - 0.2, max(hi, y1) + 0.2)
+                self._dirty = True
         self._update_status()
 
     def observed(self, neuron=0):
@@ -391,15 +508,24 @@ class Tuner:
         return summarize_spikes(spikes[spikes >= t0], t0, self.t)["pattern"]
 
     def predicted(self):
-        """The behaviour the I-V curves predict."""
-        from ..analysis.iv import predict_behaviour
+        """The behaviour the I-V curves predict (worked out on each parameter change)."""
+        if self._predicted is None:
+            from ..analysis.iv import predict_behaviour
 
-        neuron, i_app = self._iv_neuron()
-        return predict_behaviour(neuron, i_app=i_app)
+            neuron, i_app = self._iv_neuron()
+            self._predicted = predict_behaviour(neuron, i_app=i_app)
+        return self._predicted
 
-    def _update_status(self):
-        if not hasattr(self, "_integ"):
+    def _update_status(self, now=False):
+        """The status line's text is worked out when it is drawn (5 times a second), not on every change."""
+        self._status_stale = True
+        if now:
+            self._status_text()
+
+    def _status_text(self):
+        if not hasattr(self, "_integ") or not self._status_stale:
             return
+        self._status_stale = False
         self.status.set_text(f"t = {self.t:9.0f}   predicted from the I-V curves: {self.predicted():10s}   "
                              f"observed: {self.observed():10s}" + ("   [paused]" if self.paused else ""))
 
