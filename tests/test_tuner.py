@@ -186,3 +186,26 @@ def test_a_real_window_under_xvfb_runs_on_its_timer_and_shows_every_panel(tmp_pa
     for colour in ("C3", "C1", "C2"):  # fast, slow and ultraslow I-V curves
         assert has(colour, bottom, left)
     assert has("C0", slice(0, h), slice(int(0.7 * w), w))  # the sliders' filled bars
+
+
+def test_controls_speed_pulse_preset_and_save(tuner, tmp_path, monkeypatch):
+    """The speed control sets simulated time per frame; the pulse controls the next pulse; the preset
+    selector switches to another neuron (MODEL.md's tonic neuron at its protocol's -0.7: ISI 32.65);
+    the save button writes parameters, trace and figure."""
+    tuner.controls["speed"].set_val(6000.0)
+    t = tuner.t
+    tuner.advance(3)
+    assert tuner.t - t == pytest.approx(3 * 6000.0 / tuner.fps)
+    tuner.controls["pulse_amplitude"].set_val(0.7)
+    tuner.controls["pulse_duration"].set_val(250.0)
+    assert (tuner.pulse_amplitude, tuner.pulse_duration) == (0.7, 250.0)
+    tuner.preset_selector.set_active(tuner._preset_names.index("tonic_spiking"))
+    assert tuner.t == 0.0 and tuner.model.name == "tonic_spiking" and "slow_negative.alpha" not in tuner.sliders
+    _run(tuner, 8_000)
+    assert tuner.observed() == "tonic"
+    assert np.mean(_isi(tuner, 3_000)) == pytest.approx(32.65, rel=0.01)
+    monkeypatch.chdir(tmp_path)
+    tuner.buttons["save"]._observers.process("clicked", None)
+    for suffix in (".toml", ".npz", ".png"):
+        assert (tmp_path / f"neuromorph-tuner{suffix}").stat().st_size > 0
+    assert nm.load(tmp_path / "neuromorph-tuner.toml").name == "tonic_spiking"

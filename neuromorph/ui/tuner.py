@@ -98,6 +98,7 @@ class Tuner:
         self.paused = False
         self.pulse_amplitude = -1.0
         self.pulse_duration = 500.0
+        self.save_prefix = "neuromorph-tuner"
         self._pulse_end = None
         self.figure = plt.figure(figsize=(14, 8.5))
         self._background = None
@@ -385,10 +386,65 @@ class Tuner:
         self._make_sliders()
         for i, (name, label, callback) in enumerate((
                 ("pause", "pause", lambda _e: self.pause()), ("reset", "reset", lambda _e: self.reset()),
-                ("pulse", "pulse", lambda _e: self.pulse()))):
-            ax = fig.add_axes([0.66 + i * 0.105, 0.02, 0.095, 0.045])
+                ("pulse", "pulse", lambda _e: self.pulse()), ("save", "save", lambda _e: self.save()))):
+            ax = fig.add_axes([0.66 + i * 0.08, 0.02, 0.072, 0.045])
             self.buttons[name] = Button(ax, label)
             self.buttons[name].on_clicked(callback)
+        # Controls of the run itself: speed, and the pulse's amplitude and duration.
+        self.controls = {}
+        for i, (name, label, lo, hi, value, setter) in enumerate((
+                ("speed", "speed (t/s)", 200.0, 50_000.0, self.speed, self._set_speed),
+                ("pulse_amplitude", "pulse amplitude", -3.0, 3.0, self.pulse_amplitude,
+                 lambda val: setattr(self, "pulse_amplitude", float(val))),
+                ("pulse_duration", "pulse duration", 10.0, 5_000.0, self.pulse_duration,
+                 lambda val: setattr(self, "pulse_duration", float(val))))):
+            ax = fig.add_axes([0.885, 0.2 - i * 0.04, 0.08, 0.022])
+            control = Slider(ax, label, lo, hi, valinit=min(max(value, lo), hi))
+            control.drawon = False
+            control.on_changed(lambda val, setter=setter, ax=ax: (setter(val), self._changed.add(ax), self.refresh()))
+            self.controls[name] = control
+        if not self.network:  # switch to another neuron preset (a network's selector picks its neurons)
+            from ..io.circuits import preset, presets
+
+            self._preset_names = [p for p in presets() if not hasattr(preset(p), "node_names")]
+            ax_presets = fig.add_axes([0.655, 0.09, 0.115, 0.2])
+            active = self._preset_names.index(self.model.name) if self.model.name in self._preset_names else 0
+            self.preset_selector = RadioButtons(ax_presets, [n.replace("hyperpolarisation", "hyperpol.")
+                                                             for n in self._preset_names], active=active)
+            for text in self.preset_selector.labels:
+                text.set_fontsize(7)
+            self.preset_selector.on_clicked(self._on_preset)
+
+    def _set_speed(self, value):
+        self.speed = v.positive("speed", float(value))
+
+    def _on_preset(self, label):
+        """Tune another preset: a fresh model, sliders and trace (its own protocol's current)."""
+        from ..io.circuits import preset
+
+        model = preset(self._preset_names[[t.get_text() for t in self.preset_selector.labels].index(label)])
+        self.model = copy.deepcopy(model)
+        self._initial = copy.deepcopy(model)
+        protocol = getattr(model, "protocol", None)
+        self._i_app0 = float(protocol.i_app(0.0)) if protocol is not None else -2.0
+        self._pulse_end = None
+        self._make_sliders()
+        self._start()
+        self._dirty = True
+        self.refresh()
+
+    def save(self, prefix=None):
+        """Write the tuned parameters (TOML), the trace (NPZ) and the figure (PNG) as ``<prefix>.*``
+        (default ``neuromorph-tuner`` in the working folder); returns their paths."""
+        prefix = self.save_prefix if prefix is None else str(prefix)
+        paths = (self.save_parameters(prefix + ".toml"), self.save_trace(prefix + ".npz"),
+                 self.save_figure(prefix + ".png"))
+        self.status.set_text(f"saved {', '.join(str(p) for p in paths)}")
+        self._status_stale = False
+        self._status_drawn = time.perf_counter() + 2.0  # keep the message on screen a moment
+        self._dirty = True
+        self.refresh()
+        return paths
 
     def _visible_paths(self):
         paths = self._paths()
