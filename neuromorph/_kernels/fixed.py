@@ -142,9 +142,10 @@ def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_i
     y_new = work[4 * ns:5 * ns]
     f_end = work[5 * ns:6 * ns]
     dense = work[6 * ns:11 * ns].reshape((5, ns))
-    tmp = work[11 * ns:11 * ns + c.scratch_size_of(model)]
-    d_w = work[11 * ns + c.scratch_size_of(model):11 * ns + c.scratch_size_of(model) + n_src]
-    d_z = work[11 * ns + c.scratch_size_of(model) + n_src:11 * ns + c.scratch_size_of(model) + 2 * n_src]
+    n_tmp = c.scratch_size_of(model)
+    tmp = work[11 * ns:11 * ns + n_tmp]
+    d_w = work[11 * ns + n_tmp:11 * ns + n_tmp + n_src]
+    d_z = work[11 * ns + n_tmp + n_src:11 * ns + n_tmp + 2 * n_src]
     stochastic = method >= EULER_MARUYAMA
     fresh = cnt[c.FSAL_OK] == 0
     t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)

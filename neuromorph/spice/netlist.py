@@ -124,20 +124,21 @@ def _pwl(stimulus, t_end, time_unit, label):
     """PWL points ``t v`` (seconds, amperes) of a piecewise-linear stimulus up to ``t_end``."""
     stim = compile_stimuli([stimulus], horizon=t_end)
     starts, a, b = stim.t, stim.a, stim.b
-    times, values = [0.0], [float(stimulus(np.array([0.0]))[0])]
+    jumps = set(stim.jumps.tolist())  # the discontinuities compile_stimuli found
+    start_value, end_value = stimulus(np.array([0.0, t_end]))
+    times, values = [0.0], [float(start_value)]
     eps = 1e-9 * max(t_end, 1.0)
     for i in range(1, starts.size):
         t0 = float(starts[i])
         if t0 <= 0.0 or t0 >= t_end:
             continue
-        left = a[i - 1] + (b[i - 1] * (t0 - starts[i - 1]) if i > 1 else 0.0)
-        if abs(left - a[i]) > 1e-12 * max(1.0, abs(a[i])):  # a jump: two points a hair apart
+        if t0 in jumps:  # two points a hair apart: the left limit, then the new value
             times.append(t0 - eps)
-            values.append(float(left))
+            values.append(float(a[i - 1] + (b[i - 1] * (t0 - starts[i - 1]) if i > 1 else 0.0)))
         times.append(t0)
         values.append(float(a[i]))
     times.append(t_end)
-    values.append(float(stimulus(np.array([t_end]))[0]))
+    values.append(float(end_value))
     if len(times) > 200_000:
         raise StimulusError(f"{label}: {len(times)} PWL points are too many for a netlist (at most 200000)")
     return " ".join(f"{_number(t * time_unit)} {_number(val)}" for t, val in zip(times, values))
