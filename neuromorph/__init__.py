@@ -28,6 +28,7 @@ from .analysis.iv import (
 from .analysis.spikes import summarize_spikes
 from .errors import (
     CircuitFileError,
+    ClusterError,
     ModelError,
     NeuromorphError,
     NeuromorphWarning,
@@ -64,6 +65,8 @@ _LAZY = {
     "behaviour_map": "studies.maps", "BehaviourMap": "studies.maps",
     "design": "studies.design", "DesignResult": "studies.design",
     "reliability": "studies.reliability", "ReliabilityResult": "studies.reliability",
+    "Study": "studies.sweep", "load_study": "studies.sweep", "run_study": "studies.sweep",
+    "open_study": "studies.store",
     "to_spice": "spice", "spice_simulate": "spice", "write_cir": "spice", "spice_monte_carlo": "spice.montecarlo",
     "plot_trace": "ui.plotting", "plot_iv": "ui.plotting", "plot_behaviour_map": "ui.plotting",
     "plot_network": "ui.plotting", "plot_raster": "ui.plotting", "plot_reliability": "ui.plotting",
@@ -135,8 +138,8 @@ __all__ = [
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
-    "reliability", "ReliabilityResult", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
+    "reliability", "ReliabilityResult", "Study", "load_study", "run_study", "open_study", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
-    "OutputError", "NeuromorphWarning",
+    "OutputError", "ClusterError", "NeuromorphWarning",
 ]

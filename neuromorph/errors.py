@@ -13,6 +13,7 @@ __all__ = [
     "CircuitFileError",
     "SimulationError",
     "OutputError",
+    "ClusterError",
     "NeuromorphWarning",
 ]
 
@@ -42,6 +43,10 @@ class OutputError(NeuromorphError, OSError):
 
     Raised before any work where possible; the message names the user's path.
     """
+
+
+class ClusterError(NeuromorphError, ConnectionError):
+    """A Dask scheduler cannot be reached, or the cluster cannot run the study."""
 
 
 class NeuromorphWarning(UserWarning):

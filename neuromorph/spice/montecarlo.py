@@ -50,11 +50,14 @@ def _run_chip(job):
     from . import spice_simulate
     from .transistor import TransistorMismatch
 
-    model, chip, seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron = job
+    model, chip, seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron, *rest = job
+    level = rest[0] if rest else "transistor"
+    variation = TransistorMismatch(seed=seed, chip=chip, a_vt=a_vt, a_beta=a_beta) if level == "transistor" else None
     try:
-        res = spice_simulate(model, t_end, i_app=i_app, level="transistor", max_step=max_step, mapping=mapping,
-                             variation=TransistorMismatch(seed=seed, chip=chip, a_vt=a_vt, a_beta=a_beta),
-                             record=())
+        res = spice_simulate(model, t_end, i_app=i_app, level=level, max_step=max_step, mapping=mapping,
+                             variation=variation, record=())
+        if isinstance(neuron, list):  # every neuron's summary
+            return chip, [res.summary(t_start=t_start, neuron=m) for m in neuron], None, os.getpid()
         return chip, res.summary(t_start=t_start, neuron=neuron), None, os.getpid()
     except SimulationError as exc:
         return chip, None, str(exc), os.getpid()

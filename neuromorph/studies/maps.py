@@ -24,7 +24,7 @@ from ..analysis.spikes import PATTERNS, settled_window, summarize_spikes
 from ..errors import ModelError, SimulationError, SolverError
 from ..io.files import atomic_write
 
-__all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis"]
+__all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis", "run_cell"]
 
 METRICS = ("burst_period", "spikes_per_burst", "isi_mean", "intra_burst_isi", "duty_cycle", "firing_rate",
            "n_spikes")
@@ -178,12 +178,42 @@ class BehaviourMap:
         return {p: int(np.sum(self.pattern == p)) for p in PATTERNS}
 
 
+def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
+    """One map cell: the compiled model ``base`` with ``values`` ({path: value}) set, integrated to ``t_end``.
+
+    Returns ``(patterns, metrics)``: a pattern per neuron and ``{metric: array per neuron}`` over
+    ``[t_transient, t_end]`` (NaN where a metric does not apply). A cell whose state blows up is
+    ``"diverging"`` (so is one whose step size underflows); other solver failures raise.
+    """
+    from ..solve.integrator import Integrator
+
+    nn = base.n_neurons
+    metrics = {k: np.full(nn, np.nan) for k in METRICS}
+    integ = Integrator(base.with_parameters(values), solver=solver, record=(), stop=stop, max_steps=max_steps)
+    try:
+        integ.advance(t_end)
+    except SimulationError as exc:
+        if exc.reason not in ("diverging", "non-finite state", "step size underflow"):
+            raise
+        return ["diverging"] * nn, metrics  # a cell that blows up has no settled pattern; the map goes on
+    result = integ.result()
+    patterns = []
+    for m in range(nn):
+        s = summarize_spikes(result.spike_times[result.spike_neurons == m], t_transient, t_end)
+        patterns.append(s["pattern"])
+        for k in METRICS:
+            if s[k] is not None:
+                metrics[k][m] = s[k]
+    return patterns, metrics
+
+
 def _check_memory(n_cells, label, name):
     v.memory(name, n_cells * _BYTES_PER_CELL, ModelError, what=f"a {label} map of {n_cells:,} cells")
 
 
 def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=None, method="dopri5", rtol=None,
-                  atol=None, dt=None, predict=True, n_threads=None, progress=None, max_steps=50_000_000):
+                  atol=None, dt=None, predict=True, n_threads=None, progress=None, max_steps=50_000_000, client=None,
+                  scheduler=None, workers=None):
     """Simulate ``neuron`` on a grid of one or two parameters and classify every cell.
 
     Parameters
@@ -209,6 +239,9 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         Progress bar on stderr (None: automatic for long maps on a terminal).
     max_steps : int, default 50_000_000
         Step limit of each cell's simulation.
+    client, scheduler, workers : optional
+        Run the cells on Dask: a ``distributed.Client``, a scheduler address, or a number of
+        local worker processes (:func:`neuromorph.run_study`). The map is the same bit for bit.
 
     A cell whose state diverges gets pattern ``"diverging"`` (the map goes on); Ctrl-C stops
     the map within about a second (queued cells are dropped) and raises ``KeyboardInterrupt``.
@@ -224,7 +257,6 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
     >>> m.pattern.tolist()
     [['rest', 'bursting', 'bursting', 'tonic']]
     """
-    from ..solve.integrator import Integrator
     from ..solve.solvers import get_solver
 
     x_axis = parse_axis(x, "x")
@@ -292,26 +324,27 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         predicted = predicted.astype(str)
 
     nn = base.n_neurons
+    if client is not None or scheduler is not None or workers is not None:
+        from .sweep import Study, run_study
+
+        grid = {a.name: a.values for a in (y_axis, x_axis) if a is not None}  # y outermost: rows are y
+        drive = defaults.get("i_app", 0.0) if "i_app" not in grid else 0.0
+        study = Study(neuron, grid=grid, t_end=t_end, t_record=t_transient, method=method, engine="single", dt=dt,
+                      rtol=rtol, atol=atol, max_steps=max_steps, drive=drive)
+        ds = run_study(study, client=client, scheduler=scheduler, workers=workers, progress=progress)
+        patterns = ds["pattern"].values.reshape(ny, nx, nn).transpose(2, 0, 1)
+        metrics = {k: ds[k].values.reshape(ny, nx, nn).transpose(2, 0, 1).copy() for k in METRICS}
+        return BehaviourMap(x=x_axis, y=y_axis, patterns=patterns.astype(str), predicted=predicted,
+                            neuron_metrics=metrics, t_end=t_end, t_transient=t_transient,
+                            neuron_names=base.neuron_names)
     patterns = np.empty((nn, ny, nx), dtype=object)
     metrics = {k: np.full((nn, ny, nx), np.nan) for k in METRICS}
 
     def run(iy, ix, stop):
-        integ = Integrator(base.with_parameters(cell_values(iy, ix)), solver=solver, record=(), stop=stop,
-                           max_steps=max_steps)
-        try:
-            integ.advance(t_end)
-        except SimulationError as exc:
-            if exc.reason not in ("diverging", "non-finite state", "step size underflow"):
-                raise
-            patterns[:, iy, ix] = "diverging"  # a cell that blows up has no settled pattern; the map goes on
-            return
-        result = integ.result()
-        for m in range(nn):
-            s = summarize_spikes(result.spike_times[result.spike_neurons == m], t_transient, t_end)
-            patterns[m, iy, ix] = s["pattern"]
-            for k in METRICS:
-                if s[k] is not None:
-                    metrics[k][m, iy, ix] = s[k]
+        cell_patterns, cell_metrics = run_cell(base, cell_values(iy, ix), solver, t_end, t_transient, max_steps, stop)
+        patterns[:, iy, ix] = cell_patterns
+        for k in METRICS:
+            metrics[k][:, iy, ix] = cell_metrics[k]
 
     def run_chunk(chunk, stop):
         for iy, ix in chunk:

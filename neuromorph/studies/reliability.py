@@ -196,7 +196,8 @@ class ReliabilityResult:
 
 
 def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None, t_end=5000.0, dt=0.05, seed=0,
-                method="sra1", t_record=None, max_spikes=4096, n_threads=None, progress=None):
+                method="sra1", t_record=None, max_spikes=4096, n_threads=None, progress=None, client=None,
+                scheduler=None, workers=None):
     """Run ``chips x trials`` members under ``drive`` and return their spike times and timing metrics.
 
     Parameters
@@ -221,6 +222,9 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     max_spikes : int
         Spike times kept per member and neuron.
     n_threads, progress : see :class:`neuromorph.Ensemble`.
+    client, scheduler, workers : optional
+        Run the members on Dask: a ``distributed.Client``, a scheduler address, or a number of
+        local worker processes (:func:`neuromorph.run_study`). The result is the same bit for bit.
 
     Returns
     -------
@@ -242,24 +246,47 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     if method not in ("sra1", "euler_maruyama", "em"):
         raise SolverError(f"`method` must be 'sra1' or 'euler_maruyama', got {method!r}")
     n_c, n_k = chip_ids.size, trial_ids.size
-    ens = Ensemble(model, size=n_c * n_k)
     member_chip = np.repeat(chip_ids, n_k)
     member_trial = np.tile(trial_ids, n_c)
-    res = ens.simulate(t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes,
-                       noise=sources or None, seed=seed, trials=member_trial, chips=member_chip,
-                       n_threads=n_threads, progress=progress, mismatch=spread)
-    if np.any(res.counts > max_spikes):
+    if client is not None or scheduler is not None or workers is not None:
+        spikes, counts, failures, neuron_names = _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt,
+                                                          seed, method, t_record, max_spikes, progress,
+                                                          dict(client=client, scheduler=scheduler, workers=workers))
+    else:
+        res = Ensemble(model, size=n_c * n_k).simulate(
+            t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes, noise=sources or None,
+            seed=seed, trials=member_trial, chips=member_chip, n_threads=n_threads, progress=progress, mismatch=spread)
+        spikes, counts, neuron_names = res.times, res.counts, res.neuron_names
+        failures = {(int(member_chip[i]), int(member_trial[i])): reason for i, reason in res.failures.items()}
+    if np.any(counts > max_spikes):
         raise ModelError(f"some members fired more than max_spikes = {max_spikes} spikes: raise max_spikes")
-    nn = len(res.neuron_names)
+    nn = len(neuron_names)
     spike_times = []
     for c in range(n_c):
         row = []
         for k in range(n_k):
             i = c * n_k + k
-            per_neuron = tuple(res.spikes(i, m) for m in range(nn))
+            per_neuron = tuple(spikes[m, i, :counts[m, i]] for m in range(nn))
             row.append(per_neuron[0] if nn == 1 else per_neuron)
         spike_times.append(row)
-    failures = {(int(member_chip[i]), int(member_trial[i])): reason for i, reason in res.failures.items()}
     settings = {"drive": drive, "intrinsic": sources, "mismatch": spread, "dt": dt, "method": method, "seed": seed}
-    return ReliabilityResult(spike_times=spike_times, chips=chip_ids, trials=trial_ids, neuron_names=res.neuron_names,
+    return ReliabilityResult(spike_times=spike_times, chips=chip_ids, trials=trial_ids, neuron_names=neuron_names,
                              t_record=t_record, t_end=t_end, failures=failures, settings=settings)
+
+
+def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed, method, t_record, max_spikes,
+             progress, cluster):
+    """The members run as a study on Dask: ``(times (neuron, member, spike), counts (neuron, member), failures,
+    neuron names)`` in the order of the in-process ensemble (chips outer, trials inner)."""
+    from .sweep import Study, run_study
+
+    study = Study(model, chips=chip_ids, trials=trial_ids, drive=drive, noise=sources or None, mismatch=spread,
+                  t_end=t_end, t_record=t_record, dt=dt, method=method, seed=seed, spikes=max_spikes)
+    ds = run_study(study, progress=progress, **cluster)
+    nn = ds.sizes["neuron"]
+    times = ds["spike_times"].values.reshape(-1, nn, max_spikes).transpose(1, 0, 2)
+    counts = ds["spike_count"].values.reshape(-1, nn).T
+    reasons = ds["reason"].values.ravel()
+    n_k = trial_ids.size
+    failures = {(int(chip_ids[i // n_k]), int(trial_ids[i % n_k])): str(r) for i, r in enumerate(reasons) if r != "ok"}
+    return times, counts, failures, tuple(ds["neuron"].values.tolist())

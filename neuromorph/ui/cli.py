@@ -269,7 +269,7 @@ def _cmd_map(args):
     t_end = args.t_end if args.t_end is not None else 20_000.0
     bmap = nm.behaviour_map(neuron, x=args.x, y=args.y, t_end=t_end, t_transient=args.t_transient, i_app=i_app,
                             method=args.method, predict=not args.no_predict, progress=args.progress,
-                            max_steps=args.max_steps, **_solver_values(args))
+                            max_steps=args.max_steps, **_solver_values(args), **_cluster(args))
     network = len(bmap.neuron_names) > 1
     shown = bmap.of(args.node) if args.node is not None else bmap  # the neuron the figure and counts are of
     label = f"{neuron.name}, neuron {shown.neuron_names[0]}" if network else neuron.name
@@ -305,6 +305,48 @@ def _cmd_map(args):
     for path in (args.out, args.plot):
         if path:
             print(f"wrote {path}")
+    return 0
+
+
+def _cmd_sweep(args):
+    import neuromorph as nm
+
+    study = nm.load_study(args.file)  # (a store is a folder: --out naming the spec or circuit file is refused)
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise ValueError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+    done = {"chunks": 0, "of": None}
+
+    def on_chunk(k, n_done, n_all):
+        done.update(chunks=n_done, of=n_all)
+
+    try:
+        ds = nm.run_study(study, out=args.out, chunk_size=args.chunk_size, resume=args.resume,
+                          overwrite=args.overwrite, progress=args.progress, on_chunk=on_chunk, **_cluster(args))
+    except KeyboardInterrupt:
+        where = f"{done['chunks']} of {done['of']} chunks" if done["of"] else "no chunk"
+        print(f"neuromorph: interrupted; {where} stored in {args.out}: continue with --resume", file=sys.stderr)
+        return 130
+    patterns = ds["pattern"].values.ravel()
+    counts = {p: int(np.sum(patterns == p)) for p in ("rest", "tonic", "bursting", "irregular", "diverging")}
+    reasons = ds["reason"].values.ravel()
+    summary = {"members": int(reasons.size), "dims": dict(ds["status"].sizes), "counts": counts,
+               "failed": {r: int(np.sum(reasons == r)) for r in sorted(set(reasons.tolist())) if r != "ok"},
+               "chunk_size": int(ds.attrs["chunk_size"]), "chunks_computed": int(ds.attrs["chunks_computed"]),
+               "chunks_reused": int(ds.attrs["chunks_reused"]), "seconds": float(ds.attrs["seconds"]),
+               "dask_workers": int(ds.attrs["dask_workers"]), "out": args.out}
+    if args.json:
+        json.dump(summary, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    shape = " x ".join(f"{k} {val}" for k, val in summary["dims"].items())
+    print(f"{study.model.name}: {summary['members']} members ({shape}), method {study.method}")
+    print("  patterns: " + ", ".join(f"{k} {val}" for k, val in counts.items() if val))
+    if summary["failed"]:
+        print("  failed: " + ", ".join(f"{k} {val}" for k, val in summary["failed"].items()))
+    print(f"  {summary['chunks_computed']} chunk(s) of {summary['chunk_size']} computed, {summary['chunks_reused']} "
+          f"reused, in {summary['seconds']:.1f} s"
+          + (f" on {summary['dask_workers']} Dask worker(s)" if summary["dask_workers"] else " in-process"))
+    print(f"wrote {args.out}")
     return 0
 
 
@@ -347,7 +389,7 @@ def _cmd_reliability(args):
         drive = drive + nm.OUProcess(mean=0.0, sigma=sigma, tau=tau, seed=args.seed)
     rel = nm.reliability(circuit, drive, trials=args.trials, chips=args.chips, intrinsic=args.noise,
                          mismatch=mismatch, t_end=t_end, dt=args.dt, seed=args.seed, method=args.method,
-                         t_record=args.t_record, progress=args.progress)
+                         t_record=args.t_record, progress=args.progress, **_cluster(args))
     fig = None
     if args.plot:
         import matplotlib
@@ -534,6 +576,19 @@ def _output_options(parser, data, figure, summary):
     parser.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
 
 
+def _cluster_options(parser):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--scheduler", help="run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786)")
+    group.add_argument("--workers", type=int, help="run on a local Dask cluster of this many worker processes")
+
+
+def _cluster(args):
+    """``--scheduler`` / ``--workers`` as keyword arguments of the study functions."""
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    return {"scheduler": args.scheduler, "workers": args.workers}
+
+
 def _set_option(parser):
     parser.add_argument("--set", action="append", metavar="PATH=VALUE",
                         help="change a parameter first, e.g. slow_negative.alpha=-1.2 or n1_to_n2.g=0.5 (repeatable)")
@@ -609,6 +664,7 @@ def build_parser():
     _set_option(mp)
     _solver_options(mp)
     mp.add_argument("--no-predict", action="store_true", help="skip the I-V prediction of each cell")
+    _cluster_options(mp)
     _output_options(mp, "the map", "the map figure", "counts and agreement")
     mp.set_defaults(func=_cmd_map)
 
@@ -627,6 +683,7 @@ def build_parser():
     rl.add_argument("--node", help="in a network file: the neuron whose metrics are printed and drawn")
     rl.add_argument("--dt", type=_finite, default=0.05, help="step (default 0.05)")
     rl.add_argument("--method", default="sra1", help="sra1 (default) or euler_maruyama")
+    _cluster_options(rl)
     _set_option(rl)
     _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
     rl.set_defaults(func=_cmd_reliability, t_start=None)
@@ -660,6 +717,20 @@ def build_parser():
     tn.add_argument("--seconds", type=_finite, help="close by itself after this many seconds")
     tn.add_argument("--screenshot", help="with --seconds: save the window as an image before closing")
     tn.set_defaults(func=_cmd_tune)
+
+    sw = sub.add_parser("sweep", help="run a study (grid x chips x trials) from a spec file into a Zarr store, "
+                                      "in-process or on Dask")
+    sw.add_argument("file", help="study spec (TOML): model, grid, chips, trials, noise, mismatch, solver")
+    sw.add_argument("--out", required=True, help="the Zarr store (a folder) the results stream into")
+    _cluster_options(sw)
+    sw.add_argument("--resume", action="store_true", help="continue the study already in --out (finished chunks "
+                    "are kept)")
+    sw.add_argument("--overwrite", action="store_true", help="replace a store of another study at --out")
+    sw.add_argument("--chunk-size", type=int, help="members per chunk (default: about eight chunks per worker "
+                    "thread)")
+    sw.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    sw.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
+    sw.set_defaults(func=_cmd_sweep)
 
     pre = sub.add_parser("presets", help="list the preset circuits")
     pre.set_defaults(func=_cmd_presets)

@@ -1,0 +1,91 @@
+"""The Dask client a study runs on: one given, a scheduler reached by address, or a LocalCluster started for it."""
+
+import contextlib
+import logging
+import os
+
+from .. import _validate as v
+from ..errors import ClusterError, SolverError
+
+__all__ = ["dask_client"]
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:  # pragma: no cover - a core dependency; a broken install
+        raise ClusterError("running on Dask needs dask.distributed: pip install 'dask[distributed]'") from None
+    return distributed
+
+
+@contextlib.contextmanager
+def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
+    """Yield a ``distributed.Client`` (or None: run in this process).
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        Used as is (not closed afterwards).
+    scheduler : str, optional
+        Address of a running scheduler (``"tcp://host:8786"``); an unreachable one is a
+        :class:`~neuromorph.errors.ClusterError` after ``timeout`` seconds.
+    workers : int, optional
+        Start a LocalCluster of that many worker processes (the cores shared between them),
+        closed afterwards.
+    """
+    given = [name for name, value in (("client", client), ("scheduler", scheduler), ("workers", workers))
+             if value is not None]
+    if len(given) > 1:
+        raise SolverError(f"give one of `client`, `scheduler` and `workers`, not {' and '.join(given)}")
+    if not given:
+        yield None
+        return
+    distributed = _distributed()
+    if client is not None:
+        if not isinstance(client, distributed.Client):
+            raise SolverError(f"`client` must be a dask.distributed Client, got {client!r}")
+        yield client
+        return
+    timeout = v.positive("timeout", timeout, SolverError)
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise SolverError(f"`scheduler` must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
+        try:
+            with _quiet():
+                dclient = distributed.Client(scheduler, timeout=f"{timeout}s")
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(f"could not reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({exc}); "
+                               "start one (`dask scheduler`, `dask worker ADDRESS`), check the address, or run "
+                               "locally with --workers N") from None
+        try:
+            yield dclient
+        finally:
+            dclient.close()
+        return
+    n = v.count("workers", workers, 1, SolverError)
+    threads = max(1, (os.cpu_count() or 1) // n)
+    with _quiet():
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
+                                           dashboard_address=":0", silence_logs=logging.ERROR)
+        dclient = distributed.Client(cluster)
+    try:
+        yield dclient
+    finally:
+        with _quiet():
+            dclient.close()
+            cluster.close()
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Dask's connection retries and shutdown chatter stay out of the user's terminal."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.comm", "distributed.client",
+                                                    "distributed.scheduler", "distributed.nanny", "tornado")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)

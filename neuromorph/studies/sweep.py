@@ -1,0 +1,723 @@
+"""Studies as data: parameter grids x chips x trials, run in-process or on a Dask cluster.
+
+A :class:`Study` describes the whole study (the model, a grid of parameter values, chips of a
+mismatch, trials of intrinsic noise, the solver, what to record) as plain data, in Python or in
+a TOML file (:func:`load_study`). Its *members* are every combination, in C order over
+``(grid axes..., chip, trial)``. A member's result depends only on its own coordinates and the
+seed (the noise is counter-based, the chips are seeded draws), so a study cut into chunks gives
+the same bits however it is cut and wherever the chunks run.
+
+:func:`run_study` runs the chunks in this process (the numba engines on all cores) or, given a
+``dask.distributed`` client, a scheduler address or a number of local workers, on Dask: every
+chunk is :func:`run_chunk` ``(study, start, stop)``, a plain function of picklable data, run by
+the numba engine (or ngspice) on a worker. Results stream into a Zarr store
+(:mod:`neuromorph.studies.store`) chunk by chunk; an interrupted study resumes where it
+stopped, a chunk lost with its worker is run again elsewhere, and a member that fails
+numerically is recorded with its reason.
+
+Engines, chosen by ``method``:
+
+* fixed-step ensembles (``"rk4"``, ``"euler"``, ``"sra1"``, ``"euler_maruyama"``; the default,
+  ``"sra1"`` with noise): grids, chips, trials, noise, mismatch, spike times and traces;
+* single runs (``engine="single"``; the default for adaptive methods such as ``"dopri5"``): each
+  member one :class:`~neuromorph.Integrator` run with any solver, for grids of deterministic
+  members (the engine of behaviour maps);
+* ``"spice"``: each member a transistor-level (or behavioural) ngspice run in a fresh process,
+  chips being seeded per-transistor mismatch (:class:`neuromorph.spice.TransistorMismatch`).
+
+Examples
+--------
+>>> import neuromorph as nm
+>>> study = nm.Study("tonic", grid={"i_app": [-1.0, -0.6]}, chips=2, mismatch={"gain": 0.05},
+...                  t_end=600, dt=0.05, seed=1)
+>>> ds = nm.run_study(study)
+>>> ds["pattern"].dims
+('i_app', 'chip', 'trial')
+>>> ds["pattern"].sel(i_app=-0.6).values.ravel().tolist()
+['tonic', 'tonic']
+"""
+
+import hashlib
+import json
+import numbers
+import os
+import time
+
+import numpy as np
+
+from .. import _validate as v
+from ..analysis.spikes import PATTERNS, settled_window
+from ..errors import ModelError, SimulationError, SolverError
+from .maps import METRICS, parse_axis, run_cell
+
+__all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS", "FIXED_METHODS"]
+
+FIXED_METHODS = ("rk4", "euler", "sra1", "euler_maruyama")
+REASONS = ("ok", "non-finite state", "diverging", "step size underflow", "too many steps", "solver failed")
+"""Member status codes: ``REASONS[status]`` is why a member failed (0: it did not)."""
+_REASON_OF_SOLVER = {"non-finite state": 1, "diverging": 2, "step size underflow": 3, "max_steps": 4,
+                     "too many steps": 4}
+_SPEC_FORMAT = "neuromorph-study-1"
+
+
+def _ids(name, value):
+    """``chips=`` / ``trials=``: a count n (ids 0..n-1) or distinct explicit ids."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return np.arange(v.count(name, value, 1, ModelError), dtype=np.int64)
+    try:
+        ids = [v.count(f"{name} id", x, 0, ModelError) for x in value]
+    except TypeError:
+        raise ModelError(f"`{name}` must be a count or a sequence of ids, got {value!r}") from None
+    if not ids or len(set(ids)) != len(ids) or max(ids) >= 2 ** 32:
+        raise ModelError(f"`{name}` ids must be distinct integers in [0, 2**32), not empty; got {value!r}")
+    return np.array(ids, dtype=np.int64)
+
+
+def _grid(grid):
+    """``{path: values}`` (values: a list, ``"lo:hi:n"`` or ``{start, stop, num}``) or a list of axes."""
+    if grid is None:
+        return {}
+    if isinstance(grid, dict):
+        items = []
+        for path, values in grid.items():
+            if isinstance(values, str):
+                items.append(parse_axis(f"{path}:{values}", f"grid {path}"))
+            elif isinstance(values, dict):
+                unknown = set(values) - {"start", "stop", "num"}
+                if unknown or len(values) != 3:
+                    raise ModelError(f"grid {path!r}: a range is {{start, stop, num}}, got {values!r}")
+                items.append(parse_axis((path, values["start"], values["stop"], values["num"]), f"grid {path}"))
+            else:
+                items.append(parse_axis((path, values), f"grid {path}"))
+    elif isinstance(grid, list | tuple):
+        items = [parse_axis(a, f"grid[{i}]") for i, a in enumerate(grid)]
+    else:
+        raise ModelError(f"`grid` must be a dict {{path: values}} or a list of axes, got {grid!r}")
+    out = {}
+    for axis in items:
+        if axis.name in out or axis.name in ("chip", "trial", "neuron", "member", "spike", "time"):
+            raise ModelError(f"`grid` names {axis.name!r} twice or uses a reserved name")
+        out[axis.name] = axis.values.astype(np.float64)
+    return out
+
+
+def _noise_dicts(sources):
+    from ..model.noise import WhiteNoise
+
+    out = []
+    for s in sources:
+        if isinstance(s, WhiteNoise):
+            out.append({"kind": "white", "sigma": s.sigma, **({} if s.target is None else {"target": list(s.target)})})
+        else:
+            d = s._to_dict()
+            d.pop("seed", None)  # intrinsic noise is seeded by the study's seed
+            out.append(d)
+    return out
+
+
+def _noise_from(table):
+    """``[noise]`` of a spec file: ``white = SIGMA`` and/or ``ou = {sigma, tau, mean}``, or a list of dicts."""
+    from ..model.noise import WhiteNoise
+    from ..model.stimulus import OUProcess
+
+    if table is None:
+        return []
+    if isinstance(table, WhiteNoise | OUProcess | numbers.Real):
+        table = [table]
+    if isinstance(table, dict):
+        table = [{"kind": "white", "sigma": val} if k == "white" else {"kind": "ou", **val} if k == "ou"
+                 else {"kind": k} for k, val in table.items()]
+    out = []
+    for item in table:
+        if isinstance(item, numbers.Real) and not isinstance(item, bool):
+            out.append(WhiteNoise(item))
+        elif isinstance(item, WhiteNoise | OUProcess):
+            out.append(item)
+        elif isinstance(item, dict) and item.get("kind") == "white":
+            out.append(WhiteNoise(item.get("sigma", 0.0), item.get("target")))
+        elif isinstance(item, dict) and item.get("kind") == "ou":
+            args = {k: val for k, val in item.items() if k != "kind"}
+            try:
+                out.append(OUProcess(**args))
+            except TypeError as exc:
+                raise ModelError(f"noise {item!r}: {exc}") from None
+        else:
+            raise ModelError(f"noise: expected `white = SIGMA` or `ou = {{sigma, tau}}`, got {item!r}")
+    return out
+
+
+class Study:
+    """A whole study as data: ``grid x chips x trials`` members of one model (see the module notes).
+
+    Parameters
+    ----------
+    model : Neuron, Network, preset name or circuit file path
+    grid : dict or list, optional
+        ``{path: values}``: any parameter path (``"i_app"``, ``"slow_negative.alpha"``,
+        ``"n1_to_n2.g"``, ``"slow.tau"``); values a list, ``"lo:hi:n"`` or ``{start, stop, num}``.
+        The first axis is the outermost.
+    chips, trials : int or sequence of int, default 1
+        Chips (draws of ``mismatch``, or of transistor mismatch for ``method="spice"``) and trials
+        (draws of the intrinsic ``noise``): a count or explicit ids.
+    t_end : float, default 20000
+    t_record : float, optional
+        Summaries (and stored spikes) cover ``[t_record, t_end]``; default ``t_end / 2``.
+    dt : float, optional
+        Step of the fixed-step methods (default 0.05 in ensembles).
+    method : str, optional
+        ``"rk4"`` (default), ``"euler"``, ``"sra1"`` (default with noise), ``"euler_maruyama"``;
+        an adaptive method (``"dopri5"``, ...) for deterministic grids; ``"spice"``.
+    engine : {"ensemble", "single", "spice"}, optional
+        Default: ``"ensemble"`` for the fixed-step methods, ``"single"`` for the others. ``"single"``
+        with ``"rk4"`` runs each member through the Integrator as a behaviour map does.
+    drive : float or Stimulus, optional
+        Applied current shared by every member, added to each neuron's ``i_app`` (default: the
+        circuit file's current, or 0 when ``i_app`` is a grid axis or for a network).
+    noise : float, WhiteNoise, OUProcess or list, optional
+        Intrinsic noise, fresh in every trial (a number is white current noise into every membrane).
+    mismatch : Mismatch or dict, optional
+        Chip-to-chip variability (numba engines).
+    seed : int, default 0
+        Seed of everything random.
+    rtol, atol, max_steps :
+        Adaptive solver options.
+    spikes : int, default 0
+        Store the first ``spikes`` spike times of every member and neuron (fixed-step engines).
+    traces : int, default 0
+        Store every neuron's membrane voltage every ``traces`` steps (fixed-step engines).
+    spice : dict, optional
+        ``method="spice"`` options: ``level`` ("transistor" default, or "behavioural"),
+        ``a_vt`` (V um, default 5e-3), ``a_beta`` (default 0.01), ``max_step`` (default 0.2).
+    """
+
+    def __init__(self, model, grid=None, chips=1, trials=1, t_end=20_000.0, t_record=None, dt=None, method=None,
+                 drive=None, noise=None, mismatch=None, seed=0, rtol=None, atol=None, max_steps=50_000_000,
+                 spikes=0, traces=0, spice=None, engine=None):
+        from ..io.circuits import load, preset
+        from ..model.network import Network
+        from ..model.neuron import Neuron
+        from ..model.stimulus import Constant, as_stimulus
+        from ..model.variability import as_mismatch
+
+        if isinstance(model, str):
+            model = load(model) if model.endswith(".toml") or os.path.sep in model else preset(model)
+        if not isinstance(model, Neuron | Network):
+            raise ModelError(f"`model` must be a Neuron, a Network, a preset name or a circuit file, got {model!r}")
+        self.model = model
+        self.grid = _grid(grid)
+        self.chips = _ids("chips", chips)
+        self.trials = _ids("trials", trials)
+        self.t_end = v.positive("t_end", t_end, SolverError)
+        t_record = None if t_record is None else v.nonnegative("t_record", t_record, SolverError)
+        self.t_record = settled_window(0.0, self.t_end, t_record)[0]
+        if self.t_record >= self.t_end:
+            raise SolverError(f"`t_record` ({self.t_record:g}) must be < `t_end` ({self.t_end:g})")
+        self.noise = _noise_from(noise)
+        self.mismatch = as_mismatch(mismatch)
+        self.seed = v.seed("seed", seed, SolverError)
+        self.rtol = None if rtol is None else v.positive("rtol", rtol, SolverError)
+        self.atol = None if atol is None else v.positive("atol", atol, SolverError)
+        self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
+        self.spikes = v.count("spikes", spikes, 0, SolverError)
+        self.traces = v.count("traces", traces, 0, SolverError)
+        if method is None:
+            method = "sra1" if self.noise else "rk4"
+        if not isinstance(method, str):
+            raise SolverError(f"`method` must be a name, got {method!r}")
+        self.method = {"em": "euler_maruyama"}.get(method.lower(), method.lower())
+        default = "spice" if self.method == "spice" else "ensemble" if self.method in FIXED_METHODS else "single"
+        if engine is None:
+            engine = default
+        if engine not in ("ensemble", "single", "spice"):
+            raise SolverError(f"`engine` must be 'ensemble', 'single' or 'spice', got {engine!r}")
+        if (engine == "spice") != (self.method == "spice") or (engine == "ensemble" and default != "ensemble"):
+            raise SolverError(f"engine {engine!r} does not run method {self.method!r} (ensembles run "
+                              f"{', '.join(FIXED_METHODS)}; 'spice' runs method 'spice')")
+        self.engine = engine
+        if self.engine == "ensemble":
+            self.dt = 0.05 if dt is None else v.positive("dt", dt, SolverError)
+            if self.noise and self.method in ("rk4", "euler"):
+                raise SolverError(f"`noise` needs a stochastic method: 'sra1' or 'euler_maruyama'; got {method!r}")
+        else:
+            self.dt = None if dt is None else v.positive("dt", dt, SolverError)
+        if self.engine == "single":
+            from ..solve.solvers import get_solver
+
+            get_solver(self.method, rtol=self.rtol, atol=self.atol, dt=self.dt)  # a clear error for a bad name
+        single = isinstance(model, Neuron)
+        if drive is None:
+            drive = 0.0
+            if single and "i_app" not in self.grid and model.protocol is not None:
+                drive = model.protocol.i_app
+        self.drive = as_stimulus(drive, "drive")
+        constant = all(isinstance(t, Constant) for t in self.drive.terms())
+        if self.engine != "ensemble":
+            what = "single runs (an adaptive method)" if self.engine == "single" else "method 'spice'"
+            for name, bad in (("noise", self.noise), ("mismatch", self.mismatch is not None),
+                              ("spikes", self.spikes), ("traces", self.traces),
+                              ("trials", self.trials.size > 1 or self.trials[0] != 0)):
+                if bad:
+                    raise SolverError(f"`{name}` needs a fixed-step method ({', '.join(FIXED_METHODS)}), not {what}")
+            if self.engine == "single" and (self.chips.size > 1 or self.chips[0] != 0):
+                raise SolverError("`chips` need a fixed-step method (mismatch) or method 'spice' (transistor mismatch)")
+            if self.engine == "single" and not constant:
+                raise SolverError("a study of single runs takes a constant `drive`; use a fixed-step ensemble method "
+                                  "for a stimulus")
+            if self.engine == "single" and not single and float(np.atleast_1d(self.drive(0.0))[0]) != 0.0:
+                raise SolverError("`drive` of a network study of single runs: set each node's i_app (or sweep "
+                                  "NODE.i_app)")
+        spice = dict(spice or {})
+        if self.engine != "spice" and spice:
+            raise SolverError("`spice` options go with method='spice'")
+        if self.engine == "spice":
+            known = {"level": "transistor", "a_vt": 5e-3, "a_beta": 0.01, "max_step": 0.2}
+            for key in spice:
+                if key not in known:
+                    raise SolverError(f"`spice`: unknown option {key!r}; known: {', '.join(known)}")
+            spice = {**known, **spice}
+            if spice["level"] not in ("transistor", "behavioural"):
+                raise SolverError(f"`spice` level must be 'transistor' or 'behavioural', got {spice['level']!r}")
+            for key in ("a_vt", "a_beta"):
+                spice[key] = v.nonnegative(f"spice {key}", spice[key], SolverError)
+            spice["max_step"] = v.positive("spice max_step", spice["max_step"], SolverError)
+            if spice["level"] == "behavioural" and (self.chips.size > 1 or self.chips[0] != 0):
+                raise SolverError("chips of a SPICE study are transistor mismatch: use level 'transistor'")
+        self.spice = spice
+        self._check_paths()
+
+    # -- shape ------------------------------------------------------------------------------------
+    @property
+    def dims(self):
+        """Names of the member axes: the grid paths, then ``"chip"`` and ``"trial"``."""
+        return (*self.grid, "chip", "trial")
+
+    @property
+    def shape(self):
+        return (*(a.size for a in self.grid.values()), self.chips.size, self.trials.size)
+
+    @property
+    def n_members(self):
+        return int(np.prod(self.shape))
+
+    @property
+    def neuron_names(self):
+        from ..solve.integrator import _model_of
+
+        return _model_of(self.model).neuron_names
+
+    def members(self, start=0, stop=None):
+        """``(grid values {path: array}, chip ids, trial ids)`` of members ``[start, stop)``."""
+        stop = self.n_members if stop is None else stop
+        index = np.unravel_index(np.arange(start, stop), self.shape)
+        values = {path: axis[i] for (path, axis), i in zip(self.grid.items(), index, strict=False)}
+        return values, self.chips[index[-2]], self.trials[index[-1]]
+
+    def __repr__(self):
+        axes = ", ".join(f"{k}[{a.size}]" for k, a in self.grid.items())
+        return (f"Study({self.model.name!r}, {self.n_members} members: grid {axes or '-'} x {self.chips.size} chip(s) x "
+                f"{self.trials.size} trial(s), method {self.method!r}, t_end {self.t_end:g})")
+
+    def _check_paths(self):
+        """Every grid path is a parameter of the model and every value is allowed (checked before any work)."""
+        from ..solve.ensemble import Ensemble
+        from ..solve.integrator import _model_of
+
+        base = _model_of(self.model)
+        for path, values in self.grid.items():
+            if self.engine == "ensemble":
+                Ensemble(self.model, params={path: values})
+            elif self.engine == "single":
+                checker, _ = base.slot(path, "sweep over")
+                base.with_parameters({path: float(values[0])})
+                for value in values:
+                    base.with_parameters({path: float(value)})
+            else:
+                if path != "i_app":
+                    probe = self.model.copy()
+                    for value in values:
+                        probe.set(path, float(value))
+
+    # -- as data ----------------------------------------------------------------------------------
+    def to_dict(self):
+        """The study as plain data (JSON-able): what a store keeps and what :meth:`from_dict` reads back."""
+        from ..io.circuits import dumps
+
+        mismatch = None
+        if self.mismatch is not None:
+            mismatch = {k: getattr(self.mismatch, k) for k in ("gain", "offset", "tau", "C", "corner", "temperature",
+                                                                "nominal_temperature", "supply", "nominal_supply",
+                                                                "truncate")}
+        return {
+            "format": _SPEC_FORMAT, "model": dumps(self.model),
+            "network": not hasattr(self.model, "elements"),
+            "grid": {k: a.tolist() for k, a in self.grid.items()},
+            "chips": self.chips.tolist(), "trials": self.trials.tolist(), "t_end": self.t_end,
+            "t_record": self.t_record, "dt": self.dt, "method": self.method,
+            "drive": [t._to_dict() for t in self.drive.terms()], "noise": _noise_dicts(self.noise),
+            "mismatch": mismatch, "seed": self.seed, "rtol": self.rtol, "atol": self.atol, "max_steps": self.max_steps,
+            "spikes": self.spikes, "traces": self.traces, "spice": self.spice, "engine": self.engine,
+        }
+
+    def fingerprint(self):
+        """SHA-256 of :meth:`to_dict` (canonical JSON): two studies with the same fingerprint give the same results."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+    @classmethod
+    def from_dict(cls, spec, folder=None):
+        """A study from :meth:`to_dict` output or from a spec file's tables (``model`` a preset name or a path)."""
+        from ..io.circuits import loads
+        from ..model.stimulus import from_dicts
+
+        if not isinstance(spec, dict):
+            raise ModelError(f"a study spec is a table of settings, got {spec!r}")
+        spec = dict(spec)
+        known = ("format", "model", "network", "grid", "chips", "trials", "t_end", "t_record", "dt", "method", "drive",
+                 "noise", "mismatch", "seed", "rtol", "atol", "max_steps", "spikes", "traces", "spice", "engine")
+        for key in spec:
+            if key not in known:
+                raise ModelError(f"study spec: unknown setting {key!r}; known: {', '.join(known[1:])}")
+        if "model" not in spec:
+            raise ModelError("study spec: `model` is required (a preset name or a circuit file)")
+        model = spec.pop("model")
+        spec.pop("format", None)
+        spec.pop("network", None)
+        if isinstance(model, str) and "\n" in model:
+            model = loads(model, source="<study spec>")
+        elif isinstance(model, str) and folder is not None and (model.endswith(".toml") or os.path.sep in model):
+            model = os.path.join(folder, model)
+        drive = spec.pop("drive", None)
+        if isinstance(drive, list):
+            drive = from_dicts(drive, "drive")
+        elif isinstance(drive, dict):
+            drive = from_dicts([drive], "drive")
+        return cls(model, drive=drive, **spec)
+
+
+def load_study(path):
+    """A :class:`Study` from a TOML spec file (model paths relative to the file).
+
+    Examples
+    --------
+    A spec file::
+
+        model = "bursting"        # a preset, or a circuit file such as "circuits/my.toml"
+        method = "rk4"
+        t_end = 20000
+        dt = 0.05
+        seed = 1
+        chips = 8
+        trials = 4
+
+        [grid]
+        i_app = "-3:0:16"                  # lo:hi:n
+        "slow_negative.alpha" = [-2.0, -1.5, -1.0]
+
+        [noise]
+        white = 0.05
+
+        [mismatch]
+        gain = 0.05
+        offset = 0.02
+    """
+    import tomllib
+
+    from ..errors import CircuitFileError
+
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            spec = tomllib.load(f)
+    except FileNotFoundError:
+        raise CircuitFileError(f"study spec {path!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CircuitFileError(f"study spec {path!r} is not valid TOML: {exc}") from None
+    try:
+        return Study.from_dict(spec, folder=os.path.dirname(os.path.abspath(path)))
+    except (ModelError, SolverError) as exc:
+        raise CircuitFileError(f"study spec {path!r}: {exc}") from None
+
+
+# -- the work of one chunk -------------------------------------------------------------------------
+
+def _empty(study, n):
+    nn = len(study.neuron_names)
+    out = {"pattern": np.full((n, nn), -1, np.int8), "status": np.zeros(n, np.int8),
+           "spike_count": np.zeros((n, nn), np.int64)}
+    out.update({k: np.full((n, nn), np.nan) for k in METRICS})
+    if study.spikes:
+        out["spike_times"] = np.full((n, nn, study.spikes), np.nan)
+    if study.traces:
+        out["v"] = np.full((n, nn, n_samples(study)), np.nan)
+    return out
+
+
+def n_samples(study):
+    """Samples of a stored trace (``traces`` > 0)."""
+    return int(np.ceil(study.t_end / study.dt - 1e-9)) // study.traces + 1
+
+
+def _record(out, i, m, summary):
+    out["pattern"][i, m] = PATTERNS.index(summary["pattern"])
+    for k in METRICS:
+        if summary.get(k) is not None:
+            out[k][i, m] = summary[k]
+
+
+def run_chunk(study, start, stop, n_threads=None):
+    """Results of members ``[start, stop)`` of ``study``: ``{variable: array with a leading member axis}``.
+
+    A plain function of picklable data (what every Dask task runs). Members that fail are
+    recorded in ``status`` (``REASONS[status]``), never raised.
+    """
+    start, stop = int(start), int(stop)
+    if not 0 <= start < stop <= study.n_members:
+        raise ModelError(f"chunk [{start}, {stop}) is outside the study's {study.n_members} members")
+    engine = {"ensemble": _chunk_ensemble, "single": _chunk_single, "spice": _chunk_spice}[study.engine]
+    return engine(study, start, stop, n_threads)
+
+
+def _chunk_ensemble(study, start, stop, n_threads):
+    from ..solve.ensemble import Ensemble
+
+    values, chips, trials = study.members(start, stop)
+    n = stop - start
+    out = _empty(study, n)
+    ens = Ensemble(study.model, params=values or None, size=n)
+    noisy = bool(study.noise) or study.mismatch is not None
+    res = ens.simulate(study.t_end, i_app=study.drive, dt=study.dt, method=study.method, t_record=study.t_record,
+                       max_spikes=max(study.spikes, 512), save_every=study.traces, n_threads=n_threads,
+                       progress=False, noise=study.noise or None, seed=study.seed if noisy else None, trials=trials,
+                       chips=chips, mismatch=study.mismatch)
+    from .._kernels import lanes
+
+    codes = {lanes.LANE_OK: 0, lanes.LANE_NONFINITE: 1, lanes.LANE_RUNAWAY: 2}
+    out["status"][:] = [codes.get(int(s), 5) for s in res.status]
+    out["spike_count"][:] = res.counts.T
+    for i in range(n):
+        for m in range(len(res.neuron_names)):
+            _record(out, i, m, res.summary(i, neuron=m))
+    if study.spikes:
+        out["spike_times"][:] = res.times[:, :, :study.spikes].transpose(1, 0, 2)
+    if study.traces:
+        out["v"][:] = res.traces.transpose(1, 0, 2)
+    return out
+
+
+def _chunk_single(study, start, stop, n_threads):
+    from .._parallel import Workers
+    from ..solve.integrator import _model_of
+    from ..solve.solvers import get_solver
+
+    values, _, _ = study.members(start, stop)
+    n = stop - start
+    out = _empty(study, n)
+    base = _model_of(study.model)
+    solver = get_solver(study.method, rtol=study.rtol, atol=study.atol, dt=study.dt)
+    drive = float(np.atleast_1d(study.drive(0.0))[0])
+    single = base.n_neurons == 1 and hasattr(study.model, "elements")
+
+    def member(i, stop_event):
+        cell = {path: float(vals[i]) for path, vals in values.items()}
+        if single:
+            cell["i_app"] = cell.get("i_app", 0.0) + drive
+        try:
+            patterns, metrics = run_cell(base, cell, solver, study.t_end, study.t_record, study.max_steps, stop_event)
+        except SimulationError as exc:
+            out["status"][i] = _REASON_OF_SOLVER.get(exc.reason, 5)
+            return
+        if patterns[0] == "diverging":
+            out["status"][i] = 2
+        for m, p in enumerate(patterns):
+            out["pattern"][i, m] = PATTERNS.index(p)
+            for k in METRICS:
+                out[k][i, m] = metrics[k][m]
+
+    with Workers(n_threads) as workers:
+        workers.run(member, range(n))
+    return out
+
+
+def _chunk_spice(study, start, stop, n_threads):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..spice.montecarlo import _in_process
+
+    values, chips, _ = study.members(start, stop)
+    n = stop - start
+    out = _empty(study, n)
+    neurons = list(range(len(study.neuron_names)))
+    jobs = []
+    for i in range(n):
+        model = study.model.copy()
+        i_app = study.drive
+        for path, vals in values.items():
+            if path == "i_app":
+                i_app = i_app + float(vals[i])
+            else:
+                model.set(path, float(vals[i]))
+        jobs.append((model, int(chips[i]), study.seed, study.spice["a_vt"], study.spice["a_beta"], study.t_end, i_app,
+                     study.spice["max_step"], None, study.t_record, neurons, study.spice["level"]))
+    with ThreadPoolExecutor(max(1, n_threads or 1)) as pool:
+        results = list(pool.map(_in_process, jobs))
+    for i, (_, summaries, failure, _) in enumerate(results):
+        if failure is not None:
+            out["status"][i] = 5
+            continue
+        for m, summary in enumerate(summaries):
+            _record(out, i, m, summary)
+            out["spike_count"][i, m] = summary["n_spikes"]
+    return out
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+def default_chunk_size(study, n_threads):
+    """Members per chunk: about eight chunks per thread, within bounds that keep each chunk worth a task."""
+    lo, hi, multiple = {"ensemble": (64, 4096, 64), "single": (8, 256, 1), "spice": (1, 4, 1)}[study.engine]
+    size = -(-study.n_members // (8 * max(1, n_threads)))
+    size = min(max(size, lo), hi)
+    return -(-size // multiple) * multiple
+
+
+def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_size=None, resume=False,
+              overwrite=False, progress=None, on_chunk=None, timeout=10.0):
+    """Run every member of ``study`` and return the results as an xarray Dataset.
+
+    Parameters
+    ----------
+    study : Study, dict or spec file path
+    out : str or path, optional
+        A Zarr store the results stream into, chunk by chunk (per-member metrics; spike times
+        and traces if the study asks for them), with the spec and the package version as
+        metadata. Without it the results stay in memory.
+    client : dask.distributed.Client, optional
+        Run the chunks on its cluster. Or ``scheduler`` (an address, e.g.
+        ``"tcp://10.0.0.5:8786"``), or ``workers`` (start a LocalCluster with that many worker
+        processes for this study). None of them: in this process, on all cores.
+    chunk_size : int, optional
+        Members per chunk (default: :func:`default_chunk_size`). A resumed store keeps its own.
+    resume : bool
+        Continue the study already in ``out`` (same spec): finished chunks are not recomputed.
+    overwrite : bool
+        Replace a store of a different study at ``out``.
+    progress : bool or None
+        A progress bar (Dask's own on a cluster).
+    on_chunk : callable, optional
+        ``on_chunk(chunk index, chunks done, chunks in all)`` after each chunk is stored.
+    timeout : float
+        Seconds to wait for the scheduler.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions: the grid paths, ``chip``, ``trial``, ``neuron`` (and ``spike``, ``time``);
+        variables ``pattern`` (str), the metrics, ``spike_count``, ``status`` with ``reason``
+        (str). ``attrs`` hold the spec, the chunk size, and of this call ``chunks_reused``,
+        ``chunks_computed``, ``seconds`` and ``dask_workers`` (0: in-process).
+
+    A member that fails (diverging, non-finite, solver failure) is recorded with its reason;
+    a chunk whose worker dies is run again on another; Ctrl-C stops the study within about a
+    second, keeping every stored chunk for ``resume``.
+    """
+    from . import store as zstore
+    from .cluster import dask_client
+
+    if isinstance(study, dict):
+        study = Study.from_dict(study)
+    elif isinstance(study, str | os.PathLike):
+        study = load_study(study)
+    elif not isinstance(study, Study):
+        raise ModelError(f"`study` must be a Study, a spec dict or a spec file, got {study!r}")
+    if chunk_size is not None:
+        chunk_size = v.count("chunk_size", chunk_size, 1, SolverError)
+    target = None if out is None else zstore.check_target(out, study, resume=resume, overwrite=overwrite)
+    with dask_client(client, scheduler, workers, timeout) as dclient:
+        threads = dclient_threads(dclient)
+        if target is not None and target.existing is not None:
+            chunk_size = target.existing.chunk_size
+        size = chunk_size or default_chunk_size(study, threads)
+        n = study.n_members
+        bounds = [(a, min(a + size, n)) for a in range(0, n, size)]
+        sink = zstore.open_sink(target, study, size, len(bounds)) if target is not None else zstore.MemorySink(study)
+        todo = [k for k in range(len(bounds)) if not sink.done(k)]
+        reused = len(bounds) - len(todo)
+
+        count = [reused]
+
+        def finish(k, result):
+            sink.write(k, bounds[k], result)
+            count[0] += 1
+            if on_chunk is not None:
+                on_chunk(k, count[0], len(bounds))
+
+        started = time.perf_counter()
+        if dclient is None:
+            _run_local(study, bounds, todo, finish, progress)
+        else:
+            _run_dask(dclient, study, bounds, todo, finish, progress)
+        elapsed = time.perf_counter() - started
+        n_workers = 0 if dclient is None else len(dclient.scheduler_info().get("workers", {}))
+    sink.close()
+    ds = sink.dataset()
+    ds.attrs.update(chunks_reused=reused, chunks_computed=len(todo), chunk_size=size, seconds=elapsed,
+                    dask_workers=n_workers)
+    return ds
+
+
+def dclient_threads(dclient):
+    """Threads that run chunks: every core here, or every worker thread of the cluster."""
+    if dclient is None:
+        return os.cpu_count() or 1
+    info = dclient.scheduler_info()
+    return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+
+def _run_local(study, bounds, todo, finish, progress):
+    from .._progress import Progress
+
+    bar = Progress(0, len(todo), label="study", enabled=progress)
+    try:
+        for j, k in enumerate(todo):
+            a, b = bounds[k]
+            finish(k, run_chunk(study, a, b))
+            bar.update(j + 1)
+    finally:
+        bar.close()
+
+
+def _run_dask(client, study, bounds, todo, finish, progress):
+    from distributed import as_completed
+
+    nthreads = {w: info.get("nthreads", 1) for w, info in client.scheduler_info().get("workers", {}).items()}
+    per_worker = max(nthreads.values()) if nthreads else 1
+    futures = {}
+    for k in todo:
+        a, b = bounds[k]
+        fut = client.submit(run_chunk, study, a, b, per_worker, key=f"neuromorph-chunk-{study.fingerprint()[:16]}-{k}",
+                            pure=False, retries=2)
+        futures[fut] = k
+    if progress:
+        _dask_progress(list(futures))
+    try:
+        for fut in as_completed(list(futures)):
+            finish(futures[fut], fut.result())
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+
+
+def _dask_progress(futures):
+    """Dask's own progress bar (a widget in Jupyter, text on a terminal), beside the collection of results."""
+    import threading
+
+    from distributed import progress
+
+    try:
+        from IPython import get_ipython
+
+        if get_ipython() is not None and "IPKernelApp" in get_ipython().config:
+            progress(futures)
+            return
+    except ImportError:
+        pass
+    threading.Thread(target=progress, args=(futures,), kwargs={"notebook": False}, daemon=True).start()
