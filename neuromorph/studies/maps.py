@@ -213,7 +213,7 @@ def _check_memory(n_cells, label, name):
 
 def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=None, method="dopri5", rtol=None,
                   atol=None, dt=None, predict=True, n_threads=None, progress=None, max_steps=50_000_000, client=None,
-                  scheduler=None, workers=None):
+                  scheduler=None, workers=None, timeout=10.0):
     """Simulate ``neuron`` on a grid of one or two parameters and classify every cell.
 
     Parameters
@@ -239,9 +239,10 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         Progress bar on stderr (None: automatic for long maps on a terminal).
     max_steps : int, default 50_000_000
         Step limit of each cell's simulation.
-    client, scheduler, workers : optional
-        Run the cells on Dask: a ``distributed.Client``, a scheduler address, or a number of
-        local worker processes (:func:`neuromorph.run_study`). The map is the same bit for bit.
+    client, scheduler, workers, timeout : optional
+        Run the cells on Dask: a ``distributed.Client``, a scheduler address (waited for
+        ``timeout`` seconds), or a number of local worker processes (:func:`neuromorph.run_study`).
+        The map is the same bit for bit.
 
     A cell whose state diverges gets pattern ``"diverging"`` (the map goes on); Ctrl-C stops
     the map within about a second (queued cells are dropped) and raises ``KeyboardInterrupt``.
@@ -331,7 +332,7 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         drive = defaults.get("i_app", 0.0) if "i_app" not in grid else 0.0
         study = Study(neuron, grid=grid, t_end=t_end, t_record=t_transient, method=method, engine="single", dt=dt,
                       rtol=rtol, atol=atol, max_steps=max_steps, drive=drive)
-        ds = run_study(study, client=client, scheduler=scheduler, workers=workers, progress=progress)
+        ds = run_study(study, client=client, scheduler=scheduler, workers=workers, progress=progress, timeout=timeout)
         patterns = ds["pattern"].values.reshape(ny, nx, nn).transpose(2, 0, 1)
         metrics = {k: ds[k].values.reshape(ny, nx, nn).transpose(2, 0, 1).copy() for k in METRICS}
         return BehaviourMap(x=x_axis, y=y_axis, patterns=patterns.astype(str), predicted=predicted,

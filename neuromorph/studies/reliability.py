@@ -197,7 +197,7 @@ class ReliabilityResult:
 
 def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None, t_end=5000.0, dt=0.05, seed=0,
                 method="sra1", t_record=None, max_spikes=4096, n_threads=None, progress=None, client=None,
-                scheduler=None, workers=None):
+                scheduler=None, workers=None, timeout=10.0):
     """Run ``chips x trials`` members under ``drive`` and return their spike times and timing metrics.
 
     Parameters
@@ -222,9 +222,9 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     max_spikes : int
         Spike times kept per member and neuron.
     n_threads, progress : see :class:`neuromorph.Ensemble`.
-    client, scheduler, workers : optional
-        Run the members on Dask: a ``distributed.Client``, a scheduler address, or a number of
-        local worker processes (:func:`neuromorph.run_study`). The result is the same bit for bit.
+    client, scheduler, workers, timeout : optional
+        Run the members on Dask: a ``distributed.Client``, a scheduler address (waited for
+        ``timeout`` seconds), or a number of local worker processes (:func:`neuromorph.run_study`). The result is the same bit for bit.
 
     Returns
     -------
@@ -251,7 +251,8 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     if client is not None or scheduler is not None or workers is not None:
         spikes, counts, failures, neuron_names = _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt,
                                                           seed, method, t_record, max_spikes, progress,
-                                                          dict(client=client, scheduler=scheduler, workers=workers))
+                                                          dict(client=client, scheduler=scheduler, workers=workers,
+                                                               timeout=timeout))
     else:
         res = Ensemble(model, size=n_c * n_k).simulate(
             t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes, noise=sources or None,

@@ -327,8 +327,7 @@ class Study:
             if self.engine == "ensemble":
                 Ensemble(self.model, params={path: values})
             elif self.engine == "single":
-                checker, _ = base.slot(path, "sweep over")
-                base.with_parameters({path: float(values[0])})
+                base.slot(path, "sweep over")
                 for value in values:
                     base.with_parameters({path: float(value)})
             else:
@@ -691,10 +690,12 @@ def _run_dask(client, study, bounds, todo, finish, progress):
     nthreads = {w: info.get("nthreads", 1) for w, info in client.scheduler_info().get("workers", {}).items()}
     per_worker = max(nthreads.values()) if nthreads else 1
     futures = {}
+    fingerprint = study.fingerprint()[:16]
     for k in todo:
         a, b = bounds[k]
-        fut = client.submit(run_chunk, study, a, b, per_worker, key=f"neuromorph-chunk-{study.fingerprint()[:16]}-{k}",
-                            pure=False, retries=2)
+        # The key names the work itself (the study and the member range): one key, one result, on any run.
+        fut = client.submit(run_chunk, study, a, b, per_worker, key=f"neuromorph-{fingerprint}-{a}-{b}", pure=False,
+                            retries=2)
         futures[fut] = k
     if progress:
         _dask_progress(list(futures))

@@ -315,13 +315,16 @@ def _cmd_sweep(args):
     if args.chunk_size is not None and args.chunk_size < 1:
         raise ValueError(f"--chunk-size must be at least 1, got {args.chunk_size}")
     done = {"chunks": 0, "of": None}
+    cluster = _cluster(args)
+    dask = cluster.get("scheduler") is not None or cluster.get("workers") is not None
+    progress = args.progress and not (args.json and dask)  # Dask's bar writes on stdout, which --json keeps
 
     def on_chunk(k, n_done, n_all):
         done.update(chunks=n_done, of=n_all)
 
     try:
         ds = nm.run_study(study, out=args.out, chunk_size=args.chunk_size, resume=args.resume,
-                          overwrite=args.overwrite, progress=args.progress, on_chunk=on_chunk, **_cluster(args))
+                          overwrite=args.overwrite, progress=progress, on_chunk=on_chunk, **cluster)
     except KeyboardInterrupt:
         where = f"{done['chunks']} of {done['of']} chunks" if done["of"] else "no chunk"
         print(f"neuromorph: interrupted; {where} stored in {args.out}: continue with --resume", file=sys.stderr)
@@ -580,13 +583,17 @@ def _cluster_options(parser):
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--scheduler", help="run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786)")
     group.add_argument("--workers", type=int, help="run on a local Dask cluster of this many worker processes")
+    parser.add_argument("--timeout", type=_finite, default=10.0, help="seconds to wait for --scheduler (default 10)")
 
 
 def _cluster(args):
     """``--scheduler`` / ``--workers`` as keyword arguments of the study functions."""
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
-    return {"scheduler": args.scheduler, "workers": args.workers}
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {args.timeout}")
+    out = {"scheduler": args.scheduler, "workers": args.workers}
+    return {**out, "timeout": args.timeout} if args.scheduler is not None else out
 
 
 def _set_option(parser):
