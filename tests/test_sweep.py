@@ -337,7 +337,7 @@ def test_cli_sweep_writes_the_study_and_every_option_acts(in_process, tmp_path):
 
 
 def test_cli_sweep_stops_on_ctrl_c_and_resumes(tmp_path):
-    (tmp_path / "spec.toml").write_text(SPEC.replace("t_end = 2500", "t_end = 20000"))
+    (tmp_path / "spec.toml").write_text(SPEC.replace("t_end = 2500", "t_end = 8000"))
     proc = subprocess.Popen([sys.executable, "-m", "neuromorph", "sweep", "spec.toml", "--out", "s.zarr",
                              "--chunk-size", "2"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
