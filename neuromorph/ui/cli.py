@@ -733,7 +733,7 @@ def build_parser():
     sw.add_argument("--resume", action="store_true", help="continue the study already in --out (finished chunks "
                     "are kept)")
     sw.add_argument("--overwrite", action="store_true", help="replace a store of another study at --out")
-    sw.add_argument("--chunk-size", type=int, help="members per chunk (default: about eight chunks per worker "
+    sw.add_argument("--chunk-size", type=int, help="members per chunk (default: about 32 chunks per worker "
                     "thread)")
     sw.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     sw.add_argument("--progress", action="store_true", default=None, help="show a progress bar")
