@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import OutputError
 
-__all__ = ["atomic_write", "write_together", "plan_outputs", "check_writable", "Staging"]
+__all__ = ["atomic_write", "write_together", "plan_outputs", "check_writable", "probe_folder", "Staging"]
 
 
 def _final_mode(path):
@@ -62,6 +62,13 @@ def check_writable(path, label=None):
         raise OutputError(f"cannot write {shown}: folder {str(missing)!r} does not exist")
     if target.exists() and not os.access(target, os.W_OK):
         raise OutputError(f"cannot write {shown}: the file is read-only")
+    probe_folder(folder, shown)
+    return folder
+
+
+def probe_folder(folder, shown):
+    """Create and remove a file in ``folder`` (permission bits do not tell the whole story, e.g. for root or
+    read-only mounts); an :class:`OutputError` about ``shown`` if the folder refuses it."""
     try:
         fd, probe = tempfile.mkstemp(prefix=".neuromorph-probe.", dir=folder)
         os.close(fd)
@@ -69,7 +76,6 @@ def check_writable(path, label=None):
     except OSError as exc:
         raise OutputError(f"cannot write {shown}: its folder does not accept new files "
                           f"({exc.strerror or exc})") from None
-    return folder
 
 
 def plan_outputs(outputs, inputs=()):

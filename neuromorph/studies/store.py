@@ -16,7 +16,6 @@ the package version and whether the study is ``complete``.
 import json
 import os
 import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 
 from ..analysis.spikes import PATTERNS
 from ..errors import ModelError, OutputError
+from ..io.files import probe_folder
 from .maps import METRICS
 
 __all__ = ["open_study"]
@@ -79,13 +79,7 @@ def check_target(out, study, resume=False, overwrite=False):
     folder = path if path.is_dir() else path.parent
     if not folder.is_dir():
         raise OutputError(f"cannot write the study store {shown}: folder {str(path.parent)!r} does not exist")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".neuromorph-probe.", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputError(f"cannot write the study store {shown}: its folder does not accept new files "
-                          f"({exc.strerror or exc})") from None
+    probe_folder(folder, f"the study store {shown}")
     if info is None:
         return Target(path, None, False)
     same = info.fingerprint == study.fingerprint()
