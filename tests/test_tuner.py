@@ -5,6 +5,8 @@ Reference behaviours from shared/MODEL.md: the bursting preset bursts at I_app =
 tonically at I_app = 0 with ISI 59.04; without its slow negative conductance it rests at -2.
 """
 
+import time
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -59,6 +61,37 @@ def test_iv_artists_change_on_every_move(tuner):
     assert not np.array_equal(before["slow"], after["slow"])
     tuner.sliders["i_app"].set_val(-1.0)
     assert tuner.iv_fills["fast"][1].get_ydata()[0] == -1.0  # the applied-current level moved
+
+
+def _pixels(tuner):
+    return np.asarray(tuner.figure.canvas.get_renderer().buffer_rgba()).copy()
+
+
+def test_regions_redrawn_alone_leave_the_canvas_a_full_redraw_would_draw(tuner):
+    """Frames, slider moves (new I-V curves and equilibria), a control and the pause button redraw only
+    their regions over saved backgrounds (no full draw between them); the canvas they leave is pixel for
+    pixel the one a full redraw of the figure draws: nothing stale is left on screen."""
+    tuner.refresh()
+    full_draws = []
+    tuner.figure.canvas.mpl_connect("draw_event", lambda event: full_draws.append(event))
+    tuner.advance(20)
+    tuner.refresh()
+    tuner.sliders["i_app"].set_val(-1.9)  # the equilibrium moves (MODEL.md: V* = I_app)
+    marked = np.concatenate([tuner.iv_points[k].get_xdata() for k in ("stable", "unstable")])
+    assert marked == pytest.approx([-1.9])
+    tuner.sliders["slow_negative.delta"].set_val(-1.2)
+    tuner.controls["speed"].set_val(5_000.0)
+    tuner.buttons["pause"]._observers.process("clicked", None)
+    tuner.buttons["pause"]._observers.process("clicked", None)
+    tuner.advance(3)
+    time.sleep(0.25)  # the status line is redrawn at most 5 times a second: let it be due
+    tuner.refresh()
+    assert full_draws == []  # everything above went through the regions
+    shown = _pixels(tuner)
+    tuner._dirty = True
+    tuner.refresh()
+    assert len(full_draws) == 1
+    np.testing.assert_array_equal(shown, _pixels(tuner))
 
 
 def test_pause_stops_time_and_reset_restores_the_start(tuner):

@@ -40,6 +40,12 @@ OFFSET_FIELDS = ("delta", "e_rev", "e_syn")
 _IV_TIMESCALES = ("fast", "slow", "ultraslow")
 _COLOURS = {"fast": "C3", "slow": "C1", "ultraslow": "C2"}
 _STATUS_EVERY = 0.2  # seconds between redraws of the status line
+_HANDLE = 0.006  # a slider handle's radius (figure width): it overhangs the slider's axes at either end
+
+
+def _blits(canvas):
+    """Whether the canvas keeps pixels we can save and restore (every Agg canvas: Tk, Qt, ipympl, files)."""
+    return hasattr(canvas, "copy_from_bbox") and hasattr(canvas, "restore_region")
 
 
 def _slider_range(field, value):
@@ -101,11 +107,12 @@ class Tuner:
         self.save_prefix = "neuromorph-tuner"
         self._pulse_end = None
         self.figure = plt.figure(figsize=(14, 8.5))
-        self._background = None
+        self._backgrounds = {}  # region name -> the pixels under its moving artists, saved on each full draw
+        self._boxes = {}  # region name -> its box on the canvas (display coordinates)
         self._dirty = True
         self._predicted = None
-        self._changed = set()  # axes redrawn (into the background) by the next refresh
-        self._iv_moved = True  # the I-V curves changed: their axes go to the screen on the next refresh
+        self._stale = set()  # regions ("trace", "iv") whose artists changed since the last refresh
+        self._rows = set()  # widget axes (a moved slider, a relabelled button) drawn in place by the next refresh
         self._status_drawn = 0.0
         self._status_stale = True
         self._iv_scaled = set()
@@ -214,84 +221,97 @@ class Tuner:
         self.frame_seconds = time.perf_counter() - started
 
     def refresh(self):
-        """Show the new frame: blit the trace and the status over the saved background (the axes do
-        not move: time runs from -window to 0, "now"); axes that changed (a moved slider, new I-V
-        curves) are drawn into the background first; anything else (new limits) redraws everything."""
-        from matplotlib.transforms import Bbox
-
+        """Show what changed since the last frame. The axes never move (time runs from -window to 0,
+        "now"), so each region that changed is redrawn alone over its saved background: the trace,
+        the I-V curves with their equilibria, the status line (at most 5 times a second); the row of a
+        moved slider or relabelled button is erased and drawn in place. Only those regions go to the
+        screen. Anything else (new axis limits, new sliders) redraws the whole figure."""
         canvas = self.figure.canvas
-        if self._background is None or not getattr(canvas, "supports_blit", False) or self._dirty:
+        if self._dirty or not self._backgrounds or not _blits(canvas):
             self._dirty = False
-            self._changed.clear()
+            self._stale.clear()
+            self._rows.clear()
             self._status_text()
-            canvas.draw()  # the draw event saves the background
+            canvas.draw()  # the draw event saves the backgrounds
             return
-        canvas.restore_region(self._background)
-        regions = [self.ax_trace.bbox]
         now = time.perf_counter()
-        status = now - self._status_drawn >= _STATUS_EVERY  # text is slow to render: the status line at 5 Hz
-        if status:
+        if self._status_stale and now - self._status_drawn >= _STATUS_EVERY:  # text is slow to render: 5 Hz
             self._status_drawn = now
-            regions.append(self._status_box())
-        if self._changed or self._iv_moved:
-            renderer = canvas.get_renderer()
-            rows = []
-            for ax in self._changed:
-                row = self._row_of(ax)  # the widget with its label and value text, which lie outside the axes
-                self._eraser.set_bounds(row.x0, row.y0, row.width, row.height)
-                self.figure.draw_artist(self._eraser)
-                ax.draw(renderer)  # its static artists (animated ones are drawn below)
-                rows.append(row.transformed(self.figure.transFigure))
-            if self._changed:
-                self._background = canvas.copy_from_bbox(self.figure.bbox)
-            iv = [ax.bbox for ax in self.ax_iv.values()]
-            regions += rows + [Bbox.union(iv)]
-            self._changed.clear()
-            self._iv_moved = False
-        self._draw_animated(status)
-        for region in regions:  # only what changed goes to the screen (a Tk blit costs by its area)
-            canvas.blit(region)
+            self._status_text()
+            self._stale.add("status")
+        boxes = []
+        for name in self._stale:
+            canvas.restore_region(self._backgrounds[name])
+            for artist in self._animated(name):
+                self.figure.draw_artist(artist)
+            boxes.append(self._boxes[name])
+        for ax in self._rows:  # static widget artists: nothing moves over them, so no background is kept
+            row = self._row_of(ax)
+            self._eraser.set_bounds(row.x0, row.y0, row.width, row.height)
+            self.figure.draw_artist(self._eraser)
+            ax.draw(canvas.get_renderer())
+            boxes.append(row.transformed(self.figure.transFigure))
+        self._stale.clear()
+        self._rows.clear()
+        if not boxes:
+            return
+        if canvas.supports_blit:
+            for box in boxes:  # a Tk blit costs by its area: only what changed goes to the screen
+                canvas.blit(box)
+        else:  # the web canvases (ipympl) send the changed pixels of the whole image, whatever the box
+            canvas.blit()
 
     def _row_of(self, ax):
-        """The strip (figure coordinates) of a widget's axes and its value text, up to the figure's right edge."""
+        """The strip (figure coordinates) of a widget's axes; a slider's runs on to the figure's right edge,
+        over its value text."""
         from matplotlib.transforms import Bbox
 
         box = ax.get_position()
-        return Bbox.from_extents(box.x0 - 0.002, box.y0 - 0.004, 1.0, box.y1 + 0.004)
+        if ax in self._value_axes():
+            return Bbox.from_extents(box.x0 - _HANDLE, box.y0 - 0.004, 1.0, box.y1 + 0.004)
+        return Bbox.from_extents(box.x0 - 0.002, box.y0 - 0.004, box.x1 + 0.002, box.y1 + 0.004)
 
-    def _status_box(self):
+    def _value_axes(self):
+        return set(self._slider_axes) | {control.ax for control in self.controls.values()}
+
+    def _region_boxes(self):
+        """``{name: box on the canvas}`` of the regions redrawn over a saved background."""
         from matplotlib.transforms import Bbox
 
-        return Bbox.from_extents(0.0, 0.95, 0.75, 1.0).transformed(self.figure.transFigure)
+        status = Bbox.from_extents(0.0, 0.955, 0.75, 1.0).transformed(self.figure.transFigure)
+        return {"trace": self.ax_trace.bbox.frozen(), "status": status,
+                "iv": Bbox.union([ax.bbox for ax in self.ax_iv.values()])}
 
-    def _animated(self):
-        """The artists redrawn on every frame over the background: trace, I-V curves, equilibria, status."""
-        out = [(self.ax_trace, line) for line in self.trace_lines]
-        for ts, ax in self.ax_iv.items():
-            out += [(ax, a) for a in [self.iv_lines.get(ts), *self.iv_fills.get(ts, [])] if a is not None]
-        out += [(self.ax_iv["ultraslow"], a) for a in self.iv_points.get("eq", [])]
-        return out
-
-    def _draw_animated(self, status=True):
-        for ax, artist in self._animated():
-            ax.draw_artist(artist)
-        if status:
-            self._status_text()
-            self.figure.draw_artist(self.status)
+    def _animated(self, region):
+        """The moving artists of a region, drawn over its background."""
+        if region == "trace":
+            return list(self.trace_lines)
+        if region == "status":
+            return [self.status]
+        out = []
+        for ts in self.ax_iv:
+            out += [a for a in [self.iv_lines.get(ts), *self.iv_fills.get(ts, [])] if a is not None]
+        return out + list(self.iv_points.values())
 
     def _on_draw(self, event):
-        """After a full draw: save the background without the moving artists, then draw them on it."""
+        """After a full draw: save each region's background without its moving artists, then draw them."""
         canvas = self.figure.canvas
-        if not getattr(canvas, "supports_blit", False):
+        if not _blits(canvas):
             return
-        self._background = canvas.copy_from_bbox(self.figure.bbox)
-        self._draw_animated()
+        if canvas.is_saving():  # an image file is being written (another size): redraw the window after it
+            self._dirty = True
+            return
+        self._boxes = self._region_boxes()
+        self._backgrounds = {name: canvas.copy_from_bbox(box) for name, box in self._boxes.items()}
+        for name in self._boxes:
+            for artist in self._animated(name):
+                self.figure.draw_artist(artist)
 
     def pause(self, paused=None):
         """Pause (or resume) simulated time."""
         self.paused = (not self.paused) if paused is None else bool(paused)
         self.buttons["pause"].label.set_text("resume" if self.paused else "pause")
-        self._changed.add(self.buttons["pause"].ax)
+        self._rows.add(self.buttons["pause"].ax)
         self._update_status()
         self.refresh()
 
@@ -399,9 +419,11 @@ class Tuner:
                 ("pulse_duration", "pulse duration", 10.0, 5_000.0, self.pulse_duration,
                  lambda val: setattr(self, "pulse_duration", float(val))))):
             ax = fig.add_axes([0.885, 0.2 - i * 0.04, 0.08, 0.022])
-            control = Slider(ax, label, lo, hi, valinit=min(max(value, lo), hi))
+            control = Slider(ax, "", lo, hi, valinit=min(max(value, lo), hi))
             control.drawon = False
-            control.on_changed(lambda val, setter=setter, ax=ax: (setter(val), self._changed.add(ax), self.refresh()))
+            fig.text(0.885 - _HANDLE - 0.003, 0.211 - i * 0.04, label, ha="right", va="center",
+                     fontsize=10)  # static text, as the parameter sliders' names
+            control.on_changed(lambda val, setter=setter, ax=ax: (setter(val), self._rows.add(ax), self.refresh()))
             self.controls[name] = control
         if not self.network:  # switch to another neuron preset (a network's selector picks its neurons)
             from ..io.circuits import preset, presets
@@ -471,10 +493,10 @@ class Tuner:
             lo, hi = _slider_range(field, value)
             label = path if not self.network else path.split(".", 1)[1]
             slider = Slider(ax, "", lo, hi, valinit=value)
-            slider.drawon = False  # the tuner draws it (blitted with the I-V curves), not a full redraw
-            # The name is figure text, drawn once into the background: a moved slider redraws only
-            # its bar and its value (text is the slow part of a redraw).
-            self._slider_labels.append(self.figure.text(left - 0.005, 0.93 - (i + 1) * height + 0.3 * height, label,
+            slider.drawon = False  # the tuner draws its row in place (refresh), not a full redraw
+            # The name is figure text outside the row, drawn only by full draws: a moved slider redraws
+            # only its bar and its value (text is the slow part of a redraw).
+            self._slider_labels.append(self.figure.text(left - _HANDLE - 0.003, 0.93 - (i + 0.7) * height, label,
                                                         ha="right", va="center", fontsize=10))
             slider.on_changed(lambda val, path=path, ax=ax: self._on_slider(path, val, ax))
             self.sliders[path] = slider
@@ -482,7 +504,7 @@ class Tuner:
 
     def _on_slider(self, path, value, ax):
         self._apply(path, value)
-        self._changed.add(ax)
+        self._rows.add(ax)
         self.refresh()
 
     def _on_select(self, label):
@@ -505,7 +527,7 @@ class Tuner:
         neuron, i_app = self._iv_neuron()
         self._predicted = None
         v = np.linspace(-4.0, 3.0, 351)
-        curves = iv_curves(neuron, v=v, i_app=i_app)
+        curves = iv_curves(neuron, v=v, i_app=i_app, timescales=_IV_TIMESCALES)
         for ts, ax in self.ax_iv.items():
             current = curves[ts]
             slope = curves.conductance(ts)
@@ -527,14 +549,16 @@ class Tuner:
                 ax.set_ylim(lo - pad, hi + pad)
                 self._iv_scaled.add(ts)
                 self._dirty = True  # new tick labels: a full redraw
-        for artist in self.iv_points.pop("eq", []):
-            artist.remove()
-        points = []
-        for eq in equilibria(neuron, i_app=i_app):
-            points += self.ax_iv["ultraslow"].plot([eq.v], [i_app], "o", color="k",
-                                                   markerfacecolor="k" if eq.stable else "w", animated=True)
-        self.iv_points["eq"] = points
-        self._iv_moved = True
+        if not self.iv_points:  # two marker lines, moved on every change (filled: stable, open: unstable)
+            ax = self.ax_iv["ultraslow"]
+            for name, face in (("stable", "k"), ("unstable", "w")):
+                (self.iv_points[name],) = ax.plot([], [], "o", color="k", markerfacecolor=face, ls="none",
+                                                  animated=True)
+        eqs = equilibria(neuron, i_app=i_app)
+        for name, stable in (("stable", True), ("unstable", False)):
+            at = [eq.v for eq in eqs if eq.stable == stable]
+            self.iv_points[name].set_data(at, [i_app] * len(at))
+        self._stale.add("iv")
         self._update_status()
 
     def _draw_trace(self):
@@ -545,6 +569,7 @@ class Tuner:
             self._dirty = True
         for line, values in zip(self.trace_lines, self._v):
             line.set_data(self._t - self.t, values)
+        self._stale.add("trace")
         if self._v.size:  # widen the voltage axis only when the trace leaves it (a full redraw then)
             lo, hi = float(np.min(self._v)), float(np.max(self._v))
             y0, y1 = self.ax_trace.get_ylim()
