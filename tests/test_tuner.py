@@ -242,3 +242,10 @@ def test_controls_speed_pulse_preset_and_save(tuner, tmp_path, monkeypatch):
     for suffix in (".toml", ".npz", ".png"):
         assert (tmp_path / f"neuromorph-tuner{suffix}").stat().st_size > 0
     assert nm.load(tmp_path / "neuromorph-tuner.toml").name == "tonic_spiking"
+    import matplotlib.pyplot as plt
+
+    assert plt.fignum_exists(tuner.figure.number)  # saving leaves the window open and running
+    t = tuner.t
+    tuner.advance(1)
+    tuner.refresh()
+    assert tuner.t > t

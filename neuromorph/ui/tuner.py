@@ -372,9 +372,10 @@ class Tuner:
         return path
 
     def save_figure(self, path):
+        """Write the figure as an image (format from the extension); the window stays open."""
         from .plotting import save_figure
 
-        save_figure(self.figure, path)
+        save_figure(self.figure, path, close=False)
         return path
 
     # -- drawing --------------------------------------------------------------------------
