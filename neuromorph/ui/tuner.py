@@ -8,7 +8,9 @@ scrolls the trace. Each slider is a parameter path of the model (``"slow_negativ
 path on the model (for its I-V curves) and on the running integrator, the same path the
 ``set`` method, modulation schedules and :meth:`Integrator.set_parameter` take, so there is one
 model and no copy to keep in step. The I-V curves of every timescale are redrawn on each move,
-negative-conductance stretches coloured and equilibria marked (filled: stable).
+negative-conductance stretches coloured and equilibria marked (filled: stable). With
+``filters=True`` the trace also shows the filtered voltages (slow, ultraslow, ...) of the neuron
+whose I-V curves are drawn, in the colours of their I-V curves.
 
 Scripted use and tests: :meth:`Tuner.set`, :meth:`Tuner.advance`, :attr:`Tuner.state`,
 :attr:`Tuner.figure`; the widgets are real matplotlib widgets (``Tuner.sliders[path]``,
@@ -74,9 +76,15 @@ class Tuner:
         Frames per second of the timer.
     window : float, default 6000
         Time units the trace shows.
+    filters : bool, default False
+        Also draw the filter states (``tau dV_x/dt = V - V_x``) of the neuron whose I-V curves are
+        shown; a filter with ``tau = 0`` is V itself and has no line of its own.
+    show : bool, default True
+        Start the timer and show the figure (False: scripted use, frames by :meth:`advance`).
     """
 
-    def __init__(self, model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, show=True):
+    def __init__(self, model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False,
+                 show=True):
         import matplotlib.pyplot as plt
 
         from ..io.circuits import preset
@@ -96,6 +104,9 @@ class Tuner:
         self.speed = v.positive("speed", speed)
         self.fps = v.positive("fps", fps)
         self.window = v.positive("window", window)
+        if not isinstance(filters, bool | np.bool_):
+            raise ModelError(f"`filters` must be True or False, got {filters!r}")
+        self.filters = bool(filters)
         if i_app is None and not self.network:
             protocol = getattr(self.model, "protocol", None)
             i_app = float(protocol.i_app(0.0)) if protocol is not None else -2.0
@@ -149,16 +160,32 @@ class Tuner:
     def _start(self):
         from ..solve.integrator import Integrator
 
-        self._integ = Integrator(self.model, i_app=self._i_app, record=self._membranes(), progress=False)
+        recorded = self._membranes() + tuple(name for names in self._filter_states() for name in names)
+        self._integ = Integrator(self.model, i_app=self._i_app, record=recorded, progress=False)
         self._t = np.empty(0)
-        self._v = np.empty((len(self._membranes()), 0))
+        self._trace = np.empty((len(recorded), 0))  # rows: the membranes, then every neuron's filters
         self._spikes = [np.empty(0) for _ in self._membranes()]
+        self._make_filter_lines()
         self._redraw_iv()
         self._draw_trace()
 
     def _membranes(self):
         names = self.model.compile().state_names
         return tuple(n for n in names if n == "v" or n.endswith(".v"))
+
+    def _filter_states(self):
+        """Per neuron, the state names of its own filters (none without ``filters=True``)."""
+        if not self.filters:
+            return [() for _ in self._membranes()]
+        if not self.network:
+            return [tuple(self.model.filter_names.values())]
+        return [tuple(f"{node}.{name}" for name in self.model.neuron(node).filter_names.values())
+                for node in self.model.node_names]
+
+    @property
+    def _v(self):
+        """The membrane voltages on screen, one row per neuron."""
+        return self._trace[: len(self._membranes())]
 
     @property
     def t(self):
@@ -207,9 +234,9 @@ class Tuner:
         t, y, spikes, owners = self._integ.take()
         keep_from = t_stop - self.window
         self._t = np.concatenate([self._t, t])
-        self._v = np.concatenate([self._v, y], axis=1)
+        self._trace = np.concatenate([self._trace, y], axis=1)
         inside = self._t >= keep_from
-        self._t, self._v = self._t[inside], self._v[:, inside]
+        self._t, self._trace = self._t[inside], self._trace[:, inside]
         for n in range(len(self._spikes)):
             s = np.concatenate([self._spikes[n], spikes[owners == n]])
             self._spikes[n] = s[s >= keep_from]
@@ -285,7 +312,7 @@ class Tuner:
     def _animated(self, region):
         """The moving artists of a region, drawn over its background."""
         if region == "trace":
-            return list(self.trace_lines)
+            return list(self.trace_lines) + list(self.filter_lines.values())
         if region == "status":
             return [self.status]
         out = []
@@ -364,11 +391,15 @@ class Tuner:
         return path
 
     def save_trace(self, path):
-        """Write the trace on screen as ``.npz`` (``t``, ``v`` by neuron, ``names``)."""
+        """Write the trace on screen as ``.npz`` (``t``, ``v`` by neuron, ``names``; with ``filters=True``
+        also ``filters``, every neuron's filter states, and their ``filter_names``)."""
         from ..io.files import atomic_write
 
-        atomic_write(path, lambda f: np.savez(f, t=self._t, v=self._v, names=np.array(self._membranes())),
-                     binary=True)
+        arrays = {"t": self._t, "v": self._v, "names": np.array(self._membranes())}
+        if self.filters:
+            arrays.update(filters=self._trace[len(self._membranes()):],
+                          filter_names=np.array([n for names in self._filter_states() for n in names]))
+        atomic_write(path, lambda f: np.savez(f, **arrays), binary=True)
         return path
 
     def save_figure(self, path):
@@ -391,6 +422,8 @@ class Tuner:
         self.ax_trace.set_ylim(-3.5, 3.0)
         self.ax_trace.set_autoscale_on(False)
         self.trace_lines = []
+        self.filter_lines = {}  # filter state name -> its line in the trace (filters=True)
+        self._filter_rows = {}  # filter state name -> its row in the recorded trace
         for ts, ax in self.ax_iv.items():
             ax.set_title(f"{ts} I-V")
             ax.set_xlabel("V")
@@ -511,15 +544,23 @@ class Tuner:
     def _on_select(self, label):
         self._selected = label
         self._make_sliders()
+        self._make_filter_lines()
+        self._draw_trace()
         self._redraw_iv()
         self._dirty = True  # a new set of sliders: a full redraw
         self.refresh()
+
+    def _shown(self):
+        """Index of the neuron whose I-V curves (and filters) are drawn: the selected node, else the first."""
+        if not self.network or self._selected not in self.model.node_names:
+            return 0
+        return self.model.node_names.index(self._selected)
 
     def _iv_neuron(self):
         """The neuron whose I-V curves are drawn and its applied current."""
         if not self.network:
             return self.model, self._i_app0
-        name = self._selected if self._selected in self.model.node_names else self.model.node_names[0]
+        name = self.model.node_names[self._shown()]
         return self.model.neuron(name), self.model.get(f"{name}.i_app")
 
     def _redraw_iv(self):
@@ -562,6 +603,34 @@ class Tuner:
         self._stale.add("iv")
         self._update_status()
 
+    def _make_filter_lines(self):
+        """One line per filter state of the shown neuron, in its I-V curve's colour, and a legend below the
+        trace (outside the axes: static, drawn by full draws only)."""
+        for line in self.filter_lines.values():
+            line.remove()
+        self.filter_lines, self._filter_rows = {}, {}
+        if not self.filters:
+            return
+        names = self._membranes()
+        while len(self.trace_lines) < len(names):  # the membrane lines first: the colour cycle starts at C0
+            (line,) = self.ax_trace.plot([], [], lw=0.8, animated=True)
+            self.trace_lines.append(line)
+        for line, name in zip(self.trace_lines, names):
+            line.set_label("V" if name == "v" else f"V {name[:-2]}")
+        offset = len(names) + sum(len(f) for f in self._filter_states()[: self._shown()])
+        for row, name in enumerate(self._filter_states()[self._shown()], start=offset):
+            label = name.rsplit(".", 1)[-1]  # "slow", or "slow_tau60" where two slow filters differ
+            legend = f"{label} filter" if not self.network else f"{label} filter {name.split('.')[0]}"
+            (line,) = self.ax_trace.plot([], [], lw=1.2, ls=(0, (5, 2)), color=_COLOURS.get(label.split("_tau")[0]),
+                                         animated=True, label=legend)
+            self.filter_lines[name] = line
+            self._filter_rows[name] = row
+        self.ax_trace.legend(handles=self.trace_lines + list(self.filter_lines.values()), loc="upper right",
+                             bbox_to_anchor=(1.0, -0.09), ncols=len(self.trace_lines) + len(self.filter_lines),
+                             fontsize=8, frameon=False)
+        self.ax_trace.set_xlabel("time before now", loc="left")  # the legend takes the right
+        self._dirty = True
+
     def _draw_trace(self):
         names = self._membranes()
         while len(self.trace_lines) < len(names):
@@ -570,9 +639,11 @@ class Tuner:
             self._dirty = True
         for line, values in zip(self.trace_lines, self._v):
             line.set_data(self._t - self.t, values)
+        for name, line in self.filter_lines.items():
+            line.set_data(self._t - self.t, self._trace[self._filter_rows[name]])
         self._stale.add("trace")
-        if self._v.size:  # widen the voltage axis only when the trace leaves it (a full redraw then)
-            lo, hi = float(np.min(self._v)), float(np.max(self._v))
+        if self._trace.size:  # widen the voltage axis only when the trace leaves it (a full redraw then)
+            lo, hi = float(np.min(self._trace)), float(np.max(self._trace))
             y0, y1 = self.ax_trace.get_ylim()
             if lo < y0 or hi > y1:
                 self.ax_trace.set_ylim(min(lo, y0) - 0.2, max(hi, y1) + 0.2)
@@ -612,6 +683,6 @@ class Tuner:
                              f"observed: {self.observed():10s}" + ("   [paused]" if self.paused else ""))
 
 
-def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, show=True):
+def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False, show=True):
     """Open the tuner on ``model`` (see :class:`Tuner`); returns it."""
-    return Tuner(model, i_app=i_app, speed=speed, fps=fps, window=window, show=show)
+    return Tuner(model, i_app=i_app, speed=speed, fps=fps, window=window, filters=filters, show=show)
