@@ -332,3 +332,74 @@ def test_controls_speed_pulse_preset_and_save(tuner, tmp_path, monkeypatch):
     tuner.advance(1)
     tuner.refresh()
     assert tuner.t > t
+
+
+_NOTEBOOK = [
+    "%matplotlib widget",
+    """import asyncio, json, sys, time
+import numpy as np
+import neuromorph as nm
+t = nm.tune("bursting", speed=20000)
+draws = []
+t.figure.canvas.mpl_connect("draw_event", lambda event: draws.append(event))""",
+    """t0, drawn, started = t.t, len(draws), time.perf_counter()
+await asyncio.sleep(1.5)  # the kernel's event loop runs the tuner's timer meanwhile
+t1, wall, full_draws = t.t, time.perf_counter() - started, len(draws) - drawn
+t.advance(10)""",
+    """def pixels(ax):
+    x0, y0, x1, y1 = (int(round(c)) for c in ax.bbox.extents)
+    height = t.figure.canvas.get_renderer().height
+    return np.asarray(t.figure.canvas.get_renderer().buffer_rgba())[height - y1:height - y0, x0:x1].copy()
+
+curve, shown = t.iv_lines["slow"].get_ydata().copy(), pixels(t.ax_iv["slow"])
+t.set("slow_negative.delta", -1.0)
+print(json.dumps({
+    "executable": sys.executable, "package": nm.__file__,
+    "canvas": f"{type(t.figure.canvas).__module__}.{type(t.figure.canvas).__name__}",
+    "timer": type(t.timer).__name__, "t0": t0, "t1": t1, "wall": wall, "full_draws": full_draws,
+    "t_after_advance": t.t, "frame": t.speed / t.fps,
+    "slider": t.sliders["slow_negative.delta"].val, "model": t.model.get("slow_negative.delta"),
+    "curve_changed": bool(not np.array_equal(curve, t.iv_lines["slow"].get_ydata())),
+    "pixels_changed": int(np.any(shown != pixels(t.ax_iv["slow"]), axis=-1).sum()),
+}))""",
+]
+
+
+def test_in_jupyter_through_ipympl(tmp_path, monkeypatch):
+    """A real Jupyter kernel running this venv's Python (its kernelspec written to a temporary
+    JUPYTER_PATH) runs `%matplotlib widget` and the tuner: the canvas is ipympl's; while a cell awaits,
+    the kernel's event loop fires the tuner's timer and simulated time runs at its speed, the frames
+    redrawn by region (no full draw of the figure); `t.set` moves the slider and redraws the I-V curve
+    on the canvas."""
+    import json
+    import sys
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = Path(__file__).resolve().parents[1]
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (neuromorph test venv)", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # searched before the user's and system's
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in _NOTEBOOK])
+    NotebookClient(notebook, kernel_name="python3", timeout=120, startup_timeout=60,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = [out["text"] for out in notebook.cells[-1].outputs if out.get("name") == "stdout"]
+    seen = json.loads("".join(printed))
+    assert seen["executable"] == sys.executable
+    assert Path(seen["package"]).resolve().is_relative_to(root)
+    assert seen["canvas"] == "ipympl.backend_nbagg.Canvas"
+    assert seen["timer"] in ("TimerTornado", "TimerAsyncio")  # the kernel's event loop runs it
+    ran = seen["t1"] - seen["t0"]
+    assert 3 * seen["frame"] <= ran <= 20_000 * (seen["wall"] + 0.4)  # frames ran, at no more than `speed`
+    assert seen["full_draws"] <= 1  # the first frame's, at most: frames blit their regions
+    assert seen["t_after_advance"] == pytest.approx(seen["t1"] + 10 * seen["frame"])
+    assert seen["slider"] == seen["model"] == -1.0
+    assert seen["curve_changed"] and seen["pixels_changed"] > 100

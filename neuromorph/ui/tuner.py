@@ -42,6 +42,7 @@ OFFSET_FIELDS = ("delta", "e_rev", "e_syn")
 _IV_TIMESCALES = ("fast", "slow", "ultraslow")
 _COLOURS = {"fast": "C3", "slow": "C1", "ultraslow": "C2"}
 _STATUS_EVERY = 0.2  # seconds between redraws of the status line
+_CATCH_UP = 10  # most frames' worth of simulated time one late timer call makes up
 _HANDLE = 0.006  # a slider handle's radius (figure width): it overhangs the slider's axes at either end
 
 
@@ -71,7 +72,8 @@ class Tuner:
     i_app : float, optional
         Starting applied current of every neuron (a neuron's default: the preset's protocol, else -2).
     speed : float, default 2000
-        Simulated time units per wall-clock second.
+        Simulated time units per wall-clock second (a frame that comes late, on a slow canvas, runs
+        the time since the last one).
     fps : float, default 30
         Frames per second of the timer.
     window : float, default 6000
@@ -117,6 +119,7 @@ class Tuner:
         self.pulse_duration = 500.0
         self.save_prefix = "neuromorph-tuner"
         self._pulse_end = None
+        self._last_frame = None  # wall-clock time of the last timer frame
         self.figure = plt.figure(figsize=(14, 8.5))
         self._backgrounds = {}  # region name -> the pixels under its moving artists, saved on each full draw
         self._boxes = {}  # region name -> its box on the canvas (display coordinates)
@@ -218,9 +221,12 @@ class Tuner:
     def advance(self, frames=1):
         """Integrate ``frames`` frames (``speed / fps`` time units each) unless paused, then redraw."""
         frames = v.count("frames", frames, 1)
+        self._advance_by(frames * self.speed / self.fps)
+
+    def _advance_by(self, time_units):
         if self.paused:
             return
-        t_stop = self.t + frames * self.speed / self.fps
+        t_stop = self.t + time_units
         if self._pulse_end is not None and self._pulse_end <= t_stop:
             self._run_to(self._pulse_end)
             self._end_pulse()
@@ -243,7 +249,12 @@ class Tuner:
 
     def _on_timer(self):
         started = time.perf_counter()
-        self.advance(1)
+        # Simulated time follows the wall clock (speed x the time since the last frame): a canvas slower
+        # than the frame rate (ipympl sends every frame to the browser as a PNG) shows fewer frames at the
+        # same speed. A stall (a busy notebook cell, a dragged window) is caught up by a few frames at most.
+        last, self._last_frame = self._last_frame, started
+        elapsed = 1.0 / self.fps if last is None else min(started - last, _CATCH_UP / self.fps)
+        self._advance_by(elapsed * self.speed)
         self.refresh()
         self.frame_seconds = time.perf_counter() - started
 
