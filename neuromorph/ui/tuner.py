@@ -125,7 +125,7 @@ class Tuner:
         self._boxes = {}  # region name -> its box on the canvas (display coordinates)
         self._dirty = True
         self._predicted = None
-        self._stale = set()  # regions ("trace", "iv") whose artists changed since the last refresh
+        self._stale = set()  # regions ("trace", "iv", "status") whose artists changed since the last refresh
         self._rows = set()  # widget axes (a moved slider, a relabelled button) drawn in place by the next refresh
         self._status_drawn = 0.0
         self._status_stale = True
