@@ -5,6 +5,8 @@ Reference behaviours from shared/MODEL.md: the bursting preset bursts at I_app =
 tonically at I_app = 0 with ISI 59.04; without its slow negative conductance it rests at -2.
 """
 
+import time
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -59,6 +61,89 @@ def test_iv_artists_change_on_every_move(tuner):
     assert not np.array_equal(before["slow"], after["slow"])
     tuner.sliders["i_app"].set_val(-1.0)
     assert tuner.iv_fills["fast"][1].get_ydata()[0] == -1.0  # the applied-current level moved
+
+
+def _pixels(tuner):
+    return np.asarray(tuner.figure.canvas.get_renderer().buffer_rgba()).copy()
+
+
+def test_regions_redrawn_alone_leave_the_canvas_a_full_redraw_would_draw(tuner):
+    """Frames, slider moves (new I-V curves and equilibria), a control and the pause button redraw only
+    their regions over saved backgrounds (no full draw between them); the canvas they leave is pixel for
+    pixel the one a full redraw of the figure draws: nothing stale is left on screen."""
+    tuner.refresh()
+    full_draws = []
+    tuner.figure.canvas.mpl_connect("draw_event", lambda event: full_draws.append(event))
+    tuner.advance(20)
+    tuner.refresh()
+    tuner.sliders["i_app"].set_val(-1.9)  # the equilibrium moves (MODEL.md: V* = I_app)
+    marked = np.concatenate([tuner.iv_points[k].get_xdata() for k in ("stable", "unstable")])
+    assert marked == pytest.approx([-1.9])
+    tuner.sliders["slow_negative.delta"].set_val(-1.2)
+    tuner.controls["speed"].set_val(5_000.0)
+    tuner.buttons["pause"]._observers.process("clicked", None)
+    tuner.buttons["pause"]._observers.process("clicked", None)
+    tuner.advance(3)
+    time.sleep(0.25)  # the status line is redrawn at most 5 times a second: let it be due
+    tuner.refresh()
+    assert full_draws == []  # everything above went through the regions
+    shown = _pixels(tuner)
+    tuner._dirty = True
+    tuner.refresh()
+    assert len(full_draws) == 1
+    np.testing.assert_array_equal(shown, _pixels(tuner))
+
+
+def test_filter_lines_are_the_filters_of_the_drawn_voltage():
+    """With filters=True the trace also draws the slow and ultraslow filters (tau 50 and 2500, MODEL.md)
+    of the neuron: at the drawn V's times, ending at the integrator's state now, and each solves
+    tau dV_x/dt = V - V_x on the drawn V (exactly, for V linear between the samples), so the slow one
+    lags V by less than its tau."""
+    tuner = nm.tune("bursting", filters=True, show=False)
+    try:
+        _run(tuner, 9_000)
+        tuner.refresh()
+        assert set(tuner.filter_lines) == {"slow", "ultraslow"}
+        assert [t.get_text() for t in tuner.ax_trace.get_legend().get_texts()] == ["V", "slow filter",
+                                                                                  "ultraslow filter"]
+        t, v = tuner.trace_lines[0].get_data()
+        assert t[-1] == 0.0 and t[0] < -0.99 * tuner.window
+        names = tuner.model.compile().state_names
+        for name, tau in (("slow", 50.0), ("ultraslow", 2500.0)):
+            t_x, x = tuner.filter_lines[name].get_data()
+            np.testing.assert_array_equal(t_x, t)
+            assert x[-1] == pytest.approx(tuner.state[names.index(name)], abs=1e-12)
+            h, slope = np.diff(t), np.diff(v) / np.diff(t)
+            step = v[1:] - slope * tau + (x[:-1] - v[:-1] + slope * tau) * np.exp(-h / tau)
+            assert np.max(np.abs(step - x[1:])) < 0.25 / tau  # a wrong line (V, the other filter) misses by > 0.08
+        grid = np.arange(t[0], 0.0, 1.0)
+        v_grid, slow_grid = np.interp(grid, t, v), np.interp(grid, t, tuner.filter_lines["slow"].get_ydata())
+        v_grid, slow_grid = v_grid - v_grid.mean(), slow_grid - slow_grid.mean()
+        lags = np.arange(0, 200)
+        lag = lags[np.argmax([np.dot(v_grid[: grid.size - k], slow_grid[k:]) for k in lags])]
+        assert 0 < lag < 50  # a first-order lag delays by at most tau
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+
+
+def test_network_filter_lines_follow_the_selected_neuron():
+    """In a network the filter lines are those of the neuron whose I-V curves are shown (the selected one)."""
+    tuner = nm.tune(nm.hco(), filters=True, show=False)
+    try:
+        _run(tuner, 1_000)
+        assert set(tuner.filter_lines) == {"n1.slow", "n1.ultraslow"}
+        tuner.selector.set_active(list(tuner.model.node_names).index("n2"))
+        assert set(tuner.filter_lines) == {"n2.slow", "n2.ultraslow"}
+        names = tuner.model.compile().state_names
+        for name, line in tuner.filter_lines.items():
+            assert line.get_ydata()[-1] == pytest.approx(tuner.state[names.index(name)], abs=1e-12)
+        assert tuner.state[names.index("n2.slow")] != tuner.state[names.index("n1.slow")]  # n2 starts elsewhere
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
 
 
 def test_pause_stops_time_and_reset_restores_the_start(tuner):
@@ -144,48 +229,79 @@ def test_network_tuner_synaptic_gain_at_zero_stops_the_alternation():
         plt.close(tuner.figure)
 
 
-@pytest.mark.parametrize("model, words", [("no_such_preset", ["no_such_preset"]), (42, ["Neuron", "42"]),
-                                          (nm.Neuron(name="empty"), ["no elements"])])
-def test_bad_input(model, words):
+@pytest.mark.parametrize("model, options, words", [
+    ("no_such_preset", {}, ["no_such_preset"]), (42, {}, ["Neuron", "42"]),
+    (nm.Neuron(name="empty"), {}, ["no elements"]), ("bursting", {"filters": "yes"}, ["filters", "'yes'"])])
+def test_bad_input(model, options, words):
     with pytest.raises(ModelError) as info:
-        nm.tune(model, show=False)
+        nm.tune(model, show=False, **options)
     for word in words:
         assert word in str(info.value)
 
 
-def test_a_real_window_under_xvfb_runs_on_its_timer_and_shows_every_panel(tmp_path):
-    """`neuromorph tune` opens a real TkAgg window on a virtual display, runs on its timer for a few
-    seconds and saves a screenshot holding the trace (C0) and the three I-V curves (C3, C1, C2)."""
+def _window(tmp_path, *options):
+    """`neuromorph tune bursting OPTIONS --seconds 3 --screenshot`: a real TkAgg window on a virtual
+    display; returns the process and the screenshot's RGB pixels."""
+    import os
     import shutil
     import subprocess
     import sys
     from pathlib import Path
 
     import matplotlib.image as mpimg
-    from matplotlib.colors import to_rgb
 
     assert shutil.which("xvfb-run"), "the set-up installs Xvfb"
     shot = tmp_path / "tuner.png"
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "neuromorph",
-                           "tune", "bursting", "--seconds", "3", "--screenshot", str(shot)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300,
-                          env={**__import__("os").environ, "PYTHONPATH": str(root)})
+                           "tune", "bursting", *options, "--seconds", "3", "--screenshot", str(shot)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(root)})
     assert proc.returncode == 0, proc.stderr
-    image = mpimg.imread(shot)[..., :3]
+    return proc, mpimg.imread(shot)[..., :3]
+
+
+def _columns(image, colour, rows, cols):
+    """How many pixel columns of the area hold ``colour``: a line across the trace fills hundreds, a
+    legend's sample a few dozen."""
+    from matplotlib.colors import to_rgb
+
+    area = image[rows, cols]
+    return int(np.any(np.all(np.abs(area - np.array(to_rgb(colour))) < 0.08, axis=-1), axis=0).sum())
+
+
+def test_a_real_window_under_xvfb_runs_on_its_timer_and_shows_every_panel(tmp_path):
+    """`neuromorph tune` opens a real TkAgg window on a virtual display, runs on its timer for a few
+    seconds and saves a screenshot holding the trace (C0) and the three I-V curves (C3, C1, C2); no
+    filter lines (C1, C2) in the trace without --filters."""
+    _, image = _window(tmp_path)
     h, w = image.shape[:2]
     assert w > 1000 and h > 600
-
-    def has(colour, rows, cols):
-        area = image[rows, cols]
-        return np.any(np.all(np.abs(area - np.array(to_rgb(colour))) < 0.08, axis=-1))
-
     top, bottom = slice(0, h // 2), slice(h // 2, h)
     left = slice(0, int(0.66 * w))
-    assert has("C0", top, left)  # the voltage trace has started
+    assert _columns(image, "C0", top, left) > 0  # the voltage trace has started
     for colour in ("C3", "C1", "C2"):  # fast, slow and ultraslow I-V curves
-        assert has(colour, bottom, left)
-    assert has("C0", slice(0, h), slice(int(0.7 * w), w))  # the sliders' filled bars
+        assert _columns(image, colour, bottom, left) > 0
+    assert _columns(image, "C0", slice(0, h), slice(int(0.7 * w), w)) > 0  # the sliders' filled bars
+    assert _columns(image, "C1", top, left) == _columns(image, "C2", top, left) == 0
+
+
+def test_window_options_filters_i_app_and_speed(tmp_path):
+    """--filters draws the slow (C1) and ultraslow (C2) filter lines across the trace; --i-app 0 makes the
+    bursting neuron spike tonically (MODEL.md); --speed 20000 runs more simulated time in the 3 s of the
+    timer than the default 2000 time units/s could."""
+    import re
+
+    proc, image = _window(tmp_path, "--filters", "--i-app", "0", "--speed", "20000")
+    h, w = image.shape[:2]
+    top, left = slice(0, h // 2), slice(0, int(0.66 * w))
+    assert _columns(image, "C1", top, left) > 0.3 * w and _columns(image, "C2", top, left) > 0.3 * w
+    closed = re.search(r"at t = (\d+): observed (\w+)", proc.stdout)
+    assert closed, proc.stdout
+    t, observed = float(closed[1]), closed[2]
+    assert observed == "tonic"
+    # At the default speed a frame is 2000 / 30 time units and the timer fires at most 30 times a second:
+    # t <= 2000 x 3 s (+ one frame) = 6067 in the 3 s of the timer.
+    assert t > 7000.0
 
 
 def test_controls_speed_pulse_preset_and_save(tuner, tmp_path, monkeypatch):
@@ -209,3 +325,81 @@ def test_controls_speed_pulse_preset_and_save(tuner, tmp_path, monkeypatch):
     for suffix in (".toml", ".npz", ".png"):
         assert (tmp_path / f"neuromorph-tuner{suffix}").stat().st_size > 0
     assert nm.load(tmp_path / "neuromorph-tuner.toml").name == "tonic_spiking"
+    import matplotlib.pyplot as plt
+
+    assert plt.fignum_exists(tuner.figure.number)  # saving leaves the window open and running
+    t = tuner.t
+    tuner.advance(1)
+    tuner.refresh()
+    assert tuner.t > t
+
+
+_NOTEBOOK = [
+    "%matplotlib widget",
+    """import asyncio, json, sys, time
+import numpy as np
+import neuromorph as nm
+t = nm.tune("bursting", speed=20000)
+draws = []
+t.figure.canvas.mpl_connect("draw_event", lambda event: draws.append(event))""",
+    """t0, drawn, started = t.t, len(draws), time.perf_counter()
+await asyncio.sleep(1.5)  # the kernel's event loop runs the tuner's timer meanwhile
+t1, wall, full_draws = t.t, time.perf_counter() - started, len(draws) - drawn
+t.advance(10)""",
+    """def pixels(ax):
+    x0, y0, x1, y1 = (int(round(c)) for c in ax.bbox.extents)
+    height = t.figure.canvas.get_renderer().height
+    return np.asarray(t.figure.canvas.get_renderer().buffer_rgba())[height - y1:height - y0, x0:x1].copy()
+
+curve, shown = t.iv_lines["slow"].get_ydata().copy(), pixels(t.ax_iv["slow"])
+t.set("slow_negative.delta", -1.0)
+print(json.dumps({
+    "executable": sys.executable, "package": nm.__file__,
+    "canvas": f"{type(t.figure.canvas).__module__}.{type(t.figure.canvas).__name__}",
+    "timer": type(t.timer).__name__, "t0": t0, "t1": t1, "wall": wall, "full_draws": full_draws,
+    "t_after_advance": t.t, "frame": t.speed / t.fps,
+    "slider": t.sliders["slow_negative.delta"].val, "model": t.model.get("slow_negative.delta"),
+    "curve_changed": bool(not np.array_equal(curve, t.iv_lines["slow"].get_ydata())),
+    "pixels_changed": int(np.any(shown != pixels(t.ax_iv["slow"]), axis=-1).sum()),
+}))""",
+]
+
+
+def test_in_jupyter_through_ipympl(tmp_path, monkeypatch):
+    """A real Jupyter kernel running this venv's Python (its kernelspec written to a temporary
+    JUPYTER_PATH) runs `%matplotlib widget` and the tuner: the canvas is ipympl's; while a cell awaits,
+    the kernel's event loop fires the tuner's timer and simulated time runs at its speed, the frames
+    redrawn by region (no full draw of the figure); `t.set` moves the slider and redraws the I-V curve
+    on the canvas."""
+    import json
+    import sys
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = Path(__file__).resolve().parents[1]
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (neuromorph test venv)", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # searched before the user's and system's
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in _NOTEBOOK])
+    NotebookClient(notebook, kernel_name="python3", timeout=120, startup_timeout=60,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = [out["text"] for out in notebook.cells[-1].outputs if out.get("name") == "stdout"]
+    seen = json.loads("".join(printed))
+    assert seen["executable"] == sys.executable
+    assert Path(seen["package"]).resolve().is_relative_to(root)
+    assert seen["canvas"] == "ipympl.backend_nbagg.Canvas"
+    assert seen["timer"] in ("TimerTornado", "TimerAsyncio")  # the kernel's event loop runs it
+    ran = seen["t1"] - seen["t0"]
+    assert 3 * seen["frame"] <= ran <= 20_000 * (seen["wall"] + 0.4)  # frames ran, at no more than `speed`
+    assert seen["full_draws"] <= 1  # the first frame's, at most: frames blit their regions
+    assert seen["t_after_advance"] == pytest.approx(seen["t1"] + 10 * seen["frame"])
+    assert seen["slider"] == seen["model"] == -1.0
+    assert seen["curve_changed"] and seen["pixels_changed"] > 100

@@ -529,7 +529,7 @@ def _cmd_tune(args):
     _interactive_backend()
     import matplotlib.pyplot as plt
 
-    tuner = nm.tune(model, i_app=args.i_app, speed=args.speed, show=True)
+    tuner = nm.tune(model, i_app=args.i_app, speed=args.speed, filters=args.filters, show=True)
     if args.seconds is not None:  # run for a while, save a screenshot, close (demos, tests)
         tuner.timer.stop()
         timer = tuner.figure.canvas.new_timer(interval=int(1000 * args.seconds))
@@ -538,6 +538,8 @@ def _cmd_tune(args):
         def finish():
             if args.screenshot:
                 tuner.save_figure(args.screenshot)
+            print(f"tuner closed after {args.seconds:g} s at t = {tuner.t:.0f}: observed {tuner.observed()}, "
+                  f"predicted {tuner.predicted()}")
             plt.close("all")
 
         timer.add_callback(finish)
@@ -721,7 +723,9 @@ def build_parser():
     tn.add_argument("circuit", nargs="?", default="bursting", help="preset name or circuit file (default: bursting)")
     tn.add_argument("--i-app", type=_finite, help="starting applied current (default: the circuit's)")
     tn.add_argument("--speed", type=_finite, default=2000.0, help="simulated time units per second (default 2000)")
-    tn.add_argument("--seconds", type=_finite, help="close by itself after this many seconds")
+    tn.add_argument("--filters", action="store_true",
+                    help="also draw the shown neuron's filter voltages (slow, ultraslow) in the trace")
+    tn.add_argument("--seconds", type=_finite, help="close by itself after this many seconds (prints where it got)")
     tn.add_argument("--screenshot", help="with --seconds: save the window as an image before closing")
     tn.set_defaults(func=_cmd_tune)
 

@@ -212,8 +212,9 @@ def check_figure_format(path, label="figure"):
                          f"use one of {', '.join(sorted(known))}")
 
 
-def save_figure(fig, path, dpi=110):
-    """Save ``fig`` atomically (no partial image is left on failure) and close it."""
+def save_figure(fig, path, dpi=110, close=True):
+    """Save ``fig`` atomically (no partial image is left on failure) and close it (unless ``close=False``:
+    a figure on screen, such as the tuner's, stays open)."""
     import matplotlib.pyplot as plt
 
     from ..io.files import atomic_write
@@ -222,7 +223,8 @@ def save_figure(fig, path, dpi=110):
     try:
         atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, bbox_inches="tight"), binary=True)
     finally:
-        plt.close(fig)
+        if close:
+            plt.close(fig)
 
 
 _PATTERN_COLOURS = {"rest": "#d9d9d9", "tonic": "#4c72b0", "bursting": "#dd8452", "irregular": "#8172b3",

@@ -8,7 +8,9 @@ scrolls the trace. Each slider is a parameter path of the model (``"slow_negativ
 path on the model (for its I-V curves) and on the running integrator, the same path the
 ``set`` method, modulation schedules and :meth:`Integrator.set_parameter` take, so there is one
 model and no copy to keep in step. The I-V curves of every timescale are redrawn on each move,
-negative-conductance stretches coloured and equilibria marked (filled: stable).
+negative-conductance stretches coloured and equilibria marked (filled: stable). With
+``filters=True`` the trace also shows the filtered voltages (slow, ultraslow, ...) of the neuron
+whose I-V curves are drawn, in the colours of their I-V curves.
 
 Scripted use and tests: :meth:`Tuner.set`, :meth:`Tuner.advance`, :attr:`Tuner.state`,
 :attr:`Tuner.figure`; the widgets are real matplotlib widgets (``Tuner.sliders[path]``,
@@ -40,6 +42,13 @@ OFFSET_FIELDS = ("delta", "e_rev", "e_syn")
 _IV_TIMESCALES = ("fast", "slow", "ultraslow")
 _COLOURS = {"fast": "C3", "slow": "C1", "ultraslow": "C2"}
 _STATUS_EVERY = 0.2  # seconds between redraws of the status line
+_CATCH_UP = 10  # most frames' worth of simulated time one late timer call makes up
+_HANDLE = 0.006  # a slider handle's radius (figure width): it overhangs the slider's axes at either end
+
+
+def _blits(canvas):
+    """Whether the canvas keeps pixels we can save and restore (every Agg canvas: Tk, Qt, ipympl, files)."""
+    return hasattr(canvas, "copy_from_bbox") and hasattr(canvas, "restore_region")
 
 
 def _slider_range(field, value):
@@ -63,14 +72,21 @@ class Tuner:
     i_app : float, optional
         Starting applied current of every neuron (a neuron's default: the preset's protocol, else -2).
     speed : float, default 2000
-        Simulated time units per wall-clock second.
+        Simulated time units per wall-clock second (a frame that comes late, on a slow canvas, runs
+        the time since the last one).
     fps : float, default 30
         Frames per second of the timer.
     window : float, default 6000
         Time units the trace shows.
+    filters : bool, default False
+        Also draw the filter states (``tau dV_x/dt = V - V_x``) of the neuron whose I-V curves are
+        shown; a filter with ``tau = 0`` is V itself and has no line of its own.
+    show : bool, default True
+        Start the timer and show the figure (False: scripted use, frames by :meth:`advance`).
     """
 
-    def __init__(self, model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, show=True):
+    def __init__(self, model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False,
+                 show=True):
         import matplotlib.pyplot as plt
 
         from ..io.circuits import preset
@@ -90,6 +106,9 @@ class Tuner:
         self.speed = v.positive("speed", speed)
         self.fps = v.positive("fps", fps)
         self.window = v.positive("window", window)
+        if not isinstance(filters, bool | np.bool_):
+            raise ModelError(f"`filters` must be True or False, got {filters!r}")
+        self.filters = bool(filters)
         if i_app is None and not self.network:
             protocol = getattr(self.model, "protocol", None)
             i_app = float(protocol.i_app(0.0)) if protocol is not None else -2.0
@@ -100,12 +119,14 @@ class Tuner:
         self.pulse_duration = 500.0
         self.save_prefix = "neuromorph-tuner"
         self._pulse_end = None
+        self._last_frame = None  # wall-clock time of the last timer frame
         self.figure = plt.figure(figsize=(14, 8.5))
-        self._background = None
+        self._backgrounds = {}  # region name -> the pixels under its moving artists, saved on each full draw
+        self._boxes = {}  # region name -> its box on the canvas (display coordinates)
         self._dirty = True
         self._predicted = None
-        self._changed = set()  # axes redrawn (into the background) by the next refresh
-        self._iv_moved = True  # the I-V curves changed: their axes go to the screen on the next refresh
+        self._stale = set()  # regions ("trace", "iv", "status") whose artists changed since the last refresh
+        self._rows = set()  # widget axes (a moved slider, a relabelled button) drawn in place by the next refresh
         self._status_drawn = 0.0
         self._status_stale = True
         self._iv_scaled = set()
@@ -142,16 +163,32 @@ class Tuner:
     def _start(self):
         from ..solve.integrator import Integrator
 
-        self._integ = Integrator(self.model, i_app=self._i_app, record=self._membranes(), progress=False)
+        recorded = self._membranes() + tuple(name for names in self._filter_states() for name in names)
+        self._integ = Integrator(self.model, i_app=self._i_app, record=recorded, progress=False)
         self._t = np.empty(0)
-        self._v = np.empty((len(self._membranes()), 0))
+        self._trace = np.empty((len(recorded), 0))  # rows: the membranes, then every neuron's filters
         self._spikes = [np.empty(0) for _ in self._membranes()]
+        self._make_filter_lines()
         self._redraw_iv()
         self._draw_trace()
 
     def _membranes(self):
         names = self.model.compile().state_names
         return tuple(n for n in names if n == "v" or n.endswith(".v"))
+
+    def _filter_states(self):
+        """Per neuron, the state names of its own filters (none without ``filters=True``)."""
+        if not self.filters:
+            return [() for _ in self._membranes()]
+        if not self.network:
+            return [tuple(self.model.filter_names.values())]
+        return [tuple(f"{node}.{name}" for name in self.model.neuron(node).filter_names.values())
+                for node in self.model.node_names]
+
+    @property
+    def _v(self):
+        """The membrane voltages on screen, one row per neuron."""
+        return self._trace[: len(self._membranes())]
 
     @property
     def t(self):
@@ -184,9 +221,12 @@ class Tuner:
     def advance(self, frames=1):
         """Integrate ``frames`` frames (``speed / fps`` time units each) unless paused, then redraw."""
         frames = v.count("frames", frames, 1)
+        self._advance_by(frames * self.speed / self.fps)
+
+    def _advance_by(self, time_units):
         if self.paused:
             return
-        t_stop = self.t + frames * self.speed / self.fps
+        t_stop = self.t + time_units
         if self._pulse_end is not None and self._pulse_end <= t_stop:
             self._run_to(self._pulse_end)
             self._end_pulse()
@@ -200,98 +240,116 @@ class Tuner:
         t, y, spikes, owners = self._integ.take()
         keep_from = t_stop - self.window
         self._t = np.concatenate([self._t, t])
-        self._v = np.concatenate([self._v, y], axis=1)
+        self._trace = np.concatenate([self._trace, y], axis=1)
         inside = self._t >= keep_from
-        self._t, self._v = self._t[inside], self._v[:, inside]
+        self._t, self._trace = self._t[inside], self._trace[:, inside]
         for n in range(len(self._spikes)):
             s = np.concatenate([self._spikes[n], spikes[owners == n]])
             self._spikes[n] = s[s >= keep_from]
 
     def _on_timer(self):
         started = time.perf_counter()
-        self.advance(1)
+        # Simulated time follows the wall clock (speed x the time since the last frame): a canvas slower
+        # than the frame rate (ipympl sends every frame to the browser as a PNG) shows fewer frames at the
+        # same speed. A stall (a busy notebook cell, a dragged window) is caught up by a few frames at most.
+        last, self._last_frame = self._last_frame, started
+        elapsed = 1.0 / self.fps if last is None else min(started - last, _CATCH_UP / self.fps)
+        self._advance_by(elapsed * self.speed)
         self.refresh()
         self.frame_seconds = time.perf_counter() - started
 
     def refresh(self):
-        """Show the new frame: blit the trace and the status over the saved background (the axes do
-        not move: time runs from -window to 0, "now"); axes that changed (a moved slider, new I-V
-        curves) are drawn into the background first; anything else (new limits) redraws everything."""
-        from matplotlib.transforms import Bbox
-
+        """Show what changed since the last frame. The axes never move (time runs from -window to 0,
+        "now"), so each region that changed is redrawn alone over its saved background: the trace,
+        the I-V curves with their equilibria, the status line (at most 5 times a second); the row of a
+        moved slider or relabelled button is erased and drawn in place. Only those regions go to the
+        screen. Anything else (new axis limits, new sliders) redraws the whole figure."""
         canvas = self.figure.canvas
-        if self._background is None or not getattr(canvas, "supports_blit", False) or self._dirty:
+        if self._dirty or not self._backgrounds or not _blits(canvas):
             self._dirty = False
-            self._changed.clear()
+            self._stale.clear()
+            self._rows.clear()
             self._status_text()
-            canvas.draw()  # the draw event saves the background
+            canvas.draw()  # the draw event saves the backgrounds
             return
-        canvas.restore_region(self._background)
-        regions = [self.ax_trace.bbox]
         now = time.perf_counter()
-        status = now - self._status_drawn >= _STATUS_EVERY  # text is slow to render: the status line at 5 Hz
-        if status:
+        if self._status_stale and now - self._status_drawn >= _STATUS_EVERY:  # text is slow to render: 5 Hz
             self._status_drawn = now
-            regions.append(self._status_box())
-        if self._changed or self._iv_moved:
-            renderer = canvas.get_renderer()
-            rows = []
-            for ax in self._changed:
-                row = self._row_of(ax)  # the widget with its label and value text, which lie outside the axes
-                self._eraser.set_bounds(row.x0, row.y0, row.width, row.height)
-                self.figure.draw_artist(self._eraser)
-                ax.draw(renderer)  # its static artists (animated ones are drawn below)
-                rows.append(row.transformed(self.figure.transFigure))
-            if self._changed:
-                self._background = canvas.copy_from_bbox(self.figure.bbox)
-            iv = [ax.bbox for ax in self.ax_iv.values()]
-            regions += rows + [Bbox.union(iv)]
-            self._changed.clear()
-            self._iv_moved = False
-        self._draw_animated(status)
-        for region in regions:  # only what changed goes to the screen (a Tk blit costs by its area)
-            canvas.blit(region)
+            self._status_text()
+            self._stale.add("status")
+        boxes = []
+        for name in self._stale:
+            canvas.restore_region(self._backgrounds[name])
+            for artist in self._animated(name):
+                self.figure.draw_artist(artist)
+            boxes.append(self._boxes[name])
+        for ax in self._rows:  # static widget artists: nothing moves over them, so no background is kept
+            row = self._row_of(ax)
+            self._eraser.set_bounds(row.x0, row.y0, row.width, row.height)
+            self.figure.draw_artist(self._eraser)
+            ax.draw(canvas.get_renderer())
+            boxes.append(row.transformed(self.figure.transFigure))
+        self._stale.clear()
+        self._rows.clear()
+        if not boxes:
+            return
+        if canvas.supports_blit:
+            for box in boxes:  # a Tk blit costs by its area: only what changed goes to the screen
+                canvas.blit(box)
+        else:  # the web canvases (ipympl) send the changed pixels of the whole image, whatever the box
+            canvas.blit()
 
     def _row_of(self, ax):
-        """The strip (figure coordinates) of a widget's axes and its value text, up to the figure's right edge."""
+        """The strip (figure coordinates) of a widget's axes; a slider's runs on to the figure's right edge,
+        over its value text."""
         from matplotlib.transforms import Bbox
 
         box = ax.get_position()
-        return Bbox.from_extents(box.x0 - 0.002, box.y0 - 0.004, 1.0, box.y1 + 0.004)
+        if ax in self._value_axes():
+            return Bbox.from_extents(box.x0 - _HANDLE, box.y0 - 0.004, 1.0, box.y1 + 0.004)
+        return Bbox.from_extents(box.x0 - 0.002, box.y0 - 0.004, box.x1 + 0.002, box.y1 + 0.004)
 
-    def _status_box(self):
+    def _value_axes(self):
+        return set(self._slider_axes) | {control.ax for control in self.controls.values()}
+
+    def _region_boxes(self):
+        """``{name: box on the canvas}`` of the regions redrawn over a saved background."""
         from matplotlib.transforms import Bbox
 
-        return Bbox.from_extents(0.0, 0.95, 0.75, 1.0).transformed(self.figure.transFigure)
+        status = Bbox.from_extents(0.0, 0.955, 0.75, 1.0).transformed(self.figure.transFigure)
+        return {"trace": self.ax_trace.bbox.frozen(), "status": status,
+                "iv": Bbox.union([ax.bbox for ax in self.ax_iv.values()])}
 
-    def _animated(self):
-        """The artists redrawn on every frame over the background: trace, I-V curves, equilibria, status."""
-        out = [(self.ax_trace, line) for line in self.trace_lines]
-        for ts, ax in self.ax_iv.items():
-            out += [(ax, a) for a in [self.iv_lines.get(ts), *self.iv_fills.get(ts, [])] if a is not None]
-        out += [(self.ax_iv["ultraslow"], a) for a in self.iv_points.get("eq", [])]
-        return out
-
-    def _draw_animated(self, status=True):
-        for ax, artist in self._animated():
-            ax.draw_artist(artist)
-        if status:
-            self._status_text()
-            self.figure.draw_artist(self.status)
+    def _animated(self, region):
+        """The moving artists of a region, drawn over its background."""
+        if region == "trace":
+            return list(self.trace_lines) + list(self.filter_lines.values())
+        if region == "status":
+            return [self.status]
+        out = []
+        for ts in self.ax_iv:
+            out += [a for a in [self.iv_lines.get(ts), *self.iv_fills.get(ts, [])] if a is not None]
+        return out + list(self.iv_points.values())
 
     def _on_draw(self, event):
-        """After a full draw: save the background without the moving artists, then draw them on it."""
+        """After a full draw: save each region's background without its moving artists, then draw them."""
         canvas = self.figure.canvas
-        if not getattr(canvas, "supports_blit", False):
+        if not _blits(canvas):
             return
-        self._background = canvas.copy_from_bbox(self.figure.bbox)
-        self._draw_animated()
+        if canvas.is_saving():  # an image file is being written (another size): redraw the window after it
+            self._dirty = True
+            return
+        self._boxes = self._region_boxes()
+        self._backgrounds = {name: canvas.copy_from_bbox(box) for name, box in self._boxes.items()}
+        for name in self._boxes:
+            for artist in self._animated(name):
+                self.figure.draw_artist(artist)
 
     def pause(self, paused=None):
         """Pause (or resume) simulated time."""
         self.paused = (not self.paused) if paused is None else bool(paused)
         self.buttons["pause"].label.set_text("resume" if self.paused else "pause")
-        self._changed.add(self.buttons["pause"].ax)
+        self._rows.add(self.buttons["pause"].ax)
         self._update_status()
         self.refresh()
 
@@ -344,17 +402,22 @@ class Tuner:
         return path
 
     def save_trace(self, path):
-        """Write the trace on screen as ``.npz`` (``t``, ``v`` by neuron, ``names``)."""
+        """Write the trace on screen as ``.npz`` (``t``, ``v`` by neuron, ``names``; with ``filters=True``
+        also ``filters``, every neuron's filter states, and their ``filter_names``)."""
         from ..io.files import atomic_write
 
-        atomic_write(path, lambda f: np.savez(f, t=self._t, v=self._v, names=np.array(self._membranes())),
-                     binary=True)
+        arrays = {"t": self._t, "v": self._v, "names": np.array(self._membranes())}
+        if self.filters:
+            arrays.update(filters=self._trace[len(self._membranes()):],
+                          filter_names=np.array([n for names in self._filter_states() for n in names]))
+        atomic_write(path, lambda f: np.savez(f, **arrays), binary=True)
         return path
 
     def save_figure(self, path):
+        """Write the figure as an image (format from the extension); the window stays open."""
         from .plotting import save_figure
 
-        save_figure(self.figure, path)
+        save_figure(self.figure, path, close=False)
         return path
 
     # -- drawing --------------------------------------------------------------------------
@@ -370,6 +433,8 @@ class Tuner:
         self.ax_trace.set_ylim(-3.5, 3.0)
         self.ax_trace.set_autoscale_on(False)
         self.trace_lines = []
+        self.filter_lines = {}  # filter state name -> its line in the trace (filters=True)
+        self._filter_rows = {}  # filter state name -> its row in the recorded trace
         for ts, ax in self.ax_iv.items():
             ax.set_title(f"{ts} I-V")
             ax.set_xlabel("V")
@@ -399,9 +464,11 @@ class Tuner:
                 ("pulse_duration", "pulse duration", 10.0, 5_000.0, self.pulse_duration,
                  lambda val: setattr(self, "pulse_duration", float(val))))):
             ax = fig.add_axes([0.885, 0.2 - i * 0.04, 0.08, 0.022])
-            control = Slider(ax, label, lo, hi, valinit=min(max(value, lo), hi))
+            control = Slider(ax, "", lo, hi, valinit=min(max(value, lo), hi))
             control.drawon = False
-            control.on_changed(lambda val, setter=setter, ax=ax: (setter(val), self._changed.add(ax), self.refresh()))
+            fig.text(0.885 - _HANDLE - 0.003, 0.211 - i * 0.04, label, ha="right", va="center",
+                     fontsize=10)  # static text, as the parameter sliders' names
+            control.on_changed(lambda val, setter=setter, ax=ax: (setter(val), self._rows.add(ax), self.refresh()))
             self.controls[name] = control
         if not self.network:  # switch to another neuron preset (a network's selector picks its neurons)
             from ..io.circuits import preset, presets
@@ -471,10 +538,10 @@ class Tuner:
             lo, hi = _slider_range(field, value)
             label = path if not self.network else path.split(".", 1)[1]
             slider = Slider(ax, "", lo, hi, valinit=value)
-            slider.drawon = False  # the tuner draws it (blitted with the I-V curves), not a full redraw
-            # The name is figure text, drawn once into the background: a moved slider redraws only
-            # its bar and its value (text is the slow part of a redraw).
-            self._slider_labels.append(self.figure.text(left - 0.005, 0.93 - (i + 1) * height + 0.3 * height, label,
+            slider.drawon = False  # the tuner draws its row in place (refresh), not a full redraw
+            # The name is figure text outside the row, drawn only by full draws: a moved slider redraws
+            # only its bar and its value (text is the slow part of a redraw).
+            self._slider_labels.append(self.figure.text(left - _HANDLE - 0.003, 0.93 - (i + 0.7) * height, label,
                                                         ha="right", va="center", fontsize=10))
             slider.on_changed(lambda val, path=path, ax=ax: self._on_slider(path, val, ax))
             self.sliders[path] = slider
@@ -482,21 +549,29 @@ class Tuner:
 
     def _on_slider(self, path, value, ax):
         self._apply(path, value)
-        self._changed.add(ax)
+        self._rows.add(ax)
         self.refresh()
 
     def _on_select(self, label):
         self._selected = label
         self._make_sliders()
+        self._make_filter_lines()
+        self._draw_trace()
         self._redraw_iv()
         self._dirty = True  # a new set of sliders: a full redraw
         self.refresh()
+
+    def _shown(self):
+        """Index of the neuron whose I-V curves (and filters) are drawn: the selected node, else the first."""
+        if not self.network or self._selected not in self.model.node_names:
+            return 0
+        return self.model.node_names.index(self._selected)
 
     def _iv_neuron(self):
         """The neuron whose I-V curves are drawn and its applied current."""
         if not self.network:
             return self.model, self._i_app0
-        name = self._selected if self._selected in self.model.node_names else self.model.node_names[0]
+        name = self.model.node_names[self._shown()]
         return self.model.neuron(name), self.model.get(f"{name}.i_app")
 
     def _redraw_iv(self):
@@ -505,7 +580,7 @@ class Tuner:
         neuron, i_app = self._iv_neuron()
         self._predicted = None
         v = np.linspace(-4.0, 3.0, 351)
-        curves = iv_curves(neuron, v=v, i_app=i_app)
+        curves = iv_curves(neuron, v=v, i_app=i_app, timescales=_IV_TIMESCALES)
         for ts, ax in self.ax_iv.items():
             current = curves[ts]
             slope = curves.conductance(ts)
@@ -527,15 +602,45 @@ class Tuner:
                 ax.set_ylim(lo - pad, hi + pad)
                 self._iv_scaled.add(ts)
                 self._dirty = True  # new tick labels: a full redraw
-        for artist in self.iv_points.pop("eq", []):
-            artist.remove()
-        points = []
-        for eq in equilibria(neuron, i_app=i_app):
-            points += self.ax_iv["ultraslow"].plot([eq.v], [i_app], "o", color="k",
-                                                   markerfacecolor="k" if eq.stable else "w", animated=True)
-        self.iv_points["eq"] = points
-        self._iv_moved = True
+        if not self.iv_points:  # two marker lines, moved on every change (filled: stable, open: unstable)
+            ax = self.ax_iv["ultraslow"]
+            for name, face in (("stable", "k"), ("unstable", "w")):
+                (self.iv_points[name],) = ax.plot([], [], "o", color="k", markerfacecolor=face, ls="none",
+                                                  animated=True)
+        eqs = equilibria(neuron, i_app=i_app)
+        for name, stable in (("stable", True), ("unstable", False)):
+            at = [eq.v for eq in eqs if eq.stable == stable]
+            self.iv_points[name].set_data(at, [i_app] * len(at))
+        self._stale.add("iv")
         self._update_status()
+
+    def _make_filter_lines(self):
+        """One line per filter state of the shown neuron, in its I-V curve's colour, and a legend below the
+        trace (outside the axes: static, drawn by full draws only)."""
+        for line in self.filter_lines.values():
+            line.remove()
+        self.filter_lines, self._filter_rows = {}, {}
+        if not self.filters:
+            return
+        names = self._membranes()
+        while len(self.trace_lines) < len(names):  # the membrane lines first: the colour cycle starts at C0
+            (line,) = self.ax_trace.plot([], [], lw=0.8, animated=True)
+            self.trace_lines.append(line)
+        for line, name in zip(self.trace_lines, names):
+            line.set_label("V" if name == "v" else f"V {name[:-2]}")
+        offset = len(names) + sum(len(f) for f in self._filter_states()[: self._shown()])
+        for row, name in enumerate(self._filter_states()[self._shown()], start=offset):
+            label = name.rsplit(".", 1)[-1]  # "slow", or "slow_tau60" where two slow filters differ
+            legend = f"{label} filter" if not self.network else f"{label} filter {name.split('.')[0]}"
+            (line,) = self.ax_trace.plot([], [], lw=1.2, ls=(0, (5, 2)), color=_COLOURS.get(label.split("_tau")[0]),
+                                         animated=True, label=legend)
+            self.filter_lines[name] = line
+            self._filter_rows[name] = row
+        self.ax_trace.legend(handles=self.trace_lines + list(self.filter_lines.values()), loc="upper right",
+                             bbox_to_anchor=(1.0, -0.09), ncols=len(self.trace_lines) + len(self.filter_lines),
+                             fontsize=8, frameon=False)
+        self.ax_trace.set_xlabel("time before now", loc="left")  # the legend takes the right
+        self._dirty = True
 
     def _draw_trace(self):
         names = self._membranes()
@@ -545,8 +650,11 @@ class Tuner:
             self._dirty = True
         for line, values in zip(self.trace_lines, self._v):
             line.set_data(self._t - self.t, values)
-        if self._v.size:  # widen the voltage axis only when the trace leaves it (a full redraw then)
-            lo, hi = float(np.min(self._v)), float(np.max(self._v))
+        for name, line in self.filter_lines.items():
+            line.set_data(self._t - self.t, self._trace[self._filter_rows[name]])
+        self._stale.add("trace")
+        if self._trace.size:  # widen the voltage axis only when the trace leaves it (a full redraw then)
+            lo, hi = float(np.min(self._trace)), float(np.max(self._trace))
             y0, y1 = self.ax_trace.get_ylim()
             if lo < y0 or hi > y1:
                 self.ax_trace.set_ylim(min(lo, y0) - 0.2, max(hi, y1) + 0.2)
@@ -586,6 +694,6 @@ class Tuner:
                              f"observed: {self.observed():10s}" + ("   [paused]" if self.paused else ""))
 
 
-def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, show=True):
+def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False, show=True):
     """Open the tuner on ``model`` (see :class:`Tuner`); returns it."""
-    return Tuner(model, i_app=i_app, speed=speed, fps=fps, window=window, show=show)
+    return Tuner(model, i_app=i_app, speed=speed, fps=fps, window=window, filters=filters, show=show)
