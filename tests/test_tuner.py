@@ -283,6 +283,7 @@ def test_a_real_window_under_xvfb_runs_on_its_timer_and_shows_every_panel(tmp_pa
         assert _columns(image, colour, bottom, left) > 0
     assert _columns(image, "C0", slice(0, h), slice(int(0.7 * w), w)) > 0  # the sliders' filled bars
     assert _columns(image, "C1", top, left) == _columns(image, "C2", top, left) == 0
+    assert _columns(image, "k", slice(0, int(0.03 * h)), left) > 100  # the status line above the trace
 
 
 def test_window_options_filters_i_app_and_speed(tmp_path):

@@ -417,7 +417,12 @@ class Tuner:
         """Write the figure as an image (format from the extension); the window stays open."""
         from .plotting import save_figure
 
-        save_figure(self.figure, path, close=False)
+        self._update_status(now=True)
+        self.status.set_animated(False)  # a figure's animated text is left out of saved images
+        try:
+            save_figure(self.figure, path, close=False)
+        finally:
+            self.status.set_animated(True)
         return path
 
     # -- drawing --------------------------------------------------------------------------
