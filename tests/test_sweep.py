@@ -100,14 +100,14 @@ def test_a_worker_killed_mid_study_loses_nothing(in_process, tmp_path):
         def kill_a_busy_worker(k, done, total):
             if killed:
                 return
-            busy = [w for w, keys in client.processing().items() if keys]
+            busy = [(w, keys) for w, keys in client.processing().items() if keys]
             if busy:
-                os.kill(pids[busy[0]], signal.SIGKILL)
-                killed.append((busy[0], done, total))
+                os.kill(pids[busy[0][0]], signal.SIGKILL)
+                killed.append((busy[0][0], done, total, list(busy[0][1])))
 
         ds = nm.run_study(study, client=client, chunk_size=4, on_chunk=kill_a_busy_worker, out=tmp_path / "k.zarr")
     assert killed and killed[0][1] < killed[0][2]  # a worker with work in hand died before the end
-    assert ds.attrs["chunks_computed"] == 9
+    assert killed[0][3]  # chunks assigned to it: they had to run again on the other worker
     assert_same(local, ds)
     assert_same(local, nm.open_study(tmp_path / "k.zarr"))
 
@@ -136,6 +136,21 @@ def test_an_interrupted_study_resumes_and_reuses_its_finished_chunks(in_process,
     assert_same(local, nm.open_study(out))
     again = nm.run_study(study, out=out, resume=True)  # complete: nothing to do
     assert again.attrs["chunks_computed"] == 0 and again.attrs["chunks_reused"] == 6
+    assert again["spike_times"].chunks is not None  # spike times stay on disk until used
+
+
+def test_an_unfinished_store_of_another_version_is_not_resumed(tmp_path):
+    import zarr
+
+    study = nm.Study("tonic", grid={"i_app": [-0.8, -0.7]}, t_end=200.0, engine="single", method="dopri5")
+    out = tmp_path / "v.zarr"
+    with pytest.raises(KeyboardInterrupt):
+        nm.run_study(study, out=out, chunk_size=1, on_chunk=lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    group = zarr.open_group(str(out), mode="r+")
+    group.attrs["neuromorph_version"] = "0.0.1"
+    with pytest.raises(OutputError, match="started by neuromorph 0.0.1"):
+        nm.run_study(study, out=out, resume=True)
+    assert nm.run_study(study, out=out, overwrite=True).attrs["chunks_computed"] == 1
 
 
 def test_the_store_is_a_zarr_dataset_with_the_spec_and_version(in_process, tmp_path):
@@ -172,11 +187,47 @@ def test_a_study_from_a_toml_spec_is_the_python_study(tmp_path):
     assert ds["pattern"].dims == ("n1_to_n2.g", "n1.i_app", "chip", "trial", "neuron")
 
 
-def test_a_member_that_fails_numerically_is_recorded_and_the_study_goes_on():
+def test_a_member_that_fails_numerically_is_recorded_and_the_study_goes_on(cluster2):
     for method in ("rk4", "dopri5"):
-        ds = nm.run_study(nm.Study("bursting", grid={"leak.g": [1.0, -1.0]}, t_end=2000.0, method=method))
-        assert ds["reason"].values.ravel().tolist() == ["ok", "diverging"], method
-        assert ds["pattern"].values.ravel().tolist()[1] == "diverging"
+        study = nm.Study("bursting", grid={"leak.g": [1.0, -1.0, 1.0]}, t_end=2000.0, method=method)
+        for ds in (nm.run_study(study), nm.run_study(study, client=cluster2, chunk_size=2)):
+            assert ds["reason"].values.ravel().tolist() == ["ok", "diverging", "ok"], method
+            assert ds["pattern"].values.ravel().tolist()[1] == "diverging"
+            assert ds["spike_count"].values.ravel()[0] > 5  # the members that ran fired (single runs count too)
+
+
+def test_grid_axes_keep_their_order_through_the_store_and_any_chunking(tmp_path, cluster2):
+    """Axes given out of alphabetical order: every cell of the store is labelled with its own parameters
+    (each checked against a run of its own), whatever the chunking."""
+    grid = {"slow_negative.alpha": [-2.0, -1.5, -1.0], "i_app": [-2.5, -2.0, -1.0, 0.0]}
+    study = nm.Study("bursting", grid=grid, method="dopri5", t_end=6000.0)
+    assert study.fingerprint() != nm.Study("bursting", grid=dict(reversed(grid.items())), method="dopri5",
+                                           t_end=6000.0).fingerprint()
+    stored = nm.run_study(study, out=tmp_path / "g.zarr", chunk_size=5)
+    assert stored["pattern"].dims == ("slow_negative.alpha", "i_app", "chip", "trial", "neuron")
+    assert_same(stored.drop_attrs(), nm.open_study(tmp_path / "g.zarr").drop_attrs())
+    assert_same(stored.drop_attrs(), nm.run_study(study, client=cluster2, chunk_size=3).drop_attrs())
+    for alpha in (-2.0, -1.0):
+        for i_app in (-2.5, 0.0):
+            n = nm.preset("bursting")
+            n.set("slow_negative.alpha", alpha)
+            alone = n.simulate(6000.0, i_app, method="dopri5").summary(t_start=3000.0)
+            cell = stored.sel({"slow_negative.alpha": alpha, "i_app": i_app}).squeeze()
+            assert str(cell["pattern"].item()) == alone["pattern"]
+            assert int(cell["spike_count"]) == alone["n_spikes"]
+    assert len({str(p) for p in stored["pattern"].values.ravel()}) >= 3  # the cells differ: labels matter
+
+
+def test_the_spec_keeps_what_changes_results():
+    ou = nm.OUProcess(mean=0.0, sigma=0.5, tau=20, seed=1)
+    plus, minus = nm.Study("tonic", drive=ou, t_end=500), nm.Study("tonic", drive=-ou, t_end=500)
+    assert plus.fingerprint() != minus.fingerprint()
+    again = nm.Study.from_dict(json.loads(json.dumps(minus.to_dict())))
+    assert again.fingerprint() == minus.fingerprint()
+    t = np.linspace(0, 500, 11)
+    assert np.array_equal(again.drive(t), -ou(t))
+    with pytest.raises(nm.ModelError, match="tau"):  # a chip whose draw makes a time constant negative
+        nm.Study("bursting", chips=64, mismatch={"tau": 0.6}, seed=1)
 
 
 def test_traces_and_spikes_on_request_match_a_single_run():

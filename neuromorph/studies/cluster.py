@@ -52,28 +52,28 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
             raise SolverError(f"`scheduler` must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
         try:
             with _quiet():
-                dclient = distributed.Client(scheduler, timeout=f"{timeout}s")
-        except (OSError, TimeoutError) as exc:
+                dclient = distributed.Client(scheduler, timeout=f"{timeout}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
             raise ClusterError(f"could not reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({exc}); "
                                "start one (`dask scheduler`, `dask worker ADDRESS`), check the address, or run "
                                "locally with --workers N") from None
         try:
+            try:  # a cluster whose workers are still queued (SLURM) is waited for, within the timeout
+                dclient.wait_for_workers(1, timeout=timeout)
+            except TimeoutError:
+                raise ClusterError(f"the Dask scheduler at {scheduler!r} has no workers after {timeout:g} s; start "
+                                   "some (`dask worker ADDRESS`) or give a longer timeout") from None
             yield dclient
         finally:
-            dclient.close()
+            with _quiet():
+                dclient.close()
         return
     n = v.count("workers", workers, 1, SolverError)
     threads = max(1, (os.cpu_count() or 1) // n)
-    with _quiet():
-        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
-                                           dashboard_address=":0", silence_logs=logging.ERROR)
-        dclient = distributed.Client(cluster)
-    try:
+    with _quiet(), distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
+                                            dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as dclient:
         yield dclient
-    finally:
-        with _quiet():
-            dclient.close()
-            cluster.close()
 
 
 @contextlib.contextmanager

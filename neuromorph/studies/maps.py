@@ -181,9 +181,10 @@ class BehaviourMap:
 def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     """One map cell: the compiled model ``base`` with ``values`` ({path: value}) set, integrated to ``t_end``.
 
-    Returns ``(patterns, metrics)``: a pattern per neuron and ``{metric: array per neuron}`` over
-    ``[t_transient, t_end]`` (NaN where a metric does not apply). A cell whose state blows up is
-    ``"diverging"`` (so is one whose step size underflows); other solver failures raise.
+    Returns ``(patterns, metrics, reason)``: a pattern per neuron, ``{metric: array per neuron}`` over
+    ``[t_transient, t_end]`` (NaN where a metric does not apply), and None or why the run failed. A
+    cell whose state blows up is ``"diverging"`` (reason ``"diverging"``, ``"non-finite state"`` or
+    ``"step size underflow"``); other solver failures raise.
     """
     from ..solve.integrator import Integrator
 
@@ -195,7 +196,7 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     except SimulationError as exc:
         if exc.reason not in ("diverging", "non-finite state", "step size underflow"):
             raise
-        return ["diverging"] * nn, metrics  # a cell that blows up has no settled pattern; the map goes on
+        return ["diverging"] * nn, metrics, exc.reason  # a cell that blows up has no settled pattern; the map goes on
     result = integ.result()
     patterns = []
     for m in range(nn):
@@ -204,7 +205,7 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
         for k in METRICS:
             if s[k] is not None:
                 metrics[k][m] = s[k]
-    return patterns, metrics
+    return patterns, metrics, None
 
 
 def _check_memory(n_cells, label, name):
@@ -333,6 +334,12 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         study = Study(neuron, grid=grid, t_end=t_end, t_record=t_transient, method=method, engine="single", dt=dt,
                       rtol=rtol, atol=atol, max_steps=max_steps, drive=drive)
         ds = run_study(study, client=client, scheduler=scheduler, workers=workers, progress=progress, timeout=timeout)
+        failed = ds["reason"].values.ravel()
+        for reason in ("too many steps", "solver failed"):  # as in-process, where the cell's error stops the map
+            if np.any(failed == reason):
+                cell = np.flatnonzero(failed == reason)[0]
+                raise SimulationError(f"a map cell failed ({reason}; cell {cell} in row-major order): raise "
+                                      f"max_steps or change the method", float("nan"), reason)
         patterns = ds["pattern"].values.reshape(ny, nx, nn).transpose(2, 0, 1)
         metrics = {k: ds[k].values.reshape(ny, nx, nn).transpose(2, 0, 1).copy() for k in METRICS}
         return BehaviourMap(x=x_axis, y=y_axis, patterns=patterns.astype(str), predicted=predicted,
@@ -342,7 +349,8 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
     metrics = {k: np.full((nn, ny, nx), np.nan) for k in METRICS}
 
     def run(iy, ix, stop):
-        cell_patterns, cell_metrics = run_cell(base, cell_values(iy, ix), solver, t_end, t_transient, max_steps, stop)
+        cell_patterns, cell_metrics, _ = run_cell(base, cell_values(iy, ix), solver, t_end, t_transient, max_steps,
+                                                  stop)
         patterns[:, iy, ix] = cell_patterns
         for k in METRICS:
             metrics[k][:, iy, ix] = cell_metrics[k]

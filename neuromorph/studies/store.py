@@ -16,6 +16,7 @@ the package version and whether the study is ``complete``.
 import json
 import os
 import shutil
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from .maps import METRICS
 __all__ = ["open_study"]
 
 _SPEC_KEY = "neuromorph_spec"
+_LAZY = ("spike_times", "v")
 _HASH_KEY = "neuromorph_spec_sha256"
 
 
@@ -40,6 +42,7 @@ class StoreInfo:
     fingerprint: str
     chunk_size: int
     complete: bool
+    version: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def _info(path):
         return None
     if _HASH_KEY not in attrs:
         return None
-    return StoreInfo(attrs[_HASH_KEY], int(attrs["chunk_size"]), bool(attrs.get("complete")))
+    return StoreInfo(attrs[_HASH_KEY], int(attrs["chunk_size"]), bool(attrs.get("complete")),
+                     str(attrs.get("neuromorph_version")))
 
 
 def check_target(out, study, resume=False, overwrite=False):
@@ -82,7 +86,12 @@ def check_target(out, study, resume=False, overwrite=False):
     probe_folder(folder, f"the study store {shown}")
     if info is None:
         return Target(path, None, False)
+    from .. import __version__
+
     same = info.fingerprint == study.fingerprint()
+    if same and resume and info.version != __version__ and not info.complete:
+        raise OutputError(f"{shown} was started by neuromorph {info.version}; this is {__version__}, whose numbers "
+                          "may differ: finish it with that version, or start again (overwrite=True, --overwrite)")
     if same and resume:
         return Target(path, info, False)
     if overwrite:
@@ -132,13 +141,18 @@ class ZarrSink:
 
         self.path = target.path
         self.study = study
-        if target.existing is not None:
-            self.group = zarr.open_group(str(self.path), mode="r+")
-        else:
-            if target.replace:
-                shutil.rmtree(self.path)
-            self.group = zarr.open_group(str(self.path), mode="w", zarr_format=3)
-            self._create(chunk_size, n_chunks, __version__)
+        if target.existing is None:
+            # Built aside and moved into place: an interrupted creation leaves no half-made store at the path.
+            aside = self.path.parent / f".{self.path.name}.creating-{uuid.uuid4().hex[:8]}"
+            try:
+                self.group = zarr.open_group(str(aside), mode="w", zarr_format=3)
+                self._create(chunk_size, n_chunks, __version__)
+                if target.replace:
+                    shutil.rmtree(self.path)
+                os.replace(aside, self.path)  # (onto an empty folder, or a new name)
+            finally:
+                shutil.rmtree(aside, ignore_errors=True)
+        self.group = zarr.open_group(str(self.path), mode="r+")
         self.arrays = {name: self.group[name] for name in _layout(study)}
         self.done_array = self.group["chunk_done"]
         self.finished = self.done_array[:].astype(bool)
@@ -225,7 +239,7 @@ def to_dataset(study, data, attrs=None):
     coords.update(chip=study.chips, trial=study.trials, neuron=np.array(study.neuron_names))
     variables = {}
     for name, (trailing, tdims, _, _) in _layout(study).items():
-        arr = np.asarray(data[name]).reshape(shape + trailing)
+        arr = data[name].reshape(shape + trailing)
         variables[name] = ((*dims, *tdims), arr)
     codes = variables.pop("pattern")[1]
     names = np.array(list(PATTERNS) + [""], dtype=object)
@@ -278,7 +292,13 @@ def open_study(path, partial=False):
                          "(run_study(..., resume=True), neuromorph sweep --resume) or open it with partial=True")
     spec = json.loads(attrs[_SPEC_KEY])
     study = Study.from_dict(spec)
-    data = {name: group[name][:] for name in _layout(study)}
+    if list(study.dims) != list(attrs["dims"]):
+        raise ModelError(f"study store {str(path)!r}: its spec gives dimensions {list(study.dims)}, its data "
+                         f"{attrs['dims']}; the store is damaged or from an incompatible version")
+    # Metrics are read; spike times and traces (possibly larger than memory) stay on disk until used.
+    import dask.array as da
+
+    data = {name: da.from_zarr(group[name]) if name in _LAZY else group[name][:] for name in _layout(study)}
     return to_dataset(study, data, {"spec": attrs[_SPEC_KEY], "spec_sha256": attrs[_HASH_KEY],
                                     "neuromorph_version": attrs["neuromorph_version"],
                                     "chunk_size": attrs["chunk_size"], "complete": bool(attrs["complete"])})

@@ -32,7 +32,7 @@ Examples
 ...                  t_end=600, dt=0.05, seed=1)
 >>> ds = nm.run_study(study)
 >>> ds["pattern"].dims
-('i_app', 'chip', 'trial')
+('i_app', 'chip', 'trial', 'neuron')
 >>> ds["pattern"].sel(i_app=-0.6).values.ravel().tolist()
 ['tonic', 'tonic']
 """
@@ -47,7 +47,7 @@ import numpy as np
 
 from .. import _validate as v
 from ..analysis.spikes import PATTERNS, settled_window
-from ..errors import ModelError, SimulationError, SolverError
+from ..errors import ModelError, SimulationError, SolverError, StimulusError
 from .maps import METRICS, parse_axis, run_cell
 
 __all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS", "FIXED_METHODS"]
@@ -55,8 +55,7 @@ __all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS", "FIXED_ME
 FIXED_METHODS = ("rk4", "euler", "sra1", "euler_maruyama")
 REASONS = ("ok", "non-finite state", "diverging", "step size underflow", "too many steps", "solver failed")
 """Member status codes: ``REASONS[status]`` is why a member failed (0: it did not)."""
-_REASON_OF_SOLVER = {"non-finite state": 1, "diverging": 2, "step size underflow": 3, "max_steps": 4,
-                     "too many steps": 4}
+_REASON_OF_SOLVER = {"non-finite state": 1, "diverging": 2, "step size underflow": 3, "too many steps": 4}
 _SPEC_FORMAT = "neuromorph-study-1"
 
 
@@ -98,6 +97,15 @@ def _grid(grid):
         if axis.name in out or axis.name in ("chip", "trial", "neuron", "member", "spike", "time"):
             raise ModelError(f"`grid` names {axis.name!r} twice or uses a reserved name")
         out[axis.name] = axis.values.astype(np.float64)
+    return out
+
+
+def _term_dict(term):
+    """A stimulus piece as data, with its scale (``-ou`` is not ``ou``)."""
+    out = term._to_dict()
+    scale = getattr(term, "_scale", 1.0)
+    if scale != 1.0:
+        out["scale"] = scale
     return out
 
 
@@ -266,6 +274,8 @@ class Study:
             if self.engine == "single" and not single and float(np.atleast_1d(self.drive(0.0))[0]) != 0.0:
                 raise SolverError("`drive` of a network study of single runs: set each node's i_app (or sweep "
                                   "NODE.i_app)")
+        if spice is not None and not isinstance(spice, dict):
+            raise SolverError(f"`spice` must be a table of options (level, a_vt, a_beta, max_step), got {spice!r}")
         spice = dict(spice or {})
         if self.engine != "spice" and spice:
             raise SolverError("`spice` options go with method='spice'")
@@ -323,6 +333,11 @@ class Study:
         from ..solve.integrator import _model_of
 
         base = _model_of(self.model)
+        if self.mismatch is not None and not self.mismatch.truncate:
+            self.mismatch.apply(base, self.seed, self.chips)  # a chip with a non-positive tau or C: refused now
+        if self.noise and self.t_end / self.dt >= 2 ** 32 - 1:
+            raise SolverError(f"a noisy run counts its steps in 32 bits: t_end / dt = {self.t_end / self.dt:.3g} "
+                              "is beyond 2**32")
         for path, values in self.grid.items():
             if self.engine == "ensemble":
                 Ensemble(self.model, params={path: values})
@@ -349,10 +364,10 @@ class Study:
         return {
             "format": _SPEC_FORMAT, "model": dumps(self.model),
             "network": not hasattr(self.model, "elements"),
-            "grid": {k: a.tolist() for k, a in self.grid.items()},
+            "grid": [[k, a.tolist()] for k, a in self.grid.items()],  # pairs: the axis order survives sorted JSON
             "chips": self.chips.tolist(), "trials": self.trials.tolist(), "t_end": self.t_end,
             "t_record": self.t_record, "dt": self.dt, "method": self.method,
-            "drive": [t._to_dict() for t in self.drive.terms()], "noise": _noise_dicts(self.noise),
+            "drive": [_term_dict(t) for t in self.drive.terms()], "noise": _noise_dicts(self.noise),
             "mismatch": mismatch, "seed": self.seed, "rtol": self.rtol, "atol": self.atol, "max_steps": self.max_steps,
             "spikes": self.spikes, "traces": self.traces, "spice": self.spice, "engine": self.engine,
         }
@@ -385,10 +400,16 @@ class Study:
         elif isinstance(model, str) and folder is not None and (model.endswith(".toml") or os.path.sep in model):
             model = os.path.join(folder, model)
         drive = spec.pop("drive", None)
+        if isinstance(drive, dict):
+            drive = [drive]
         if isinstance(drive, list):
-            drive = from_dicts(drive, "drive")
-        elif isinstance(drive, dict):
-            drive = from_dicts([drive], "drive")
+            terms = []
+            for i, item in enumerate(drive):
+                item = dict(item) if isinstance(item, dict) else item
+                scale = item.pop("scale", 1.0) if isinstance(item, dict) else 1.0
+                term = from_dicts([item], f"drive[{i}]")
+                terms.append(term if scale == 1.0 else term.scaled(scale))
+            drive = sum(terms[1:], terms[0]) if terms else 0.0
         return cls(model, drive=drive, **spec)
 
 
@@ -432,7 +453,7 @@ def load_study(path):
         raise CircuitFileError(f"study spec {path!r} is not valid TOML: {exc}") from None
     try:
         return Study.from_dict(spec, folder=os.path.dirname(os.path.abspath(path)))
-    except (ModelError, SolverError) as exc:
+    except (ModelError, SolverError, StimulusError) as exc:
         raise CircuitFileError(f"study spec {path!r}: {exc}") from None
 
 
@@ -520,16 +541,19 @@ def _chunk_single(study, start, stop, n_threads):
         if single:
             cell["i_app"] = cell.get("i_app", 0.0) + drive
         try:
-            patterns, metrics = run_cell(base, cell, solver, study.t_end, study.t_record, study.max_steps, stop_event)
+            patterns, metrics, reason = run_cell(base, cell, solver, study.t_end, study.t_record, study.max_steps,
+                                                 stop_event)
         except SimulationError as exc:
             out["status"][i] = _REASON_OF_SOLVER.get(exc.reason, 5)
             return
-        if patterns[0] == "diverging":
-            out["status"][i] = 2
+        if reason is not None:
+            out["status"][i] = _REASON_OF_SOLVER[reason]
         for m, p in enumerate(patterns):
             out["pattern"][i, m] = PATTERNS.index(p)
             for k in METRICS:
                 out[k][i, m] = metrics[k][m]
+            if np.isfinite(metrics["n_spikes"][m]):
+                out["spike_count"][i, m] = int(metrics["n_spikes"][m])
 
     with Workers(n_threads) as workers:
         workers.run(member, range(n))
@@ -576,7 +600,19 @@ def default_chunk_size(study, n_threads):
     lo, hi, multiple = {"ensemble": (64, 4096, 64), "single": (4, 256, 1), "spice": (1, 4, 1)}[study.engine]
     size = -(-study.n_members // (32 * max(1, n_threads)))
     size = min(max(size, lo), hi)
-    return -(-size // multiple) * multiple
+    size = -(-size // multiple) * multiple
+    return max(1, min(size, _CHUNK_BYTES // member_bytes(study)))
+
+
+_CHUNK_BYTES = 256 * 2 ** 20  # a chunk's results (traces above all) stay well inside a worker's memory
+
+
+def member_bytes(study):
+    """Bytes of one member's results while its chunk runs (stored traces and spikes at full size)."""
+    nn = len(study.neuron_names)
+    stored = 8 * nn * (len(METRICS) + 2 + study.spikes + max(study.spikes, 512) + (n_samples(study) if study.traces
+                                                                                    else 0))
+    return max(1, stored)
 
 
 def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_size=None, resume=False,
@@ -636,6 +672,8 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
         if target is not None and target.existing is not None:
             chunk_size = target.existing.chunk_size
         size = chunk_size or default_chunk_size(study, threads)
+        v.memory("chunk_size", float(size) * member_bytes(study), SolverError,
+                 what=f"the results of a chunk of {size} members")
         n = study.n_members
         bounds = [(a, min(a + size, n)) for a in range(0, n, size)]
         sink = zstore.open_sink(target, study, size, len(bounds)) if target is not None else zstore.MemorySink(study)
@@ -656,7 +694,7 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
         else:
             _run_dask(dclient, study, bounds, todo, finish, progress)
         elapsed = time.perf_counter() - started
-        n_workers = 0 if dclient is None else len(dclient.scheduler_info().get("workers", {}))
+        n_workers = 0 if dclient is None else len(dclient.nthreads())
     sink.close()
     ds = sink.dataset()
     ds.attrs.update(chunks_reused=reused, chunks_computed=len(todo), chunk_size=size, seconds=elapsed,
@@ -668,8 +706,7 @@ def dclient_threads(dclient):
     """Threads that run chunks: every core here, or every worker thread of the cluster."""
     if dclient is None:
         return os.cpu_count() or 1
-    info = dclient.scheduler_info()
-    return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+    return max(1, sum(dclient.nthreads().values()))
 
 
 def _run_local(study, bounds, todo, finish, progress):
@@ -686,29 +723,34 @@ def _run_local(study, bounds, todo, finish, progress):
 
 
 def _run_dask(client, study, bounds, todo, finish, progress):
-    from distributed import as_completed
+    import uuid
 
-    nthreads = {w: info.get("nthreads", 1) for w, info in client.scheduler_info().get("workers", {}).items()}
-    per_worker = max(nthreads.values()) if nthreads else 1
+    from distributed import CancelledError, as_completed
+    from distributed.scheduler import KilledWorker
+
+    from ..errors import ClusterError
+
     futures = {}
-    fingerprint = study.fingerprint()[:16]
+    run = f"neuromorph-{study.fingerprint()[:12]}-{uuid.uuid4().hex[:8]}"  # never the key of an older run's task
     for k in todo:
         a, b = bounds[k]
-        # The key names the work itself (the study and the member range): one key, one result, on any run.
-        fut = client.submit(run_chunk, study, a, b, per_worker, key=f"neuromorph-{fingerprint}-{a}-{b}", pure=False,
-                            retries=2)
-        futures[fut] = k
+        # One thread per task: Dask runs as many tasks at once as each worker has threads.
+        futures[client.submit(run_chunk, study, a, b, 1, key=f"{run}-{a}-{b}", pure=False, retries=2)] = k
     if progress:
-        _dask_progress(list(futures))
+        _dask_progress(list(futures), client.scheduler.address)
     try:
-        for fut in as_completed(list(futures)):
+        for fut in as_completed(list(futures), loop=client.loop):
             finish(futures[fut], fut.result())
+    except (KilledWorker, CancelledError, OSError) as exc:
+        client.cancel(list(futures))
+        raise ClusterError(f"the cluster lost the study ({type(exc).__name__}: {exc}); every finished chunk is "
+                           "stored: run it again with resume=True (--resume)") from None
     except BaseException:
         client.cancel(list(futures))
         raise
 
 
-def _dask_progress(futures):
+def _dask_progress(futures, address):
     """Dask's own progress bar (a widget in Jupyter, text on a terminal), beside the collection of results."""
     import threading
 
@@ -718,8 +760,9 @@ def _dask_progress(futures):
         from IPython import get_ipython
 
         if get_ipython() is not None and "IPKernelApp" in get_ipython().config:
-            progress(futures)
+            progress(futures, scheduler=address)
             return
     except ImportError:
         pass
-    threading.Thread(target=progress, args=(futures,), kwargs={"notebook": False}, daemon=True).start()
+    threading.Thread(target=progress, args=(futures,), kwargs={"notebook": False, "scheduler": address},
+                     daemon=True).start()
