@@ -12,14 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import distributed  # a core dependency: the set-up installs it (a missing one fails here, never skips)
 import numpy as np
 import pytest
 import xarray as xr
 
 import neuromorph as nm
 from neuromorph.errors import ClusterError, OutputError, SolverError
-
-distributed = pytest.importorskip("distributed")  # a core dependency: its absence fails the set-up check below
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}

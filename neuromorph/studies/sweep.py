@@ -293,7 +293,11 @@ class Study:
             if spice["level"] == "behavioural" and (self.chips.size > 1 or self.chips[0] != 0):
                 raise SolverError("chips of a SPICE study are transistor mismatch: use level 'transistor'")
         self.spice = spice
-        self._check_paths()
+        from ..solve.integrator import _model_of
+
+        base = _model_of(self.model)
+        self.neuron_names = base.neuron_names  # (compiled once: chunks and stores ask for it often)
+        self._check_paths(base)
 
     # -- shape ------------------------------------------------------------------------------------
     @property
@@ -309,12 +313,6 @@ class Study:
     def n_members(self):
         return int(np.prod(self.shape))
 
-    @property
-    def neuron_names(self):
-        from ..solve.integrator import _model_of
-
-        return _model_of(self.model).neuron_names
-
     def members(self, start=0, stop=None):
         """``(grid values {path: array}, chip ids, trial ids)`` of members ``[start, stop)``."""
         stop = self.n_members if stop is None else stop
@@ -327,12 +325,11 @@ class Study:
         return (f"Study({self.model.name!r}, {self.n_members} members: grid {axes or '-'} x {self.chips.size} chip(s) x "
                 f"{self.trials.size} trial(s), method {self.method!r}, t_end {self.t_end:g})")
 
-    def _check_paths(self):
-        """Every grid path is a parameter of the model and every value is allowed (checked before any work)."""
+    def _check_paths(self, base):
+        """Every grid path is a parameter of the model (``base``, compiled) and every value is allowed (checked
+        before any work)."""
         from ..solve.ensemble import Ensemble
-        from ..solve.integrator import _model_of
 
-        base = _model_of(self.model)
         if self.mismatch is not None and not self.mismatch.truncate:
             self.mismatch.apply(base, self.seed, self.chips)  # a chip with a non-positive tau or C: refused now
         if self.noise and self.t_end / self.dt >= 2 ** 32 - 1:
@@ -508,10 +505,8 @@ def _chunk_ensemble(study, start, stop, n_threads):
                        max_spikes=max(study.spikes, 512), save_every=study.traces, n_threads=n_threads,
                        progress=False, noise=study.noise or None, seed=study.seed if noisy else None, trials=trials,
                        chips=chips, mismatch=study.mismatch)
-    from .._kernels import lanes
-
-    codes = {lanes.LANE_OK: 0, lanes.LANE_NONFINITE: 1, lanes.LANE_RUNAWAY: 2}
-    out["status"][:] = [codes.get(int(s), 5) for s in res.status]
+    for i, reason in res.failures.items():
+        out["status"][i] = REASONS.index(reason)
     out["spike_count"][:] = res.counts.T
     for i in range(n):
         for m in range(len(res.neuron_names)):
