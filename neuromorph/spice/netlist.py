@@ -53,6 +53,8 @@ class SpiceNetlist:
         State index of each neuron's membrane (``neuron_names`` order).
     neuron_names : tuple of str
     thresholds : ndarray
+    hysteresis : ndarray
+        Each neuron's spike hysteresis, in model volts (see :func:`neuromorph.analysis.spikes.spike_times`).
     y0 : ndarray
         Initial state.
     time_unit : float
@@ -84,6 +86,7 @@ class SpiceNetlist:
     uic: bool = True
     mapping: object = None
     rows: list = field(default_factory=list)
+    hysteresis: np.ndarray = None
 
     def text(self, t_end, max_step, control=None):
         """The whole deck: devices, ``.ic``, ``.options``, ``.save``, ``.tran`` to ``t_end`` (model units)
@@ -214,6 +217,7 @@ def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, 
     return SpiceNetlist(title=title or f"neuromorph {getattr(model, 'name', 'model')} (behavioural)", lines=lines,
                         state_names=tuple(compiled.state_names), nodes=nodes, membranes=membranes,
                         neuron_names=tuple(compiled.neuron_names), thresholds=np.array(arrays.thresholds),
+                        hysteresis=np.array(arrays.hysteresis),
                         y0=np.array(y, dtype=np.float64), time_unit=time_unit,
                         options={"reltol": "1e-6", "abstol": "1e-12", "vntol": "1e-9", "method": "gear",
                                  "maxord": "2"})
