@@ -1029,8 +1029,6 @@ def interrupt_cases():
     yield ctrl_c("sweep/ctrl-c-workers", "sweep", "big.toml", "--out", "big.zarr", "--workers", "2",
                  files=(("big.toml", BIG_STUDY),), kept=("big.zarr",))
     yield ctrl_c("demo/ctrl-c", "demo", "--out", "figs")
-    yield ctrl_c("export-spice/ctrl-c-transistor-network", "export-spice", "circuits/cpg.toml", "--level",
-                 "transistor", "-o", "cpg.cir")
     yield ctrl_c("tune/ctrl-c", "tune", display=True, after=8.0, note="Ctrl-C in the terminal of an open tuner")
 
 
