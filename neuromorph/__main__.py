@@ -1,7 +1,5 @@
 """``python -m neuromorph`` runs the command line."""
 
-import sys
+from .ui.cli import run
 
-from .ui.cli import main
-
-sys.exit(main())
+run()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 def _summary_line(name, summary):
@@ -820,5 +820,23 @@ def main(argv=None):
         return 2
 
 
+def run():
+    """The ``neuromorph`` program (and ``python -m neuromorph``): :func:`main`, then exit with its code.
+
+    After Ctrl-C the process ends at once with 130: CPython 3.11 remembers a KeyboardInterrupt raised
+    inside an ``exec`` of a string (scipy runs ``exec("from numpy import *")`` while importing, which
+    numba may trigger mid-run) even once it is handled, and on a normal exit then kills its own process
+    with SIGINT: the exit status was -2 instead of 130. Everything was already cleaned up by then.
+    """
+    import os
+
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
