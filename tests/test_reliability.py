@@ -25,6 +25,40 @@ def test_schreiber_and_van_rossum_match_their_closed_forms():
     assert rm.schreiber([[10.0], [5000.0]], sigma=1.0) == pytest.approx(0.0, abs=1e-12)
 
 
+def test_schreiber_of_multi_spike_trains_matches_sums_over_spike_pairs():
+    """Gaussian-filtered trains have the inner product <a, b> = sum_ij exp(-(a_i - b_j)^2 / (4 sigma^2)) (up to a
+    factor that cancels); the reliability is the mean over pairs of <a, b> / sqrt(<a, a> <b, b>). The numbers are
+    those sums written out by hand. Spikes of one train close together make <a, a> larger than the spike count:
+    a norm that left those cross terms out would overshoot 1 (1.896 and 1.999 here), which the clamp at 1 would
+    hide as a perfect 1.0; the values below lie just under 1 and catch it."""
+    e = np.exp
+    # a = [10, 11], b = [10, 11.5], sigma = 2 (4 sigma^2 = 16)
+    aa = 2 + 2 * e(-1 / 16)                                       # = 3.878826...
+    bb = 2 + 2 * e(-2.25 / 16)                                    # = 3.737640...
+    ab = 1 + e(-2.25 / 16) + e(-1 / 16) + e(-0.25 / 16)          # = 3.792726...
+    assert ab / np.sqrt(aa * bb) == pytest.approx(0.99610010858998, rel=1e-12)
+    assert rm.schreiber([[10.0, 11.0], [10.0, 11.5]], sigma=2.0) == pytest.approx(0.99610010858998, rel=1e-12)
+    # a = [0, 1, 2], b = [0.5, 1.5], sigma = 1 (4 sigma^2 = 4): <a,a> = 3 + 4 e^-1/4 + 2 e^-1, <b,b> = 2 + 2 e^-1/4,
+    # <a,b> = 4 e^-1/16 + 2 e^-9/16
+    value = (4 * e(-1 / 16) + 2 * e(-9 / 16)) / np.sqrt((3 + 4 * e(-0.25) + 2 * e(-1)) * (2 + 2 * e(-0.25)))
+    assert value == pytest.approx(0.9919619066738612, rel=1e-12)
+    assert rm.schreiber([[0.0, 1.0, 2.0], [0.5, 1.5]], sigma=1.0) == pytest.approx(0.9919619066738612, rel=1e-12)
+    # three trains of different lengths, sigma = 3: the mean of the three pair values
+    # r(a, b) = 0.8053124055561296, r(a, c) = 0.6327469492337139, r(b, c) = 0.5615334568633005
+    trains = [[0.0, 30.0], [1.0, 30.0, 60.0], [2.0]]
+    assert rm.schreiber(trains, sigma=3.0) == pytest.approx((0.8053124055561296 + 0.6327469492337139
+                                                             + 0.5615334568633005) / 3, rel=1e-12)
+    assert rm.schreiber(trains[:2], sigma=3.0) == pytest.approx(0.8053124055561296, rel=1e-12)
+
+
+def test_van_rossum_of_multi_spike_trains_matches_sums_over_spike_pairs():
+    """D^2 = (sum_ii' + sum_jj' - 2 sum_ij) exp(-|t - s| / tau) / 2; a = [10, 12], b = [11], tau = 4:
+    D^2 = (2 + 2 e^-1/2 + 1 - 4 e^-1/4) / 2."""
+    d2 = (2 + 2 * np.exp(-0.5) + 1 - 4 * np.exp(-0.25)) / 2
+    assert np.sqrt(d2) == pytest.approx(0.7408974919446167, rel=1e-12)
+    assert rm.van_rossum([[10.0, 12.0], [11.0]], tau=4.0) == pytest.approx(0.7408974919446167, rel=1e-12)
+
+
 def test_jitter_of_gaussian_jittered_events():
     """Events every 50 time units, each trial's spike off by N(0, s): the median std of the matched
     times estimates s (an unbiased std needs the n/(n-1) factor: the metric uses ddof=0)."""

@@ -430,3 +430,57 @@ def test_cli_map_and_reliability_take_workers_and_scheduler(tmp_path):
     b = subprocess.run([*rel, "--workers", "2"], env=ENV, capture_output=True, text=True, timeout=600)
     assert a.returncode == 0 and b.returncode == 0, b.stderr
     assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+# -- a store never marks a chunk done before all its data is written ---------------------------------------
+
+CRASH = """
+import os, sys
+import zarr
+import neuromorph as nm
+from test_sweep import crash_study
+
+original = zarr.Array.__setitem__
+
+
+def write(self, selection, value):  # the writer dies between two variables of chunk 1: no exception, no cleanup
+    if self.path == "spike_count" and isinstance(selection, slice) and selection.start == 2:
+        os._exit(9)
+    original(self, selection, value)
+
+
+zarr.Array.__setitem__ = write
+nm.run_study(crash_study(), out=sys.argv[1], chunk_size=2)
+"""
+
+
+def crash_study():
+    return nm.Study("tonic", grid={"i_app": [-1.0, -0.8, -0.7, -0.6, -0.5, -0.4]}, trials=1, noise=0.02, t_end=400.0,
+                    dt=0.05, seed=3, spikes=8)
+
+
+def test_a_writer_killed_between_a_chunks_variables_leaves_no_chunk_marked_done_that_is_incomplete(tmp_path):
+    """Three chunks of two members; the process writing the store dies while writing chunk 1 (members 2-3), after
+    its pattern and status and before its spike counts. Every chunk marked done must hold all its variables, the
+    partial one must not be marked, and a resume recomputes it (and the chunk never started) into the same bits
+    as a run never interrupted."""
+    import zarr
+
+    out = tmp_path / "c.zarr"
+    env = {**ENV, "PYTHONPATH": os.pathsep.join((str(ROOT / "tests"), ENV["PYTHONPATH"]))}
+    proc = subprocess.run([sys.executable, "-c", CRASH, str(out)], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 9, proc.stderr
+    group = zarr.open_group(str(out), mode="r")
+    done = group["chunk_done"][:]
+    pattern, status, counts = group["pattern"][:], group["status"][:], group["spike_count"][:]
+    assert done.tolist() == [1, 0, 0]
+    assert (status[2:4] >= 0).all() and (counts[2:4] == -1).all()  # chunk 1 was cut between its variables
+    for k in np.flatnonzero(done):
+        rows = slice(2 * k, 2 * k + 2)
+        assert (pattern[rows] >= 0).all() and (status[rows] >= 0).all() and (counts[rows] >= 0).all(), k
+    computed = []
+    resumed = nm.run_study(crash_study(), out=out, resume=True, on_chunk=lambda k, d, t: computed.append(k))
+    assert sorted(computed) == [1, 2] and resumed.attrs["chunks_reused"] == 1
+    whole = nm.run_study(crash_study())
+    assert_same(whole, resumed)
+    assert_same(whole, nm.open_study(out))
