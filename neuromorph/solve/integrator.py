@@ -22,6 +22,7 @@ from ..model.noise import as_noise_list
 from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli, needs_horizon
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
+from .stability import beyond_limit, stable_step
 
 __all__ = ["Integrator", "simulate"]
 
@@ -432,23 +433,18 @@ class Integrator:
         n = int(np.argmax(np.abs(self.y[mem]) / self._bounds))
         name = self.model.neuron_names[n]
         who = "the membrane voltage" + (f" of neuron {name!r}" if len(mem) > 1 else "")
-        cause = ("the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents")
-        limit = self._stable_step()
-        if limit is not None and self.solver.dt > limit:
-            cause = (f"the fixed step dt = {self.solver.dt:g} is beyond {self.solver.name}'s stability limit for this "
-                     f"model's fastest time scale (dt < ~{limit:.3g}): use a smaller dt or an adaptive method")
+        limit = self._stable_step()  # (None for an adaptive method)
+        cause = ((limit is not None and beyond_limit(self.solver.dt, self.solver.name, limit))
+                 or "the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents")
         return SimulationError(
             f"integration stopped at t = {self.t:.9g}: {who} reached V = {self.y[mem[n]]:.6g}, beyond "
             f"+-{self._bounds[n]:.4g}, and grows without bound (diverging): {cause}", t=self.t, reason="diverging")
 
     def _stable_step(self):
         """For a fixed-step method, the largest stable step on the fastest mode at the initial state (small models)."""
-        if self.solver.adaptive or self.model.n_states > 400:
+        if self.solver.adaptive:
             return None
-        from ..lower.compile import dense_jacobian
-
-        fastest = np.max(np.abs(np.linalg.eigvals(dense_jacobian(self.arrays, self.model.y0, self.t0, self.stim))))
-        return self.solver.stability_radius / fastest if fastest > 0 else None
+        return stable_step(self.arrays, self.model.y0, self.solver.stability_radius, self.t0, self.stim)
 
     def take(self):
         """Hand over the samples and spikes gathered since the last call and forget them.
