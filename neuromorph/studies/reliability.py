@@ -30,20 +30,11 @@ from ..analysis import reliability as metrics_of
 from ..errors import ModelError, SimulationError, SolverError
 from ..model.noise import WhiteNoise, as_noise_list
 from ..model.variability import as_mismatch
+from .sweep import how_many
 
 __all__ = ["reliability", "ReliabilityResult"]
 
 _DIVERGED = r"\d+ of \d+ (copies|members) diverged"  # the warning of ensembles and studies whose members diverged
-
-
-def _count(name, value):
-    """How many members ``trials=`` / ``chips=`` ask for (a count or a sequence of ids), before any is made."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return v.count(name, value, 1, SolverError)
-    try:
-        return len(value)
-    except TypeError:
-        raise SolverError(f"`{name}` must be a count or a sequence of ids, got {value!r}") from None
 
 
 def _ids(name, value):
@@ -288,7 +279,7 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
 
     seed = v.seed("seed", seed, SolverError)
     max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
-    n_k, n_c = _count("trials", trials), _count("chips", chips)
+    n_k, n_c = how_many("trials", trials, SolverError), how_many("chips", chips, SolverError)
     compiled = _model_of(model)
     n = n_c * n_k
     v.memory("trials" if n_k >= n_c else "chips", per_copy_bytes(compiled, n) + run_bytes(compiled, n, max_spikes,
