@@ -48,7 +48,7 @@ import numpy as np
 from .. import _validate as v
 from ..analysis.spikes import PATTERNS, settled_window
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
-from .maps import METRICS, parse_axis, run_cell
+from .maps import METRICS, parse_axis, run_cell, step_limit
 
 __all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS", "FIXED_METHODS"]
 
@@ -375,11 +375,19 @@ class Study:
                    f"member(s), not the {_LANE_BLOCK} an ensemble runs at once, so the study runs up to "
                    f"{_LANE_BLOCK // max(fits, 1)}x slower; {bound} keeps whole chunks", NeuromorphWarning)
 
-    def _step_limit(self, base):
-        """The largest fixed-step stability limit (:mod:`neuromorph.solve.stability`) over up to 16 members spread
-        over the grid, on the first chip; None if not computed (large models)."""
-        from ..solve.ensemble import Ensemble
+    def _fixed_step(self):
+        """``(dt, method name, stability radius)`` of a fixed-step study; None for adaptive methods and SPICE."""
         from ..solve.solvers import get_solver
+
+        if self.engine == "spice":
+            return None
+        solver = get_solver(self.method, rtol=self.rtol, atol=self.atol, dt=self.dt)
+        return None if solver.adaptive else (solver.dt, solver.name, solver.stability_radius)
+
+    def _step_limit(self, base, radius):
+        """The largest stability limit (:mod:`neuromorph.solve.stability`) over up to 16 members spread over the
+        grid, on the first chip; None if not computed (large models)."""
+        from ..solve.ensemble import Ensemble
         from ..solve.stability import MAX_STATES
 
         if base.n_states > MAX_STATES:
@@ -388,21 +396,24 @@ class Study:
         k = int(np.prod(shape))
         picks = np.unique(np.linspace(0, k - 1, min(k, 16)).astype(np.int64))
         index = np.unravel_index(picks, shape) if shape else ()
-        ens = Ensemble(base, params={path: axis[i] for (path, axis), i in zip(self.grid.items(), index,
-                                                                              strict=True)} or None, size=picks.size)
+        values = {path: axis[i] for (path, axis), i in zip(self.grid.items(), index, strict=True)}
+        if self.engine == "single":  # each member a single run of the model with its values, as run_cell runs it
+            return step_limit(base, picks.size, lambda j: {p: float(x[j]) for p, x in values.items()}, radius)
+        ens = Ensemble(base, params=values or None, size=picks.size)
         chips = np.full(picks.size, self.chips[0], dtype=np.int64)
         y = np.repeat(base.y0[:, None], picks.size, axis=1)
-        return ens._stable_step(get_solver(self.method, dt=self.dt).stability_radius,
-                                ens._copies(self.mismatch, self.seed, chips), y, range(picks.size))
+        return ens._stable_step(radius, ens._copies(self.mismatch, self.seed, chips), y, range(picks.size))
 
     def divergence_cause(self):
-        """Why members diverged, if the study's ``dt`` is beyond the stability limit; else None."""
+        """Why members diverged, if the study's fixed step is beyond the stability limit; else None."""
         from ..solve.integrator import _model_of
         from ..solve.stability import beyond_limit
 
-        if self.engine != "ensemble":
+        fixed = self._fixed_step()
+        if fixed is None:
             return None
-        return beyond_limit(self.dt, self.method, self._step_limit(_model_of(self.model)))
+        dt, name, radius = fixed
+        return beyond_limit(dt, name, self._step_limit(_model_of(self.model), radius))
 
     def _check_paths(self, base):
         """Every grid path is a parameter of the model (``base``, compiled) and every value is allowed, and the
@@ -426,10 +437,12 @@ class Study:
                     probe = self.model.copy()
                     for value in values:
                         probe.set(path, float(value))
-        if self.engine == "ensemble":
+        fixed = self._fixed_step()
+        if fixed is not None:
             from ..solve.stability import refuse_beyond
 
-            refuse_beyond(self.dt, self.method, self._step_limit(base), "every member")
+            dt, name, radius = fixed
+            refuse_beyond(dt, name, self._step_limit(base, radius), "every member")
 
     # -- as data ----------------------------------------------------------------------------------
     def to_dict(self):
