@@ -331,6 +331,8 @@ def test_cli_plot_and_progress(tmp_path):
     (("--ou", "0.3:inf"), ["--ou TAU", "finite", "'inf'"]),
     (("--ou", "1e308:20"), ["--ou SIGMA", "'1e308'"]),
     (("--dt", 5.0), ["`dt` = 5", "stability limit", "dt < ~2.45"]),
+    (("--trials", 10 ** 9), ["1e+09 members", "asked for by `trials` needs"]),
+    (("--chips", 10 ** 9), ["1e+10 members", "asked for by `chips` needs"]),  # x 10 trials
     (("--noise", -0.5), ["sigma", "-0.5"]),
     (("--trials", 0), ["trials"]),
 ])

@@ -437,12 +437,17 @@ def test_cli_map_and_reliability_take_workers_and_scheduler(tmp_path):
 
 # -- memory, run time, the step's stability and the scheduler's address: checked before any work --------
 
-def test_a_study_too_large_for_memory_is_refused_before_any_id_is_made():
+def test_a_study_too_large_for_memory_is_refused_before_any_id_is_made(tmp_path):
     for kw, name in ((dict(chips=10 ** 9), "`chips`"), (dict(trials=10 ** 9, noise=0.01), "`trials`")):
         started = time.perf_counter()
         with pytest.raises(nm.ModelError, match=r"1e\+09 members .* asked for by " + name + r" needs .* GiB"):
             nm.Study("tonic", t_end=100.0, **kw)
         assert time.perf_counter() - started < 5.0
+    (tmp_path / "spec.toml").write_text('model = "tonic"\nt_end = 100\nchips = 1000000000\n')
+    proc = sweep(tmp_path, "spec.toml", "--out", "s.zarr")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "spec.toml" in proc.stderr and "asked for by `chips` needs" in proc.stderr
+    assert not (tmp_path / "s.zarr").exists()
 
 
 def test_stored_spikes_that_shrink_the_chunks_are_warned_about_naming_spikes():
