@@ -159,14 +159,16 @@ def text(name, value, error=ModelError):
     return value
 
 
-def memory(name, n_bytes, error=ModelError, what="the output"):
-    """Refuse an allocation of ``n_bytes`` that would take more than half the free memory, naming ``name``."""
+def memory(name, n_bytes, error=ModelError, what="the output", advice=None):
+    """Refuse an allocation of ``n_bytes`` that would take more than half the free memory, naming ``name``
+    (and, if given, what to do instead: ``advice``)."""
     try:
         available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
         available = 8 * 2**30
     if n_bytes > 0.5 * available:
-        raise error(f"{what} asked for by `{name}` needs {_size(n_bytes)}; {_size(available)} of memory are free")
+        raise error(f"{what} asked for by `{name}` needs {_size(n_bytes)}; {_size(available)} of memory are free"
+                    + (f": {advice}" if advice else ""))
 
 
 def _size(n_bytes):

@@ -104,3 +104,17 @@ def test_a_diverging_copy_is_recorded_and_the_others_run_on():
     assert res.summary(0)["pattern"] == "diverging"
     assert np.isnan(res.final_state[0]).all()
     assert res.final_state[1:, 0] == pytest.approx([1.0, 0.5], abs=1e-9)
+
+
+def test_a_run_too_large_for_memory_is_refused_before_anything_is_allocated(monkeypatch):
+    """With 40 MiB free (pretended), 100 000 copies fit their per-copy parameters (8 MB) and their 16 spike times
+    each (13 MB), but not their states, spikes, counts and bounds together (22 MB, over half the free memory):
+    refused from the counts, naming `size`, instead of allocating piece by piece."""
+    from neuromorph import _validate
+
+    ens = nm.Ensemble("tonic", size=100_000)
+    monkeypatch.setattr(_validate.os, "sysconf", lambda name: {"SC_AVPHYS_PAGES": 10 * 1024,
+                                                               "SC_PAGE_SIZE": 4096}[name])
+    with pytest.raises(nm.SolverError, match=r"the states, spikes and traces of 100000 copies asked for by `size` "
+                                             r"needs [0-9.]+ MiB; 40.0 MiB of memory are free"):
+        ens.simulate(100, dt=0.05, max_spikes=16)

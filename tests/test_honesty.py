@@ -112,6 +112,26 @@ def test_an_output_grid_too_large_for_memory_is_refused_naming_dt_out():
         nm.preset("bursting").simulate(10_000, -2.0, dt_out=1e-9)
 
 
+def test_a_recording_too_large_for_memory_is_refused_early_naming_record():
+    """A ring of 1000 bursting neurons (3000 states) recorded at every step: over 4e7 time units an adaptive
+    run needs ~1e7 samples, hundreds of GiB. It says so after a few hundred steps (before, the output grew until
+    a raw MemoryError); a fixed-step run knows its samples and says so before its first step. Nothing large is
+    allocated."""
+    import time
+
+    net = nm.ring(1000)
+    net.compile()
+    started = time.perf_counter()
+    with pytest.raises(nm.SolverError, match=r"recording 3000 state\(s\) at every step up to t = 4e\+07 \([0-9.e+]+ "
+                                             r"samples at the rate so far\) asked for by `record` needs [0-9.]+ [GT]iB"
+                                             r".*\(record=\[names\], or \(\) for spikes only\)"):
+        net.simulate(4e7)
+    assert time.perf_counter() - started < 20.0
+    with pytest.raises(nm.SolverError, match=r"\(1e\+07 samples at a fixed step\) asked for by `record` needs"):
+        net.simulate(1e5, method="rk4", dt=0.01)
+    assert net.simulate(20.0, record=("r0.v",)).y.shape[0] == 1  # a few states: fine
+
+
 def test_a_run_needing_more_steps_than_allowed_fails_early_and_says_so():
     n = nm.preset("bursting")
     with pytest.raises(nm.SimulationError, match=r"dt = 0.01 takes 1e\+14 steps, more than max_steps") as info:

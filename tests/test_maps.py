@@ -125,3 +125,16 @@ def test_design_bad_input():
         nm.design(n, {"pattern": "tonic", "isi_mean": 40}, params={"i_app": (1.0, -1.0)})
     with pytest.raises(nm.ModelError, match="no_such"):
         nm.design(n, {"pattern": "tonic", "isi_mean": 40}, params={"no_such.alpha": (0, 1)})
+
+
+def test_a_fixed_step_beyond_the_stability_limit_is_named_and_far_beyond_it_refused():
+    """The tonic neuron with RK4: limit dt ~3.41 at its initial state. dt = 7 (over twice that) is refused before any
+    cell runs, in-process and as a study of single runs; at dt = 6 the cells that diverge are said to be the step's."""
+    with pytest.raises(nm.SolverError, match=r"`dt` = 7 is far beyond rk4's stability limit .*dt < ~3.41.*every cell"):
+        nm.behaviour_map("tonic", x=("i_app", -1.0, -0.5, 3), t_end=3000, method="rk4", dt=7.0)
+    with pytest.raises(nm.SolverError, match=r"`dt` = 7 is far beyond rk4's stability limit"):
+        nm.Study("tonic", grid={"i_app": [-1.0, -0.5]}, method="rk4", engine="single", dt=7.0, t_end=100.0)
+    with pytest.warns(nm.NeuromorphWarning, match=r"2 of 3 cells diverged: the fixed step dt = 6 is beyond rk4's "
+                                                  r"stability limit"):
+        m = nm.behaviour_map("tonic", x=("i_app", -1.0, -0.5, 3), t_end=3000, method="rk4", dt=6.0, predict=False)
+    assert (m.pattern == "diverging").sum() == 2

@@ -379,6 +379,28 @@ def test_compiled_memory_grows_linearly_with_synapses():
     assert sizes[(1000, 20)] == pytest.approx(2 * sizes[(500, 20)], rel=0.05)
 
 
+def test_a_network_too_large_for_memory_is_refused_before_it_is_built():
+    """ring(10**9) used to add nodes until the kernel killed it (12 GB and growing); now a one-line error at once.
+    In a subprocess: without the check it would build for hours, and the timeout ends it."""
+    import subprocess
+
+    code = "import neuromorph as nm\nnm.ring(10**9)\n"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "ModelError: a ring of 1000000000 neurons asked for by `n` needs" in proc.stderr
+
+
+def test_compiling_a_network_too_large_for_memory_is_refused(monkeypatch):
+    """With 4 MiB free (pretended), a ring of 200 neurons is built (~0.9 MB) but not compiled (~4 MB)."""
+    from neuromorph import _validate
+
+    monkeypatch.setattr(_validate.os, "sysconf", lambda name: {"SC_AVPHYS_PAGES": 1024, "SC_PAGE_SIZE": 4096}[name])
+    net = nm.ring(200)
+    with pytest.raises(nm.ModelError, match=r"compiling network 'ring200' \(200 neurons, 400 interconnections\) "
+                                            r"asked for by `network` needs [0-9.]+ MiB; 4.0 MiB of memory are free"):
+        net.compile()
+
+
 @pytest.mark.slow
 def test_ten_thousand_neurons_with_ten_synapses_each_run():
     """Built, compiled and run in a fresh process, whose peak memory (Python objects included) stays

@@ -25,6 +25,61 @@ def test_schreiber_and_van_rossum_match_their_closed_forms():
     assert rm.schreiber([[10.0], [5000.0]], sigma=1.0) == pytest.approx(0.0, abs=1e-12)
 
 
+def test_schreiber_of_multi_spike_trains_matches_sums_over_spike_pairs():
+    """Gaussian-filtered trains have the inner product <a, b> = sum_ij exp(-(a_i - b_j)^2 / (4 sigma^2)) (up to a
+    factor that cancels); the reliability is the mean over pairs of <a, b> / sqrt(<a, a> <b, b>). The numbers are
+    those sums written out by hand. Spikes of one train close together make <a, a> larger than the spike count:
+    a norm that left those cross terms out would overshoot 1 (1.896 and 1.999 here), which the clamp at 1 would
+    hide as a perfect 1.0; the values below lie just under 1 and catch it."""
+    e = np.exp
+    # a = [10, 11], b = [10, 11.5], sigma = 2 (4 sigma^2 = 16)
+    aa = 2 + 2 * e(-1 / 16)                                       # = 3.878826...
+    bb = 2 + 2 * e(-2.25 / 16)                                    # = 3.737640...
+    ab = 1 + e(-2.25 / 16) + e(-1 / 16) + e(-0.25 / 16)          # = 3.792726...
+    assert ab / np.sqrt(aa * bb) == pytest.approx(0.99610010858998, rel=1e-12)
+    assert rm.schreiber([[10.0, 11.0], [10.0, 11.5]], sigma=2.0) == pytest.approx(0.99610010858998, rel=1e-12)
+    # a = [0, 1, 2], b = [0.5, 1.5], sigma = 1 (4 sigma^2 = 4): <a,a> = 3 + 4 e^-1/4 + 2 e^-1, <b,b> = 2 + 2 e^-1/4,
+    # <a,b> = 4 e^-1/16 + 2 e^-9/16
+    value = (4 * e(-1 / 16) + 2 * e(-9 / 16)) / np.sqrt((3 + 4 * e(-0.25) + 2 * e(-1)) * (2 + 2 * e(-0.25)))
+    assert value == pytest.approx(0.9919619066738612, rel=1e-12)
+    assert rm.schreiber([[0.0, 1.0, 2.0], [0.5, 1.5]], sigma=1.0) == pytest.approx(0.9919619066738612, rel=1e-12)
+    # three trains of different lengths, sigma = 3: the mean of the three pair values
+    # r(a, b) = 0.8053124055561296, r(a, c) = 0.6327469492337139, r(b, c) = 0.5615334568633005
+    trains = [[0.0, 30.0], [1.0, 30.0, 60.0], [2.0]]
+    assert rm.schreiber(trains, sigma=3.0) == pytest.approx((0.8053124055561296 + 0.6327469492337139
+                                                             + 0.5615334568633005) / 3, rel=1e-12)
+    assert rm.schreiber(trains[:2], sigma=3.0) == pytest.approx(0.8053124055561296, rel=1e-12)
+
+
+def test_van_rossum_of_multi_spike_trains_matches_sums_over_spike_pairs():
+    """D^2 = (sum_ii' + sum_jj' - 2 sum_ij) exp(-|t - s| / tau) / 2; a = [10, 12], b = [11], tau = 4:
+    D^2 = (2 + 2 e^-1/2 + 1 - 4 e^-1/4) / 2."""
+    d2 = (2 + 2 * np.exp(-0.5) + 1 - 4 * np.exp(-0.25)) / 2
+    assert np.sqrt(d2) == pytest.approx(0.7408974919446167, rel=1e-12)
+    assert rm.van_rossum([[10.0, 12.0], [11.0]], tau=4.0) == pytest.approx(0.7408974919446167, rel=1e-12)
+
+
+def test_across_trial_metrics_of_one_trial_are_undefined():
+    """One train agrees with itself: no jitter, precision, event reliability or count spread is measured."""
+    one = [[10.0, 50.0, 90.0]]
+    out = rm.timing(one, window=3.0)
+    for key in ("jitter", "precision", "event_reliability", "count_std"):
+        assert np.isnan(out[key]), key
+    assert out["count_mean"] == 3.0
+    assert np.isnan(rm.burst_timing(one, 0.0, 100.0, window=30.0)["burst_onset_jitter"])
+    assert np.isnan(rm.schreiber(one, 2.0)) and np.isnan(rm.van_rossum(one, 2.0))
+    rel = nm.reliability("tonic", -0.5, trials=1, chips=2, intrinsic=0.02, t_end=800, dt=0.05, seed=1)
+    m = rel.metrics()
+    assert rel.spike_times[0][0].size > 5  # the member fired: the metrics are undefined, not empty
+    for key in ("schreiber", "jitter", "precision", "event_reliability", "van_rossum", "count_std"):
+        assert np.isnan(m[key]), key
+        assert "1 trial per chip" in m["undefined"][key]
+    assert np.isfinite(m["schreiber_across_chips"]) and "schreiber_across_chips" not in m["undefined"]
+    one_chip = nm.reliability("tonic", -0.5, trials=2, chips=1, intrinsic=0.02, t_end=800, dt=0.05, seed=1).metrics()
+    assert np.isnan(one_chip["schreiber_across_chips"]) and "1 chip" in one_chip["undefined"]["schreiber_across_chips"]
+    assert np.isfinite(one_chip["jitter"]) and "jitter" not in one_chip["undefined"]
+
+
 def test_jitter_of_gaussian_jittered_events():
     """Events every 50 time units, each trial's spike off by N(0, s): the median std of the matched
     times estimates s (an unbiased std needs the n/(n-1) factor: the metric uses ddof=0)."""
@@ -271,6 +326,13 @@ def test_cli_plot_and_progress(tmp_path):
     (("--mismatch", "tau=-0.1"), ["tau", "-0.1"]),
     (("--seed", -1), ["--seed", "-1"]),
     (("--ou", "0.3"), ["--ou", "SIGMA:TAU"]),
+    (("--ou", "a:b"), ["--ou SIGMA", "'a'"]),
+    (("--ou", "nan:20"), ["--ou SIGMA", "finite", "'nan'"]),
+    (("--ou", "0.3:inf"), ["--ou TAU", "finite", "'inf'"]),
+    (("--ou", "1e308:20"), ["--ou SIGMA", "'1e308'"]),
+    (("--dt", 5.0), ["`dt` = 5", "stability limit", "dt < ~2.45"]),
+    (("--trials", 10 ** 9), ["1e+09 members", "asked for by `trials` needs"]),
+    (("--chips", 10 ** 9), ["1e+10 members", "asked for by `chips` needs"]),  # x 10 trials
     (("--noise", -0.5), ["sigma", "-0.5"]),
     (("--trials", 0), ["trials"]),
 ])
@@ -278,6 +340,72 @@ def test_cli_bad_input_exits_2_naming_it(tmp_path, capsys, args, words):
     code = main(["reliability", str(TONIC_FILE), "--t-end", "100", *map(str, args), "--out", str(tmp_path / "x.npz")])
     err = capsys.readouterr().err
     assert code == 2
+    assert err.splitlines()[-1].startswith("neuromorph: error:") and "Traceback" not in err, err  # (--t-end 100
+    # is shorter than the file's transient: a warning line comes first)
     for word in words:
         assert word in err
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_cli_one_trial_prints_undefined_metrics_as_such_and_json_null(tmp_path, capsys):
+    args = ["reliability", str(TONIC_FILE), "--trials", "1", "--chips", "2", "--mismatch", "gain=0.05", "--t-end",
+            "800", "--seed", "2"]
+    assert main([*args, "--json", "--out", str(tmp_path / "r.npz")]) == 0
+    text = capsys.readouterr().out
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    summary = json.loads(text, parse_constant=refuse)  # strict JSON: no NaN
+    for key in ("jitter", "precision", "event_reliability", "schreiber"):
+        assert summary[key] is None and "1 trial per chip" in summary["undefined"][key]
+    assert summary["schreiber_across_chips"] is not None
+    stored = json.loads(str(np.load(tmp_path / "r.npz")["metrics_json"]), parse_constant=refuse)
+    assert next(iter(stored.values()))["jitter"] is None
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "jitter -, precision -, event reliability -" in out and "1.000" not in out
+    assert "undefined (1 trial per chip: across-trial metrics need 2 or more): schreiber, jitter" in out
+
+
+def test_memory_is_estimated_from_the_counts_before_anything_is_allocated():
+    import time
+
+    for kw, name in ((dict(trials=10 ** 9), "`trials`"), (dict(chips=10 ** 9, trials=1), "`chips`")):
+        started = time.perf_counter()
+        with pytest.raises(SolverError, match=name + r" needs .* TiB") as info:
+            nm.reliability("tonic", -0.5, t_end=100, **kw)
+        assert "1e+09 members" in str(info.value) and time.perf_counter() - started < 5.0
+
+
+def test_a_step_beyond_the_stability_limit_is_named_when_members_diverge_and_refused_far_beyond_it():
+    """Tonic neuron, SRA1 (stability radius 2): the limit at its initial state is dt ~ 2.45. At dt = 4.5 every
+    member diverges: an error saying why; at dt = 5, twice the limit, the run is refused before it starts."""
+    import time
+
+    with pytest.raises(nm.SimulationError, match=r"every member \(1 chip\(s\) x 3 trial\(s\)\) diverged .*dt = 4.5 is "
+                                                 r"beyond sra1's stability limit .*dt < ~2.45") as info:
+        nm.reliability("tonic", -0.5, trials=3, intrinsic=0.02, t_end=400, dt=4.5, seed=1)
+    assert info.value.reason == "diverging"
+    started = time.perf_counter()
+    with pytest.raises(SolverError, match=r"`dt` = 5 is far beyond sra1's stability limit .*dt < ~2.45"):
+        nm.reliability("tonic", -0.5, trials=3, intrinsic=0.02, t_end=10 ** 6, dt=5.0, seed=1)
+    assert time.perf_counter() - started < 5.0
+    with pytest.warns(nm.NeuromorphWarning, match=r"8 of 8 copies diverged: the fixed step dt = 6 is beyond rk4's "
+                                                  r"stability limit"):
+        ens = nm.Ensemble("tonic", size=8).simulate(3000, i_app=-0.5, dt=6.0)
+    assert ens.cause is not None and ens.failed.all()
+    with pytest.raises(SolverError, match=r"`dt` = 7 is far beyond rk4's stability limit .*dt < ~3.41"):
+        nm.Ensemble("tonic", size=8).simulate(3000, i_app=-0.5, dt=7.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an ordinary step: no word about stability
+        assert not nm.Ensemble("tonic", size=8).simulate(1000, i_app=-0.5, dt=0.05).failed.any()
+
+
+def test_cli_every_member_diverging_exits_1_saying_why_and_writes_nothing(tmp_path, capsys):
+    code = main(["reliability", str(TONIC_FILE), "--trials", "2", "--t-end", "400", "--dt", "4.7", "--out",
+                 str(tmp_path / "x.npz")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("neuromorph: simulation failed: every member") and err.count("\n") == 1
+    assert "dt = 4.7 is beyond sra1's stability limit" in err
     assert not (tmp_path / "x.npz").exists()

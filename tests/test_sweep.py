@@ -4,12 +4,15 @@ bad input is refused before any work. Nothing is mocked: the clusters are real, 
 killed with SIGKILL, the interruption is a real KeyboardInterrupt (and a real SIGINT to the CLI).
 """
 
+import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import distributed  # a core dependency: the set-up installs it (a missing one fails here, never skips)
@@ -430,3 +433,141 @@ def test_cli_map_and_reliability_take_workers_and_scheduler(tmp_path):
     b = subprocess.run([*rel, "--workers", "2"], env=ENV, capture_output=True, text=True, timeout=600)
     assert a.returncode == 0 and b.returncode == 0, b.stderr
     assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+# -- memory, run time, the step's stability and the scheduler's address: checked before any work --------
+
+def test_a_study_too_large_for_memory_is_refused_before_any_id_is_made(tmp_path):
+    for kw, name in ((dict(chips=10 ** 9), "`chips`"), (dict(trials=10 ** 9, noise=0.01), "`trials`")):
+        started = time.perf_counter()
+        with pytest.raises(nm.ModelError, match=r"1e\+09 members .* asked for by " + name + r" needs .* GiB"):
+            nm.Study("tonic", t_end=100.0, **kw)
+        assert time.perf_counter() - started < 5.0
+    (tmp_path / "spec.toml").write_text('model = "tonic"\nt_end = 100\nchips = 1000000000\n')
+    proc = sweep(tmp_path, "spec.toml", "--out", "s.zarr")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "spec.toml" in proc.stderr and "asked for by `chips` needs" in proc.stderr
+    assert not (tmp_path / "s.zarr").exists()
+
+
+def test_stored_spikes_that_shrink_the_chunks_are_warned_about_naming_spikes():
+    with pytest.warns(nm.NeuromorphWarning, match=r"`spikes` = 100000000 keeps 1.5 GiB per member: a chunk holds 1 "
+                                                  r"member\(s\), not the 64 .* `spikes` <= \d+ keeps whole chunks"):
+        study = nm.Study("tonic", t_end=100.0, spikes=100_000_000)
+    assert sweep_module().default_chunk_size(study, 2) == 1  # what the warning is about
+    with warnings_as_errors():
+        nm.Study("tonic", t_end=100.0, spikes=64)  # an ordinary number: no warning
+
+
+LONG = """
+import warnings
+import neuromorph as nm
+
+warnings.simplefilter("error", nm.NeuromorphWarning)  # the warning ends the run before its first chunk
+nm.run_study(nm.Study("tonic", trials=100_000, noise=0.01, t_end=1e6, dt=0.01))
+"""
+
+
+def test_a_long_study_says_how_long_before_it_starts():
+    """1e5 members x 1e8 steps: days of work, said before the first chunk (a subprocess: without the warning the
+    study would simply run, and the timeout ends it)."""
+    proc = subprocess.run([sys.executable, "-c", LONG], env=ENV, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert re.search(r"NeuromorphWarning: this study is 1e\+05 members x 1e\+08 steps: roughly [\d.]+ days on \d+ "
+                     r"thread\(s\)", proc.stderr), proc.stderr
+
+
+def test_a_step_far_beyond_the_stability_limit_is_refused_and_one_beyond_it_named(tmp_path):
+    with pytest.raises(SolverError, match=r"`dt` = 10 is far beyond rk4's stability limit .*dt < ~3.41"):
+        nm.Study("tonic", grid={"i_app": [-0.7, -0.5]}, t_end=1000.0, dt=10.0)
+    (tmp_path / "spec.toml").write_text('model = "tonic"\nt_end = 1000\ndt = 10\n')
+    proc = sweep(tmp_path, "spec.toml", "--out", "s.zarr")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "`dt` = 10 is far beyond" in proc.stderr
+    assert "spec.toml" in proc.stderr and not (tmp_path / "s.zarr").exists()
+    study = nm.Study("tonic", grid={"i_app": [-0.7, -0.5]}, trials=2, noise=0.02, t_end=400.0, dt=4.5, seed=1)
+    with pytest.warns(nm.NeuromorphWarning, match=r"4 of 4 members diverged: the fixed step dt = 4.5 is beyond "
+                                                  r"sra1's stability limit"):
+        ds = nm.run_study(study)
+    assert (ds["reason"] == "diverging").all() and "dt = 4.5" in ds.attrs["diverged_because"]
+
+
+def test_cli_a_malformed_scheduler_address_exits_2_at_once_without_a_traceback(tmp_path):
+    (tmp_path / "spec.toml").write_text('model = "tonic"\nt_end = 100\n')
+    for command in (["sweep", "spec.toml", "--out", "s.zarr"], ["reliability", ROOT / "circuits" / "tonic_spiking.toml"],
+                    ["map", ROOT / "circuits" / "tonic_spiking.toml", "--x", "i_app:-1:0:2"]):
+        for address in ("garbage", "tcp://", "nowhere://host:1", "tcp://host:99999"):
+            started = time.monotonic()
+            proc = subprocess.run([sys.executable, "-m", "neuromorph", *map(str, command), "--scheduler", address],
+                                  cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120)
+            elapsed = time.monotonic() - started
+            assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr  # (a hang printed a traceback)
+            assert f"`scheduler` {address!r} is not a Dask scheduler address" in proc.stderr
+            assert elapsed < 15.0  # the start of Python and Dask only: a half-made Client hung 2 x --timeout (20 s)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
+
+
+def sweep_module():
+    from neuromorph.studies import sweep as module
+
+    return module
+
+
+@contextlib.contextmanager
+def warnings_as_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", nm.NeuromorphWarning)
+        yield
+
+
+# -- a store never marks a chunk done before all its data is written ---------------------------------------
+
+CRASH = """
+import os, sys
+import zarr
+import neuromorph as nm
+from test_sweep import crash_study
+
+original = zarr.Array.__setitem__
+
+
+def write(self, selection, value):  # the writer dies between two variables of chunk 1: no exception, no cleanup
+    if self.path == "spike_count" and isinstance(selection, slice) and selection.start == 2:
+        os._exit(9)
+    original(self, selection, value)
+
+
+zarr.Array.__setitem__ = write
+nm.run_study(crash_study(), out=sys.argv[1], chunk_size=2)
+"""
+
+
+def crash_study():
+    return nm.Study("tonic", grid={"i_app": [-1.0, -0.8, -0.7, -0.6, -0.5, -0.4]}, trials=1, noise=0.02, t_end=400.0,
+                    dt=0.05, seed=3, spikes=8)
+
+
+def test_a_writer_killed_between_a_chunks_variables_leaves_no_chunk_marked_done_that_is_incomplete(tmp_path):
+    """Three chunks of two members; the process writing the store dies while writing chunk 1 (members 2-3), after
+    its pattern and status and before its spike counts. Every chunk marked done must hold all its variables, the
+    partial one must not be marked, and a resume recomputes it (and the chunk never started) into the same bits
+    as a run never interrupted."""
+    import zarr
+
+    out = tmp_path / "c.zarr"
+    env = {**ENV, "PYTHONPATH": os.pathsep.join((str(ROOT / "tests"), ENV["PYTHONPATH"]))}
+    proc = subprocess.run([sys.executable, "-c", CRASH, str(out)], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 9, proc.stderr
+    group = zarr.open_group(str(out), mode="r")
+    done = group["chunk_done"][:]
+    pattern, status, counts = group["pattern"][:], group["status"][:], group["spike_count"][:]
+    assert done.tolist() == [1, 0, 0]
+    assert (status[2:4] >= 0).all() and (counts[2:4] == -1).all()  # chunk 1 was cut between its variables
+    for k in np.flatnonzero(done):
+        rows = slice(2 * k, 2 * k + 2)
+        assert (pattern[rows] >= 0).all() and (status[rows] >= 0).all() and (counts[rows] >= 0).all(), k
+    computed = []
+    resumed = nm.run_study(crash_study(), out=out, resume=True, on_chunk=lambda k, d, t: computed.append(k))
+    assert sorted(computed) == [1, 2] and resumed.attrs["chunks_reused"] == 1
+    whole = nm.run_study(crash_study())
+    assert_same(whole, resumed)
+    assert_same(whole, nm.open_study(out))

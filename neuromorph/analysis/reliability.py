@@ -18,6 +18,9 @@ restricted to a window by the caller.
 * :func:`timing` jitter (median over events), precision (mean jitter, Mainen & Sejnowski's
   measure), event reliability (mean fraction of trials taking part) and spike count spread.
 * :func:`burst_timing` the same on burst onsets, and the spread of spikes per matched burst.
+
+Every measure compares trials with each other: with fewer than two trials it is undefined, and
+NaN (one train agrees with itself trivially, which says nothing about reliability).
 * :func:`psth` peri-stimulus time histogram (spikes per unit time per trial).
 """
 
@@ -119,13 +122,22 @@ def timing(trains, window, min_fraction=0.5):
 
     Returns a dict: ``jitter`` (median std of matched times over events), ``precision`` (their
     mean), ``event_reliability`` (mean fraction of trials in each event), ``n_events``,
-    ``count_mean`` and ``count_std`` (spikes per trial).
+    ``count_mean`` and ``count_std`` (spikes per trial). With fewer than two trials every value
+    but ``count_mean`` is NaN (``n_events`` 0): there is nothing to compare.
+
+    Examples
+    --------
+    >>> timing([[10.0, 50.0]], window=3.0)["jitter"]
+    nan
     """
     trains = _trains(trains)
-    matched = events(trains, window, min_fraction)
     counts = np.array([t.size for t in trains], dtype=np.float64)
-    out = {"n_events": int(matched.shape[0]), "count_mean": float(counts.mean()) if counts.size else float("nan"),
-           "count_std": float(counts.std()) if counts.size else float("nan")}
+    if len(trains) < 2:
+        return {"n_events": 0, "count_mean": float(counts.mean()) if counts.size else float("nan"),
+                "count_std": float("nan"), "jitter": float("nan"), "precision": float("nan"),
+                "event_reliability": float("nan")}
+    matched = events(trains, window, min_fraction)
+    out = {"n_events": int(matched.shape[0]), "count_mean": float(counts.mean()), "count_std": float(counts.std())}
     if matched.shape[0] == 0:
         out.update(jitter=float("nan"), precision=float("nan"), event_reliability=0.0)
         return out
@@ -146,10 +158,10 @@ def burst_onsets(train, t_start, t_end):
 def burst_timing(trains, t_start, t_end, window, min_fraction=0.5):
     """Burst-level timing: ``burst_onset_jitter`` (median std of matched onsets), ``n_bursts``
     (matched bursts) and ``spikes_per_burst_spread`` (mean std across trials of the spikes in each
-    matched burst)."""
+    matched burst); NaN (and 0) with fewer than two trials."""
     per_trial = [burst_onsets(t, t_start, t_end) for t in _trains(trains)]
     matched = events([p[0] for p in per_trial], window, min_fraction)
-    if matched.shape[0] == 0:
+    if matched.shape[0] == 0 or len(per_trial) < 2:
         return {"burst_onset_jitter": float("nan"), "n_bursts": 0, "spikes_per_burst_spread": float("nan")}
     sizes = np.full(matched.shape, np.nan)
     for i, (onsets, size) in enumerate(per_trial):

@@ -5,9 +5,12 @@ Each returns a :class:`~neuromorph.Network` to simulate, modulate or extend.
 
 from .. import _validate as check
 from ..errors import ModelError
-from .network import Network, _resolve_neuron
+from .network import Network, _resolve_neuron, node_bytes
 
 __all__ = ["hco", "ring", "switching_circuit"]
+
+_SYNAPSE_BYTES = 512.0  # one interconnection of a network (measured with ring(): ~300 bytes), rounded up
+_SECONDS_PER_NODE = 2e-3  # building and compiling one ring neuron (measured: ~0.4 ms and ~1.5 ms), rounded up
 
 
 def _shifted_initial(neuron, dv=-0.6, dx=-0.2):
@@ -71,6 +74,13 @@ def ring(n, neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, **
     """
     n = check.count("n", n, 2)
     neuron = _resolve_neuron(neuron, "ring neuron")
+    check.memory("n", n * (node_bytes(len(neuron)) + 2 * _SYNAPSE_BYTES), what=f"a ring of {n} neurons")
+    seconds = n * _SECONDS_PER_NODE
+    if seconds > 60.0:
+        from ..errors import NeuromorphWarning
+
+        check.warn(f"a ring of {n} neurons takes roughly {seconds / 60:.3g} minutes to build and compile",
+                   NeuromorphWarning)
     net = Network(name=f"ring{n}", description=f"ring of {n} neurons with mutual inhibition between neighbours")
     for i in range(n):
         net.add_neuron(f"r{i}", neuron, i_app=i_app, initial=_shifted_initial(neuron, -0.6 * i / n, -0.2 * i / n))

@@ -81,6 +81,18 @@ class Connection:
         return self.element.kind
 
 
+def node_bytes(n_elements):
+    """Bytes a network node of ``n_elements`` elements takes (its neuron's copy; measured: ~2.5 KB for the
+    five-element bursting neuron with its two ring synapses), rounded up."""
+    return 1024.0 + 512.0 * n_elements
+
+
+def compile_bytes(n_elements, n_nodes, n_connections):
+    """Peak bytes of compiling a network of ``n_nodes`` neurons with ``n_elements`` elements in all (measured:
+    ~16 KB per bursting neuron in a ring, the assembler's per-element lists above all), rounded up."""
+    return 2048.0 * n_nodes + 3072.0 * n_elements + 2048.0 * n_connections
+
+
 def _resolve_neuron(neuron, where):
     if isinstance(neuron, str):
         from ..io.circuits import preset
@@ -434,12 +446,19 @@ class Network:
         return "\n".join(lines)
 
     def compile(self):
-        """The network as kernel arrays (:class:`neuromorph.lower.compile.CompiledModel`), cached until a change."""
+        """The network as kernel arrays (:class:`neuromorph.lower.compile.CompiledModel`), cached until a change.
+
+        Its memory is estimated first (:func:`compile_bytes`): one too large for the free memory is refused.
+        """
         if self._compiled is None:
             from ..lower.compile import Assembler
 
             if not self._nodes:
                 raise ModelError(f"network {self.name!r} has no neurons: add some with add_neuron")
+            check.memory("network", compile_bytes(sum(len(node.neuron) for node in self._nodes.values()),
+                                                  len(self._nodes), len(self._connections)),
+                         what=f"compiling network {self.name!r} ({len(self._nodes)} neurons, "
+                              f"{len(self._connections)} interconnections)")
             asm = Assembler()
             index = {}
             for name, node in self._nodes.items():

@@ -27,16 +27,51 @@ import numpy as np
 from .. import _validate as v
 from .._kernels import lanes
 from .._kernels.layout import n_tanh
-from .._parallel import Workers
+from .._parallel import Workers, thread_count
 from .._progress import Progress
 from ..analysis.spikes import settled_window, summarize_spikes
 from ..errors import ModelError, SolverError
 from ..lower.compile import runaway_bounds
 from ..model.stimulus import as_stimulus, compile_stimuli
+from .solvers import get_solver
 
-__all__ = ["Ensemble", "EnsembleResult"]
+__all__ = ["Ensemble", "EnsembleResult", "run_bytes", "per_copy_bytes", "LANE_STEPS_PER_SECOND"]
 
 _PER_COPY = ("st_rate", "el_gain", "el_off", "act_k", "act_off", "thresholds", "hysteresis", "i_bias")
+_FIELD = ("st_rate", "el_gain", "el_off", "act_k", "act_off")  # the per-copy arrays the Jacobian depends on
+_PROBES = 16  # copies whose stability limit is computed before a run (evenly spread over the ensemble)
+LANE_STEPS_PER_SECOND = 2e7
+"""Neuron-steps per second and core of the lanes kernel (benchmarks/BENCHMARKS.md: ~2.1e7 with RK4): the time
+estimate of long runs, an order of magnitude."""
+_WARN_SECONDS = 3600.0  # runs estimated to take longer than this say so before they start
+
+
+def per_copy_bytes(model, size):
+    """Bytes of the per-copy parameters of ``size`` copies of the compiled ``model`` (what an :class:`Ensemble` holds)."""
+    return 8.0 * size * sum(getattr(model.arrays, name).size for name in _PER_COPY)
+
+
+def run_bytes(model, size, max_spikes=512, n_samples=0, n_ou=0, mismatch=False):
+    """Bytes :meth:`Ensemble.simulate` allocates for ``size`` copies of the compiled ``model``, beside the
+    per-copy parameters: trial and chip ids, states (and their OU noise), statuses, spike counts and times,
+    runaway bounds, spike detectors' arming, ``n_samples`` voltage samples per neuron (and the result's copy of them), and with
+    ``mismatch`` a second set of per-copy parameters (each chip's draw)."""
+    nn = model.n_neurons
+    words = (4 + 2 * (model.n_states + n_ou) + 5 * nn + nn * max_spikes + 2 * nn * n_samples
+             + (per_copy_bytes(model, 1) / 8.0 if mismatch else 0))
+    return 8.0 * size * words
+
+
+def warn_if_long(n_members, n_steps, n_neurons, threads, what):
+    """Warn before a run of ``n_members`` x ``n_steps`` fixed steps estimated to take over an hour."""
+    seconds = n_members * float(n_steps) * n_neurons / (LANE_STEPS_PER_SECOND * max(1, threads))
+    if seconds > _WARN_SECONDS:
+        from ..errors import NeuromorphWarning
+
+        hours = seconds / 3600.0
+        span = f"{hours:.3g} hours" if hours < 48 else f"{hours / 24:.3g} days"
+        v.warn(f"{what} is {n_members:.3g} members x {n_steps:.3g} steps: roughly {span} on {threads} thread(s) "
+               f"(at ~{LANE_STEPS_PER_SECOND:.0e} neuron-steps per second per thread)", NeuromorphWarning)
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
 STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.LANE_RUNAWAY: "diverging"}
 
@@ -68,6 +103,8 @@ class EnsembleResult:
         0 for a copy that ran to the end; see :attr:`failures` for the others.
     settled_from : float or None
         Where summaries start (``t_record`` if it was given; else the second half of the run).
+    cause : str or None
+        Why copies diverged, when known: a ``dt`` beyond the method's stability limit.
     """
 
     counts: np.ndarray
@@ -82,6 +119,7 @@ class EnsembleResult:
     status: np.ndarray
     settled_from: float | None = None
     neuron_names: tuple = ("neuron",)
+    cause: str | None = None
 
     @property
     def size(self):
@@ -251,8 +289,7 @@ class Ensemble:
                 raise ModelError(f"parameter {key!r} has {n} values; the ensemble has {self.size} copies")
         a = self.model.arrays
         n = self.size
-        v.memory("size", 8.0 * n * sum(getattr(a, name).size for name in _PER_COPY), ModelError,
-                 what=f"per-copy parameters of {n} copies")
+        v.memory("size", per_copy_bytes(self.model, n), ModelError, what=f"per-copy parameters of {n} copies")
         self.per_copy = {name: np.repeat(getattr(a, name)[:, None], n, axis=1) for name in _PER_COPY}
         self.params = {}
         for path, values in params.items():
@@ -278,9 +315,25 @@ class Ensemble:
             raise SolverError(f"`{name}` must be integers in [0, 2**32), one per copy ({self.size}), got {values!r}")
         return arr.astype(np.uint64)
 
+    def _copies(self, spread, seed, chip_ids):
+        """The per-copy parameters with each copy's chip drawn from ``spread`` (a Mismatch or None)."""
+        if spread is None or spread.is_zero:
+            return self.per_copy
+        return {**self.per_copy, **spread.apply(self.model, seed, chip_ids.astype(np.int64), self.per_copy)}
+
+    def _stable_step(self, radius, pc, y, copies):
+        """The largest of the stability limits (:func:`~neuromorph.solve.stability.stable_step`) of ``copies``
+        (per-copy parameters ``pc``, states ``y``), or None if none has one."""
+        from .stability import stable_step
+
+        a, ns = self.model.arrays, self.model.n_states
+        limits = [stable_step(a._replace(**{k: pc[k][:, i] for k in _FIELD}), y[:ns, i], radius) for i in copies]
+        limits = [x for x in limits if x is not None]
+        return max(limits) if limits else None
+
     def simulate(self, t_end, i_app=0.0, dt=0.01, method=None, t_record=None, max_spikes=512, save_every=0,
                  y0=None, n_threads=None, progress=None, noise=None, seed=None, trials=None, chips=None,
-                 mismatch=None):
+                 mismatch=None, check_step=True):
         """Integrate every copy from t = 0 to ``t_end`` with fixed steps.
 
         Parameters
@@ -316,10 +369,18 @@ class Ensemble:
         mismatch : Mismatch or dict, optional
             Chip-to-chip variability: copy ``i`` gets draw ``chips[i]`` of it (seeded by ``seed``),
             applied to its own parameters, so parameter grids x chips x trials run in one ensemble.
+        check_step : bool, default True
+            Refuse a ``dt`` so far beyond the method's stability limit that every copy would diverge
+            (:mod:`neuromorph.solve.stability`) before the run, and name the limit when copies
+            diverge with ``dt`` beyond it. False leaves both to the caller (a study checks its
+            whole grid once, not each chunk).
 
         A copy whose state diverges (non-finite, or a membrane voltage growing without bound)
         does not stop the others: it is frozen, recorded in ``EnsembleResult.status`` and its
-        summary pattern is ``"diverging"``. Ctrl-C stops the run within about a second.
+        summary pattern is ``"diverging"``; when ``dt`` is beyond the stability limit of the copies
+        that diverged, a :class:`~neuromorph.errors.NeuromorphWarning` says so. Memory is
+        estimated before anything is allocated; a run estimated to take more than an hour
+        warns first. Ctrl-C stops the run within about a second.
         """
         t_end = v.positive("t_end", t_end, SolverError)
         dt = v.positive("dt", dt, SolverError)
@@ -329,6 +390,16 @@ class Ensemble:
         t_record = 0.0 if settled_from is None else settled_from
         max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
         save_every = v.count("save_every", save_every, 0, SolverError)
+        m = self.model
+        n, ns, nn = self.size, m.n_states, m.n_neurons
+        n_steps = int(np.ceil(t_end / dt - 1e-9))
+        n_samples = n_steps // save_every + 1 if save_every else 0
+        v.memory("save_every", 16.0 * n_samples * n * nn, SolverError,
+                 what=f"voltage traces of {n} copies x {nn} neurons x {n_samples} samples")
+        v.memory("max_spikes", 8.0 * max_spikes * n * nn, SolverError,
+                 what=f"spike storage of {n} copies x {nn} neurons x {max_spikes}")
+        v.memory("size", run_bytes(m, n, max_spikes, n_samples, mismatch=mismatch is not None), SolverError,
+                 what=f"the states, spikes and traces of {n} copies")
         from ..lower.noise import initial_ou_members, lower_noise, noise_scale, warn_if_noise_dominates
         from ..model.noise import as_noise_list
 
@@ -343,8 +414,7 @@ class Ensemble:
         kernel_method = methods[method.lower()]
         if sources and kernel_method < lanes.EULER_MARUYAMA:
             raise SolverError(f"`noise` needs a stochastic method: 'sra1' or 'euler_maruyama'; got {method!r}")
-        m = self.model
-        n, ns, nn = self.size, m.n_states, m.n_neurons
+        solver = get_solver({"em": "euler_maruyama"}.get(method.lower(), method.lower()), dt=dt)
         if sources and seed is None:
             raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
         from ..model.variability import as_mismatch
@@ -372,12 +442,14 @@ class Ensemble:
         shared = as_stimulus(i_app)
         stim = compile_stimuli([shared if own is None else own + shared for own in (m.stimuli or [None] * nn)],
                                horizon=t_end)
-        n_steps = int(np.ceil(t_end / dt - 1e-9))
-        n_samples = n_steps // save_every + 1 if save_every else 0
-        v.memory("save_every", 8.0 * n_samples * n * nn, SolverError,
-                 what=f"voltage traces of {n} copies x {nn} neurons x {n_samples} samples")
-        v.memory("max_spikes", 8.0 * max_spikes * n * nn, SolverError,
-                 what=f"spike storage of {n} copies x {nn} neurons x {max_spikes}")
+        pc = self._copies(spread, seed, chip_ids)
+        probes = np.unique(np.linspace(0, n - 1, min(n, _PROBES)).astype(np.int64))
+        if check_step:
+            from .stability import refuse_beyond
+
+            refuse_beyond(dt, solver.name, self._stable_step(solver.stability_radius, pc, y, probes),
+                          "every copy" if n > 1 else "the run")
+        warn_if_long(n, n_steps, nn, thread_count(n_threads), "this ensemble")
         out_v = np.zeros((max(n_samples, 1), nn, n))
         spk_count = np.zeros((nn, n), dtype=np.int64)
         spk_t = np.full((nn, n, max_spikes), np.nan)
@@ -386,10 +458,8 @@ class Ensemble:
         t_reached = np.zeros(n_blocks)
         shape = (y.shape[0], m.arrays.el_gain.size, n_tanh(m.arrays), m.arrays.act_k.size, nn,
                  noise_arrays.src_state.size)
-        pc = self.per_copy
-        if spread is not None and not spread.is_zero:
-            pc = {**pc, **spread.apply(m, seed, chip_ids.astype(np.int64), pc)}
         armed = (y[m.arrays.mem_state] < pc["thresholds"]).astype(np.float64)  # as Integrator's spike detector
+        initial = y[:ns].copy()  # (the run overwrites y: why copies diverged is asked of where they started)
         bounds = runaway_bounds(m.arrays, stim, y[:ns], i_bias=np.abs(pc["i_bias"]) + noise_scale(m, noise_arrays)[:, None],
                                 gain=pc["el_gain"], off=pc["el_off"], act_off=pc["act_off"], thresholds=pc["thresholds"])
         local = threading.local()
@@ -426,6 +496,16 @@ class Ensemble:
                                           4 * slice_steps))
             finally:
                 bar.close()
+        failed = np.flatnonzero(status != lanes.LANE_OK)
+        cause = None
+        if failed.size and check_step:
+            from ..errors import NeuromorphWarning
+            from .stability import beyond_limit
+
+            probes = failed[np.unique(np.linspace(0, failed.size - 1, min(failed.size, _PROBES)).astype(np.int64))]
+            cause = beyond_limit(dt, solver.name, self._stable_step(solver.stability_radius, pc, initial, probes))
+            if cause is not None:
+                v.warn(f"{failed.size} of {n} copies diverged: {cause}", NeuromorphWarning)
         t_samples = dt * save_every * np.arange(n_samples) if save_every else None
         if t_samples is not None:
             t_samples[-1] = min(t_samples[-1], t_end)
@@ -433,5 +513,5 @@ class Ensemble:
             counts=spk_count, times=spk_t, final_state=y[:ns].T.copy(), state_names=m.state_names,
             t=t_samples, traces=out_v[:n_samples].transpose(1, 2, 0).copy() if save_every else None,
             t_record=t_record, t_end=t_end, params={k: val.copy() for k, val in self.params.items()},
-            status=status, settled_from=settled_from, neuron_names=m.neuron_names,
+            status=status, settled_from=settled_from, neuron_names=m.neuron_names, cause=cause,
         )

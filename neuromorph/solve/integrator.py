@@ -22,6 +22,7 @@ from ..model.noise import as_noise_list
 from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli, needs_horizon
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
+from .stability import beyond_limit, stable_step
 
 __all__ = ["Integrator", "simulate"]
 
@@ -33,6 +34,7 @@ _FAILURES = {
 }
 
 _PROJECTION_AFTER = 0.05  # project the steps a run needs once this fraction of max_steps is spent
+_PROJECTION_SAMPLES = 256  # project the output's size once this many samples show its rate (past the first steps)
 _LOOSE_TOL = 0.1  # tolerances above this leave results without a correct digit: warned about
 
 
@@ -216,7 +218,9 @@ class Integrator:
         self.max_points = None if max_points is None else v.count("max_points", max_points, 2, SolverError)
         record = _record_names(record)
         names = self.model.state_names if record is None else record
-        self.save_idx = np.array([self.model.state_index(name) for name in names], dtype=np.int64)
+        # (every state: their indices in order, not a search per name, which is quadratic in a large network)
+        self.save_idx = (np.arange(len(names), dtype=np.int64) if record is None else
+                         np.array([self.model.state_index(name) for name in names], dtype=np.int64))
         self.recorded = names
         self.cnt[c.SAVE_EVERY] = v.count("save_every", save_every, 1, SolverError)
         if t_eval is not None:
@@ -322,10 +326,32 @@ class Integrator:
         size = self.out_t.size * 2
         if self.max_points is not None:
             size = min(size, self.max_points)
+        self._check_output(max(size, self._projected_output()), float(self.ctrl[c.C_T_STOP]), "at the rate so far")
         self.out_t = np.resize(self.out_t, size)
         out_y = np.empty((size, self.out_y.shape[1]))
         out_y[:n_out] = self.out_y[:n_out]
         self.out_y = out_y
+
+    def _projected_output(self):
+        """Samples held by the end of this :meth:`advance` at the rate of its samples so far (0 while that
+        rate is not yet measured over :data:`_PROJECTION_SAMPLES` samples, or with ``max_points``), at most
+        one per step ``max_steps`` still allows (a run stopped by the step limit never stores more)."""
+        n_out = int(self.cnt[c.N_OUT])
+        t_begin, out_begin = self._advance_from
+        if self.max_points is not None or n_out - out_begin < _PROJECTION_SAMPLES or self.t <= t_begin:
+            return 0
+        at_rate = (n_out - out_begin) / (self.t - t_begin) * (float(self.ctrl[c.C_T_STOP]) - self.t)
+        allowed = (self.max_steps - int(self.cnt[c.N_STEPS])) / int(self.cnt[c.SAVE_EVERY])
+        return n_out + min(at_rate, allowed)
+
+    def _check_output(self, n_samples, t_stop, how):
+        """Refuse, with what to do instead, an output of ``n_samples`` samples that memory cannot hold."""
+        every = int(self.cnt[c.SAVE_EVERY])
+        v.memory("record", 8.0 * n_samples * (1 + self.out_y.shape[1]), SolverError,
+                 what=f"recording {self.out_y.shape[1]} state(s) at every {'' if every == 1 else f'{every}th '}step "
+                      f"up to t = {t_stop:g} ({n_samples:.3g} samples {how})",
+                 advice="keep fewer states (record=[names], or () for spikes only), a coarser output (save_every, "
+                        "dt_out) or a bounded one (max_points)")
 
     def advance(self, t_stop):
         """Integrate up to ``t_stop``.
@@ -344,6 +370,7 @@ class Integrator:
         self.ctrl[c.C_T_STOP] = t_stop
         bar = Progress(self.t, t_stop, enabled=self.progress)
         t_begin, steps_begin = self.t, int(self.cnt[c.N_STEPS])
+        self._advance_from = (t_begin, int(self.cnt[c.N_OUT]))  # what output projections start from
         try:
             while True:
                 if self._stop is not None and self._stop.is_set():
@@ -374,6 +401,8 @@ class Integrator:
                     self._budget = int(min(max(self._budget * self._CALL_SECONDS / max(elapsed, 1e-9),
                                                self._MIN_BUDGET), 4 * self._budget))
                     self._project_steps(t_begin, steps_begin, t_stop)
+                    if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS:  # an output memory cannot hold: said long before it fills
+                        self._check_output(self._projected_output(), t_stop, "at the rate so far")
                 elif status == c.ERR_RUNAWAY:
                     raise self._runaway()
                 else:
@@ -395,6 +424,9 @@ class Integrator:
                 f"reaching t = {t_stop:g} with dt = {self.solver.dt:g} takes {needed:.3g} steps, more than "
                 f"max_steps = {self.max_steps}: raise max_steps (--max-steps on the command line), "
                 "shorten the run or use a larger dt", t=self.t, reason="too many steps")
+        if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS and self.max_points is None:
+            samples = int(self.cnt[c.N_OUT]) + (needed - int(self.cnt[c.N_STEPS])) / int(self.cnt[c.SAVE_EVERY])
+            self._check_output(samples, t_stop, "at a fixed step")
 
     def _project_steps(self, t_begin, steps_begin, t_stop):
         """Fail early when the steps taken so far project beyond ``max_steps`` by the end."""
@@ -432,23 +464,18 @@ class Integrator:
         n = int(np.argmax(np.abs(self.y[mem]) / self._bounds))
         name = self.model.neuron_names[n]
         who = "the membrane voltage" + (f" of neuron {name!r}" if len(mem) > 1 else "")
-        cause = ("the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents")
-        limit = self._stable_step()
-        if limit is not None and self.solver.dt > limit:
-            cause = (f"the fixed step dt = {self.solver.dt:g} is beyond {self.solver.name}'s stability limit for this "
-                     f"model's fastest time scale (dt < ~{limit:.3g}): use a smaller dt or an adaptive method")
+        limit = self._stable_step()  # (None for an adaptive method)
+        cause = ((limit is not None and beyond_limit(self.solver.dt, self.solver.name, limit))
+                 or "the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents")
         return SimulationError(
             f"integration stopped at t = {self.t:.9g}: {who} reached V = {self.y[mem[n]]:.6g}, beyond "
             f"+-{self._bounds[n]:.4g}, and grows without bound (diverging): {cause}", t=self.t, reason="diverging")
 
     def _stable_step(self):
         """For a fixed-step method, the largest stable step on the fastest mode at the initial state (small models)."""
-        if self.solver.adaptive or self.model.n_states > 400:
+        if self.solver.adaptive:
             return None
-        from ..lower.compile import dense_jacobian
-
-        fastest = np.max(np.abs(np.linalg.eigvals(dense_jacobian(self.arrays, self.model.y0, self.t0, self.stim))))
-        return self.solver.stability_radius / fastest if fastest > 0 else None
+        return stable_step(self.arrays, self.model.y0, self.solver.stability_radius, self.t0, self.stim)
 
     def take(self):
         """Hand over the samples and spikes gathered since the last call and forget them.

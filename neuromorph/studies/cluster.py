@@ -7,7 +7,7 @@ import os
 from .. import _validate as v
 from ..errors import ClusterError, SolverError
 
-__all__ = ["dask_client"]
+__all__ = ["dask_client", "check_address"]
 
 
 def _distributed():
@@ -48,8 +48,7 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
         return
     timeout = v.positive("timeout", timeout, SolverError)
     if scheduler is not None:
-        if not isinstance(scheduler, str) or not scheduler.strip():
-            raise SolverError(f"`scheduler` must be an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
+        check_address(scheduler)
         try:
             with _quiet():
                 dclient = distributed.Client(scheduler, timeout=f"{timeout}s", set_as_default=False)
@@ -74,6 +73,29 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
                                             dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster, set_as_default=False) as dclient:
         yield dclient
+
+
+def check_address(scheduler):
+    """Refuse an address Dask cannot even parse before a Client is made of it: a Client that fails on its address
+    is left half-made, and its finaliser then hangs for twice the timeout at exit and prints a traceback."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    example = "an address such as 'tcp://10.0.0.5:8786'"
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise SolverError(f"`scheduler` must be {example}, got {scheduler!r}")
+    try:
+        scheme, location = parse_address(scheduler.strip())
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):  # (other schemes, inproc and ucx, address otherwise)
+            host, port = parse_host_port(location)
+            if not host:
+                raise ValueError("no host")
+            if not 0 < port < 65536:
+                raise ValueError(f"port {port} is not in 1..65535")
+    except ValueError as exc:
+        raise SolverError(f"`scheduler` {scheduler!r} is not a Dask scheduler address ({exc}); give "
+                          f"{example}") from None
 
 
 @contextlib.contextmanager

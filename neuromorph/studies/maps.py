@@ -24,7 +24,7 @@ from ..analysis.spikes import PATTERNS, settled_window, summarize_spikes
 from ..errors import ModelError, SimulationError, SolverError
 from ..io.files import atomic_write
 
-__all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis", "run_cell"]
+__all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis", "run_cell", "step_limit"]
 
 METRICS = ("burst_period", "spikes_per_burst", "isi_mean", "intra_burst_isi", "duty_cycle", "firing_rate",
            "n_spikes")
@@ -208,6 +208,21 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     return patterns, metrics, None
 
 
+def step_limit(base, n_cells, cell, radius):
+    """The largest fixed-step stability limit (:func:`neuromorph.solve.stability.stable_step`, stability radius
+    ``radius``) over up to 16 of ``n_cells`` cells spread over them, cell ``i`` being the compiled ``base`` with
+    the values ``cell(i)`` (``{path: value}``); None if not computed (large models)."""
+    from ..solve.stability import MAX_STATES, stable_step
+
+    if base.n_states > MAX_STATES or not n_cells:
+        return None
+    picks = np.unique(np.linspace(0, n_cells - 1, min(n_cells, 16)).astype(np.int64))
+    limits = [stable_step(model.arrays, model.y0, radius) for model in
+              (base.with_parameters(cell(int(i))) for i in picks)]
+    limits = [x for x in limits if x is not None]
+    return max(limits) if limits else None
+
+
 def _check_memory(n_cells, label, name):
     v.memory(name, n_cells * _BYTES_PER_CELL, ModelError, what=f"a {label} map of {n_cells:,} cells")
 
@@ -305,6 +320,12 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         return values
 
     cells = [(iy, ix) for iy in range(ny) for ix in range(nx)]
+    limit = None if solver.adaptive else step_limit(base, len(cells), lambda i: cell_values(*cells[i]),
+                                                    solver.stability_radius)
+    if limit is not None:
+        from ..solve.stability import refuse_beyond
+
+        refuse_beyond(solver.dt, solver.name, limit, "every cell")
     predicted = None
     if predict:
         predicted = np.empty((ny, nx), dtype=object)
@@ -369,6 +390,14 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
     finally:
         bar.close()
 
+    diverged = int(np.count_nonzero(np.any(patterns == "diverging", axis=0)))
+    if diverged and limit is not None:
+        from ..errors import NeuromorphWarning
+        from ..solve.stability import beyond_limit
+
+        cause = beyond_limit(solver.dt, solver.name, limit)
+        if cause is not None:
+            v.warn(f"{diverged} of {len(cells)} cells diverged: {cause}", NeuromorphWarning)
     return BehaviourMap(x=x_axis, y=y_axis, patterns=patterns.astype(str), predicted=predicted,
                         neuron_metrics=metrics, t_end=t_end, t_transient=t_transient, neuron_names=base.neuron_names)
 

@@ -20,17 +20,21 @@ Examples
 """
 
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate as v
 from ..analysis import reliability as metrics_of
-from ..errors import ModelError, SolverError
+from ..errors import ModelError, SimulationError, SolverError
 from ..model.noise import WhiteNoise, as_noise_list
 from ..model.variability import as_mismatch
+from .sweep import how_many
 
 __all__ = ["reliability", "ReliabilityResult"]
+
+_DIVERGED = r"\d+ of \d+ (copies|members) diverged"  # the warning of ensembles and studies whose members diverged
 
 
 def _ids(name, value):
@@ -108,7 +112,9 @@ class ReliabilityResult:
             ``burst_onset_jitter``, ``spikes_per_burst_spread``, ``count_std``: means over chips of
             the within-chip values (``*_per_chip`` arrays hold each chip's); ``schreiber_across_chips``
             and ``jitter_across_chips``: trial ``k`` of every chip compared with each other, averaged
-            over ``k`` (the spread the chips add); ``sigma`` and ``window`` used.
+            over ``k`` (the spread the chips add); ``sigma`` and ``window`` used. A metric that
+            compares members is undefined, NaN, without two of them to compare (one trial per chip,
+            one chip): ``undefined`` maps each such metric to the reason.
         """
         t0 = self.t_record if t_start is None else v.real("t_start", t_start)
         trains = [[t[t >= t0] for k, t in enumerate(chip) if (c, k) not in self._failed_pairs]
@@ -144,7 +150,27 @@ class ReliabilityResult:
         out["schreiber_across_chips"] = mean(np.array(across_s + [np.nan]))
         out["jitter_across_chips"] = mean(np.array(across_j + [np.nan]))
         out["sigma"], out["window"], out["burst_window"] = sigma, window, burst_window
+        out["undefined"] = self._undefined(trains, per_chip)
         return out
+
+    def _undefined(self, trains, within):
+        """``{metric: reason}`` of the metrics that lack two members to compare."""
+        out = {}
+        most = max((len(chip) for chip in trains), default=0)
+        if most < 2:
+            ran = "" if most == len(self.trials) else f" of the {len(self.trials)} that ran to the end"
+            why = (f"{most} trial per chip{ran}: across-trial metrics need 2 or more" if most else
+                   "no member ran to the end")
+            out.update(dict.fromkeys(within, why))
+        if len(trains) < 2 or min(len(chip) for chip in trains) == 0:
+            out.update(dict.fromkeys(("schreiber_across_chips", "jitter_across_chips"),
+                                     f"{len(trains)} chip: across-chip metrics need 2 or more" if len(trains) < 2
+                                     else "a chip has no member that ran to the end"))
+        return out
+
+    def metrics_json(self, neuron=0, **options):
+        """:meth:`metrics` as plain JSON data: arrays as lists, NaN (undefined) as None (``null``)."""
+        return _json_safe(self.metrics(neuron=neuron, **options))
 
     @property
     def _failed_pairs(self):
@@ -174,8 +200,7 @@ class ReliabilityResult:
                     trial_of.append(self.trials[k])
                     neuron_of.append(m)
         offsets = np.concatenate([[0], np.cumsum([x.size for x in chunks])]).astype(np.int64)
-        metrics = {name: {k: (val.tolist() if isinstance(val, np.ndarray) else val)
-                          for k, val in self.metrics(neuron=name).items()} for name in self.neuron_names}
+        metrics = {name: self.metrics_json(neuron=name) for name in self.neuron_names}
         settings = {k: repr(val) for k, val in self.settings.items()}
 
         def write(f):
@@ -184,7 +209,7 @@ class ReliabilityResult:
                      member_neuron=np.array(neuron_of, np.int64), neuron_names=np.array(self.neuron_names),
                      t_record=self.t_record, t_end=self.t_end,
                      failures=np.array([f"{c}:{k}:{r}" for (c, k), r in sorted(self.failures.items())], dtype=str),
-                     metrics_json=json.dumps(metrics, sort_keys=True), settings_json=json.dumps(settings, sort_keys=True))
+                     metrics_json=json.dumps(metrics, sort_keys=True, allow_nan=False), settings_json=json.dumps(settings, sort_keys=True))
 
         atomic_write(path, write, binary=True)
 
@@ -193,6 +218,17 @@ class ReliabilityResult:
         from ..ui.plotting import plot_reliability
 
         return plot_reliability(self, neuron=neuron, ax=ax, drive=drive)
+
+
+def _json_safe(value):
+    """``value`` with arrays as lists and non-finite floats as None: valid JSON (which has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _json_safe(val) for k, val in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_json_safe(x) for x in (value.tolist() if isinstance(value, np.ndarray) else value)]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None, t_end=5000.0, dt=0.05, seed=0,
@@ -229,10 +265,26 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     Returns
     -------
     ReliabilityResult
+
+    Raises
+    ------
+    SimulationError
+        If every member diverged (the message says why when ``dt`` is beyond the stability limit).
+
+    Memory is estimated from the counts before anything is allocated; a ``dt`` far beyond the
+    method's stability limit is refused before any work (:mod:`neuromorph.solve.stability`).
     """
-    from ..solve.ensemble import Ensemble
+    from ..solve.ensemble import Ensemble, per_copy_bytes, run_bytes
+    from ..solve.integrator import _model_of
 
     seed = v.seed("seed", seed, SolverError)
+    max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
+    n_k, n_c = how_many("trials", trials, SolverError), how_many("chips", chips, SolverError)
+    compiled = _model_of(model)
+    n = n_c * n_k
+    v.memory("trials" if n_k >= n_c else "chips", per_copy_bytes(compiled, n) + run_bytes(compiled, n, max_spikes,
+             mismatch=mismatch is not None), SolverError,
+             what=f"{n_c} chip(s) x {n_k} trial(s) = {n:.3g} members with {max_spikes} spike times each")
     trial_ids = _ids("trials", trials)
     chip_ids = _ids("chips", chips)
     if isinstance(intrinsic, numbers.Real) and not isinstance(intrinsic, bool):
@@ -248,17 +300,29 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     n_c, n_k = chip_ids.size, trial_ids.size
     member_chip = np.repeat(chip_ids, n_k)
     member_trial = np.tile(trial_ids, n_c)
-    if client is not None or scheduler is not None or workers is not None:
-        spikes, counts, failures, neuron_names = _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt,
-                                                          seed, method, t_record, max_spikes, progress,
-                                                          dict(client=client, scheduler=scheduler, workers=workers,
-                                                               timeout=timeout))
-    else:
-        res = Ensemble(model, size=n_c * n_k).simulate(
-            t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes, noise=sources or None,
-            seed=seed, trials=member_trial, chips=member_chip, n_threads=n_threads, progress=progress, mismatch=spread)
-        spikes, counts, neuron_names = res.times, res.counts, res.neuron_names
-        failures = {(int(member_chip[i]), int(member_trial[i])): reason for i, reason in res.failures.items()}
+    with warnings.catch_warnings():  # why members diverged is said below (in the error if all of them did)
+        warnings.filterwarnings("ignore", message=_DIVERGED)
+        if client is not None or scheduler is not None or workers is not None:
+            spikes, counts, failures, neuron_names, cause = _on_dask(
+                model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed, method, t_record, max_spikes,
+                progress, dict(client=client, scheduler=scheduler, workers=workers, timeout=timeout))
+        else:
+            res = Ensemble(compiled, size=n_c * n_k).simulate(
+                t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes,
+                noise=sources or None, seed=seed, trials=member_trial, chips=member_chip, n_threads=n_threads,
+                progress=progress, mismatch=spread)
+            spikes, counts, neuron_names, cause = res.times, res.counts, res.neuron_names, res.cause
+            failures = {(int(member_chip[i]), int(member_trial[i])): reason for i, reason in res.failures.items()}
+    if len(failures) == n:
+        reasons = ", ".join(sorted(set(failures.values())))
+        raise SimulationError(f"every member ({n_c} chip(s) x {n_k} trial(s)) diverged ({reasons}): "
+                              + (cause or "no member stayed bounded: the model (on these chips) lacks a restoring "
+                                          "conductance strong enough for its currents"), t=float("nan"),
+                              reason="diverging")
+    if failures and cause is not None:
+        from ..errors import NeuromorphWarning
+
+        v.warn(f"{len(failures)} of {n} members diverged: {cause}", NeuromorphWarning)
     if np.any(counts > max_spikes):
         raise ModelError(f"some members fired more than max_spikes = {max_spikes} spikes: raise max_spikes")
     nn = len(neuron_names)
@@ -278,16 +342,18 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
 def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed, method, t_record, max_spikes,
              progress, cluster):
     """The members run as a study on Dask: ``(times (neuron, member, spike), counts (neuron, member), failures,
-    neuron names)`` in the order of the in-process ensemble (chips outer, trials inner)."""
+    neuron names, why members diverged or None)`` in the order of the in-process ensemble (chips outer, trials
+    inner)."""
     from .sweep import Study, run_study
 
     study = Study(model, chips=chip_ids, trials=trial_ids, drive=drive, noise=sources or None, mismatch=spread,
                   t_end=t_end, t_record=t_record, dt=dt, method=method, seed=seed, spikes=max_spikes)
     ds = run_study(study, progress=progress, **cluster)
     nn = ds.sizes["neuron"]
+    cause = ds.attrs.get("diverged_because")
     times = ds["spike_times"].values.reshape(-1, nn, max_spikes).transpose(1, 0, 2)
     counts = ds["spike_count"].values.reshape(-1, nn).T
     reasons = ds["reason"].values.ravel()
     n_k = trial_ids.size
     failures = {(int(chip_ids[i // n_k]), int(trial_ids[i % n_k])): str(r) for i, r in enumerate(reasons) if r != "ok"}
-    return times, counts, failures, tuple(ds["neuron"].values.tolist())
+    return times, counts, failures, tuple(ds["neuron"].values.tolist()), cause

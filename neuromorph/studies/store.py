@@ -120,6 +120,11 @@ def _layout(study):
     return out
 
 
+def stored_bytes(study):
+    """Bytes of one member's stored results (every variable, spike times and traces included)."""
+    return sum(int(np.prod(shape)) * np.dtype(dtype).itemsize for shape, _, dtype, _ in _layout(study).values())
+
+
 def _flag_attrs(name):
     from .sweep import REASONS
 

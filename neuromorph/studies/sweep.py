@@ -48,7 +48,7 @@ import numpy as np
 from .. import _validate as v
 from ..analysis.spikes import PATTERNS, settled_window
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
-from .maps import METRICS, parse_axis, run_cell
+from .maps import METRICS, parse_axis, run_cell, step_limit
 
 __all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS", "FIXED_METHODS"]
 
@@ -57,6 +57,16 @@ REASONS = ("ok", "non-finite state", "diverging", "step size underflow", "too ma
 """Member status codes: ``REASONS[status]`` is why a member failed (0: it did not)."""
 _REASON_OF_SOLVER = {"non-finite state": 1, "diverging": 2, "step size underflow": 3, "too many steps": 4}
 _SPEC_FORMAT = "neuromorph-study-1"
+
+
+def how_many(name, value, error=ModelError):
+    """How many ids ``chips=`` / ``trials=`` give (a count, or a sequence of ids), before any is made."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return v.count(name, value, 1, error)
+    try:
+        return len(value)
+    except TypeError:
+        raise error(f"`{name}` must be a count or a sequence of ids, got {value!r}") from None
 
 
 def _ids(name, value):
@@ -213,6 +223,11 @@ class Study:
             raise ModelError(f"`model` must be a Neuron, a Network, a preset name or a circuit file, got {model!r}")
         self.model = model
         self.grid = _grid(grid)
+        from ..solve.integrator import _model_of
+
+        base = _model_of(self.model)
+        self.neuron_names = base.neuron_names  # (compiled once: chunks and stores ask for it often)
+        self._check_size(base, how_many("chips", chips), how_many("trials", trials), mismatch is not None)
         self.chips = _ids("chips", chips)
         self.trials = _ids("trials", trials)
         self.t_end = v.positive("t_end", t_end, SolverError)
@@ -293,10 +308,8 @@ class Study:
             if spice["level"] == "behavioural" and (self.chips.size > 1 or self.chips[0] != 0):
                 raise SolverError("chips of a SPICE study are transistor mismatch: use level 'transistor'")
         self.spice = spice
-        from ..solve.integrator import _model_of
-
-        base = _model_of(self.model)
-        self.neuron_names = base.neuron_names  # (compiled once: chunks and stores ask for it often)
+        if self.engine == "ensemble":
+            self._check_storage()
         self._check_paths(base)
 
     # -- shape ------------------------------------------------------------------------------------
@@ -325,9 +338,86 @@ class Study:
         return (f"Study({self.model.name!r}, {self.n_members} members: grid {axes or '-'} x {self.chips.size} chip(s) x "
                 f"{self.trials.size} trial(s), method {self.method!r}, t_end {self.t_end:g})")
 
+    def _check_size(self, base, n_chips, n_trials, mismatch):
+        """Refuse, before any id is made, a study whose members' coordinates and results (the in-memory part
+        of every run, with or without a store) or whose chips' draws exceed the memory."""
+        n_grid = int(np.prod([a.size for a in self.grid.values()]))
+        n = n_grid * n_chips * n_trials
+        nn = len(base.neuron_names)
+        # per member: its coordinates (and their index arithmetic), then codes, counts, metrics and the strings
+        # of pattern and reason in the Dataset
+        per_member = 16.0 * (len(self.grid) + 3) + nn * (10 + 8 * len(METRICS) + 36) + 80
+        sizes = {"chips": n_chips, "trials": n_trials, "grid": n_grid}
+        biggest = max(sizes, key=sizes.get)
+        from ..solve.ensemble import per_copy_bytes
+
+        v.memory(biggest, n * per_member + (2 * per_copy_bytes(base, n_chips) if mismatch else 0), ModelError,
+                 what=f"the coordinates and results of {n:.3g} members ({n_grid} grid point(s) x {n_chips} chip(s) x "
+                      f"{n_trials} trial(s))")
+
+    def _check_storage(self):
+        """Spike times and traces a member keeps: refused beyond the memory, and warned about when they shrink
+        the chunks below the 64 members an ensemble runs at once (each chunk then wastes most of its lanes)."""
+        from ..errors import NeuromorphWarning
+
+        nn = len(self.neuron_names)
+        samples = n_samples(self) if self.traces else 0
+        name, value = ("spikes", self.spikes) if 2 * self.spikes >= samples else ("traces", self.traces)
+        per_member = member_bytes(self)
+        v.memory(name, per_member, SolverError, what=f"the results of one member ({self.spikes} spike times and "
+                                                     f"{samples} trace samples per neuron)")
+        fits = _CHUNK_BYTES // per_member
+        if fits < _LANE_BLOCK:
+            room = _CHUNK_BYTES // (8 * nn * _LANE_BLOCK) - len(METRICS) - 2  # 8-byte words per neuron and member
+            bound = (f"`spikes` <= {max(0, (room - samples) // 2)}" if name == "spikes" else
+                     "a larger `traces` (a sample every more steps)")
+            v.warn(f"`{name}` = {value} keeps {v._size(per_member)} per member: a chunk holds {max(fits, 1)} "
+                   f"member(s), not the {_LANE_BLOCK} an ensemble runs at once, so the study runs up to "
+                   f"{_LANE_BLOCK // max(fits, 1)}x slower; {bound} keeps whole chunks", NeuromorphWarning)
+
+    def _fixed_step(self):
+        """``(dt, method name, stability radius)`` of a fixed-step study; None for adaptive methods and SPICE."""
+        from ..solve.solvers import get_solver
+
+        if self.engine == "spice":
+            return None
+        solver = get_solver(self.method, rtol=self.rtol, atol=self.atol, dt=self.dt)
+        return None if solver.adaptive else (solver.dt, solver.name, solver.stability_radius)
+
+    def _step_limit(self, base, radius):
+        """The largest stability limit (:mod:`neuromorph.solve.stability`) over up to 16 members spread over the
+        grid, on the first chip; None if not computed (large models)."""
+        from ..solve.ensemble import Ensemble
+        from ..solve.stability import MAX_STATES
+
+        if base.n_states > MAX_STATES:
+            return None
+        shape = tuple(a.size for a in self.grid.values())
+        k = int(np.prod(shape))
+        picks = np.unique(np.linspace(0, k - 1, min(k, 16)).astype(np.int64))
+        index = np.unravel_index(picks, shape) if shape else ()
+        values = {path: axis[i] for (path, axis), i in zip(self.grid.items(), index, strict=True)}
+        if self.engine == "single":  # each member a single run of the model with its values, as run_cell runs it
+            return step_limit(base, picks.size, lambda j: {p: float(x[j]) for p, x in values.items()}, radius)
+        ens = Ensemble(base, params=values or None, size=picks.size)
+        chips = np.full(picks.size, self.chips[0], dtype=np.int64)
+        y = np.repeat(base.y0[:, None], picks.size, axis=1)
+        return ens._stable_step(radius, ens._copies(self.mismatch, self.seed, chips), y, range(picks.size))
+
+    def divergence_cause(self):
+        """Why members diverged, if the study's fixed step is beyond the stability limit; else None."""
+        from ..solve.integrator import _model_of
+        from ..solve.stability import beyond_limit
+
+        fixed = self._fixed_step()
+        if fixed is None:
+            return None
+        dt, name, radius = fixed
+        return beyond_limit(dt, name, self._step_limit(_model_of(self.model), radius))
+
     def _check_paths(self, base):
-        """Every grid path is a parameter of the model (``base``, compiled) and every value is allowed (checked
-        before any work)."""
+        """Every grid path is a parameter of the model (``base``, compiled) and every value is allowed, and the
+        step is not far beyond the stability limit (checked before any work)."""
         from ..solve.ensemble import Ensemble
 
         if self.mismatch is not None and not self.mismatch.truncate:
@@ -347,6 +437,12 @@ class Study:
                     probe = self.model.copy()
                     for value in values:
                         probe.set(path, float(value))
+        fixed = self._fixed_step()
+        if fixed is not None:
+            from ..solve.stability import refuse_beyond
+
+            dt, name, radius = fixed
+            refuse_beyond(dt, name, self._step_limit(base, radius), "every member")
 
     # -- as data ----------------------------------------------------------------------------------
     def to_dict(self):
@@ -504,7 +600,7 @@ def _chunk_ensemble(study, start, stop, n_threads):
     res = ens.simulate(study.t_end, i_app=study.drive, dt=study.dt, method=study.method, t_record=study.t_record,
                        max_spikes=max(study.spikes, 512), save_every=study.traces, n_threads=n_threads,
                        progress=False, noise=study.noise or None, seed=study.seed if noisy else None, trials=trials,
-                       chips=chips, mismatch=study.mismatch)
+                       chips=chips, mismatch=study.mismatch, check_step=False)  # the study checked its step
     for i, reason in res.failures.items():
         out["status"][i] = REASONS.index(reason)
     out["spike_count"][:] = res.counts.T
@@ -592,7 +688,8 @@ def _chunk_spice(study, start, stop, n_threads):
 def default_chunk_size(study, n_threads):
     """Members per chunk: about 32 chunks per thread (the last ones balance the load; a chunk costs ~15 ms
     on Dask), within bounds that keep each chunk worth a task (ensembles: whole 64-lane blocks)."""
-    lo, hi, multiple = {"ensemble": (64, 4096, 64), "single": (4, 256, 1), "spice": (1, 4, 1)}[study.engine]
+    lo, hi, multiple = {"ensemble": (_LANE_BLOCK, 4096, _LANE_BLOCK), "single": (4, 256, 1),
+                        "spice": (1, 4, 1)}[study.engine]
     size = -(-study.n_members // (32 * max(1, n_threads)))
     size = min(max(size, lo), hi)
     size = -(-size // multiple) * multiple
@@ -600,6 +697,7 @@ def default_chunk_size(study, n_threads):
 
 
 _CHUNK_BYTES = 256 * 2 ** 20  # a chunk's results (traces above all) stay well inside a worker's memory
+_LANE_BLOCK = 64  # copies an ensemble integrates together (the SIMD lanes of one block)
 
 
 def member_bytes(study):
@@ -662,6 +760,10 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
     if chunk_size is not None:
         chunk_size = v.count("chunk_size", chunk_size, 1, SolverError)
     target = None if out is None else zstore.check_target(out, study, resume=resume, overwrite=overwrite)
+    if target is None:
+        v.memory("out", study.n_members * zstore.stored_bytes(study), SolverError,
+                 what=f"the results of {study.n_members} members kept in memory (no `out` store)",
+                 advice="give `out`, a Zarr store, and spike times and traces stay on disk")
     with dask_client(client, scheduler, workers, timeout) as dclient:
         threads = dclient_threads(dclient)
         if target is not None and target.existing is not None:
@@ -674,6 +776,11 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
         sink = zstore.open_sink(target, study, size, len(bounds)) if target is not None else zstore.MemorySink(study)
         todo = [k for k in range(len(bounds)) if not sink.done(k)]
         reused = len(bounds) - len(todo)
+        if study.engine == "ensemble":
+            from ..solve.ensemble import warn_if_long
+
+            warn_if_long(sum(bounds[k][1] - bounds[k][0] for k in todo), int(np.ceil(study.t_end / study.dt - 1e-9)),
+                         len(study.neuron_names), threads, "this study")
 
         count = [reused]
 
@@ -694,6 +801,13 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
     ds = sink.dataset()
     ds.attrs.update(chunks_reused=reused, chunks_computed=len(todo), chunk_size=size, seconds=elapsed,
                     dask_workers=n_workers)
+    diverged = int(np.count_nonzero(ds["status"].values > 0))
+    cause = study.divergence_cause() if diverged else None
+    if cause is not None:
+        from ..errors import NeuromorphWarning
+
+        ds.attrs["diverged_because"] = cause
+        v.warn(f"{diverged} of {study.n_members} members diverged: {cause}", NeuromorphWarning)
     return ds
 
 

@@ -40,10 +40,7 @@ def _load(args):
         path, eq, value = item.partition("=")
         if not eq or not path:
             raise ValueError(f"--set takes PATH=VALUE (e.g. slow_negative.alpha=-1.2), got {item!r}")
-        try:
-            number = _finite(value.strip())
-        except argparse.ArgumentTypeError as exc:
-            raise ValueError(f"--set {path}: the value {exc}") from None
+        number = _option_number(f"--set {path}", value.strip())
         if path.strip() == "i_app" and not _is_network(circuit):
             raise ValueError("--set i_app: a neuron's applied current is the --i-app option")
         circuit.set(path.strip(), number)
@@ -268,6 +265,7 @@ def _range(text):
 def _cmd_map(args):
     import neuromorph as nm
 
+    cluster = _cluster(args)
     neuron = _load(args)
     _plan(args, ("--out", args.out), ("--plot", args.plot))
     if _is_network(neuron):
@@ -283,7 +281,7 @@ def _cmd_map(args):
     t_end = args.t_end if args.t_end is not None else 20_000.0
     bmap = nm.behaviour_map(neuron, x=args.x, y=args.y, t_end=t_end, t_transient=args.t_transient, i_app=i_app,
                             method=args.method, predict=not args.no_predict, progress=args.progress,
-                            max_steps=args.max_steps, **_solver_values(args), **_cluster(args))
+                            max_steps=args.max_steps, **_solver_values(args), **cluster)
     network = len(bmap.neuron_names) > 1
     shown = bmap.of(args.node) if args.node is not None else bmap  # the neuron the figure and counts are of
     label = f"{neuron.name}, neuron {shown.neuron_names[0]}" if network else neuron.name
@@ -325,11 +323,11 @@ def _cmd_map(args):
 def _cmd_sweep(args):
     import neuromorph as nm
 
+    cluster = _cluster(args)
     study = nm.load_study(args.file)  # (a store is a folder: --out naming the spec or circuit file is refused)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise ValueError(f"--chunk-size must be at least 1, got {args.chunk_size}")
     done = {"chunks": 0, "of": None}
-    cluster = _cluster(args)
     dask = cluster.get("scheduler") is not None or cluster.get("workers") is not None
     progress = args.progress and not (args.json and dask)  # Dask's bar writes on stdout, which --json keeps
 
@@ -379,10 +377,7 @@ def _mismatch_spec(text):
         if not eq or not key.strip():
             raise ValueError(f"--mismatch takes KEY=VALUE,... (gain, offset, tau, C, corner, temperature, supply), "
                              f"got {item!r}")
-        try:
-            spreads[key.strip()] = _finite(value.strip())
-        except argparse.ArgumentTypeError as exc:
-            raise ValueError(f"--mismatch {key.strip()}: the value {exc}") from None
+        spreads[key.strip()] = _option_number(f"--mismatch {key.strip()}", value.strip())
     if "truncate" in spreads:
         spreads["truncate"] = bool(spreads["truncate"])
     return as_mismatch(spreads)
@@ -391,6 +386,7 @@ def _mismatch_spec(text):
 def _cmd_reliability(args):
     import neuromorph as nm
 
+    cluster = _cluster(args)
     circuit = _load(args)
     _plan(args, ("--out", args.out), ("--plot", args.plot))
     mismatch = _mismatch_spec(args.mismatch)
@@ -402,11 +398,11 @@ def _cmd_reliability(args):
         parts = args.ou.split(":")
         if len(parts) != 2:
             raise ValueError(f"--ou takes SIGMA:TAU (a frozen OU current around the drive), got {args.ou!r}")
-        sigma, tau = (_finite(p) for p in parts)
+        sigma, tau = (_option_number(f"--ou {name}", p) for name, p in zip(("SIGMA", "TAU"), parts, strict=True))
         drive = drive + nm.OUProcess(mean=0.0, sigma=sigma, tau=tau, seed=args.seed)
     rel = nm.reliability(circuit, drive, trials=args.trials, chips=args.chips, intrinsic=args.noise,
                          mismatch=mismatch, t_end=t_end, dt=args.dt, seed=args.seed, method=args.method,
-                         t_record=args.t_record, progress=args.progress, **_cluster(args))
+                         t_record=args.t_record, progress=args.progress, **cluster)
     fig = None
     if args.plot:
         import matplotlib
@@ -416,20 +412,26 @@ def _cmd_reliability(args):
 
         fig = rel.plot(neuron=args.node or 0)
     _write_outputs(args, rel.save, lambda path: save_figure(fig, path))
-    m = rel.metrics(neuron=args.node or 0)
-    summary = {k: (val.tolist() if isinstance(val, np.ndarray) else val) for k, val in m.items()}
-    summary["failures"] = {f"{c}:{k}": r for (c, k), r in sorted(rel.failures.items())}
+    m = rel.metrics_json(neuron=args.node or 0)  # undefined metrics are None (JSON null), never NaN
+    summary = dict(m, failures={f"{c}:{k}": r for (c, k), r in sorted(rel.failures.items())})
     if args.json:
-        json.dump(summary, sys.stdout)
+        json.dump(summary, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
         return 0
+
+    def fmt(key, spec):
+        return "-" if m[key] is None else format(m[key], spec)
+
     print(f"{circuit.name}: {len(rel.chips)} chip(s) x {len(rel.trials)} trial(s), t = [{rel.t_record:g}, {t_end:g}]")
-    print(f"  reliability (Schreiber, sigma {m['sigma']:.3g}): {m['schreiber']:.3f} within chips, "
-          f"{m['schreiber_across_chips']:.3f} across chips")
-    print(f"  jitter {m['jitter']:.4g}, precision {m['precision']:.4g}, event reliability {m['event_reliability']:.3f}")
-    if np.isfinite(m["burst_onset_jitter"]):
-        print(f"  burst-onset jitter {m['burst_onset_jitter']:.4g}, spikes-per-burst spread "
-              f"{m['spikes_per_burst_spread']:.3g}")
+    print(f"  reliability (Schreiber, sigma {m['sigma']:.3g}): {fmt('schreiber', '.3f')} within chips, "
+          f"{fmt('schreiber_across_chips', '.3f')} across chips")
+    print(f"  jitter {fmt('jitter', '.4g')}, precision {fmt('precision', '.4g')}, event reliability "
+          f"{fmt('event_reliability', '.3f')}")
+    if m["burst_onset_jitter"] is not None:
+        print(f"  burst-onset jitter {fmt('burst_onset_jitter', '.4g')}, spikes-per-burst spread "
+              f"{fmt('spikes_per_burst_spread', '.3g')}")
+    for reason in dict.fromkeys(m["undefined"].values()):
+        print(f"  undefined ({reason}): " + ", ".join(k for k, r in m["undefined"].items() if r == reason))
     if rel.failures:
         print(f"  {len(rel.failures)} member(s) failed: " + ", ".join(f"chip {c} trial {k} ({r})"
                                                                for (c, k), r in sorted(rel.failures.items())[:5]))
@@ -608,6 +610,10 @@ def _cluster(args):
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {args.timeout}")
+    if args.scheduler is not None:  # a malformed address is refused before the circuit is even compiled
+        from ..studies.cluster import check_address
+
+        check_address(args.scheduler)
     out = {"scheduler": args.scheduler, "workers": args.workers}
     return {**out, "timeout": args.timeout} if args.scheduler is not None else out
 
@@ -638,6 +644,15 @@ def _finite(text):
         raise argparse.ArgumentTypeError(f"must lie within +-{MAGNITUDE:g} (quantities are dimensionless), "
                                          f"got {text!r}")
     return value
+
+
+def _option_number(label, text):
+    """:func:`_finite` for a number taken apart from an option's value by hand (argparse did not call it): a
+    bad one is a ValueError naming ``label``, which :func:`main` reports in one line with exit code 2."""
+    try:
+        return _finite(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ValueError(f"{label}: the value {exc}") from None
 
 
 class _Parser(argparse.ArgumentParser):
