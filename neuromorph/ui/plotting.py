@@ -210,6 +210,15 @@ def check_figure_format(path, label="figure"):
     if fmt not in known:
         raise ValueError(f"{label} {str(path)!r}: matplotlib cannot write {fmt!r} figures; "
                          f"use one of {', '.join(sorted(known))}")
+    if fmt == "pgf":  # matplotlib measures every text of a .pgf figure with TeX
+        import shutil
+
+        import matplotlib
+
+        tex = matplotlib.rcParams["pgf.texsystem"]
+        if shutil.which(tex) is None:
+            raise ValueError(f"{label} {str(path)!r}: matplotlib writes .pgf figures with {tex}, which is not "
+                             "installed here; use .pdf or .svg, or install TeX")
 
 
 def save_figure(fig, path, dpi=110, close=True):
