@@ -626,3 +626,74 @@ def test_i_app_of_a_network_tuner_is_every_neurons():
         import matplotlib.pyplot as plt
 
         plt.close(tuner.figure)
+
+
+def test_status_reports_bursting_after_two_full_bursts(tuner):
+    """MODEL.md: period 2493.9 at I_app = -2. Two full bursts are on screen before the trace fills its 6000-unit
+    window: the observed pattern (and the status line) says bursting then, not "starting"; before the
+    first spike it says "starting" (not "rest")."""
+    _run(tuner, 1_000)
+    assert tuner._spikes[0].size == 0 and tuner.observed() == "starting"
+    _run(tuner, 4_500)
+    assert tuner.t < tuner.window
+    starts = tuner._spikes[0][np.insert(np.diff(tuner._spikes[0]) > 500, 0, True)]
+    assert starts.size == 2 and tuner.t - tuner._spikes[0][-1] > 500  # two bursts, the second over
+    assert tuner.observed() == "bursting"
+    time.sleep(0.25)  # the status line is redrawn at most 5 times a second
+    tuner.refresh()
+    assert "observed: bursting" in tuner.status.get_text()
+
+
+def test_network_trace_has_a_legend():
+    """A network's trace has a line per neuron: the legend names them."""
+    tuner = nm.tune(nm.hco(), show=False)
+    try:
+        assert [t.get_text() for t in tuner.ax_trace.get_legend().get_texts()] == ["V n1", "V n2"]
+        tuner.refresh()
+        assert "n1: predicted" in tuner.status.get_text()  # the status line is about the neuron drawn
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+
+
+def _overlaps(tuner):
+    """Pairs (text, box) where a static text of the panel (a slider's or control's name, a selector's entry)
+    touches an axes it does not belong to, or a selector entry leaves its box."""
+    canvas = tuner.figure.canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = [t for t in tuner.figure.texts if t is not tuner.status and t.get_text()]
+    boxes = [ax for ax in tuner.figure.axes]
+    bad = []
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        bad += [(text.get_text(), ax) for ax in boxes if box.overlaps(ax.get_window_extent(renderer).padded(2))]
+    for selector in (getattr(tuner, "selector", None), getattr(tuner, "preset_selector", None)):
+        if selector is not None:
+            area = selector.ax.get_window_extent(renderer)
+            bad += [(t.get_text(), selector.ax) for t in selector.labels
+                    if not all(area.contains(*corner) for corner in t.get_window_extent(renderer).corners())]
+    return bad
+
+
+@pytest.mark.parametrize("model", ["bursting", "tonic_spiking", "hco", "cpg"])
+def test_slider_names_touch_no_box(model):
+    """Every static text of the tuner keeps clear of the boxes: slider names of every neuron preset and of
+    every neuron and interconnection of the networks (the selector's choices), the run controls' names,
+    the selectors' entries inside their boxes."""
+    tuner = nm.tune(model, show=False)
+    try:
+        views = range(len(tuner.selector.labels)) if tuner.network else [None]
+        for view in views:
+            if view is not None:
+                tuner.selector.set_active(view)
+            assert _overlaps(tuner) == []
+        if not tuner.network:
+            for name in tuner._preset_names:
+                tuner.preset_selector.set_active(tuner._preset_names.index(name))
+                assert _overlaps(tuner) == [], name
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)

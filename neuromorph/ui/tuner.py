@@ -46,6 +46,11 @@ _COLOURS = {"fast": "C3", "slow": "C1", "ultraslow": "C2"}
 _STATUS_EVERY = 0.2  # seconds between redraws of the status line
 _CATCH_UP = 10  # most frames' worth of simulated time one late timer call makes up
 _HANDLE = 0.006  # a slider handle's radius (figure width): it overhangs the slider's axes at either end
+# The sliders' column runs down from _SLIDERS_TOP to _SLIDERS_BOTTOM, their names to the left of it, over the
+# free strip right of the trace; below it, left of the run controls, the selector (a network's neurons and
+# interconnections, else the neuron presets) has _SELECTOR to itself.
+_SLIDERS_TOP, _SLIDERS_BOTTOM, _SLIDERS_LEFT = 0.93, 0.37, 0.8
+_SELECTOR = (0.635, 0.09, 0.15, 0.26)
 
 
 def _blits(canvas):
@@ -540,8 +545,9 @@ class Tuner:
         self.sliders, self.buttons = {}, {}
         if self.network:
             choices = list(self.model.node_names) + list(self.model.connection_names)
-            ax_radio = fig.add_axes([0.66, 0.62, 0.1, 0.33])
-            self.selector = RadioButtons(ax_radio, choices, active=0)
+            self.selector = RadioButtons(fig.add_axes(_SELECTOR), choices, active=0)
+            for text in self.selector.labels:
+                text.set_fontsize(8)
             self.selector.on_clicked(self._on_select)
         self._slider_axes = []
         self._make_sliders()
@@ -570,7 +576,7 @@ class Tuner:
             from ..io.circuits import preset, presets
 
             self._preset_names = [p for p in presets() if not hasattr(preset(p), "node_names")]
-            ax_presets = fig.add_axes([0.655, 0.09, 0.115, 0.2])
+            ax_presets = fig.add_axes(_SELECTOR)
             active = self._preset_names.index(self.model.name) if self.model.name in self._preset_names else 0
             self.preset_selector = RadioButtons(ax_presets, [n.replace("hyperpolarisation", "hyperpol.")
                                                              for n in self._preset_names], active=active)
@@ -640,17 +646,17 @@ class Tuner:
         self._slider_axes = []
         self.sliders = {}
         paths = self._visible_paths()
-        left = 0.86 if self.network else 0.8
-        height = min(0.05, 0.85 / max(len(paths), 1))
+        left, top = _SLIDERS_LEFT, _SLIDERS_TOP
+        height = min(0.05, (top - _SLIDERS_BOTTOM) / max(len(paths), 1))
         for i, (path, field, value) in enumerate(paths):
-            ax = self.figure.add_axes([left, 0.93 - (i + 1) * height, 0.1, height * 0.6])
+            ax = self.figure.add_axes([left, top - (i + 1) * height, 0.1, height * 0.6])
             lo, hi = _slider_range(field, value)
             label = path if not self.network else path.split(".", 1)[1]
             slider = Slider(ax, "", lo, hi, valinit=value)
             slider.drawon = False  # the tuner draws its row in place (refresh), not a full redraw
             # The name is figure text outside the row, drawn only by full draws: a moved slider redraws
             # only its bar and its value (text is the slow part of a redraw).
-            self._slider_labels.append(self.figure.text(left - _HANDLE - 0.003, 0.93 - (i + 0.7) * height, label,
+            self._slider_labels.append(self.figure.text(left - _HANDLE - 0.003, top - (i + 0.7) * height, label,
                                                         ha="right", va="center", fontsize=10))
             slider.on_changed(lambda val, path=path, ax=ax: self._on_slider(path, val, ax))
             self.sliders[path] = slider
@@ -746,11 +752,12 @@ class Tuner:
 
     def _make_filter_lines(self):
         """One line per filter state of the shown neuron, in its I-V curve's colour, and a legend below the
-        trace (outside the axes: static, drawn by full draws only)."""
+        trace naming the lines, a network's membranes always (outside the axes: static, drawn by full draws
+        only)."""
         for line in self.filter_lines.values():
             line.remove()
         self.filter_lines, self._filter_rows = {}, {}
-        if not self.filters:
+        if not (self.filters or self.network):  # one neuron's V needs no legend
             return
         names = self._membranes()
         while len(self.trace_lines) < len(names):  # the membrane lines first: the colour cycle starts at C0
@@ -792,7 +799,12 @@ class Tuner:
         self._update_status()
 
     def observed(self, neuron=0):
-        """The firing pattern of the trace on screen (``neuron``'s, by index or name, for a network)."""
+        """The firing pattern of the trace on screen (``neuron``'s, by index or name, for a network).
+
+        Before the trace fills the window a pattern is reported once it is evident (bursting: two bursts
+        seen); rest, tonic spiking or irregular firing only after a full window (a first burst looks tonic
+        while it lasts, the silence between bursts like rest): ``"starting"`` until then.
+        """
         from ..analysis.spikes import summarize_spikes
 
         names = self.model.node_names if self.network else ()
@@ -802,11 +814,10 @@ class Tuner:
                 or not 0 <= neuron < len(self._spikes):
             choices = f"a node name ({', '.join(names)}) or an index below {len(names)}" if self.network else "0"
             raise ModelError(f"`neuron` must be {choices}, got {neuron!r}")
-        if self.t < self.window:
-            return "starting"
-        t0 = self.t - self.window
+        t0 = max(0.0, self.t - self.window)
         spikes = self._spikes[neuron]
-        return summarize_spikes(spikes[spikes >= t0], t0, self.t)["pattern"]
+        pattern = summarize_spikes(spikes[spikes >= t0], t0, self.t)["pattern"]
+        return pattern if self.t >= self.window or pattern == "bursting" else "starting"
 
     def predicted(self):
         """The behaviour the I-V curves predict (worked out on each parameter change)."""
@@ -827,8 +838,9 @@ class Tuner:
         if not hasattr(self, "_integ") or not self._status_stale:
             return
         self._status_stale = False
-        self.status.set_text(f"t = {self.t:9.0f}   predicted from the I-V curves: {self.predicted():10s}   "
-                             f"observed: {self.observed():10s}" + ("   [paused]" if self.paused else ""))
+        who = f"{self.model.node_names[self._shown()]}: " if self.network else ""  # the neuron of the I-V curves
+        self.status.set_text(f"t = {self.t:9.0f}   {who}predicted from the I-V curves: {self.predicted():10s}   "
+                             f"observed: {self.observed(self._shown()):10s}" + ("   [paused]" if self.paused else ""))
 
 
 def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False, show=True):
