@@ -346,7 +346,8 @@ t.figure.canvas.mpl_connect("draw_event", lambda event: draws.append(event))""",
     """t0, drawn, started = t.t, len(draws), time.perf_counter()
 await asyncio.sleep(1.5)  # the kernel's event loop runs the tuner's timer meanwhile
 t1, wall, full_draws = t.t, time.perf_counter() - started, len(draws) - drawn
-t.advance(10)""",
+t.advance(10)
+t_after_advance = t.t  # in the same cell: between cells the event loop is free and the timer runs frames""",
     """def pixels(ax):
     x0, y0, x1, y1 = (int(round(c)) for c in ax.bbox.extents)
     height = t.figure.canvas.get_renderer().height
@@ -358,7 +359,7 @@ print(json.dumps({
     "executable": sys.executable, "package": nm.__file__,
     "canvas": f"{type(t.figure.canvas).__module__}.{type(t.figure.canvas).__name__}",
     "timer": type(t.timer).__name__, "t0": t0, "t1": t1, "wall": wall, "full_draws": full_draws,
-    "t_after_advance": t.t, "frame": t.speed / t.fps,
+    "t_after_advance": t_after_advance, "frame": t.speed / t.fps,
     "slider": t.sliders["slow_negative.delta"].val, "model": t.model.get("slow_negative.delta"),
     "curve_changed": bool(not np.array_equal(curve, t.iv_lines["slow"].get_ydata())),
     "pixels_changed": int(np.any(shown != pixels(t.ax_iv["slow"]), axis=-1).sum()),
