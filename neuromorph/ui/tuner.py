@@ -28,6 +28,7 @@ True
 """
 
 import copy
+import functools
 import os
 import time
 from pathlib import Path
@@ -84,6 +85,20 @@ class _Checked:
 
     def __set__(self, obj, value):
         obj.__dict__[self.name] = self.check(self.name, value)
+
+
+def _slider(ax, lo, hi, value):
+    """A matplotlib Slider that never draws the whole figure when its value is set, from its construction on:
+    the tuner draws its row in place (refresh). A plain Slider draws the figure as it is built (at once on
+    an Agg canvas): 14 full draws to open the tuner."""
+    return _quiet_slider_class()(ax, "", lo, hi, valinit=value)
+
+
+@functools.cache
+def _quiet_slider_class():
+    from matplotlib.widgets import Slider
+
+    return type("QuietSlider", (Slider,), {"drawon": False})
 
 
 def _slider_range(field, value):
@@ -524,7 +539,7 @@ class Tuner:
 
     # -- drawing --------------------------------------------------------------------------
     def _build_widgets(self):
-        from matplotlib.widgets import Button, RadioButtons, Slider
+        from matplotlib.widgets import Button, RadioButtons
 
         fig = self.figure
         self.ax_trace = fig.add_axes([0.05, 0.55, 0.58, 0.4])
@@ -566,8 +581,7 @@ class Tuner:
                 ("pulse_duration", "pulse duration", 10.0, 5_000.0, self.pulse_duration,
                  lambda val: setattr(self, "pulse_duration", float(val))))):
             ax = fig.add_axes([0.885, 0.2 - i * 0.04, 0.08, 0.022])
-            control = Slider(ax, "", lo, hi, valinit=min(max(value, lo), hi))
-            control.drawon = False
+            control = _slider(ax, lo, hi, min(max(value, lo), hi))
             fig.text(0.885 - _HANDLE - 0.003, 0.211 - i * 0.04, label, ha="right", va="center",
                      fontsize=10)  # static text, as the parameter sliders' names
             control.on_changed(lambda val, setter=setter, ax=ax: (setter(val), self._rows.add(ax), self.refresh()))
@@ -636,8 +650,6 @@ class Tuner:
         return [p for p in paths if p[0].startswith(prefix)]
 
     def _make_sliders(self):
-        from matplotlib.widgets import Slider
-
         for ax in self._slider_axes:
             ax.remove()
         for text in getattr(self, "_slider_labels", []):
@@ -652,8 +664,7 @@ class Tuner:
             ax = self.figure.add_axes([left, top - (i + 1) * height, 0.1, height * 0.6])
             lo, hi = _slider_range(field, value)
             label = path if not self.network else path.split(".", 1)[1]
-            slider = Slider(ax, "", lo, hi, valinit=value)
-            slider.drawon = False  # the tuner draws its row in place (refresh), not a full redraw
+            slider = _slider(ax, lo, hi, value)
             # The name is figure text outside the row, drawn only by full draws: a moved slider redraws
             # only its bar and its value (text is the slow part of a redraw).
             self._slider_labels.append(self.figure.text(left - _HANDLE - 0.003, top - (i + 0.7) * height, label,
