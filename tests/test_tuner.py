@@ -556,6 +556,34 @@ def test_tune_takes_a_circuit_file_and_never_writes_over_it(tmp_path):
         plt.close("all")
 
 
+def test_a_network_files_node_files_are_never_written_over(tmp_path):
+    """A network file whose node reads a cell file named like a figure: neither `tune --screenshot` (before
+    any window) nor the tuner's save methods write over the cell file."""
+    from neuromorph.errors import OutputError
+
+    (tmp_path / "cell.png").write_text((nm.circuits_dir() / "bursting.toml").read_text(), encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "net.toml").write_text(
+        'format = "neuromorph-network/1"\nname = "net"\n[nodes.n1]\nfile = "../cell.png"\n[nodes.n2]\n'
+        'neuron = "bursting"\n[[connections]]\nkind = "current_synapse"\npre = "n1"\npost = "n2"\ng = 0.2\n',
+        encoding="utf-8")
+    before = (tmp_path / "cell.png").read_bytes()
+    message = _error(_tune(tmp_path, "sub/net.toml", "--screenshot", "cell.png", "--seconds", "1", display=False,
+                           timeout=120))
+    assert "is the input file" in message and "cell.png" in message
+    tuner = nm.tune(tmp_path / "sub" / "net.toml", show=False)
+    try:
+        for save in (tuner.save_figure, tuner.save_parameters, tuner.save_trace):
+            with pytest.raises(OutputError, match="input file"):
+                save(tmp_path / "sub" / ".." / "cell.png")
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+    assert (tmp_path / "cell.png").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cell.png", "net.toml", "sub"]
+
+
 @pytest.mark.parametrize("path, value, words", [
     ("i_app", float("nan"), ["`i_app`", "nan"]), ("leak.g", "x", ["`leak.g`", "'x'"]),
     ("i_app", True, ["`i_app`", "True"]), ("slow_negative.alpha", float("inf"), ["`slow_negative.alpha`", "inf"]),

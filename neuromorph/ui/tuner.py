@@ -148,11 +148,12 @@ class Tuner:
                  show=True):
         import matplotlib.pyplot as plt
 
-        from ..io.circuits import load
+        from ..io.circuits import input_files, load
         from ..model.network import Network
 
         self.source = circuit_file(model) if isinstance(model, str | os.PathLike) else None
-        self._read = [self.source] if self.source is not None else []  # every file read: never written over
+        # every file read (a network's node files too): the save methods never write over one
+        self._read = input_files(self.source) if self.source is not None else []
         if self.source is not None:
             model = load(self.source)
         if not hasattr(model, "compile"):
@@ -489,8 +490,9 @@ class Tuner:
 
     # -- saving ---------------------------------------------------------------------------
     def _plan(self, *outputs):
-        """Refuse, before writing, an output that is a circuit file the tuner read (its :attr:`source`, a preset
-        picked in the window), two outputs naming one file, or a folder that takes no file."""
+        """Refuse, before writing, an output that is a circuit file the tuner read (its :attr:`source`, the files
+        a network's nodes name, a preset picked in the window), two outputs naming one file, or a folder that
+        takes no file."""
         from ..io.files import plan_outputs
 
         plan_outputs(outputs, inputs=self._read)
