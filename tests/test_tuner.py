@@ -346,7 +346,8 @@ t.figure.canvas.mpl_connect("draw_event", lambda event: draws.append(event))""",
     """t0, drawn, started = t.t, len(draws), time.perf_counter()
 await asyncio.sleep(1.5)  # the kernel's event loop runs the tuner's timer meanwhile
 t1, wall, full_draws = t.t, time.perf_counter() - started, len(draws) - drawn
-t.advance(10)""",
+t.advance(10)
+t_after_advance = t.t  # in the same cell: between cells the event loop is free and the timer runs frames""",
     """def pixels(ax):
     x0, y0, x1, y1 = (int(round(c)) for c in ax.bbox.extents)
     height = t.figure.canvas.get_renderer().height
@@ -358,7 +359,7 @@ print(json.dumps({
     "executable": sys.executable, "package": nm.__file__,
     "canvas": f"{type(t.figure.canvas).__module__}.{type(t.figure.canvas).__name__}",
     "timer": type(t.timer).__name__, "t0": t0, "t1": t1, "wall": wall, "full_draws": full_draws,
-    "t_after_advance": t.t, "frame": t.speed / t.fps,
+    "t_after_advance": t_after_advance, "frame": t.speed / t.fps,
     "slider": t.sliders["slow_negative.delta"].val, "model": t.model.get("slow_negative.delta"),
     "curve_changed": bool(not np.array_equal(curve, t.iv_lines["slow"].get_ydata())),
     "pixels_changed": int(np.any(shown != pixels(t.ax_iv["slow"]), axis=-1).sum()),
@@ -404,3 +405,324 @@ def test_in_jupyter_through_ipympl(tmp_path, monkeypatch):
     assert seen["t_after_advance"] == pytest.approx(seen["t1"] + 10 * seen["frame"])
     assert seen["slider"] == seen["model"] == -1.0
     assert seen["curve_changed"] and seen["pixels_changed"] > 100
+
+
+# -- issue 18: outputs checked first, clear errors for bad values, true hints, what the pictures showed ------
+
+def _tune(tmp_path, *options, display=True, env=None, timeout=240):
+    """`neuromorph tune OPTIONS` in its own session (under Xvfb unless display=False, then with no display at
+    all): the completed process; a run that does not exit in time is killed and fails the test."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**{k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")},
+           "PYTHONPATH": str(root), **(env or {})}
+    command = [sys.executable, "-m", "neuromorph", "tune", *map(str, options)]
+    if display:
+        command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", *command]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"`neuromorph tune {' '.join(map(str, options))}` did not exit within {timeout} s")
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def _error(proc):
+    """The one-line message of a refused command (exit code 2; no traceback)."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("neuromorph: error: "), proc.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("options, words", [
+    (["circuit.png", "--screenshot", "circuit.png", "--seconds", "1"], ["--screenshot", "input file"]),
+    (["--screenshot", "shot.xyz", "--seconds", "1"], ["--screenshot", "shot.xyz", "'xyz'"]),
+    (["--screenshot", "missing/shot.png", "--seconds", "1"], ["--screenshot", "'missing'", "does not exist"]),
+    (["--screenshot", "shot.png"], ["--screenshot", "needs --seconds"]),
+    (["--screenshot", "shot.png", "--seconds", "-1"], ["--seconds", "-1"]),
+    (["--seconds", "0"], ["--seconds", "0"]),
+])
+def test_tune_refuses_bad_outputs_before_any_window(tmp_path, options, words):
+    """The tune command checks its options and its screenshot as the other commands check theirs (not the
+    input circuit, a format matplotlib writes, a folder that exists), before it looks for a display: here
+    there is none, and the message is about the option. Nothing is written; the input keeps its bytes."""
+    from pathlib import Path
+
+    circuit = tmp_path / "circuit.png"  # a circuit file that happens to be named .png
+    circuit.write_bytes((Path(nm.circuits_dir()) / "bursting.toml").read_bytes())
+    before = circuit.read_bytes()
+    message = _error(_tune(tmp_path, *options, display=False, timeout=120))
+    for word in words:
+        assert word in message
+    assert circuit.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["circuit.png"]
+
+
+def test_a_screenshot_that_cannot_be_written_at_the_end_still_closes_the_window(tmp_path):
+    """A screenshot whose folder disappears while the window runs: the command reports it in one line
+    (exit code 2) and the process ends, rather than a traceback in the Tk event loop and a window that
+    stays open."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    root = Path(__file__).resolve().parents[1]
+    where = tmp_path / "display"
+    proc = subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", "sh", "-c",
+                             f'echo "$DISPLAY $XAUTHORITY" > {where}; exec "$@"', "sh", sys.executable, "-m",
+                             "neuromorph", "tune", "bursting", "--seconds", "20", "--screenshot", folder / "tuner.png"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root)}, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while True:  # until the tuner's window is on the virtual display
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr and proc.stderr.read()
+            if where.exists() and where.read_text().strip():
+                display, auth = where.read_text().split()
+                tree = subprocess.run(["xwininfo", "-root", "-tree", "-display", display], capture_output=True,
+                                      text=True, env={**os.environ, "XAUTHORITY": auth}).stdout
+                if '"Figure' in tree:
+                    break
+            time.sleep(0.5)
+        shutil.rmtree(folder)
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the tuner window stayed open after its screenshot failed")
+    message = _error(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    assert "tuner.png" in message and "shots' does not exist" in message
+
+
+def test_tune_hints_say_what_is_wrong(tmp_path):
+    """--i-app 50 leaves the bursting neuron no equilibrium in V in [-10, 10] (its steady I-V curve is about
+    V there: MODEL.md's bursting neuron has net zero tanh currents at steady state): the message says so
+    and gives the span of currents that work, instead of asking for `v_rest` (not an option of tune). A
+    DISPLAY where no X server answers is named as such, not blamed on python3-tk (installed here)."""
+    import re
+    from pathlib import Path
+
+    message = _error(_tune(tmp_path, "--i-app", "50"))
+    assert "i_app" in message and "50" in message and "no equilibrium" in message and "v_rest" not in message
+    span = re.search(r"spans (\S+) to (\S+) there", message)
+    assert span and float(span[1]) <= -9.0 and float(span[2]) >= 9.0
+    free = next(n for n in range(917, 999) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                and not Path(f"/tmp/.X{n}-lock").exists())
+    message = _error(_tune(tmp_path, display=False, env={"DISPLAY": f":{free}"}, timeout=120))
+    assert f"DISPLAY=':{free}'" in message and "cannot open the display" in message
+    assert "python3-tk" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tune_takes_a_circuit_file_and_never_writes_over_it(tmp_path):
+    """nm.tune(path) loads the file and remembers it as its source (a preset's file for a name): the save
+    methods refuse to write over it (and write nothing), whatever the extension asked for."""
+    from pathlib import Path
+
+    from neuromorph.errors import OutputError
+
+    circuit = tmp_path / "circuit.png"
+    circuit.write_bytes((Path(nm.circuits_dir()) / "bursting.toml").read_bytes())
+    before = circuit.read_bytes()
+    tuner = nm.tune(circuit, show=False)
+    try:
+        assert tuner.source == circuit and tuner.model.name == "bursting"
+        for save in (tuner.save_figure, tuner.save_parameters, tuner.save_trace):
+            with pytest.raises(OutputError, match="input file"):
+                save(circuit)
+        with pytest.raises(OutputError, match="input file"):
+            tuner.save(tmp_path / "circuit")  # its .png is the circuit: none of the three is written
+        assert circuit.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["circuit.png"]
+        with pytest.raises(ValueError, match="'xyz'"):
+            tuner.save_figure(tmp_path / "figure.xyz")
+        assert nm.tune("bursting", show=False).source == Path(nm.circuits_dir()) / "bursting.toml"
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+
+
+def test_a_network_files_node_files_are_never_written_over(tmp_path):
+    """A network file whose node reads a cell file named like a figure: neither `tune --screenshot` (before
+    any window) nor the tuner's save methods write over the cell file."""
+    from neuromorph.errors import OutputError
+
+    (tmp_path / "cell.png").write_text((nm.circuits_dir() / "bursting.toml").read_text(), encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "net.toml").write_text(
+        'format = "neuromorph-network/1"\nname = "net"\n[nodes.n1]\nfile = "../cell.png"\n[nodes.n2]\n'
+        'neuron = "bursting"\n[[connections]]\nkind = "current_synapse"\npre = "n1"\npost = "n2"\ng = 0.2\n',
+        encoding="utf-8")
+    before = (tmp_path / "cell.png").read_bytes()
+    message = _error(_tune(tmp_path, "sub/net.toml", "--screenshot", "cell.png", "--seconds", "1", display=False,
+                           timeout=120))
+    assert "is the input file" in message and "cell.png" in message
+    tuner = nm.tune(tmp_path / "sub" / "net.toml", show=False)
+    try:
+        for save in (tuner.save_figure, tuner.save_parameters, tuner.save_trace):
+            with pytest.raises(OutputError, match="input file"):
+                save(tmp_path / "sub" / ".." / "cell.png")
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+    assert (tmp_path / "cell.png").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cell.png", "net.toml", "sub"]
+
+
+@pytest.mark.parametrize("path, value, words", [
+    ("i_app", float("nan"), ["`i_app`", "nan"]), ("leak.g", "x", ["`leak.g`", "'x'"]),
+    ("i_app", True, ["`i_app`", "True"]), ("slow_negative.alpha", float("inf"), ["`slow_negative.alpha`", "inf"]),
+    ("i_app", 50.0, ["`i_app` = 50.0", "no equilibrium"]), ("leak.g", 0.0, ["`leak.g` = 0.0", "no equilibrium"]),
+    ("no_such.g", 1.0, ["no_such"]), (3, 1.0, ["3"]),
+])
+def test_set_refuses_bad_values_and_changes_nothing(tuner, path, value, words):
+    """`Tuner.set` names the path and the value it refuses (a ModelError, as the rest of the package for
+    parameters); the model, its sliders, the I-V curves and the run are left as they were."""
+    tuner.advance(2)
+    params, sliders = tuner.model.parameters(), {p: s.val for p, s in tuner.sliders.items()}
+    curve = tuner.iv_lines["slow"].get_ydata().copy()
+    with pytest.raises(ModelError) as info:
+        tuner.set(path, value)
+    for word in words:
+        assert word in str(info.value)
+    assert tuner.model.parameters() == params and {p: s.val for p, s in tuner.sliders.items()} == sliders
+    np.testing.assert_array_equal(tuner.iv_lines["slow"].get_ydata(), curve)
+    untouched = nm.tune("bursting", show=False)
+    untouched.advance(2)
+    untouched.advance(2)
+    tuner.advance(2)
+    np.testing.assert_array_equal(tuner.state, untouched.state)  # the run kept its parameters
+    import matplotlib.pyplot as plt
+
+    plt.close(untouched.figure)
+
+
+def test_a_slider_moved_where_there_is_no_equilibrium_goes_back_and_says_why(tuner):
+    """Dragging the leak to 0 leaves the bursting neuron no equilibrium (its steady current is then 0 for every
+    V): the slider returns to its value, the model keeps it, and the status line tells why."""
+    tuner.sliders["leak.g"].set_val(0.0)
+    assert tuner.sliders["leak.g"].val == tuner.model.get("leak.g") == 1.0
+    assert "leak.g" in tuner.status.get_text() and "no equilibrium" in tuner.status.get_text()
+    tuner.refresh()
+    shown = tuner.status.get_window_extent(tuner.figure.canvas.get_renderer())
+    assert tuner._boxes["status"].contains(shown.x0, shown.y0) and tuner._boxes["status"].contains(shown.x1, shown.y1)
+    tuner.sliders["leak.g"].set_val(1.2)  # a good value still goes through
+    assert tuner.model.get("leak.g") == 1.2
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda t: setattr(t, "speed", -1), ["`speed`", "-1"]), (lambda t: setattr(t, "speed", "fast"), ["`speed`", "fast"]),
+    (lambda t: setattr(t, "pulse_amplitude", float("nan")), ["`pulse_amplitude`", "nan"]),
+    (lambda t: setattr(t, "pulse_duration", 0), ["`pulse_duration`", "0"]),
+    (lambda t: t.pause("yes"), ["`paused`", "'yes'"]), (lambda t: t.advance(1.5), ["`frames`", "1.5"]),
+    (lambda t: t.observed(3), ["`neuron`", "3"]), (lambda t: t.save(42), ["`prefix`", "42"]),
+])
+def test_run_controls_refuse_bad_values(tuner, change, words, tmp_path, monkeypatch):
+    """Speed, the pulse's amplitude and duration, pause, advance, observed and save check what they are given."""
+    monkeypatch.chdir(tmp_path)  # save(42) wrote 42.toml, .npz and .png here
+    with pytest.raises(ModelError) as info:
+        change(tuner)
+    for word in words:
+        assert word in str(info.value)
+    assert (tuner.speed, tuner.pulse_amplitude, tuner.pulse_duration, tuner.paused) == (2000.0, -1.0, 500.0, False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_i_app_of_a_network_tuner_is_every_neurons():
+    """`i_app` sets every neuron's starting current in a network too (it was ignored), and reset returns to it."""
+    tuner = nm.tune(nm.hco(), i_app=-1.5, show=False)
+    try:
+        assert tuner.model.get("n1.i_app") == tuner.model.get("n2.i_app") == -1.5
+        tuner.set("n1.i_app", -2.5)
+        tuner.reset()
+        assert tuner.model.get("n1.i_app") == -1.5 and tuner.sliders["n1.i_app"].val == -1.5
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+
+
+def test_status_reports_bursting_after_two_full_bursts(tuner):
+    """MODEL.md: period 2493.9 at I_app = -2. Two full bursts are on screen before the trace fills its 6000-unit
+    window: the observed pattern (and the status line) says bursting then, not "starting"; before the
+    first spike it says "starting" (not "rest")."""
+    _run(tuner, 1_000)
+    assert tuner._spikes[0].size == 0 and tuner.observed() == "starting"
+    _run(tuner, 4_500)
+    assert tuner.t < tuner.window
+    starts = tuner._spikes[0][np.insert(np.diff(tuner._spikes[0]) > 500, 0, True)]
+    assert starts.size == 2 and tuner.t - tuner._spikes[0][-1] > 500  # two bursts, the second over
+    assert tuner.observed() == "bursting"
+    time.sleep(0.25)  # the status line is redrawn at most 5 times a second
+    tuner.refresh()
+    assert "observed: bursting" in tuner.status.get_text()
+
+
+def test_network_trace_has_a_legend():
+    """A network's trace has a line per neuron: the legend names them."""
+    tuner = nm.tune(nm.hco(), show=False)
+    try:
+        assert [t.get_text() for t in tuner.ax_trace.get_legend().get_texts()] == ["V n1", "V n2"]
+        tuner.refresh()
+        assert "n1: predicted" in tuner.status.get_text()  # the status line is about the neuron drawn
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+
+
+def _overlaps(tuner):
+    """Pairs (text, box) where a static text of the panel (a slider's or control's name, a selector's entry)
+    touches an axes it does not belong to, or a selector entry leaves its box."""
+    canvas = tuner.figure.canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = [t for t in tuner.figure.texts if t is not tuner.status and t.get_text()]
+    boxes = [ax for ax in tuner.figure.axes]
+    bad = []
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        bad += [(text.get_text(), ax) for ax in boxes if box.overlaps(ax.get_window_extent(renderer).padded(2))]
+    for selector in (getattr(tuner, "selector", None), getattr(tuner, "preset_selector", None)):
+        if selector is not None:
+            area = selector.ax.get_window_extent(renderer)
+            bad += [(t.get_text(), selector.ax) for t in selector.labels
+                    if not all(area.contains(*corner) for corner in t.get_window_extent(renderer).corners())]
+    return bad
+
+
+@pytest.mark.parametrize("model", ["bursting", "tonic_spiking", "hco", "cpg"])
+def test_slider_names_touch_no_box(model):
+    """Every static text of the tuner keeps clear of the boxes: slider names of every neuron preset and of
+    every neuron and interconnection of the networks (the selector's choices), the run controls' names,
+    the selectors' entries inside their boxes."""
+    tuner = nm.tune(model, show=False)
+    try:
+        views = range(len(tuner.selector.labels)) if tuner.network else [None]
+        for view in views:
+            if view is not None:
+                tuner.selector.set_active(view)
+            assert _overlaps(tuner) == []
+        if not tuner.network:
+            for name in tuner._preset_names:
+                tuner.preset_selector.set_active(tuner._preset_names.index(name))
+                assert _overlaps(tuner) == [], name
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)

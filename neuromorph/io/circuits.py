@@ -75,8 +75,8 @@ from ..model.neuron import DEFAULT_HYSTERESIS, Neuron
 from ..model.stimulus import Constant, Protocol, Sum, from_dicts
 from .files import atomic_write
 
-__all__ = ["load", "loads", "save", "dumps", "preset", "presets", "circuits_dir", "input_files", "FORMAT",
-           "NETWORK_FORMAT"]
+__all__ = ["load", "loads", "save", "dumps", "preset", "preset_file", "presets", "circuits_dir", "input_files",
+           "FORMAT", "NETWORK_FORMAT"]
 
 FORMAT = "neuromorph/1"
 NETWORK_FORMAT = "neuromorph-network/1"
@@ -505,6 +505,18 @@ def preset(name, hint=True):
     >>> nm.preset("bursting").protocol.t_end
     10000.0
     """
+    return load(preset_file(name, hint))
+
+
+def preset_file(name, hint=True):
+    """The circuit file of a preset (``circuits/bursting.toml`` for ``"bursting"``), by name or alias.
+
+    Examples
+    --------
+    >>> from neuromorph.io.circuits import preset_file
+    >>> preset_file("tonic").name
+    'tonic_spiking.toml'
+    """
     if not isinstance(name, str):
         raise CircuitFileError(f"preset name must be a string, got {name!r}")
     stem = ALIASES.get(name, name)
@@ -512,4 +524,4 @@ def preset(name, hint=True):
         advice = "; to read a circuit file use nm.load(path)" if hint and ("/" in name or name.endswith(".toml")) else ""
         raise CircuitFileError(f"unknown preset {name!r}; presets: {', '.join(presets())} "
                                f"(aliases: {', '.join(ALIASES)}){advice}")
-    return load(circuits_dir() / f"{stem}.toml")
+    return circuits_dir() / f"{stem}.toml"

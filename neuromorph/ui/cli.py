@@ -514,10 +514,12 @@ def _interactive_backend():
 
     import matplotlib
 
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+    display = os.environ.get("DISPLAY")
+    if not (display or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
         raise ValueError("no display available for the tuner window: run it on a desktop (or under Xvfb), or in "
                          "Jupyter with `%matplotlib widget` (ipympl) and `nm.tune(...)`; for scripts, "
                          "matplotlib's Agg backend with nm.tune(..., show=False) and Tuner.advance()")
+    failures = []
     for backend in ("TkAgg", "QtAgg"):
         try:
             matplotlib.use(backend, force=True)
@@ -526,42 +528,74 @@ def _interactive_backend():
             plt.figure().canvas  # noqa: B018 - opening a figure proves the backend works here
             plt.close("all")
             return backend
-        except Exception:  # noqa: BLE001 - any failure means: try the next backend
-            continue
-    raise ValueError("no interactive matplotlib backend works here (TkAgg needs python3-tk, QtAgg needs PyQt): "
-                     "install one, or use Jupyter with ipympl")
+        except Exception as exc:  # noqa: BLE001 - any failure means: try the next backend
+            failures.append(f"{backend}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    if display and sys.platform.startswith("linux"):
+        refused = _display_refuses(display)
+        if refused:
+            raise ValueError(f"cannot open the display DISPLAY={display!r} ({refused}): no X server answers there; "
+                             "start one (e.g. `Xvfb :99 &`), point DISPLAY at a running one, or run under "
+                             "`xvfb-run -a neuromorph tune ...`")
+    raise ValueError(f"no interactive matplotlib backend works here ({'; '.join(failures)}): install python3-tk "
+                     "(TkAgg) or PyQt (QtAgg), or use Jupyter with ipympl")
+
+
+def _display_refuses(display):
+    """Why the X display cannot be opened (Tk's own words), or None if it opens or Tk is missing."""
+    try:
+        import tkinter
+    except ImportError:
+        return None
+    try:
+        tkinter.Tk().destroy()
+    except tkinter.TclError as exc:
+        return str(exc)
+    return None
 
 
 def _cmd_tune(args):
-    from pathlib import Path as _Path
-
     import neuromorph as nm
 
-    target = args.circuit
-    if target.endswith(".toml") or _Path(target).exists():
-        model = nm.load(target)
-    else:
-        model = nm.preset(target)
+    from .plotting import check_figure_format
+    from .tuner import circuit_file
+
+    args.file = str(circuit_file(args.file))  # a preset's own file too: outputs never land on it
+    if args.seconds is not None and args.seconds <= 0:
+        raise ValueError(f"--seconds must be > 0, got {args.seconds:g}")
+    if args.screenshot is not None:
+        if args.seconds is None:
+            raise ValueError(f"--screenshot {args.screenshot!r} needs --seconds N: the window is saved after N "
+                             "seconds, as it closes (while it runs, its save button saves it)")
+        check_figure_format(args.screenshot, "--screenshot")
+    _plan(args, ("--screenshot", args.screenshot))
+    nm.load(args.file)  # a bad circuit file is reported before anything about the display
     _interactive_backend()
     import matplotlib.pyplot as plt
 
-    tuner = nm.tune(model, i_app=args.i_app, speed=args.speed, filters=args.filters, show=True)
+    tuner = nm.tune(args.file, i_app=args.i_app, speed=args.speed, filters=args.filters, show=True)
+    failed = []
     if args.seconds is not None:  # run for a while, save a screenshot, close (demos, tests)
         tuner.timer.stop()
         timer = tuner.figure.canvas.new_timer(interval=int(1000 * args.seconds))
         timer.single_shot = True
 
         def finish():
-            if args.screenshot:
-                tuner.save_figure(args.screenshot)
-            print(f"tuner closed after {args.seconds:g} s at t = {tuner.t:.0f}: observed {tuner.observed()}, "
-                  f"predicted {tuner.predicted()}")
-            plt.close("all")
+            try:
+                if args.screenshot:
+                    tuner.save_figure(args.screenshot)
+                print(f"tuner closed after {args.seconds:g} s at t = {tuner.t:.0f}: observed {tuner.observed()}, "
+                      f"predicted {tuner.predicted()}")
+            except Exception as exc:  # noqa: BLE001 - reported after the window closes, never left open
+                failed.append(exc)
+            finally:
+                plt.close("all")
 
         timer.add_callback(finish)
         tuner.timer.start()
         timer.start()
     plt.show()
+    if failed:
+        raise failed[0]
     return 0
 
 
@@ -763,13 +797,17 @@ def build_parser():
             sp.set_defaults(func=_cmd_spice_run)
 
     tn = sub.add_parser("tune", help="interactive tuner: sliders, live I-V curves and trace (opens a window)")
-    tn.add_argument("circuit", nargs="?", default="bursting", help="preset name or circuit file (default: bursting)")
-    tn.add_argument("--i-app", type=_finite, help="starting applied current (default: the circuit's)")
+    tn.add_argument("file", metavar="circuit", nargs="?", default="bursting",
+                    help="preset name or circuit file (default: bursting)")
+    tn.add_argument("--i-app", type=_finite, help="starting applied current (default: the circuit's); the neuron "
+                    "needs an equilibrium for V in [-10, 10] there")
     tn.add_argument("--speed", type=_finite, default=2000.0, help="simulated time units per second (default 2000)")
     tn.add_argument("--filters", action="store_true",
                     help="also draw the shown neuron's filter voltages (slow, ultraslow) in the trace")
-    tn.add_argument("--seconds", type=_finite, help="close by itself after this many seconds (prints where it got)")
-    tn.add_argument("--screenshot", help="with --seconds: save the window as an image before closing")
+    tn.add_argument("--seconds", type=_finite, help="close by itself after this many seconds (> 0; prints where it "
+                    "got)")
+    tn.add_argument("--screenshot", metavar="FILE", help="save the window as an image (.png, .pdf, .svg) as it closes; "
+                    "needs --seconds (without it the command refuses: the save button saves a window left open)")
     tn.set_defaults(func=_cmd_tune)
 
     sw = sub.add_parser("sweep", help="run a study (grid x chips x trials) from a spec file into a Zarr store, "

@@ -210,6 +210,15 @@ def check_figure_format(path, label="figure"):
     if fmt not in known:
         raise ValueError(f"{label} {str(path)!r}: matplotlib cannot write {fmt!r} figures; "
                          f"use one of {', '.join(sorted(known))}")
+    if fmt == "pgf":  # matplotlib measures every text of a .pgf figure with TeX
+        import shutil
+
+        import matplotlib
+
+        tex = matplotlib.rcParams["pgf.texsystem"]
+        if shutil.which(tex) is None:
+            raise ValueError(f"{label} {str(path)!r}: matplotlib writes .pgf figures with {tex}, which is not "
+                             "installed here; use .pdf or .svg, or install TeX")
 
 
 def save_figure(fig, path, dpi=110, close=True):
@@ -321,7 +330,7 @@ def plot_reliability(result, neuron=0, ax=None, drive=True, bin_width=None, titl
     n_panels = 3 if show_drive else 2
     if ax is None:
         fig, ax = plt.subplots(n_panels, 1, figsize=(9, 6), sharex=True,
-                               gridspec_kw={"height_ratios": [3, 1, 1][:n_panels]})
+                               gridspec_kw={"height_ratios": [3, 1.4, 1][:n_panels]})
     else:
         fig = ax[0].figure
     trains = result.trains(neuron)
@@ -338,11 +347,11 @@ def plot_reliability(result, neuron=0, ax=None, drive=True, bin_width=None, titl
                              f"jitter {m['jitter']:.3g}, across chips {m['schreiber_across_chips']:.2f}")
     edges, rate = result.psth(bin_width, neuron)
     ax[1].stairs(rate, edges, fill=True, alpha=0.6)
-    ax[1].set_ylabel("PSTH")
+    ax[1].set_ylabel("PSTH (spikes /\ntrial / time unit)")
     if show_drive:
         t = np.linspace(result.t_record, result.t_end, 2000)
         ax[2].plot(t, stim(t), lw=0.8, color="0.3")
-        ax[2].set_ylabel("drive")
+        ax[2].set_ylabel("drive (I_app)")
     ax[-1].set_xlabel("time (membrane time constants)")
     ax[-1].set_xlim(result.t_record, result.t_end)
     fig.tight_layout()

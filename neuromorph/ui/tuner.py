@@ -28,14 +28,17 @@ True
 """
 
 import copy
+import functools
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 
 from .. import _validate as v
 from ..errors import ModelError
 
-__all__ = ["Tuner", "tune", "GAIN_FIELDS", "OFFSET_FIELDS"]
+__all__ = ["Tuner", "tune", "circuit_file", "GAIN_FIELDS", "OFFSET_FIELDS"]
 
 GAIN_FIELDS = ("alpha", "g", "g_max")
 OFFSET_FIELDS = ("delta", "e_rev", "e_syn")
@@ -44,11 +47,58 @@ _COLOURS = {"fast": "C3", "slow": "C1", "ultraslow": "C2"}
 _STATUS_EVERY = 0.2  # seconds between redraws of the status line
 _CATCH_UP = 10  # most frames' worth of simulated time one late timer call makes up
 _HANDLE = 0.006  # a slider handle's radius (figure width): it overhangs the slider's axes at either end
+# The sliders' column runs down from _SLIDERS_TOP to _SLIDERS_BOTTOM, their names to the left of it, over the
+# free strip right of the trace; below it, left of the run controls, the selector (a network's neurons and
+# interconnections, else the neuron presets) has _SELECTOR to itself.
+_SLIDERS_TOP, _SLIDERS_BOTTOM, _SLIDERS_LEFT = 0.93, 0.37, 0.8
+_SELECTOR = (0.635, 0.09, 0.15, 0.26)
 
 
 def _blits(canvas):
     """Whether the canvas keeps pixels we can save and restore (every Agg canvas: Tk, Qt, ipympl, files)."""
     return hasattr(canvas, "copy_from_bbox") and hasattr(canvas, "restore_region")
+
+
+def circuit_file(model):
+    """The circuit file a tuner target names: a path (a ``Path``, a name ending in ``.toml`` or naming a
+    file) as it is, a preset name as the preset's file; None for a Neuron or a Network."""
+    from ..io.circuits import preset_file
+
+    if isinstance(model, os.PathLike) or (isinstance(model, str) and (model.endswith(".toml")
+                                                                       or Path(model).is_file())):
+        return Path(model)
+    return preset_file(model) if isinstance(model, str) else None
+
+
+class _Checked:
+    """An attribute whose every assigned value goes through ``check(name, value)`` (a validator of
+    ``neuromorph._validate``): ``tuner.speed = -1`` raises a ModelError naming ``speed`` and -1."""
+
+    def __init__(self, check, doc):
+        self.check, self.__doc__ = check, doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else obj.__dict__[self.name]
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = self.check(self.name, value)
+
+
+def _slider(ax, lo, hi, value):
+    """A matplotlib Slider that never draws the whole figure when its value is set, from its construction on:
+    the tuner draws its row in place (refresh). A plain Slider draws the figure as it is built (at once on
+    an Agg canvas): 14 full draws to open the tuner."""
+    return _quiet_slider_class()(ax, "", lo, hi, valinit=value)
+
+
+@functools.cache
+def _quiet_slider_class():
+    from matplotlib.widgets import Slider
+
+    return type("QuietSlider", (Slider,), {"drawon": False})
 
 
 def _slider_range(field, value):
@@ -68,9 +118,12 @@ class Tuner:
 
     Parameters
     ----------
-    model : Neuron, Network or preset name (default ``"bursting"``)
+    model : Neuron, Network, preset name or circuit file (default ``"bursting"``)
+        A file (a preset's file for a name) is the tuner's :attr:`source`: its save methods refuse to
+        write over it.
     i_app : float, optional
-        Starting applied current of every neuron (a neuron's default: the preset's protocol, else -2).
+        Starting applied current of every neuron (a neuron's default: its file's protocol, else -2; a
+        network's: each node's own). The I-V curves need an equilibrium for V in [-10, 10] at it.
     speed : float, default 2000
         Simulated time units per wall-clock second (a frame that comes late, on a slow canvas, runs
         the time since the last one).
@@ -83,27 +136,33 @@ class Tuner:
         shown; a filter with ``tau = 0`` is V itself and has no line of its own.
     show : bool, default True
         Start the timer and show the figure (False: scripted use, frames by :meth:`advance`).
+
+    Raises
+    ------
+    ModelError
+        A bad value, named with what was received; also from :meth:`set` and the other methods that
+        take values (nothing is changed then).
     """
 
     def __init__(self, model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False,
                  show=True):
         import matplotlib.pyplot as plt
 
-        from ..io.circuits import preset
+        from ..io.circuits import input_files, load
         from ..model.network import Network
 
-        if isinstance(model, str):
-            try:
-                model = preset(model)
-            except ModelError as exc:
-                raise ModelError(f"{exc}") from None
+        self.source = circuit_file(model) if isinstance(model, str | os.PathLike) else None
+        # every file read (a network's node files too): the save methods never write over one
+        self._read = input_files(self.source) if self.source is not None else []
+        if self.source is not None:
+            model = load(self.source)
         if not hasattr(model, "compile"):
-            raise ModelError(f"the tuner needs a Neuron, a Network or a preset name, got {model!r}")
+            raise ModelError(f"the tuner needs a Neuron, a Network, a preset name or a circuit file, got {model!r}")
         self.model = copy.deepcopy(model)
         self.network = isinstance(self.model, Network)
         if not self.network and not self.model.elements:
             raise ModelError(f"neuron {self.model.name!r} has no elements: nothing to tune")
-        self.speed = v.positive("speed", speed)
+        self.speed = speed
         self.fps = v.positive("fps", fps)
         self.window = v.positive("window", window)
         if not isinstance(filters, bool | np.bool_):
@@ -112,8 +171,17 @@ class Tuner:
         if i_app is None and not self.network:
             protocol = getattr(self.model, "protocol", None)
             i_app = float(protocol.i_app(0.0)) if protocol is not None else -2.0
-        self._i_app0 = None if i_app is None else v.real("i_app", i_app)
-        self._initial = copy.deepcopy(self.model)
+        self._i_app0 = None
+        self._selected = self.model.node_names[0] if self.network else None
+        if i_app is not None:
+            i_app = v.real("i_app", i_app)
+            for path in (f"{node}.i_app" for node in self.model.node_names) if self.network else ("i_app",):
+                self._put(path, i_app)
+        try:
+            self._resting_points()  # checked before any window opens
+        except ModelError as exc:
+            raise ModelError(f"`i_app` = {i_app!r}: {exc}" if i_app is not None else str(exc)) from None
+        self._initial, self._i_app_start = copy.deepcopy(self.model), self._i_app0
         self.paused = False
         self.pulse_amplitude = -1.0
         self.pulse_duration = 500.0
@@ -201,23 +269,51 @@ class Tuner:
         return self._integ.y[: self.model.compile().n_states].copy()
 
     def set(self, path, value):
-        """Set a parameter now, as moving its slider does (the slider follows)."""
-        if path in self.sliders:
-            self.sliders[path].set_val(value)  # fires _on_slider
-        else:
-            self._apply(path, value)
+        """Set a parameter now, as moving its slider does (the slider follows).
 
-    def _apply(self, path, value):
-        value = v.real(path, value)
+        Raises :class:`~neuromorph.errors.ModelError` naming ``path`` and ``value`` for a value that is not
+        a finite number, an unknown path, or a value that leaves the drawn neuron no equilibrium for V in
+        [-10, 10] (no I-V curves to draw); the model, the run and the slider are then left as they were.
+        """
+        self._apply(path, value)
+        slider = self.sliders.get(path)
+        if slider is not None:
+            slider.eventson = False  # the value is applied: only the slider's drawing follows
+            slider.set_val(self._get(path))
+            slider.eventson = True
+            self._rows.add(slider.ax)
+        self.refresh()
+
+    def _get(self, path):
+        return self._i_app0 if path == "i_app" and not self.network else self.model.get(path)
+
+    def _put(self, path, value):
         if path == "i_app" and not self.network:
             self._i_app0 = value
-            self._integ.set_parameter("i_app", value + (self.pulse_amplitude if self._pulse_end else 0.0))
         else:
             self.model.set(path, value)
-            self._integ.set_parameter(path, value)
-        self._redraw_iv()
+
+    def _apply(self, path, value):
+        """Set ``path`` on the model and its I-V curves, then on the run; a value the model or its I-V curves
+        refuse changes nothing."""
+        if not isinstance(path, str):
+            raise ModelError(f"a parameter path is a string such as 'slow_negative.alpha', got {path!r}")
+        value = v.real(path, value)
+        before = self._get(path)
+        self._put(path, value)
+        try:
+            self._redraw_iv()
+        except ModelError as exc:
+            self._put(path, before)
+            self._redraw_iv()
+            raise ModelError(f"`{path}` = {value!r}: {exc}") from None
+        self._drive(path)
 
     # -- time -----------------------------------------------------------------------------
+    speed = _Checked(v.positive, "Simulated time units per wall-clock second (> 0).")
+    pulse_amplitude = _Checked(v.real, "Current the pulse button adds (a finite number).")
+    pulse_duration = _Checked(v.positive, "Time units the pulse lasts (> 0).")
+
     def advance(self, frames=1):
         """Integrate ``frames`` frames (``speed / fps`` time units each) unless paused, then redraw."""
         frames = v.count("frames", frames, 1)
@@ -316,7 +412,7 @@ class Tuner:
         """``{name: box on the canvas}`` of the regions redrawn over a saved background."""
         from matplotlib.transforms import Bbox
 
-        status = Bbox.from_extents(0.0, 0.955, 0.75, 1.0).transformed(self.figure.transFigure)
+        status = Bbox.from_extents(0.0, 0.955, 1.0, 1.0).transformed(self.figure.transFigure)  # the top strip
         return {"trace": self.ax_trace.bbox.frozen(), "status": status,
                 "iv": Bbox.union([ax.bbox for ax in self.ax_iv.values()])}
 
@@ -346,7 +442,9 @@ class Tuner:
                 self.figure.draw_artist(artist)
 
     def pause(self, paused=None):
-        """Pause (or resume) simulated time."""
+        """Pause (``paused=True``), resume (``False``) or toggle (None) simulated time."""
+        if paused is not None and not isinstance(paused, bool | np.bool_):
+            raise ModelError(f"`paused` must be True, False or None (toggle), got {paused!r}")
         self.paused = (not self.paused) if paused is None else bool(paused)
         self.buttons["pause"].label.set_text("resume" if self.paused else "pause")
         self._rows.add(self.buttons["pause"].ax)
@@ -356,6 +454,7 @@ class Tuner:
     def reset(self):
         """Back to the initial model, parameters and state, at t = 0."""
         self.model = copy.deepcopy(self._initial)
+        self._i_app0 = self._i_app_start
         self._pulse_end = None
         for path, _field, value in self._paths():
             slider = self.sliders.get(path)
@@ -372,29 +471,39 @@ class Tuner:
         if self._pulse_end is not None:
             return
         self._pulse_end = self.t + self.pulse_duration
-        self._shift_current(self.pulse_amplitude)
+        self._pulse = (f"{self.selected_neuron}.i_app" if self.network else "i_app", self.pulse_amplitude)
+        self._drive(self._pulse[0])
 
     def _end_pulse(self):
         self._pulse_end = None
-        self._shift_current(-self.pulse_amplitude)
+        self._drive(self._pulse[0])
 
-    def _shift_current(self, amount):
-        if self.network:
-            path = f"{self.selected_neuron}.i_app"
-            self._integ.set_parameter(path, self.model.get(path) + (amount if self._pulse_end else 0.0))
-        else:
-            self._integ.set_parameter("i_app", self._i_app0 + (amount if self._pulse_end else 0.0))
+    def _drive(self, path):
+        """Hand the run the model's value of ``path``, plus the pulse while one flows through it (the pulse
+        keeps its neuron and amplitude to its end, whatever is selected or set meanwhile)."""
+        pulsing = self._pulse_end is not None and path == self._pulse[0]
+        self._integ.set_parameter(path, self._get(path) + (self._pulse[1] if pulsing else 0.0))
 
     @property
     def selected_neuron(self):
         return self._selected if self.network else None
 
     # -- saving ---------------------------------------------------------------------------
+    def _plan(self, *outputs):
+        """Refuse, before writing, an output that is a circuit file the tuner read (its :attr:`source`, the files
+        a network's nodes name, a preset picked in the window), two outputs naming one file, or a folder that
+        takes no file."""
+        from ..io.files import plan_outputs
+
+        plan_outputs(outputs, inputs=self._read)
+
     def save_parameters(self, path):
-        """Write the tuned model as a circuit file (TOML) that :func:`neuromorph.load` reads back."""
+        """Write the tuned model as a circuit file (TOML) that :func:`neuromorph.load` reads back (atomically;
+        never over the file the tuner was loaded from)."""
         from ..io.circuits import save
         from ..model.stimulus import Protocol
 
+        self._plan(("the parameters file", path))
         model = copy.deepcopy(self.model)
         if not self.network:
             model.protocol = Protocol(t_end=max(self.t, 1000.0), i_app=self._i_app0)
@@ -403,9 +512,11 @@ class Tuner:
 
     def save_trace(self, path):
         """Write the trace on screen as ``.npz`` (``t``, ``v`` by neuron, ``names``; with ``filters=True``
-        also ``filters``, every neuron's filter states, and their ``filter_names``)."""
+        also ``filters``, every neuron's filter states, and their ``filter_names``), atomically; never over the
+        file the tuner was loaded from."""
         from ..io.files import atomic_write
 
+        self._plan(("the trace file", path))
         arrays = {"t": self._t, "v": self._v, "names": np.array(self._membranes())}
         if self.filters:
             arrays.update(filters=self._trace[len(self._membranes()):],
@@ -414,9 +525,12 @@ class Tuner:
         return path
 
     def save_figure(self, path):
-        """Write the figure as an image (format from the extension); the window stays open."""
-        from .plotting import save_figure
+        """Write the figure as an image (format from the extension: one matplotlib writes), atomically; never
+        over the file the tuner was loaded from. The window stays open."""
+        from .plotting import check_figure_format, save_figure
 
+        check_figure_format(path, "the figure")
+        self._plan(("the figure", path))
         self._update_status(now=True)
         self.status.set_animated(False)  # a figure's animated text is left out of saved images
         try:
@@ -427,7 +541,7 @@ class Tuner:
 
     # -- drawing --------------------------------------------------------------------------
     def _build_widgets(self):
-        from matplotlib.widgets import Button, RadioButtons, Slider
+        from matplotlib.widgets import Button, RadioButtons
 
         fig = self.figure
         self.ax_trace = fig.add_axes([0.05, 0.55, 0.58, 0.4])
@@ -446,11 +560,11 @@ class Tuner:
         self.iv_lines, self.iv_fills, self.iv_points = {}, {}, {}
         self.status = fig.text(0.05, 0.965, "", fontsize=10, animated=True)
         self.sliders, self.buttons = {}, {}
-        self._selected = self.model.node_names[0] if self.network else None
         if self.network:
             choices = list(self.model.node_names) + list(self.model.connection_names)
-            ax_radio = fig.add_axes([0.66, 0.62, 0.1, 0.33])
-            self.selector = RadioButtons(ax_radio, choices, active=0)
+            self.selector = RadioButtons(fig.add_axes(_SELECTOR), choices, active=0)
+            for text in self.selector.labels:
+                text.set_fontsize(8)
             self.selector.on_clicked(self._on_select)
         self._slider_axes = []
         self._make_sliders()
@@ -469,8 +583,7 @@ class Tuner:
                 ("pulse_duration", "pulse duration", 10.0, 5_000.0, self.pulse_duration,
                  lambda val: setattr(self, "pulse_duration", float(val))))):
             ax = fig.add_axes([0.885, 0.2 - i * 0.04, 0.08, 0.022])
-            control = Slider(ax, "", lo, hi, valinit=min(max(value, lo), hi))
-            control.drawon = False
+            control = _slider(ax, lo, hi, min(max(value, lo), hi))
             fig.text(0.885 - _HANDLE - 0.003, 0.211 - i * 0.04, label, ha="right", va="center",
                      fontsize=10)  # static text, as the parameter sliders' names
             control.on_changed(lambda val, setter=setter, ax=ax: (setter(val), self._rows.add(ax), self.refresh()))
@@ -479,7 +592,7 @@ class Tuner:
             from ..io.circuits import preset, presets
 
             self._preset_names = [p for p in presets() if not hasattr(preset(p), "node_names")]
-            ax_presets = fig.add_axes([0.655, 0.09, 0.115, 0.2])
+            ax_presets = fig.add_axes(_SELECTOR)
             active = self._preset_names.index(self.model.name) if self.model.name in self._preset_names else 0
             self.preset_selector = RadioButtons(ax_presets, [n.replace("hyperpolarisation", "hyperpol.")
                                                              for n in self._preset_names], active=active)
@@ -492,13 +605,16 @@ class Tuner:
 
     def _on_preset(self, label):
         """Tune another preset: a fresh model, sliders and trace (its own protocol's current)."""
-        from ..io.circuits import preset
+        from ..io.circuits import load, preset_file
 
-        model = preset(self._preset_names[[t.get_text() for t in self.preset_selector.labels].index(label)])
+        name = self._preset_names[[t.get_text() for t in self.preset_selector.labels].index(label)]
+        self.source = preset_file(name)
+        self._read += [] if self.source in self._read else [self.source]
+        model = load(self.source)
         self.model = copy.deepcopy(model)
         self._initial = copy.deepcopy(model)
         protocol = getattr(model, "protocol", None)
-        self._i_app0 = float(protocol.i_app(0.0)) if protocol is not None else -2.0
+        self._i_app0 = self._i_app_start = float(protocol.i_app(0.0)) if protocol is not None else -2.0
         self._pulse_end = None
         self._make_sliders()
         self._start()
@@ -508,15 +624,25 @@ class Tuner:
     def save(self, prefix=None):
         """Write the tuned parameters (TOML), the trace (NPZ) and the figure (PNG) as ``<prefix>.*``
         (default ``neuromorph-tuner`` in the working folder); returns their paths."""
-        prefix = self.save_prefix if prefix is None else str(prefix)
-        paths = (self.save_parameters(prefix + ".toml"), self.save_trace(prefix + ".npz"),
-                 self.save_figure(prefix + ".png"))
-        self.status.set_text(f"saved {', '.join(str(p) for p in paths)}")
-        self._status_stale = False
-        self._status_drawn = time.perf_counter() + 2.0  # keep the message on screen a moment
+        prefix = self.save_prefix if prefix is None else prefix
+        if not isinstance(prefix, str | os.PathLike):
+            raise ModelError(f"`prefix` must be a file name without its extension, got {prefix!r}")
+        paths = tuple(os.fspath(prefix) + suffix for suffix in (".toml", ".npz", ".png"))
+        self._plan(*zip(("the parameters file", "the trace file", "the figure"), paths))  # all checked first
+        self.save_parameters(paths[0])
+        self.save_trace(paths[1])
+        self.save_figure(paths[2])
+        self._message(f"saved {', '.join(str(p) for p in paths)}")
         self._dirty = True
         self.refresh()
         return paths
+
+    def _message(self, text):
+        """Show ``text`` on the status line for a few seconds (then the status comes back)."""
+        self.status.set_text(text)
+        self._status_stale = False
+        self._status_drawn = time.perf_counter() + 3.0
+        self._stale.add("status")
 
     def _visible_paths(self):
         paths = self._paths()
@@ -526,8 +652,6 @@ class Tuner:
         return [p for p in paths if p[0].startswith(prefix)]
 
     def _make_sliders(self):
-        from matplotlib.widgets import Slider
-
         for ax in self._slider_axes:
             ax.remove()
         for text in getattr(self, "_slider_labels", []):
@@ -536,24 +660,30 @@ class Tuner:
         self._slider_axes = []
         self.sliders = {}
         paths = self._visible_paths()
-        left = 0.86 if self.network else 0.8
-        height = min(0.05, 0.85 / max(len(paths), 1))
+        left, top = _SLIDERS_LEFT, _SLIDERS_TOP
+        height = min(0.05, (top - _SLIDERS_BOTTOM) / max(len(paths), 1))
         for i, (path, field, value) in enumerate(paths):
-            ax = self.figure.add_axes([left, 0.93 - (i + 1) * height, 0.1, height * 0.6])
+            ax = self.figure.add_axes([left, top - (i + 1) * height, 0.1, height * 0.6])
             lo, hi = _slider_range(field, value)
             label = path if not self.network else path.split(".", 1)[1]
-            slider = Slider(ax, "", lo, hi, valinit=value)
-            slider.drawon = False  # the tuner draws its row in place (refresh), not a full redraw
+            slider = _slider(ax, lo, hi, value)
             # The name is figure text outside the row, drawn only by full draws: a moved slider redraws
             # only its bar and its value (text is the slow part of a redraw).
-            self._slider_labels.append(self.figure.text(left - _HANDLE - 0.003, 0.93 - (i + 0.7) * height, label,
+            self._slider_labels.append(self.figure.text(left - _HANDLE - 0.003, top - (i + 0.7) * height, label,
                                                         ha="right", va="center", fontsize=10))
             slider.on_changed(lambda val, path=path, ax=ax: self._on_slider(path, val, ax))
             self.sliders[path] = slider
             self._slider_axes.append(ax)
 
     def _on_slider(self, path, value, ax):
-        self._apply(path, value)
+        try:
+            self._apply(path, value)
+        except ModelError as exc:  # a value without I-V curves: the slider goes back, the status line says why
+            slider = self.sliders[path]
+            slider.eventson = False
+            slider.set_val(self._get(path))
+            slider.eventson = True
+            self._message(str(exc))
         self._rows.add(ax)
         self.refresh()
 
@@ -579,9 +709,24 @@ class Tuner:
         name = self.model.node_names[self._shown()]
         return self.model.neuron(name), self.model.get(f"{name}.i_app")
 
-    def _redraw_iv(self):
-        from ..analysis.iv import equilibria, iv_curves
+    def _resting_points(self):
+        """The equilibria of the drawn neuron (V in [-10, 10]); a ModelError saying why if it has none, for
+        its I-V curves are drawn around one."""
+        from ..analysis.iv import V_RANGE, equilibria, iv_current
 
+        neuron, i_app = self._iv_neuron()
+        eqs = equilibria(neuron, i_app=i_app)
+        if not eqs:
+            span = iv_current(neuron, np.linspace(*V_RANGE, 2001), "steady")
+            raise ModelError(f"no equilibrium of {neuron.name!r} for V in [{V_RANGE[0]:g}, {V_RANGE[1]:g}] at I_app = "
+                             f"{i_app:g} (its steady-state current spans {span.min():.3g} to {span.max():.3g} there): "
+                             "no I-V curves to draw")
+        return eqs
+
+    def _redraw_iv(self):
+        from ..analysis.iv import iv_curves
+
+        eqs = self._resting_points()
         neuron, i_app = self._iv_neuron()
         self._predicted = None
         v = np.linspace(-4.0, 3.0, 351)
@@ -612,7 +757,6 @@ class Tuner:
             for name, face in (("stable", "k"), ("unstable", "w")):
                 (self.iv_points[name],) = ax.plot([], [], "o", color="k", markerfacecolor=face, ls="none",
                                                   animated=True)
-        eqs = equilibria(neuron, i_app=i_app)
         for name, stable in (("stable", True), ("unstable", False)):
             at = [eq.v for eq in eqs if eq.stable == stable]
             self.iv_points[name].set_data(at, [i_app] * len(at))
@@ -621,11 +765,12 @@ class Tuner:
 
     def _make_filter_lines(self):
         """One line per filter state of the shown neuron, in its I-V curve's colour, and a legend below the
-        trace (outside the axes: static, drawn by full draws only)."""
+        trace naming the lines, a network's membranes always (outside the axes: static, drawn by full draws
+        only)."""
         for line in self.filter_lines.values():
             line.remove()
         self.filter_lines, self._filter_rows = {}, {}
-        if not self.filters:
+        if not (self.filters or self.network):  # one neuron's V needs no legend
             return
         names = self._membranes()
         while len(self.trace_lines) < len(names):  # the membrane lines first: the colour cycle starts at C0
@@ -667,14 +812,25 @@ class Tuner:
         self._update_status()
 
     def observed(self, neuron=0):
-        """The firing pattern of the trace on screen (``neuron``'s, for a network)."""
+        """The firing pattern of the trace on screen (``neuron``'s, by index or name, for a network).
+
+        Before the trace fills the window a pattern is reported once it is evident (bursting: two bursts
+        seen); rest, tonic spiking or irregular firing only after a full window (a first burst looks tonic
+        while it lasts, the silence between bursts like rest): ``"starting"`` until then.
+        """
         from ..analysis.spikes import summarize_spikes
 
-        if self.t < self.window:
-            return "starting"
-        t0 = self.t - self.window
+        names = self.model.node_names if self.network else ()
+        if isinstance(neuron, str) and neuron in names:
+            neuron = names.index(neuron)
+        if isinstance(neuron, bool) or not isinstance(neuron, int | np.integer) \
+                or not 0 <= neuron < len(self._spikes):
+            choices = f"a node name ({', '.join(names)}) or an index below {len(names)}" if self.network else "0"
+            raise ModelError(f"`neuron` must be {choices}, got {neuron!r}")
+        t0 = max(0.0, self.t - self.window)
         spikes = self._spikes[neuron]
-        return summarize_spikes(spikes[spikes >= t0], t0, self.t)["pattern"]
+        pattern = summarize_spikes(spikes[spikes >= t0], t0, self.t)["pattern"]
+        return pattern if self.t >= self.window or pattern == "bursting" else "starting"
 
     def predicted(self):
         """The behaviour the I-V curves predict (worked out on each parameter change)."""
@@ -695,8 +851,9 @@ class Tuner:
         if not hasattr(self, "_integ") or not self._status_stale:
             return
         self._status_stale = False
-        self.status.set_text(f"t = {self.t:9.0f}   predicted from the I-V curves: {self.predicted():10s}   "
-                             f"observed: {self.observed():10s}" + ("   [paused]" if self.paused else ""))
+        who = f"{self.model.node_names[self._shown()]}: " if self.network else ""  # the neuron of the I-V curves
+        self.status.set_text(f"t = {self.t:9.0f}   {who}predicted from the I-V curves: {self.predicted():10s}   "
+                             f"observed: {self.observed(self._shown()):10s}" + ("   [paused]" if self.paused else ""))
 
 
 def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False, show=True):
