@@ -399,7 +399,11 @@ def _cmd_reliability(args):
         if len(parts) != 2:
             raise ValueError(f"--ou takes SIGMA:TAU (a frozen OU current around the drive), got {args.ou!r}")
         sigma, tau = (_option_number(f"--ou {name}", p) for name, p in zip(("SIGMA", "TAU"), parts, strict=True))
-        drive = drive + nm.OUProcess(mean=0.0, sigma=sigma, tau=tau, seed=args.seed)
+        try:
+            ou = nm.OUProcess(mean=0.0, sigma=sigma, tau=tau, seed=args.seed)
+        except nm.NeuromorphError as exc:
+            raise ValueError(f"--ou {args.ou}: {exc}") from None
+        drive = drive + ou
     rel = nm.reliability(circuit, drive, trials=args.trials, chips=args.chips, intrinsic=args.noise,
                          mismatch=mismatch, t_end=t_end, dt=args.dt, seed=args.seed, method=args.method,
                          t_record=args.t_record, progress=args.progress, **cluster)
