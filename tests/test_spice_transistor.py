@@ -126,7 +126,7 @@ def test_the_transistor_deck_runs_alone_and_the_cli_explains_the_mapping(tmp_pat
     header = deck.read_text().splitlines()[1]
     offset, scale = (float(x) for x in header.split("node volts = ")[1].split(" x model")[0].split(" + "))
     t_unit = float(header.split("one model time unit = ")[1].split(" s")[0])
-    table = np.loadtxt(tmp_path / "tonic.txt", skiprows=1)
+    table = np.loadtxt(tmp_path / "tonic.data.txt", skiprows=1)
     t, v = table[:, 0] / t_unit, (table[:, 1] - offset) / scale
     i = np.flatnonzero((v[:-1] < 0) & (v[1:] >= 0))
     spikes = t[i]

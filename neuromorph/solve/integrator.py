@@ -423,18 +423,17 @@ class Integrator:
 
     def _runaway(self):
         """The error for a membrane voltage found beyond its bound."""
+        from ..lower.compile import NO_RESTORING, diverging
+
         mem = self.arrays.mem_state
         n = int(np.argmax(np.abs(self.y[mem]) / self._bounds))
-        name = self.model.neuron_names[n]
-        who = "the membrane voltage" + (f" of neuron {name!r}" if len(mem) > 1 else "")
-        cause = ("the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents")
+        cause = NO_RESTORING
         limit = self._stable_step()
         if limit is not None and self.solver.dt > limit:
             cause = (f"the fixed step dt = {self.solver.dt:g} is beyond {self.solver.name}'s stability limit for this "
                      f"model's fastest time scale (dt < ~{limit:.3g}): use a smaller dt or an adaptive method")
-        return SimulationError(
-            f"integration stopped at t = {self.t:.9g}: {who} reached V = {self.y[mem[n]]:.6g}, beyond "
-            f"+-{self._bounds[n]:.4g}, and grows without bound (diverging): {cause}", t=self.t, reason="diverging")
+        return diverging(self.t, self.y[mem[n]], self._bounds[n], self.model.neuron_names[n] if len(mem) > 1 else None,
+                         cause)
 
     def _stable_step(self):
         """For a fixed-step method, the largest stable step on the fastest mode at the initial state (small models)."""
