@@ -113,7 +113,7 @@ def test_cli_export_and_run(tmp_path, capsys):
     assert "V(n1_v)" in out.read_text()
     assert main(["spice-run", str(ROOT / "circuits" / "tonic_spiking.toml"), "--t-end", "600", "--json",
                  "--out", str(tmp_path / "t.npz"), "--plot", str(tmp_path / "t.png")]) == 0
-    summary = json.loads(capsys.readouterr().out)["tonic_spiking"]
+    summary = json.loads(capsys.readouterr().out)
     assert summary["pattern"] == "tonic"
     assert summary["isi_mean"] == pytest.approx(32.65, rel=0.01)  # MODEL.md at the file's -0.7
     assert (tmp_path / "t.png").read_bytes().startswith(b"\x89PNG")

@@ -92,13 +92,23 @@ def _protocol(circuit, args):
 def _cmd_simulate(args):
     import neuromorph as nm
 
+    def run(circuit, t_end, stim, record):
+        return nm.simulate(circuit, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
+                           progress=args.progress, record=record, **_solver_values(args))
+
+    return _run_and_report(args, run)
+
+
+def _run_and_report(args, run, engine=""):
+    """Load, check the outputs, ``run(circuit, t_end, stimulus, record)``, then summarise as every engine
+    does: one settled window rule, one table (with a network's phases), one JSON shape, one figure.
+    ``engine`` is added to the figure's title (" in ngspice (transistor)")."""
     circuit = _load(args)
     _plan(args, ("--out", args.out), ("--plot", args.plot))
     t_end, stim, settled_from = _protocol(circuit, args)
     network = _is_network(circuit)
     record = None if (args.plot or args.out or not network) else ()  # a network's traces only when kept
-    result = nm.simulate(circuit, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
-                         progress=args.progress, record=record, **_solver_values(args))
+    result = run(circuit, t_end, stim, record)
     if network:
         rhythm = result.rhythm(t_start=settled_from)
         rows = rhythm["neurons"]
@@ -115,10 +125,10 @@ def _cmd_simulate(args):
         from .plotting import plot_network, plot_trace, save_figure
 
         if network:
-            fig = plot_network(result, title=f"{circuit.name}: {_rhythm_title(rhythm)}")[0].figure
+            fig = plot_network(result, title=f"{circuit.name}{engine}: {_rhythm_title(rhythm)}")[0].figure
         else:
             fig, ax = plt.subplots(figsize=(10, 3.4))
-            plot_trace(result, ax=ax, title=f"{circuit.name}: {summary['pattern']}")
+            plot_trace(result, ax=ax, title=f"{circuit.name}{engine}: {summary['pattern']}")
     _write_outputs(args, result.save, lambda path: save_figure(fig, path))
     window = f"[{summary['t_start']:g}, {summary['t_end']:g}]"
     if args.json:
@@ -139,8 +149,10 @@ def _cmd_simulate(args):
             print(_summary_line(name, row) + extra)
         st = result.stats
         rule = "" if settled_from is not None else " (the second half of the run: the default transient rule)"
-        print(f"\n{result.method}: {st.n_steps} steps ({st.n_rejected} rejected), {st.n_rhs} evaluations; "
-              f"{result.spike_times.size} spikes in [0, {t_end:g}], metrics over {window}{rule}")
+        work = (f"{st.n_steps} steps ({st.n_rejected} rejected), {st.n_rhs} evaluations" if st.n_rhs else
+                f"{st.n_steps} time points")  # ngspice reports its samples only
+        print(f"\n{result.method}: {work}; {result.spike_times.size} spikes in [0, {t_end:g}], metrics over "
+              f"{window}{rule}")
         if network:
             print(f"phases relative to {rhythm['reference']}: the time from its burst start to each neuron's, "
                   "over its period")
@@ -425,21 +437,22 @@ def _cmd_reliability(args):
     return 0
 
 
-def _spice_drive(circuit, args):
-    """``(t_end, i_app)`` of a SPICE command from the file's protocol and the options."""
-    t_end, stim, _ = _protocol(circuit, args)
-    return t_end, stim
-
-
 def _cmd_export_spice(args):
-    from ..spice import netlist, write_cir
+    import shlex
+
+    from ..spice import data_file, netlist, write_cir
 
     circuit = _load(args)
-    _plan(args, ("-o/--output", args.output))
-    t_end, stim = _spice_drive(circuit, args)
+    if args.output is None and not args.explain:
+        raise ValueError("give -o/--output FILE.cir for the deck (or --explain alone to print the mapping)")
+    data = None if args.output is None else data_file(args.output, "-o/--output")
+    _plan(args, ("-o/--output", args.output), ("its data file", data))
+    t_end, stim, _ = _protocol(circuit, args)
     time_unit = args.time_unit if args.level == "behavioural" else 1e-3
     net = netlist(circuit, level=args.level, i_app=stim, t_end=t_end, time_unit=time_unit)
-    write_cir(circuit, args.output, t_end, level=args.level, i_app=stim, max_step=args.max_step, time_unit=time_unit)
+    if args.output is not None:
+        write_cir(circuit, args.output, t_end, level=args.level, i_app=stim, max_step=args.max_step,
+                  time_unit=time_unit)
     if args.explain and args.level == "transistor":
         for quantity, model_value, circuit_value in net.mapping.table():
             print(f"{quantity:34s} {model_value:8s} {circuit_value}")
@@ -453,43 +466,21 @@ def _cmd_export_spice(args):
             print(f"{state:24s} {node:24s} {args.time_unit / rates[k]:14.6g}   {what} = {1 / rates[k]:g} model units "
                   f"x {args.time_unit:g} s")
         print(f"units: 1 model time unit = {args.time_unit:g} s; voltages in V and currents in A, one model unit each")
-    print(f"wrote {args.output} ({len(net.lines)} devices; run it with: ngspice -b {args.output})")
+    if args.output is not None:
+        print(f"wrote {args.output} ({len(net.lines)} devices; run it with: ngspice -b {shlex.quote(args.output)}, "
+              f"which writes {data})")
     return 0
 
 
 def _cmd_spice_run(args):
     from ..spice import spice_simulate
 
-    circuit = _load(args)
-    _plan(args, ("--out", args.out), ("--plot", args.plot))
-    t_end, stim = _spice_drive(circuit, args)
-    res = spice_simulate(circuit, t_end, i_app=stim, level=args.level, max_step=args.max_step,
-                         time_unit=args.time_unit if args.level == "behavioural" else 1e-3)
-    fig = None
-    if args.plot:
-        import matplotlib
+    def run(circuit, t_end, stim, record):
+        return spice_simulate(circuit, t_end, i_app=stim, level=args.level, max_step=args.max_step, record=record,
+                              time_unit=args.time_unit if args.level == "behavioural" else 1e-3,
+                              progress=args.progress)
 
-        matplotlib.use("Agg")
-        from .plotting import plot_network, plot_trace, save_figure
-
-        if len(res.neuron_names) > 1:
-            fig = plot_network(res, title=f"{circuit.name} in ngspice ({args.level})")[0].figure
-        else:
-            fig = plot_trace(res, title=f"{circuit.name} in ngspice ({args.level})").figure
-    _write_outputs(args, res.save, lambda path: save_figure(fig, path))
-    rows = {name: res.summary(neuron=name) for name in res.neuron_names} if len(res.neuron_names) > 1 else {
-        circuit.name: res.summary()}
-    if args.json:
-        json.dump({name: row for name, row in rows.items()}, sys.stdout, default=float)
-        sys.stdout.write("\n")
-        return 0
-    print(_HEADER)
-    for name, row in rows.items():
-        print(_summary_line(name, row))
-    for path in (args.out, args.plot):
-        if path:
-            print(f"wrote {path}")
-    return 0
+    return _run_and_report(args, run, engine=f" in ngspice ({args.level})")
 
 
 def _interactive_backend():
@@ -712,12 +703,16 @@ def build_parser():
                              "level's follows from its currents and capacitors)")
         _set_option(sp)
         if name == "export-spice":
-            sp.add_argument("-o", "--output", required=True, help="the .cir file to write")
-            sp.add_argument("--explain", action="store_true", help="print the mapping of states to nodes and parts")
+            sp.add_argument("-o", "--output", help="the .cir file to write (its data file: <name>.data.txt beside it)")
+            sp.add_argument("--explain", action="store_true", help="print the mapping of states to nodes and parts "
+                            "(without -o: only that, nothing written)")
             sp.set_defaults(func=_cmd_export_spice, t_start=None)
         else:
-            _output_options(sp, "times, states and spikes", "a trace figure", "the summary")
-            sp.set_defaults(func=_cmd_spice_run, t_start=None)
+            sp.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the "
+                            "file's t_transient, else the second half of the run)")
+            _output_options(sp, "times, states and spikes", "a trace figure (for a network: traces and a raster)",
+                            "the summary")
+            sp.set_defaults(func=_cmd_spice_run)
 
     tn = sub.add_parser("tune", help="interactive tuner: sliders, live I-V curves and trace (opens a window)")
     tn.add_argument("circuit", nargs="?", default="bursting", help="preset name or circuit file (default: bursting)")
