@@ -80,3 +80,41 @@ def test_slow_curve_negative_slope_interval():
     iv = nm.iv_curves(nm.preset("bursting"), v=v, i_app=-2.0)
     negative = v[np.gradient(iv["slow"], v) < 0]
     assert negative.min() == pytest.approx(-2.159, abs=1e-3) and negative.max() == pytest.approx(-0.841, abs=1e-3)
+
+
+def _network_result(trains):
+    """A network run holding only the given spike trains ``{neuron: times}`` over [0, 2000]."""
+    from neuromorph.solve.results import SimulationResult, SolverStats
+
+    names = tuple(trains)
+    times = np.concatenate([trains[n] for n in names])
+    owners = np.concatenate([np.full(len(trains[n]), i) for i, n in enumerate(names)])
+    order = np.argsort(times, kind="stable")
+    return SimulationResult(t=np.array([0.0, 2000.0]), y=np.zeros((0, 2)), state_names=(),
+                            spike_times=times[order], spike_neurons=owners[order].astype(np.int64),
+                            stats=SolverStats(0, 0, 0, 0, 0), method="synthetic", t_start=0.0, t_end=2000.0,
+                            neuron_names=names)
+
+
+@pytest.mark.parametrize("lag, label", [(25.0, "phase-locked"), (46.0, "anti-phase"), (96.0, "in-phase")])
+def test_phases_other_than_0_and_half_name_the_reference_rightly(lag, label):
+    # b bursts `lag` after a (period 100, 4 spikes 2 apart): b's phase is lag / 100 relative to a, and
+    # a's is 1 - lag / 100 relative to b (a swapped reference would give the other one)
+    a = _bursts(18, 4, 100.0, 2.0, t0=100.0)
+    result = _network_result({"a": a, "b": a + lag})
+    by_a = result.rhythm(reference="a", t_start=0.0)["neurons"]
+    by_b = result.rhythm(reference="b", t_start=0.0)["neurons"]
+    assert by_a["b"]["phase"] == pytest.approx(lag / 100.0, abs=1e-9)
+    assert by_b["a"]["phase"] == pytest.approx(1.0 - lag / 100.0, abs=1e-9)
+    assert by_a["a"]["relation"] == "reference" and by_a["b"]["relation"] == label
+    # the band is an argument, reported with the rows
+    wide = result.rhythm(reference="a", t_start=0.0, phase_tolerance=0.25)
+    assert wide["phase_tolerance"] == 0.25
+    assert wide["neurons"]["b"]["relation"] == ("anti-phase" if lag < 75 else "in-phase")
+
+
+def test_phase_tolerance_outside_its_range_is_refused():
+    result = _network_result({"a": _bursts(5, 3, 100.0, 2.0), "b": _bursts(5, 3, 100.0, 2.0, t0=550.0)})
+    for bad in (-0.1, 0.3, float("nan")):
+        with pytest.raises(nm.ModelError, match="phase_tolerance"):
+            result.rhythm(phase_tolerance=bad)

@@ -88,6 +88,16 @@ def test_plot_and_npz_outputs(tmp_path):
     assert np.all(y[0, i - 1] < 0.0) and np.all(y[0, i] >= 0.0)
 
 
+def test_the_t_transient_hint_names_only_options_the_command_has(tmp_path):
+    # hco.toml settles from t_transient = 10000: a shorter run falls back to the second half
+    proc = run(tmp_path, "simulate", CIRCUITS / "hco.toml", "--t-end", 300, "--json")
+    assert proc.returncode == 0 and "give --t-start to choose" in proc.stderr
+    # reliability's window is its own --t-record: the file's t_transient is not consulted at all
+    proc = run(tmp_path, "reliability", CIRCUITS / "hco.toml", "--t-end", 300, "--trials", 2, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "t_transient" not in proc.stderr and "--t-start" not in proc.stderr
+
+
 # -- presets and demo ---------------------------------------------------------------------
 
 def test_presets_lists_the_six_neurons_and_the_networks(tmp_path):

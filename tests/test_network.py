@@ -274,9 +274,35 @@ def test_networkx_round_trip():
     graph = net.to_networkx()
     assert isinstance(graph, nx.MultiDiGraph)
     assert graph.edges["a", "b", "a_to_b"]["kind"] == "current" and graph.nodes["b"]["i_app"] == -0.7
-    back = nm.Network.from_networkx(graph, name="mixed")
-    back.description, back.protocol = net.description, net.protocol
-    assert back == net
+    back = nm.Network.from_networkx(graph)
+    assert back == net and back.protocol == net.protocol and back.description == net.description
+
+
+def test_networkx_round_trip_keeps_the_order_of_interconnections_and_so_the_bits():
+    net = nm.Network(name="order")
+    for name in ("a", "b", "c"):
+        net.add_neuron(name, "bursting", i_app=-2.0, initial={"v": -2.0 + 0.3 * len(net.node_names)})
+    # added in an order the graph's adjacency does not follow (c's edges first)
+    net.add_synapse("c", "a", g=0.3)
+    net.add_gap_junction("b", "c", g=0.07)
+    net.add_synapse("a", "b", g=0.2)
+    net.add_synapse("c", "b", g=0.1, tau=20.0)
+    back = nm.Network.from_networkx(net.to_networkx())
+    assert back.connection_names == net.connection_names
+    one, two = net.simulate(4000, record=()), back.simulate(4000, record=())
+    np.testing.assert_array_equal(one.spike_times, two.spike_times)
+
+
+def test_a_gap_junction_given_both_ways_is_refused_unless_both_are_named():
+    g = nx.DiGraph()
+    g.add_node("x", neuron="bursting")
+    g.add_node("y", neuron="bursting")
+    g.add_edge("x", "y", kind="gap", g=0.1)
+    g.add_edge("y", "x", kind="gap", g=0.1)
+    with pytest.raises(nm.ModelError, match="second gap junction between"):
+        nm.Network.from_networkx(g)
+    g.edges["x", "y"]["name"], g.edges["y", "x"]["name"] = "one", "two"
+    assert nm.Network.from_networkx(g).connection_names == ("one", "two")  # two junctions, meant
 
 
 def test_from_a_plain_digraph():

@@ -291,7 +291,7 @@ def test_parameters_lists_every_path():
     n.add_leak(g=0.5)
     n.add_conductance(g_max=1.0, e_rev=1.0).add_gate(k=2.0, delta=0.0)
     assert n.parameters() == {
-        "C": 1.0, "v0": 0.0, "threshold": 0.0, "leak.g": 0.5, "leak.e_rev": 0.0,
+        "C": 1.0, "v0": 0.0, "threshold": 0.0, "hysteresis": 0.5, "leak.g": 0.5, "leak.e_rev": 0.0,
         "conductance.g_max": 1.0, "conductance.e_rev": 1.0,
         "conductance.gate0_k": 2.0, "conductance.gate0_delta": 0.0, "conductance.gate0_tau": 0.0,
     }

@@ -28,8 +28,9 @@ def _rel_tol(tau_2, T, bias=0.0):
     return tol
 
 
-def test_frozen_ou_input_has_its_stationary_variance_and_correlation_time():
-    mean, sigma, tau, T = -2.6, 0.19, 1.0, 200_000.0
+@pytest.mark.parametrize("tau", [1.0, 0.3, 7.0])  # away from 1 too, where exp(-dt / tau) and exp(-dt tau) differ
+def test_frozen_ou_input_has_its_stationary_variance_and_correlation_time(tau):
+    mean, sigma, T = -2.6, 0.19, 100_000.0 * tau  # the path has tau / 50 steps: 5e6 samples
     t, x = nm.OUProcess(mean, sigma, tau, seed=11).path(T)
     dt = t[1]
     assert abs(x.mean() - mean) < 4 * sigma * np.sqrt(2 * tau / T)
@@ -177,3 +178,16 @@ def test_bad_noise_input_is_a_clear_error(call, error, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+def test_noise_stronger_than_the_circuit_is_said_not_summarised_silently():
+    # WhiteNoise(1e6) drove |V| to 2e6 and the run was called "bursting" without a word
+    with pytest.warns(nm.NeuromorphWarning, match="stronger than every current its circuit makes"):
+        nm.preset("bursting").simulate(50, -2.0, noise=nm.WhiteNoise(1e6), seed=1, dt=0.05)
+    with pytest.warns(nm.NeuromorphWarning, match="stronger than every current"):
+        nm.Ensemble("bursting", params={"i_app": [-2.0, -1.0]}).simulate(50, dt=0.05, noise=nm.WhiteNoise(1e6), seed=1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the noise levels of the README and the reliability studies say nothing
+        nm.preset("bursting").simulate(50, -2.0, noise=nm.WhiteNoise(1.0), seed=1, dt=0.05)

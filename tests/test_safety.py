@@ -49,6 +49,25 @@ def test_simulate_refuses_to_write_over_its_input(tmp_path, circuit, how):
     assert circuit.read_bytes() == before
 
 
+def test_a_network_files_node_files_are_inputs_too(tmp_path):
+    # a node file with an unusual name, which an output name can hit
+    (tmp_path / "cell.npz").write_text((CIRCUITS / "bursting.toml").read_text(), encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "net.toml").write_text(
+        'format = "neuromorph-network/1"\nname = "net"\n[simulation]\nt_end = 50\n'
+        '[nodes.n1]\nfile = "../cell.npz"\n[nodes.n2]\nneuron = "bursting"\n'
+        '[[connections]]\nkind = "current_synapse"\npre = "n1"\npost = "n2"\ng = 0.2\n', encoding="utf-8")
+    before = (tmp_path / "cell.npz").read_bytes()
+    for args in (["simulate", "sub/net.toml", "--out", "cell.npz", "--plot", "x.png"],
+                 ["export-spice", "sub/net.toml", "-o", "./sub/../cell.npz"],
+                 ["map", "sub/net.toml", "--x", "n1.i_app:-1:0:2", "--t-end", 50, "--plot", "cell.npz"]):
+        proc = run(tmp_path, *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "is the input file" in one_line(proc.stderr) and "cell.npz" in proc.stderr
+        assert proc.stdout == "" and not (tmp_path / "x.png").exists()
+    assert (tmp_path / "cell.npz").read_bytes() == before
+
+
 def test_every_writing_command_refuses_its_input(tmp_path, circuit):
     before = circuit.read_bytes()
     for args in (["map", "c.toml", "--x", "i_app:-1:0:2", "--t-end", 50, "--out", "c.toml"],

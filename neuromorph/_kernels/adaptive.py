@@ -223,10 +223,11 @@ def _norm(err, y, y_new, atol, rtol):
 
 @njit(**JIT)
 def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
-               bound):
+               armed, bound):
     """Dormand-Prince 5(4) until ``ctrl[C_T_STOP]`` or until control must return (see :mod:`.common`).
 
-    ``work`` and ``iwork`` are scratch buffers of the lengths :func:`work_sizes` gives.
+    ``work`` and ``iwork`` are scratch buffers of the lengths :func:`work_sizes` gives; ``armed``
+    (int64, per neuron) is the spike detector's state, kept between calls.
     """
     ns = y.shape[0]
     K = work[0:7 * ns].reshape((7, ns))
@@ -256,12 +257,13 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
         norm = _norm(err, y, y_new, atol, rtol)
         if norm <= 1.0:
             h = _accepted(norm, 5.0, h, h_step, lands, ctrl, cnt)
-            if c.needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
+            if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
                 _dp5_dense(h_step, y, K, dense)
-                c.emit_dense(model, thr, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
+                c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
                              spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
             t = c.commit(model, stim, y, y_new, f0, K[6], t_new, left_end, cnt, tmp)
+            c.rearm(model, thr, armed, y)
             if c.runaway(model, bound, y):
                 status = c.ERR_RUNAWAY
                 break
@@ -274,7 +276,7 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
 
 @njit(**JIT)
 def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
-                     thr, bound):
+                     thr, armed, bound):
     """Rosenbrock 2(3) until ``ctrl[C_T_STOP]`` or until control must return (see :mod:`.common`)."""
     ns = y.shape[0]
     R = work[7 * ns:12 * ns].reshape((5, ns))
@@ -320,12 +322,13 @@ def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, s
         norm = _norm(err, y, y_new, atol, rtol)
         if norm <= 1.0:
             h = _accepted(norm, 3.0, h, h_step, lands, ctrl, cnt)
-            if c.needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
+            if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
                 _ros23_dense(h_step, y, R, dense)
-                c.emit_dense(model, thr, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
+                c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
                              spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
             t = c.commit(model, stim, y, y_new, f0, R[4], t_new, left_end, cnt, tmp)
+            c.rearm(model, thr, armed, y)
             jac_ok = False
             if c.runaway(model, bound, y):
                 status = c.ERR_RUNAWAY

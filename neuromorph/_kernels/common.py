@@ -105,15 +105,25 @@ def crossing(dense, k, level):
 
 
 @njit(**JIT_INLINE)
-def record_spikes(model, thr, y, y_new, dense, t, h, spk_t, spk_n, cnt):
-    """Append every upward threshold crossing inside the step (needs ``dense``)."""
+def record_spikes(model, thr, armed, y, y_new, dense, t, h, spk_t, spk_n, cnt):
+    """Append every spike inside the step (needs ``dense``): an upward threshold crossing of an
+    armed neuron, which disarms it until :func:`rearm` (see :mod:`neuromorph.analysis.spikes`)."""
     for n in range(model.mem_state.shape[0]):
         k = model.mem_state[n]
-        if y[k] < thr[n] <= y_new[k]:
+        if armed[n] != 0 and y[k] < thr[n] <= y_new[k]:
             i = cnt[N_SPK]
             spk_t[i] = t + crossing(dense, k, thr[n]) * h
             spk_n[i] = n
             cnt[N_SPK] = i + 1
+            armed[n] = 0
+
+
+@njit(**JIT_INLINE)
+def rearm(model, thr, armed, y):
+    """Arm every neuron whose voltage lies below its threshold minus its hysteresis (after each step)."""
+    for n in range(model.mem_state.shape[0]):
+        if y[model.mem_state[n]] < thr[n] - model.hysteresis[n]:
+            armed[n] = 1
 
 
 @njit(**JIT_INLINE)
@@ -168,12 +178,12 @@ def room_for_step(model, spk_t, out_t, cnt):
 
 
 @njit(**JIT)
-def emit_dense(model, thr, y, y_new, dense, t, h, t_new, t_eval, save_idx, out_t, out_y, spk_t, spk_n, cnt):
+def emit_dense(model, thr, armed, y, y_new, dense, t, h, t_new, t_eval, save_idx, out_t, out_y, spk_t, spk_n, cnt):
     """Spikes and grid samples of an accepted step, from its dense polynomial.
 
     Out of line on purpose: only steps that :func:`needs_dense` flags call it.
     """
-    record_spikes(model, thr, y, y_new, dense, t, h, spk_t, spk_n, cnt)
+    record_spikes(model, thr, armed, y, y_new, dense, t, h, spk_t, spk_n, cnt)
     if cnt[SAVE_MODE] == SAVE_GRID:
         write_grid(dense, t, h, t_new, t_eval, save_idx, out_t, out_y, cnt)
 
@@ -189,13 +199,13 @@ def save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt):
 
 
 @njit(**JIT_INLINE)
-def needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
+def needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
     """True when the step has a spike or a grid point, so the dense polynomial is needed."""
     if cnt[SAVE_MODE] == SAVE_GRID and cnt[I_EVAL] < t_eval.shape[0] and t_eval[cnt[I_EVAL]] <= t_new:
         return True
     for n in range(model.mem_state.shape[0]):
         k = model.mem_state[n]
-        if y[k] < thr[n] <= y_new[k]:
+        if armed[n] != 0 and y[k] < thr[n] <= y_new[k]:
             return True
     return False
 

@@ -125,13 +125,13 @@ _RK4_C = (0.5, 0.5, 1.0)
 
 @njit(**JIT_PARALLEL)
 def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
-              bound):
+              armed, bound):
     """``method`` (:data:`EULER`, :data:`RK4`, :data:`EULER_MARUYAMA` or :data:`SRA1`) with fixed step
     ``ctrl[C_H]`` until ``ctrl[C_T_STOP]``.
 
     See :mod:`.common` for the calling protocol. ``y`` holds the model's states, then the
     OU states of ``noise`` (a :class:`.layout.Noise`; empty arrays for a deterministic run);
-    ``work`` has :func:`work_size` entries.
+    ``work`` has :func:`work_size` entries; ``armed`` (int64, per neuron) is the spike detector's state.
     """
     ns = y.shape[0]
     n_src = noise.src_state.shape[0]
@@ -192,12 +192,12 @@ def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_i
             break
         drift(noise, model, stim, t_new, is_jump, y_new, f_end, tmp)
         cnt[c.N_FEV] += 1
-        if c.needs_dense(model, thr, y, y_new, t_new, t_eval, cnt):
+        if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
             if stochastic:
                 linear_dense(y, y_new, dense)
             else:
                 hermite_dense(h, y, y_new, f0, f_end, dense)
-            c.emit_dense(model, thr, y, y_new, dense, t, h, t_new, t_eval, save_idx, out_t, out_y, spk_t, spk_n, cnt)
+            c.emit_dense(model, thr, armed, y, y_new, dense, t, h, t_new, t_eval, save_idx, out_t, out_y, spk_t, spk_n, cnt)
         c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
         if on_grid:
             cnt[c.GRID_K] += 1
@@ -205,6 +205,7 @@ def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_i
         else:
             cnt[c.PIECE] += 1
         t = c.commit(model, stim, y, y_new, f0, f_end, t_new, is_jump, cnt, tmp)
+        c.rearm(model, thr, armed, y)
         if is_jump:
             ou_drift(noise, model, y, f0)
         if c.runaway(model, bound, y):

@@ -13,8 +13,8 @@ Blocks are independent: the Python layer runs disjoint block ranges on
 threads (``nogil``), and results do not depend on the thread count.
 
 Per-copy parameter arrays (``n_rows x n_copies``): ``st_rate``, ``el_gain``,
-``el_off``, ``act_k``, ``act_off``, ``thr`` and ``i_bias`` (each neuron's constant
-applied current, added to the shared stimulus).
+``el_off``, ``act_k``, ``act_off``, ``thr``, ``hyst`` (spike thresholds and hysteresis) and
+``i_bias`` (each neuron's constant applied current, added to the shared stimulus).
 
 With additive noise (:class:`.layout.Noise`; methods :data:`EULER_MARUYAMA` and :data:`SRA1`,
 the schemes of :mod:`.fixed`) each copy is a member of a Monte Carlo study with its own trial
@@ -43,7 +43,8 @@ LANES = 64  # measured: 1.2e7 neuron-steps/s per core at 32 lanes, 1.7-1.8e7 at 
 _EPS = np.finfo(np.float64).eps
 
 
-LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg ak aoff act ioff thr bound v_prev f_prev gate "
+LaneWork = namedtuple("LaneWork", "y yt k1 ks rate gain off arg ak aoff act ioff thr rearm armed bound v_prev f_prev "
+                                   "gate "
                                    "dw dz z0 z1 ab cd trials chips")
 
 
@@ -60,7 +61,7 @@ def make_work(n_states, n_terms, n_tanh, n_act, n_neurons, n_sources=0):
         y=rows(n_states), yt=rows(n_states), k1=rows(n_states), ks=rows(3 * n_states).reshape(3, -1),
         rate=rows(n_states), gain=rows(n_terms), off=rows(n_terms), arg=rows(n_tanh),
         ak=rows(n_act), aoff=rows(n_act), act=rows(n_act), ioff=rows(n_neurons), thr=rows(n_neurons),
-        bound=rows(n_neurons), v_prev=rows(n_neurons), f_prev=rows(n_neurons), gate=rows(1),
+        rearm=rows(n_neurons), armed=rows(n_neurons), bound=rows(n_neurons), v_prev=rows(n_neurons), f_prev=rows(n_neurons), gate=rows(1),
         dw=rows(n_sources), dz=rows(n_sources), z0=rows(1), z1=rows(1), ab=rows(1).view(np.uint64),
         cd=rows(1).view(np.uint64), trials=rows(1).view(np.uint64), chips=rows(1).view(np.uint64),
     )
@@ -257,8 +258,8 @@ def _fail_lanes(model, bound, y, w, width, c0, status):
 
 @njit(**JIT)
 def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_end, t_record, rate_all,
-              gain_all, off_all, ak_all, aoff_all, thr_all, ioff_all, bound_all, trial_all, chip_all, y_all, status,
-              spk_count, spk_t, save_every, out_v, t_reached, w):
+              gain_all, off_all, ak_all, aoff_all, thr_all, hyst_all, ioff_all, bound_all, trial_all, chip_all, y_all,
+              armed_all, status, spk_count, spk_t, save_every, out_v, t_reached, w):
     """Integrate blocks ``[b0, b1)`` of lanes from grid step ``k_begin`` (time ``t_begin``) to grid
     step ``k_stop`` or ``t_end``, whichever comes first.
 
@@ -270,7 +271,9 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
     ``method`` is :data:`EULER`, :data:`RK4`, :data:`EULER_MARUYAMA` or :data:`SRA1`; ``noise``
     a :class:`.layout.Noise` (empty arrays without noise), ``trial_all`` and ``chip_all``
     (uint64) each copy's trial and chip. ``y_all`` (n_states x n, the OU states last) is the
-    state on entry and on return. ``status[c]`` becomes
+    state on entry and on return, ``armed_all`` (n_neurons x n, 1.0 or 0.0) the spike detector's
+    state: a spike is an upward crossing of ``thr_all`` by an armed neuron, which disarms it until
+    its voltage ends a step below ``thr_all - hyst_all``. ``status[c]`` becomes
     :data:`LANE_NONFINITE` or :data:`LANE_RUNAWAY` (``|V| > bound_all``) for a copy that
     diverged; that copy is frozen and its final state is NaN. ``spk_count[m, c]`` counts spikes
     of neuron ``m`` of copy ``c`` at or after ``t_record``; the first ``spk_t.shape[2]`` are
@@ -315,6 +318,8 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                 w.aoff[r * L + j] = aoff_all[r, c]
             for r in range(nn):
                 w.thr[r * L + j] = thr_all[r, c]
+                w.rearm[r * L + j] = thr_all[r, c] - hyst_all[r, c]
+                w.armed[r * L + j] = armed_all[r, c]
                 w.ioff[r * L + j] = ioff_all[r, c]
                 w.bound[r * L + j] = bound_all[r, c]
         for j in range(width):
@@ -424,11 +429,13 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                 vp = _row(v_prev, m)
                 fp = _row(f_prev, m)
                 thr = _row(w.thr, m)
+                armed = _row(w.armed, m)
                 crossed = 0
                 for j in range(L):
-                    crossed += (vp[j] < thr[j]) & (thr[j] <= v[j])
+                    crossed += (armed[j] != 0.0) & (vp[j] < thr[j]) & (thr[j] <= v[j])
                 for j in range(width if crossed else 0):
-                    if vp[j] < thr[j] <= v[j]:
+                    if armed[j] != 0.0 and vp[j] < thr[j] <= v[j]:
+                        armed[j] = 0.0
                         if stochastic:  # a noisy path has no derivative: the chord
                             ts = t + h * min((thr[j] - vp[j]) / (v[j] - vp[j]), 1.0)
                         else:
@@ -439,6 +446,9 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                             if i < cap:
                                 spk_t[m, c, i] = ts
                             spk_count[m, c] = i + 1
+                low = _row(w.rearm, m)
+                for j in range(L):
+                    armed[j] = 1.0 if v[j] < low[j] else armed[j]
             t = t_new
             piece = 0 if on_grid else piece + 1
             if on_grid:
@@ -462,5 +472,7 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
             failed = status[c0 + j] != LANE_OK
             for r in range(ns):
                 y_all[r, c0 + j] = np.nan if failed else y[r * L + j]
+            for r in range(nn):
+                armed_all[r, c0 + j] = w.armed[r * L + j]
         t_reached[block] = t
     return 0

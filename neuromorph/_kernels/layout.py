@@ -28,7 +28,9 @@ per-term branches and the TANH group is one contiguous, vectorisable pass: ``el_
     gates of term ``e``: ``gate_ptr[e]:gate_ptr[e+1]`` into ``gate_act`` (activation indices)
 Neurons (``n_neurons``)
     ``mem_state`` index of each neuron's membrane state; ``i_bias`` its constant applied current
-    (the ``i_app`` parameter), added to its stimulus; ``thresholds`` its spike threshold.
+    (the ``i_app`` parameter), added to its stimulus; ``thresholds`` its spike threshold and
+    ``hysteresis`` how far below it the voltage must fall before the next spike counts
+    (:func:`neuromorph.analysis.spikes.spike_times` is the definition).
 Jacobian (a fixed sparsity pattern, computed in this order: per term its input, then the
 inputs of its gates; then per filter its diagonal and its source)
     ``jac_row``, ``jac_col``; ``jac_slot`` the entry's place in the neuron-block storage
@@ -60,7 +62,7 @@ Model = namedtuple(
         "st_kind", "st_rate", "st_src", "filt_state",
         "el_group", "el_base", "el_tgt", "el_in", "el_gain", "el_off",
         "gate_ptr", "gate_act", "act_in", "act_k", "act_off",
-        "mem_state", "i_bias", "thresholds",
+        "mem_state", "i_bias", "thresholds", "hysteresis",
         "jac_row", "jac_col", "jac_slot", "blk_ptr", "blk_off",
         "chunks",
     ],

@@ -5,11 +5,15 @@ the last burst of ``i`` began, divided by ``i``'s period, averaged on the circle
 near 0 and near 1 average to 0, not to 0.5). A half-centre oscillator alternates in
 anti-phase (phase 0.5); neurons that burst together are in phase (phase 0).
 
-Classification of a pair (see :data:`PHASE_TOLERANCE`): ``"other period"`` when the burst
-periods differ by more than :data:`PERIOD_TOLERANCE` (a 2:1 rhythm, say: the phase is then not
-reported, see ``period_ratio``); else ``"anti-phase"`` within 0.1 of 0.5, ``"in-phase"`` within
-0.1 of 0 (or 1), ``"phase-locked"`` otherwise with a steady phase (circular spread below 0.1),
-``"unlocked"`` when the phase wanders; ``"-"`` when either neuron has fewer than two bursts.
+Classification of a pair: ``"other period"`` when the burst periods differ by more than
+:data:`PERIOD_TOLERANCE` (a 2:1 rhythm, say: the phase is then not reported, see
+``period_ratio``); else ``"unlocked"`` when the phase wanders (circular spread above
+:data:`LOCK_SPREAD`), ``"anti-phase"`` within ``phase_tolerance`` (default
+:data:`PHASE_TOLERANCE`, 0.05) of 0.5, ``"in-phase"`` within it of 0 (or 1), ``"phase-locked"``
+otherwise; ``"-"`` when either neuron has fewer than two bursts. The band is an argument of
+:func:`rhythm` and is reported with the rows (``phase_tolerance``), so a label never hides
+how far from 0.5 or 0 a phase may be: with the default, 0.43 is "phase-locked", not
+"anti-phase".
 """
 
 import math
@@ -18,9 +22,12 @@ import numpy as np
 
 from .spikes import analyse_spikes, summarize_spikes
 
-__all__ = ["burst_starts", "phase", "rhythm", "classify_phase", "PHASE_TOLERANCE", "PERIOD_TOLERANCE"]
+__all__ = ["burst_starts", "phase", "rhythm", "classify_phase", "PHASE_TOLERANCE", "LOCK_SPREAD", "PERIOD_TOLERANCE"]
 
-PHASE_TOLERANCE = 0.1
+PHASE_TOLERANCE = 0.05
+"""Half-width of the bands around 0.5 ("anti-phase") and 0 ("in-phase"), in cycles."""
+LOCK_SPREAD = 0.1
+"""Largest circular spread (in cycles) of a pair's phases that still counts as locked."""
 PERIOD_TOLERANCE = 0.05
 
 
@@ -60,20 +67,38 @@ def phase(starts, reference_starts):
     return round(value, 12) % 1.0, round(spread, 12)
 
 
-def classify_phase(value, spread):
-    """``"anti-phase"``, ``"in-phase"``, ``"phase-locked"``, ``"unlocked"`` or ``"-"`` (see the module docs)."""
+def classify_phase(value, spread, tolerance=PHASE_TOLERANCE):
+    """``"anti-phase"``, ``"in-phase"``, ``"phase-locked"``, ``"unlocked"`` or ``"-"`` (see the module docs).
+
+    Examples
+    --------
+    >>> classify_phase(0.47, 0.01), classify_phase(0.42, 0.01), classify_phase(0.42, 0.01, tolerance=0.1)
+    ('anti-phase', 'phase-locked', 'anti-phase')
+    """
     if value is None:
         return "-"
-    if spread > PHASE_TOLERANCE:
+    if spread > LOCK_SPREAD:
         return "unlocked"
-    if abs(value - 0.5) <= PHASE_TOLERANCE:
+    if abs(value - 0.5) <= tolerance:
         return "anti-phase"
-    if min(value, 1.0 - value) <= PHASE_TOLERANCE:
+    if min(value, 1.0 - value) <= tolerance:
         return "in-phase"
     return "phase-locked"
 
 
-def rhythm(result, reference=0, t_start=None, t_end=None):
+def check_phase_tolerance(value):
+    """``phase_tolerance`` validated: a number in [0, 0.25] (wider bands around 0 and 0.5 would overlap)."""
+    from .. import _validate as check
+    from ..errors import ModelError
+
+    value = check.real("phase_tolerance", value)
+    if not 0.0 <= value <= 0.25:
+        raise ModelError(f"`phase_tolerance` must lie in [0, 0.25] cycles (the bands around 0 and 0.5 must not "
+                         f"overlap), got {value!r}")
+    return value
+
+
+def rhythm(result, reference=0, t_start=None, t_end=None, phase_tolerance=PHASE_TOLERANCE):
     """Per-neuron rhythm of a network run, with phases relative to ``reference``.
 
     Parameters
@@ -85,11 +110,14 @@ def rhythm(result, reference=0, t_start=None, t_end=None):
         Start of the window (default: the settled window of :meth:`SimulationResult.summary`).
     t_end : float, optional
         End of the window (default: the end of the run).
+    phase_tolerance : float, default 0.05
+        Half-width, in cycles, of the bands around 0.5 and 0 that are labelled "anti-phase" and
+        "in-phase" (in [0, 0.25]).
 
     Returns
     -------
     dict
-        ``{"reference": name, "t_start": ..., "t_end": ..., "neurons": {name: row}}`` where each
+        ``{"reference": name, "t_start": ..., "t_end": ..., "phase_tolerance": ..., "neurons": {name: row}}`` where each
         row is the neuron's :func:`~neuromorph.summarize_spikes` summary plus ``phase``,
         ``phase_spread``, ``period_ratio`` (its burst period over the reference's) and
         ``relation`` (to the reference).
@@ -97,6 +125,7 @@ def rhythm(result, reference=0, t_start=None, t_end=None):
     from .. import _validate as check
     from ..errors import ModelError
 
+    phase_tolerance = check_phase_tolerance(phase_tolerance)
     ref = result.neuron_index(reference)
     t0, t1 = result._window(t_start)
     if t_end is not None:
@@ -118,7 +147,8 @@ def rhythm(result, reference=0, t_start=None, t_end=None):
         elif ratio is not None and abs(ratio - 1.0) > PERIOD_TOLERANCE:
             relation, value, spread = "other period", None, None  # no 1:1 phase to speak of
         else:
-            relation = classify_phase(value, spread)
+            relation = classify_phase(value, spread, phase_tolerance)
         row.update(phase=value, phase_spread=spread, period_ratio=ratio, relation=relation)
         rows[name] = row
-    return {"reference": result.neuron_names[ref], "t_start": t0, "t_end": t1, "neurons": rows}
+    return {"reference": result.neuron_names[ref], "t_start": t0, "t_end": t1, "phase_tolerance": phase_tolerance,
+            "neurons": rows}

@@ -1,4 +1,12 @@
-"""Firing-pattern metrics from spike times: rest, tonic spiking, bursting, irregular.
+"""Spikes, and firing-pattern metrics from spike times: rest, tonic spiking, bursting, irregular.
+
+What a spike is (one definition for every engine): an upward crossing of the neuron's
+``threshold`` by its membrane voltage, counted only when the neuron is *armed*. A neuron starts
+armed if its voltage starts below the threshold; a spike disarms it, and it is armed again once
+its voltage falls below ``threshold - hysteresis``. Noise that jitters the voltage back and forth
+across the threshold during one upstroke therefore makes one spike, not two. The numba kernels
+apply this rule at the end of every step and locate the crossing on their dense output; the
+SPICE engine applies :func:`spike_times` to ngspice's samples.
 
 Bursts are found from the inter-spike intervals (ISIs) alone: sorted ISIs
 are split at their largest ratio gap; if that gap is at least
@@ -28,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BurstAnalysis", "analyse_spikes", "summarize_spikes", "settled_window", "PATTERNS", "BURST_GAP_RATIO",
+__all__ = ["spike_times", "BurstAnalysis", "analyse_spikes", "summarize_spikes", "settled_window", "PATTERNS", "BURST_GAP_RATIO",
            "REGULAR_CV", "BURST_COVERAGE", "TRANSIENT_FRACTION"]
 
 PATTERNS = ("rest", "tonic", "bursting", "irregular", "diverging")
@@ -56,6 +64,63 @@ def settled_window(t_start, t_end, settled_from=None):
     if settled_from is None:
         settled_from = t_start + TRANSIENT_FRACTION * (t_end - t_start)
     return float(settled_from), float(t_end)
+
+
+def spike_times(t, v, threshold=0.0, hysteresis=0.5):
+    """Spike times of a sampled voltage trace ``v(t)`` (see the module notes for the definition).
+
+    Each counted upward crossing of ``threshold`` between samples ``i`` and ``i + 1`` is located
+    by linear interpolation; a crossing counts only if the voltage was below
+    ``threshold - hysteresis`` at some sample since the previous crossing (or the trace starts
+    below the threshold and this is the first crossing).
+
+    Parameters
+    ----------
+    t, v : array_like
+        Sample times (increasing) and voltages, the same length.
+    threshold : float, default 0.0
+    hysteresis : float, default 0.5
+        ``>= 0``; 0 counts every upward crossing.
+
+    Returns
+    -------
+    ndarray
+        Spike times, increasing.
+
+    Examples
+    --------
+    A jittery upstroke crosses 0 three times but is one spike; the next one counts because the
+    voltage fell below -0.5 in between:
+
+    >>> t = [0, 1, 2, 3, 4, 5, 6, 7]
+    >>> v = [-1.0, 0.2, -0.1, 0.3, 1.0, -0.8, 0.5, 1.0]
+    >>> spike_times(t, v).tolist()
+    [0.8333333333333334, 5.615384615384615]
+    >>> spike_times(t, v, hysteresis=0.0).size
+    3
+    """
+    t = np.asarray(t, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    if t.shape != v.shape or t.ndim != 1:
+        raise ValueError(f"`t` and `v` must be 1-D arrays of the same length, got shapes {t.shape} and {v.shape}")
+    if not hysteresis >= 0.0:
+        raise ValueError(f"`hysteresis` must be >= 0, got {hysteresis!r}")
+    if v.size < 2:
+        return np.empty(0)
+    up = np.flatnonzero((v[:-1] < threshold) & (v[1:] >= threshold))
+    if up.size == 0:
+        return np.empty(0)
+    # Re-arming samples, counted cumulatively: crossing k counts iff one lies in (up[k-1], up[k]]
+    # (a crossing not counted leaves the neuron disarmed, so "since the last counted spike" and
+    # "since the last crossing" agree). The start counts as re-arming when it lies below threshold.
+    low = v < threshold - hysteresis
+    low[0] |= v[0] < threshold
+    seen = np.cumsum(low)
+    before = np.concatenate(([0], seen[up[:-1]]))
+    keep = up[seen[up] > before]
+    return t[keep] + (threshold - v[keep]) / (v[keep + 1] - v[keep]) * (t[keep + 1] - t[keep])
+
+
 BURST_GAP_RATIO = 2.0
 REGULAR_CV = 0.15
 BURST_COVERAGE = 0.5

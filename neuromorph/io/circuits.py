@@ -6,7 +6,7 @@ A neuron::
     name = "bursting"
     description = "..."
 
-    [neuron]            # C (default 1), v0 (default 0), threshold (default 0)
+    [neuron]            # C (default 1), v0 (default 0), threshold (default 0), hysteresis (default 0.5)
     C = 1.0
     v0 = -1.9
 
@@ -71,18 +71,19 @@ from pathlib import Path
 from ..errors import CircuitFileError, ModelError, StimulusError
 from ..model.elements import CONNECTION_KINDS, NEURON_KINDS
 from ..model.network import SHORT_KINDS, Network
-from ..model.neuron import Neuron
+from ..model.neuron import DEFAULT_HYSTERESIS, Neuron
 from ..model.stimulus import Constant, Protocol, Sum, from_dicts
 from .files import atomic_write
 
-__all__ = ["load", "loads", "save", "dumps", "preset", "presets", "circuits_dir", "FORMAT", "NETWORK_FORMAT"]
+__all__ = ["load", "loads", "save", "dumps", "preset", "presets", "circuits_dir", "input_files", "FORMAT",
+           "NETWORK_FORMAT"]
 
 FORMAT = "neuromorph/1"
 NETWORK_FORMAT = "neuromorph-network/1"
 _TOP = {"format", "name", "description", "neuron", "initial", "elements", "simulation"}
 _NETWORK_TOP = {"format", "name", "description", "nodes", "connections", "simulation"}
 _NODE = {"neuron", "file", "description", "elements", "initial", "i_app", "stimulus"}
-_NEURON = {"C", "v0", "threshold"}
+_NEURON = {"C", "v0", "threshold", "hysteresis"}
 _SIMULATION = {"t_end", "i_app", "t_transient", "stimulus"}
 _NETWORK_SIMULATION = {"t_end", "t_transient"}
 
@@ -138,7 +139,7 @@ def _strings(doc, keys, source, where=""):
 
 
 def _neuron(doc, source, where, name):
-    """A neuron from the keys ``neuron`` (C, v0, threshold), ``initial``, ``elements``, ``description``."""
+    """A neuron from the keys ``neuron`` (C, v0, threshold, hysteresis), ``initial``, ``elements``, ``description``."""
     label = (lambda key: f"{where}.{key}") if where else (lambda key: f"[{key}]")
     head = doc.get("neuron", {})
     _check_keys(head, _NEURON, set(), label("neuron"), source)
@@ -300,6 +301,8 @@ def load(path):
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
         raise CircuitFileError(f"cannot read circuit file {str(path)!r}: {exc}") from None
     key = os.path.realpath(path)
+    if _LOADING.reads is not None:
+        _LOADING.reads.append(path)
     if key in _LOADING.stack:  # a network's node file that leads back to it
         raise CircuitFileError(f"circuit file {str(path)!r} refers back to itself through its nodes' files")
     _LOADING.stack.append(key)
@@ -312,6 +315,30 @@ def load(path):
 class _Stack(threading.local):
     def __init__(self):
         self.stack = []
+        self.reads = None  # a list while input_files() records what load() opens
+
+
+def input_files(path):
+    """Every file that reading the circuit file ``path`` opens: the file itself and, for a network, the
+    files its nodes name (``file = "cell.toml"``). Commands refuse to write over any of them.
+
+    A file that cannot be read is listed as far as reading got (the error is reported by ``load``).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> [p.name for p in input_files(nm.circuits_dir() / "hco.toml")]
+    ['hco.toml']
+    """
+    outer, _LOADING.reads = _LOADING.reads, []
+    try:
+        try:
+            load(path)
+        except CircuitFileError:
+            pass
+        return list(_LOADING.reads)
+    finally:
+        _LOADING.reads = outer
 
 
 _LOADING = _Stack()  # the files being read, per thread (a network's nodes may name other files)
@@ -367,6 +394,8 @@ def _element_table(el):
 def _neuron_tables(neuron):
     """The neuron's tables: ``neuron`` head, ``initial`` overrides and ``elements``."""
     tables = {"neuron": {"C": neuron.C, "v0": neuron.v0, "threshold": neuron.threshold}}
+    if neuron.hysteresis != DEFAULT_HYSTERESIS:  # files of the default keep their three keys
+        tables["neuron"]["hysteresis"] = neuron.hysteresis
     initial = neuron.initial_overrides()  # filters not listed follow v0, as in the neuron
     if initial:
         tables["initial"] = initial

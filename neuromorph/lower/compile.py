@@ -232,6 +232,7 @@ class Assembler:
         self.act_in, self.act_k, self.act_off = [], [], []
         self.shared = {}  # (state, k, offset) -> activation shared by several terms
         self.mem_state, self.neuron_names, self.thresholds, self.i_bias, self.stimuli = [], [], [], [], []
+        self.hysteresis = []
         self.filters = {}  # (neuron, tau) -> state
         self.prefixes = []
         self.slots = {}
@@ -295,10 +296,12 @@ class Assembler:
         self.neuron_names.append(prefix[:-1] if prefix else neuron.name)
         self.prefixes.append(prefix)
         self.thresholds.append(neuron.threshold)
+        self.hysteresis.append(neuron.hysteresis)
         self.i_bias.append(float(i_app))
         self.stimuli.append(stimulus)
         self.slots[prefix + "C"] = ("time", (Slot("st_rate", mem, 1.0, True),))
         self.slots[prefix + "threshold"] = ("real", (Slot("thresholds", index, 1.0, False),))
+        self.slots[prefix + "hysteresis"] = ("nonnegative", (Slot("hysteresis", index, 1.0, False),))
         self.slots[prefix + "i_app"] = ("real", (Slot("i_bias", index, 1.0, False),))
         for tau, name in neuron.filter_names.items():
             self.filters[(index, tau)] = self._state(FILTER, 1.0 / tau, mem, index, prefix + name, values[name])
@@ -378,6 +381,7 @@ class Assembler:
             act_k=floats(self.act_k)[act_order],
             act_off=floats(self.act_off)[act_order],
             mem_state=mem_state, i_bias=floats(self.i_bias), thresholds=floats(self.thresholds),
+            hysteresis=floats(self.hysteresis),
             jac_row=jac_row, jac_col=jac_col, jac_slot=jac_slot, blk_ptr=blk_ptr, blk_off=blk_off,
             chunks=ints([1]),
         )

@@ -7,7 +7,7 @@ from .._kernels.layout import Noise
 from ..errors import ModelError
 from ..model.stimulus import OUProcess
 
-__all__ = ["lower_noise", "no_noise", "initial_ou", "initial_ou_members", "noise_scale"]
+__all__ = ["lower_noise", "no_noise", "initial_ou", "initial_ou_members", "noise_scale", "warn_if_noise_dominates"]
 
 INITIAL_PIECE = rng.MAX_PIECES - 1  # the piece of the draws that start OU states (never a step's)
 
@@ -96,3 +96,25 @@ def noise_scale(model, noise):
     np.add.at(extra, noise.src_state[white], 10.0 * noise.src_sigma[white])
     np.add.at(extra, noise.ou_mem, np.abs(noise.ou_mean) + 10.0 * noise.src_sigma[~white] / np.sqrt(2.0 * noise.ou_rate))
     return np.add.reduceat(extra[:ns], model.arrays.blk_ptr[:-1])
+
+
+def warn_if_noise_dominates(model, noise, i_bias=None):
+    """Warn (:class:`~neuromorph.errors.NeuromorphWarning`) about each neuron whose noise is stronger than
+    every current its circuit can make: the applied current, its elements' largest currents and its
+    restoring conductance at the voltages its offsets span (the parts of the runaway bounds). Such a
+    run shows the noise, not the circuit, and its summaries (spikes, bursts) describe nothing but the
+    noise; it is allowed, but never silently."""
+    if not noise.src_state.size:
+        return
+    from .. import _validate as v
+    from ..errors import NeuromorphWarning
+
+    restoring, bounded, coupling, scale = model.bound_parts
+    i_bias = model.arrays.i_bias if i_bias is None else i_bias
+    circuit = np.abs(i_bias) + bounded + (np.maximum(restoring, 0.0) + coupling) * scale
+    spread = noise_scale(model, noise) / 10.0  # the noise's sigma (and OU means / 10) per neuron
+    for n in np.flatnonzero(spread > np.maximum(circuit, 1e-300)):
+        who = f"neuron {model.neuron_names[n]!r}" if model.n_neurons > 1 else "the neuron"
+        v.warn(f"the noise on {who} (sigma ~ {spread[n]:.3g}) is stronger than every current its circuit makes "
+               f"(at most ~{circuit[n]:.3g}): the run shows the noise, not the circuit, and its spikes and "
+               "pattern say nothing about the circuit's behaviour", NeuromorphWarning)

@@ -7,7 +7,7 @@ current ``i_app``, initial state and optional time-varying stimulus) and interco
 one state vector, so the same kernels integrate it as a single neuron, and every parameter
 has a path:
 
-* ``"NODE.i_app"``, ``"NODE.C"``, ``"NODE.threshold"``, ``"NODE.ELEMENT.FIELD"``
+* ``"NODE.i_app"``, ``"NODE.C"``, ``"NODE.threshold"``, ``"NODE.hysteresis"``, ``"NODE.ELEMENT.FIELD"``
   (``"n1.slow_negative.alpha"``);
 * ``"EDGE.FIELD"`` for an interconnection (``"n1_to_n2.g"``); synapses are named
   ``PRE_to_POST`` and gap junctions ``A_gap_B`` unless given a name.
@@ -462,10 +462,23 @@ class Network:
     # -- networkx -------------------------------------------------------------------------
     def to_networkx(self):
         """A ``networkx.MultiDiGraph``: nodes carry ``neuron`` (a copy), ``i_app``, ``stimulus``; edges
-        ``u -> v`` (``u`` drives ``v``; a gap junction ``a -> b``) carry ``kind``, ``name`` and the parameters."""
+        ``u -> v`` (``u`` drives ``v``; a gap junction ``a -> b``) carry ``kind``, ``name`` and the parameters.
+
+        The graph's attributes hold the network's ``name``, ``description``, ``protocol`` and the
+        order of its interconnections (``connection_order``), so :meth:`from_networkx` rebuilds the
+        same network exactly (the same compiled model, the same results to the last bit).
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> net = nm.hco()
+        >>> nm.Network.from_networkx(net.to_networkx()) == net
+        True
+        """
         import networkx as nx
 
-        graph = nx.MultiDiGraph(name=self.name, description=self.description)
+        graph = nx.MultiDiGraph(name=self.name, description=self.description, protocol=self.protocol,
+                                connection_order=list(self._connections))
         for name, node in self._nodes.items():
             graph.add_node(name, neuron=node.neuron.copy(), i_app=node.i_app, stimulus=node.stimulus)
         for name, conn in self._connections.items():
@@ -476,13 +489,18 @@ class Network:
 
     @classmethod
     def from_networkx(cls, graph, name=None):
-        """Build a network from a networkx graph (see the module documentation for the attributes)."""
+        """Build a network from a networkx graph (see the module documentation for the attributes).
+
+        Interconnections are added in the graph's ``connection_order`` (as :meth:`to_networkx`
+        writes it), then in the graph's own edge order. A gap junction is symmetric: two gap-junction
+        edges between the same two nodes are refused unless both are named (two junctions meant).
+        """
         import networkx as nx
 
         if not isinstance(graph, nx.Graph):
             raise ModelError(f"expected a networkx graph, got {graph!r}")
         net = cls(name=name or graph.graph.get("name") or "network",
-                  description=graph.graph.get("description", ""))
+                  description=graph.graph.get("description", ""), protocol=graph.graph.get("protocol"))
         for node, attrs in graph.nodes(data=True):
             if not isinstance(node, str):
                 raise ModelError(f"node {node!r}: node names must be strings (identifiers such as 'n1')")
@@ -495,10 +513,20 @@ class Network:
                                  "allowed: neuron, i_app, initial, stimulus")
             net.add_neuron(node, attrs["neuron"], i_app=attrs.get("i_app", 0.0), stimulus=attrs.get("stimulus"),
                            initial=attrs.get("initial"))
-        edges = graph.edges(keys=True, data=True) if graph.is_multigraph() else (
-            (u, v, None, d) for u, v, d in graph.edges(data=True))
+        edges = list(graph.edges(keys=True, data=True) if graph.is_multigraph() else (
+            (u, v, None, d) for u, v, d in graph.edges(data=True)))
+        order = {edge: i for i, edge in enumerate(graph.graph.get("connection_order") or ())}
+        edges.sort(key=lambda e: order.get(e[3].get("name"), len(order)))  # stable: the rest in graph order
+        gaps = {}
         for u, v, _, attrs in edges:
             attrs = dict(attrs)
+            if SHORT_KINDS.get(attrs.get("kind"), attrs.get("kind")) == "gap_junction":
+                pair, named = frozenset((u, v)), attrs.get("name") is not None
+                if pair in gaps and not (named and gaps[pair]):
+                    raise ModelError(f"edge {u!r} -> {v!r}: a second gap junction between {u!r} and {v!r}; a gap "
+                                     "junction is symmetric, so one edge (either direction) makes it. Remove the "
+                                     "other edge, or name both edges if two junctions are meant")
+                gaps[pair] = named
             kind = attrs.pop("kind", "current")
             full = SHORT_KINDS.get(kind, kind)
             if full not in CONNECTION_KINDS:

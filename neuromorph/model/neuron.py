@@ -11,8 +11,14 @@ constant, ``"fast"``, ``"slow"`` or ``"ultraslow"`` (see
 :func:`neuromorph.model.elements.timescale_label`; two filters in the same band are
 told apart by their time constant, e.g. ``"slow_tau20"``).
 
-Parameters are addressed by path: ``"C"``, ``"v0"``, ``"threshold"`` or
+Parameters are addressed by path: ``"C"``, ``"v0"``, ``"threshold"``, ``"hysteresis"`` or
 ``"ELEMENT.FIELD"`` such as ``"slow_negative.alpha"``.
+
+A spike is an upward crossing of ``threshold`` by the membrane voltage, counted only if the
+voltage has fallen below ``threshold - hysteresis`` since the last spike (or started below
+``threshold``): noise that jitters the voltage across the threshold during one upstroke cannot
+split a spike in two. Every engine (single runs, ensembles, SPICE runs, studies) applies this
+one definition, :func:`neuromorph.analysis.spikes.spike_times`.
 """
 
 import numpy as np
@@ -25,7 +31,10 @@ from .stimulus import Protocol
 
 __all__ = ["Neuron", "ElementHandle"]
 
-_NEURON_FIELDS = ("C", "v0", "threshold")
+_NEURON_FIELDS = ("C", "v0", "threshold", "hysteresis")
+
+DEFAULT_HYSTERESIS = 0.5
+"""How far below the threshold the voltage must fall before the next spike can count (voltage units)."""
 
 
 def plain_number(tau):
@@ -87,6 +96,12 @@ class Neuron:
         Initial membrane voltage. Filters start at ``v0`` unless set with :meth:`set_initial`.
     threshold : float, default 0.0
         A spike is an upward crossing of this voltage.
+    hysteresis : float, default 0.5
+        A spike counts only after the voltage fell below ``threshold - hysteresis`` since the
+        last one (noise re-crossing the threshold on one upstroke is not a second spike). The
+        reference neurons' spikes fall to about -2 between spikes, so the default changes
+        nothing for them; a neuron whose spikes are small needs a smaller value (0 counts every
+        crossing).
     name : str, default "neuron"
     description : str, default ""
         Free text, kept in circuit files.
@@ -112,10 +127,12 @@ class Neuron:
     -1.2
     """
 
-    def __init__(self, C=1.0, v0=0.0, threshold=0.0, name="neuron", description="", protocol=None):
+    def __init__(self, C=1.0, v0=0.0, threshold=0.0, name="neuron", description="", protocol=None,
+                 hysteresis=DEFAULT_HYSTERESIS):
         self._C = check.time_constant("C", C, allow_zero=False)
         self._v0 = check.real("v0", v0)
         self._threshold = check.real("threshold", threshold)
+        self._hysteresis = check.nonnegative("hysteresis", hysteresis)
         self.name = check.identifier("name", name)
         self.description = check.text("description", description)
         if protocol is not None and not isinstance(protocol, Protocol):
@@ -196,6 +213,11 @@ class Neuron:
     def threshold(self):
         """Spike threshold voltage."""
         return self._threshold
+
+    @property
+    def hysteresis(self):
+        """How far below :attr:`threshold` the voltage must fall before the next spike counts."""
+        return self._hysteresis
 
     @property
     def elements(self):
@@ -285,7 +307,7 @@ class Neuron:
     # -- parameters by path ------------------------------------------------
     def parameters(self):
         """Every numeric parameter by path: ``{"C": 1.0, ..., "slow_negative.alpha": -1.5, ...}``."""
-        params = {"C": self._C, "v0": self._v0, "threshold": self._threshold}
+        params = {"C": self._C, "v0": self._v0, "threshold": self._threshold, "hysteresis": self._hysteresis}
         for name, element in self._elements.items():
             for field, value in element.parameters().items():
                 params[f"{name}.{field}"] = value
@@ -299,7 +321,7 @@ class Neuron:
         name, dot, field = path.partition(".")
         if not dot or not field:
             raise ModelError(
-                f"unknown parameter {path!r}: use 'C', 'v0', 'threshold' or 'ELEMENT.FIELD' "
+                f"unknown parameter {path!r}: use 'C', 'v0', 'threshold', 'hysteresis' or 'ELEMENT.FIELD' "
                 f"with ELEMENT one of {', '.join(self._elements) or 'none'}"
             )
         element = self._element(name)
@@ -321,7 +343,12 @@ class Neuron:
         """Set the parameter at ``path`` (validated); returns the neuron for chaining."""
         name, field = self._split(path)
         if name is None:
-            value = check.time_constant("C", value, allow_zero=False) if field == "C" else check.real(field, value)
+            if field == "C":
+                value = check.time_constant("C", value, allow_zero=False)
+            elif field == "hysteresis":
+                value = check.nonnegative("hysteresis", value)
+            else:
+                value = check.real(field, value)
             setattr(self, "_" + field, value)
         else:
             before = self._elements[name]
@@ -337,14 +364,14 @@ class Neuron:
     def copy(self):
         """An independent copy (element specs are immutable and shared)."""
         other = Neuron(C=self._C, v0=self._v0, threshold=self._threshold, name=self.name,
-                       description=self.description, protocol=self.protocol)
+                       description=self.description, protocol=self.protocol, hysteresis=self._hysteresis)
         other._elements = dict(self._elements)
         other._filter_init = dict(self._filter_init)
         return other
 
     def _spec(self):
         used = set(self.filter_taus)
-        return (self.name, self.description, self.protocol, self._C, self._v0, self._threshold,
+        return (self.name, self.description, self.protocol, self._C, self._v0, self._threshold, self._hysteresis,
                 tuple(self._elements.items()),
                 tuple(sorted((t, x) for t, x in self._filter_init.items() if t in used)))
 
@@ -354,7 +381,8 @@ class Neuron:
     __hash__ = None
 
     def __repr__(self):
-        lines = [f"Neuron(name={self.name!r}, C={self._C!r}, v0={self._v0!r}, threshold={self._threshold!r})"]
+        extra = "" if self._hysteresis == DEFAULT_HYSTERESIS else f", hysteresis={self._hysteresis!r}"
+        lines = [f"Neuron(name={self.name!r}, C={self._C!r}, v0={self._v0!r}, threshold={self._threshold!r}{extra})"]
         lines += [f"  {el!r}" for el in self._elements.values()]
         return "\n".join(lines)
 

@@ -36,7 +36,7 @@ from ..model.stimulus import as_stimulus, compile_stimuli
 
 __all__ = ["Ensemble", "EnsembleResult"]
 
-_PER_COPY = ("st_rate", "el_gain", "el_off", "act_k", "act_off", "thresholds", "i_bias")
+_PER_COPY = ("st_rate", "el_gain", "el_off", "act_k", "act_off", "thresholds", "hysteresis", "i_bias")
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
 STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.LANE_RUNAWAY: "diverging"}
 
@@ -329,7 +329,7 @@ class Ensemble:
         t_record = 0.0 if settled_from is None else settled_from
         max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
         save_every = v.count("save_every", save_every, 0, SolverError)
-        from ..lower.noise import initial_ou_members, lower_noise, noise_scale
+        from ..lower.noise import initial_ou_members, lower_noise, noise_scale, warn_if_noise_dominates
         from ..model.noise import as_noise_list
 
         sources = as_noise_list(noise)
@@ -353,6 +353,7 @@ class Ensemble:
         if spread is not None and seed is None:
             raise SolverError("a run with `mismatch` needs a `seed` (an integer): chip c is the draw c of that seed")
         noise_arrays = lower_noise(m, sources, v.seed("seed", seed if seed is not None else 0, SolverError))
+        warn_if_noise_dominates(m, noise_arrays, np.max(np.abs(self.per_copy["i_bias"]), axis=1))
         trial_ids = self._ids("trials", trials, np.arange(n))
         chip_ids = self._ids("chips", chips, np.zeros(n, np.int64))
         if sources and t_end / dt >= 2 ** 32 - 1:
@@ -388,6 +389,7 @@ class Ensemble:
         pc = self.per_copy
         if spread is not None and not spread.is_zero:
             pc = {**pc, **spread.apply(m, seed, chip_ids.astype(np.int64), pc)}
+        armed = (y[m.arrays.mem_state] < pc["thresholds"]).astype(np.float64)  # as Integrator's spike detector
         bounds = runaway_bounds(m.arrays, stim, y[:ns], i_bias=np.abs(pc["i_bias"]) + noise_scale(m, noise_arrays)[:, None],
                                 gain=pc["el_gain"], off=pc["el_off"], act_off=pc["act_off"], thresholds=pc["thresholds"])
         local = threading.local()
@@ -402,8 +404,8 @@ class Ensemble:
             b0, b1 = block_range
             lanes.lanes_run(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
                             clock["k_stop"], t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
-                            pc["act_off"], pc["thresholds"], pc["i_bias"], bounds, trial_ids, chip_ids, y, status,
-                            spk_count, spk_t, save_every, out_v, t_reached, work)
+                            pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
+                            y, armed, status, spk_count, spk_t, save_every, out_v, t_reached, work)
 
         with Workers(n_threads) as workers:
             chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))

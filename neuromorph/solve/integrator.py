@@ -181,6 +181,9 @@ class Integrator:
 
             self.y = np.concatenate([self.y, initial_ou(self.noise)])
         self.f0 = np.zeros(self.y.size)
+        # The spike detector's state: a neuron starting below its threshold is armed (its first
+        # upward crossing is a spike), one starting above waits for V < threshold - hysteresis.
+        self.armed = (self.y[self.arrays.mem_state] < self.arrays.thresholds).astype(np.int64)
         self.ctrl = np.zeros(c.N_CTRL)
         self.cnt = np.zeros(c.N_CNT, dtype=np.int64)
         self.ctrl[c.C_T] = self.t0
@@ -236,7 +239,7 @@ class Integrator:
             self.cnt[c.N_OUT] = 1
 
     def _lower_noise(self, noise, seed, trial, chip):
-        from ..lower.noise import lower_noise, no_noise
+        from ..lower.noise import lower_noise, no_noise, warn_if_noise_dominates
 
         sources = as_noise_list(noise)
         if not sources:
@@ -253,7 +256,9 @@ class Integrator:
         chip = v.count("chip", chip, 0, SolverError)
         if max(trial, chip) >= 2 ** 32:
             raise SolverError(f"`trial` and `chip` must be < 2**32, got {trial} and {chip}")
-        return lower_noise(self.model, sources, seed, trial, chip)
+        noise = lower_noise(self.model, sources, seed, trial, chip)
+        warn_if_noise_dominates(self.model, noise, self.arrays.i_bias)
+        return noise
 
     def _bias_scale(self):
         """Each neuron's constant current for the runaway bounds, widened by its noise."""
@@ -355,7 +360,7 @@ class Integrator:
                 started = time.perf_counter()
                 status = self._kernel(*self._method_arg, self.arrays, self.stim, self.y, self.f0, self.ctrl, self.cnt,
                                       *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y,
-                                      self.spk_t, self.spk_n, self.arrays.thresholds, self._bounds)
+                                      self.spk_t, self.spk_n, self.arrays.thresholds, self.armed, self._bounds)
                 if status == c.DONE:
                     break
                 if status == c.OUT_FULL:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as check
+from ..analysis.network import PHASE_TOLERANCE
 from ..analysis.spikes import analyse_spikes, settled_window, summarize_spikes
 from ..errors import ModelError
 from ..io.files import atomic_write
@@ -48,7 +49,8 @@ class SimulationResult:
         Recorded states, one row per name in ``state_names``.
     state_names : tuple of str
     spike_times : ndarray
-        Upward threshold crossings, located on the dense output (not the grid).
+        Spikes (upward threshold crossings after re-arming, :func:`neuromorph.analysis.spikes.spike_times`),
+        located on the dense output (not the grid).
     spike_neurons : ndarray of int
         Neuron index of each spike (all 0 for a single neuron).
     stats : SolverStats
@@ -123,9 +125,10 @@ class SimulationResult:
         """
         return summarize_spikes(self.spikes_of(neuron), *self._window(t_start))
 
-    def rhythm(self, reference=0, t_start=None, t_end=None):
+    def rhythm(self, reference=0, t_start=None, t_end=None, phase_tolerance=PHASE_TOLERANCE):
         """Per-neuron bursts, period, duty cycle and phase relative to ``reference`` (networks);
-        see :func:`neuromorph.analysis.network.rhythm`.
+        ``"anti-phase"`` and ``"in-phase"`` label phases within ``phase_tolerance`` cycles of 0.5
+        and 0; see :func:`neuromorph.analysis.network.rhythm`.
 
         Examples
         --------
@@ -136,7 +139,7 @@ class SimulationResult:
         """
         from ..analysis.network import rhythm
 
-        return rhythm(self, reference, t_start, t_end)
+        return rhythm(self, reference, t_start, t_end, phase_tolerance)
 
     def save(self, path):
         """Write an ``.npz`` archive atomically (complete file or none): ``t``, ``y``, ``state_names``,

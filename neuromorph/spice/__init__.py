@@ -158,13 +158,6 @@ def _inline_includes(deck):
     return "\n".join(out) + "\n"  # the deck's own lines are checked; the library's are ours (with `+` lines)
 
 
-def _crossings(t, v, threshold):
-    """Upward crossings of ``threshold`` by the samples ``v(t)``, linearly interpolated."""
-    below = v[:-1] < threshold
-    i = np.flatnonzero(below & (v[1:] >= threshold))
-    return t[i] + (threshold - v[i]) / (v[i + 1] - v[i]) * (t[i + 1] - t[i])
-
-
 def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05, time_unit=1e-3, y0=None,
                    record=None, mapping=None, variation=None, progress=None):
     """Run ``model`` in ngspice from t = 0 to ``t_end`` (model units) and return a SimulationResult.
@@ -200,6 +193,7 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
         within about 0.1 s.
     """
     from .._progress import Progress
+    from ..analysis.spikes import spike_times
     from ..solve.results import SimulationResult, SolverStats
     from .engine import run_transient
 
@@ -224,8 +218,8 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     volts = {node: (values[keep] - net.v_offset) / net.v_scale for node, values in volts.items()}
     _check_bounds(net, t, volts)
     thresholds = (net.thresholds - net.v_offset) / net.v_scale
-    for n, k in enumerate(net.membranes):
-        s = _crossings(t, volts[net.nodes[k]], thresholds[n])
+    for n, k in enumerate(net.membranes):  # the spike definition of every engine, on ngspice's samples
+        s = spike_times(t, volts[net.nodes[k]], thresholds[n], net.hysteresis[n])
         spikes.append(s)
         owners.append(np.full(s.size, n, dtype=np.int64))
     spike_t = np.concatenate(spikes) if spikes else np.empty(0)

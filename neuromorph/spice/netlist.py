@@ -141,6 +141,8 @@ class SpiceNetlist:
         State index of each neuron's membrane (``neuron_names`` order).
     neuron_names : tuple of str
     thresholds : ndarray
+    hysteresis : ndarray
+        Each neuron's spike hysteresis, in model volts (see :func:`neuromorph.analysis.spikes.spike_times`).
     y0 : ndarray
         Initial state.
     time_unit : float
@@ -176,6 +178,7 @@ class SpiceNetlist:
     uic: bool = True
     mapping: object = None
     rows: list = field(default_factory=list)
+    hysteresis: np.ndarray = None
     bounds: np.ndarray = None
 
     def __post_init__(self):
@@ -323,6 +326,7 @@ def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, 
     return SpiceNetlist(title=title or f"neuromorph {getattr(model, 'name', 'model')} (behavioural)", lines=lines,
                         state_names=tuple(compiled.state_names), nodes=nodes, membranes=membranes,
                         neuron_names=tuple(compiled.neuron_names), thresholds=np.array(arrays.thresholds),
+                        hysteresis=np.array(arrays.hysteresis),
                         y0=np.array(y, dtype=np.float64), time_unit=time_unit,
                         bounds=None if t_end is None else runaway(compiled, bias, stimuli, y, t_end),
                         options={"reltol": "1e-6", "abstol": "1e-12", "vntol": "1e-9", "method": "gear",

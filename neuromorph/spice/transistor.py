@@ -349,6 +349,7 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
         title=title or f"neuromorph {getattr(model, 'name', 'model')} (transistor level)", lines=b.lines,
         state_names=tuple(compiled.state_names), nodes=nodes, membranes=tuple(int(k) for k in a.mem_state),
         neuron_names=tuple(compiled.neuron_names), thresholds=m.volts(np.array(a.thresholds)),
+        hysteresis=np.array(a.hysteresis),
         y0=m.volts(y), time_unit=m.t_unit,
         bounds=None if t_end is None else np.minimum(runaway(compiled, bias, stimuli, y, t_end), RAILS * m.rail),
         options={"reltol": "1e-5", "abstol": "1e-15", "vntol": "1e-7", "method": "gear", "maxord": "2",

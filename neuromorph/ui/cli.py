@@ -56,8 +56,12 @@ def _is_network(circuit):
     return isinstance(circuit, Network)
 
 
-def _protocol(circuit, args):
-    """``(t_end, stimulus, start of the settled window or None)`` from the file and the options."""
+def _protocol(circuit, args, window=True):
+    """``(t_end, stimulus, start of the settled window or None)`` from the file and the options.
+
+    ``window=False`` for commands that do not summarise a settled window (reliability has its
+    own ``--t-record``): the file's ``t_transient`` is then not consulted.
+    """
     from ..model.stimulus import Constant
 
     protocol = circuit.protocol
@@ -73,18 +77,20 @@ def _protocol(circuit, args):
         stim = Constant(args.i_app)
     else:
         stim = protocol.i_app if protocol else Constant(0.0)
-    if args.t_start is not None:
-        if not 0.0 <= args.t_start < t_end:
-            raise ValueError(f"--t-start must lie in [0, t_end = {t_end:g}), got {args.t_start:g}")
-        return t_end, stim, args.t_start
-    settled_from = protocol.t_transient if protocol else None
+    t_start = getattr(args, "t_start", None)
+    if t_start is not None:
+        if not 0.0 <= t_start < t_end:
+            raise ValueError(f"--t-start must lie in [0, t_end = {t_end:g}), got {t_start:g}")
+        return t_end, stim, t_start
+    settled_from = protocol.t_transient if (protocol and window) else None
     if settled_from is not None and 0.0 < t_end <= settled_from:
         import warnings
 
         from ..errors import NeuromorphWarning
 
+        choose = " (give --t-start to choose)" if hasattr(args, "t_start") else ""  # commands with the option
         warnings.warn(f"the file's t_transient = {settled_from:g} is not shorter than t_end = {t_end:g}: the metrics "
-                      "use the second half of the run instead (give --t-start to choose)", NeuromorphWarning)
+                      f"use the second half of the run instead{choose}", NeuromorphWarning)
         settled_from = None
     return t_end, stim, settled_from
 
@@ -103,6 +109,9 @@ def _run_and_report(args, run, engine=""):
     """Load, check the outputs, ``run(circuit, t_end, stimulus, record)``, then summarise as every engine
     does: one settled window rule, one table (with a network's phases), one JSON shape, one figure.
     ``engine`` is added to the figure's title (" in ngspice (transistor)")."""
+    from ..analysis.network import check_phase_tolerance
+
+    check_phase_tolerance(args.phase_tolerance)  # bad input before any work
     circuit = _load(args)
     _plan(args, ("--out", args.out), ("--plot", args.plot))
     t_end, stim, settled_from = _protocol(circuit, args)
@@ -110,7 +119,7 @@ def _run_and_report(args, run, engine=""):
     record = None if (args.plot or args.out or not network) else ()  # a network's traces only when kept
     result = run(circuit, t_end, stim, record)
     if network:
-        rhythm = result.rhythm(t_start=settled_from)
+        rhythm = result.rhythm(t_start=settled_from, phase_tolerance=args.phase_tolerance)
         rows = rhythm["neurons"]
         summary = rows[result.neuron_names[0]]
     else:
@@ -135,7 +144,8 @@ def _run_and_report(args, run, engine=""):
         payload = dict(summary, circuit=circuit.name, method=result.method, solver=result.stats.as_dict())
         if network:
             payload = {"circuit": circuit.name, "reference": rhythm["reference"], "t_start": rhythm["t_start"],
-                       "t_end": rhythm["t_end"], "neurons": rows, "method": result.method,
+                       "t_end": rhythm["t_end"], "phase_tolerance": rhythm["phase_tolerance"], "neurons": rows,
+                       "method": result.method,
                        "solver": result.stats.as_dict()}
         json.dump(payload, sys.stdout)
         sys.stdout.write("\n")
@@ -154,8 +164,10 @@ def _run_and_report(args, run, engine=""):
         print(f"\n{result.method}: {work}; {result.spike_times.size} spikes in [0, {t_end:g}], metrics over "
               f"{window}{rule}")
         if network:
+            band = rhythm["phase_tolerance"]
             print(f"phases relative to {rhythm['reference']}: the time from its burst start to each neuron's, "
-                  "over its period")
+                  f"over its period; anti-phase within {band:g} of 0.5, in-phase within {band:g} of 0 "
+                  "(--phase-tolerance)")
         for path in (args.out, args.plot):
             if path:
                 print(f"wrote {path}")
@@ -171,10 +183,13 @@ def _rhythm_title(rhythm):
 
 
 def _plan(args, *outputs):
-    """Refuse, before any work, outputs that are the input file, collide, or cannot be written."""
+    """Refuse, before any work, outputs that are an input (the circuit file, or a file its nodes read),
+    collide, or cannot be written."""
+    from ..io.circuits import input_files
     from ..io.files import plan_outputs
 
-    plan_outputs(outputs, inputs=[getattr(args, "file", None)])
+    source = getattr(args, "file", None)
+    plan_outputs(outputs, inputs=input_files(source) if source is not None else [])
     for label, path in outputs:
         if label == "--plot" and path is not None:
             from .plotting import check_figure_format
@@ -394,7 +409,7 @@ def _cmd_reliability(args):
     mismatch = _mismatch_spec(args.mismatch)
     if args.seed < 0 or args.seed >= 2 ** 64:
         raise ValueError(f"--seed must be an integer in [0, 2**64), got {args.seed}")
-    t_end, stim, _ = _protocol(circuit, args)
+    t_end, stim, _ = _protocol(circuit, args, window=False)
     drive = 0.0 if stim is None else stim
     if args.ou is not None:
         parts = args.ou.split(":")
@@ -565,6 +580,15 @@ def _solver_options(parser):
                         help="most solver steps a run may take (default 50000000)")
 
 
+def _window_options(parser):
+    """What a summarising command (simulate, spice-run) takes about its settled window and phases."""
+    parser.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the file's "
+                        "t_transient, else the second half of the run)")
+    parser.add_argument("--phase-tolerance", type=_finite, default=0.05,
+                        help="networks: phases within this many cycles of 0.5 (0) are labelled anti-phase (in-phase); "
+                             "default 0.05")
+
+
 def _output_options(parser, data, figure, summary):
     parser.add_argument("--out", help=f"write {data} to this .npz file")
     parser.add_argument("--plot", help=f"write {figure} (.png, .pdf, .svg)")
@@ -629,8 +653,7 @@ def build_parser():
     sim.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
     sim.add_argument("--i-app", type=_finite, help="constant applied current (replaces the file's stimulus)")
     _set_option(sim)
-    sim.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the file's t_transient, "
-                     "else the second half of the run)")
+    _window_options(sim)
     _solver_options(sim)
     _output_options(sim, "times, states and spikes", "a trace figure (for a network: traces and a raster)",
                     "the summary")
@@ -686,7 +709,7 @@ def build_parser():
     _cluster_options(rl)
     _set_option(rl)
     _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
-    rl.set_defaults(func=_cmd_reliability, t_start=None)
+    rl.set_defaults(func=_cmd_reliability)
 
     for name, helptext in (("export-spice", "write a SPICE deck (.cir) of a circuit file that ngspice runs"),
                            ("spice-run", "simulate a circuit file in ngspice and summarise it")):
@@ -706,10 +729,9 @@ def build_parser():
             sp.add_argument("-o", "--output", help="the .cir file to write (its data file: <name>.data.txt beside it)")
             sp.add_argument("--explain", action="store_true", help="print the mapping of states to nodes and parts "
                             "(without -o: only that, nothing written)")
-            sp.set_defaults(func=_cmd_export_spice, t_start=None)
+            sp.set_defaults(func=_cmd_export_spice)
         else:
-            sp.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the "
-                            "file's t_transient, else the second half of the run)")
+            _window_options(sp)
             _output_options(sp, "times, states and spikes", "a trace figure (for a network: traces and a raster)",
                             "the summary")
             sp.set_defaults(func=_cmd_spice_run)

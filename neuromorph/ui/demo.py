@@ -65,7 +65,10 @@ def _run(out_dir, stage, plots, stream):
             i_ref = float(protocol.i_app(0.0))
             axes = plot_iv(neuron, i_app=i_ref, title=f"{name}: I-V curves at I_app = {i_ref:g}")
             save_figure(axes[0].figure, stage.path(f"{name}_iv.png"))
-    print("\nnetworks: each neuron, and the phase of its bursts relative to the first neuron's", file=stream)
+    from ..analysis.network import PHASE_TOLERANCE
+
+    print("\nnetworks: each neuron, and the phase of its bursts relative to the first neuron's (anti-phase: "
+          f"within {PHASE_TOLERANCE:g} of 0.5, in-phase: within {PHASE_TOLERANCE:g} of 0)", file=stream)
     for name in networks:
         net = nm.preset(name)
         protocol = net.protocol
