@@ -148,6 +148,11 @@ BAD_INPUT = {
     "negative_t_end": (["simulate", BURSTING, "--t-end", "-5"], ["t_end", "-5"]),
     "unknown_key": (["simulate", "bad.toml"], ["bad.toml", "unknown key 'colour'"]),
     "t_start_past_end": (["simulate", BURSTING, "--t-end", "100", "--t-start", "500"], ["--t-start", "500"]),
+    # argparse's own errors: one line too (it printed the whole usage text first)
+    "not_a_number": (["simulate", BURSTING, "--t-end", "ten"], ["simulate", "--t-end", "'ten'"]),
+    "unknown_option": (["simulate", BURSTING, "--colour", "red"], ["unrecognized", "--colour"]),
+    "bad_choice": (["spice-run", BURSTING, "--level", "gate"], ["spice-run", "--level", "'gate'"]),
+    "negative_ou_sigma": (["reliability", BURSTING, "--ou", "-0.3:20"], ["--ou", "-0.3"]),
 }
 
 

@@ -641,10 +641,21 @@ def _finite(text):
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the package's error form: one line naming the command and the option, exit 2
+    (argparse's own prints the whole usage text first)."""
+
+    def error(self, message):
+        one_line = " ".join(str(message).split())
+        command = self.prog.removeprefix("neuromorph").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"neuromorph: error: {where}{one_line} (see {self.prog} --help)\n")
+
+
 def build_parser():
     from .. import __version__
 
-    parser = argparse.ArgumentParser(prog="neuromorph", description="Simulate neuromorphic neuron circuits.")
+    parser = _Parser(prog="neuromorph", description="Simulate neuromorphic neuron circuits.")
     parser.add_argument("--version", action="version", version=f"neuromorph {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -765,7 +776,7 @@ def build_parser():
     return parser
 
 
-_VALUE_OPTIONS = ("--v-range", "--x", "--y", "--set")  # values that may start with '-' (e.g. --v-range -3:3)
+_VALUE_OPTIONS = ("--v-range", "--x", "--y", "--set", "--ou")  # values that may start with '-' (e.g. --v-range -3:3)
 
 
 def _attach_values(argv):
