@@ -85,7 +85,7 @@ def test_the_written_deck_runs_in_ngspice_by_itself(tmp_path):
     proc = subprocess.run(["ngspice", "-b", "bursting.cir"], cwd=tmp_path, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
-    table = np.loadtxt(tmp_path / "bursting.data.txt", skiprows=1)
+    table = np.loadtxt(tmp_path / "bursting.txt", skiprows=1)
     t, v = table[:, 0] / 1e-3, table[:, 1]
     i = np.flatnonzero((v[:-1] < 0) & (v[1:] >= 0))
     crossings = t[i] + (0 - v[i]) / (v[i + 1] - v[i]) * (t[i + 1] - t[i])

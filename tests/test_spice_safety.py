@@ -53,13 +53,15 @@ HOSTILE = [
     "shell touch PWNED.cir",                            # only a file name
     "ünïcødé-名前.cir",
     "x" * 240 + ".cir",                                 # long, but its data file name fits
-    "y" * 250 + ".cir",                                 # its data file name would not (255 bytes)
+    "y" * 252 + ".cir",                                 # its data file name would not (255 bytes at most)
+    "deck.txt",                                         # its data would be itself
     "plain.cir",
 ]
 
 
 def refused(name):
-    return any(ch in NGSPICE_SPECIAL or not ch.isprintable() for ch in name) or len(name.encode()) > 250
+    return (any(ch in NGSPICE_SPECIAL or not ch.isprintable() for ch in name) or len(name.encode()) > 255
+            or name.endswith(".txt"))
 
 
 CONTROL = {"run", "set wr_singlescale", "set wr_vecnames", "option numdgt=12", "quit"}
@@ -86,7 +88,8 @@ def check_deck(text, data):
         elif line == ".endc":
             in_control = False
         elif in_control:
-            assert line in CONTROL or re.fullmatch(re.escape(f"wrdata '{data}'") + r"( v\([A-Za-z0-9_]+\))+", line), line
+            probes = r"( v\([A-Za-z0-9_]+\))+"
+            assert line in CONTROL or re.fullmatch(re.escape(f"wrdata '{data}'") + probes, line), line
         elif library:
             continue  # the package's own cell library, `+` continuations and all
         elif line.startswith("*"):
@@ -268,7 +271,7 @@ def test_unicode_names_in_a_circuit_file_make_a_deck_that_runs(tmp_path):
     assert text.splitlines()[0] == "* neuromorph r\\xe9seau (behavioural)"
     check_deck(text, data_file(tmp_path / "d.cir"))
     run_deck(tmp_path / "d.cir", tmp_path)
-    assert (tmp_path / "d.data.txt").exists()
+    assert (tmp_path / "d.txt").exists()
     proc = run(tmp_path, "spice-run", "c.toml", "--json")
     assert proc.returncode == 0, proc.stderr
     assert set(json.loads(proc.stdout)["neurons"]) == {"ünï", "名前"}
@@ -276,32 +279,30 @@ def test_unicode_names_in_a_circuit_file_make_a_deck_that_runs(tmp_path):
 
 # -- the data file: beside the deck, never the deck or an input -------------------------------------
 
-def test_a_deck_named_txt_keeps_its_own_text(tmp_path):
-    """``-o x.txt``, then ``ngspice -b x.txt``: the data went to ``x.txt`` itself and destroyed the deck."""
-    assert main(["export-spice", str(CIRCUITS / "tonic_spiking.toml"), "-o", str(tmp_path / "x.txt"),
-                 "--t-end", "50"]) == 0
-    deck = (tmp_path / "x.txt").read_text()
-    subprocess.run(["ngspice", "-b", "x.txt"], cwd=tmp_path, capture_output=True, timeout=300, check=True)
-    assert (tmp_path / "x.txt").read_text() == deck
-    assert np.loadtxt(tmp_path / "x.data.txt", skiprows=1).shape[1] == 2
+def test_a_deck_named_like_its_data_is_refused(tmp_path):
+    """``-o x.txt``, then ``ngspice -b x.txt``: the data went to ``x.txt``, the deck itself, and destroyed it."""
+    proc = run(tmp_path, "export-spice", CIRCUITS / "tonic_spiking.toml", "-o", "x.txt", "--t-end", "50")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "-o/--output 'x.txt'" in one_line(proc.stderr) and "the deck" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_data_file_lands_beside_the_deck_whatever_folder_ngspice_runs_in(tmp_path):
     (tmp_path / "decks").mkdir()
     nm.write_cir("tonic", tmp_path / "decks" / "t.cir", t_end=30, i_app=-0.7)
     run_deck(tmp_path / "decks" / "t.cir", tmp_path)
-    assert (tmp_path / "decks" / "t.data.txt").exists()
+    assert (tmp_path / "decks" / "t.txt").exists()
 
 
 def test_a_data_file_that_would_hit_the_input_is_refused_before_any_work(tmp_path):
-    source = tmp_path / "c.data.txt"
+    source = tmp_path / "c.txt"
     shutil.copy(CIRCUITS / "tonic_spiking.toml", source)
     before = source.read_bytes()
-    proc = run(tmp_path, "export-spice", "c.data.txt", "--level", "transistor", "-o", "c.cir")
+    proc = run(tmp_path, "export-spice", "c.txt", "--level", "transistor", "-o", "c.cir")
     assert proc.returncode == 2
     line = one_line(proc.stderr)
-    assert "its data file" in line and "c.data.txt" in line and "input" in line
-    assert source.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["c.data.txt"]
+    assert "its data file" in line and "c.txt" in line and "input" in line
+    assert source.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
 
 
 def test_a_data_file_checks_come_from_the_output_plan(tmp_path):
@@ -309,7 +310,7 @@ def test_a_data_file_checks_come_from_the_output_plan(tmp_path):
 
     deck = tmp_path / "c.cir"
     data = data_file(deck)
-    (tmp_path / "c.data.txt").mkdir()  # a folder where the data would go
+    (tmp_path / "c.txt").mkdir()  # a folder where the data would go
     with pytest.raises(OutputError, match="its data file .* it is a folder"):
         plan_outputs([("-o/--output", deck), ("its data file", data)])
     with pytest.raises(OutputError, match="it is a folder"):
@@ -328,6 +329,18 @@ def test_explain_without_an_output_prints_and_writes_nothing(tmp_path, level):
     assert list(tmp_path.iterdir()) == []  # not even ngspice's BSIM3 check log
     proc = run(tmp_path, "export-spice", CIRCUITS / "bursting.toml")
     assert proc.returncode == 2 and "-o/--output" in one_line(proc.stderr)
+
+
+def test_the_readmes_explain_command_runs_as_written(tmp_path):
+    """``neuromorph export-spice --level transistor --explain``, no circuit file: the unit mapping."""
+    proc = run(tmp_path, "export-spice", "--level", "transistor", "--explain")
+    assert proc.returncode == 0, proc.stderr
+    assert "voltage unit 2 U_T / kappa" in proc.stdout and "time unit" in proc.stdout
+    assert list(tmp_path.iterdir()) == []
+    for args in (["export-spice"], ["export-spice", "-o", "d.cir"]):
+        proc = run(tmp_path, *args)
+        assert proc.returncode == 2 and "circuit file" in one_line(proc.stderr)
+        assert list(tmp_path.iterdir()) == []
 
 
 # -- Ctrl-C ------------------------------------------------------------------------------------

@@ -89,30 +89,34 @@ def to_spice(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3,
 
 
 def data_file(path, label="`path`"):
-    """Where the deck :func:`write_cir` writes to ``path`` puts its data: beside it, ``<stem>.data.txt``
-    (absolute; never the deck itself, whatever its name).
+    """Where the deck :func:`write_cir` writes to ``path`` puts its data: beside it, ``<stem>.txt``
+    (an absolute path).
 
-    Raises :class:`~neuromorph.errors.OutputError` naming ``label`` and ``path`` if the name cannot be
-    written in the deck's ``.control`` block (see :func:`~neuromorph.spice.netlist.control_path`) or
-    would be too long for the file system.
+    Raises :class:`~neuromorph.errors.OutputError` naming ``label`` and ``path`` if that would be the
+    deck itself (a deck named ``*.txt``), if the name cannot be written in the deck's ``.control``
+    block (see :func:`~neuromorph.spice.netlist.control_path`), or if it would be too long for the
+    file system.
     """
     deck = Path(os.path.abspath(os.fsdecode(path)))
-    data = deck.with_suffix(".data.txt")
+    data = deck.with_suffix(".txt")
+    if data == deck:
+        raise OutputError(f"{label} {os.fsdecode(path)!r}: the deck writes its data to <name>.txt beside itself, "
+                          "which would be the deck; give the deck another suffix (.cir)")
     control_path(data, label, shown=path)
     try:
         limit = os.pathconf(data.parent, "PC_NAME_MAX") if data.parent.is_dir() else 255
     except (OSError, ValueError):
         limit = 255
     if len(os.fsencode(data.name)) > limit:
-        raise OutputError(f"{label} {os.fsdecode(path)!r}: its data file {data.name!r} would be longer than the {limit} "
-                          "bytes a file name may have here; choose a shorter name")
+        raise OutputError(f"{label} {os.fsdecode(path)!r}: its data file {data.name!r} would be longer than the "
+                          f"{limit} bytes a file name may have here; choose a shorter name")
     return data
 
 
 def write_cir(model, path, t_end, level="behavioural", i_app=None, max_step=0.05, time_unit=1e-3, y0=None,
               mapping=None):
     """Write a ``.cir`` deck (atomically) that ngspice runs by itself: devices, ``.ic``, ``.tran`` and a
-    control block that writes every neuron's membrane voltage to :func:`data_file` ``<stem>.data.txt``
+    control block that writes every neuron's membrane voltage to :func:`data_file` ``<stem>.txt``
     beside the deck, by its absolute path (``ngspice -b path`` from any folder; a deck moved elsewhere
     still writes where it was written).
 
@@ -127,7 +131,7 @@ def write_cir(model, path, t_end, level="behavioural", i_app=None, max_step=0.05
     >>> open(path).read().splitlines()[2]
     'C_v v 0 0.001'
     >>> nm.spice.data_file(path).name
-    'bursting.data.txt'
+    'bursting.txt'
     """
     from ..io.files import atomic_write, plan_outputs
 
@@ -187,10 +191,12 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     ------
     SimulationError
         Reason ``"diverging"`` when a membrane voltage goes beyond the numba engine's bound
-        (:func:`~neuromorph.lower.compile.runaway_bounds`; at the transistor level, which cannot
-        swing past its supply, also within 10 % of a rail), with the time of the first such sample;
-        ``"spice failed"`` when ngspice fails. Ctrl-C halts ngspice and raises ``KeyboardInterrupt``
-        within about 0.1 s.
+        (:func:`~neuromorph.lower.compile.runaway_bounds`), with the time of the first such sample.
+        The transistor level cannot follow a membrane that far: there a run stops where the
+        membrane leaves the circuit's range (its leak amplifier's linear range, see
+        :mod:`~neuromorph.spice.transistor`), as ``"diverging"`` if the model has no restoring
+        conductance, else as ``"out of range"``. ``"spice failed"`` when ngspice fails. Ctrl-C halts
+        ngspice and raises ``KeyboardInterrupt`` within about 0.1 s.
     """
     from .._progress import Progress
     from ..analysis.spikes import spike_times
@@ -232,20 +238,29 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
 
 
 def _check_bounds(net, t, volts):
-    """Raise the numba engine's ``"diverging"`` error at the first sample of a membrane beyond its bound."""
+    """Raise at the first sample of a membrane beyond its bound: the numba engine's ``"diverging"``, or at
+    the transistor level the circuit's range (``"diverging"`` for a model with no restoring conductance)."""
+    from ..errors import SimulationError
     from ..lower.compile import NO_RESTORING, diverging
 
+    limits = net.bounds if net.circuit_range is None else np.minimum(net.bounds, net.circuit_range)
     first = None
     for n, k in enumerate(net.membranes):
-        beyond = np.flatnonzero(np.abs(volts[net.nodes[k]]) > net.bounds[n])
+        beyond = np.flatnonzero(np.abs(volts[net.nodes[k]]) > limits[n])
         if beyond.size and (first is None or beyond[0] < first[0]):
             first = (int(beyond[0]), n)
     if first is None:
         return
     i, n = first
-    cause = NO_RESTORING
-    if net.mapping is not None and net.bounds[n] < net.mapping.rail:
-        cause = ("the circuit's membrane saturated at a supply rail, where the model's voltage grows beyond what "
-                 f"the circuit can hold (the rails are at +-{net.mapping.rail:.4g} model units); " + NO_RESTORING)
-    raise diverging(t[i], volts[net.nodes[net.membranes[n]]][i], net.bounds[n],
-                    net.neuron_names[n] if len(net.membranes) > 1 else None, cause, engine="ngspice run diverging")
+    v, who = volts[net.nodes[net.membranes[n]]][i], net.neuron_names[n] if len(net.membranes) > 1 else None
+    if limits[n] == net.bounds[n]:
+        raise diverging(t[i], v, limits[n], who, engine="ngspice run diverging")
+    where = ("the circuit's membrane left the range its cells follow the model in (+-6 model units around its "
+             "leak's reversal, where the leak amplifier's current saturates)")
+    if net.restoring[n] <= 0.0:
+        raise diverging(t[i], v, limits[n], who, f"{where}, running to a supply rail; {NO_RESTORING}",
+                        engine="ngspice run diverging")
+    neuron = "" if who is None else f" of neuron {who!r}"
+    raise SimulationError(f"ngspice run out of range at t = {t[i]:.9g}: the membrane voltage{neuron} reached "
+                          f"V = {v:.6g}, beyond +-{limits[n]:.4g}: {where}; lower the currents, or simulate at "
+                          "level='behavioural'", t=t[i], reason="out of range")

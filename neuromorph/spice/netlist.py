@@ -159,8 +159,11 @@ class SpiceNetlist:
         The unit mapping and its per-device rows (transistor level).
     bounds : ndarray
         Per neuron, the membrane voltage (model units) beyond which the run is diverging: the numba
-        engine's rule (:func:`~neuromorph.lower.compile.runaway_bounds`), at the transistor level
-        no further than the supply rails.
+        engine's rule (:func:`~neuromorph.lower.compile.runaway_bounds`).
+    circuit_range, restoring : ndarray or None
+        Transistor level: per neuron, the membrane voltage (model units) beyond which the circuit no
+        longer follows the model, and the model's net restoring conductance (see
+        :mod:`neuromorph.spice.transistor`, "Range").
     """
 
     title: str
@@ -180,6 +183,8 @@ class SpiceNetlist:
     rows: list = field(default_factory=list)
     hysteresis: np.ndarray = None
     bounds: np.ndarray = None
+    circuit_range: np.ndarray = None
+    restoring: np.ndarray = None
 
     def __post_init__(self):
         self.lines = _unique_devices(self.lines)

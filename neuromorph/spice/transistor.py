@@ -22,6 +22,13 @@ Cells (the template of each element kind is its ``spice_cells`` method, in :mod:
     A cell of zero bias (a leak or gap junction of ``g = 0``, ``alpha = 0``, a synapse of ``g = 0``)
     passes no current: none is placed (the ``--explain`` rows say so). A negative linear conductance
     has no cell (a wide-range amplifier as a resistor is a positive one): a ``ModelError`` names it.
+
+Range
+    The circuit follows the model while each membrane stays within ``+-6`` model volts of its leak's
+    reversal voltage, where the leak's amplifier is linear; beyond it the leak's current saturates at
+    ``6 g`` units and the circuit runs on towards a supply rail. :func:`~neuromorph.spice_simulate`
+    stops a run there (``SpiceNetlist.circuit_range``): ``"diverging"`` if the model has no restoring
+    conductance (its own voltage would grow without bound too), ``"out of range"`` otherwise.
 """
 
 import functools
@@ -31,19 +38,16 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate as v
-from .._kernels.layout import FILTER
+from .._kernels.layout import FILTER, LINEAR
 from ..errors import ModelError, SimulationError
 from ..model.stimulus import Constant, as_stimulus
 from .netlist import SpiceNetlist, _number, _pwl, include_path, input_state, node_name, prepare, runaway
 
-__all__ = ["Mapping", "TransistorMismatch", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep", "RAILS"]
+__all__ = ["Mapping", "TransistorMismatch", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep"]
 
 SPICE_DIR = Path(__file__).resolve().parents[2] / "spice"
 _BOLTZMANN_OVER_Q = 8.617333262e-5  # V/K
 _WIDE_RANGE = 6.0  # model volts over which the wide-range amplifiers stay linear (their bias in units of g)
-RAILS = 0.9
-"""A membrane within 10 % of the half supply of a rail has saturated there: the circuit's form of a model
-whose voltage grows without bound (the model's own runaway bound lies beyond the rails)."""
 
 
 def _library_dir():
@@ -145,12 +149,6 @@ class Mapping:
     @property
     def t_unit(self):
         return self.c_membrane * self.v_unit / self.i_unit
-
-    @property
-    def rail(self):
-        """Model volts from mid-rail to the nearer supply rail (``V_mid / V_u``): the most a membrane of
-        the circuit can swing."""
-        return min(self.v_mid, self.vdd - self.v_mid) / self.v_unit
 
     def volts(self, model_volts):
         return self.v_mid + model_volts * self.v_unit
@@ -351,11 +349,27 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
         neuron_names=tuple(compiled.neuron_names), thresholds=m.volts(np.array(a.thresholds)),
         hysteresis=np.array(a.hysteresis),
         y0=m.volts(y), time_unit=m.t_unit,
-        bounds=None if t_end is None else np.minimum(runaway(compiled, bias, stimuli, y, t_end), RAILS * m.rail),
+        bounds=None if t_end is None else runaway(compiled, bias, stimuli, y, t_end),
+        circuit_range=_WIDE_RANGE + np.abs(_leak_reversals(compiled)), restoring=compiled.bound_parts[0],
         options={"reltol": "1e-5", "abstol": "1e-15", "vntol": "1e-7", "method": "gear", "maxord": "2",
                  "gmin": "1e-15"},
         v_offset=m.v_mid, v_scale=m.v_unit, uic=False, mapping=m, rows=b.rows)
     return netlist
+
+
+def _leak_reversals(compiled):
+    """Per neuron, the reversal voltage of its strongest ungated linear conductance of its own (its leak;
+    0 without one): the centre of the range over which its wide-range amplifier stays linear."""
+    a = compiled.arrays
+    neuron_of_state = np.full(a.st_kind.size, -1, dtype=np.int64)
+    neuron_of_state[a.mem_state] = np.arange(a.mem_state.size)
+    centre, strongest = np.zeros(a.mem_state.size), np.zeros(a.mem_state.size)
+    for e in range(a.el_gain.size):
+        n = neuron_of_state[a.el_tgt[e]]
+        own_leak = a.el_base[e] == LINEAR and a.el_in[e] == a.el_tgt[e] and a.gate_ptr[e] == a.gate_ptr[e + 1]
+        if own_leak and a.el_gain[e] > strongest[n]:
+            strongest[n], centre[n] = a.el_gain[e], a.el_off[e]
+    return centre
 
 
 def iv_sweep(neuron, v, timescale="fast", v_rest=None, i_app=0.0, mapping=None):

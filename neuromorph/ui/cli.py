@@ -457,6 +457,11 @@ def _cmd_export_spice(args):
 
     from ..spice import data_file, netlist, write_cir
 
+    if args.file is None:  # the units alone: `export-spice --level transistor --explain`, as the README has it
+        if args.output is not None or not args.explain:
+            raise ValueError("export-spice needs a circuit file (e.g. circuits/bursting.toml); without one, "
+                             "--explain alone prints the level's unit mapping")
+        return _explain_units(args)
     circuit = _load(args)
     if args.output is None and not args.explain:
         raise ValueError("give -o/--output FILE.cir for the deck (or --explain alone to print the mapping)")
@@ -484,6 +489,20 @@ def _cmd_export_spice(args):
     if args.output is not None:
         print(f"wrote {args.output} ({len(net.lines)} devices; run it with: ngspice -b {shlex.quote(args.output)}, "
               f"which writes {data})")
+    return 0
+
+
+def _explain_units(args):
+    """``export-spice --explain`` without a circuit: how model units become circuit units at the level."""
+    if args.level == "transistor":
+        from ..spice.transistor import Mapping
+
+        for quantity, model_value, circuit_value in Mapping().table():
+            print(f"{quantity:34s} {model_value:8s} {circuit_value}")
+    else:
+        print(f"units: 1 model time unit = {args.time_unit:g} s; voltages in V and currents in A, one model unit each; "
+              "a state of rate r is a capacitor of time_unit / r F")
+    print("(give a circuit file for its devices, cell by cell)")
     return 0
 
 
@@ -725,7 +744,9 @@ def build_parser():
     for name, helptext in (("export-spice", "write a SPICE deck (.cir) of a circuit file that ngspice runs"),
                            ("spice-run", "simulate a circuit file in ngspice and summarise it")):
         sp = sub.add_parser(name, help=helptext)
-        sp.add_argument("file", help="circuit file (TOML)")
+        sp.add_argument("file", nargs="?" if name == "export-spice" else None,
+                        help="circuit file (TOML)" + (" (none with --explain: the units only)"
+                                                      if name == "export-spice" else ""))
         sp.add_argument("--level", default="behavioural", choices=("behavioural", "transistor"),
                         help="behavioural: capacitors and behavioural sources, the model itself; transistor: "
                              "MOSFET cells in weak inversion on a generic 180 nm process")
@@ -737,7 +758,7 @@ def build_parser():
                              "level's follows from its currents and capacitors)")
         _set_option(sp)
         if name == "export-spice":
-            sp.add_argument("-o", "--output", help="the .cir file to write (its data file: <name>.data.txt beside it)")
+            sp.add_argument("-o", "--output", help="the .cir file to write (its data file: <name>.txt beside it)")
             sp.add_argument("--explain", action="store_true", help="print the mapping of states to nodes and parts "
                             "(without -o: only that, nothing written)")
             sp.set_defaults(func=_cmd_export_spice)
