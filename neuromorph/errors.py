@@ -63,7 +63,8 @@ class SimulationError(NeuromorphError, RuntimeError):
     reason : str
         Short machine-readable cause: ``"diverging"`` (a membrane voltage grows without bound),
         ``"non-finite state"``, ``"step size underflow"``, ``"singular iteration matrix"``,
-        ``"too many steps"``.
+        ``"too many steps"``; in ngspice also ``"spice failed"`` and ``"out of range"`` (a transistor-level
+        membrane beyond the range its circuit follows the model in).
     """
 
     def __init__(self, message, t, reason):

@@ -113,7 +113,7 @@ def test_cli_export_and_run(tmp_path, capsys):
     assert "V(n1_v)" in out.read_text()
     assert main(["spice-run", str(ROOT / "circuits" / "tonic_spiking.toml"), "--t-end", "600", "--json",
                  "--out", str(tmp_path / "t.npz"), "--plot", str(tmp_path / "t.png")]) == 0
-    summary = json.loads(capsys.readouterr().out)["tonic_spiking"]
+    summary = json.loads(capsys.readouterr().out)
     assert summary["pattern"] == "tonic"
     assert summary["isi_mean"] == pytest.approx(32.65, rel=0.01)  # MODEL.md at the file's -0.7
     assert (tmp_path / "t.png").read_bytes().startswith(b"\x89PNG")
@@ -133,3 +133,78 @@ def test_bad_input(call, error, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+def test_a_runaway_circuit_diverges_in_ngspice_by_the_numba_engines_rule():
+    """leak.g = 0: the numba engine stops with "diverging"; ngspice ran on and was called "rest". Both now
+    raise SimulationError(reason="diverging") at the same bound, ngspice at its first sample beyond it
+    (the numba engine checks at the end of its larger steps, so a little later)."""
+    from neuromorph.errors import SimulationError
+
+    n = nm.preset("bursting")
+    n.set("leak.g", 0.0)
+    with pytest.raises(SimulationError) as numba:
+        n.simulate(3_000, i_app=-2.0)
+    with pytest.raises(SimulationError) as spice:
+        nm.spice_simulate(n, 3_000, i_app=-2.0)
+    assert numba.value.reason == spice.value.reason == "diverging"
+    bound = lambda e: str(e.value).split("beyond +-")[1].split(",")[0]  # noqa: E731
+    assert bound(spice) == bound(numba) == "109"
+    assert 0.0 < spice.value.t <= numba.value.t and f"t = {spice.value.t:.9g}" in str(spice.value)
+    assert "grows without bound (diverging)" in str(spice.value)
+
+
+def _cli(capsys, *args):
+    """``neuromorph ARGS`` in this process: (exit code, stdout, stderr)."""
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_spice_run_of_a_runaway_circuit_exits_1_with_the_time(capsys):
+    code, out, err = _cli(capsys, "spice-run", ROOT / "circuits" / "bursting.toml", "--set", "leak.g=0")
+    assert code == 1 and out == ""
+    assert err.startswith("neuromorph: simulation failed: ngspice run diverging at t = ") and "diverging" in err
+
+
+@pytest.mark.parametrize("circuit, extra", [("bursting.toml", ()), ("hco.toml", ("--t-end", "12000",
+                                                                                    "--t-start", "4000"))])
+def test_spice_run_summarises_exactly_as_simulate(capsys, circuit, extra):
+    """The file's t_transient, the same table (a network's phases too) and the same JSON shape: the
+    bursting file was "rest" with t_start 3000 in spice-run, "bursting" with t_start 0 in simulate."""
+    path = ROOT / "circuits" / circuit
+    runs = {cmd: _cli(capsys, cmd, path, *extra) for cmd in ("simulate", "spice-run")}
+    tables = {cmd: out.splitlines() for cmd, (code, out, _) in runs.items()}
+    assert all(code == 0 for code, _, _ in runs.values())
+    assert tables["simulate"][0] == tables["spice-run"][0]  # the header, with phase and relation for a network
+    for got, want in zip(tables["spice-run"][1:], tables["simulate"][1:]):
+        if not got.strip():
+            break
+        assert got.split()[:3] == want.split()[:3]  # name, pattern, spikes
+        if circuit == "hco.toml":  # phase (to within 0.01) and relation
+            assert float(got.split()[-2]) == pytest.approx(float(want.split()[-2]), abs=0.01)
+            assert got.split()[-1] == want.split()[-1]
+    window = [line.split("metrics over ")[1] for line in tables["spice-run"] if "metrics over" in line]
+    assert window == [line.split("metrics over ")[1] for line in tables["simulate"] if "metrics over" in line]
+    payloads = {cmd: json.loads(_cli(capsys, cmd, path, "--json", *extra)[1]) for cmd in ("simulate", "spice-run")}
+    assert payloads["spice-run"].keys() == payloads["simulate"].keys()
+    if circuit == "bursting.toml":
+        assert payloads["spice-run"]["pattern"] == "bursting" and payloads["spice-run"]["t_start"] == 0.0
+    else:
+        assert payloads["spice-run"]["neurons"]["n2"]["phase"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_the_trace_figures_legend_lies_beside_the_trace(tmp_path):
+    """The legend sat in the upper right of the axes, over the spike peaks (spice-run's and simulate's)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = nm.spice_simulate("tonic", 200, i_app=-0.7)
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    nm.plot_trace(res, ax=ax)
+    fig.canvas.draw()
+    legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 >= axes.x1  # entirely right of the plotting area
+    plt.close(fig)

@@ -7,6 +7,8 @@ Closed forms (shared/MODEL.md, "Transistor circuit"): a differential-pair amplif
 small steps (here its wide-range amplifier's calibrated conductance G: ``tau = C / G``).
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -224,3 +226,115 @@ def test_a_gap_junction_drives_a_resting_neuron_at_transistor_level():
     for name in ("a", "b"):
         assert res.summary(neuron=name, t_start=300)["isi_mean"] == pytest.approx(
             ref.summary(neuron=name, t_start=300)["isi_mean"], rel=0.05)
+
+
+def _cell_transistors():
+    """``{cell: (transistor count, W L in um^2 of each)}`` read from spice/cells.lib itself (its defaults)."""
+    from neuromorph.spice.transistor import _library_dir
+
+    cells, name, defaults = {}, None, {}
+    for line in (_library_dir() / "cells.lib").read_text().splitlines():
+        if line.startswith(".subckt "):
+            name = line.split()[1]
+            defaults = {k: float(val.rstrip("u")) for k, val in re.findall(r"\b(w|l|wm|lm)=([0-9.]+u)", line)}
+            cells[name] = []
+        elif line.startswith(".ends"):
+            name = None
+        elif name and line.startswith("M"):
+            w, l = re.search(r"W=\{(\w+)\*", line).group(1), re.search(r"L=\{(\w+)\}", line).group(1)
+            cells[name].append(defaults[w] * defaults[l])
+    return cells
+
+
+def test_pelgrom_spread_of_the_drawn_mismatch_is_a_over_sqrt_wl(mapping):
+    """Every transistor of every cell gets a threshold offset with sigma = A_VT / sqrt(W L) and a current-factor
+    offset with sigma = A_beta / sqrt(W L) (W L read from cells.lib), independent and of zero mean.
+
+    With n draws, (n - 1) s^2 / sigma^2 follows chi-square(n - 1): accepted within its 1e-6 two-sided
+    quantiles (-5.4 % to +5.6 % on sigma for the 4000 draws here: 1 / (W L) instead of 1 / sqrt(W L), a
+    factor 4.9, fails, and so does a 10 % slip); the means within 5.3 standard errors, the correlation of
+    the two within 5.3 / sqrt(n)."""
+    from scipy import stats
+
+    from neuromorph.spice.transistor import TransistorMismatch
+
+    cells = _cell_transistors()
+    a_vt, a_beta = 4e-3, 0.02
+    dv, db, area = [], [], []
+    for chip in range(40):
+        net = transistor_netlist(nm.hco(), mapping=mapping,
+                                 variation=TransistorMismatch(seed=5, chip=chip, a_vt=a_vt, a_beta=a_beta))
+        for line in net.lines:
+            if not line.startswith("X_"):
+                continue
+            kind = line.split()[5]
+            v_k = [float(x) for x in re.findall(r" dv\d+=(\S+)", line)]
+            b_k = [float(x) for x in re.findall(r" db\d+=(\S+)", line)]
+            assert len(v_k) == len(b_k) == len(cells[kind]), line  # one draw of each per transistor
+            dv += v_k
+            db += b_k
+            area += cells[kind]
+    dv, db, area = np.array(dv), np.array(db), np.array(area)
+    n = dv.size
+    assert n == 4000  # 40 chips of 100 transistors
+    lo, hi = stats.chi2.ppf([0.5e-6, 1.0 - 0.5e-6], n - 1)
+    for draws, a in ((dv, a_vt), (db, a_beta)):
+        z = draws / (a / np.sqrt(area))  # standard normals if the law holds
+        assert lo < (n - 1) * np.var(z, ddof=1) < hi, np.std(z, ddof=1)
+        assert abs(z.mean()) < 5.3 / np.sqrt(n)
+    assert abs(np.corrcoef(dv, db)[0, 1]) < 5.3 / np.sqrt(n)
+
+
+@pytest.mark.parametrize("where", ["leak", "gap junction", "amplifier", "synapse"])
+def test_a_zero_conductance_places_no_cell(mapping, where):
+    """leak.g = 0 and a gap junction of g = 0 raised ZeroDivisionError: a zero bias passes no current, so no
+    cell is placed (the explain rows say so), and the circuit runs as the model without it."""
+    net = nm.Network(name="zero")
+    net.add_neuron("a", "tonic", i_app=-0.6)
+    net.add_neuron("b", "tonic", i_app=-0.9)
+    if where == "gap junction":
+        net.add_gap_junction("a", "b", g=0.0)
+    elif where == "synapse":
+        net.add_synapse("a", "b", g=0.0)
+    else:
+        net.set("a.leak.g" if where == "leak" else "a.fast_negative.alpha", 0.0)
+    netlist = transistor_netlist(net, mapping=mapping, t_end=10)
+    label = {"leak": "a.leak", "amplifier": "a.fast_negative"}.get(where, net.connection_names[0] if
+                                                                   net.connection_names else None)
+    assert any(name == label and cell.startswith("no cell") for name, cell, _ in netlist.rows)
+    if where == "gap junction":  # uncoupled: b's circuit does what it does alone
+        res = nm.spice_simulate(net, 600, level="transistor", max_step=0.2, mapping=mapping)
+        alone = nm.spice_simulate("tonic", 600, i_app=-0.9, level="transistor", max_step=0.2, mapping=mapping)
+        got, want = res.summary(neuron="b", t_start=200), alone.summary(t_start=200)
+        assert got["pattern"] == want["pattern"] and got["n_spikes"] == want["n_spikes"]
+
+
+def test_a_negative_linear_conductance_is_refused_by_name(mapping):
+    n = nm.preset("tonic")
+    n.set("leak.g", -0.5)
+    with pytest.raises(nm.ModelError, match=r"leak: g = -0.5 < 0 has no transistor-level cell"):
+        transistor_netlist(n, mapping=mapping)
+
+
+def test_leak_g_zero_at_transistor_level_diverges_on_the_command_line(tmp_path):
+    """With no leak the model's voltage grows without bound (the numba engine: "diverging" at t ~ 52); the
+    circuit's membrane leaves its cells' range within a few time units and is reported the same way."""
+    from helpers import CIRCUITS, one_line, run
+
+    proc = run(tmp_path, "spice-run", CIRCUITS / "bursting.toml", "--level", "transistor", "--set", "leak.g=0",
+               "--t-end", "200", "--max-step", "0.2", "--out", "r.npz")
+    assert proc.returncode == 1
+    line = one_line(proc.stderr)
+    assert "diverging at t = " in line and "leak amplifier" in line and "restoring conductance" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_membrane_beyond_the_circuits_range_stops_the_run(mapping):
+    """I_app = 5 on the tonic neuron: the model settles near V = 5, but the circuit's leak amplifier
+    saturates at 6 units of current and its membrane runs to the supply rail (~12 units): "out of range"."""
+    from neuromorph.errors import SimulationError
+
+    assert nm.preset("tonic").simulate(300, i_app=5.0).summary()["pattern"] == "rest"
+    with pytest.raises(SimulationError) as info:
+        nm.spice_simulate("tonic", 300, i_app=5.0, level="transistor", max_step=0.2, mapping=mapping)
+    assert info.value.reason == "out of range" and "beyond +-6" in str(info.value)

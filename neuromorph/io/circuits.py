@@ -203,7 +203,7 @@ def _network(doc, source, folder):
     if not isinstance(nodes, dict) or not nodes:
         raise CircuitFileError(f"{source}: [nodes] must hold one table per neuron ([nodes.NAME])")
     for name, table in nodes.items():
-        where = f"nodes.{name}"
+        where = f"nodes.{name if name.isidentifier() else repr(name)}"  # a bad name stays on the error's one line
         _check_keys(table, _NODE, set(), f"[{where}]", source)
         _strings(table, ("file", "description"), source, f"{where}.")
         sources = [k for k in ("file", "elements") if k in table] + (

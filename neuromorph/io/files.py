@@ -33,6 +33,12 @@ def _final_mode(path):
         return 0o666 & ~umask
 
 
+def _hidden(name):
+    """A temporary file's prefix made from ``name``: hidden, and short enough that a file name of the full
+    255 bytes still leaves room for the random part and the suffix."""
+    return "." + os.fsencode(name)[:64].decode("utf-8", errors="ignore") + "."
+
+
 def _target(path):
     """The file a write to ``path`` must replace: symbolic links followed (to a target that may not exist yet)."""
     return Path(os.path.realpath(path))
@@ -118,7 +124,7 @@ def atomic_write(path, writer, binary=False):
     """Call ``writer(file)`` on a temporary file and rename it to ``path`` on success."""
     target = _target(path)
     folder = check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=_hidden(target.name), suffix=".tmp", dir=folder)
     try:
         os.chmod(tmp, _final_mode(target))
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
@@ -151,7 +157,7 @@ def write_together(outputs):
         for path, write in outputs:
             target = _target(path)
             folder = check_writable(path)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix or ".tmp", dir=folder)
+            fd, tmp = tempfile.mkstemp(prefix=_hidden(target.stem), suffix=target.suffix[:32] or ".tmp", dir=folder)
             os.close(fd)
             staged.append((tmp, target, path))
             try:

@@ -17,9 +17,9 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels.layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model
-from ..errors import ModelError
+from ..errors import ModelError, SimulationError
 
-__all__ = ["CompiledModel", "Slot", "Assembler", "compile_neuron", "runaway_bounds", "dense_jacobian"]
+__all__ = ["CompiledModel", "Slot", "Assembler", "compile_neuron", "runaway_bounds", "diverging", "dense_jacobian"]
 
 
 class Slot(namedtuple("Slot", "array index scale inverse")):
@@ -488,6 +488,21 @@ def bound_parts(arrays, gain=None, off=None, act_off=None, thresholds=None):
     np.maximum.at(scale, target, np.abs(off))
     np.maximum.at(scale, np.repeat(target, np.diff(arrays.gate_ptr)), np.abs(act_off[arrays.gate_act]))
     return restoring, bounded, coupling, scale
+
+
+NO_RESTORING = "the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents"
+"""Why a run usually diverges: the cause :func:`diverging` gives unless told another."""
+
+
+def diverging(t, v, bound, neuron=None, cause=NO_RESTORING, engine="integration stopped"):
+    """The :class:`~neuromorph.errors.SimulationError` (reason ``"diverging"``) of a membrane voltage ``v``
+    found beyond its :func:`runaway_bounds` ``bound`` at time ``t``: one message for every engine.
+
+    ``neuron``: its name in a network (None for a single neuron); ``engine`` says what happened there.
+    """
+    who = "the membrane voltage" + (f" of neuron {neuron!r}" if neuron is not None else "")
+    return SimulationError(f"{engine} at t = {t:.9g}: {who} reached V = {v:.6g}, beyond +-{bound:.4g}, and "
+                           f"grows without bound (diverging): {cause}", t=t, reason="diverging")
 
 
 def runaway_bounds(arrays, stim, y, parts=None, i_bias=None, **per_copy):

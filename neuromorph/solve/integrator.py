@@ -460,16 +460,14 @@ class Integrator:
 
     def _runaway(self):
         """The error for a membrane voltage found beyond its bound."""
+        from ..lower.compile import NO_RESTORING, diverging
+
         mem = self.arrays.mem_state
         n = int(np.argmax(np.abs(self.y[mem]) / self._bounds))
-        name = self.model.neuron_names[n]
-        who = "the membrane voltage" + (f" of neuron {name!r}" if len(mem) > 1 else "")
         limit = self._stable_step()  # (None for an adaptive method)
-        cause = ((limit is not None and beyond_limit(self.solver.dt, self.solver.name, limit))
-                 or "the model lacks a restoring conductance (a leak with g > 0) strong enough for its currents")
-        return SimulationError(
-            f"integration stopped at t = {self.t:.9g}: {who} reached V = {self.y[mem[n]]:.6g}, beyond "
-            f"+-{self._bounds[n]:.4g}, and grows without bound (diverging): {cause}", t=self.t, reason="diverging")
+        cause = (limit is not None and beyond_limit(self.solver.dt, self.solver.name, limit)) or NO_RESTORING
+        return diverging(self.t, self.y[mem[n]], self._bounds[n], self.model.neuron_names[n] if len(mem) > 1 else None,
+                         cause)
 
     def _stable_step(self):
         """For a fixed-step method, the largest stable step on the fastest mode at the initial state (small models)."""

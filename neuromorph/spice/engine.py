@@ -1,7 +1,10 @@
 """Running ngspice: its shared library through PySpice, or the ``ngspice`` program as a fallback.
 
 ngspice's shared library keeps state between runs and is not re-entrant: one instance per
-process, runs one at a time (a lock), every run's plots destroyed afterwards. Its informational
+process, runs one at a time (a lock), every run's plots destroyed afterwards. A run goes on in
+ngspice's background thread while this one waits for its end in short sleeps: Ctrl-C (a
+``KeyboardInterrupt`` in the waiting thread) halts ngspice within a few milliseconds and is raised,
+instead of landing in one of ngspice's callbacks, where Python can only print it. Its informational
 messages on stderr ("Unsupported Ngspice version", notes about init files) are collected, not
 raised and not printed; a run that really fails (no transient plot, an error line) raises
 :class:`~neuromorph.errors.SimulationError` with ngspice's own message.
@@ -11,6 +14,7 @@ import ctypes.util
 import logging
 import os
 import shutil
+import re
 import subprocess
 import tempfile
 import threading
@@ -18,6 +22,7 @@ import threading
 import numpy as np
 
 from ..errors import SimulationError
+from .netlist import control_path
 
 __all__ = ["run_transient", "run_dc", "ngspice_available", "NgspiceMissing"]
 
@@ -49,9 +54,27 @@ def _shared():
         return None
 
     class Quiet(NgSpiceShared):
-        """Collects ngspice's messages; decides about errors after the run, not on every stderr line."""
+        """Collects ngspice's messages; decides about errors after the run, not on every stderr line;
+        tells the waiting thread how far a background run got and when it ended."""
+
+        finished = threading.Event()
+        percent = 0.0
 
         def send_char(self, message, ngspice_id):
+            return 0
+
+        def send_stat(self, message, ngspice_id):
+            found = re.search(r"([0-9.]+)%", message)
+            if found:
+                self.percent = float(found.group(1))
+            return 0
+
+        @staticmethod
+        def _background_thread_running(not_running, ngspice_id, user_data):
+            # ngspice calls this from its thread with False as a run starts and True as it ends; PySpice's own
+            # returns None, which cffi cannot pass back to C
+            if not_running:
+                Quiet.finished.set()
             return 0
 
     Quiet.LIBRARY_PATH = library
@@ -73,16 +96,43 @@ def _errors(lines):
     return [ln for ln in lines if "error" in ln.lower() and "no error" not in ln.lower()]
 
 
-def _run_shared(deck, kind):
+def _in_background(ng, progress=None):
+    """Run the loaded circuit in ngspice's background thread and wait for its end; on Ctrl-C (or any
+    other exception here) halt it first, then raise. ``progress(fraction)`` is told how far it got."""
+    ng.finished.clear()
+    ng.percent = 0.0
+    ng.exec_command("bg_run")
+    try:
+        while not ng.finished.wait(0.05):
+            if progress is not None:
+                progress(ng.percent / 100.0)
+    except BaseException:
+        try:
+            ng.exec_command("bg_halt")  # waits for ngspice's thread to stop
+        except Exception:  # noqa: BLE001 - PySpice reports ngspice's "interrupted" message as a failure
+            pass
+        ng.finished.wait(5.0)
+        raise
+    if ng._error_in_stdout or ng._error_in_stderr:  # what a foreground `run` raised on
+        raise RuntimeError("ngspice reported an error")
+
+
+_CHECK_LOG = "b3v3_1check.log"
+"""ngspice's BSIM3v3.1 model (the PTM cards' version) writes its parameter check to this file in the working
+folder on every run; a run here removes it again unless it was there before (the deck a user runs keeps it)."""
+
+
+def _run_shared(deck, kind, progress=None):
     """Load and run a deck in the shared library; return its plot (vectors by lower-case name) as arrays."""
     ng = _shared()
+    leaves_log = not os.path.lexists(_CHECK_LOG)
     with _LOCK:
         ng._stderr, ng._stdout = [], []
         ng._error_in_stderr = ng._error_in_stdout = False
         try:
             try:
                 ng.load_circuit(deck)
-                ng.run()
+                _in_background(ng, progress)
             except Exception as exc:  # PySpice raises NameError / NgSpiceCommandError on ngspice's failures
                 raise SimulationError(f"ngspice failed: {exc}; " + "; ".join(_errors(ng._stderr + ng._stdout)[:3]),
                                       t=0.0, reason="spice failed") from None
@@ -98,6 +148,11 @@ def _run_shared(deck, kind):
                 ng.exec_command("destroy all")
             except Exception:  # noqa: BLE001 - a failed clean-up must not hide the run's error
                 pass
+            if leaves_log:
+                try:
+                    os.unlink(_CHECK_LOG)
+                except OSError:
+                    pass
 
 
 def run_dc(deck, source, probe):
@@ -111,10 +166,11 @@ def run_dc(deck, source, probe):
     return sweep, vectors[f"{probe.lower()}#branch"]
 
 
-def run_transient(deck, nodes):
-    """Run a deck holding a ``.tran``; return ``(time in s, {node: voltages})``."""
+def run_transient(deck, nodes, progress=None):
+    """Run a deck holding a ``.tran``; return ``(time in s, {node: voltages})``. ``progress(fraction)``,
+    if given, is called as the shared library's run goes on."""
     if _shared() is not None:
-        vectors = _run_shared(deck, "tran")
+        vectors = _run_shared(deck, "tran", progress)
         return vectors["time"], {n: vectors[n.lower()] for n in nodes}
     if shutil.which("ngspice") is None:
         raise NgspiceMissing("ngspice is not installed: install the Debian packages ngspice and libngspice0 "
@@ -128,12 +184,13 @@ def _run_program(deck, nodes):
     try:
         data = os.path.join(folder, "out.txt")
         control = [".control", "set wr_singlescale", "set wr_vecnames", "option numdgt=15", "run",
-                   f"wrdata {data} " + " ".join(f"v({n})" for n in nodes), "quit", ".endc"]
+                   f"wrdata {control_path(data, 'the temporary folder')} " + " ".join(f"v({n})" for n in nodes),
+                   "quit", ".endc"]
         text = deck.replace("\n.end\n", "\n" + "\n".join(control) + "\n.end\n")
         path = os.path.join(folder, "deck.cir")
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        proc = subprocess.run(["ngspice", "-b", path], capture_output=True, text=True, timeout=3600)
+        proc = subprocess.run(["ngspice", "-b", path], capture_output=True, text=True, timeout=3600, cwd=folder)
         if not os.path.exists(data):
             raise SimulationError("ngspice failed: " + "; ".join(_errors(proc.stdout.splitlines()
                                                                        + proc.stderr.splitlines())[:3]),

@@ -14,10 +14,12 @@ Examples
 (2,)
 """
 
+import numbers
 import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -26,7 +28,25 @@ import numpy as np
 from .. import _validate as v
 from ..errors import SimulationError, SolverError
 
-__all__ = ["spice_monte_carlo", "SpiceMonteCarlo"]
+__all__ = ["spice_monte_carlo", "SpiceMonteCarlo", "check_chips"]
+
+CHIP_BYTES = 2048
+"""Memory a chip holds while the study runs: its job, summary and result entries (~1.2 kB measured)."""
+CHIP_SECONDS = 1.0
+"""Fewest seconds a chip takes: a fresh Python process importing neuromorph (~1.5 s measured), then ngspice."""
+MAX_DAYS = 7.0
+"""Longest study accepted, by that lower bound: beyond it, split the chip ids over several calls."""
+
+
+def check_chips(n, processes):
+    """Refuse ``n`` chips on ``processes`` worker processes, before anything is allocated, if their results
+    would take more than half the free memory or the run at least :data:`MAX_DAYS` days."""
+    v.memory("chips", float(n) * CHIP_BYTES, SolverError, what=f"the results of {n:,} chips")
+    days = n * CHIP_SECONDS / processes / 86_400.0
+    if days > MAX_DAYS:
+        raise SolverError(f"`chips` = {n:,} would take at least {days:,.0f} days on {processes} process(es) (each chip is "
+                          f"a fresh process running ngspice, over {CHIP_SECONDS:g} s); run fewer chips, or chip ids "
+                          "in parts (chips=range(a, b))")
 
 
 def _worker_main():
@@ -157,13 +177,17 @@ def spice_monte_carlo(model, chips=8, seed=0, t_end=10_000.0, i_app=None, a_vt=5
     from .transistor import Mapping, TransistorMismatch
 
     seed = v.seed("seed", seed, SolverError)
-    if isinstance(chips, int) and not isinstance(chips, bool):
-        ids = np.arange(v.count("chips", chips, 1, SolverError))
+    processes = v.count("processes", processes if processes is not None else (os.cpu_count() or 1), 1, SolverError)
+    if isinstance(chips, numbers.Integral) and not isinstance(chips, bool):
+        check_chips(v.count("chips", chips, 1, SolverError), processes)
+        ids = np.arange(int(chips))
     else:
+        if isinstance(chips, Sized):
+            check_chips(len(chips), processes)
         ids = np.array([v.count("chip", c, 0, SolverError) for c in chips], dtype=np.int64)
+        check_chips(ids.size, processes)
     TransistorMismatch(seed=seed, a_vt=a_vt, a_beta=a_beta)  # validates the coefficients before any work
     t_end = v.positive("t_end", t_end, SolverError)
-    processes = v.count("processes", processes if processes is not None else (os.cpu_count() or 1), 1, SolverError)
     mapping = Mapping() if mapping is None else mapping  # kappa measured once, here
     jobs = [(model, int(c), seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron) for c in ids]
     results = {}

@@ -12,8 +12,15 @@ equations are written once, in :mod:`neuromorph.model.kinds`. A filter node is c
 
 Node names are the state names with ``.`` as ``_`` (``n1.v`` is node ``n1_v``); every node is
 saved (``.save``), and ``.ic`` sets the initial state (``uic``).
+
+Nothing a user names can add a line or a command to a deck: node and device names are letters,
+digits and ``_`` (ngspice ignores case, so two names differing only in case are refused for nodes
+and told apart by a suffix for devices), titles are escaped into one comment line, file names are
+quoted (:func:`control_path`, :func:`include_path`) or refused, and :meth:`SpiceNetlist.text`
+checks that every line it writes is one printable line.
 """
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -21,16 +28,97 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels.layout import FILTER
-from ..errors import ModelError, StimulusError
+from ..errors import ModelError, OutputError, StimulusError
 from ..model.kinds import Expr, formula
 from ..model.stimulus import Constant, as_stimulus, compile_stimuli
 
-__all__ = ["SpiceNetlist", "behavioural_netlist", "node_name", "input_state", "prepare"]
+__all__ = ["SpiceNetlist", "behavioural_netlist", "node_name", "input_state", "prepare", "comment", "title_line",
+           "control_path", "include_path"]
+
+_CONTROL_SPECIAL = "'$`;{}!"
+"""Characters ngspice's command language acts on even inside single quotes (tested on ngspice 39): ``$``
+substitutes a variable, a backquote runs a shell command, ``;`` ends a command, ``{ }`` expand, ``!``
+recalls history, ``'`` ends the quoted word."""
 
 
 def node_name(state):
     """SPICE node of a state name: ``n1.v`` -> ``n1_v``."""
     return re.sub(r"[^A-Za-z0-9_]", "_", state)
+
+
+def comment(text, limit=None):
+    """``text`` as the body of one comment line: printable ASCII, every other character (line breaks of
+    any kind, non-ASCII letters, backslashes) escaped as in a Python string; at most ``limit`` characters."""
+    text = str(text).encode("unicode_escape").decode("ascii")
+    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."
+
+
+def title_line(title):
+    """A deck's first line, its title: ngspice cuts that line (only that one) after ~5000 characters and reads
+    the rest as a line of its own, so a long title is shortened as well as escaped."""
+    return "* " + comment(title, limit=200)
+
+
+def control_path(path, label, shown=None):
+    """``path`` made absolute and single-quoted: one word of ngspice's command language (a ``.control``
+    block), which runs from the user's working folder, not the deck's.
+
+    Refuses, with an :class:`~neuromorph.errors.OutputError` naming ``label`` and ``shown`` (default
+    ``path``), a name holding a character that ngspice acts on inside quotes (``' $ ` ; { } !``) or
+    that is not printable (line breaks of any kind, tabs, other control or invisible characters).
+    """
+    text = os.path.abspath(os.fsdecode(path))
+    shown = path if shown is None else shown
+    for ch in text:
+        if ch in _CONTROL_SPECIAL or not ch.isprintable():
+            where = "" if ch in os.fsdecode(shown) else f" (in its folder {os.path.dirname(text)!r})"
+            raise OutputError(f"{label} {os.fsdecode(shown)!r}: ngspice's .control block cannot take {ch!r} in a "
+                              f"file name{where}; use a name without quotes, $, `, ;, {{ }}, ! or control characters")
+    return f"'{text}'"
+
+
+def include_path(path):
+    """``.include "path"``: the library's absolute path, double-quoted (a ``ModelError`` for one ngspice
+    cannot read there: a double quote or a character that is not printable)."""
+    text = os.path.abspath(os.fsdecode(path))
+    bad = [ch for ch in text if ch == '"' or not ch.isprintable()]
+    if bad:
+        raise ModelError(f"the SPICE cell library {text!r} lies in a folder whose name holds {bad[0]!r}, which a "
+                         ".include card cannot take: install neuromorph elsewhere")
+    return f'.include "{text}"'
+
+
+def _device(line):
+    """The device name a netlist line defines (None for a card, comment or continuation)."""
+    return None if not line or line[0] in ".*+" else line.split(None, 1)[0]
+
+
+def _unique_devices(lines):
+    """``lines`` with every device name unique as ngspice compares them (ignoring case): a later device
+    whose name is taken (an element called ``slow`` next to the ``slow`` filter's device) gets ``_2``, ``_3``."""
+    taken, out = set(), []
+    for line in lines:
+        name = _device(line)
+        if name is not None:
+            unique, k = name, 1
+            while unique.lower() in taken:
+                k += 1
+                unique = f"{name}_{k}"
+            taken.add(unique.lower())
+            line = unique + line[len(name):]
+        out.append(line)
+    return out
+
+
+def check_lines(lines):
+    """Raise a ``ModelError`` unless every line is one printable line that continues no other (no ``+``
+    at its start): what keeps any name or path from adding a line or a command to a deck."""
+    for i, line in enumerate(lines):
+        if not line.isprintable() or line.startswith("+"):
+            bad = next((ch for ch in line if not ch.isprintable()), "+")
+            raise ModelError(f"netlist line {i + 1} holds {bad!r}, which ngspice would read as a new or continued "
+                             f"line: {line[:80]!r}")
+    return lines
 
 
 def _number(x):
@@ -69,6 +157,13 @@ class SpiceNetlist:
         nodes held (False: transistor level, whose internal nodes need a consistent start).
     mapping, rows
         The unit mapping and its per-device rows (transistor level).
+    bounds : ndarray
+        Per neuron, the membrane voltage (model units) beyond which the run is diverging: the numba
+        engine's rule (:func:`~neuromorph.lower.compile.runaway_bounds`).
+    circuit_range, restoring : ndarray or None
+        Transistor level: per neuron, the membrane voltage (model units) beyond which the circuit no
+        longer follows the model, and the model's net restoring conductance (see
+        :mod:`neuromorph.spice.transistor`, "Range").
     """
 
     title: str
@@ -87,6 +182,12 @@ class SpiceNetlist:
     mapping: object = None
     rows: list = field(default_factory=list)
     hysteresis: np.ndarray = None
+    bounds: np.ndarray = None
+    circuit_range: np.ndarray = None
+    restoring: np.ndarray = None
+
+    def __post_init__(self):
+        self.lines = _unique_devices(self.lines)
 
     def text(self, t_end, max_step, control=None):
         """The whole deck: devices, ``.ic``, ``.options``, ``.save``, ``.tran`` to ``t_end`` (model units)
@@ -97,7 +198,7 @@ class SpiceNetlist:
         else:
             units = (f"node volts = {self.v_offset:g} + {self.v_scale:.6g} x model volts, one model time unit = "
                      f"{tu:.6g} s")
-        out = [f"* {self.title}", f"* written by neuromorph: {units}", *self.lines]
+        out = [title_line(self.title), f"* written by neuromorph: {units}", *self.lines]
         out.append(".ic " + " ".join(f"V({n})={_number(y)}" for n, y in zip(self.nodes, self.y0)))
         if self.options:
             out.append(".options " + " ".join(f"{k}={val}" for k, val in self.options.items()))
@@ -107,7 +208,7 @@ class SpiceNetlist:
         if control:
             out += [".control", *control, ".endc"]
         out.append(".end")
-        return "\n".join(out) + "\n"
+        return "\n".join(check_lines(out)) + "\n"
 
 
 def _parts(model):
@@ -166,13 +267,26 @@ def prepare(model, i_app, y0):
     parts, connections = _parts(model)
     compiled = model.compile()
     nodes = tuple(node_name(s) for s in compiled.state_names)
-    if len(set(nodes)) != len(nodes):
-        raise ModelError("two states map to the same SPICE node name; rename the neurons (letters, digits, _)")
+    seen = {}
+    for state, node in zip(compiled.state_names, nodes):
+        other = seen.setdefault(node.lower(), state)  # ngspice ignores case in node names
+        if other != state:
+            raise ModelError(f"states {other!r} and {state!r} would be one SPICE node, {node!r} (node names keep "
+                             "letters, digits and _, and ngspice ignores case): rename a neuron")
     bias, stimuli = applied_currents(compiled, i_app)
     y = compiled.y0 if y0 is None else v.real_array("y0", y0, 1)
     if y.shape != compiled.y0.shape:
         raise ModelError(f"`y0` must have {compiled.y0.size} values ({', '.join(compiled.state_names)})")
     return parts, connections, compiled, nodes, bias, stimuli, np.array(y, dtype=np.float64)
+
+
+def runaway(compiled, bias, stimuli, y, t_end):
+    """Per neuron, the membrane voltage beyond which a run from ``y`` is diverging (model units): the
+    rule the numba engine applies, :func:`~neuromorph.lower.compile.runaway_bounds`."""
+    from ..lower.compile import runaway_bounds
+
+    stim = compile_stimuli(stimuli, horizon=t_end)
+    return runaway_bounds(compiled.arrays, stim, y, compiled.bound_parts, i_bias=bias)
 
 
 def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, title=None):
@@ -219,5 +333,6 @@ def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, 
                         neuron_names=tuple(compiled.neuron_names), thresholds=np.array(arrays.thresholds),
                         hysteresis=np.array(arrays.hysteresis),
                         y0=np.array(y, dtype=np.float64), time_unit=time_unit,
+                        bounds=None if t_end is None else runaway(compiled, bias, stimuli, y, t_end),
                         options={"reltol": "1e-6", "abstol": "1e-12", "vntol": "1e-9", "method": "gear",
                                  "maxord": "2"})

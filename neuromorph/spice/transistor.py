@@ -18,6 +18,17 @@ Cells (the template of each element kind is its ``spice_cells`` method, in :mod:
     * current synapse ``g sigma(2 (V_pre,x - delta))``: a differential pair (whose branch current is
       exactly that sigmoid, slope 2 in model units) and a current mirror into or out of the membrane;
     * the membrane: a capacitor ``C C_mem``.
+
+    A cell of zero bias (a leak or gap junction of ``g = 0``, ``alpha = 0``, a synapse of ``g = 0``)
+    passes no current: none is placed (the ``--explain`` rows say so). A negative linear conductance
+    has no cell (a wide-range amplifier as a resistor is a positive one): a ``ModelError`` names it.
+
+Range
+    The circuit follows the model while each membrane stays within ``+-6`` model volts of its leak's
+    reversal voltage, where the leak's amplifier is linear; beyond it the leak's current saturates at
+    ``6 g`` units and the circuit runs on towards a supply rail. :func:`~neuromorph.spice_simulate`
+    stops a run there (``SpiceNetlist.circuit_range``): ``"diverging"`` if the model has no restoring
+    conductance (its own voltage would grow without bound too), ``"out of range"`` otherwise.
 """
 
 import functools
@@ -27,10 +38,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate as v
-from .._kernels.layout import FILTER
+from .._kernels.layout import FILTER, LINEAR
 from ..errors import ModelError, SimulationError
 from ..model.stimulus import Constant, as_stimulus
-from .netlist import SpiceNetlist, _number, _pwl, input_state, node_name, prepare
+from .netlist import SpiceNetlist, _number, _pwl, include_path, input_state, node_name, prepare, runaway
 
 __all__ = ["Mapping", "TransistorMismatch", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep"]
 
@@ -54,7 +65,7 @@ def _dc_sweep(cell_line, lo, hi, step):
 
     lib = _library_dir()
     deck = "\n".join([
-        "* calibration sweep", f".include {lib / 'ptm180.lib'}", f".include {lib / 'cells.lib'}",
+        "* calibration sweep", include_path(lib / "ptm180.lib"), include_path(lib / "cells.lib"),
         "Vdd vdd 0 1.8", "Vinn inn 0 0.9", "Vinp inp 0 0.9", "Vout out 0 0.9", cell_line,
         f".dc Vinp {_number(0.9 + lo)} {_number(0.9 + hi)} {_number(step)}", ".end", ""])
     vin, current = run_dc(deck, "Vinp", "Vout")
@@ -210,14 +221,25 @@ class _Cells:
     def voltage(self, model_volts):
         return self._b.bias_node(model_volts)
 
+    def _none(self, what, value):
+        """No cell for a zero bias: it would pass no current."""
+        self._b.rows.append((self._name, f"no cell ({what} = 0 passes no current)", ""))
+
     def amplifier(self, inp, inn, target, alpha):
         m = self._b.mapping
+        if alpha == 0.0:
+            return self._none("alpha", alpha)
         self._b.lines.append(f"{self._label()} {inp} {inn} {self._targets[target]} vdd ota "
                              f"ib={_number(alpha * m.i_unit)}" + self._b.mismatch("ota"))
         self._b.rows.append((self._name, "amplifier", f"I_b = {alpha * m.i_unit * 1e9:.4g} nA"))
 
     def linear_conductance(self, target, reference, g):
         m = self._b.mapping
+        if g == 0.0:
+            return self._none("g", g)
+        if g < 0.0:
+            raise ModelError(f"{self._name}: g = {g:g} < 0 has no transistor-level cell (a wide-range amplifier as "
+                             "a resistor is a positive conductance); export it at level='behavioural'")
         node = self._targets[target]
         conductance = g * m.i_unit / m.v_unit
         ib = _WIDE_RANGE * g * m.i_unit
@@ -229,6 +251,8 @@ class _Cells:
 
     def synapse(self, pre, reference, target, g, inhibitory):
         m = self._b.mapping
+        if g == 0.0:
+            return self._none("g", g)
         kind = "syn_inh" if inhibitory else "syn_exc"
         self._b.lines.append(f"{self._label()} {pre} {reference} {self._targets[target]} vdd {kind} "
                              f"ib={_number(g * m.i_unit)}" + self._b.mismatch(kind))
@@ -279,7 +303,7 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
     m = mapping
     b = _Builder(m, variation)
     lib = _library_dir()
-    b.lines += [f".include {lib / 'ptm180.lib'}", f".include {lib / 'cells.lib'}", f"V_dd vdd 0 DC {_number(m.vdd)}"]
+    b.lines += [include_path(lib / "ptm180.lib"), include_path(lib / "cells.lib"), f"V_dd vdd 0 DC {_number(m.vdd)}"]
     for k, name in enumerate(compiled.state_names):
         if a.st_kind[k] == FILTER:
             tau = 1.0 / a.st_rate[k]
@@ -325,10 +349,27 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
         neuron_names=tuple(compiled.neuron_names), thresholds=m.volts(np.array(a.thresholds)),
         hysteresis=np.array(a.hysteresis),
         y0=m.volts(y), time_unit=m.t_unit,
+        bounds=None if t_end is None else runaway(compiled, bias, stimuli, y, t_end),
+        circuit_range=_WIDE_RANGE + np.abs(_leak_reversals(compiled)), restoring=compiled.bound_parts[0],
         options={"reltol": "1e-5", "abstol": "1e-15", "vntol": "1e-7", "method": "gear", "maxord": "2",
                  "gmin": "1e-15"},
         v_offset=m.v_mid, v_scale=m.v_unit, uic=False, mapping=m, rows=b.rows)
     return netlist
+
+
+def _leak_reversals(compiled):
+    """Per neuron, the reversal voltage of its strongest ungated linear conductance of its own (its leak;
+    0 without one): the centre of the range over which its wide-range amplifier stays linear."""
+    a = compiled.arrays
+    neuron_of_state = np.full(a.st_kind.size, -1, dtype=np.int64)
+    neuron_of_state[a.mem_state] = np.arange(a.mem_state.size)
+    centre, strongest = np.zeros(a.mem_state.size), np.zeros(a.mem_state.size)
+    for e in range(a.el_gain.size):
+        n = neuron_of_state[a.el_tgt[e]]
+        own_leak = a.el_base[e] == LINEAR and a.el_in[e] == a.el_tgt[e] and a.gate_ptr[e] == a.gate_ptr[e + 1]
+        if own_leak and a.el_gain[e] > strongest[n]:
+            strongest[n], centre[n] = a.el_gain[e], a.el_off[e]
+    return centre
 
 
 def iv_sweep(neuron, v, timescale="fast", v_rest=None, i_app=0.0, mapping=None):

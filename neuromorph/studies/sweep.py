@@ -72,7 +72,8 @@ def how_many(name, value, error=ModelError):
 def _ids(name, value):
     """``chips=`` / ``trials=``: a count n (ids 0..n-1) or distinct explicit ids."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return np.arange(v.count(name, value, 1, ModelError), dtype=np.int64)
+        v.memory(name, 8.0 * v.count(name, value, 1, ModelError), ModelError, what=f"{value:,} ids")  # before arange
+        return np.arange(value, dtype=np.int64)
     try:
         ids = [v.count(f"{name} id", x, 0, ModelError) for x in value]
     except TypeError:

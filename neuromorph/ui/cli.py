@@ -94,6 +94,18 @@ def _protocol(circuit, args, window=True):
 
 def _cmd_simulate(args):
     import neuromorph as nm
+
+    def run(circuit, t_end, stim, record):
+        return nm.simulate(circuit, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
+                           progress=args.progress, record=record, **_solver_values(args))
+
+    return _run_and_report(args, run)
+
+
+def _run_and_report(args, run, engine=""):
+    """Load, check the outputs, ``run(circuit, t_end, stimulus, record)``, then summarise as every engine
+    does: one settled window rule, one table (with a network's phases), one JSON shape, one figure.
+    ``engine`` is added to the figure's title (" in ngspice (transistor)")."""
     from ..analysis.network import check_phase_tolerance
 
     check_phase_tolerance(args.phase_tolerance)  # bad input before any work
@@ -102,8 +114,7 @@ def _cmd_simulate(args):
     t_end, stim, settled_from = _protocol(circuit, args)
     network = _is_network(circuit)
     record = None if (args.plot or args.out or not network) else ()  # a network's traces only when kept
-    result = nm.simulate(circuit, t_end, i_app=stim, method=args.method, max_steps=args.max_steps,
-                         progress=args.progress, record=record, **_solver_values(args))
+    result = run(circuit, t_end, stim, record)
     if network:
         rhythm = result.rhythm(t_start=settled_from, phase_tolerance=args.phase_tolerance)
         rows = rhythm["neurons"]
@@ -120,10 +131,10 @@ def _cmd_simulate(args):
         from .plotting import plot_network, plot_trace, save_figure
 
         if network:
-            fig = plot_network(result, title=f"{circuit.name}: {_rhythm_title(rhythm)}")[0].figure
+            fig = plot_network(result, title=f"{circuit.name}{engine}: {_rhythm_title(rhythm)}")[0].figure
         else:
             fig, ax = plt.subplots(figsize=(10, 3.4))
-            plot_trace(result, ax=ax, title=f"{circuit.name}: {summary['pattern']}")
+            plot_trace(result, ax=ax, title=f"{circuit.name}{engine}: {summary['pattern']}")
     _write_outputs(args, result.save, lambda path: save_figure(fig, path))
     window = f"[{summary['t_start']:g}, {summary['t_end']:g}]"
     if args.json:
@@ -145,8 +156,10 @@ def _cmd_simulate(args):
             print(_summary_line(name, row) + extra)
         st = result.stats
         rule = "" if settled_from is not None else " (the second half of the run: the default transient rule)"
-        print(f"\n{result.method}: {st.n_steps} steps ({st.n_rejected} rejected), {st.n_rhs} evaluations; "
-              f"{result.spike_times.size} spikes in [0, {t_end:g}], metrics over {window}{rule}")
+        work = (f"{st.n_steps} steps ({st.n_rejected} rejected), {st.n_rhs} evaluations" if st.n_rhs else
+                f"{st.n_steps} time points")  # ngspice reports its samples only
+        print(f"\n{result.method}: {work}; {result.spike_times.size} spikes in [0, {t_end:g}], metrics over "
+              f"{window}{rule}")
         if network:
             band = rhythm["phase_tolerance"]
             print(f"phases relative to {rhythm['reference']}: the time from its burst start to each neuron's, "
@@ -445,21 +458,27 @@ def _cmd_reliability(args):
     return 0
 
 
-def _spice_drive(circuit, args):
-    """``(t_end, i_app)`` of a SPICE command from the file's protocol and the options."""
-    t_end, stim, _ = _protocol(circuit, args)
-    return t_end, stim
-
-
 def _cmd_export_spice(args):
-    from ..spice import netlist, write_cir
+    import shlex
 
+    from ..spice import data_file, netlist, write_cir
+
+    if args.file is None:  # the units alone: `export-spice --level transistor --explain`, as the README has it
+        if args.output is not None or not args.explain:
+            raise ValueError("export-spice needs a circuit file (e.g. circuits/bursting.toml); without one, "
+                             "--explain alone prints the level's unit mapping")
+        return _explain_units(args)
     circuit = _load(args)
-    _plan(args, ("-o/--output", args.output))
-    t_end, stim = _spice_drive(circuit, args)
+    if args.output is None and not args.explain:
+        raise ValueError("give -o/--output FILE.cir for the deck (or --explain alone to print the mapping)")
+    data = None if args.output is None else data_file(args.output, "-o/--output")
+    _plan(args, ("-o/--output", args.output), ("its data file", data))
+    t_end, stim, _ = _protocol(circuit, args)
     time_unit = args.time_unit if args.level == "behavioural" else 1e-3
     net = netlist(circuit, level=args.level, i_app=stim, t_end=t_end, time_unit=time_unit)
-    write_cir(circuit, args.output, t_end, level=args.level, i_app=stim, max_step=args.max_step, time_unit=time_unit)
+    if args.output is not None:
+        write_cir(circuit, args.output, t_end, level=args.level, i_app=stim, max_step=args.max_step,
+                  time_unit=time_unit)
     if args.explain and args.level == "transistor":
         for quantity, model_value, circuit_value in net.mapping.table():
             print(f"{quantity:34s} {model_value:8s} {circuit_value}")
@@ -473,43 +492,35 @@ def _cmd_export_spice(args):
             print(f"{state:24s} {node:24s} {args.time_unit / rates[k]:14.6g}   {what} = {1 / rates[k]:g} model units "
                   f"x {args.time_unit:g} s")
         print(f"units: 1 model time unit = {args.time_unit:g} s; voltages in V and currents in A, one model unit each")
-    print(f"wrote {args.output} ({len(net.lines)} devices; run it with: ngspice -b {args.output})")
+    if args.output is not None:
+        print(f"wrote {args.output} ({len(net.lines)} devices; run it with: ngspice -b {shlex.quote(args.output)}, "
+              f"which writes {data})")
+    return 0
+
+
+def _explain_units(args):
+    """``export-spice --explain`` without a circuit: how model units become circuit units at the level."""
+    if args.level == "transistor":
+        from ..spice.transistor import Mapping
+
+        for quantity, model_value, circuit_value in Mapping().table():
+            print(f"{quantity:34s} {model_value:8s} {circuit_value}")
+    else:
+        print(f"units: 1 model time unit = {args.time_unit:g} s; voltages in V and currents in A, one model unit each; "
+              "a state of rate r is a capacitor of time_unit / r F")
+    print("(give a circuit file for its devices, cell by cell)")
     return 0
 
 
 def _cmd_spice_run(args):
     from ..spice import spice_simulate
 
-    circuit = _load(args)
-    _plan(args, ("--out", args.out), ("--plot", args.plot))
-    t_end, stim = _spice_drive(circuit, args)
-    res = spice_simulate(circuit, t_end, i_app=stim, level=args.level, max_step=args.max_step,
-                         time_unit=args.time_unit if args.level == "behavioural" else 1e-3)
-    fig = None
-    if args.plot:
-        import matplotlib
+    def run(circuit, t_end, stim, record):
+        return spice_simulate(circuit, t_end, i_app=stim, level=args.level, max_step=args.max_step, record=record,
+                              time_unit=args.time_unit if args.level == "behavioural" else 1e-3,
+                              progress=args.progress)
 
-        matplotlib.use("Agg")
-        from .plotting import plot_network, plot_trace, save_figure
-
-        if len(res.neuron_names) > 1:
-            fig = plot_network(res, title=f"{circuit.name} in ngspice ({args.level})")[0].figure
-        else:
-            fig = plot_trace(res, title=f"{circuit.name} in ngspice ({args.level})").figure
-    _write_outputs(args, res.save, lambda path: save_figure(fig, path))
-    rows = {name: res.summary(neuron=name) for name in res.neuron_names} if len(res.neuron_names) > 1 else {
-        circuit.name: res.summary()}
-    if args.json:
-        json.dump({name: row for name, row in rows.items()}, sys.stdout, default=float)
-        sys.stdout.write("\n")
-        return 0
-    print(_HEADER)
-    for name, row in rows.items():
-        print(_summary_line(name, row))
-    for path in (args.out, args.plot):
-        if path:
-            print(f"wrote {path}")
-    return 0
+    return _run_and_report(args, run, engine=f" in ngspice ({args.level})")
 
 
 def _interactive_backend():
@@ -628,6 +639,15 @@ def _solver_options(parser):
                         help="most solver steps a run may take (default 50000000)")
 
 
+def _window_options(parser):
+    """What a summarising command (simulate, spice-run) takes about its settled window and phases."""
+    parser.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the file's "
+                        "t_transient, else the second half of the run)")
+    parser.add_argument("--phase-tolerance", type=_finite, default=0.05,
+                        help="networks: phases within this many cycles of 0.5 (0) are labelled anti-phase (in-phase); "
+                             "default 0.05")
+
+
 def _output_options(parser, data, figure, summary):
     parser.add_argument("--out", help=f"write {data} to this .npz file")
     parser.add_argument("--plot", help=f"write {figure} (.png, .pdf, .svg)")
@@ -716,11 +736,7 @@ def build_parser():
     sim.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
     sim.add_argument("--i-app", type=_finite, help="constant applied current (replaces the file's stimulus)")
     _set_option(sim)
-    sim.add_argument("--t-start", type=_finite, help="start of the window the metrics use (default: the file's t_transient, "
-                     "else the second half of the run)")
-    sim.add_argument("--phase-tolerance", type=_finite, default=0.05,
-                     help="networks: phases within this many cycles of 0.5 (0) are labelled anti-phase (in-phase); "
-                          "default 0.05")
+    _window_options(sim)
     _solver_options(sim)
     _output_options(sim, "times, states and spikes", "a trace figure (for a network: traces and a raster)",
                     "the summary")
@@ -781,7 +797,9 @@ def build_parser():
     for name, helptext in (("export-spice", "write a SPICE deck (.cir) of a circuit file that ngspice runs"),
                            ("spice-run", "simulate a circuit file in ngspice and summarise it")):
         sp = sub.add_parser(name, help=helptext)
-        sp.add_argument("file", help="circuit file (TOML)")
+        sp.add_argument("file", nargs="?" if name == "export-spice" else None,
+                        help="circuit file (TOML)" + (" (none with --explain: the units only)"
+                                                      if name == "export-spice" else ""))
         sp.add_argument("--level", default="behavioural", choices=("behavioural", "transistor"),
                         help="behavioural: capacitors and behavioural sources, the model itself; transistor: "
                              "MOSFET cells in weak inversion on a generic 180 nm process")
@@ -793,11 +811,14 @@ def build_parser():
                              "level's follows from its currents and capacitors)")
         _set_option(sp)
         if name == "export-spice":
-            sp.add_argument("-o", "--output", required=True, help="the .cir file to write")
-            sp.add_argument("--explain", action="store_true", help="print the mapping of states to nodes and parts")
+            sp.add_argument("-o", "--output", help="the .cir file to write (its data file: <name>.txt beside it)")
+            sp.add_argument("--explain", action="store_true", help="print the mapping of states to nodes and parts "
+                            "(without -o: only that, nothing written)")
             sp.set_defaults(func=_cmd_export_spice)
         else:
-            _output_options(sp, "times, states and spikes", "a trace figure", "the summary")
+            _window_options(sp)
+            _output_options(sp, "times, states and spikes", "a trace figure (for a network: traces and a raster)",
+                            "the summary")
             sp.set_defaults(func=_cmd_spice_run)
 
     tn = sub.add_parser("tune", help="interactive tuner: sliders, live I-V curves and trace (opens a window)")

@@ -45,8 +45,8 @@ def plot_trace(result, ax=None, states=None, spikes=True, title=None):
     ax.set_ylabel("voltage (dimensionless)")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8, ncol=len(names) + 1, frameon=False)
-    ax.margins(x=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)  # beside the axes: never
+    ax.margins(x=0)                                                                       # over the trace
     return ax
 
 
