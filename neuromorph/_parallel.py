@@ -14,9 +14,50 @@ import threading
 from . import _validate as v
 from .errors import SolverError
 
-__all__ = ["Workers", "thread_count"]
+__all__ = ["Workers", "thread_count", "interrupted", "catch_interrupts"]
 
 _WAIT = 0.2  # seconds between checks of the main thread while tasks run
+
+_INTERRUPTED = threading.Event()
+
+
+def interrupted():
+    """True once Ctrl-C was pressed in a program that called :func:`catch_interrupts`.
+
+    Ctrl-C raises ``KeyboardInterrupt`` where the main thread happens to be, and Python drops an
+    exception raised inside a C callback (a ctypes callback while numba loads a cached kernel, a cffi
+    callback of ngspice) with an "Exception ignored" line: the work would go on for its whole length.
+    Long loops (integrator calls, thread pools, ngspice runs) also check this flag, so the Ctrl-C is
+    never lost.
+    """
+    return _INTERRUPTED.is_set()
+
+
+class catch_interrupts:
+    """``with catch_interrupts():`` Ctrl-C sets :func:`interrupted` as well as raising ``KeyboardInterrupt``
+    (the command line wraps each command in it; a library leaves the user's signal handlers alone).
+    On leaving, the previous handler is back and the flag is cleared. Only in the main thread."""
+
+    def __enter__(self):
+        import signal
+
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    @staticmethod
+    def _on_sigint(signum, frame):
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    def __exit__(self, kind, exc, tb):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        _INTERRUPTED.clear()
+        return False
 
 
 def thread_count(n_threads):
@@ -54,7 +95,7 @@ class Workers:
         if self._pool is None or len(items) <= 1:
             out = []
             for item in items:
-                if self.stop.is_set():
+                if self.stop.is_set() or interrupted():
                     raise KeyboardInterrupt
                 out.append(task(item, self.stop))
                 if on_done is not None:
@@ -67,6 +108,8 @@ class Workers:
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, timeout=_WAIT, return_when=FIRST_COMPLETED)
+                if interrupted():
+                    raise KeyboardInterrupt
                 for fut in finished:
                     fut.result()  # a task's exception surfaces here
                 if finished and on_done is not None:

@@ -225,3 +225,28 @@ def test_an_interrupted_study_raises_keyboardinterrupt_promptly(work):
     while threading.active_count() > threads_before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert threading.active_count() == threads_before
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped KeyboardInterrupt
+def test_a_ctrl_c_that_a_c_callback_swallows_still_stops_the_work():
+    """Python drops a KeyboardInterrupt raised inside a C callback (numba's cache callbacks while a kernel
+    loads, ngspice's cffi callbacks): under the command line's handler the run stops anyway."""
+    import ctypes
+
+    from neuromorph._parallel import catch_interrupts, interrupted
+
+    def press_ctrl_c():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)  # the KeyboardInterrupt is raised here, inside the callback, and dropped
+
+    callback = ctypes.CFUNCTYPE(None)(press_ctrl_c)
+    run = nm.Integrator("bursting", i_app=-2.0, record=())
+    with catch_interrupts():
+        callback()  # returns normally: ctypes reported the KeyboardInterrupt as "Exception ignored"
+        assert interrupted()
+        started = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            run.advance(1e7)  # ~2 s of work: stopped at its first check instead
+        assert time.perf_counter() - started < 0.5
+    assert not interrupted()  # the flag ends with the command
+    run.advance(100.0)  # and runs go on after it

@@ -16,6 +16,7 @@ from .. import _validate as v
 from .._kernels import adaptive, fixed
 from .._kernels.config import PARALLEL_FROM
 from .._kernels import common as c
+from .._parallel import interrupted
 from .._progress import Progress
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
 from ..model.noise import as_noise_list
@@ -373,7 +374,7 @@ class Integrator:
         self._advance_from = (t_begin, int(self.cnt[c.N_OUT]))  # what output projections start from
         try:
             while True:
-                if self._stop is not None and self._stop.is_set():
+                if (self._stop is not None and self._stop.is_set()) or interrupted():
                     raise KeyboardInterrupt
                 if self._bounds is None:
                     from ..lower.compile import runaway_bounds

@@ -21,6 +21,7 @@ import threading
 
 import numpy as np
 
+from .._parallel import interrupted
 from ..errors import SimulationError
 from .netlist import control_path
 
@@ -104,6 +105,8 @@ def _in_background(ng, progress=None):
     ng.exec_command("bg_run")
     try:
         while not ng.finished.wait(0.05):
+            if interrupted():  # a Ctrl-C that a C callback swallowed
+                raise KeyboardInterrupt
             if progress is not None:
                 progress(ng.percent / 100.0)
     except BaseException:

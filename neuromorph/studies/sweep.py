@@ -46,6 +46,7 @@ import time
 import numpy as np
 
 from .. import _validate as v
+from .._parallel import interrupted
 from ..analysis.spikes import PATTERNS, settled_window
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
 from .maps import METRICS, parse_axis, run_cell, step_limit
@@ -850,6 +851,8 @@ def _run_dask(client, study, bounds, todo, finish, progress):
         _dask_progress(list(futures), client.scheduler.address)
     try:
         for fut in as_completed(list(futures), loop=client.loop):
+            if interrupted():
+                raise KeyboardInterrupt
             finish(futures[fut], fut.result())
     except (KilledWorker, CancelledError, OSError) as exc:
         client.cancel(list(futures))

@@ -876,6 +876,7 @@ def main(argv=None):
     sys.stdout.reconfigure(errors="backslashreplace")  # odd bytes in names must not crash the output
     parser = build_parser()
     args = parser.parse_args(_attach_values(sys.argv[1:] if argv is None else list(argv)))
+    from .._parallel import catch_interrupts
     from ..errors import NeuromorphError, SimulationError
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
@@ -883,7 +884,8 @@ def main(argv=None):
 
     warnings.showwarning = show_warning
     try:
-        return args.func(args)
+        with catch_interrupts():  # a Ctrl-C that a C callback swallows still stops the work
+            return args.func(args)
     except KeyboardInterrupt:  # Ctrl-C: the work stopped, no output was written
         print("neuromorph: interrupted; no output written", file=sys.stderr)
         return 130
