@@ -416,10 +416,13 @@ def test_cli_map_and_reliability_take_workers_and_scheduler(tmp_path):
     common = ["--x", "i_app:-3:0:4", "--t-end", "4000", "--json"]
     local = subprocess.run([sys.executable, "-m", "neuromorph", "map", circuit, *common], env=ENV, capture_output=True,
                            text=True, timeout=600)
-    remote = subprocess.run([sys.executable, "-m", "neuromorph", "map", circuit, *common, "--workers", "2"], env=ENV,
-                            capture_output=True, text=True, timeout=600)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    remote = subprocess.run([sys.executable, "-m", "neuromorph", "map", circuit, *common, "--workers", "2"],
+                            env={**ENV, "TMPDIR": str(scratch)}, capture_output=True, text=True, timeout=600)
     assert local.returncode == 0 and remote.returncode == 0, remote.stderr
     assert json.loads(local.stdout) == json.loads(remote.stdout)
+    assert list(scratch.iterdir()) == []  # the cluster's scratch space goes with it (no dask-scratch-space left)
     zero = subprocess.run([sys.executable, "-m", "neuromorph", "map", circuit, *common, "--workers", "0"], env=ENV,
                           capture_output=True, text=True, timeout=600)
     assert zero.returncode == 2 and "--workers must be at least 1" in zero.stderr

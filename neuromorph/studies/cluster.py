@@ -69,8 +69,16 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
         return
     n = v.count("workers", workers, 1, SolverError)
     threads = max(1, (os.cpu_count() or 1) // n)
-    with _quiet(), distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
-                                            dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+    import tempfile
+
+    # The workers' scratch folder is ours, and goes with the cluster (Dask's default, dask-scratch-space in
+    # the temporary folder, stays behind after every run).
+    import dask
+
+    with tempfile.TemporaryDirectory(prefix="neuromorph-dask-") as scratch, _quiet(), \
+            dask.config.set({"temporary-directory": scratch}), \
+            distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True, dashboard_address=":0",
+                                     silence_logs=logging.ERROR, local_directory=scratch) as cluster, \
             distributed.Client(cluster, set_as_default=False) as dclient:
         yield dclient
 
