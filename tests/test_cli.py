@@ -172,6 +172,13 @@ def test_bad_input_exits_2_with_one_line_and_no_output(tmp_path, case):
     assert [p.name for p in tmp_path.iterdir()] == ["bad.toml"]
 
 
+def test_the_demo_refuses_an_empty_folder_name(tmp_path):
+    (tmp_path / "here").mkdir()
+    proc = run(tmp_path / "here", "demo", "--out", "")
+    assert proc.returncode == 2 and "--out must name a folder" in one_line(proc.stderr)
+    assert proc.stdout == "" and list(tmp_path.rglob("*")) == [tmp_path / "here"]  # nothing staged, nothing run
+
+
 def test_no_t_end_anywhere_is_an_error(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('[[elements]]\nkind = "leak"\n', encoding="utf-8")

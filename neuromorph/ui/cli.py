@@ -617,6 +617,8 @@ def _cmd_tune(args):
 def _cmd_demo(args):
     from .demo import run_demo
 
+    if not args.out.strip():
+        raise ValueError(f"--out must name a folder (e.g. neuromorph-demo), got {args.out!r}")
     return run_demo(Path(args.out), plots=not args.no_plots)
 
 
