@@ -361,7 +361,7 @@ def test_pulse_stimulus_spike_times_match_piecewise_scipy_reference():
     n = nm.preset("post_inhibitory_rebound")
     # The reference below hard-codes the model of MODEL.md: make sure the preset is that model.
     assert n.parameters() == {
-        "C": 1.0, "v0": -1.9, "threshold": 0.0, "leak.g": 1.0, "leak.e_rev": 0.0,
+        "C": 1.0, "v0": -1.9, "threshold": 0.0, "hysteresis": 0.5, "leak.g": 1.0, "leak.e_rev": 0.0,
         "fast_negative.alpha": -2.0, "fast_negative.delta": 0.0, "fast_negative.tau": 0.0,
         "slow_positive.alpha": 2.0, "slow_positive.delta": 0.0, "slow_positive.tau": 50.0,
         "slow_negative.alpha": -1.5, "slow_negative.delta": -1.5, "slow_negative.tau": 50.0,
