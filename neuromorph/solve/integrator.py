@@ -200,11 +200,12 @@ class Integrator:
             self._scratch = (self.atol, np.empty(n_work), np.empty(n_iwork, dtype=np.int64))
         else:
             self.ctrl[c.C_H] = self.solver.dt
-            if self.model.n_neurons >= PARALLEL_FROM:  # the fixed-step kernel runs large models on all threads
+            large = self.model.n_neurons >= PARALLEL_FROM  # its vector field runs on all threads
+            if large:
                 import numba
 
                 self.arrays = self.arrays._replace(chunks=np.array([numba.get_num_threads()], dtype=np.int64))
-            self._kernel = fixed.fixed_run
+            self._kernel = fixed.fixed_run_threads if large else fixed.fixed_run
             self._scratch = (np.empty(fixed.work_size(self.arrays, self.noise)),)
             self._method_arg = (self.solver.kernel_id, self.noise)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
