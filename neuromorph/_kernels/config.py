@@ -16,6 +16,8 @@
   inliner (``inline="always"``) copied and re-typed each helper at every call site, and again
   inside every helper that inlines it: the vector field, inlined seven times per DP5 step,
   made the first run compile for ~3 minutes (issue 18, ``benchmarks/BENCHMARKS.md``).
+  Helpers have no CPython wrapper (``no_cpython_wrapper=True``: a fifth of their compile
+  time), except the few that Python code calls too (:data:`JIT_INLINE_PYTHON`).
   :data:`JIT_VIEW` keeps numba's inliner for the one helper that returns an array view (a
   function compiled on its own cannot return one without NRT).
 * :data:`JIT_TAKES_KERNEL`: a helper that takes the vector field as an argument (a numba
@@ -40,7 +42,8 @@ import numba
 
 FASTMATH = {"contract"}
 JIT = dict(cache=True, error_model="numpy", fastmath=FASTMATH, _nrt=False, nogil=True)
-JIT_INLINE = dict(JIT, forceinline=True)
+JIT_INLINE_PYTHON = dict(JIT, forceinline=True)
+JIT_INLINE = dict(JIT_INLINE_PYTHON, no_cpython_wrapper=True)
 JIT_VIEW = dict(JIT, inline="always")
 JIT_TAKES_KERNEL = dict(JIT_INLINE, cache=False)
 JIT_PARALLEL = dict(JIT, parallel=True)

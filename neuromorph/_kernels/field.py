@@ -7,7 +7,7 @@ arrays are data, so one compiled kernel serves every neuron and network.
 import numpy as np
 from numba import njit, prange, uint64
 
-from .config import JIT, JIT_INLINE, JIT_PARALLEL
+from .config import JIT, JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL
 from .layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model, Stim, scratch_size
 from .mathfn import sigmoid, tanh
 
@@ -166,7 +166,7 @@ def rhs_call(model, stim, t, left, y, dy, tmp):
     rhs(model, stim, t, left, y, dy, tmp)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_INLINE_PYTHON)
 def jacobian(model, stim, t, left, y, vals, dfdt, tmp):
     """The analytic Jacobian ``d(dy/dt)/dy`` as values of the fixed pattern ``(jac_row, jac_col)``
     into ``vals`` (entries of the same place add up), and ``d(dy/dt)/dt`` into ``dfdt``."""
