@@ -75,7 +75,8 @@ def test_one_compiled_version_of_each_kernel_serves_every_kind_of_run():
 
     for kernel in (adaptive.dopri5_run, adaptive.rosenbrock23_run, fixed.fixed_run, lanes.lanes_run):
         assert len(kernel.signatures) == 1, f"{kernel.py_func.__name__}: {kernel.signatures}"
-    for helper in (field.rhs, field.rhs_call, field.stim_value, field.jacobian, lanes._lane_increments, rng.tag):
+    for helper in (field.rhs, field.rhs_call, field.stim_value, field._segment, field.jacobian, lanes._lane_increments,
+                   rng.tag):
         assert len(helper.signatures) <= 1, f"{helper.py_func.__name__}: {helper.signatures}"
 
 
@@ -97,7 +98,7 @@ NOTICE = ("import numpy as np\n"
 def test_a_compile_is_announced_on_stderr_and_a_cache_load_is_not(tmp_path):
     """First run: one line on stderr saying what is compiled and about how long it takes. A
     warm run, which loads the kernel from numba's cache, says nothing. (A small kernel stands in
-    for the solvers, which compile for ~20 s.)"""
+    for the solvers, which compile for ~15 s.)"""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     runs = [subprocess.run([sys.executable, "-c", NOTICE], env=env, capture_output=True, text=True, timeout=300,
                            check=True) for _ in range(2)]

@@ -213,7 +213,7 @@ def jacobian(model, stim, t, left, y, vals, dfdt, tmp):
         dfdt[k] = 0.0
     for n in range(model.mem_state.shape[0]):
         k = model.mem_state[n]
-        dfdt[k] = stim_slope(stim, n, t, left) * model.st_rate[k]
+        dfdt[k] = stim_slope(stim, uint64(n), t, left) * model.st_rate[k]  # uint64 as in rhs: one _segment
 
 
 def empty_stim(n_neurons):

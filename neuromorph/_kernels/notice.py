@@ -14,20 +14,20 @@ from numba.core import event
 __all__ = ["KERNELS", "CompileNotice", "install"]
 
 # The kernels a command waits for, what to call them, and their compile time with an empty cache
-# (CPU seconds on this project's 2-core VM, `benchmarks/compile_profile.py`; about the wall time on
+# (CPU seconds on this project's 2-core VM, each alone, from an empty cache; about the wall time on
 # an idle machine). Functions outside this table (small helpers called from Python) compile in
 # about a second and say nothing.
 KERNELS = {
-    "dopri5_run": ("dopri5 solver", 20),
-    "rosenbrock23_run": ("rosenbrock23 solver", 20),
-    "fixed_run": ("fixed-step solvers", 20),
-    "fixed_run_threads": ("threaded fixed-step solvers", 20),
-    "lanes_run": ("ensemble solvers", 20),
+    "dopri5_run": ("dopri5 solver", 15),  # measured: 14.1 s
+    "rosenbrock23_run": ("rosenbrock23 solver", 15),  # 15.4 s
+    "fixed_run": ("fixed-step solvers", 15),  # 13.9 s
+    "fixed_run_threads": ("threaded fixed-step solvers", 15),  # 16.9 s
+    "lanes_run": ("ensemble solvers", 15),  # 17.1 s
 }
 
 
 class CompileNotice(event.Listener):
-    """Prints ``neuromorph: compiling the dopri5 solver with numba (first run only, ~20 s)...`` on
+    """Prints ``neuromorph: compiling the dopri5 solver with numba (first run only, ~15 s)...`` on
     ``stream`` (stderr) when a kernel of :data:`KERNELS` starts compiling."""
 
     def __init__(self, stream=None):
