@@ -6,11 +6,16 @@ changes, not when a function it inlines from another file does (``rhs`` from
 ``field.py`` into every solver, ``tanh`` from ``mathfn.py``, the options in
 ``config.py``). So this package keeps a digest of all its sources next to the
 cache and drops the cached kernels whenever any of them changed.
+
+A kernel compiled rather than loaded from the cache announces itself on stderr
+(:mod:`.notice`): a first run takes a while, and says so.
 """
 
 import hashlib
 import os
 from pathlib import Path
+
+from . import notice
 
 
 def _cache_folders(here):
@@ -58,3 +63,5 @@ def _drop_stale_cache():
 
 
 _drop_stale_cache()
+
+notice.install()

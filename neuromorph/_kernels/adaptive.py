@@ -13,7 +13,7 @@ from numba import njit
 
 from . import common as c
 from .config import JIT, JIT_INLINE
-from .field import jacobian, rhs, rhs_call
+from .field import RIGHT, jacobian, rhs, rhs_call
 from .layout import scratch_size
 from .mathfn import exp
 from .tableaus import DP5_A_F, DP5_B_F, DP5_C_F, DP5_E_F, DP5_P_F, ROS23_D, ROS23_E32
@@ -50,16 +50,16 @@ def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, K, y_stage, y_new, e
     for k in range(ns):
         k1[k] = f0[k]
         y_stage[k] = y[k] + h * _A21 * k1[k]
-    rhs(model, stim, t + _C2 * h, False, y_stage, k2, tmp)
+    rhs(model, stim, t + _C2 * h, RIGHT, y_stage, k2, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A31 * k1[k] + _A32 * k2[k])
-    rhs(model, stim, t + _C3 * h, False, y_stage, k3, tmp)
+    rhs(model, stim, t + _C3 * h, RIGHT, y_stage, k3, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A41 * k1[k] + _A42 * k2[k] + _A43 * k3[k])
-    rhs(model, stim, t + _C4 * h, False, y_stage, k4, tmp)
+    rhs(model, stim, t + _C4 * h, RIGHT, y_stage, k4, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A51 * k1[k] + _A52 * k2[k] + _A53 * k3[k] + _A54 * k4[k])
-    rhs(model, stim, t + _C5 * h, False, y_stage, k5, tmp)
+    rhs(model, stim, t + _C5 * h, RIGHT, y_stage, k5, tmp)
     for k in range(ns):
         y_stage[k] = y[k] + h * (_A61 * k1[k] + _A62 * k2[k] + _A63 * k3[k] + _A64 * k4[k] + _A65 * k5[k])
     rhs(model, stim, t_new, left_end, y_stage, k6, tmp)
@@ -99,7 +99,7 @@ def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv,
     c.block_solve(model, w, piv, k1)
     for k in range(ns):
         y_stage[k] = y[k] + 0.5 * h * k1[k]
-    rhs(model, stim, t + 0.5 * h, False, y_stage, f1, tmp)
+    rhs(model, stim, t + 0.5 * h, RIGHT, y_stage, f1, tmp)
     for k in range(ns):
         k2[k] = f1[k] - k1[k]
     c.block_solve(model, w, piv, k2)
@@ -143,7 +143,7 @@ def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage
     h0 = min(h0, limit)
     for k in range(ns):
         y_stage[k] = y[k] + h0 * f0[k]
-    rhs_call(model, stim, t + h0, False, y_stage, f_stage, tmp)
+    rhs_call(model, stim, t + h0, RIGHT, y_stage, f_stage, tmp)
     cnt[c.N_FEV] += 1
     d2 = 0.0
     for k in range(ns):
@@ -309,7 +309,7 @@ def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, s
             status = c.ERR_STEP_UNDERFLOW
             break
         if not jac_ok:  # a rejected step retries with the same Jacobian
-            jacobian(model, stim, t, False, y, jac, dfdt, tmp)
+            jacobian(model, stim, t, RIGHT, y, jac, dfdt, tmp)
             cnt[c.N_JEV] += 1
             jac_ok = True
         ok = _ros23_attempt(model, stim, t, h_step, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err,

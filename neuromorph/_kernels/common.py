@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 from .config import JIT, JIT_INLINE
-from .field import rhs_call
+from .field import RIGHT, rhs_call
 
 # Status codes returned by kernels (>= 0: hand back control; < 0: failure).
 DONE = 0
@@ -355,7 +355,7 @@ def begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp):
     t = ctrl[C_T]
     skip_passed_jumps(t, stim.jumps, cnt)
     if cnt[FSAL_OK] == 0:
-        rhs_call(model, stim, t, False, y, f0, tmp)
+        rhs_call(model, stim, t, RIGHT, y, f0, tmp)
         cnt[N_FEV] += 1
         cnt[FSAL_OK] = 1
     write_initial(t, y, t_eval, save_idx, out_t, out_y, cnt)
@@ -380,6 +380,6 @@ def commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp):
     cnt[BUDGET] -= 1
     if left_end:
         cnt[I_JUMP] += 1
-        rhs_call(model, stim, t_new, False, y, f0, tmp)
+        rhs_call(model, stim, t_new, RIGHT, y, f0, tmp)
         cnt[N_FEV] += 1
     return t_new

@@ -10,12 +10,30 @@
   increment/decrement pair per array view made each step ~2x slower.
 * ``nogil=True``: kernels release the GIL, so independent runs (behaviour-map
   cells, ensemble blocks) proceed in parallel on threads.
-* ``parallel=True`` (:data:`JIT_PARALLEL`, the fixed-step kernel only): the vector field of
-  a model of :data:`PARALLEL_FROM` neurons or more is cut into one piece per thread and the
+* ``forceinline=True`` (:data:`JIT_INLINE`, every helper of a kernel): the helper is compiled
+  once, on its own (and cached), and LLVM inlines it into each kernel that calls it (the
+  ``alwaysinline`` attribute), so a kernel runs as if written out in one piece. numba's own
+  inliner (``inline="always"``) copied and re-typed each helper at every call site, and again
+  inside every helper that inlines it: the vector field, inlined seven times per DP5 step,
+  made the first run compile for ~3 minutes (issue 18, ``benchmarks/BENCHMARKS.md``).
+  Helpers have no CPython wrapper (``no_cpython_wrapper=True``: a fifth of their compile
+  time), except the few that Python code calls too (:data:`JIT_INLINE_PYTHON`).
+  :data:`JIT_VIEW` keeps numba's inliner for the one helper that returns an array view (a
+  function compiled on its own cannot return one without NRT).
+* :data:`JIT_TAKES_KERNEL`: a helper that takes the vector field as an argument (a numba
+  function, typed by its identity) is compiled afresh into its caller: numba cannot cache it
+  (the argument's key differs in every process), and only cached kernels call it.
+* ``parallel=True`` (:data:`JIT_PARALLEL`, :func:`.field.rhs_threads` only): the vector field
+  of a model of :data:`PARALLEL_FROM` neurons or more is cut into one piece per thread and the
   pieces run on numba's threads (two parallel regions per evaluation, ~5 us each, against
-  ~0.5 ms of work for 10 000 neurons). Smaller models take the serial path. The threading
-  layer must be threadsafe (TBB or OpenMP; numba's own workqueue is not, and kernels run on
-  several Python threads at once in maps and ensembles).
+  ~0.5 ms of work for 10 000 neurons), in its own fixed-step kernel
+  (:func:`.fixed.fixed_run_threads`): parallel compilation is slow, so only such models pay
+  for it. The threading layer must be threadsafe (TBB or OpenMP; numba's own workqueue is not,
+  and kernels run on several Python threads at once in maps and ensembles).
+
+Call sites pass identical argument types (C-contiguous arrays of one dtype, the same
+namedtuples, ``bool`` and ``int64`` values rather than literals, which numba types apart), so
+one compiled version of each kernel and helper serves every run.
 """
 
 import os
@@ -24,7 +42,10 @@ import numba
 
 FASTMATH = {"contract"}
 JIT = dict(cache=True, error_model="numpy", fastmath=FASTMATH, _nrt=False, nogil=True)
-JIT_INLINE = dict(JIT, inline="always")
+JIT_INLINE_PYTHON = dict(JIT, forceinline=True)
+JIT_INLINE = dict(JIT_INLINE_PYTHON, no_cpython_wrapper=True)
+JIT_VIEW = dict(JIT, inline="always")
+JIT_TAKES_KERNEL = dict(JIT_INLINE, cache=False)
 JIT_PARALLEL = dict(JIT, parallel=True)
 PARALLEL_FROM = 512
 

@@ -1,18 +1,23 @@
 """The scalar vector field and its Jacobian, for any model in the layout of :mod:`.layout`.
 
-Everything here is inlined into the solver kernels; the model arrays are data, so one
-compiled kernel serves every neuron and network.
+Everything here is inlined into the solver kernels (by LLVM: see :mod:`.config`); the model
+arrays are data, so one compiled kernel serves every neuron and network.
 """
 
 import numpy as np
 from numba import njit, prange, uint64
 
-from .config import JIT, JIT_INLINE
+from .config import JIT, JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL
 from .layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model, Stim, scratch_size
 from .mathfn import sigmoid, tanh
 
-__all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST", "rhs", "rhs_call", "jacobian",
-           "stim_value", "stim_slope", "empty_stim", "scratch_size"]
+__all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST", "RIGHT", "rhs", "rhs_threads", "rhs_call",
+           "jacobian", "stim_value", "stim_slope", "empty_stim", "scratch_size"]
+
+# ``left`` of an evaluation inside a step (the right limit at a stimulus jump). A NumPy bool, not
+# ``False``: numba types a literal ``False`` argument as ``Literal[bool](False)``, and would compile
+# every field function a second time for it next to the ``bool`` of a step's end.
+RIGHT = np.bool_(False)
 
 
 @njit(**JIT_INLINE)
@@ -120,9 +125,25 @@ def rhs(model, stim, t, left, y, dy, tmp):
     one pass over neurons, each summing its membrane current in a register and storing it
     once: summing into ``dy`` in memory put a store/load round trip per term on the critical
     path (a DP5 stage waits for the previous one). Indices read from the model arrays are
-    cast to unsigned, which skips numba's negative-index wrap-around code. A large model's
-    passes are cut into ``model.chunks[0]`` pieces (run on numba's threads in the fixed-step
-    kernel, compiled with ``parallel=True``; in turn elsewhere).
+    cast to unsigned, which skips numba's negative-index wrap-around code. Serial: a large
+    model's fixed-step kernel evaluates :func:`rhs_threads` instead (the same bits).
+    """
+    n_act = model.act_in.shape[0]
+    act = tmp[:n_act]
+    th = tmp[n_act:]
+    _activations(model, y, act, 0, n_act)
+    _tanh_terms(model, y, th, 0, th.shape[0])
+    _neuron_currents(model, stim, t, left, y, dy, act, th, 0, model.mem_state.shape[0])
+    _filters(model, y, dy, 0, model.filt_state.shape[0])
+
+
+@njit(**JIT_PARALLEL)
+def rhs_threads(model, stim, t, left, y, dy, tmp):
+    """:func:`rhs` with its passes cut into ``model.chunks[0]`` pieces run on numba's threads (two
+    parallel regions, ~5 us each): for models of :data:`.config.PARALLEL_FROM` neurons or more.
+
+    Its own function, compiled with ``parallel=True`` only when a large model needs it: parallel
+    compilation is slow, and every other kernel is serial.
     """
     n_act = model.act_in.shape[0]
     act = tmp[:n_act]
@@ -131,12 +152,6 @@ def rhs(model, stim, t, left, y, dy, tmp):
     n_neurons = model.mem_state.shape[0]
     n_filters = model.filt_state.shape[0]
     parts = model.chunks[0]
-    if parts == 1:
-        _activations(model, y, act, 0, n_act)
-        _tanh_terms(model, y, th, 0, n_tanh)
-        _neuron_currents(model, stim, t, left, y, dy, act, th, 0, n_neurons)
-        _filters(model, y, dy, 0, n_filters)
-        return
     for c in prange(parts):
         _activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
         _tanh_terms(model, y, th, c * n_tanh // parts, (c + 1) * n_tanh // parts)
@@ -151,7 +166,7 @@ def rhs_call(model, stim, t, left, y, dy, tmp):
     rhs(model, stim, t, left, y, dy, tmp)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_INLINE_PYTHON)
 def jacobian(model, stim, t, left, y, vals, dfdt, tmp):
     """The analytic Jacobian ``d(dy/dt)/dy`` as values of the fixed pattern ``(jac_row, jac_col)``
     into ``vals`` (entries of the same place add up), and ``d(dy/dt)/dt`` into ``dfdt``."""
@@ -198,7 +213,7 @@ def jacobian(model, stim, t, left, y, vals, dfdt, tmp):
         dfdt[k] = 0.0
     for n in range(model.mem_state.shape[0]):
         k = model.mem_state[n]
-        dfdt[k] = stim_slope(stim, n, t, left) * model.st_rate[k]
+        dfdt[k] = stim_slope(stim, uint64(n), t, left) * model.st_rate[k]  # uint64 as in rhs: one _segment
 
 
 def empty_stim(n_neurons):

@@ -27,8 +27,8 @@ from numba import njit
 
 from . import common as c
 from . import rng
-from .config import JIT_INLINE, JIT_PARALLEL
-from .field import rhs
+from .config import JIT, JIT_INLINE, JIT_TAKES_KERNEL
+from .field import RIGHT, rhs, rhs_threads
 from .layout import scratch_size
 
 EULER = 0
@@ -83,10 +83,11 @@ def ou_drift(noise, model, y, dy):
         dy[m] += y[k] * model.st_rate[m]
 
 
-@njit(**JIT_INLINE)
-def drift(noise, model, stim, t, left, y, dy, tmp):
-    """``F(t, y)``: the model's vector field and the OU states'."""
-    rhs(model, stim, t, left, y, dy, tmp)
+@njit(**JIT_TAKES_KERNEL)
+def drift(field, noise, model, stim, t, left, y, dy, tmp):
+    """``F(t, y)``: the model's vector field (``field``, :func:`.field.rhs` or
+    :func:`.field.rhs_threads`) and the OU states'."""
+    field(model, stim, t, left, y, dy, tmp)
     ou_drift(noise, model, y, dy)
 
 
@@ -123,7 +124,7 @@ _RK4_A = (0.5, 0.5, 1.0)
 _RK4_C = (0.5, 0.5, 1.0)
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT)
 def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
               armed, bound):
     """``method`` (:data:`EULER`, :data:`RK4`, :data:`EULER_MARUYAMA` or :data:`SRA1`) with fixed step
@@ -133,6 +134,24 @@ def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_i
     OU states of ``noise`` (a :class:`.layout.Noise`; empty arrays for a deterministic run);
     ``work`` has :func:`work_size` entries; ``armed`` (int64, per neuron) is the spike detector's state.
     """
+    return _fixed_steps(rhs, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t,
+                        spk_n, thr, armed, bound)
+
+
+@njit(**JIT)
+def fixed_run_threads(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
+                      thr, armed, bound):
+    """:func:`fixed_run` with the vector field evaluated in ``model.chunks[0]`` pieces on numba's threads
+    (:func:`.field.rhs_threads`), for models of :data:`.config.PARALLEL_FROM` neurons or more: the
+    same bits. A kernel of its own, so the slow parallel compilation happens only for such models."""
+    return _fixed_steps(rhs_threads, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y,
+                        spk_t, spk_n, thr, armed, bound)
+
+
+@njit(**JIT_TAKES_KERNEL)
+def _fixed_steps(field, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
+                 thr, armed, bound):
+    """The loop of :func:`fixed_run`, with ``field`` evaluating the model's vector field."""
     ns = y.shape[0]
     n_src = noise.src_state.shape[0]
     dt = ctrl[c.C_H]
@@ -171,7 +190,7 @@ def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_i
                     y_stage[k] = y[k] + 0.75 * h * f0[k]
                 for j in range(n_src):
                     y_stage[noise.src_state[j]] += 1.5 / h * d_z[j]
-                drift(noise, model, stim, t + 0.75 * h, False, y_stage, K[0], tmp)
+                drift(field, noise, model, stim, t + 0.75 * h, RIGHT, y_stage, K[0], tmp)
                 for k in range(ns):
                     y_new[k] = y[k] + h * (f0[k] / 3.0 + 2.0 / 3.0 * K[0, k])
                 cnt[c.N_FEV] += 1
@@ -183,14 +202,15 @@ def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_i
                 for k in range(ns):
                     y_stage[k] = y[k] + _RK4_A[s] * h * prev[k]
                 at_end = s == 2
-                drift(noise, model, stim, t_new if at_end else t + _RK4_C[s] * h, is_jump and at_end, y_stage, K[s], tmp)
+                drift(field, noise, model, stim, t_new if at_end else t + _RK4_C[s] * h, is_jump and at_end, y_stage, K[s],
+                      tmp)
             for k in range(ns):
                 y_new[k] = y[k] + h / 6.0 * (f0[k] + 2.0 * (K[0, k] + K[1, k]) + K[2, k])
             cnt[c.N_FEV] += 3
         if not c.all_finite(y_new):
             status = c.ERR_NONFINITE
             break
-        drift(noise, model, stim, t_new, is_jump, y_new, f_end, tmp)
+        drift(field, noise, model, stim, t_new, is_jump, y_new, f_end, tmp)
         cnt[c.N_FEV] += 1
         if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
             if stochastic:

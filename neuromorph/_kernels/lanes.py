@@ -27,11 +27,11 @@ states, then the OU states.
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from . import rng
-from .config import JIT, JIT_INLINE
-from .field import stim_value
+from .config import JIT, JIT_INLINE, JIT_VIEW
+from .field import RIGHT, stim_value
 from .fixed import EULER, EULER_MARUYAMA, RK4, SRA1
 from .layout import CONST, LINEAR
 from .mathfn import sigmoid, tanh
@@ -67,10 +67,11 @@ def make_work(n_states, n_terms, n_tanh, n_act, n_neurons, n_sources=0):
     )
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_VIEW)
 def _row(a, r):
     """Lanes of row ``r``. Loops index these views by lane only: an index like ``r * LANES + j``
-    carries numba's negative-index wrap-around select, which stops LLVM from vectorising."""
+    carries numba's negative-index wrap-around select, which stops LLVM from vectorising.
+    Inlined by numba (a function compiled on its own cannot return a view without NRT)."""
     return a[r * LANES:(r + 1) * LANES]
 
 
@@ -99,7 +100,7 @@ def _lane_rhs(model, stim, t, left, w, y, dy):
     for i in range(args.shape[0]):
         args[i] = tanh(args[i])
     for n in range(mem.shape[0]):
-        value = stim_value(stim, n, t, left)
+        value = stim_value(stim, uint64(n), t, left)  # uint64, as in .field: one compiled stim_value
         d = _row(dy, mem[n])
         extra = _row(w.ioff, n)
         for i in range(LANES):
@@ -340,8 +341,8 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                     v = _row(y, mem[m])
                     for j in range(width):
                         out_v[0, m, c0 + j] = v[j]
-        _lane_rhs_call(noise, model, stim, t, False, w, y, k1)
-        piece = 0
+        _lane_rhs_call(noise, model, stim, t, RIGHT, w, y, k1)
+        piece = np.int64(0)  # not a literal 0, which would compile _lane_increments a second time
         while t < t_end and k_grid < k_stop:
             t_grid = t0 + (k_grid + 1) * dt
             target = t_end
@@ -386,7 +387,7 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                         for i in range(L):
                             row[i] += 1.5 / h * dz[i]
                     k2 = ks[0]
-                    _lane_drift(noise, model, stim, t + step, False, w, yt, k2)
+                    _lane_drift(noise, model, stim, t + step, RIGHT, w, yt, k2)
                     third = h / 3.0
                     for i in range(n_flat):
                         y[i] += third * (k1[i] + 2.0 * k2[i])
@@ -461,7 +462,7 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                     i_out += 1
             if is_jump:
                 i_jump += 1
-                _lane_rhs_call(noise, model, stim, t, False, w, y, k1)
+                _lane_rhs_call(noise, model, stim, t, RIGHT, w, y, k1)
         if save_every > 0 and t >= t_end and i_out == out_v.shape[0] - 1:
             # t_end off the grid: the last sample is the state at t_end (reached by a shorter step).
             for m in range(nn):

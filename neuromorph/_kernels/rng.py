@@ -27,7 +27,7 @@ import math
 import numpy as np
 from numba import njit, uint64
 
-from .config import JIT_INLINE
+from .config import JIT_INLINE, JIT_INLINE_PYTHON
 from .mathfn import _float_of, cos_sin_turns, log
 
 __all__ = ["philox", "normal_pair", "lane_normals", "tag", "normal_table", "member_normals", "raw", "key_of", "INTRINSIC", "FROZEN",
@@ -61,7 +61,7 @@ def philox(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_INLINE_PYTHON)
 def tag(purpose, source, piece):
     """Counter word ``c3``: ``purpose << 28 | source << 8 | piece``."""
     return uint64((purpose << 28) | (source << 8) | piece)
@@ -89,7 +89,7 @@ def normal_pair(step, trial, chip, word3, k0, k1):
     return _box_muller(a << _S32 | b, c << _S32 | d)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_INLINE_PYTHON)
 def lane_normals(step, trials, chips, word3, k0, k1, ab, cd, z0, z1):
     """:func:`normal_pair` for every lane ``j`` (trial ``trials[j]``, chip ``chips[j]``) into ``z0[j]``, ``z1[j]``.
 

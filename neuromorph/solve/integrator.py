@@ -203,11 +203,14 @@ class Integrator:
             self._scratch = (self.atol, np.empty(n_work), np.empty(n_iwork, dtype=np.int64))
         else:
             self.ctrl[c.C_H] = self.solver.dt
-            if self.model.n_neurons >= PARALLEL_FROM:  # the fixed-step kernel runs large models on all threads
-                import numba
+            import numba
 
-                self.arrays = self.arrays._replace(chunks=np.array([numba.get_num_threads()], dtype=np.int64))
-            self._kernel = fixed.fixed_run
+            # A large model's vector field runs on all threads (on one, the serial kernel saves two
+            # parallel regions per evaluation).
+            threads = numba.get_num_threads() if self.model.n_neurons >= PARALLEL_FROM else 1
+            if threads > 1:
+                self.arrays = self.arrays._replace(chunks=np.array([threads], dtype=np.int64))
+            self._kernel = fixed.fixed_run_threads if threads > 1 else fixed.fixed_run
             self._scratch = (np.empty(fixed.work_size(self.arrays, self.noise)),)
             self._method_arg = (self.solver.kernel_id, self.noise)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)

@@ -1,0 +1,54 @@
+"""A line on stderr while numba compiles a solver kernel, so a first run is not a silent minute.
+
+A kernel is compiled once, on its first use (or after its sources changed), then loaded from
+numba's cache in a fraction of a second. numba reports a compilation through its event API
+(``numba:compile``) only on a cache miss, never for a kernel loaded from the cache, so the line
+appears exactly when the wait is real; the functions a kernel compiles in turn are nested
+events and say nothing.
+"""
+
+import sys
+
+from numba.core import event
+
+__all__ = ["KERNELS", "CompileNotice", "install"]
+
+# The kernels a command waits for, what to call them, and their compile time with an empty cache
+# (CPU seconds on this project's 2-core VM, each alone, from an empty cache; about the wall time on
+# an idle machine). Functions outside this table (small helpers called from Python) compile in
+# about a second and say nothing.
+KERNELS = {
+    "dopri5_run": ("dopri5 solver", 15),  # measured: 14.1 s
+    "rosenbrock23_run": ("rosenbrock23 solver", 15),  # 15.4 s
+    "fixed_run": ("fixed-step solvers", 15),  # 13.9 s
+    "fixed_run_threads": ("threaded fixed-step solvers", 15),  # 16.9 s
+    "lanes_run": ("ensemble solvers", 15),  # 17.1 s
+}
+
+
+class CompileNotice(event.Listener):
+    """Prints ``neuromorph: compiling the dopri5 solver with numba (first run only, ~15 s)...`` on
+    ``stream`` (stderr) when a kernel of :data:`KERNELS` starts compiling."""
+
+    def __init__(self, stream=None):
+        self.stream = stream
+        self.depth = 0  # nested compilations: the functions a kernel calls
+
+    def on_start(self, ev):
+        self.depth += 1
+        function = ev.data["dispatcher"].py_func
+        known = KERNELS.get(function.__name__)
+        if self.depth == 1 and known is not None and function.__module__.startswith(__package__ + "."):
+            what, seconds = known
+            print(f"neuromorph: compiling the {what} with numba (first run only, ~{seconds} s)...",
+                  file=self.stream or sys.stderr, flush=True)
+
+    def on_end(self, ev):
+        self.depth -= 1
+
+
+def install(stream=None):
+    """Register a :class:`CompileNotice` for this process; returns it."""
+    notice = CompileNotice(stream)
+    event.register("numba:compile", notice)
+    return notice
