@@ -19,6 +19,7 @@ __all__ = ["Workers", "thread_count", "interrupted", "catch_interrupts"]
 _WAIT = 0.2  # seconds between checks of the main thread while tasks run
 
 _INTERRUPTED = threading.Event()
+_ABANDON = 0.5  # seconds a Ctrl-C'd command waits for running tasks before leaving them to the exit
 
 
 def interrupted():
@@ -120,15 +121,18 @@ class Workers:
         return [fut.result() for fut in futures]
 
     def _cancel(self, futures):
-        """Stop: drop the queued tasks and wait for the running ones, which return at their next check."""
+        """Stop: drop the queued tasks and wait for the running ones, which return at their next check.
+
+        After a Ctrl-C at the command line (:func:`interrupted`) the wait is short: a task may be inside
+        a numba compile, which no flag reaches, and the program is about to end anyway."""
         self.stop.set()
         for fut in futures:
             fut.cancel()
         from concurrent.futures import wait
 
-        wait(futures)
+        wait(futures, timeout=_ABANDON if interrupted() else None)
 
     def __exit__(self, kind, exc, tb):
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=not interrupted(), cancel_futures=True)
         return False

@@ -401,6 +401,61 @@ def test_ctrl_c_in_python_raises_keyboardinterrupt_promptly_and_ngspice_runs_aga
     assert list(tmp_path.iterdir()) == []
 
 
+MONTE_CARLO_CTRL_C = """
+import os, signal, sys, threading, time
+import neuromorph as nm
+
+def children():
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if entry.isdigit() and int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                    pids.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            pass
+    return pids
+
+def interrupt():
+    while len(children()) < 2:  # both chips' processes started
+        time.sleep(0.05)
+    time.sleep(2.0)  # importing neuromorph and running ngspice
+    global t0
+    t0 = time.perf_counter()
+    os.kill(os.getpid(), signal.SIGINT)
+
+t0 = None
+threading.Thread(target=interrupt, daemon=True).start()
+try:
+    nm.spice_monte_carlo("tonic", chips=4, seed=1, t_end=1e7, i_app=-0.7, processes=2)
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted after", time.perf_counter() - t0, "children left", len(children()))
+"""
+
+
+def test_ctrl_c_stops_a_transistor_monte_carlo_and_its_chip_processes_within_a_second(tmp_path):
+    """The chips' processes get no signal of their own (only the caller is interrupted here, as when the
+    study runs under a scheduler): they are killed, not left to run their chips to the end."""
+    proc = subprocess.Popen([sys.executable, "-c", MONTE_CARLO_CTRL_C], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # a regression: the chips' processes too, they run for hours
+        proc.communicate()
+        pytest.fail("the Monte Carlo went on after Ctrl-C")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # anything the run left
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 0, err
+    words = out.split()
+    assert words[:2] == ["interrupted", "after"], out
+    assert float(words[2]) < 1.5 and words[-1] == "0", out
+
+
 # -- oversized Monte Carlo studies ---------------------------------------------------------------
 
 HUGE = """

@@ -496,9 +496,11 @@ def test_a_step_far_beyond_the_stability_limit_is_refused_and_one_beyond_it_name
 
 def test_cli_a_malformed_scheduler_address_exits_2_at_once_without_a_traceback(tmp_path):
     (tmp_path / "spec.toml").write_text('model = "tonic"\nt_end = 100\n')
-    for command in (["sweep", "spec.toml", "--out", "s.zarr"], ["reliability", ROOT / "circuits" / "tonic_spiking.toml"],
-                    ["map", ROOT / "circuits" / "tonic_spiking.toml", "--x", "i_app:-1:0:2"]):
-        for address in ("garbage", "tcp://", "nowhere://host:1", "tcp://host:99999"):
+    commands = (["sweep", "spec.toml", "--out", "s.zarr"], ["reliability", ROOT / "circuits" / "tonic_spiking.toml"],
+                ["map", ROOT / "circuits" / "tonic_spiking.toml", "--x", "i_app:-1:0:2"])
+    # every command and every kind of bad address, each command with a different one (a process each)
+    for command, address in zip(commands + commands[:1], ("garbage", "tcp://", "nowhere://host:1", "tcp://host:99999")):
+        if True:
             started = time.monotonic()
             proc = subprocess.run([sys.executable, "-m", "neuromorph", *map(str, command), "--scheduler", address],
                                   cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120)

@@ -484,7 +484,7 @@ def test_a_screenshot_that_cannot_be_written_at_the_end_still_closes_the_window(
     where = tmp_path / "display"
     proc = subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", "sh", "-c",
                              f'echo "$DISPLAY $XAUTHORITY" > {where}; exec "$@"', "sh", sys.executable, "-m",
-                             "neuromorph", "tune", "bursting", "--seconds", "20", "--screenshot", folder / "tuner.png"],
+                             "neuromorph", "tune", "bursting", "--seconds", "6", "--screenshot", folder / "tuner.png"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(root)}, start_new_session=True)
     try:

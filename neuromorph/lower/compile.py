@@ -437,10 +437,12 @@ def dense_jacobian(model, y, t=0.0, stim=None):
     from .._kernels.field import empty_stim, jacobian, scratch_size
 
     arrays = model.arrays if isinstance(model, CompiledModel) else model
+    # Contiguous copies (a member's parameters may be a view): one compiled version of the kernel serves all.
+    arrays = type(arrays)(*(np.ascontiguousarray(a) for a in arrays))
     n = arrays.st_kind.size
     vals = np.zeros(arrays.jac_row.size)
     jacobian(arrays, empty_stim(arrays.mem_state.size) if stim is None else stim, t, False,
-             np.asarray(y, dtype=np.float64), vals, np.zeros(n), np.zeros(scratch_size(arrays)))
+             np.ascontiguousarray(y, dtype=np.float64), vals, np.zeros(n), np.zeros(scratch_size(arrays)))
     out = np.zeros((n, n))
     np.add.at(out, (arrays.jac_row, arrays.jac_col), vals)
     return out

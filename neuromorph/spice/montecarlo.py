@@ -55,14 +55,56 @@ def _worker_main():
     sys.stdout.buffer.write(pickle.dumps(_run_chip(job)))
 
 
-def _in_process(job):
-    """Run one job in a fresh Python process."""
-    proc = subprocess.run([sys.executable, "-c", "from neuromorph.spice.montecarlo import _worker_main; _worker_main()"],
-                          input=pickle.dumps(job), capture_output=True, timeout=24 * 3600)
-    if proc.returncode != 0:
-        lines = proc.stderr.decode(errors="replace").strip().splitlines()
-        return job[1], None, f"worker failed: {lines[-1] if lines else proc.returncode}", None
-    return pickle.loads(proc.stdout)
+class _Children:
+    """The worker processes running now, so that a Ctrl-C (or any error) in the caller ends them at once:
+    a process that got no signal of its own would otherwise run its chip to the end."""
+
+    def __init__(self):
+        import threading
+
+        self.lock = threading.Lock()
+        self.running = set()
+        self.stopped = False
+
+    def run(self, job):
+        """Run one job in a fresh Python process."""
+        with self.lock:
+            if self.stopped:
+                return job[1], None, "stopped", None
+            proc = subprocess.Popen([sys.executable, "-c",
+                                     "from neuromorph.spice.montecarlo import _worker_main; _worker_main()"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.running.add(proc)
+        try:
+            out, err = proc.communicate(pickle.dumps(job), timeout=24 * 3600)
+        finally:
+            with self.lock:
+                self.running.discard(proc)
+        if proc.returncode != 0:
+            lines = err.decode(errors="replace").strip().splitlines()
+            return job[1], None, f"worker failed: {lines[-1] if lines else proc.returncode}", None
+        return pickle.loads(out)
+
+    def stop(self):
+        with self.lock:
+            self.stopped = True
+            for proc in self.running:
+                proc.kill()
+
+
+def run_jobs(jobs, processes):
+    """``[_run_chip(job) for job in jobs]``, each in a fresh process, ``processes`` at a time; on Ctrl-C every
+    running process is killed and the call returns (raising) within a second."""
+    children = _Children()
+    pool = ThreadPoolExecutor(max_workers=max(1, min(processes, len(jobs))))
+    try:
+        results = list(pool.map(children.run, jobs))
+    except BaseException:
+        children.stop()
+        pool.shutdown(wait=True, cancel_futures=True)  # each thread returns once its process is killed
+        raise
+    pool.shutdown()
+    return results
 
 
 def _run_chip(job):
@@ -191,9 +233,8 @@ def spice_monte_carlo(model, chips=8, seed=0, t_end=10_000.0, i_app=None, a_vt=5
     mapping = Mapping() if mapping is None else mapping  # kappa measured once, here
     jobs = [(model, int(c), seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron) for c in ids]
     results = {}
-    with ThreadPoolExecutor(max_workers=min(processes, len(jobs))) as pool:
-        for chip, summary, failure, pid in pool.map(_in_process, jobs):
-            results[chip] = (summary, failure, pid)
+    for chip, summary, failure, pid in run_jobs(jobs, processes):
+        results[chip] = (summary, failure, pid)
     return SpiceMonteCarlo(
         chips=ids, summaries=[results[int(c)][0] for c in ids],
         failures={int(c): results[int(c)][1] for c in ids if results[int(c)][1] is not None},

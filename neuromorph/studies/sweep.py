@@ -654,9 +654,7 @@ def _chunk_single(study, start, stop, n_threads):
 
 
 def _chunk_spice(study, start, stop, n_threads):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ..spice.montecarlo import _in_process
+    from ..spice.montecarlo import run_jobs
 
     values, chips, _ = study.members(start, stop)
     n = stop - start
@@ -673,8 +671,7 @@ def _chunk_spice(study, start, stop, n_threads):
                 model.set(path, float(vals[i]))
         jobs.append((model, int(chips[i]), study.seed, study.spice["a_vt"], study.spice["a_beta"], study.t_end, i_app,
                      study.spice["max_step"], None, study.t_record, neurons, study.spice["level"]))
-    with ThreadPoolExecutor(max(1, n_threads or 1)) as pool:
-        results = list(pool.map(_in_process, jobs))
+    results = run_jobs(jobs, n_threads or 1)
     for i, (_, summaries, failure, _) in enumerate(results):
         if failure is not None:
             out["status"][i] = 5

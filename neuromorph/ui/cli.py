@@ -606,8 +606,13 @@ def _cmd_tune(args):
                 plt.close("all")
 
         timer.add_callback(finish)
+
+        def start_clock(event):  # the N seconds count from the first drawing of the window, however slow its start
+            tuner.figure.canvas.mpl_disconnect(clock)
+            timer.start()
+
+        clock = tuner.figure.canvas.mpl_connect("draw_event", start_clock)
         tuner.timer.start()
-        timer.start()
     plt.show()
     if failed:
         raise failed[0]
@@ -831,7 +836,7 @@ def build_parser():
     tn.add_argument("--speed", type=_finite, default=2000.0, help="simulated time units per second (default 2000)")
     tn.add_argument("--filters", action="store_true",
                     help="also draw the shown neuron's filter voltages (slow, ultraslow) in the trace")
-    tn.add_argument("--seconds", type=_finite, help="close by itself after this many seconds (> 0; prints where it "
+    tn.add_argument("--seconds", type=_finite, help="close by itself after the window has shown for this many seconds (> 0; prints where it "
                     "got)")
     tn.add_argument("--screenshot", metavar="FILE", help="save the window as an image (.png, .pdf, .svg) as it closes; "
                     "needs --seconds (without it the command refuses: the save button saves a window left open)")
