@@ -721,7 +721,8 @@ BAD_STUDIES = (
     ("chips-float", study((("chips = 1", "chips = 1e9"),)), FAIL),
     ("chips-1e9", study((("chips = 1", "chips = 1000000000"),), append="[mismatch]\ngain = 0.1\n"), FAIL),
     ("trials-1e9", study((("trials = 2", "trials = 1000000000"),)), FAIL),
-    ("spikes-1e8", study(append="").replace("trials = 2", "trials = 2\nspikes = 100000000"), FAIL),
+    # runs within the memory check, warned once about its one-member chunks (the issue: "warn or cap")
+    ("spikes-1e8", study(append="").replace("trials = 2", "trials = 2\nspikes = 100000000"), ANY),
     ("traces-1e8", study(append="").replace("trials = 2", "trials = 2\ntraces = 100000000"), ANY),
     ("dt-10", study((("dt = 0.05", "dt = 10"),)), STOPPED),
     ("dt-zero", study((("dt = 0.05", "dt = 0"),)), FAIL),
@@ -1513,7 +1514,11 @@ def run_deck(res, work, deck):
     if data != name and data not in set(after) - set(before):
         res.fail("deck", f"ngspice -b {deck!r} wrote no data beside the deck ({data!r})"
                  + (f"; ngspice exit {proc.returncode}" if proc.returncode else ""))
-    for path in sorted(set(after) - set(before) - {data}):
+    # ngspice's BSIM3v3.1 model writes its parameter check to this file in its working folder on every run
+    # of a transistor-level deck (its own behaviour, documented in the README; runs through neuromorph
+    # remove it): expected there, nowhere else.
+    check_log = {"b3v3_1check.log"} if "+Level = 49" in (work / deck).read_text(errors="replace") else set()
+    for path in sorted(set(after) - set(before) - {data} - check_log):
         kind = "injection" if os.path.basename(path) == "PWNED" else "deck"
         res.fail(kind, f"ngspice -b {deck!r} created {path!r}")
 

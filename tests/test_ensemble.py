@@ -1,5 +1,7 @@
 """Many copies in SIMD lanes: same answers as single runs, independent of threads, parameters per copy."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -104,6 +106,23 @@ def test_a_diverging_copy_is_recorded_and_the_others_run_on():
     assert res.summary(0)["pattern"] == "diverging"
     assert np.isnan(res.final_state[0]).all()
     assert res.final_state[1:, 0] == pytest.approx([1.0, 0.5], abs=1e-9)
+
+
+def test_a_diverging_copy_says_when_as_a_single_run_does():
+    """Without a leak the tonic neuron runs away: each copy's t_failed is the time at which the Integrator,
+    with the same method and step, stops on the same run (an independent loop over the same bounds)."""
+    n = nm.preset("tonic")
+    n.set("leak.g", 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nm.NeuromorphWarning)
+        res = nm.Ensemble(n, params={"i_app": [-0.5, 0.5, -0.4]}).simulate(t_end=200, dt=0.05, method="rk4")
+    assert res.failures == {0: "diverging", 1: "diverging", 2: "diverging"}
+    for i, i_app in enumerate([-0.5, 0.5, -0.4]):
+        with pytest.raises(nm.SimulationError) as failure:
+            n.simulate(200, i_app, method="rk4", dt=0.05)
+        assert res.t_failed[i] == pytest.approx(failure.value.t, abs=1e-9)
+    ok = nm.Ensemble("tonic", size=2).simulate(t_end=10, dt=0.05)
+    assert np.isnan(ok.t_failed).all()
 
 
 def test_a_run_too_large_for_memory_is_refused_before_anything_is_allocated(monkeypatch):

@@ -387,6 +387,7 @@ def test_a_step_beyond_the_stability_limit_is_named_when_members_diverge_and_ref
                                                  r"beyond sra1's stability limit .*dt < ~2.45") as info:
         nm.reliability("tonic", -0.5, trials=3, intrinsic=0.02, t_end=400, dt=4.5, seed=1)
     assert info.value.reason == "diverging"
+    assert f"the first at t = {info.value.t:.6g}" in str(info.value) and 0 < info.value.t < 400
     started = time.perf_counter()
     with pytest.raises(SolverError, match=r"`dt` = 5 is far beyond sra1's stability limit .*dt < ~2.45"):
         nm.reliability("tonic", -0.5, trials=3, intrinsic=0.02, t_end=10 ** 6, dt=5.0, seed=1)

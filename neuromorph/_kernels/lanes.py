@@ -235,8 +235,9 @@ LANE_RUNAWAY = 2
 
 
 @njit(**JIT)
-def _fail_lanes(model, bound, y, w, width, c0, status):
-    """Mark lanes whose state is non-finite or beyond its bound, and freeze them (state and rates 0).
+def _fail_lanes(model, bound, y, w, width, c0, status, t, t_failed):
+    """Mark lanes whose state is non-finite or beyond its bound (at time ``t``, into ``t_failed``), and
+    freeze them (state and rates 0).
 
     A frozen lane stays at 0 and never spikes, so one diverging copy costs the others nothing.
     """
@@ -252,6 +253,7 @@ def _fail_lanes(model, bound, y, w, width, c0, status):
         if code != LANE_OK:
             if status[c0 + j] == LANE_OK:
                 status[c0 + j] = code
+                t_failed[c0 + j] = t
             for r in range(ns):
                 y[r * LANES + j] = 0.0
                 w.rate[r * LANES + j] = 0.0
@@ -260,7 +262,7 @@ def _fail_lanes(model, bound, y, w, width, c0, status):
 @njit(**JIT)
 def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_stop, t_end, t_record, rate_all,
               gain_all, off_all, ak_all, aoff_all, thr_all, hyst_all, ioff_all, bound_all, trial_all, chip_all, y_all,
-              armed_all, status, spk_count, spk_t, save_every, out_v, t_reached, w):
+              armed_all, status, t_failed, spk_count, spk_t, save_every, out_v, t_reached, w):
     """Integrate blocks ``[b0, b1)`` of lanes from grid step ``k_begin`` (time ``t_begin``) to grid
     step ``k_stop`` or ``t_end``, whichever comes first.
 
@@ -276,7 +278,8 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
     state: a spike is an upward crossing of ``thr_all`` by an armed neuron, which disarms it until
     its voltage ends a step below ``thr_all - hyst_all``. ``status[c]`` becomes
     :data:`LANE_NONFINITE` or :data:`LANE_RUNAWAY` (``|V| > bound_all``) for a copy that
-    diverged; that copy is frozen and its final state is NaN. ``spk_count[m, c]`` counts spikes
+    diverged, and ``t_failed[c]`` the end of the step where it was found; that copy is frozen and its
+    final state is NaN. ``spk_count[m, c]`` counts spikes
     of neuron ``m`` of copy ``c`` at or after ``t_record``; the first ``spk_t.shape[2]`` are
     stored in ``spk_t[m, c]``. With ``save_every > 0``, the membrane voltage of every neuron is
     written to ``out_v[i, m, c]`` every ``save_every`` grid steps (``i = 0`` at ``t0``); a last
@@ -420,7 +423,7 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                 for j in range(L):
                     far += abs(vm[j]) > bnd[j]
             if far or poison != 0.0 or not np.isfinite(poison):
-                _fail_lanes(model, w.bound, y, w, width, c0, status)
+                _fail_lanes(model, w.bound, y, w, width, c0, status, t_new, t_failed)
             # Derivative at the new point: the Hermite end slope, and (off jumps) the next k1.
             _lane_drift(noise, model, stim, t_new, is_jump, w, y, k1)
             # Spikes are rare: a vectorised test over all lanes first, the scalar search only if one crossed.

@@ -105,6 +105,8 @@ class EnsembleResult:
         Where summaries start (``t_record`` if it was given; else the second half of the run).
     cause : str or None
         Why copies diverged, when known: a ``dt`` beyond the method's stability limit.
+    t_failed : ndarray of float, shape (n,) or None
+        When each copy was found diverging (the end of that step); NaN for a copy that ran to the end.
     """
 
     counts: np.ndarray
@@ -120,6 +122,7 @@ class EnsembleResult:
     settled_from: float | None = None
     neuron_names: tuple = ("neuron",)
     cause: str | None = None
+    t_failed: np.ndarray | None = None
 
     @property
     def size(self):
@@ -454,6 +457,7 @@ class Ensemble:
         spk_count = np.zeros((nn, n), dtype=np.int64)
         spk_t = np.full((nn, n, max_spikes), np.nan)
         status = np.zeros(n, dtype=np.int64)
+        t_failed = np.full(n, np.nan)
         n_blocks = -(-n // lanes.LANES)
         t_reached = np.zeros(n_blocks)
         shape = (y.shape[0], m.arrays.el_gain.size, n_tanh(m.arrays), m.arrays.act_k.size, nn,
@@ -475,7 +479,7 @@ class Ensemble:
             lanes.lanes_run(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
                             clock["k_stop"], t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
                             pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
-                            y, armed, status, spk_count, spk_t, save_every, out_v, t_reached, work)
+                            y, armed, status, t_failed, spk_count, spk_t, save_every, out_v, t_reached, work)
 
         with Workers(n_threads) as workers:
             chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))
@@ -513,5 +517,5 @@ class Ensemble:
             counts=spk_count, times=spk_t, final_state=y[:ns].T.copy(), state_names=m.state_names,
             t=t_samples, traces=out_v[:n_samples].transpose(1, 2, 0).copy() if save_every else None,
             t_record=t_record, t_end=t_end, params={k: val.copy() for k, val in self.params.items()},
-            status=status, settled_from=settled_from, neuron_names=m.neuron_names, cause=cause,
+            status=status, settled_from=settled_from, neuron_names=m.neuron_names, cause=cause, t_failed=t_failed,
         )

@@ -5,6 +5,7 @@ import logging
 import os
 
 from .. import _validate as v
+from .._parallel import interrupted
 from ..errors import ClusterError, SolverError
 
 __all__ = ["dask_client", "check_address"]
@@ -78,9 +79,24 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
     with tempfile.TemporaryDirectory(prefix="neuromorph-dask-") as scratch, _quiet(), \
             dask.config.set({"temporary-directory": scratch}), \
             distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True, dashboard_address=":0",
-                                     silence_logs=logging.ERROR, local_directory=scratch) as cluster, \
+                                     silence_logs=logging.ERROR, local_directory=scratch,
+                                     preload=["neuromorph.studies._dask_worker"]) as cluster, \
             distributed.Client(cluster, set_as_default=False) as dclient:
-        yield dclient
+        try:
+            yield dclient
+        except KeyboardInterrupt:
+            if interrupted():  # Ctrl-C at the command line: end the workers now, not after their running chunks
+                _kill_workers()
+            raise
+
+
+def _kill_workers():
+    """Kill this process's Dask worker processes (a LocalCluster's, started through multiprocessing)."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        if child.name.startswith("Dask Worker process"):
+            child.kill()
 
 
 def check_address(scheduler):

@@ -300,6 +300,7 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     n_c, n_k = chip_ids.size, trial_ids.size
     member_chip = np.repeat(chip_ids, n_k)
     member_trial = np.tile(trial_ids, n_c)
+    t_failed = None  # when the first member was found diverging (not kept by a Dask study's store)
     with warnings.catch_warnings():  # why members diverged is said below (in the error if all of them did)
         warnings.filterwarnings("ignore", message=_DIVERGED)
         if client is not None or scheduler is not None or workers is not None:
@@ -312,13 +313,16 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
                 noise=sources or None, seed=seed, trials=member_trial, chips=member_chip, n_threads=n_threads,
                 progress=progress, mismatch=spread)
             spikes, counts, neuron_names, cause = res.times, res.counts, res.neuron_names, res.cause
+            if res.failed.any():
+                t_failed = float(np.nanmin(res.t_failed))
             failures = {(int(member_chip[i]), int(member_trial[i])): reason for i, reason in res.failures.items()}
     if len(failures) == n:
         reasons = ", ".join(sorted(set(failures.values())))
-        raise SimulationError(f"every member ({n_c} chip(s) x {n_k} trial(s)) diverged ({reasons}): "
+        first = "" if t_failed is None else f", the first at t = {t_failed:.6g}"
+        raise SimulationError(f"every member ({n_c} chip(s) x {n_k} trial(s)) diverged ({reasons}{first}): "
                               + (cause or "no member stayed bounded: the model (on these chips) lacks a restoring "
-                                          "conductance strong enough for its currents"), t=float("nan"),
-                              reason="diverging")
+                                          "conductance strong enough for its currents"),
+                              t=float("nan") if t_failed is None else t_failed, reason="diverging")
     if failures and cause is not None:
         from ..errors import NeuromorphWarning
 

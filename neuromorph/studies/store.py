@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.spikes import PATTERNS
-from ..errors import ModelError, OutputError
+from ..errors import ModelError, NeuromorphWarning, OutputError
 from ..io.files import probe_folder
 from .maps import METRICS
 
@@ -296,7 +296,9 @@ def open_study(path, partial=False):
         raise ModelError(f"study store {str(path)!r} is incomplete ({done} of {attrs['n_chunks']} chunks): resume it "
                          "(run_study(..., resume=True), neuromorph sweep --resume) or open it with partial=True")
     spec = json.loads(attrs[_SPEC_KEY])
-    study = Study.from_dict(spec)
+    with warnings.catch_warnings():  # its warnings (e.g. about large `spikes`) were given when the study was made
+        warnings.simplefilter("ignore", NeuromorphWarning)
+        study = Study.from_dict(spec)
     if list(study.dims) != list(attrs["dims"]):
         raise ModelError(f"study store {str(path)!r}: its spec gives dimensions {list(study.dims)}, its data "
                          f"{attrs['dims']}; the store is damaged or from an incompatible version")
