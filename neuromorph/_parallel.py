@@ -14,7 +14,7 @@ import threading
 from . import _validate as v
 from .errors import SolverError
 
-__all__ = ["Workers", "thread_count", "interrupted", "catch_interrupts"]
+__all__ = ["Workers", "thread_count", "interrupted", "catch_interrupts", "stop_long_work"]
 
 _WAIT = 0.2  # seconds between checks of the main thread while tasks run
 
@@ -32,6 +32,15 @@ def interrupted():
     never lost.
     """
     return _INTERRUPTED.is_set()
+
+
+def stop_long_work(stop=True):
+    """Make :func:`interrupted` true in this process, as a Ctrl-C would (a Dask worker being closed); false
+    again with ``stop=False``."""
+    if stop:
+        _INTERRUPTED.set()
+    else:
+        _INTERRUPTED.clear()
 
 
 class catch_interrupts:

@@ -726,3 +726,42 @@ def test_slider_names_touch_no_box(model):
         import matplotlib.pyplot as plt
 
         plt.close(tuner.figure)
+
+
+CTRL_C_IN_A_CALLBACK = """
+import matplotlib
+matplotlib.use("TkAgg")
+import matplotlib.pyplot as plt
+from neuromorph.ui.cli import _close_on_ctrl_c
+
+fig = plt.figure()
+failed = []
+_close_on_ctrl_c(fig, failed)
+timer = fig.canvas.new_timer(interval=300)
+timer.single_shot = True
+
+def tick():  # where the signal lands when Ctrl-C comes while the tuner's timer runs a step
+    raise KeyboardInterrupt
+
+timer.add_callback(tick)
+timer.start()
+plt.show()
+print("closed by", type(failed[0]).__name__)
+"""
+
+
+def test_a_ctrl_c_inside_a_tk_callback_closes_the_tuner_window(tmp_path):
+    """Tk catches an exception raised in a callback, prints "Exception in Tkinter callback" with a traceback,
+    and runs on: the tuner's window would stay open after Ctrl-C. The command closes it and reports the
+    interrupt instead (the trial caught it under load, when most of the time is spent in the timer's steps)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(["xvfb-run", "-a", sys.executable, "-c", CTRL_C_IN_A_CALLBACK], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0 and proc.stdout.strip() == "closed by KeyboardInterrupt", proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception in Tkinter callback" not in proc.stderr

@@ -10,3 +10,11 @@ import threading
 
 if threading.current_thread() is threading.main_thread():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def dask_teardown(worker):
+    """The worker is closing (its cluster stops, e.g. after a Ctrl-C in the command that started it): the chunk
+    it runs stops at its next time slice, as after a Ctrl-C in-process, rather than running to its end."""
+    from neuromorph._parallel import stop_long_work
+
+    stop_long_work()

@@ -5,7 +5,7 @@ import logging
 import os
 
 from .. import _validate as v
-from .._parallel import interrupted
+from .._parallel import interrupted, stop_long_work
 from ..errors import ClusterError, SolverError
 
 __all__ = ["dask_client", "check_address"]
@@ -23,6 +23,11 @@ def _distributed():
 def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
     """Yield a ``distributed.Client`` (or None: run in this process).
 
+    While a client is in use, Ctrl-C (in the main thread) only sets :func:`~neuromorph._parallel.interrupted`:
+    the study's loop raises ``KeyboardInterrupt`` at its next check (within 0.05 s), and a Ctrl-C while the
+    cluster starts or closes is raised once it has. Raised anywhere inside Dask's own code, it left clusters
+    half-started or half-closed (their semaphores reported as leaked, "No clients found" errors).
+
     Parameters
     ----------
     client : distributed.Client, optional
@@ -34,6 +39,15 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
         Start a LocalCluster of that many worker processes (the cores shared between them),
         closed afterwards.
     """
+    if client is None and scheduler is None and workers is None:
+        yield None
+        return
+    with _ctrl_c_as_flag(), _dask_client(client, scheduler, workers, timeout) as dclient:
+        yield dclient
+
+
+@contextlib.contextmanager
+def _dask_client(client, scheduler, workers, timeout):
     given = [name for name, value in (("client", client), ("scheduler", scheduler), ("workers", workers))
              if value is not None]
     if len(given) > 1:
@@ -77,26 +91,75 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
     import dask
 
     with tempfile.TemporaryDirectory(prefix="neuromorph-dask-") as scratch, _quiet(), \
-            dask.config.set({"temporary-directory": scratch}), \
-            distributed.LocalCluster(n_workers=n, threads_per_worker=threads, processes=True, dashboard_address=":0",
-                                     silence_logs=logging.ERROR, local_directory=scratch,
-                                     preload=["neuromorph.studies._dask_worker"]) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as dclient:
-        try:
-            yield dclient
-        except KeyboardInterrupt:
-            if interrupted():  # Ctrl-C at the command line: end the workers now, not after their running chunks
-                _kill_workers()
-            raise
+            dask.config.set({"temporary-directory": scratch}), contextlib.ExitStack() as stack:
+        with _workers_deaf_to_ctrl_c(scratch):  # (only while the cluster starts)
+            cluster = stack.enter_context(distributed.LocalCluster(
+                n_workers=n, threads_per_worker=threads, processes=True, dashboard_address=":0",
+                silence_logs=logging.ERROR, local_directory=scratch, preload=["neuromorph.studies._dask_worker"]))
+            dclient = stack.enter_context(distributed.Client(cluster, set_as_default=False))
+            # The scheduler (here, in this process) times every garbage collection through a gc callback: a
+            # Ctrl-C landing in it was printed as "Exception ignored" and lost (only its flag said it came).
+            # Its figures are for Dask's logs, which we silence anyway.
+            from distributed.gc import disable_gc_diagnosis
+
+            disable_gc_diagnosis(force=True)
+        yield dclient
 
 
-def _kill_workers():
-    """Kill this process's Dask worker processes (a LocalCluster's, started through multiprocessing)."""
+@contextlib.contextmanager
+def _workers_deaf_to_ctrl_c(folder):
+    """Worker processes started meanwhile ignore SIGINT from their first instruction: a Ctrl-C at the terminal
+    goes to the whole process group, and a worker still importing printed a KeyboardInterrupt traceback (the
+    command that started the cluster stops it itself). They are started through a two-line shell script in
+    ``folder`` that ignores SIGINT and execs Python, which keeps an inherited "ignore" (multiprocessing's
+    ``set_executable``); a signal handler, unlike "ignore", would not survive the exec. The preload
+    (``_dask_worker``) covers a worker restarted later."""
     import multiprocessing
+    import shlex
+    import sys
+    from multiprocessing import spawn
 
-    for child in multiprocessing.active_children():
-        if child.name.startswith("Dask Worker process"):
-            child.kill()
+    if os.name != "posix":
+        yield
+        return
+    wrapper = os.path.join(folder, "python-ignoring-ctrl-c")
+    with open(wrapper, "w", encoding="utf-8") as f:
+        f.write(f"#!/bin/sh\ntrap '' INT\nexec {shlex.quote(sys.executable)} \"$@\"\n")
+    os.chmod(wrapper, 0o700)
+    previous = spawn.get_executable()
+    multiprocessing.set_executable(wrapper)
+    try:
+        yield
+    finally:
+        multiprocessing.set_executable(previous)
+
+
+@contextlib.contextmanager
+def _ctrl_c_as_flag():
+    """Ctrl-C sets the flag of :func:`interrupted` and is raised on leaving (unless something else is), never
+    asynchronously inside Dask's code; the flag is cleared again on leaving if it was set here."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    was_set = interrupted()
+    pressed = []
+
+    def note(signum, frame):
+        pressed.append(signum)
+        stop_long_work()
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed and not was_set:
+            stop_long_work(False)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def check_address(scheduler):

@@ -697,6 +697,7 @@ def default_chunk_size(study, n_threads):
 
 _CHUNK_BYTES = 256 * 2 ** 20  # a chunk's results (traces above all) stay well inside a worker's memory
 _LANE_BLOCK = 64  # copies an ensemble integrates together (the SIMD lanes of one block)
+_POLL = 0.05  # seconds between checks for finished chunks and Ctrl-C while a Dask study runs
 
 
 def member_bytes(study):
@@ -847,10 +848,16 @@ def _run_dask(client, study, bounds, todo, finish, progress):
     if progress:
         _dask_progress(list(futures), client.scheduler.address)
     try:
-        for fut in as_completed(list(futures), loop=client.loop):
+        finished = as_completed(list(futures), loop=client.loop)
+        while not finished.is_empty():
+            # Polled, so that a Ctrl-C (which only sets the flag while a cluster is in use) stops the study.
             if interrupted():
                 raise KeyboardInterrupt
-            finish(futures[fut], fut.result())
+            if not finished.has_ready():
+                time.sleep(_POLL)
+                continue
+            for fut in finished.next_batch(block=False):
+                finish(futures[fut], fut.result())
     except (KilledWorker, CancelledError, OSError) as exc:
         client.cancel(list(futures))
         raise ClusterError(f"the cluster lost the study ({type(exc).__name__}: {exc}); every finished chunk is "

@@ -613,10 +613,34 @@ def _cmd_tune(args):
 
         clock = tuner.figure.canvas.mpl_connect("draw_event", start_clock)
         tuner.timer.start()
+    _close_on_ctrl_c(tuner.figure, failed)
     plt.show()
     if failed:
         raise failed[0]
     return 0
+
+
+def _close_on_ctrl_c(figure, failed):
+    """A Ctrl-C that lands inside a Tk callback (the tuner's timer, a redraw) is caught by Tk, which prints
+    "Exception in Tkinter callback" and a traceback, and runs on: there it closes the window instead, and
+    ``failed`` holds it for after ``plt.show()``."""
+    import matplotlib.pyplot as plt
+
+    widget = getattr(figure.canvas, "get_tk_widget", None)
+    if widget is None:  # (another backend: its own handling)
+        return
+    root = widget()._root()
+    default = root.report_callback_exception
+
+    def report(kind, value, tb):
+        if issubclass(kind, KeyboardInterrupt):
+            if not failed:
+                failed.append(value)
+            plt.close("all")
+        else:
+            default(kind, value, tb)
+
+    root.report_callback_exception = report
 
 
 def _cmd_demo(args):
@@ -919,6 +943,11 @@ def run():
 
     code = main()
     if code == 130:
+        # What os._exit skips: a closed Dask cluster's objects are collected, so that their semaphores are
+        # released (else multiprocessing's resource tracker reports them as "leaked" as it ends).
+        import gc
+
+        gc.collect()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
