@@ -293,13 +293,13 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
     _check_memory(nx * ny, f"{nx} x {ny}", "x" if y_axis is None else "x and y")
 
     from ..model.neuron import Neuron
-    from ..solve.integrator import _model_of
+    from ..lower.compile import as_compiled_model
 
     if isinstance(neuron, str):
         from ..io.circuits import preset
 
         neuron = preset(neuron)
-    base = _model_of(neuron)
+    base = as_compiled_model(neuron)
     single = isinstance(neuron, Neuron)
     axes = [a for a in (x_axis, y_axis) if a is not None]
     for axis in axes:

@@ -225,9 +225,9 @@ class Study:
             raise ModelError(f"`model` must be a Neuron, a Network, a preset name or a circuit file, got {model!r}")
         self.model = model
         self.grid = _grid(grid)
-        from ..solve.integrator import _model_of
+        from ..lower.compile import as_compiled_model
 
-        base = _model_of(self.model)
+        base = as_compiled_model(self.model)
         self.neuron_names = base.neuron_names  # (compiled once: chunks and stores ask for it often)
         self._check_size(base, how_many("chips", chips), how_many("trials", trials), mismatch is not None)
         self.chips = _ids("chips", chips)
@@ -408,14 +408,14 @@ class Study:
 
     def divergence_cause(self):
         """Why members diverged, if the study's fixed step is beyond the stability limit; else None."""
-        from ..solve.integrator import _model_of
+        from ..lower.compile import as_compiled_model
         from ..solve.stability import beyond_limit
 
         fixed = self._fixed_step()
         if fixed is None:
             return None
         dt, name, radius = fixed
-        return beyond_limit(dt, name, self._step_limit(_model_of(self.model), radius))
+        return beyond_limit(dt, name, self._step_limit(as_compiled_model(self.model), radius))
 
     def _check_paths(self, base):
         """Every grid path is a parameter of the model (``base``, compiled) and every value is allowed, and the
@@ -618,13 +618,13 @@ def _chunk_ensemble(study, start, stop, n_threads):
 
 def _chunk_single(study, start, stop, n_threads):
     from .._parallel import Workers
-    from ..solve.integrator import _model_of
+    from ..lower.compile import as_compiled_model
     from ..solve.solvers import get_solver
 
     values, _, _ = study.members(start, stop)
     n = stop - start
     out = _empty(study, n)
-    base = _model_of(study.model)
+    base = as_compiled_model(study.model)
     solver = get_solver(study.method, rtol=study.rtol, atol=study.atol, dt=study.dt)
     drive = float(np.atleast_1d(study.drive(0.0))[0])
     single = base.n_neurons == 1 and hasattr(study.model, "elements")
