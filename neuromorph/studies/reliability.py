@@ -30,7 +30,7 @@ from ..analysis import reliability as metrics_of
 from ..errors import ModelError, SimulationError, SolverError
 from ..model.noise import WhiteNoise, as_noise_list
 from ..model.variability import as_mismatch
-from .sweep import how_many
+from .spec import how_many
 
 __all__ = ["reliability", "ReliabilityResult"]
 
