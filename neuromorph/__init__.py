@@ -65,7 +65,7 @@ _LAZY = {
     "behaviour_map": "studies.maps", "BehaviourMap": "studies.maps",
     "design": "studies.design", "DesignResult": "studies.design",
     "reliability": "studies.reliability", "ReliabilityResult": "studies.reliability",
-    "Study": "studies.sweep", "load_study": "studies.sweep", "run_study": "studies.sweep",
+    "Study": "studies.spec", "load_study": "studies.spec", "run_study": "studies.sweep",
     "open_study": "studies.store",
     "to_spice": "spice", "spice_simulate": "spice", "write_cir": "spice", "spice_monte_carlo": "spice.montecarlo",
     "plot_trace": "ui.plotting", "plot_iv": "ui.plotting", "plot_behaviour_map": "ui.plotting",

@@ -18,8 +18,10 @@ import numpy as np
 from .. import _validate as v
 from .._kernels.layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model
 from ..errors import ModelError, SimulationError
+from ..io.circuits import preset
 
-__all__ = ["CompiledModel", "Slot", "Assembler", "compile_neuron", "runaway_bounds", "diverging", "dense_jacobian"]
+__all__ = ["CompiledModel", "Slot", "Assembler", "compile_neuron", "as_compiled_model", "check_value", "VALUE_CHECKS",
+           "runaway_bounds", "diverging", "dense_jacobian"]
 
 
 class Slot(namedtuple("Slot", "array index scale inverse")):
@@ -38,11 +40,17 @@ _STRUCTURAL_NETWORK = _STRUCTURAL_NEURON.replace("Neuron", "Network")
 _SHARED = ("it sets an activation several synapses share (the same presynaptic neuron, filter, delta and k): change "
            "it on the Network with set, and the model is compiled again")
 
-_CHECKS = {
+VALUE_CHECKS = {
     "real": lambda path, value: v.real(path, value),
     "nonnegative": lambda path, value: v.nonnegative(path, value),
     "time": lambda path, value: v.time_constant(path, value, allow_zero=False),
 }
+"""``checker name -> check(path, value)``: how a new value of a parameter slot is validated (and returned)."""
+
+
+def check_value(checker, path, value):
+    """``value`` of the parameter ``path`` validated by the check named ``checker`` (:data:`VALUE_CHECKS`)."""
+    return VALUE_CHECKS[checker](path, value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,7 +148,7 @@ class CompiledModel:
     def check(self, path, value, purpose="change"):
         """The slots of ``path`` and ``value`` validated for it."""
         checker, slots = self.slot(path, purpose)
-        return slots, _CHECKS[checker](path, value)
+        return slots, check_value(checker, path, value)
 
     def with_parameters(self, values):
         """A copy with some parameters changed by path (``{"slow_negative.alpha": -1.2, "i_app": -2}``).
@@ -430,6 +438,21 @@ def compile_neuron(neuron):
     asm = Assembler()
     asm.add_neuron(neuron)
     return asm.build()
+
+
+def as_compiled_model(model):
+    """``model`` (a Neuron, a Network, a preset name or a :class:`CompiledModel`) as a :class:`CompiledModel`.
+
+    What every engine does first with the model it is given; a Neuron or Network compiles itself
+    (cached on it until it changes).
+    """
+    if isinstance(model, CompiledModel):
+        return model
+    if isinstance(model, str):  # a preset by name, as everywhere a neuron is expected
+        return preset(model).compile()
+    if hasattr(model, "compile"):
+        return model.compile()
+    raise ModelError(f"expected a Neuron, a preset name or a compiled model, got {model!r}")
 
 
 def dense_jacobian(model, y, t=0.0, stim=None):

@@ -5,7 +5,7 @@ Each returns a :class:`~neuromorph.Network` to simulate, modulate or extend.
 
 from .. import _validate as check
 from ..errors import ModelError
-from .network import Network, _resolve_neuron, node_bytes
+from .network import Network, resolve_neuron, node_bytes
 
 __all__ = ["hco", "ring", "switching_circuit"]
 
@@ -48,7 +48,7 @@ def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=
     >>> net.node_names, net.connection_names
     (('n1', 'n2'), ('n1_to_n2', 'n2_to_n1'))
     """
-    neuron = _resolve_neuron(neuron, "hco neuron")
+    neuron = resolve_neuron(neuron, "hco neuron")
     if isinstance(names, str) or len(names) != 2:
         raise ModelError(f"`names` must be two node names, got {names!r}")
     a, b = names
@@ -73,7 +73,7 @@ def ring(n, neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, **
     10
     """
     n = check.count("n", n, 2)
-    neuron = _resolve_neuron(neuron, "ring neuron")
+    neuron = resolve_neuron(neuron, "ring neuron")
     check.memory("n", n * (node_bytes(len(neuron)) + 2 * _SYNAPSE_BYTES), what=f"a ring of {n} neurons")
     seconds = n * _SECONDS_PER_NODE
     if seconds > 60.0:
@@ -108,15 +108,13 @@ def switching_circuit(g_hub_gap=0.05, g_hub_syn=0.0, g=0.2, i_app=-2.0, fast_tau
     >>> nm.switching_circuit().node_names
     ('f1', 'f2', 's1', 's2', 'h')
     """
-    from ..io.circuits import preset
-
     fast_tau = check.time_constant("fast_tau", fast_tau, allow_zero=False)
     slow_tau = check.time_constant("slow_tau", slow_tau, allow_zero=False)
     if not fast_tau < slow_tau:
         raise ModelError(f"`fast_tau` ({fast_tau}) must be shorter than `slow_tau` ({slow_tau})")
-    fast = preset("bursting")
+    fast = resolve_neuron("bursting", "switching circuit")
     fast.set("ultraslow_positive.tau", fast_tau)
-    slow = preset("bursting")
+    slow = resolve_neuron("bursting", "switching circuit")
     slow.set("ultraslow_positive.tau", slow_tau)
     net = Network(name="switching", description="two HCOs of different speeds and a hub neuron that joins either")
     for prefix, neuron in (("f", fast), ("s", slow)):

@@ -52,7 +52,7 @@ from .kinds import KINDS
 from .neuron import Neuron
 from .stimulus import Constant, Stimulus, as_stimulus
 
-__all__ = ["Network", "Node", "Connection", "SHORT_KINDS"]
+__all__ = ["Network", "Node", "Connection", "SHORT_KINDS", "resolve_neuron"]
 
 _SYNAPSE_KINDS = {"current": CurrentSynapse, "conductance": ConductanceSynapse}
 SHORT_KINDS = {"current": "current_synapse", "conductance": "conductance_synapse", "gap": "gap_junction"}
@@ -93,7 +93,11 @@ def compile_bytes(n_elements, n_nodes, n_connections):
     return 2048.0 * n_nodes + 3072.0 * n_elements + 2048.0 * n_connections
 
 
-def _resolve_neuron(neuron, where):
+def resolve_neuron(neuron, where):
+    """A copy of ``neuron``, or the preset it names (refused if that is a network); ``where`` opens the errors.
+
+    The model layer reads presets (:mod:`neuromorph.io`, a layer above) here only, when it is called.
+    """
     if isinstance(neuron, str):
         from ..io.circuits import preset
 
@@ -153,7 +157,7 @@ class Network:
             Initial values by state name (``{"v": -2.5, "slow": -2.0}``); others keep the neuron's.
         """
         name = self._new_name(name, "node name")
-        neuron = _resolve_neuron(neuron, f"node {name!r}")
+        neuron = resolve_neuron(neuron, f"node {name!r}")
         i_app = check.real(f"i_app of node {name!r}", i_app)
         if stimulus is not None:
             stim = as_stimulus(stimulus, f"stimulus of node {name!r}")

@@ -252,7 +252,7 @@ def _checked(checker, path, values):
     """``values`` (an array) checked as :meth:`CompiledModel.check` checks one value."""
     for value in np.unique(values):
         checker_path = path if values.size == 1 else f"{path} (a copy's value)"
-        from ..lower.compile import _CHECKS
+        from ..lower.compile import VALUE_CHECKS as _CHECKS
 
         _CHECKS[checker](checker_path, float(value))
     return values
@@ -276,7 +276,7 @@ class Ensemble:
     """
 
     def __init__(self, model, params=None, size=None):
-        from .integrator import _model_of
+        from ..lower.compile import as_compiled_model as _model_of
 
         self.neuron = model
         self.model = _model_of(model)

@@ -19,6 +19,7 @@ from .._kernels import common as c
 from .._parallel import interrupted
 from .._progress import Progress
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
+from ..lower.compile import as_compiled_model as _model_of
 from ..model.noise import as_noise_list
 from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli, needs_horizon
 from .results import SimulationResult, SolverStats
@@ -77,20 +78,6 @@ def applied_currents(model, i_app):
         varying = [t for t in terms if not isinstance(t, Constant)]
         stimuli[i] = Sum(*varying) if varying else Constant(0.0)
     return bias, stimuli
-
-
-def _model_of(target):
-    from ..lower.compile import CompiledModel
-
-    if isinstance(target, CompiledModel):
-        return target
-    if isinstance(target, str):  # a preset by name, as everywhere a neuron is expected
-        from ..io.circuits import preset
-
-        return preset(target).compile()
-    if hasattr(target, "compile"):
-        return target.compile()
-    raise ModelError(f"expected a Neuron, a preset name or a compiled model, got {target!r}")
 
 
 def _record_names(record):

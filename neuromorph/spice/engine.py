@@ -25,7 +25,7 @@ from .._parallel import interrupted
 from ..errors import SimulationError
 from .netlist import control_path
 
-__all__ = ["run_transient", "run_dc", "ngspice_available", "NgspiceMissing"]
+__all__ = ["run_transient", "run_dc", "ngspice_available", "NgspiceMissing", "quiet_pyspice"]
 
 _LOCK = threading.Lock()
 _SHARED = None
@@ -35,7 +35,8 @@ class NgspiceMissing(SimulationError):
     """Neither ngspice's shared library nor the ``ngspice`` program is installed."""
 
 
-def _quiet_pyspice():
+def quiet_pyspice():
+    """Silence PySpice's loggers (ngspice's messages are collected, and judged after each run)."""
     for name in ("PySpice", "PySpice.Spice.NgSpice.Shared"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
@@ -49,7 +50,7 @@ def _shared():
     if library is None:
         return None
     try:
-        _quiet_pyspice()
+        quiet_pyspice()
         from PySpice.Spice.NgSpice.Shared import NgSpiceShared
     except ImportError:
         return None

@@ -109,7 +109,7 @@ def run_jobs(jobs, processes):
 
 def _run_chip(job):
     """One chip (in a worker process): its summary (or its failure) and the worker's pid."""
-    from . import spice_simulate
+    from .export import spice_simulate
     from .transistor import TransistorMismatch
 
     model, chip, seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron, *rest = job

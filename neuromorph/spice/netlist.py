@@ -33,7 +33,7 @@ from ..model.kinds import Expr, formula
 from ..model.stimulus import Constant, as_stimulus, compile_stimuli
 
 __all__ = ["SpiceNetlist", "behavioural_netlist", "node_name", "input_state", "prepare", "comment", "title_line",
-           "control_path", "include_path"]
+           "control_path", "include_path", "spice_number", "pwl_points"]
 
 _CONTROL_SPECIAL = "'$`;{}!"
 """Characters ngspice's command language acts on even inside single quotes (tested on ngspice 39): ``$``
@@ -121,7 +121,8 @@ def check_lines(lines):
     return lines
 
 
-def _number(x):
+def spice_number(x):
+    """``x`` as a number in a netlist: Python's shortest exact form of the float."""
     return repr(float(x))
 
 
@@ -199,11 +200,11 @@ class SpiceNetlist:
             units = (f"node volts = {self.v_offset:g} + {self.v_scale:.6g} x model volts, one model time unit = "
                      f"{tu:.6g} s")
         out = [title_line(self.title), f"* written by neuromorph: {units}", *self.lines]
-        out.append(".ic " + " ".join(f"V({n})={_number(y)}" for n, y in zip(self.nodes, self.y0)))
+        out.append(".ic " + " ".join(f"V({n})={spice_number(y)}" for n, y in zip(self.nodes, self.y0)))
         if self.options:
             out.append(".options " + " ".join(f"{k}={val}" for k, val in self.options.items()))
         out.append(".save time " + " ".join(f"V({n})" for n in self.nodes))
-        out.append(f".tran {_number(max_step * tu)} {_number(t_end * tu)} 0 {_number(max_step * tu)}"
+        out.append(f".tran {spice_number(max_step * tu)} {spice_number(t_end * tu)} 0 {spice_number(max_step * tu)}"
                    + (" uic" if self.uic else ""))
         if control:
             out += [".control", *control, ".endc"]
@@ -224,7 +225,7 @@ def _parts(model):
     raise ModelError(f"SPICE export needs a Neuron or a Network, got {model!r}")
 
 
-def _pwl(stimulus, t_end, time_unit, label):
+def pwl_points(stimulus, t_end, time_unit, label):
     """PWL points ``t v`` (seconds, amperes) of a piecewise-linear stimulus up to ``t_end``."""
     stim = compile_stimuli([stimulus], horizon=t_end)
     starts, a, b = stim.t, stim.a, stim.b
@@ -245,7 +246,7 @@ def _pwl(stimulus, t_end, time_unit, label):
     values.append(float(end_value))
     if len(times) > 200_000:
         raise StimulusError(f"{label}: {len(times)} PWL points are too many for a netlist (at most 200000)")
-    return " ".join(f"{_number(t * time_unit)} {_number(val)}" for t, val in zip(times, values))
+    return " ".join(f"{spice_number(t * time_unit)} {spice_number(val)}" for t, val in zip(times, values))
 
 
 def input_state(compiled, neuron, tau):
@@ -304,19 +305,19 @@ def behavioural_netlist(model, i_app=None, t_end=None, time_unit=1e-3, y0=None, 
 
     lines = []
     for k, name in enumerate(compiled.state_names):
-        lines.append(f"C_{nodes[k]} {nodes[k]} 0 {_number(time_unit / arrays.st_rate[k])}")
+        lines.append(f"C_{nodes[k]} {nodes[k]} 0 {spice_number(time_unit / arrays.st_rate[k])}")
         if arrays.st_kind[k] == FILTER:
             lines.append(f"B_{nodes[k]} 0 {nodes[k]} I=V({nodes[arrays.st_src[k]]})-V({nodes[k]})")
     index = {prefix: i for i, (prefix, *_rest) in enumerate(parts)}
     for i, (prefix, neuron, _own_i, _own_stim) in enumerate(parts):
         mem = nodes[arrays.mem_state[i]]
         if bias[i] != 0.0:
-            lines.append(f"I_app_{mem} 0 {mem} DC {_number(bias[i])}")
+            lines.append(f"I_app_{mem} 0 {mem} DC {spice_number(bias[i])}")
         stim = as_stimulus(stimuli[i])
         if not (isinstance(stim, Constant) and stim.value == 0.0):
             if t_end is None:
                 raise StimulusError("a time-varying applied current needs `t_end` for its PWL source")
-            lines.append(f"I_stim_{mem} 0 {mem} PWL({_pwl(stim, t_end, time_unit, 'i_app')})")
+            lines.append(f"I_stim_{mem} 0 {mem} PWL({pwl_points(stim, t_end, time_unit, 'i_app')})")
         for el in neuron.elements:
             values = {inp.role: Expr(f"V({nodes[state_of(i, inp.tau)]})") for inp in el.inputs()}
             current = formula(el.current(**values)["self"])

@@ -41,7 +41,7 @@ from .. import _validate as v
 from .._kernels.layout import FILTER, LINEAR
 from ..errors import ModelError, SimulationError
 from ..model.stimulus import Constant, as_stimulus
-from .netlist import SpiceNetlist, _number, _pwl, include_path, input_state, node_name, prepare, runaway
+from .netlist import SpiceNetlist, include_path, input_state, node_name, prepare, pwl_points, runaway, spice_number
 
 __all__ = ["Mapping", "TransistorMismatch", "transistor_netlist", "SPICE_DIR", "measure_kappa", "iv_sweep"]
 
@@ -67,7 +67,7 @@ def _dc_sweep(cell_line, lo, hi, step):
     deck = "\n".join([
         "* calibration sweep", include_path(lib / "ptm180.lib"), include_path(lib / "cells.lib"),
         "Vdd vdd 0 1.8", "Vinn inn 0 0.9", "Vinp inp 0 0.9", "Vout out 0 0.9", cell_line,
-        f".dc Vinp {_number(0.9 + lo)} {_number(0.9 + hi)} {_number(step)}", ".end", ""])
+        f".dc Vinp {spice_number(0.9 + lo)} {spice_number(0.9 + hi)} {spice_number(step)}", ".end", ""])
     vin, current = run_dc(deck, "Vinp", "Vout")
     return vin - 0.9, current
 
@@ -76,7 +76,7 @@ def _dc_sweep(cell_line, lo, hi, step):
 def measure_kappa(ib=1e-8, temperature=27.0):
     """``kappa`` of the process from an amplifier's DC sweep: the slope at balance is ``kappa I_b / (2 U_T)``."""
     u_t = _BOLTZMANN_OVER_Q * (273.15 + temperature)
-    dv, current = _dc_sweep(f"X1 inp inn out vdd ota ib={_number(ib)}", -0.01, 0.01, 0.0005)
+    dv, current = _dc_sweep(f"X1 inp inn out vdd ota ib={spice_number(ib)}", -0.01, 0.01, 0.0005)
     slope = np.polyfit(dv, current, 1)[0]
     return float(slope * 2.0 * u_t / ib)
 
@@ -87,7 +87,7 @@ def _wide_resistor(conductance, ib):
     ``conductance`` (S): ``1/G ~ r + const``, solved by a few DC sweeps."""
     r = max(1.0 / conductance - 2.0 * 0.0259 / (0.7 * ib), 1.0)
     for _ in range(6):
-        dv, current = _dc_sweep(f"X1 inp inn out vdd ota_wide ib={_number(ib)} r={_number(r)}", -0.005, 0.005,
+        dv, current = _dc_sweep(f"X1 inp inn out vdd ota_wide ib={spice_number(ib)} r={spice_number(r)}", -0.005, 0.005,
                                 0.0005)
         measured = np.polyfit(dv, current, 1)[0]
         if abs(measured / conductance - 1.0) < 1e-3:
@@ -230,7 +230,7 @@ class _Cells:
         if alpha == 0.0:
             return self._none("alpha", alpha)
         self._b.lines.append(f"{self._label()} {inp} {inn} {self._targets[target]} vdd ota "
-                             f"ib={_number(alpha * m.i_unit)}" + self._b.mismatch("ota"))
+                             f"ib={spice_number(alpha * m.i_unit)}" + self._b.mismatch("ota"))
         self._b.rows.append((self._name, "amplifier", f"I_b = {alpha * m.i_unit * 1e9:.4g} nA"))
 
     def linear_conductance(self, target, reference, g):
@@ -244,8 +244,8 @@ class _Cells:
         conductance = g * m.i_unit / m.v_unit
         ib = _WIDE_RANGE * g * m.i_unit
         r = _wide_resistor(conductance, ib)
-        self._b.lines.append(f"{self._label()} {reference} {node} {node} vdd ota_wide ib={_number(ib)} r={_number(r)}"
-                             + self._b.mismatch("ota_wide"))
+        self._b.lines.append(f"{self._label()} {reference} {node} {node} vdd ota_wide ib={spice_number(ib)} "
+                             f"r={spice_number(r)}" + self._b.mismatch("ota_wide"))
         self._b.rows.append((self._name, "amplifier as a resistor", f"G = {conductance * 1e9:.4g} nS (I_b = "
                                                                     f"{ib * 1e9:.4g} nA, r = {r / 1e6:.4g} MOhm)"))
 
@@ -255,7 +255,7 @@ class _Cells:
             return self._none("g", g)
         kind = "syn_inh" if inhibitory else "syn_exc"
         self._b.lines.append(f"{self._label()} {pre} {reference} {self._targets[target]} vdd {kind} "
-                             f"ib={_number(g * m.i_unit)}" + self._b.mismatch(kind))
+                             f"ib={spice_number(g * m.i_unit)}" + self._b.mismatch(kind))
         self._b.rows.append((self._name, "synapse (differential pair + mirror)", f"I_b = {g * m.i_unit * 1e9:.4g} nA"))
 
 
@@ -274,15 +274,15 @@ class _Builder:
             return ""
         scale = 1.0 / np.sqrt(_AREA_UM2)
         z = self._gen.standard_normal((len(_DEVICES[cell]), 2))
-        return "".join(f" dv{k + 1}={_number(self.variation.a_vt * scale * z[k, 0])} "
-                       f"db{k + 1}={_number(self.variation.a_beta * scale * z[k, 1])}" for k in range(z.shape[0]))
+        return "".join(f" dv{k + 1}={spice_number(self.variation.a_vt * scale * z[k, 0])} "
+                       f"db{k + 1}={spice_number(self.variation.a_beta * scale * z[k, 1])}" for k in range(z.shape[0]))
 
     def bias_node(self, model_volts):
         key = round(float(model_volts), 12)
         if key not in self.bias:
             name = f"vb{len(self.bias)}"
             self.bias[key] = name
-            self.lines.append(f"V_{name} {name} 0 DC {_number(self.mapping.volts(key))}")
+            self.lines.append(f"V_{name} {name} 0 DC {spice_number(self.mapping.volts(key))}")
         return self.bias[key]
 
 
@@ -303,7 +303,8 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
     m = mapping
     b = _Builder(m, variation)
     lib = _library_dir()
-    b.lines += [include_path(lib / "ptm180.lib"), include_path(lib / "cells.lib"), f"V_dd vdd 0 DC {_number(m.vdd)}"]
+    b.lines += [include_path(lib / "ptm180.lib"), include_path(lib / "cells.lib"),
+                f"V_dd vdd 0 DC {spice_number(m.vdd)}"]
     for k, name in enumerate(compiled.state_names):
         if a.st_kind[k] == FILTER:
             tau = 1.0 / a.st_rate[k]
@@ -311,15 +312,15 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
             conductance = cap / (tau * m.t_unit)
             ib = _WIDE_RANGE * conductance * m.v_unit
             r = _wide_resistor(conductance, ib)
-            b.lines.append(f"X_{nodes[k]} {nodes[a.st_src[k]]} {nodes[k]} {nodes[k]} vdd ota_wide ib={_number(ib)} "
-                           f"r={_number(r)}" + b.mismatch("ota_wide"))
-            b.lines.append(f"C_{nodes[k]} {nodes[k]} 0 {_number(cap)}")
+            b.lines.append(f"X_{nodes[k]} {nodes[a.st_src[k]]} {nodes[k]} {nodes[k]} vdd ota_wide "
+                           f"ib={spice_number(ib)} r={spice_number(r)}" + b.mismatch("ota_wide"))
+            b.lines.append(f"C_{nodes[k]} {nodes[k]} 0 {spice_number(cap)}")
             b.rows.append((name, "follower-integrator", f"tau = {tau:g} -> C = {cap * 1e12:.4g} pF, G = "
                                                         f"{conductance * 1e9:.4g} nS (I_b = {ib * 1e9:.4g} nA, r = "
                                                         f"{r / 1e6:.4g} MOhm)"))
         else:
             cap = m.c_membrane / a.st_rate[k]
-            b.lines.append(f"C_{nodes[k]} {nodes[k]} 0 {_number(cap)}")
+            b.lines.append(f"C_{nodes[k]} {nodes[k]} 0 {spice_number(cap)}")
             b.rows.append((name, "membrane", f"C = {cap * 1e12:.4g} pF"))
 
     def state_of(neuron, tau):
@@ -329,12 +330,12 @@ def transistor_netlist(model, mapping=None, i_app=None, t_end=None, y0=None, tit
     for i, (prefix, neuron, _own, _stim) in enumerate(parts):
         mem = nodes[a.mem_state[i]]
         if bias[i] != 0.0:
-            b.lines.append(f"I_app_{mem} 0 {mem} DC {_number(bias[i] * m.i_unit)}")
+            b.lines.append(f"I_app_{mem} 0 {mem} DC {spice_number(bias[i] * m.i_unit)}")
         stim = as_stimulus(stimuli[i])
         if not (isinstance(stim, Constant) and stim.value == 0.0):
             if t_end is None:
                 raise ModelError("a time-varying applied current needs `t_end` for its PWL source")
-            b.lines.append(f"I_stim_{mem} 0 {mem} PWL({_pwl(stim.scaled(m.i_unit), t_end, m.t_unit, 'i_app')})")
+            b.lines.append(f"I_stim_{mem} 0 {mem} PWL({pwl_points(stim.scaled(m.i_unit), t_end, m.t_unit, 'i_app')})")
         for el in neuron.elements:
             inputs = {inp.role: nodes[state_of(i, inp.tau)] for inp in el.inputs()}
             el.spice_cells(_Cells(b, prefix + el.name, inputs, {"self": mem}))
@@ -404,11 +405,12 @@ def iv_sweep(neuron, v, timescale="fast", v_rest=None, i_app=0.0, mapping=None):
         if a.st_kind[k] == FILTER:
             tau = 1.0 / a.st_rate[k]
             lines.append(f"V_hold_{node} {node} {mem} DC 0" if tau <= cutoff else
-                         f"V_hold_{node} {node} 0 DC {_number(m.volts(v_rest))}")
-    lines.append(f"V_sweep {mem} 0 DC {_number(m.volts(v[0]))}")
+                         f"V_hold_{node} {node} 0 DC {spice_number(m.volts(v_rest))}")
+    lines.append(f"V_sweep {mem} 0 DC {spice_number(m.volts(v[0]))}")
     deck = "\n".join([f"* I-V sweep ({timescale})", *lines,
-                      f".dc V_sweep {_number(m.volts(v[0]))} {_number(m.volts(v[-1]) + 0.1 * step[0] * m.v_unit)} "
-                      f"{_number(step[0] * m.v_unit)}", ".end", ""])
+                      f".dc V_sweep {spice_number(m.volts(v[0]))} "
+                      f"{spice_number(m.volts(v[-1]) + 0.1 * step[0] * m.v_unit)} {spice_number(step[0] * m.v_unit)}",
+                      ".end", ""])
     volts, current = run_dc(deck, "V_sweep", "V_sweep")
     # ngspice reports the current into the source's + terminal: the membrane's outward current leaves
     # through the source, the other way.

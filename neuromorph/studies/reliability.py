@@ -30,7 +30,7 @@ from ..analysis import reliability as metrics_of
 from ..errors import ModelError, SimulationError, SolverError
 from ..model.noise import WhiteNoise, as_noise_list
 from ..model.variability import as_mismatch
-from .sweep import how_many
+from .spec import how_many
 
 __all__ = ["reliability", "ReliabilityResult"]
 
@@ -275,12 +275,12 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     method's stability limit is refused before any work (:mod:`neuromorph.solve.stability`).
     """
     from ..solve.ensemble import Ensemble, per_copy_bytes, run_bytes
-    from ..solve.integrator import _model_of
+    from ..lower.compile import as_compiled_model
 
     seed = v.seed("seed", seed, SolverError)
     max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
     n_k, n_c = how_many("trials", trials, SolverError), how_many("chips", chips, SolverError)
-    compiled = _model_of(model)
+    compiled = as_compiled_model(model)
     n = n_c * n_k
     v.memory("trials" if n_k >= n_c else "chips", per_copy_bytes(compiled, n) + run_bytes(compiled, n, max_spikes,
              mismatch=mismatch is not None), SolverError,

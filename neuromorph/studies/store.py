@@ -5,7 +5,7 @@ the order of :meth:`Study.members`, chunked as the study's chunks, so each finis
 file per variable, written atomically by Zarr. Coordinates per member: ``chip``, ``trial`` and
 each grid path; ``neuron`` names. Variables: ``pattern`` (codes, CF ``flag_values`` /
 ``flag_meanings``), the metrics, ``spike_count``, ``status`` (codes into
-:data:`~neuromorph.studies.sweep.REASONS`), and ``spike_times`` / ``v`` when asked for.
+:data:`~neuromorph.studies.member.REASONS`), and ``spike_times`` / ``v`` when asked for.
 ``chunk_done[k]`` is set after chunk ``k``'s data: a resumed study recomputes only the chunks
 without it. The group's attributes hold the spec (``neuromorph_spec``, JSON), its SHA-256,
 the package version and whether the study is ``complete``.
@@ -26,7 +26,8 @@ import numpy as np
 from ..analysis.spikes import PATTERNS
 from ..errors import ModelError, NeuromorphWarning, OutputError
 from ..io.files import probe_folder
-from .maps import METRICS
+from .member import METRICS, REASONS
+from .spec import Study, n_samples, trace_times
 
 __all__ = ["open_study"]
 
@@ -114,8 +115,6 @@ def _layout(study):
     if study.spikes:
         out["spike_times"] = ((nn, study.spikes), ("neuron", "spike"), "f8", np.nan)
     if study.traces:
-        from .sweep import n_samples
-
         out["v"] = ((nn, n_samples(study)), ("neuron", "time"), "f8", np.nan)
     return out
 
@@ -126,8 +125,6 @@ def stored_bytes(study):
 
 
 def _flag_attrs(name):
-    from .sweep import REASONS
-
     if name == "pattern":
         return {"flag_values": list(range(len(PATTERNS))), "flag_meanings": " ".join(PATTERNS)}
     if name == "status":
@@ -171,10 +168,7 @@ class ZarrSink:
         g.create_array("neuron", shape=(len(study.neuron_names),), dtype=str,
                        dimension_names=["neuron"])[:] = np.array(study.neuron_names, dtype=object)
         if study.traces:
-            from .sweep import n_samples
-
-            t = study.dt * study.traces * np.arange(n_samples(study))
-            t[-1] = min(t[-1], study.t_end)
+            t = trace_times(study)
             g.create_array("time", shape=t.shape, dtype="f8", dimension_names=["time"])[:] = t
         for name, (shape, dims, dtype, fill) in _layout(study).items():
             arr = g.create_array(name, shape=(n, *shape), chunks=(chunk_size, *shape), dtype=dtype, fill_value=fill,
@@ -237,8 +231,6 @@ def to_dataset(study, data, attrs=None):
     """The N-dimensional xarray Dataset of flat per-member arrays ``data``."""
     import xarray as xr
 
-    from .sweep import REASONS
-
     shape, dims = study.shape, study.dims
     coords = {path: values for path, values in study.grid.items()}
     coords.update(chip=study.chips, trial=study.trials, neuron=np.array(study.neuron_names))
@@ -253,11 +245,7 @@ def to_dataset(study, data, attrs=None):
     reasons = np.array(list(REASONS) + ["not run"], dtype=object)
     variables["reason"] = (dims, reasons[np.where(status < 0, len(REASONS), status)].astype(str))
     if study.traces:
-        from .sweep import n_samples
-
-        t = study.dt * study.traces * np.arange(n_samples(study))
-        t[-1] = min(t[-1], study.t_end)
-        coords["time"] = t
+        coords["time"] = trace_times(study)
     ds = xr.Dataset({k: variables[k] for k in ["pattern", *[k for k in variables if k != "pattern"]]}, coords=coords)
     ds.attrs.update(attrs or {})
     ds.attrs.setdefault("t_end", study.t_end)
@@ -282,8 +270,6 @@ def open_study(path, partial=False):
         instead of refusing it.
     """
     import zarr
-
-    from .sweep import Study
 
     path = Path(os.fspath(path))
     info = _info(path) if path.is_dir() else None

@@ -14,21 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .table import SUMMARY_HEADER, phase_text, summary_line
+
 __all__ = ["main", "run"]
-
-
-def _summary_line(name, summary):
-    def fmt(x, spec):
-        width = spec.split(".")[0].rstrip("df")
-        return f"{'-':>{width}s}" if x is None else format(x, spec)
-
-    return (f"{name:36s} {summary['pattern']:10s} {summary['n_spikes']:7d} {fmt(summary['isi_mean'], '9.2f')} "
-            f"{fmt(summary['burst_period'], '9.1f')} {fmt(summary['spikes_per_burst'], '5d')} "
-            f"{fmt(summary['intra_burst_isi'], '9.2f')} {fmt(summary['duty_cycle'], '6.3f')}")
-
-
-_HEADER = (f"{'circuit':36s} {'pattern':10s} {'spikes':>7s} {'ISI':>9s} {'period':>9s} {'spb':>5s} "
-           f"{'intra-ISI':>9s} {'duty':>6s}")
 
 
 def _load(args):
@@ -147,13 +135,12 @@ def _run_and_report(args, run, engine=""):
         json.dump(payload, sys.stdout)
         sys.stdout.write("\n")
     else:
-        print(_HEADER + (f" {'phase':>6s} {'relation':12s}" if network else ""))
+        print(SUMMARY_HEADER + (f" {'phase':>6s} {'relation':12s}" if network else ""))
         for name, row in rows.items():
             extra = ""
             if network:
-                phase = "-" if row["phase"] is None else f"{row['phase']:.3f}"
-                extra = f" {phase:>6s} {row['relation']:12s}"
-            print(_summary_line(name, row) + extra)
+                extra = f" {phase_text(row):>6s} {row['relation']:12s}"
+            print(summary_line(name, row) + extra)
         st = result.stats
         rule = "" if settled_from is not None else " (the second half of the run: the default transient rule)"
         work = (f"{st.n_steps} steps ({st.n_rejected} rejected), {st.n_rhs} evaluations" if st.n_rhs else

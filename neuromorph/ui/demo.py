@@ -30,7 +30,7 @@ def run_demo(out_dir, plots=True, stream=None):
 def _run(out_dir, stage, plots, stream):
     import neuromorph as nm
 
-    from .cli import _HEADER, _summary_line
+    from .table import SUMMARY_HEADER, phase_text, summary_line
 
     if plots:
         import matplotlib
@@ -41,7 +41,7 @@ def _run(out_dir, stage, plots, stream):
         from .plotting import plot_iv, plot_network, plot_trace, save_figure
 
     print("neuromorph demo: each preset circuit with the protocol from its file\n", file=stream)
-    print(_HEADER, file=stream)
+    print(SUMMARY_HEADER, file=stream)
     summaries = {}
     t_total = time.perf_counter()
     networks = []
@@ -57,7 +57,7 @@ def _run(out_dir, stage, plots, stream):
         summary = result.summary(t_start=protocol.t_transient)  # None: the default rule (second half)
         summary["seconds"] = elapsed
         summaries[name] = summary
-        print(_summary_line(name, summary), file=stream)
+        print(summary_line(name, summary), file=stream)
         if plots:
             fig, ax = plt.subplots(figsize=(10, 3.4))
             plot_trace(result, ax=ax, title=f"{name}: {summary['pattern']} ({neuron.description})")
@@ -77,8 +77,7 @@ def _run(out_dir, stage, plots, stream):
         rhythm = result.rhythm(t_start=protocol.t_transient)
         summaries[name] = dict(rhythm, seconds=time.perf_counter() - t0)
         for node, row in rhythm["neurons"].items():
-            phase = "-" if row["phase"] is None else f"{row['phase']:.3f}"
-            print(_summary_line(f"{name}.{node}", row) + f"  phase {phase} {row['relation']}", file=stream)
+            print(summary_line(f"{name}.{node}", row) + f"  phase {phase_text(row)} {row['relation']}", file=stream)
         if plots:
             axes = plot_network(result, title=f"{name}: {net.description}")
             save_figure(axes[0].figure, stage.path(f"{name}_network.png"))
