@@ -170,7 +170,7 @@ class Integrator:
         self._stimuli = stimuli
         self._horizon = None  # how far realised stimuli (OU paths) are compiled: extended as the run goes on
         self.stim = None if needs_horizon(stimuli) else compile_stimuli(stimuli)
-        self.solver = get_solver() if solver is None else get_solver(solver)
+        self.solver = get_solver(solver, noise=bool(as_noise_list(noise)))
         _warn_loose(self.solver)
         self.noise = self._lower_noise(noise, seed, trial, chip)
         self.t0 = v.real("t0", t0, SolverError)
@@ -254,9 +254,6 @@ class Integrator:
             if seed is not None:
                 v.seed("seed", seed, SolverError)
             return no_noise()
-        if not self.solver.stochastic:
-            raise SolverError(f"`noise` needs a stochastic method: 'sra1' (strong order 1.5) or 'euler_maruyama'; "
-                              f"got {self.solver.name!r}")
         if seed is None:
             raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
         seed = v.seed("seed", seed, SolverError)
@@ -605,9 +602,7 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
     t_end = v.real("t_end", t_end, SolverError)
     if t_end <= t0:
         raise SolverError(f"`t_end` must be > t0 = {t0}, got {t_end!r}")
-    if method is None:
-        method = "sra1" if as_noise_list(noise) else "dopri5"
-    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max, h0=h0)
+    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max, h0=h0, noise=bool(as_noise_list(noise)))
     if dt_out is not None:
         if t_eval is not None:
             raise SolverError("give `t_eval` or `dt_out`, not both")
