@@ -603,6 +603,7 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
     if t_end <= t0:
         raise SolverError(f"`t_end` must be > t0 = {t0}, got {t_end!r}")
     solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max, h0=h0, noise=bool(as_noise_list(noise)))
+    model = _model_of(model)  # a preset name is read and compiled here, once
     if dt_out is not None:
         if t_eval is not None:
             raise SolverError("give `t_eval` or `dt_out`, not both")
