@@ -405,3 +405,28 @@ def test_analytic_jacobian_matches_finite_differences_of_independent_field():
     fd = np.column_stack([(f(y + eps * e) - f(y - eps * e)) / (2 * eps) for e in np.eye(3)])
     jac = dense_jacobian(n.compile(), y)
     assert np.allclose(jac, fd, rtol=1e-7, atol=1e-9)
+
+
+# -- a preset is read and compiled once per run -------------------------------------------
+
+@pytest.mark.parametrize("run", [
+    lambda: nm.simulate("bursting", 10.0, dt_out=1.0),
+    lambda: nm.simulate("bursting", 10.0, t_eval=[0.0, 5.0]),
+    lambda: nm.preset("bursting").simulate(10.0, dt_out=1.0),
+], ids=["simulate(name, dt_out)", "simulate(name, t_eval)", "preset(name).simulate"])
+def test_a_preset_passed_to_simulate_is_parsed_and_compiled_once(monkeypatch, run):
+    import neuromorph.io.circuits as circuits
+    import neuromorph.lower.compile as lower
+
+    calls = {"parse": 0, "compile": 0}
+
+    def counted(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(circuits, "loads", counted("parse", circuits.loads))
+    monkeypatch.setattr(lower, "compile_neuron", counted("compile", lower.compile_neuron))
+    run()
+    assert calls == {"parse": 1, "compile": 1}

@@ -250,11 +250,11 @@ def _filter_of(model, path):
 
 def _checked(checker, path, values):
     """``values`` (an array) checked as :meth:`CompiledModel.check` checks one value."""
+    from ..lower.compile import VALUE_CHECKS
+
     for value in np.unique(values):
         checker_path = path if values.size == 1 else f"{path} (a copy's value)"
-        from ..lower.compile import VALUE_CHECKS as _CHECKS
-
-        _CHECKS[checker](checker_path, float(value))
+        VALUE_CHECKS[checker](checker_path, float(value))
     return values
 
 
@@ -276,10 +276,10 @@ class Ensemble:
     """
 
     def __init__(self, model, params=None, size=None):
-        from ..lower.compile import as_compiled_model as _model_of
+        from ..lower.compile import as_compiled_model
 
         self.neuron = model
-        self.model = _model_of(model)
+        self.model = as_compiled_model(model)
         if params is not None and not isinstance(params, dict):
             raise ModelError(f"`params` must be a dict {{path: values}}, got {params!r}")
         params = dict(params or {})
@@ -346,8 +346,9 @@ class Ensemble:
             Stimulus shared by all copies and all neurons, added to each neuron's own
             ``i_app`` parameter (0 for a Neuron, the node's for a network, or the per-copy values).
         dt : float, default 0.01
-        method : {"rk4", "euler", "sra1", "euler_maruyama"}, optional
-            Default ``"rk4"``, ``"sra1"`` with noise.
+        method : {"rk4", "euler", "sra1", "euler_maruyama"} or an alias, optional
+            Default ``"rk4"``, ``"sra1"`` with noise (the methods whose engines include
+            ``"ensemble"`` in :mod:`neuromorph.solve.solvers`).
         t_record : float, optional
             Spikes before this time (a transient) are not recorded, and summaries start here.
             Default: every spike is recorded and summaries discard the first half of the run
@@ -407,17 +408,8 @@ class Ensemble:
         from ..model.noise import as_noise_list
 
         sources = as_noise_list(noise)
-        if method is None:
-            method = "sra1" if sources else "rk4"
-        methods = {"rk4": lanes.RK4, "euler": lanes.EULER, "sra1": lanes.SRA1, "euler_maruyama": lanes.EULER_MARUYAMA,
-                   "em": lanes.EULER_MARUYAMA}
-        if not isinstance(method, str) or method.lower() not in methods:
-            raise SolverError("ensembles use fixed-step methods: `method` must be 'rk4', 'euler', 'sra1' or "
-                              f"'euler_maruyama', got {method!r}")
-        kernel_method = methods[method.lower()]
-        if sources and kernel_method < lanes.EULER_MARUYAMA:
-            raise SolverError(f"`noise` needs a stochastic method: 'sra1' or 'euler_maruyama'; got {method!r}")
-        solver = get_solver({"em": "euler_maruyama"}.get(method.lower(), method.lower()), dt=dt)
+        solver = get_solver(method, dt=dt, engine="ensemble", noise=bool(sources))
+        kernel_method = solver.kernel_id  # (the lanes kernel numbers the fixed-step methods as the single-run one)
         if sources and seed is None:
             raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
         from ..model.variability import as_mismatch

@@ -19,7 +19,7 @@ from .._kernels import common as c
 from .._parallel import interrupted
 from .._progress import Progress
 from ..errors import ModelError, SimulationError, SolverError, StimulusError
-from ..lower.compile import as_compiled_model as _model_of
+from ..lower.compile import as_compiled_model
 from ..model.noise import as_noise_list
 from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli, needs_horizon
 from .results import SimulationResult, SolverStats
@@ -147,7 +147,7 @@ class Integrator:
     def __init__(self, model, i_app=None, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
                  max_points=None, max_steps=50_000_000, progress=None, stop=None, noise=None, seed=None, trial=0,
                  chip=0):
-        self.model = _model_of(model)
+        self.model = as_compiled_model(model)
         self.arrays = self.model.arrays  # each array copied on its first change (the model's own stay untouched)
         self._owned = set()
         bias, stimuli = applied_currents(self.model, i_app)
@@ -157,7 +157,7 @@ class Integrator:
         self._stimuli = stimuli
         self._horizon = None  # how far realised stimuli (OU paths) are compiled: extended as the run goes on
         self.stim = None if needs_horizon(stimuli) else compile_stimuli(stimuli)
-        self.solver = get_solver() if solver is None else get_solver(solver)
+        self.solver = get_solver(solver, noise=bool(as_noise_list(noise)))
         _warn_loose(self.solver)
         self.noise = self._lower_noise(noise, seed, trial, chip)
         self.t0 = v.real("t0", t0, SolverError)
@@ -241,9 +241,6 @@ class Integrator:
             if seed is not None:
                 v.seed("seed", seed, SolverError)
             return no_noise()
-        if not self.solver.stochastic:
-            raise SolverError(f"`noise` needs a stochastic method: 'sra1' (strong order 1.5) or 'euler_maruyama'; "
-                              f"got {self.solver.name!r}")
         if seed is None:
             raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
         seed = v.seed("seed", seed, SolverError)
@@ -592,9 +589,8 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
     t_end = v.real("t_end", t_end, SolverError)
     if t_end <= t0:
         raise SolverError(f"`t_end` must be > t0 = {t0}, got {t_end!r}")
-    if method is None:
-        method = "sra1" if as_noise_list(noise) else "dopri5"
-    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max, h0=h0)
+    solver = get_solver(method, rtol=rtol, atol=atol, dt=dt, h_max=h_max, h0=h0, noise=bool(as_noise_list(noise)))
+    model = as_compiled_model(model)  # a preset name is read and compiled here, once
     if dt_out is not None:
         if t_eval is not None:
             raise SolverError("give `t_eval` or `dt_out`, not both")
@@ -628,7 +624,7 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
 def _n_recorded(model, record):
     """How many states a run records (for memory checks before allocating its output)."""
     record = _record_names(record)
-    return len(record) if record is not None else _model_of(model).n_states
+    return len(record) if record is not None else as_compiled_model(model).n_states
 
 
 def _check_modulation(modulation, t0, t_end):

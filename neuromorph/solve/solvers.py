@@ -1,22 +1,39 @@
-"""Integration methods, as small frozen specs that state their own properties.
+"""Integration methods, as small frozen specs that state their own properties, and their registry.
 
-=================  =====  ========  ========  =============================================
-name               order  adaptive  implicit  use
-=================  =====  ========  ========  =============================================
-``"dopri5"``       5(4)   yes       no        default: accurate and fast for these models
-``"rosenbrock23"`` 2(3)   yes       yes       stiff set-ups (filters much faster than others)
-``"rk4"``          4      no        no        fixed step, e.g. to compare with hardware clocks
-``"euler"``        1      no        no        fixed step, teaching and convergence studies
-``"sra1"``         1.5    no        no        noise (default with noise=): additive noise, strong
-                                              order 1.5 (Roessler's SRA1), 2 evaluations a step
-``"euler_maruyama"`` 1    no        no        noise: 1 evaluation a step, strong order 1 for
-                                              additive noise
-=================  =====  ========  ========  =============================================
+=================  =====  ========  ========  ================  =================================
+name               order  adaptive  implicit  engines           use
+=================  =====  ========  ========  ================  =================================
+``"dopri5"``       5(4)   yes       no        single            default: accurate and fast for
+                                                                these models
+``"rosenbrock23"`` 2(3)   yes       yes       single            stiff set-ups (filters much
+                                                                faster than others)
+``"rk4"``          4      no        no        ensemble, single  fixed step, e.g. to compare with
+                                                                hardware clocks
+``"euler"``        1      no        no        ensemble, single  fixed step, teaching and
+                                                                convergence studies
+``"sra1"``         1.5    no        no        ensemble, single  noise (default with noise=):
+                                                                additive noise, strong order 1.5
+                                                                (Roessler's SRA1), 2 evaluations
+``"euler_maruyama"`` 1    no        no        ensemble, single  noise: 1 evaluation a step, strong
+                                                                order 1 for additive noise
+``"spice"``        2      yes       yes       spice             ngspice's own transient analysis
+                                                                (a study's members, in ngspice)
+=================  =====  ========  ========  ================  =================================
 
 ``"rk45"`` and ``"dp5"`` are aliases of ``"dopri5"``; ``"implicit"``, ``"stiff"``
-and ``"ros23"`` of ``"rosenbrock23"``; ``"em"`` of ``"euler_maruyama"``. The orders of the
-stochastic methods are strong orders (the mean error of the path) for additive noise, the
-only kind the models have.
+and ``"ros23"`` of ``"rosenbrock23"``; ``"sra"`` of ``"sra1"``; ``"em"`` of ``"euler_maruyama"``.
+Names and aliases are case-insensitive. The orders of the stochastic methods are strong orders
+(the mean error of the path) for additive noise, the only kind the models have.
+
+The registry is the one place that knows a method's names and where it runs: every entry point
+(:func:`neuromorph.simulate`, :class:`~neuromorph.Integrator`, :class:`~neuromorph.Ensemble`,
+:class:`~neuromorph.Study`, :func:`~neuromorph.behaviour_map`, :func:`~neuromorph.reliability`)
+asks :func:`require` (or :func:`get_solver`, which asks it), so a name is accepted or refused
+alike everywhere, with the same words. The engines (:data:`ENGINES`) are the SIMD-lane
+ensembles (fixed steps, many copies), single runs (the :class:`~neuromorph.Integrator`, and
+behaviour maps' cells) and ngspice. :data:`METHODS` lists the methods in order of preference:
+the default of an engine is the first it runs (``"dopri5"`` for single runs, ``"rk4"`` for
+ensembles, ``"sra1"`` for either with noise).
 """
 
 import math
@@ -26,7 +43,13 @@ from .. import _validate as v
 from .._kernels import adaptive, fixed
 from ..errors import SolverError
 
-__all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "get_solver", "SOLVERS"]
+__all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "Spice", "get_solver",
+           "require", "methods", "METHODS", "SOLVERS", "ENGINES"]
+
+ENGINES = ("ensemble", "single", "spice")
+"""Where a method runs, in the order a study prefers them: SIMD-lane ensembles (:class:`~neuromorph.Ensemble`),
+single runs (:class:`~neuromorph.Integrator`) and ngspice (a study's ``method="spice"``)."""
+_WHERE = {"ensemble": "ensembles", "single": "single runs", "spice": "SPICE studies", None: "studies"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,8 @@ class Solver:
     """Base of the method specs."""
 
     name = "solver"
+    aliases = ()
+    engines = ("single",)
     order = 0
     adaptive = False
     implicit = False
@@ -77,6 +102,7 @@ class Dopri5(_Adaptive):
     """
 
     name = "dopri5"
+    aliases = ("dp5", "rk45")
     order = 5
     kernel_id = adaptive.DOPRI5
 
@@ -90,6 +116,7 @@ class Rosenbrock23(_Adaptive):
     """
 
     name = "rosenbrock23"
+    aliases = ("ros23", "implicit", "stiff")
     order = 2
     implicit = True
     kernel_id = adaptive.ROSENBROCK23
@@ -98,6 +125,7 @@ class Rosenbrock23(_Adaptive):
 @dataclass(frozen=True)
 class _Fixed(Solver):
     dt: float = 0.01
+    engines = ("ensemble", "single")
 
     def __post_init__(self):
         object.__setattr__(self, "dt", v.positive("dt", self.dt, SolverError))
@@ -131,6 +159,7 @@ class EulerMaruyama(_Fixed):
     """
 
     name = "euler_maruyama"
+    aliases = ("em",)
     order = 1
     stochastic = True
     kernel_id = fixed.EULER_MARUYAMA
@@ -143,24 +172,98 @@ class SRA1(_Fixed):
     two evaluations a step (see :mod:`neuromorph._kernels.fixed`)."""
 
     name = "sra1"
+    aliases = ("sra",)
     order = 1.5
     stochastic = True
     kernel_id = fixed.SRA1
     stability_radius = 2.0
 
 
-SOLVERS = {
-    "dopri5": Dopri5, "dp5": Dopri5, "rk45": Dopri5,
-    "rosenbrock23": Rosenbrock23, "ros23": Rosenbrock23, "implicit": Rosenbrock23, "stiff": Rosenbrock23,
-    "rk4": RK4,
-    "euler": Euler,
-    "euler_maruyama": EulerMaruyama, "em": EulerMaruyama,
-    "sra1": SRA1, "sra": SRA1,
-}
+@dataclass(frozen=True)
+class Spice(Solver):
+    """ngspice's transient analysis (Gear's method up to order 2, its own step control) of a
+    study's members (``Study(method="spice")``; its options are the study's ``spice`` table)."""
+
+    name = "spice"
+    engines = ("spice",)
+    order = 2
+    adaptive = True
+    implicit = True
 
 
-def get_solver(method="dopri5", rtol=None, atol=None, dt=None, h_max=None, h0=None):
+METHODS = (Dopri5, Rosenbrock23, RK4, Euler, SRA1, EulerMaruyama, Spice)
+"""Every method, in order of preference (an engine's default is the first it runs)."""
+SOLVERS = {key: cls for cls in METHODS for key in (cls.name, *cls.aliases)}
+"""Every name and alias (lower case) to its method."""
+
+
+def methods(engine=None, noise=False):
+    """The methods (:class:`Solver` classes) ``engine`` runs (any engine if None), only stochastic ones with ``noise``.
+
+    Examples
+    --------
+    >>> [m.name for m in methods("ensemble", noise=True)]
+    ['sra1', 'euler_maruyama']
+    """
+    if engine is not None and engine not in ENGINES:
+        raise SolverError(f"`engine` must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
+    return tuple(m for m in METHODS if (engine is None or engine in m.engines) and (m.stochastic or not noise))
+
+
+def require(method, engine=None, noise=False):
+    """The method (a :class:`Solver` class) named by ``method``, refused unless ``engine`` runs it (with ``noise``).
+
+    Parameters
+    ----------
+    method : str, Solver or None
+        A name or alias (any case), a solver spec, or None for the default of ``engine`` (of
+        ensembles if ``engine`` is None).
+    engine : {"ensemble", "single", "spice"} or None, default None
+        Where it is to run (:data:`ENGINES`); None: anywhere.
+    noise : bool, default False
+        Whether the run has intrinsic noise (only stochastic methods take it).
+
+    Raises
+    ------
+    SolverError
+        Naming `method`, the value received and the methods ``engine`` takes: every entry point
+        refuses with these words.
+
+    Examples
+    --------
+    >>> require("EM", "ensemble").name
+    'euler_maruyama'
+    >>> require("garbage", "spice")
+    Traceback (most recent call last):
+    ...
+    neuromorph.errors.SolverError: unknown `method` 'garbage'; SPICE studies take 'spice'
+    """
+    allowed = methods(engine, noise)
+    if method is None:
+        return methods(engine or ENGINES[0], noise)[0]
+    if isinstance(method, Solver):
+        found, received = type(method), method.name
+    else:
+        found, received = SOLVERS.get(method.lower()) if isinstance(method, str) else None, method
+    if found in allowed:
+        return found
+    if found is None:
+        problem = f"unknown `method` {received!r}"
+    elif engine is not None and engine not in found.engines:
+        problem = f"`method` {received!r} does not run in {_WHERE[engine]}"
+    else:
+        problem = f"`noise` needs a stochastic method, not {received!r}"
+    where = ("noisy " if noise else "") + _WHERE[engine]
+    listing = ", ".join(repr(m.name) + (f" (or {', '.join(map(repr, m.aliases))})" if m.aliases else "")
+                        for m in allowed)
+    raise SolverError(f"{problem}; {where} take {listing or 'none'}")
+
+
+def get_solver(method=None, rtol=None, atol=None, dt=None, h_max=None, h0=None, *, engine="single", noise=False):
     """Solver spec from a name (or a spec) and options; options the method does not use are an error.
+
+    ``method`` is checked by :func:`require` for ``engine`` (default: single runs) and ``noise``;
+    None is that engine's default method.
 
     Examples
     --------
@@ -171,20 +274,23 @@ def get_solver(method="dopri5", rtol=None, atol=None, dt=None, h_max=None, h0=No
     ...
     neuromorph.errors.SolverError: `dt` is for fixed-step methods; 'dopri5' is adaptive (set rtol/atol instead)
     """
+    cls = require(method, engine, noise)
     if isinstance(method, Solver):
         if any(x is not None for x in (rtol, atol, dt, h_max, h0)):
             raise SolverError("give options either in the solver object or as arguments, not both")
         return method
-    if not isinstance(method, str) or method.lower() not in SOLVERS:
-        raise SolverError(f"unknown `method` {method!r}; choose one of {', '.join(sorted(set(SOLVERS)))}")
-    cls = SOLVERS[method.lower()]
     if issubclass(cls, _Adaptive):
         if dt is not None:
             raise SolverError(f"`dt` is for fixed-step methods; {cls.name!r} is adaptive (set rtol/atol instead)")
         opts = {k: val for k, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max), ("h0", h0)) if val is not None}
-    else:
+    elif issubclass(cls, _Fixed):
         for key, val in (("rtol", rtol), ("atol", atol), ("h_max", h_max), ("h0", h0)):
             if val is not None:
                 raise SolverError(f"`{key}` is for adaptive methods; {cls.name!r} uses a fixed step `dt`")
         opts = {} if dt is None else {"dt": dt}
+    else:
+        for key, val in (("rtol", rtol), ("atol", atol), ("dt", dt), ("h_max", h_max), ("h0", h0)):
+            if val is not None:
+                raise SolverError(f"`{key}` is not an option of {cls.name!r}")
+        opts = {}
     return cls(**opts)

@@ -252,7 +252,7 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     t_end, dt : float
     seed : int
         One seed for everything random: the intrinsic noise and the chips' draws.
-    method : {"sra1", "euler_maruyama"}
+    method : {"sra1", "euler_maruyama"} or an alias, default "sra1"
     t_record : float, optional
         Spikes before it are a transient and not kept (default: ``t_end / 10``).
     max_spikes : int
@@ -276,6 +276,7 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     """
     from ..solve.ensemble import Ensemble, per_copy_bytes, run_bytes
     from ..lower.compile import as_compiled_model
+    from ..solve.solvers import require
 
     seed = v.seed("seed", seed, SolverError)
     max_spikes = v.count("max_spikes", max_spikes, 1, SolverError)
@@ -295,8 +296,7 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     t_record = t_end / 10.0 if t_record is None else v.nonnegative("t_record", t_record, SolverError)
     if t_record >= t_end:
         raise SolverError(f"`t_record` ({t_record:g}) must be < `t_end` ({t_end:g})")
-    if method not in ("sra1", "euler_maruyama", "em"):
-        raise SolverError(f"`method` must be 'sra1' or 'euler_maruyama', got {method!r}")
+    method = require(method, "ensemble", noise=True).name  # (the protocol is one of noise: a stochastic method)
     n_c, n_k = chip_ids.size, trial_ids.size
     member_chip = np.repeat(chip_ids, n_k)
     member_trial = np.tile(trial_ids, n_c)

@@ -17,9 +17,8 @@ from ..analysis.spikes import settled_window
 from ..errors import ModelError, SolverError, StimulusError
 from .member import METRICS, parse_axis, step_limit
 
-__all__ = ["Study", "load_study", "FIXED_METHODS", "how_many", "n_samples", "trace_times", "member_bytes", "default_chunk_size"]
+__all__ = ["Study", "load_study", "how_many", "n_samples", "trace_times", "member_bytes", "default_chunk_size"]
 
-FIXED_METHODS = ("rk4", "euler", "sra1", "euler_maruyama")
 _SPEC_FORMAT = "neuromorph-study-1"
 
 
@@ -208,30 +207,19 @@ class Study:
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
         self.spikes = v.count("spikes", spikes, 0, SolverError)
         self.traces = v.count("traces", traces, 0, SolverError)
-        if method is None:
-            method = "sra1" if self.noise else "rk4"
-        if not isinstance(method, str):
-            raise SolverError(f"`method` must be a name, got {method!r}")
-        self.method = {"em": "euler_maruyama"}.get(method.lower(), method.lower())
-        default = "spice" if self.method == "spice" else "ensemble" if self.method in FIXED_METHODS else "single"
-        if engine is None:
-            engine = default
-        if engine not in ("ensemble", "single", "spice"):
-            raise SolverError(f"`engine` must be 'ensemble', 'single' or 'spice', got {engine!r}")
-        if (engine == "spice") != (self.method == "spice") or (engine == "ensemble" and default != "ensemble"):
-            raise SolverError(f"engine {engine!r} does not run method {self.method!r} (ensembles run "
-                              f"{', '.join(FIXED_METHODS)}; 'spice' runs method 'spice')")
-        self.engine = engine
+        from ..solve.solvers import ENGINES, Solver, get_solver, methods, require
+
+        if isinstance(method, Solver):  # (a study is data: its solver options are dt, rtol and atol)
+            raise SolverError(f"`method` of a study must be a name, got {method!r}")
+        found = require(method, engine, noise=bool(self.noise))  # (and refuses an unknown engine)
+        self.method = found.name
+        self.engine = engine or next(e for e in ENGINES if e in found.engines)
         if self.engine == "ensemble":
             self.dt = 0.05 if dt is None else v.positive("dt", dt, SolverError)
-            if self.noise and self.method in ("rk4", "euler"):
-                raise SolverError(f"`noise` needs a stochastic method: 'sra1' or 'euler_maruyama'; got {method!r}")
         else:
             self.dt = None if dt is None else v.positive("dt", dt, SolverError)
         if self.engine == "single":
-            from ..solve.solvers import get_solver
-
-            get_solver(self.method, rtol=self.rtol, atol=self.atol, dt=self.dt)  # a clear error for a bad name
+            get_solver(self.method, rtol=self.rtol, atol=self.atol, dt=self.dt)  # options the method does not take
         single = isinstance(model, Neuron)
         if drive is None:
             drive = 0.0
@@ -241,11 +229,12 @@ class Study:
         constant = all(isinstance(t, Constant) for t in self.drive.terms())
         if self.engine != "ensemble":
             what = "single runs (an adaptive method)" if self.engine == "single" else "method 'spice'"
+            fixed = ", ".join(m.name for m in methods("ensemble"))
             for name, bad in (("noise", self.noise), ("mismatch", self.mismatch is not None),
                               ("spikes", self.spikes), ("traces", self.traces),
                               ("trials", self.trials.size > 1 or self.trials[0] != 0)):
                 if bad:
-                    raise SolverError(f"`{name}` needs a fixed-step method ({', '.join(FIXED_METHODS)}), not {what}")
+                    raise SolverError(f"`{name}` needs a fixed-step method ({fixed}), not {what}")
             if self.engine == "single" and (self.chips.size > 1 or self.chips[0] != 0):
                 raise SolverError("`chips` need a fixed-step method (mismatch) or method 'spice' (transistor mismatch)")
             if self.engine == "single" and not constant:

@@ -47,9 +47,9 @@ from .._parallel import interrupted
 from ..analysis.spikes import PATTERNS
 from ..errors import ModelError, SimulationError, SolverError
 from .member import METRICS, REASONS, run_cell
-from .spec import FIXED_METHODS, Study, default_chunk_size, load_study, member_bytes, n_samples
+from .spec import Study, default_chunk_size, load_study, member_bytes, n_samples
 
-__all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS", "FIXED_METHODS"]
+__all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS"]
 
 _REASON_OF_SOLVER = {"non-finite state": 1, "diverging": 2, "step size underflow": 3, "too many steps": 4}
 
