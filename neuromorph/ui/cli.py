@@ -649,7 +649,8 @@ def _cmd_presets(args):
 
 
 def _solver_options(parser):
-    parser.add_argument("--method", default="dopri5", help="dopri5 (default), rosenbrock23, rk4 or euler")
+    parser.add_argument("--method", default="dopri5", help="dopri5 (default), rosenbrock23, rk4 or euler "
+                        "(aliases: dp5, rk45; ros23, implicit, stiff)")
     parser.add_argument("--rtol", type=_finite, help="relative tolerance (adaptive methods)")
     parser.add_argument("--atol", type=_finite, help="absolute tolerance (adaptive methods)")
     parser.add_argument("--dt", type=_finite, help="step (fixed-step methods)")
@@ -806,7 +807,7 @@ def build_parser():
     rl.add_argument("--i-app", type=_finite, help="constant drive (replaces the file's stimulus)")
     rl.add_argument("--node", help="in a network file: the neuron whose metrics are printed and drawn")
     rl.add_argument("--dt", type=_finite, default=0.05, help="step (default 0.05)")
-    rl.add_argument("--method", default="sra1", help="sra1 (default) or euler_maruyama")
+    rl.add_argument("--method", default="sra1", help="sra1 (default) or euler_maruyama (aliases: sra, em)")
     _cluster_options(rl)
     _set_option(rl)
     _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
