@@ -8,13 +8,14 @@ running ones return at their next check (well under a second), and re-raises
 in the main thread: one ``KeyboardInterrupt``, no traceback from the workers.
 """
 
+import contextlib
 import os
 import threading
 
 from . import _validate as v
 from .errors import SolverError
 
-__all__ = ["Workers", "thread_count", "interrupted", "catch_interrupts", "stop_long_work"]
+__all__ = ["Workers", "thread_count", "interrupted", "catch_interrupts", "ctrl_c_as_flag", "stop_long_work"]
 
 _WAIT = 0.2  # seconds between checks of the main thread while tasks run
 
@@ -41,6 +42,36 @@ def stop_long_work(stop=True):
         _INTERRUPTED.set()
     else:
         _INTERRUPTED.clear()
+
+
+@contextlib.contextmanager
+def ctrl_c_as_flag():
+    """``with ctrl_c_as_flag():`` Ctrl-C (in the main thread) only sets :func:`interrupted`, for the loops inside
+    to raise ``KeyboardInterrupt`` at a point of their choosing, and is raised on leaving if nothing raised it
+    (the flag is cleared again then if it was set here). Raised asynchronously, it lands wherever the main
+    thread is: inside a C callback (ngspice's, a ctypes callback of numba, a gc callback) Python prints
+    "Exception ignored" and drops it; inside Dask's code it leaves a cluster half-started or half-closed."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    was_set = interrupted()
+    pressed = []
+
+    def note(signum, frame):
+        pressed.append(signum)
+        _INTERRUPTED.set()
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed and not was_set:
+            _INTERRUPTED.clear()
+    if pressed:
+        raise KeyboardInterrupt
 
 
 class catch_interrupts:

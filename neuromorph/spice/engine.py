@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from .._parallel import interrupted
+from .._parallel import ctrl_c_as_flag, interrupted
 from ..errors import SimulationError
 from .netlist import control_path
 
@@ -130,7 +130,9 @@ def _run_shared(deck, kind, progress=None):
     """Load and run a deck in the shared library; return its plot (vectors by lower-case name) as arrays."""
     ng = _shared()
     leaves_log = not os.path.lexists(_CHECK_LOG)
-    with _LOCK:
+    # Ctrl-C only sets the flag while ngspice works (it calls back into Python, in this thread too, where a
+    # KeyboardInterrupt is dropped): _in_background raises it at its next check, within 0.05 s.
+    with ctrl_c_as_flag(), _LOCK:
         ng._stderr, ng._stdout = [], []
         ng._error_in_stderr = ng._error_in_stdout = False
         try:

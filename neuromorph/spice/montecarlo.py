@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
+from .._parallel import ctrl_c_as_flag, interrupted
 from ..errors import SimulationError, SolverError
 
 __all__ = ["spice_monte_carlo", "SpiceMonteCarlo", "check_chips"]
@@ -95,10 +96,19 @@ class _Children:
 def run_jobs(jobs, processes):
     """``[_run_chip(job) for job in jobs]``, each in a fresh process, ``processes`` at a time; on Ctrl-C every
     running process is killed and the call returns (raising) within a second."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     children = _Children()
     pool = ThreadPoolExecutor(max_workers=max(1, min(processes, len(jobs))))
     try:
-        results = list(pool.map(children.run, jobs))
+        with ctrl_c_as_flag():  # (raised below at a check: never inside a callback, where it would be lost)
+            futures = [pool.submit(children.run, job) for job in jobs]
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+                if interrupted():
+                    raise KeyboardInterrupt
+            results = [fut.result() for fut in futures]
     except BaseException:
         children.stop()
         pool.shutdown(wait=True, cancel_futures=True)  # each thread returns once its process is killed

@@ -5,7 +5,7 @@ import logging
 import os
 
 from .. import _validate as v
-from .._parallel import interrupted, stop_long_work
+from .._parallel import ctrl_c_as_flag
 from ..errors import ClusterError, SolverError
 
 __all__ = ["dask_client", "check_address"]
@@ -23,7 +23,7 @@ def _distributed():
 def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
     """Yield a ``distributed.Client`` (or None: run in this process).
 
-    While a client is in use, Ctrl-C (in the main thread) only sets :func:`~neuromorph._parallel.interrupted`:
+    While a client is in use, Ctrl-C (in the main thread) only sets :func:`~neuromorph._parallel.interrupted` (:func:`~neuromorph._parallel.ctrl_c_as_flag`):
     the study's loop raises ``KeyboardInterrupt`` at its next check (within 0.05 s), and a Ctrl-C while the
     cluster starts or closes is raised once it has. Raised anywhere inside Dask's own code, it left clusters
     half-started or half-closed (their semaphores reported as leaked, "No clients found" errors).
@@ -42,7 +42,7 @@ def dask_client(client=None, scheduler=None, workers=None, timeout=10.0):
     if client is None and scheduler is None and workers is None:
         yield None
         return
-    with _ctrl_c_as_flag(), _dask_client(client, scheduler, workers, timeout) as dclient:
+    with ctrl_c_as_flag(), _dask_client(client, scheduler, workers, timeout) as dclient:
         yield dclient
 
 
@@ -132,34 +132,6 @@ def _workers_deaf_to_ctrl_c(folder):
         yield
     finally:
         multiprocessing.set_executable(previous)
-
-
-@contextlib.contextmanager
-def _ctrl_c_as_flag():
-    """Ctrl-C sets the flag of :func:`interrupted` and is raised on leaving (unless something else is), never
-    asynchronously inside Dask's code; the flag is cleared again on leaving if it was set here."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    was_set = interrupted()
-    pressed = []
-
-    def note(signum, frame):
-        pressed.append(signum)
-        stop_long_work()
-
-    previous = signal.signal(signal.SIGINT, note)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if pressed and not was_set:
-            stop_long_work(False)
-    if pressed:
-        raise KeyboardInterrupt
 
 
 def check_address(scheduler):
