@@ -35,13 +35,9 @@ def interrupted():
     return _INTERRUPTED.is_set()
 
 
-def stop_long_work(stop=True):
-    """Make :func:`interrupted` true in this process, as a Ctrl-C would (a Dask worker being closed); false
-    again with ``stop=False``."""
-    if stop:
-        _INTERRUPTED.set()
-    else:
-        _INTERRUPTED.clear()
+def stop_long_work():
+    """Make :func:`interrupted` true in this process, as a Ctrl-C would (a Dask worker being closed)."""
+    _INTERRUPTED.set()
 
 
 @contextlib.contextmanager
