@@ -1,7 +1,19 @@
 """Session fixtures with cached scipy reference solutions (see ``reference.py``)."""
 
+import signal
+
 import pytest
 from reference import _cached_reference
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_reaches_the_tests():
+    """Every test starts and ends with Python's own SIGINT handler: a handler left behind (or an import that
+    ignores SIGINT) would make the Ctrl-C tests that follow run their long jobs to the end and fail late."""
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, \
+        "SIGINT's handler was changed before this test (by an import or an earlier test)"
+    yield
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "this test left SIGINT's handler changed"
 
 
 @pytest.fixture(scope="session")

@@ -194,3 +194,27 @@ def test_modules_of_the_flat_layout_still_import_with_a_warning(old, name):
         module = importlib.import_module(old)
     assert any(issubclass(w.category, DeprecationWarning) and "moved to" in str(w.message) for w in caught)
     assert getattr(module, name) is getattr(nm, name)
+
+
+def test_importing_every_module_leaves_the_ctrl_c_handler_alone():
+    """A library module must not touch signal handlers when imported: pytest's doctest collection imports them
+    all, and one that ignored SIGINT (the Dask workers' preload did, at import) left Ctrl-C dead in the whole
+    test process; a user's script that imported it would lose Ctrl-C the same way."""
+    import subprocess
+    import sys
+
+    script = (
+        "import importlib, pkgutil, signal, neuromorph\n"
+        "names = [m.name for m in pkgutil.walk_packages(neuromorph.__path__, 'neuromorph.')\n"
+        "         if not m.name.endswith('__main__')]\n"
+        "assert len(names) > 40, names\n"
+        "changed = []\n"
+        "for name in names:\n"
+        "    importlib.import_module(name)\n"
+        "    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:\n"
+        "        changed.append(name)\n"
+        "        signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "print(' '.join(changed))\n")
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"importing these changed the SIGINT handler: {out.stdout}"

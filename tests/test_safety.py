@@ -205,12 +205,16 @@ def test_an_interrupted_study_raises_keyboardinterrupt_promptly(work):
     n = nm.preset("bursting")
     if work == "map":
         nm.behaviour_map(n, x=("i_app", -3, 0, 2), t_end=100, predict=False)  # compile first
-        job = lambda: nm.behaviour_map(n, x=("i_app", -3, 0, 64), y=("slow_negative.alpha", -3, 0, 64),  # noqa: E731
+        job = lambda: nm.behaviour_map(n, x=("i_app", -3, 0, 32), y=("slow_negative.alpha", -3, 0, 32),  # noqa: E731
                                        t_end=200_000, predict=False, n_threads=2)
     else:
         nm.Ensemble(n, size=2).simulate(10, dt=0.05)
-        job = lambda: nm.Ensemble(n, params={"i_app": np.linspace(-3, 0, 4096)}).simulate(  # noqa: E731
-            1e6, dt=0.05, n_threads=2)
+        job = lambda: nm.Ensemble(n, params={"i_app": np.linspace(-3, 0, 256)}).simulate(  # noqa: E731
+            1e5, dt=0.05, n_threads=2)
+    # (each job takes about 30 s uninterrupted on an idle 2-core machine: long enough, and bounded if Ctrl-C
+    # were lost.) Ctrl-C must reach this process at all: an import that ignored SIGINT made both run to their
+    # end here once (the Dask workers' preload, imported by the doctest collection).
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     threads_before = threading.active_count()
     timer = _interrupt_soon(1.0)
     t0 = time.perf_counter()

@@ -415,6 +415,23 @@ def test_cli_sweep_stops_on_ctrl_c_and_resumes(tmp_path, workers):
     assert summary["chunks_reused"] == stored and summary["chunks_computed"] == 18 - stored
 
 
+def _sigint_disposition():
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_study_workers_ignore_the_terminals_ctrl_c_also_after_dask_restarts_them():
+    """The command that starts a cluster stops it itself on Ctrl-C; its workers, in the same process group,
+    ignore SIGINT (else each prints a traceback), also a worker that Dask restarts later (the start-up
+    wrapper is gone then; the preload's ``dask_setup`` covers it)."""
+    from neuromorph.studies.cluster import dask_client
+
+    with dask_client(workers=2) as client:
+        assert list(client.run(_sigint_disposition).values()) == [True, True]
+        client.restart()
+        assert list(client.run(_sigint_disposition).values()) == [True, True]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # ours is untouched
+
+
 def test_cli_map_and_reliability_take_workers_and_scheduler(tmp_path):
     circuit = ROOT / "circuits" / "bursting.toml"
     common = ["--x", "i_app:-3:0:4", "--t-end", "4000", "--json"]
