@@ -219,7 +219,7 @@ def work_sizes(method, model):
     ns = model.st_kind.size
     base = _ROWS * ns + scratch_size(model)
     if method != ROSENBROCK23:
-        return base, ns
+        return base, 0
     blocks = np.diff(model.blk_ptr)
     return base + model.jac_row.size + int(np.sum(blocks * blocks)), ns
 
