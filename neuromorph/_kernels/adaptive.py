@@ -82,8 +82,9 @@ def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_ne
     tableau-driven loop cost a third of the step in loop overhead.
     """
     ns = y.shape[0]
-    K = work[_K * ns:(_K + 7) * ns].reshape((7, ns))
-    k1, k2, k3, k4, k5, k6, k7 = K[0], K[1], K[2], K[3], K[4], K[5], K[6]
+    o = _K * ns  # (rows as slices: a reshape calls into numba's C helpers at every step)
+    k1, k2, k3, k4 = work[o:o + ns], work[o + ns:o + 2 * ns], work[o + 2 * ns:o + 3 * ns], work[o + 3 * ns:o + 4 * ns]
+    k5, k6, k7 = work[o + 4 * ns:o + 5 * ns], work[o + 5 * ns:o + 6 * ns], work[o + 6 * ns:o + 7 * ns]
     for k in range(ns):
         k1[k] = f0[k]
         y_stage[k] = y[k] + h * _A21 * k1[k]
@@ -113,13 +114,12 @@ def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_ne
 def _dp5_dense(h, y, work, dense):
     """Dormand-Prince's 4th-order continuous extension (Hairer et al.'s ``DP5_P``)."""
     ns = y.shape[0]
-    K = work[_K * ns:(_K + 7) * ns].reshape((7, ns))
     for k in range(ns):
         dense[0, k] = y[k]
         for m in range(4):
             acc = 0.0
             for i in range(7):
-                acc += K[i, k] * DP5_P_F[i, m]
+                acc += work[(_K + i) * ns + k] * DP5_P_F[i, m]
             dense[m + 1, k] = h * acc
 
 
@@ -132,7 +132,9 @@ def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_
     with them). ``W`` is built and factored block by block (see :func:`.common.block_factor`).
     """
     ns = y.shape[0]
-    R = work[_R * ns:(_R + 5) * ns].reshape((5, ns))
+    o = _R * ns
+    k1, k2, k3, f1, f2 = (work[o:o + ns], work[o + ns:o + 2 * ns], work[o + 2 * ns:o + 3 * ns],
+                          work[o + 3 * ns:o + 4 * ns], work[o + 4 * ns:o + 5 * ns])
     dfdt = work[_DFDT * ns:(_DFDT + 1) * ns]
     n_tmp = tmp.shape[0]
     nnz = model.jac_row.shape[0]
@@ -147,7 +149,6 @@ def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_
     cnt[c.N_FEV] += 2
     if not c.block_factor(model, jac, hd, w, piv):
         return False
-    k1, k2, k3, f1, f2 = R[0], R[1], R[2], R[3], R[4]
     for k in range(ns):
         k1[k] = f0[k] + hd * dfdt[k]
     c.block_solve(model, w, piv, k1)
@@ -173,12 +174,12 @@ def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_
 def _ros23_dense(h, y, work, dense):
     """Shampine & Reichelt's quadratic interpolant (rows 3 and 4 of ``dense`` zero)."""
     ns = y.shape[0]
-    R = work[_R * ns:(_R + 5) * ns].reshape((5, ns))
+    k1, k2 = work[_R * ns:(_R + 1) * ns], work[(_R + 1) * ns:(_R + 2) * ns]
     scale = h / (1.0 - 2.0 * ROS23_D)
     for k in range(ns):
         dense[0, k] = y[k]
-        dense[1, k] = scale * (R[0, k] - 2.0 * ROS23_D * R[1, k])
-        dense[2, k] = scale * (R[1, k] - R[0, k])
+        dense[1, k] = scale * (k1[k] - 2.0 * ROS23_D * k2[k])
+        dense[2, k] = scale * (k2[k] - k1[k])
         dense[3, k] = 0.0
         dense[4, k] = 0.0
 
