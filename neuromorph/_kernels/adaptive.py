@@ -24,8 +24,7 @@ The work layout (:func:`work_sizes`) has rows of state length: 0-6 Dormand-Princ
 the vector field's scratch, and for Rosenbrock the Jacobian's values and the blocks of ``W``.
 
 The driver is one function, compiled into each method's kernel (:func:`dopri5_run`,
-:func:`rosenbrock23_run`) with that method's attempt: it takes functions as arguments, so numba
-does not cache it on its own (:data:`.config.JIT_TAKES_KERNEL`); the kernels, which call it,
+:func:`rosenbrock23_run`) with that method's attempt (:data:`.config.JIT_DRIVER`); the kernels
 are cached, and each serves every model. The helpers are written out rather than generated
 from one inlined generic loop: numba's inliner re-processes nested inline functions, which
 tripled compile time.
@@ -35,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from . import common as c
-from .config import JIT, JIT_INLINE, JIT_TAKES_KERNEL
+from .config import JIT, JIT_DRIVER, JIT_INLINE
 from .field import RIGHT, jacobian, rhs, rhs_call
 from .layout import scratch_size
 from .mathfn import exp
@@ -279,7 +278,7 @@ def _norm(err, y, y_new, atol, rtol):
     return c.error_norm(err, y, y_new, atol, rtol) if c.all_finite(y_new) else np.inf
 
 
-@njit(**JIT_TAKES_KERNEL)
+@njit(**JIT_DRIVER)
 def _adaptive_steps(attempt, dense_of, order, f_new_row, model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval,
                     save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound):
     """The loop of every adaptive kernel, with the method's ``attempt``, ``dense_of``, ``order`` and
@@ -296,7 +295,7 @@ def _adaptive_steps(attempt, dense_of, order, f_new_row, model, stim, y, f0, ctr
     t_stop = ctrl[c.C_T_STOP]
     t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
     h = ctrl[c.C_H]
-    fresh = True  # no attempt from (t, y) yet
+    fresh = np.bool_(True)  # no attempt from (t, y) yet (a bool, not a literal: one compiled attempt)
     status = c.DONE
     while t < t_stop:
         status = c.may_step(model, spk_t, out_t, cnt)
@@ -309,7 +308,7 @@ def _adaptive_steps(attempt, dense_of, order, f_new_row, model, stim, y, f0, ctr
             status = c.ERR_STEP_UNDERFLOW
             break
         ok = attempt(model, stim, t, h_step, t_new, left_end, y, f0, fresh, y_stage, y_new, err, work, iwork, cnt, tmp)
-        fresh = False
+        fresh = np.bool_(False)
         if not ok:
             status = c.ERR_SINGULAR
             break
@@ -323,7 +322,7 @@ def _adaptive_steps(attempt, dense_of, order, f_new_row, model, stim, y, f0, ctr
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
             t = c.commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp)
             c.rearm(model, thr, armed, y)
-            fresh = True
+            fresh = np.bool_(True)
             if c.runaway(model, bound, y):
                 status = c.ERR_RUNAWAY
                 break
