@@ -209,10 +209,10 @@ def prepare(model, i_app=None, noise=None, seed=None, trial=0, chip=0, y0=None, 
     >>> from neuromorph.lower.problem import prepare
     >>> problem = prepare("bursting", i_app=-2.0)
     >>> problem.arrays.i_bias.tolist(), problem.y0.size, problem.armed.tolist()
-    ([-2.0], 4, [1])
+    ([-2.0], 3, [1])
     >>> noisy = prepare("bursting", i_app=-2.0, noise=nm.OUProcess(tau=10.0, sigma=0.1), seed=1)
     >>> noisy.y0.size  # the OU noise state follows the model's
-    5
+    4
     """
     compiled = as_compiled_model(model)
     if params:
@@ -321,7 +321,7 @@ def prepare_copies(model, per_copy, i_app=0.0, noise=None, seed=None, trials=Non
     ...             **{k: np.repeat(getattr(model.arrays, k)[:, None], 3, 1) for k in ("el_gain", "el_off", "act_off")}}
     >>> copies = prepare_copies(model, per_copy)
     >>> copies.y.shape, copies.bounds.shape, copies.trials.tolist()
-    ((4, 3), (1, 3), [0, 1, 2])
+    ((3, 3), (1, 3), [0, 1, 2])
     """
     m = model
     n = next(iter(per_copy.values())).shape[1]
