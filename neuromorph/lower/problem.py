@@ -213,6 +213,10 @@ def prepare(model, i_app=None, noise=None, seed=None, trial=0, chip=0, y0=None, 
     >>> noisy = prepare("bursting", i_app=-2.0, noise=nm.OUProcess(tau=10.0, sigma=0.1), seed=1)
     >>> noisy.y0.size  # the OU noise state follows the model's
     4
+    >>> run = nm.Integrator(problem, solver="rk4", record=())  # a problem runs as it is
+    >>> run.advance(100.0)
+    >>> run.t
+    100.0
     """
     compiled = as_compiled_model(model)
     if params:
