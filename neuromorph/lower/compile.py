@@ -18,7 +18,7 @@ import numpy as np
 from .. import _validate as v
 from .._kernels.layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model
 from ..errors import ModelError, SimulationError
-from ..io.circuits import preset
+from ..io.circuits import as_model
 
 __all__ = ["CompiledModel", "Slot", "Assembler", "compile_neuron", "as_compiled_model", "check_value", "VALUE_CHECKS",
            "runaway_bounds", "diverging", "dense_jacobian"]
@@ -441,15 +441,16 @@ def compile_neuron(neuron):
 
 
 def as_compiled_model(model):
-    """``model`` (a Neuron, a Network, a preset name or a :class:`CompiledModel`) as a :class:`CompiledModel`.
+    """``model`` (a Neuron, a Network, a preset name, a circuit file or a :class:`CompiledModel`) as a
+    :class:`CompiledModel`.
 
-    What every engine does first with the model it is given; a Neuron or Network compiles itself
+    What every engine does first with the model it is given (through :func:`~neuromorph.lower.problem.prepare`);
+    a name or file is read by :func:`~neuromorph.io.circuits.as_model`, and a Neuron or Network compiles itself
     (cached on it until it changes).
     """
     if isinstance(model, CompiledModel):
         return model
-    if isinstance(model, str):  # a preset by name, as everywhere a neuron is expected
-        return preset(model).compile()
+    model = as_model(model)
     if hasattr(model, "compile"):
         return model.compile()
     raise ModelError(f"expected a Neuron, a preset name or a compiled model, got {model!r}")

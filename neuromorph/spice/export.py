@@ -19,11 +19,9 @@ LEVELS = ("behavioural", "transistor")
 
 
 def _model(model):
-    if isinstance(model, str):
-        from ..io.circuits import preset
+    from ..io.circuits import as_model
 
-        return preset(model)
-    return model
+    return as_model(model)
 
 
 def netlist(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None, mapping=None,

@@ -195,10 +195,9 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
     from ..model.neuron import Neuron
     from ..lower.compile import as_compiled_model
 
-    if isinstance(neuron, str):
-        from ..io.circuits import preset
+    from ..io.circuits import as_model
 
-        neuron = preset(neuron)
+    neuron = as_model(neuron)
     base = as_compiled_model(neuron)
     single = isinstance(neuron, Neuron)
     axes = [a for a in (x_axis, y_axis) if a is not None]

@@ -84,11 +84,12 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     cell whose state blows up is ``"diverging"`` (reason ``"diverging"``, ``"non-finite state"`` or
     ``"step size underflow"``); other solver failures raise.
     """
+    from ..lower.problem import prepare
     from ..solve.integrator import Integrator
 
     nn = base.n_neurons
     metrics = {k: np.full(nn, np.nan) for k in METRICS}
-    integ = Integrator(base.with_parameters(values), solver=solver, record=(), stop=stop, max_steps=max_steps)
+    integ = Integrator(prepare(base, params=values), solver=solver, record=(), stop=stop, max_steps=max_steps)
     try:
         integ.advance(t_end)
     except SimulationError as exc:
