@@ -68,18 +68,22 @@ class Failure(str, enum.Enum):
     integer a study store keeps (``Failure.from_code(code)`` reads it back). Codes never change: a
     reason added later takes the next one.
 
-    ==================  =========================  ====  ====================================================
+    ==================  =========================  ====  =====================================================
     member              value                      code  where it occurs
-    ==================  =========================  ====  ====================================================
+    ==================  =========================  ====  =====================================================
     ``OK``              ``"ok"``                   0     every engine: the run reached its end
-    ``NON_FINITE``      ``"non-finite state"``     1     single runs, ensemble lanes, studies
+    ``NON_FINITE``      ``"non-finite state"``     1     fixed-step single runs, ensemble lanes, their studies
     ``DIVERGING``       ``"diverging"``            2     single runs, ensemble lanes, studies, ngspice
-    ``STEP_UNDERFLOW``  ``"step size underflow"``  3     adaptive single runs (dopri5, rosenbrock23), studies
+    ``STEP_UNDERFLOW``  ``"step size underflow"``  3     adaptive single runs (dopri5, rosenbrock23)
     ``TOO_MANY_STEPS``  ``"too many steps"``       4     single runs (``max_steps``), studies of single runs
     ``SOLVER_FAILED``   ``"solver failed"``        5     rosenbrock23 (a singular iteration matrix), ngspice
-    ``INTERRUPTED``     ``"interrupted"``          6     Ctrl-C or a ``stop`` event (a single run's result)
+    ``INTERRUPTED``     ``"interrupted"``          6     Ctrl-C or a ``stop`` event (an Integrator's result)
     ``OUT_OF_RANGE``    ``"out of range"``         7     ngspice at the transistor level
-    ==================  =========================  ====  ====================================================
+    ==================  =========================  ====  =====================================================
+
+    An adaptive run never reports ``NON_FINITE``: a non-finite trial step is rejected and shrunk, so a
+    blow-up ends as ``DIVERGING`` or ``STEP_UNDERFLOW``. An interrupted ensemble, study or ngspice run
+    raises ``KeyboardInterrupt`` and leaves no result (a study's members not run read ``"not run"``).
 
     Examples
     --------
