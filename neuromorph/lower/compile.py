@@ -527,9 +527,8 @@ def diverging(t, v, bound, neuron=None, cause=NO_RESTORING, engine="integration 
     ``neuron``: its name in a network (None for a single neuron); ``engine`` says what happened there.
     """
     who = "the membrane voltage" + (f" of neuron {neuron!r}" if neuron is not None else "")
-    return SimulationError(f"{engine} at t = {t:.9g}: {who} reached V = {v:.6g}, beyond +-{bound:.4g}: "
-                           f"{Failure.DIVERGING.explanation} ({Failure.DIVERGING}): {cause}", t=t,
-                           reason=Failure.DIVERGING)
+    return SimulationError(f"{engine} at t = {t:.9g}: {who} reached V = {v:.6g}, beyond +-{bound:.4g}, and "
+                           f"grows without bound ({Failure.DIVERGING}): {cause}", t=t, reason=Failure.DIVERGING)
 
 
 def runaway_bounds(arrays, stim, y, parts=None, i_bias=None, **per_copy):
