@@ -29,6 +29,7 @@ from .analysis.spikes import summarize_spikes
 from .errors import (
     CircuitFileError,
     ClusterError,
+    Failure,
     ModelError,
     NeuromorphError,
     NeuromorphWarning,
@@ -145,5 +146,5 @@ __all__ = [
     "reliability", "ReliabilityResult", "Study", "load_study", "run_study", "open_study", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
-    "OutputError", "ClusterError", "NeuromorphWarning",
+    "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

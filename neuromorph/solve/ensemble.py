@@ -34,6 +34,7 @@ from ..errors import ModelError, SolverError
 from ..lower.compile import as_compiled_model
 from ..lower.problem import copy_ids, prepare_copies, with_mismatch
 from ..model.noise import as_noise_list
+from .failures import lane_failure
 from .solvers import get_solver
 
 __all__ = ["Ensemble", "EnsembleResult", "run_bytes", "per_copy_bytes", "LANE_STEPS_PER_SECOND"]
@@ -74,7 +75,6 @@ def warn_if_long(n_members, n_steps, n_neurons, threads, what):
         v.warn(f"{what} is {n_members:.3g} members x {n_steps:.3g} steps: roughly {span} on {threads} thread(s) "
                f"(at ~{LANE_STEPS_PER_SECOND:.0e} neuron-steps per second per thread)", NeuromorphWarning)
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
-STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.LANE_RUNAWAY: "diverging"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,7 +101,8 @@ class EnsembleResult:
     params : dict
         The per-copy parameter values that were set.
     status : ndarray of int, shape (n,)
-        0 for a copy that ran to the end; see :attr:`failures` for the others.
+        Each copy's :attr:`~neuromorph.errors.Failure.code`: 0 (``Failure.OK``) for a copy that ran to the end,
+        1 (``NON_FINITE``) or 2 (``DIVERGING``) for one that diverged; :attr:`failures` gives the reasons.
     settled_from : float or None
         Where summaries start (``t_record`` if it was given; else the second half of the run).
     cause : str or None
@@ -160,8 +161,9 @@ class EnsembleResult:
 
     @property
     def failures(self):
-        """``{copy index: reason}`` of the copies that diverged (``"diverging"``, ``"non-finite state"``)."""
-        return {int(i): STATUS[int(self.status[i])] for i in np.flatnonzero(self.failed)}
+        """``{copy index: reason}`` of the copies that diverged (:class:`~neuromorph.errors.Failure`:
+        ``Failure.DIVERGING``, ``Failure.NON_FINITE``; equal to ``"diverging"``, ``"non-finite state"``)."""
+        return {int(i): lane_failure(self.status[i]) for i in np.flatnonzero(self.failed)}
 
     def _copy(self, i):
         if isinstance(i, bool) or not isinstance(i, int | np.integer) or not -self.size <= i < self.size:

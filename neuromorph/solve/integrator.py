@@ -18,22 +18,16 @@ from .._kernels.config import PARALLEL_FROM
 from .._kernels import common as c
 from .._parallel import interrupted
 from .._progress import Progress
-from ..errors import SimulationError, SolverError
+from ..errors import Failure, SimulationError, SolverError
 from ..lower.compile import as_compiled_model
 from ..lower.problem import Problem, applied_currents, prepare
 from ..model.noise import as_noise_list
+from .failures import kernel_failure
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
 from .stability import beyond_limit, stable_step
 
 __all__ = ["Integrator", "simulate", "applied_currents"]  # (applied_currents: from lower.problem, where it lives)
-
-_FAILURES = {
-    c.ERR_NONFINITE: ("non-finite state", "the state became non-finite (the model diverges)"),
-    c.ERR_STEP_UNDERFLOW: ("step size underflow", "the step size underflowed: the solution changes faster than "
-                                                  "double precision can follow (a blow-up or a discontinuity)"),
-    c.ERR_SINGULAR: ("singular iteration matrix", "the Rosenbrock iteration matrix is singular"),
-}
 
 _PROJECTION_AFTER = 0.05  # project the steps a run needs once this fraction of max_steps is spent
 _PROJECTION_SAMPLES = 256  # project the output's size once this many samples show its rate (past the first steps)
@@ -274,13 +268,30 @@ class Integrator:
                  advice="keep fewer states (record=[names], or () for spikes only), a coarser output (save_every, "
                         "dt_out) or a bounded one (max_points)")
 
+    _outcome = (Failure.OK, "success")  # (reason, message) of the last advance: what result() reports
+
     def advance(self, t_stop):
         """Integrate up to ``t_stop``.
 
         Stops early with :class:`~neuromorph.errors.SimulationError` when the state diverges
         (a membrane voltage beyond :meth:`~neuromorph.lower.problem.Problem.bounds`, or non-finite),
-        and as soon as the run is projected to need more than ``max_steps`` steps.
+        and as soon as the run is projected to need more than ``max_steps`` steps; with
+        ``KeyboardInterrupt`` on Ctrl-C or when ``stop`` is set. Either way :meth:`result` then
+        reports the run as failed, with the reason (:class:`~neuromorph.errors.Failure`), until an
+        :meth:`advance` reaches its end.
         """
+        try:
+            self._advance(t_stop)
+        except SimulationError as exc:
+            self._outcome = (exc.reason, str(exc))
+            raise
+        except KeyboardInterrupt:
+            self._outcome = (Failure.INTERRUPTED, f"{Failure.INTERRUPTED.explanation} at t = {self.t:.9g}, before "
+                                                  f"t_stop = {t_stop:g}")
+            raise
+        self._outcome = (Failure.OK, "success")
+
+    def _advance(self, t_stop):
         import time
 
         t_stop = v.real("t_stop", t_stop, SolverError)
@@ -324,7 +335,7 @@ class Integrator:
                 elif status == c.ERR_RUNAWAY:
                     raise self._runaway()
                 else:
-                    reason, text = _FAILURES[status]
+                    reason, text = kernel_failure(status)
                     raise SimulationError(f"integration failed at t = {self.t:.9g}: {text}", t=self.t, reason=reason)
         finally:
             bar.close()
@@ -336,12 +347,12 @@ class Integrator:
         needed = int(self.cnt[c.N_STEPS]) + math.ceil((t_stop - self.t) / self.solver.dt - 1e-9)
         if self.noise.src_state.size and (t_stop - self.ctrl[c.C_T_GRID0]) / self.solver.dt >= 2 ** 32 - 1:
             raise SimulationError(f"a noisy run counts its steps in 32 bits: t = {t_stop:g} at dt = {self.solver.dt:g} is "
-                                  "beyond 2**32 steps", t=self.t, reason="too many steps")
+                                  "beyond 2**32 steps", t=self.t, reason=Failure.TOO_MANY_STEPS)
         if needed > self.max_steps:
             raise SimulationError(
-                f"reaching t = {t_stop:g} with dt = {self.solver.dt:g} takes {needed:.3g} steps, more than "
-                f"max_steps = {self.max_steps}: raise max_steps (--max-steps on the command line), "
-                "shorten the run or use a larger dt", t=self.t, reason="too many steps")
+                f"{Failure.TOO_MANY_STEPS.explanation}: reaching t = {t_stop:g} with dt = {self.solver.dt:g} takes "
+                f"{needed:.3g} steps, more than max_steps = {self.max_steps}: raise max_steps (--max-steps on the "
+                "command line), shorten the run or use a larger dt", t=self.t, reason=Failure.TOO_MANY_STEPS)
         if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS and self.max_points is None:
             samples = int(self.cnt[c.N_OUT]) + (needed - int(self.cnt[c.N_STEPS])) / int(self.cnt[c.SAVE_EVERY])
             self._check_output(samples, t_stop, "at a fixed step")
@@ -357,14 +368,13 @@ class Integrator:
 
     def _too_many_steps(self, t_stop, how, projected=None):
         rate = int(self.cnt[c.N_STEPS]) / max(self.t - self.t0, 1e-300)
-        need = (f"at {rate:.3g} steps per time unit, reaching t = {t_stop:g} takes about {projected:.3g} steps"
-                if how == "projected" else f"more than max_steps = {self.max_steps} steps were needed")
-        text = (f"integration stopped at t = {self.t:.6g}: {need}"
-                + (f", more than max_steps = {self.max_steps}" if how == "projected" else "")
-                + "; raise max_steps (--max-steps on the command line) or shorten the run")
+        need = (f"at {rate:.3g} steps per time unit, reaching t = {t_stop:g} takes about {projected:.3g} steps, "
+                f"more than max_steps = {self.max_steps}" if how == "projected" else f"max_steps = {self.max_steps}")
+        text = (f"integration stopped at t = {self.t:.6g}: {Failure.TOO_MANY_STEPS.explanation} ({need}); raise "
+                "max_steps (--max-steps on the command line) or shorten the run")
         if self._looks_stiff():
             text += "; its steps are held by stability (stiff), where method='rosenbrock23' may take far fewer"
-        return SimulationError(text, t=self.t, reason="too many steps")
+        return SimulationError(text, t=self.t, reason=Failure.TOO_MANY_STEPS)
 
     def _looks_stiff(self):
         """An explicit method whose recent steps sit at its stability limit on the fastest mode."""
@@ -423,7 +433,9 @@ class Integrator:
     def result(self):
         """The run so far as a :class:`~neuromorph.solve.results.SimulationResult` (copies).
 
-        Holds the samples and spikes kept since the start, or since the last :meth:`take`.
+        Holds the samples and spikes kept since the start, or since the last :meth:`take`. After an
+        :meth:`advance` that failed or was interrupted, the result says so: ``success`` is False,
+        ``reason`` is why (a :class:`~neuromorph.errors.Failure`) and ``message`` the error's text.
         """
         n_out = int(self.cnt[c.N_OUT])
         n_spk = int(self.cnt[c.N_SPK])
@@ -437,7 +449,9 @@ class Integrator:
             method=self.solver.name,
             t_start=self._kept_from,
             t_end=self.t,
+            message=self._outcome[1],
             neuron_names=self.model.neuron_names,
+            reason=self._outcome[0],
         )
 
 

@@ -21,7 +21,7 @@ from .._parallel import Workers, thread_count
 from .._progress import Progress
 from ..analysis.iv import predict_behaviour, steady_curve
 from ..analysis.spikes import PATTERNS, settled_window
-from ..errors import ModelError, SimulationError, SolverError
+from ..errors import Failure, ModelError, SimulationError, SolverError
 from ..io.files import atomic_write
 from .member import METRICS, Axis, check_cells_memory, parse_axis, run_cell, step_limit
 
@@ -255,9 +255,9 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
                       rtol=rtol, atol=atol, max_steps=max_steps, drive=drive)
         ds = run_study(study, client=client, scheduler=scheduler, workers=workers, progress=progress, timeout=timeout)
         failed = ds["reason"].values.ravel()
-        for reason in ("too many steps", "solver failed"):  # as in-process, where the cell's error stops the map
-            if np.any(failed == reason):
-                cell = np.flatnonzero(failed == reason)[0]
+        for reason in (Failure.TOO_MANY_STEPS, Failure.SOLVER_FAILED):  # as in-process: the cell's error stops the map
+            if np.any(failed == reason.value):
+                cell = np.flatnonzero(failed == reason.value)[0]
                 raise SimulationError(f"a map cell failed ({reason}; cell {cell} in row-major order): raise "
                                       f"max_steps or change the method", float("nan"), reason)
         patterns = ds["pattern"].values.reshape(ny, nx, nn).transpose(2, 0, 1)

@@ -10,15 +10,17 @@ import numpy as np
 
 from .. import _validate as v
 from ..analysis.spikes import summarize_spikes
-from ..errors import ModelError, SimulationError
+from ..errors import Failure, ModelError, SimulationError
 
 __all__ = ["METRICS", "REASONS", "Axis", "parse_axis", "check_cells_memory", "run_cell", "step_limit"]
 
 METRICS = ("burst_period", "spikes_per_burst", "isi_mean", "intra_burst_isi", "duty_cycle", "firing_rate",
            "n_spikes")
 """The per-neuron metrics of a member (:func:`neuromorph.analysis.spikes.summarize_spikes`), in stored order."""
-REASONS = ("ok", "non-finite state", "diverging", "step size underflow", "too many steps", "solver failed")
-"""Member status codes: ``REASONS[status]`` is why a member failed (0: it did not)."""
+REASONS = tuple(sorted(Failure, key=lambda reason: reason.code))
+"""Member status codes: ``REASONS[status]`` is why a member failed (0, ``Failure.OK``: it did not); each
+reason's code is its :attr:`~neuromorph.errors.Failure.code`, the same in every store."""
+_BLOWS_UP = (Failure.DIVERGING, Failure.NON_FINITE, Failure.STEP_UNDERFLOW)
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,9 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     """One map cell: the compiled model ``base`` with ``values`` ({path: value}) set, integrated to ``t_end``.
 
     Returns ``(patterns, metrics, reason)``: a pattern per neuron, ``{metric: array per neuron}`` over
-    ``[t_transient, t_end]`` (NaN where a metric does not apply), and None or why the run failed. A
-    cell whose state blows up is ``"diverging"`` (reason ``"diverging"``, ``"non-finite state"`` or
-    ``"step size underflow"``); other solver failures raise.
+    ``[t_transient, t_end]`` (NaN where a metric does not apply), and None or why the run failed (a
+    :class:`~neuromorph.errors.Failure`). A cell whose state blows up has pattern ``"diverging"`` (reason
+    ``Failure.DIVERGING``, ``NON_FINITE`` or ``STEP_UNDERFLOW``); other solver failures raise.
     """
     from ..lower.problem import prepare
     from ..solve.integrator import Integrator
@@ -93,7 +95,7 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     try:
         integ.advance(t_end)
     except SimulationError as exc:
-        if exc.reason not in ("diverging", "non-finite state", "step size underflow"):
+        if exc.reason not in _BLOWS_UP:
             raise
         return ["diverging"] * nn, metrics, exc.reason  # a cell that blows up has no settled pattern; the map goes on
     result = integ.result()

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import _validate as v
 from ..analysis import reliability as metrics_of
-from ..errors import ModelError, SimulationError, SolverError
+from ..errors import Failure, ModelError, SimulationError, SolverError
 from ..model.noise import WhiteNoise, as_noise_list
 from ..model.variability import as_mismatch
 from .spec import how_many
@@ -64,7 +64,8 @@ class ReliabilityResult:
     neuron_names : tuple of str
     t_record, t_end : float
     failures : dict
-        ``{(chip, trial): reason}`` of members whose state diverged (kept out of the metrics).
+        ``{(chip, trial): reason}`` of members whose state diverged (kept out of the metrics), each a
+        :class:`~neuromorph.errors.Failure` (``DIVERGING`` or ``NON_FINITE``).
     settings : dict
         What ran: drive, intrinsic noise, mismatch, dt, method, seed.
     """
@@ -322,7 +323,7 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
         raise SimulationError(f"every member ({n_c} chip(s) x {n_k} trial(s)) diverged ({reasons}{first}): "
                               + (cause or "no member stayed bounded: the model (on these chips) lacks a restoring "
                                           "conductance strong enough for its currents"),
-                              t=float("nan") if t_failed is None else t_failed, reason="diverging")
+                              t=float("nan") if t_failed is None else t_failed, reason=Failure.DIVERGING)
     if failures and cause is not None:
         from ..errors import NeuromorphWarning
 
@@ -359,5 +360,6 @@ def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed
     counts = ds["spike_count"].values.reshape(-1, nn).T
     reasons = ds["reason"].values.ravel()
     n_k = trial_ids.size
-    failures = {(int(chip_ids[i // n_k]), int(trial_ids[i % n_k])): str(r) for i, r in enumerate(reasons) if r != "ok"}
+    failures = {(int(chip_ids[i // n_k]), int(trial_ids[i % n_k])): Failure(str(r)) for i, r in enumerate(reasons)
+                if r != Failure.OK}
     return times, counts, failures, tuple(ds["neuron"].values.tolist()), cause

@@ -51,7 +51,6 @@ from .spec import Study, default_chunk_size, load_study, member_bytes, n_samples
 
 __all__ = ["Study", "load_study", "run_chunk", "run_study", "REASONS"]
 
-_REASON_OF_SOLVER = {"non-finite state": 1, "diverging": 2, "step size underflow": 3, "too many steps": 4}
 
 
 # -- the work of one chunk -------------------------------------------------------------------------
@@ -101,7 +100,7 @@ def _chunk_ensemble(study, start, stop, n_threads):
                        progress=False, noise=study.noise or None, seed=study.seed if noisy else None, trials=trials,
                        chips=chips, mismatch=study.mismatch, check_step=False)  # the study checked its step
     for i, reason in res.failures.items():
-        out["status"][i] = REASONS.index(reason)
+        out["status"][i] = reason.code
     out["spike_count"][:] = res.counts.T
     for i in range(n):
         for m in range(len(res.neuron_names)):
@@ -134,10 +133,10 @@ def _chunk_single(study, start, stop, n_threads):
             patterns, metrics, reason = run_cell(base, cell, solver, study.t_end, study.t_record, study.max_steps,
                                                  stop_event)
         except SimulationError as exc:
-            out["status"][i] = _REASON_OF_SOLVER.get(exc.reason, 5)
+            out["status"][i] = exc.reason.code
             return
         if reason is not None:
-            out["status"][i] = _REASON_OF_SOLVER[reason]
+            out["status"][i] = reason.code
         for m, p in enumerate(patterns):
             out["pattern"][i, m] = PATTERNS.index(p)
             for k in METRICS:
@@ -171,7 +170,7 @@ def _chunk_spice(study, start, stop, n_threads):
     results = run_jobs(jobs, n_threads or 1)
     for i, (_, summaries, failure, _) in enumerate(results):
         if failure is not None:
-            out["status"][i] = 5
+            out["status"][i] = failure[0].code
             continue
         for m, summary in enumerate(summaries):
             _record(out, i, m, summary)
