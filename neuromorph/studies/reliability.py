@@ -348,7 +348,8 @@ def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed
     """The members run as a study on Dask: ``(times (neuron, member, spike), counts (neuron, member), failures,
     neuron names, why members diverged or None)`` in the order of the in-process ensemble (chips outer, trials
     inner)."""
-    from .sweep import Study, run_study
+    from .runner import run_study
+    from .spec import Study
 
     study = Study(model, chips=chip_ids, trials=trial_ids, drive=drive, noise=sources or None, mismatch=spread,
                   t_end=t_end, t_record=t_record, dt=dt, method=method, seed=seed, spikes=max_spikes)
