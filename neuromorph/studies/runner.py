@@ -268,6 +268,8 @@ def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_si
         if target is not None and target.existing is not None:
             chunk_size = target.existing.chunk_size
         size = chunk_size or default_chunk_size(study, threads)
+        if chunk_size is None and dclient is None and study.engine == "single":
+            size = max(size, min(4 * threads, 256))  # in-process, a chunk's members keep every thread busy
         v.memory("chunk_size", float(size) * member_bytes(study), SolverError,
                  what=f"the results of a chunk of {size} members")
         n = study.n_members
