@@ -75,16 +75,21 @@ def _record(out, i, m, summary):
             out[k][i, m] = summary[k]
 
 
-def run_chunk(study, start, stop, n_threads=None):
+def run_chunk(study, start, stop, n_threads=None, halt=None):
     """Results of members ``[start, stop)`` of ``study``: ``{variable: array with a leading member axis}``.
 
     A plain function of picklable data (what every Dask task runs). Members that fail are
-    recorded in ``status`` (``REASONS[status]``), never raised.
+    recorded in ``status`` (``REASONS[status]``), never raised. ``n_threads``: the threads of an
+    ensemble's lanes (the processes of ngspice runs); single runs go one after another, the
+    executor running chunks side by side. ``halt`` (a ``threading.Event``): set, a chunk of single
+    runs stops within about 0.1 s with ``KeyboardInterrupt``.
     """
     start, stop = int(start), int(stop)
     if not 0 <= start < stop <= study.n_members:
         raise ModelError(f"chunk [{start}, {stop}) is outside the study's {study.n_members} members")
-    engine = {"ensemble": _chunk_ensemble, "single": _chunk_single, "spice": _chunk_spice}[study.engine]
+    if study.engine == "single":
+        return _chunk_single(study, start, stop, halt)
+    engine = {"ensemble": _chunk_ensemble, "spice": _chunk_spice}[study.engine]
     return engine(study, start, stop, n_threads)
 
 
@@ -113,8 +118,9 @@ def _chunk_ensemble(study, start, stop, n_threads):
     return out
 
 
-def _chunk_single(study, start, stop, n_threads):
-    from .._parallel import Workers
+def _chunk_single(study, start, stop, halt):
+    import threading
+
     from ..lower.compile import as_compiled_model
     from ..solve.solvers import get_solver
 
@@ -145,8 +151,11 @@ def _chunk_single(study, start, stop, n_threads):
             if np.isfinite(metrics["n_spikes"][m]):
                 out["spike_count"][i, m] = int(metrics["n_spikes"][m])
 
-    with Workers(n_threads) as workers:
-        workers.run(member, range(n))
+    halt = threading.Event() if halt is None else halt
+    for i in range(n):
+        if halt.is_set() or interrupted():
+            raise KeyboardInterrupt
+        member(i, halt)
     return out
 
 
@@ -268,8 +277,6 @@ def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_si
         if target is not None and target.existing is not None:
             chunk_size = target.existing.chunk_size
         size = chunk_size or default_chunk_size(study, threads)
-        if chunk_size is None and dclient is None and study.engine == "single":
-            size = max(size, min(4 * threads, 256))  # in-process, a chunk's members keep every thread busy
         v.memory("chunk_size", float(size) * member_bytes(study), SolverError,
                  what=f"the results of a chunk of {size} members")
         n = study.n_members
@@ -316,16 +323,37 @@ def dclient_threads(dclient):
 
 
 def _run_local(study, bounds, todo, finish, progress, n_threads, label):
-    """The in-process executor: one chunk after another, each on ``n_threads`` threads (an ensemble's lanes, a pool
-    of single runs), stored as it finishes."""
+    """The in-process executor, each chunk stored (in this thread) as it finishes: chunks of single runs side by side
+    on a pool of ``n_threads`` threads (the kernels release the GIL; Ctrl-C or an error stops every run within about
+    0.1 s), the other engines' chunks one after another, each on ``n_threads`` threads (an ensemble's lanes) or
+    ngspice processes."""
+    import queue
+
+    from .._parallel import Workers
     from .._progress import Progress
 
     bar = Progress(0, len(todo), label=label, enabled=progress)
     try:
-        for j, k in enumerate(todo):
+        if study.engine != "single":
+            for j, k in enumerate(todo):
+                a, b = bounds[k]
+                finish(k, run_chunk(study, a, b, n_threads))
+                bar.update(j + 1)
+            return
+        finished = queue.SimpleQueue()
+
+        def task(k, stop):
             a, b = bounds[k]
-            finish(k, run_chunk(study, a, b, n_threads))
-            bar.update(j + 1)
+            finished.put((k, run_chunk(study, a, b, halt=stop)))
+
+        def store(done):
+            while not finished.empty():
+                finish(*finished.get())
+            bar.update(done)
+
+        with Workers(n_threads) as workers:
+            workers.run(task, todo, on_done=store)
+        store(len(todo))
     finally:
         bar.close()
 
