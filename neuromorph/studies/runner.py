@@ -13,7 +13,8 @@ chunk is :func:`run_chunk` ``(study, start, stop)``, a plain function of picklab
 the numba engine (or ngspice) on a worker. Results stream into a Zarr store
 (:mod:`neuromorph.studies.store`) chunk by chunk; an interrupted study resumes where it
 stopped, a chunk lost with its worker is run again elsewhere, and a member that fails
-numerically is recorded with its reason.
+numerically is recorded with its reason. :func:`execute` is that runner without :func:`run_study`'s
+reading of its arguments and its warning; :func:`neuromorph.behaviour_map` runs through it.
 
 Engines, chosen by ``method``:
 
@@ -21,7 +22,9 @@ Engines, chosen by ``method``:
   ``"sra1"`` with noise): grids, chips, trials, noise, mismatch, spike times and traces;
 * single runs (``engine="single"``; the default for adaptive methods such as ``"dopri5"``): each
   member one :class:`~neuromorph.Integrator` run with any solver, for grids of deterministic
-  members, on a pool of threads (the engine of behaviour maps, which are studies of single runs);
+  members (the engine of behaviour maps, which are studies of single runs): a chunk's members run
+  one after another, chunks side by side (on a pool of threads in-process, on the worker threads
+  of a cluster);
 * ``"spice"``: each member a transistor-level (or behavioural) ngspice run in a fresh process,
   chips being seeded per-transistor mismatch (:class:`neuromorph.spice.TransistorMismatch`).
 
