@@ -217,6 +217,44 @@ class EnsembleResult:
                 out[key] = np.array([np.nan if x is None else x for x in values], dtype=np.float64)
         return out
 
+    def to_dataset(self, t_start=None):
+        """The copies as an xarray Dataset, in the form of a study's results (:func:`neuromorph.run_study`).
+
+        Dimensions ``member`` (the copies, as in a study store's flat layout; each parameter that
+        was set is a coordinate along it), ``neuron``, ``spike`` and, with traces, ``time``;
+        variables ``pattern`` and every metric of :meth:`summaries` (over the same window,
+        ``t_start`` as there), ``spike_count``, ``spike_times``, ``status`` (0 ok, 1 non-finite
+        state, 2 diverging: the codes of a study) with ``reason``, ``final_state`` (over
+        ``state``) and ``v``. ``attrs``: ``t_record``, ``t_end``, ``cause``.
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> res = nm.Ensemble("tonic", params={"i_app": [-1.0, -0.6]}).simulate(600, dt=0.05)
+        >>> ds = res.to_dataset()
+        >>> ds["pattern"].dims, ds["pattern"].values.ravel().tolist()
+        (('member', 'neuron'), ['rest', 'tonic'])
+        """
+        import xarray as xr
+
+        members, neurons = ("member",), ("member", "neuron")
+        per_neuron = [self.summaries(t_start, neuron=m) for m in range(len(self.neuron_names))]
+        data = {key: (neurons, np.stack([s[key] for s in per_neuron], axis=1)) for key in per_neuron[0]
+                if key not in ("t_start", "t_end")}
+        data["spike_count"] = (neurons, self.counts.T)
+        data["spike_times"] = ((*neurons, "spike"), self.times.transpose(1, 0, 2))
+        data["status"] = (members, self.status)
+        data["reason"] = (members, np.array([STATUS[int(s)] for s in self.status], dtype=str))
+        data["final_state"] = ((*members, "state"), self.final_state)
+        coords = {"neuron": np.array(self.neuron_names), "state": np.array(self.state_names)}
+        coords.update({path: (members, np.broadcast_to(values, (self.size,))) for path, values in self.params.items()})
+        if self.traces is not None:
+            data["v"] = ((*neurons, "time"), self.traces.transpose(1, 0, 2))
+            coords["time"] = self.t
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs.update(t_record=self.t_record, t_end=self.t_end, cause=self.cause or "")
+        return ds
+
 
 def _filter_of(model, path):
     """The filter state whose time constant ``path`` names (``"slow.tau"``, or ``"ELEMENT.tau"`` of an

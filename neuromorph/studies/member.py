@@ -1,7 +1,7 @@
 """What every member of a study is: its grid coordinates, the metrics and failure reasons kept for it, and how a
 member that is one simulation (a behaviour-map cell, a study of single runs) is run.
 
-The vocabulary :mod:`.maps`, :mod:`.spec`, :mod:`.sweep` and :mod:`.store` share; this module imports none of them.
+The vocabulary :mod:`.maps`, :mod:`.spec`, :mod:`.runner` and :mod:`.store` share; this module imports none of them.
 """
 
 from dataclasses import dataclass

@@ -1,8 +1,8 @@
 """A study as data: :class:`Study` (the model, a grid of parameter values, chips, trials, the solver, what to
 record), read from a TOML spec file by :func:`load_study`, and the sizes of its results.
 
-The description apart from the runner (:mod:`.sweep` runs it, :mod:`.store` keeps its results): see
-:mod:`neuromorph.studies.sweep` for what a study is and how its members are ordered.
+The description apart from the runner (:mod:`.runner` runs it, :mod:`.store` keeps its results): see
+:mod:`neuromorph.studies.runner` for what a study is and how its members are ordered.
 """
 
 import hashlib
