@@ -244,7 +244,7 @@ class EnsembleResult:
         data["spike_count"] = (neurons, self.counts.T)
         data["spike_times"] = ((*neurons, "spike"), self.times.transpose(1, 0, 2))
         data["status"] = (members, self.status)
-        data["reason"] = (members, np.array([STATUS[int(s)] for s in self.status], dtype=str))
+        data["reason"] = (members, np.array([str(lane_failure(s)) for s in self.status], dtype=str))
         data["final_state"] = ((*members, "state"), self.final_state)
         coords = {"neuron": np.array(self.neuron_names), "state": np.array(self.state_names)}
         coords.update({path: (members, np.broadcast_to(values, (self.size,))) for path, values in self.params.items()})
