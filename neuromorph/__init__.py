@@ -29,6 +29,7 @@ from .analysis.spikes import summarize_spikes
 from .errors import (
     CircuitFileError,
     ClusterError,
+    Failure,
     ModelError,
     NeuromorphError,
     NeuromorphWarning,
@@ -57,7 +58,7 @@ from .solve.integrator import Integrator, simulate
 from .solve.results import SimulationResult, SolverStats
 from .solve.solvers import RK4, SRA1, Dopri5, Euler, EulerMaruyama, Rosenbrock23, get_solver
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Loaded on first use (PEP 562): a `neuromorph simulate` start-up needs none of them.
 _LAZY = {
@@ -83,6 +84,9 @@ _MOVED = {
 }  # (neuromorph.simulate was always shadowed by the function nm.simulate; neuromorph.io is a package now)
 
 
+_MOVED_UNTIL = "0.3"  # the release that drops the names above (0.1's flat layout, deprecated since 0.2)
+
+
 class _MovedModules:
     """Import hook: ``neuromorph.<old name>`` gives the module's new home, with a DeprecationWarning."""
 
@@ -105,8 +109,9 @@ class _MovedModules:
         import warnings
 
         new = f"{__name__}.{_MOVED[module.__name__.partition('.')[2]]}"
-        warnings.warn(f"{module.__name__} moved to {new} (the package is now in layers); import it from there, or "
-                      "use the names of `neuromorph` itself", DeprecationWarning, stacklevel=3)
+        warnings.warn(f"{module.__name__} moved to {new} (the package is now in layers) and the old name is removed "
+                      f"in {_MOVED_UNTIL}: import it from there, or use the names of `neuromorph` itself",
+                      DeprecationWarning, stacklevel=3)
         module.__dict__.update({k: v for k, v in vars(importlib.import_module(new)).items()
                                 if not k.startswith("__")})
 
@@ -141,5 +146,5 @@ __all__ = [
     "reliability", "ReliabilityResult", "Study", "load_study", "run_study", "open_study", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
-    "OutputError", "ClusterError", "NeuromorphWarning",
+    "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

@@ -108,6 +108,28 @@ def test_a_diverging_copy_is_recorded_and_the_others_run_on():
     assert res.final_state[1:, 0] == pytest.approx([1.0, 0.5], abs=1e-9)
 
 
+def test_the_result_as_a_dataset_is_in_a_studys_form_and_holds_the_same_arrays():
+    res = nm.Ensemble("bursting", params={"i_app": [-2.5, -2.0, 0.0]}).simulate(3000, dt=0.05, t_record=1000,
+                                                                               save_every=20)
+    ds = res.to_dataset()
+    assert ds["pattern"].dims == ("member", "neuron") and ds["spike_times"].dims == ("member", "neuron", "spike")
+    assert ds["v"].dims == ("member", "neuron", "time") and ds["reason"].dims == ("member",)
+    assert ds["i_app"].values.tolist() == [-2.5, -2.0, 0.0]
+    s = res.summaries()
+    assert ds["pattern"].values[:, 0].tolist() == s["pattern"].tolist()
+    for key in ("burst_period", "spikes_per_burst", "isi_mean", "firing_rate"):
+        assert np.array_equal(ds[key].values[:, 0], s[key], equal_nan=True), key
+    assert np.array_equal(ds["spike_count"].values[:, 0], res.spike_counts)
+    assert np.array_equal(ds["spike_times"].values[:, 0], res.spike_times, equal_nan=True)
+    assert np.array_equal(ds["v"].values[:, 0], res.v) and np.array_equal(ds["time"].values, res.t)
+    assert np.array_equal(ds["final_state"].values, res.final_state)
+    n = nm.Neuron()
+    n.add_leak(g=-1.0)
+    failing = nm.Ensemble(n, params={"leak.g": [-1.0, 1.0]}).simulate(50, dt=0.01, i_app=1.0).to_dataset()
+    assert failing["reason"].values.tolist() == ["diverging", "ok"] and failing["status"].values.tolist() == [2, 0]
+    assert failing["pattern"].values[:, 0].tolist() == ["diverging", "rest"]
+
+
 def test_a_diverging_copy_says_when_as_a_single_run_does():
     """Without a leak the tonic neuron runs away: each copy's t_failed is the time at which the Integrator,
     with the same method and step, stops on the same run (an independent loop over the same bounds)."""

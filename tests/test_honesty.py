@@ -139,10 +139,10 @@ def test_a_run_needing_more_steps_than_allowed_fails_early_and_says_so():
     assert info.value.t == 0.0  # before a single step
     import time
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # (CPU time: a busy machine does not make it fail)
     with pytest.raises(nm.SimulationError, match=r"steps per time unit, reaching t = 1e\+12 takes about") as info:
         n.simulate(1e12, -2.0, max_steps=200_000)
-    assert time.perf_counter() - t0 < 5.0
+    assert time.process_time() - t0 < 5.0
     assert info.value.t < 1e9
 
 

@@ -192,8 +192,24 @@ def test_modules_of_the_flat_layout_still_import_with_a_warning(old, name):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         module = importlib.import_module(old)
-    assert any(issubclass(w.category, DeprecationWarning) and "moved to" in str(w.message) for w in caught)
+    assert any(issubclass(w.category, DeprecationWarning) and "moved to" in str(w.message)
+               and "removed in 0.3" in str(w.message) for w in caught)
     assert getattr(module, name) is getattr(nm, name)
+
+
+def test_the_flat_layouts_names_go_in_the_release_the_warning_names():
+    """The old module names are deprecated in 0.2 and removed in 0.3 (README, Layout): this fails on the version
+    bump that should have removed them, and when pyproject's version and the package's part."""
+    import tomllib
+
+    from neuromorph import _MOVED_UNTIL
+
+    root = Path(__file__).resolve().parents[1]
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    assert declared == nm.__version__
+    as_tuple = lambda text: tuple(int(p) for p in text.split(".")[:2])  # noqa: E731
+    assert as_tuple(nm.__version__) < as_tuple(_MOVED_UNTIL), "remove _MovedModules from neuromorph/__init__.py"
+    assert f"removed in {_MOVED_UNTIL}" in (root / "README.md").read_text()
 
 
 def test_importing_every_module_leaves_the_ctrl_c_handler_alone():

@@ -138,3 +138,83 @@ def test_a_fixed_step_beyond_the_stability_limit_is_named_and_far_beyond_it_refu
                                                   r"stability limit"):
         m = nm.behaviour_map("tonic", x=("i_app", -1.0, -0.5, 3), t_end=3000, method="rk4", dt=6.0, predict=False)
     assert (m.pattern == "diverging").sum() == 2
+
+
+# -- a map is a study, run by the one runner; its attributes read the study's Dataset --------------------------
+
+def assert_same_bits(a, b):
+    assert set(a.data_vars) == set(b.data_vars) and set(a.coords) == set(b.coords)
+    for name in a.variables:
+        x, y = a[name].values, b[name].values
+        assert x.shape == y.shape, name
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
+
+
+def test_a_map_is_the_study_of_its_cells_as_run_study_runs_it():
+    """Not a look-alike: the map's Dataset is, bit for bit, run_study's for the Study of its cells (y outermost,
+    single runs), however the runner cuts and threads it."""
+    m = nm.behaviour_map("bursting", x=("i_app", -3.0, 0.0, 4), y=("slow_negative.alpha", [-2.0, -1.5]), t_end=4000,
+                         n_threads=2)
+    study = nm.Study("bursting", grid={"slow_negative.alpha": [-2.0, -1.5], "i_app": np.linspace(-3.0, 0.0, 4)},
+                     method="dopri5", engine="single", t_end=4000, drive=0.0)
+    ds = nm.run_study(study, n_threads=1, chunk_size=3)
+    assert m.dataset["pattern"].dims == ("slow_negative.alpha", "i_app", "chip", "trial", "neuron")
+    assert_same_bits(m.dataset.drop_vars("predicted"), ds)
+    assert len(set(m.pattern.ravel())) >= 2
+
+
+def test_the_maps_attributes_are_views_of_its_dataset():
+    from neuromorph.analysis.spikes import PATTERNS
+    from neuromorph.studies.member import METRICS
+
+    m = nm.behaviour_map("bursting", x=("i_app", -3.0, 0.0, 4), y=("slow_negative.alpha", [-2.0, -1.5]), t_end=4000)
+    ds = m.dataset
+    cells = lambda name: ds[name].values[:, :, 0, 0, 0]  # noqa: E731 - (y, x) of the one neuron, chip and trial
+    assert m.shape == (2, 4) and m.patterns.shape == (1, 2, 4)
+    assert m.pattern.tolist() == cells("pattern").tolist() == m.patterns[0].tolist()
+    for k in METRICS:
+        for got in (getattr(m, k), m.metrics[k], m.neuron_metrics[k][0]):
+            assert got.shape == (2, 4) and np.array_equal(got, cells(k), equal_nan=True), k
+    assert np.array_equal(m.period, m.burst_period, equal_nan=True)
+    assert (m.x.name, m.x.values.tolist()) == ("i_app", [-3.0, -2.0, -1.0, 0.0])
+    assert (m.y.name, m.y.values.tolist()) == ("slow_negative.alpha", [-2.0, -1.5])
+    assert m.predicted.tolist() == ds["predicted"].values.tolist() and m.predicted.shape == (2, 4)
+    assert (m.t_end, m.t_transient, m.neuron_names) == (4000.0, 2000.0, ("bursting",))
+    assert m.counts() == {p: int(np.sum(cells("pattern") == p)) for p in PATTERNS}
+    with pytest.raises(AttributeError):
+        m.no_such_metric  # noqa: B018 - explicit properties only: nothing is made up on access
+    line = nm.behaviour_map("tonic", x=("i_app", [-1.0, 0.0]), t_end=1000, predict=False)
+    assert line.y is None and line.predicted is None and line.pattern.shape == (1, 2)
+    assert line.dataset["pattern"].dims == ("i_app", "chip", "trial", "neuron")
+
+
+def test_a_network_maps_neurons_are_the_datasets_neurons():
+    m = nm.behaviour_map(nm.hco("bursting"), x=("n1.i_app", [-3.5, -2.0]), t_end=3000)
+    assert m.neuron_names == ("n1", "n2") and m.patterns.shape == (2, 1, 2) and m.predicted is None
+    n2 = m.of("n2")
+    assert n2.neuron_names == ("n2",) and n2.patterns.tolist() == m.patterns[1:].tolist()
+    assert np.array_equal(n2.burst_period, m.neuron_metrics["burst_period"][1], equal_nan=True)
+    assert n2.pattern.tolist() == m.dataset["pattern"].sel(neuron="n2").values[:, 0, 0][None].tolist()
+
+
+def test_a_cell_the_solver_cannot_finish_stops_the_map():
+    with pytest.raises(nm.SimulationError, match="too many steps") as info:
+        nm.behaviour_map("bursting", x=("i_app", [-2.0, -1.0]), t_end=4000, max_steps=20, predict=False)
+    assert info.value.reason == "too many steps"
+
+
+def test_the_single_run_loop_lives_in_the_runner_alone():
+    """Cells and members that are single runs are run by one loop, the runner's: no other module of ``studies``
+    runs a cell or starts a pool of threads (the maps once had a loop of their own, a copy of the runner's)."""
+    import ast
+    from pathlib import Path
+
+    callers = {}
+    for path in (Path(nm.__file__).parent / "studies").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+                if name in ("run_cell", "Workers", "ThreadPoolExecutor", "Integrator"):
+                    callers.setdefault(name, set()).add(path.stem)
+    assert callers == {"run_cell": {"runner"}, "Workers": {"runner"}, "Integrator": {"member"}}

@@ -175,6 +175,28 @@ def test_a_diverging_chip_is_recorded_and_the_study_goes_on():
     assert np.isfinite(rel.metrics()["schreiber"])
 
 
+def test_the_members_are_a_dataset_and_the_attributes_views_of_it():
+    from neuromorph.studies.member import REASONS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rel = nm.reliability("tonic", -0.5, trials=[3, 5], chips=12, mismatch=nm.Mismatch(gain=0.8), t_end=400,
+                             dt=0.05, seed=2)
+    ds = rel.dataset
+    assert ds["spike_times"].dims == ("chip", "trial", "neuron", "spike") and ds["reason"].dims == ("chip", "trial")
+    assert rel.chips.tolist() == list(range(12)) == ds["chip"].values.tolist()
+    assert rel.trials.tolist() == [3, 5] == ds["trial"].values.tolist()
+    assert rel.failures and (rel.t_record, rel.t_end) == (40.0, 400.0)
+    for c, chip in enumerate(rel.chips):
+        for k, trial in enumerate(rel.trials):
+            one = ds.sel(chip=chip, trial=trial).isel(neuron=0)
+            count = int(one["spike_count"])
+            assert np.array_equal(rel.spike_times[c][k], one["spike_times"].values[:count])
+            assert np.isnan(one["spike_times"].values[count:]).all()
+            reason = str(one["reason"].values)
+            assert rel.failures.get((int(chip), int(trial)), "ok") == reason == REASONS[int(one["status"])]
+
+
 def test_a_network_study_keeps_each_neurons_spikes():
     rel = nm.reliability(nm.hco(), 0.0, trials=2, chips=2, intrinsic=0.02, t_end=3000, dt=0.05, seed=1)
     assert len(rel.spike_times[1][1]) == 2

@@ -253,6 +253,13 @@ def test_behaviour_map_on_dask_is_the_in_process_map(cluster2):
     for k, val in local.neuron_metrics.items():
         assert np.array_equal(val, remote.neuron_metrics[k], equal_nan=True), k
     assert len(set(local.pattern.ravel())) >= 3
+    # Both are the study of the map's cells, y outermost, as run_study runs it (here on two workers).
+    study = nm.Study(n, grid={"slow_negative.alpha": np.linspace(-2.0, -1.0, 3), "i_app": np.linspace(-3.0, 0.0, 5)},
+                     method="dopri5", engine="single", t_end=5000.0, drive=0.0)
+    ds = nm.run_study(study, client=cluster2, chunk_size=4)
+    assert remote.dataset.attrs["dask_workers"] == 2 and local.dataset.attrs["dask_workers"] == 0
+    assert_same(local.dataset.drop_vars("predicted"), ds)
+    assert_same(remote.dataset.drop_vars("predicted"), ds)
 
 
 def test_reliability_on_dask_is_the_in_process_study(cluster2):
@@ -264,6 +271,8 @@ def test_reliability_on_dask_is_the_in_process_study(cluster2):
         for a, b in zip(c1, c2, strict=True):
             assert a.size > 5 and np.array_equal(a, b)
     assert local.metrics()["schreiber"] == remote.metrics()["schreiber"]
+    assert_same(local.dataset, remote.dataset)
+    assert local.dataset["spike_times"].dims == ("chip", "trial", "neuron", "spike")
 
 
 @pytest.mark.slow

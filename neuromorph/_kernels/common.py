@@ -106,8 +106,8 @@ def crossing(dense, k, level):
 
 @njit(**JIT_INLINE)
 def record_spikes(model, thr, armed, y, y_new, dense, t, h, spk_t, spk_n, cnt):
-    """Append every spike inside the step (needs ``dense``): an upward threshold crossing of an
-    armed neuron, which disarms it until :func:`rearm` (see :mod:`neuromorph.analysis.spikes`)."""
+    """Append every spike inside the step (what a spike is: :mod:`neuromorph.analysis.spikes`), located
+    as the root of the step's dense output (:func:`crossing`); the neuron is disarmed until :func:`rearm`."""
     for n in range(model.mem_state.shape[0]):
         k = model.mem_state[n]
         if armed[n] != 0 and y[k] < thr[n] <= y_new[k]:

@@ -283,8 +283,8 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
     a :class:`.layout.Noise` (empty arrays without noise), ``trial_all`` and ``chip_all``
     (uint64) each copy's trial and chip. ``y_all`` (n_states x n, the OU states last) is the
     state on entry and on return, ``armed_all`` (n_neurons x n, 1.0 or 0.0) the spike detector's
-    state: a spike is an upward crossing of ``thr_all`` by an armed neuron, which disarms it until
-    its voltage ends a step below ``thr_all - hyst_all``. ``status[c]`` becomes
+    state (thresholds ``thr_all``, hysteresis ``hyst_all``; what a spike is:
+    :mod:`neuromorph.analysis.spikes`; here located on the step's cubic Hermite). ``status[c]`` becomes
     :data:`LANE_NONFINITE` or :data:`LANE_RUNAWAY` (``|V| > bound_all``) for a copy that
     diverged, and ``t_failed[c]`` the end of the step where it was found; that copy is frozen and its
     final state is NaN. ``spk_count[m, c]`` counts spikes

@@ -73,9 +73,9 @@ def one_neuron(neuron):
     if isinstance(neuron, Neuron):
         return neuron
     if isinstance(neuron, str):
-        from ..io.circuits import preset
+        from ..io.circuits import as_model
 
-        neuron = preset(neuron)
+        neuron = as_model(neuron)
         if isinstance(neuron, Neuron):
             return neuron
     if hasattr(neuron, "node_names"):

@@ -4,9 +4,17 @@ What a spike is (one definition for every engine): an upward crossing of the neu
 ``threshold`` by its membrane voltage, counted only when the neuron is *armed*. A neuron starts
 armed if its voltage starts below the threshold; a spike disarms it, and it is armed again once
 its voltage falls below ``threshold - hysteresis``. Noise that jitters the voltage back and forth
-across the threshold during one upstroke therefore makes one spike, not two. The numba kernels
-apply this rule at the end of every step and locate the crossing on their dense output; the
-SPICE engine applies :func:`spike_times` to ngspice's samples.
+across the threshold during one upstroke therefore makes one spike, not two.
+
+Every engine applies this rule at the end of each step (or sample) and differs only in how it
+locates the crossing inside the step:
+
+* single runs (``neuromorph._kernels.common.record_spikes``): the root of the step's dense-output
+  polynomial (DP5's 4th-order interpolant, Rosenbrock's, or the fixed-step methods' cubic
+  Hermite), by safeguarded Newton;
+* ensembles (``neuromorph._kernels.lanes``): the root of the cubic Hermite interpolant between the
+  step's ends (voltages and slopes), by bisection and secant;
+* SPICE (:func:`spike_times` on ngspice's samples): linear interpolation between samples.
 
 Bursts are found from the inter-spike intervals (ISIs) alone: sorted ISIs
 are split at their largest ratio gap; if that gap is at least

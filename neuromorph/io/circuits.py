@@ -75,8 +75,8 @@ from ..model.neuron import DEFAULT_HYSTERESIS, Neuron
 from ..model.stimulus import Constant, Protocol, Sum, from_dicts
 from .files import atomic_write
 
-__all__ = ["load", "loads", "save", "dumps", "preset", "preset_file", "presets", "circuits_dir", "input_files",
-           "FORMAT", "NETWORK_FORMAT"]
+__all__ = ["load", "loads", "save", "dumps", "preset", "preset_file", "presets", "as_model", "circuits_dir",
+           "input_files", "FORMAT", "NETWORK_FORMAT"]
 
 FORMAT = "neuromorph/1"
 NETWORK_FORMAT = "neuromorph-network/1"
@@ -506,6 +506,26 @@ def preset(name, hint=True):
     10000.0
     """
     return load(preset_file(name, hint))
+
+
+def as_model(model):
+    """``model`` with a preset name or a circuit file read: the one place a name becomes a model.
+
+    A string ending in ``.toml`` or holding a path separator, or an ``os.PathLike``, is a circuit
+    file (:func:`load`); any other string is a preset name or alias (:func:`preset`); anything else
+    (a Neuron, a Network, a compiled model) is returned as it is, for the caller to check.
+
+    Examples
+    --------
+    >>> from neuromorph.io.circuits import as_model
+    >>> as_model("tonic").element_names == as_model(circuits_dir() / "tonic_spiking.toml").element_names
+    True
+    """
+    if isinstance(model, os.PathLike):
+        return load(model)
+    if isinstance(model, str):
+        return load(model) if model.endswith(".toml") or os.path.sep in model else preset(model)
+    return model
 
 
 def preset_file(name, hint=True):

@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels.layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model
-from ..errors import ModelError, SimulationError
-from ..io.circuits import preset
+from ..errors import Failure, ModelError, SimulationError
+from ..io.circuits import as_model
 
 __all__ = ["CompiledModel", "Slot", "Assembler", "compile_neuron", "as_compiled_model", "check_value", "VALUE_CHECKS",
            "runaway_bounds", "diverging", "dense_jacobian"]
@@ -441,15 +441,16 @@ def compile_neuron(neuron):
 
 
 def as_compiled_model(model):
-    """``model`` (a Neuron, a Network, a preset name or a :class:`CompiledModel`) as a :class:`CompiledModel`.
+    """``model`` (a Neuron, a Network, a preset name, a circuit file or a :class:`CompiledModel`) as a
+    :class:`CompiledModel`.
 
-    What every engine does first with the model it is given; a Neuron or Network compiles itself
+    What every engine does first with the model it is given (through :func:`~neuromorph.lower.problem.prepare`);
+    a name or file is read by :func:`~neuromorph.io.circuits.as_model`, and a Neuron or Network compiles itself
     (cached on it until it changes).
     """
     if isinstance(model, CompiledModel):
         return model
-    if isinstance(model, str):  # a preset by name, as everywhere a neuron is expected
-        return preset(model).compile()
+    model = as_model(model)
     if hasattr(model, "compile"):
         return model.compile()
     raise ModelError(f"expected a Neuron, a preset name or a compiled model, got {model!r}")
@@ -520,14 +521,15 @@ NO_RESTORING = "the model lacks a restoring conductance (a leak with g > 0) stro
 
 
 def diverging(t, v, bound, neuron=None, cause=NO_RESTORING, engine="integration stopped"):
-    """The :class:`~neuromorph.errors.SimulationError` (reason ``"diverging"``) of a membrane voltage ``v``
-    found beyond its :func:`runaway_bounds` ``bound`` at time ``t``: one message for every engine.
+    """The :class:`~neuromorph.errors.SimulationError` (reason :attr:`Failure.DIVERGING
+    <neuromorph.errors.Failure.DIVERGING>`) of a membrane voltage ``v`` found beyond its :func:`runaway_bounds`
+    ``bound`` at time ``t``: one message for every engine.
 
     ``neuron``: its name in a network (None for a single neuron); ``engine`` says what happened there.
     """
     who = "the membrane voltage" + (f" of neuron {neuron!r}" if neuron is not None else "")
     return SimulationError(f"{engine} at t = {t:.9g}: {who} reached V = {v:.6g}, beyond +-{bound:.4g}, and "
-                           f"grows without bound (diverging): {cause}", t=t, reason="diverging")
+                           f"grows without bound ({Failure.DIVERGING}): {cause}", t=t, reason=Failure.DIVERGING)
 
 
 def runaway_bounds(arrays, stim, y, parts=None, i_bias=None, **per_copy):

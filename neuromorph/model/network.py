@@ -99,10 +99,10 @@ def resolve_neuron(neuron, where):
     The model layer reads presets (:mod:`neuromorph.io`, a layer above) here only, when it is called.
     """
     if isinstance(neuron, str):
-        from ..io.circuits import preset
+        from ..io.circuits import as_model
 
         try:
-            loaded = preset(neuron)
+            loaded = as_model(neuron)
         except ModelError as exc:
             raise ModelError(f"{where}: {exc}") from None
         if not isinstance(loaded, Neuron):

@@ -30,8 +30,10 @@ from .._parallel import Workers, thread_count
 from .._progress import Progress
 from ..analysis.spikes import settled_window, summarize_spikes
 from ..errors import ModelError, SolverError
-from ..lower.compile import runaway_bounds
-from ..model.stimulus import as_stimulus, compile_stimuli
+from ..lower.compile import as_compiled_model
+from ..lower.problem import copy_ids, prepare_copies, with_mismatch
+from ..model.noise import as_noise_list
+from .failures import lane_failure
 from .solvers import get_solver
 
 __all__ = ["Ensemble", "EnsembleResult", "run_bytes", "per_copy_bytes", "LANE_STEPS_PER_SECOND"]
@@ -72,7 +74,6 @@ def warn_if_long(n_members, n_steps, n_neurons, threads, what):
         v.warn(f"{what} is {n_members:.3g} members x {n_steps:.3g} steps: roughly {span} on {threads} thread(s) "
                f"(at ~{LANE_STEPS_PER_SECOND:.0e} neuron-steps per second per thread)", NeuromorphWarning)
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
-STATUS = {lanes.LANE_OK: "ok", lanes.LANE_NONFINITE: "non-finite state", lanes.LANE_RUNAWAY: "diverging"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +100,8 @@ class EnsembleResult:
     params : dict
         The per-copy parameter values that were set.
     status : ndarray of int, shape (n,)
-        0 for a copy that ran to the end; see :attr:`failures` for the others.
+        Each copy's :attr:`~neuromorph.errors.Failure.code`: 0 (``Failure.OK``) for a copy that ran to the end,
+        1 (``NON_FINITE``) or 2 (``DIVERGING``) for one that diverged; :attr:`failures` gives the reasons.
     settled_from : float or None
         Where summaries start (``t_record`` if it was given; else the second half of the run).
     cause : str or None
@@ -158,8 +160,9 @@ class EnsembleResult:
 
     @property
     def failures(self):
-        """``{copy index: reason}`` of the copies that diverged (``"diverging"``, ``"non-finite state"``)."""
-        return {int(i): STATUS[int(self.status[i])] for i in np.flatnonzero(self.failed)}
+        """``{copy index: reason}`` of the copies that diverged (:class:`~neuromorph.errors.Failure`:
+        ``Failure.DIVERGING``, ``Failure.NON_FINITE``; equal to ``"diverging"``, ``"non-finite state"``)."""
+        return {int(i): lane_failure(self.status[i]) for i in np.flatnonzero(self.failed)}
 
     def _copy(self, i):
         if isinstance(i, bool) or not isinstance(i, int | np.integer) or not -self.size <= i < self.size:
@@ -212,6 +215,44 @@ class EnsembleResult:
             else:
                 out[key] = np.array([np.nan if x is None else x for x in values], dtype=np.float64)
         return out
+
+    def to_dataset(self, t_start=None):
+        """The copies as an xarray Dataset, in the form of a study's results (:func:`neuromorph.run_study`).
+
+        Dimensions ``member`` (the copies, as in a study store's flat layout; each parameter that
+        was set is a coordinate along it), ``neuron``, ``spike`` and, with traces, ``time``;
+        variables ``pattern`` and every metric of :meth:`summaries` (over the same window,
+        ``t_start`` as there), ``spike_count``, ``spike_times``, ``status`` (0 ok, 1 non-finite
+        state, 2 diverging: the codes of a study) with ``reason``, ``final_state`` (over
+        ``state``) and ``v``. ``attrs``: ``t_record``, ``t_end``, ``cause``.
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> res = nm.Ensemble("tonic", params={"i_app": [-1.0, -0.6]}).simulate(600, dt=0.05)
+        >>> ds = res.to_dataset()
+        >>> ds["pattern"].dims, ds["pattern"].values.ravel().tolist()
+        (('member', 'neuron'), ['rest', 'tonic'])
+        """
+        import xarray as xr
+
+        members, neurons = ("member",), ("member", "neuron")
+        per_neuron = [self.summaries(t_start, neuron=m) for m in range(len(self.neuron_names))]
+        data = {key: (neurons, np.stack([s[key] for s in per_neuron], axis=1)) for key in per_neuron[0]
+                if key not in ("t_start", "t_end")}
+        data["spike_count"] = (neurons, self.counts.T)
+        data["spike_times"] = ((*neurons, "spike"), self.times.transpose(1, 0, 2))
+        data["status"] = (members, self.status)
+        data["reason"] = (members, np.array([str(lane_failure(s)) for s in self.status], dtype=str))
+        data["final_state"] = ((*members, "state"), self.final_state)
+        coords = {"neuron": np.array(self.neuron_names), "state": np.array(self.state_names)}
+        coords.update({path: (members, np.broadcast_to(values, (self.size,))) for path, values in self.params.items()})
+        if self.traces is not None:
+            data["v"] = ((*neurons, "time"), self.traces.transpose(1, 0, 2))
+            coords["time"] = self.t
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs.update(t_record=self.t_record, t_end=self.t_end, cause=self.cause or "")
+        return ds
 
 
 def _filter_of(model, path):
@@ -275,8 +316,6 @@ class Ensemble:
     """
 
     def __init__(self, model, params=None, size=None):
-        from ..lower.compile import as_compiled_model
-
         self.neuron = model
         self.model = as_compiled_model(model)
         if params is not None and not isinstance(params, dict):
@@ -310,18 +349,11 @@ class Ensemble:
 
     def _ids(self, name, values, default):
         """Per-copy trial or chip numbers: integers in [0, 2**32)."""
-        if values is None:
-            return default.astype(np.uint64)
-        arr = np.broadcast_to(np.asarray(values), (self.size,))
-        if arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= 2 ** 32)):
-            raise SolverError(f"`{name}` must be integers in [0, 2**32), one per copy ({self.size}), got {values!r}")
-        return arr.astype(np.uint64)
+        return copy_ids(name, values, default, self.size)
 
     def _copies(self, spread, seed, chip_ids):
         """The per-copy parameters with each copy's chip drawn from ``spread`` (a Mismatch or None)."""
-        if spread is None or spread.is_zero:
-            return self.per_copy
-        return {**self.per_copy, **spread.apply(self.model, seed, chip_ids.astype(np.int64), self.per_copy)}
+        return with_mismatch(self.model, self.per_copy, spread, seed, chip_ids)
 
     def _stable_step(self, radius, pc, y, copies):
         """The largest of the stability limits (:func:`~neuromorph.solve.stability.stable_step`) of ``copies``
@@ -403,40 +435,15 @@ class Ensemble:
                  what=f"spike storage of {n} copies x {nn} neurons x {max_spikes}")
         v.memory("size", run_bytes(m, n, max_spikes, n_samples, mismatch=mismatch is not None), SolverError,
                  what=f"the states, spikes and traces of {n} copies")
-        from ..lower.noise import initial_ou_members, lower_noise, noise_scale, warn_if_noise_dominates
-        from ..model.noise import as_noise_list
-
         sources = as_noise_list(noise)
         solver = get_solver(method, dt=dt, engine="ensemble", noise=bool(sources))
         run_lanes, kernel_method = solver.kernel("ensemble"), solver.kernel_id
-        if sources and seed is None:
-            raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
-        from ..model.variability import as_mismatch
-
-        spread = as_mismatch(mismatch)
-        if spread is not None and seed is None:
-            raise SolverError("a run with `mismatch` needs a `seed` (an integer): chip c is the draw c of that seed")
-        noise_arrays = lower_noise(m, sources, v.seed("seed", seed if seed is not None else 0, SolverError))
-        warn_if_noise_dominates(m, noise_arrays, np.max(np.abs(self.per_copy["i_bias"]), axis=1))
-        trial_ids = self._ids("trials", trials, np.arange(n))
-        chip_ids = self._ids("chips", chips, np.zeros(n, np.int64))
         if sources and t_end / dt >= 2 ** 32 - 1:
             raise SolverError(f"a noisy run counts its steps in 32 bits: t_end / dt = {t_end / dt:.3g} is beyond 2**32")
-        y = np.repeat(m.y0[:, None], n, axis=1)
-        if y0 is not None:
-            y0 = v.real_array("y0", y0, np.ndim(y0) if np.ndim(y0) in (1, 2) else 1, SolverError)
-            if y0.shape == (ns,):
-                y[:] = y0[:, None]
-            elif y0.shape == (n, ns):
-                y[:] = y0.T
-            else:
-                raise SolverError(f"`y0` must have shape ({ns},) or ({n}, {ns}), got {y0.shape}")
-        if noise_arrays.ou_mem.size:
-            y = np.concatenate([y, initial_ou_members(noise_arrays, trial_ids, chip_ids)])
-        shared = as_stimulus(i_app)
-        stim = compile_stimuli([shared if own is None else own + shared for own in (m.stimuli or [None] * nn)],
-                               horizon=t_end)
-        pc = self._copies(spread, seed, chip_ids)
+        copies = prepare_copies(m, self.per_copy, i_app=i_app, noise=noise, seed=seed, trials=trials, chips=chips,
+                                y0=y0, mismatch=mismatch, horizon=t_end)
+        pc, y, stim, noise_arrays = copies.per_copy, copies.y, copies.stim, copies.noise
+        trial_ids, chip_ids, armed, bounds = copies.trials, copies.chips, copies.armed, copies.bounds
         probes = np.unique(np.linspace(0, n - 1, min(n, _PROBES)).astype(np.int64))
         if check_step:
             from .stability import refuse_beyond
@@ -451,10 +458,7 @@ class Ensemble:
         t_failed = np.full(n, np.nan)
         n_blocks = -(-n // lanes.LANES)
         t_reached = np.zeros(n_blocks)
-        armed = (y[m.arrays.mem_state] < pc["thresholds"]).astype(np.float64)  # as Integrator's spike detector
         initial = y[:ns].copy()  # (the run overwrites y: why copies diverged is asked of where they started)
-        bounds = runaway_bounds(m.arrays, stim, y[:ns], i_bias=np.abs(pc["i_bias"]) + noise_scale(m, noise_arrays)[:, None],
-                                gain=pc["el_gain"], off=pc["el_off"], act_off=pc["act_off"], thresholds=pc["thresholds"])
         local = threading.local()
         clock = {"t": 0.0, "k": 0}
 

@@ -17,66 +17,20 @@ from .._kernels.config import PARALLEL_FROM
 from .._kernels import common as c
 from .._parallel import interrupted
 from .._progress import Progress
-from ..errors import ModelError, SimulationError, SolverError, StimulusError
+from ..errors import Failure, SimulationError, SolverError
 from ..lower.compile import as_compiled_model
+from ..lower.problem import Problem, applied_currents, prepare
 from ..model.noise import as_noise_list
-from ..model.stimulus import Constant, Sum, as_stimulus, compile_stimuli, needs_horizon
+from .failures import kernel_failure
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
 from .stability import beyond_limit, stable_step
 
-__all__ = ["Integrator", "simulate"]
-
-_FAILURES = {
-    c.ERR_NONFINITE: ("non-finite state", "the state became non-finite (the model diverges)"),
-    c.ERR_STEP_UNDERFLOW: ("step size underflow", "the step size underflowed: the solution changes faster than "
-                                                  "double precision can follow (a blow-up or a discontinuity)"),
-    c.ERR_SINGULAR: ("singular iteration matrix", "the Rosenbrock iteration matrix is singular"),
-}
+__all__ = ["Integrator", "simulate", "applied_currents"]  # (applied_currents: from lower.problem, where it lives)
 
 _PROJECTION_AFTER = 0.05  # project the steps a run needs once this fraction of max_steps is spent
 _PROJECTION_SAMPLES = 256  # project the output's size once this many samples show its rate (past the first steps)
 _LOOSE_TOL = 0.1  # tolerances above this leave results without a correct digit: warned about
-
-
-def applied_currents(model, i_app):
-    """``(i_bias per neuron, time-varying stimulus per neuron)`` from an ``i_app`` argument.
-
-    The constant part of each neuron's current is its ``i_app`` parameter (a slot); what varies
-    in time is compiled into the stimulus arrays. A neuron given a current here gets exactly that
-    current (a network node's own stimulus is replaced too); the others keep the model's. See
-    :class:`Integrator` for the forms of ``i_app``.
-    """
-    n = model.n_neurons
-    bias = model.arrays.i_bias.copy()
-    stimuli = [st if st is not None else Constant(0.0) for st in (model.stimuli or [None] * n)]
-    given = {}
-    if i_app is None:
-        pass
-    elif isinstance(i_app, dict):
-        for name, value in i_app.items():
-            if not isinstance(name, str):
-                raise ModelError(f"`i_app` given as a dict needs neuron names as keys, got {name!r}; neurons: "
-                                 f"{', '.join(model.neuron_names)}")
-            given[model.neuron_index(name)] = value
-    elif isinstance(i_app, list | tuple):
-        if len(i_app) != n:
-            if n == 1:
-                raise StimulusError(
-                    f"`i_app` given as a sequence of {len(i_app)} values for a single neuron: for a current "
-                    "that varies in time use nm.Sampled(t, values) (a sequence gives one stimulus per neuron)")
-            raise ModelError(f"`i_app` must give one stimulus per neuron ({n}: "
-                             f"{', '.join(model.neuron_names)}), got {len(i_app)}")
-        given = dict(enumerate(i_app))
-    else:
-        given = {i: i_app for i in range(n)}
-    for i, value in given.items():
-        label = "i_app" if n == 1 else f"i_app of {model.neuron_names[i]!r}"
-        terms = as_stimulus(value, label).terms()
-        bias[i] = sum(t.value for t in terms if isinstance(t, Constant))
-        varying = [t for t in terms if not isinstance(t, Constant)]
-        stimuli[i] = Sum(*varying) if varying else Constant(0.0)
-    return bias, stimuli
 
 
 def _record_names(record):
@@ -103,7 +57,11 @@ class Integrator:
 
     Parameters
     ----------
-    model : Neuron, Network, preset name or CompiledModel
+    model : Neuron, Network, preset name, circuit file, CompiledModel or Problem
+        What to run; a :class:`~neuromorph.lower.problem.Problem` (from
+        :func:`~neuromorph.lower.problem.prepare`) is run as it is, with its own current, noise and
+        initial state (``i_app``, ``y0``, ``noise``, ``seed``, ``trial`` and ``chip`` are then left out):
+        anything else is prepared here, with them.
     i_app : float, Stimulus, sequence or dict, optional
         Applied current. Its constant part is the ``i_app`` parameter of each neuron (a slot,
         modulated like any other), the rest (steps, pulses, samples) a time-varying stimulus.
@@ -146,33 +104,30 @@ class Integrator:
     def __init__(self, model, i_app=None, solver=None, t0=0.0, y0=None, t_eval=None, save_every=1, record=None,
                  max_points=None, max_steps=50_000_000, progress=None, stop=None, noise=None, seed=None, trial=0,
                  chip=0):
-        self.model = as_compiled_model(model)
-        self.arrays = self.model.arrays  # each array copied on its first change (the model's own stay untouched)
-        self._owned = set()
-        bias, stimuli = applied_currents(self.model, i_app)
-        if not np.array_equal(bias, self.arrays.i_bias):
-            self.arrays = self.arrays._replace(i_bias=bias)
-            self._owned.add("i_bias")
-        self._stimuli = stimuli
-        self._horizon = None  # how far realised stimuli (OU paths) are compiled: extended as the run goes on
-        self.stim = None if needs_horizon(stimuli) else compile_stimuli(stimuli)
-        self.solver = get_solver(solver, noise=bool(as_noise_list(noise)))
+        self.solver = get_solver(solver, noise=bool(as_noise_list(noise)) or (
+            isinstance(model, Problem) and model.noisy))
         _warn_loose(self.solver)
-        self.noise = self._lower_noise(noise, seed, trial, chip)
+        if isinstance(model, Problem):
+            given = [name for name, value in (("i_app", i_app), ("y0", y0), ("noise", noise), ("seed", seed))
+                     if value is not None] + [name for name, value in (("trial", trial), ("chip", chip)) if value != 0]
+            if given:
+                raise SolverError(f"a Problem carries its own current, noise and initial state: give "
+                                  f"{', '.join(given)} to prepare(), not to the Integrator")
+            self.problem = model
+        else:
+            self.problem = prepare(model, i_app=i_app, noise=noise, seed=seed, trial=trial, chip=chip, y0=y0)
+        self.model = self.problem.model
+        self.arrays = self.problem.arrays  # each array copied on its first change (the problem's own stay untouched)
+        self._owned = set()
+        self._horizon = None  # how far realised stimuli (OU paths) are compiled: extended as the run goes on
+        self.stim = self.problem.stim
+        self.noise = self.problem.noise
         self.t0 = v.real("t0", t0, SolverError)
         self._kept_from = self.t0  # start of what result() covers (moves on with take())
         n = self.model.n_states
-        self.y = self.model.y0.copy() if y0 is None else v.real_array("y0", y0, 1, SolverError).copy()
-        if self.y.shape != (n,):
-            raise SolverError(f"`y0` must have {n} values ({', '.join(self.model.state_names)}), got {self.y.size}")
-        if self.noise.ou_mem.size:  # the OU states follow the model's
-            from ..lower.noise import initial_ou
-
-            self.y = np.concatenate([self.y, initial_ou(self.noise)])
+        self.y = self.problem.y0.copy()
         self.f0 = np.zeros(self.y.size)
-        # The spike detector's state: a neuron starting below its threshold is armed (its first
-        # upward crossing is a spike), one starting above waits for V < threshold - hysteresis.
-        self.armed = (self.y[self.arrays.mem_state] < self.arrays.thresholds).astype(np.int64)
+        self.armed = self.problem.armed.copy()
         self.ctrl = np.zeros(c.N_CTRL)
         self.cnt = np.zeros(c.N_CNT, dtype=np.int64)
         self.ctrl[c.C_T] = self.t0
@@ -231,40 +186,12 @@ class Integrator:
             self.out_y[0] = self.y[self.save_idx]
             self.cnt[c.N_OUT] = 1
 
-    def _lower_noise(self, noise, seed, trial, chip):
-        from ..lower.noise import lower_noise, no_noise, warn_if_noise_dominates
-
-        sources = as_noise_list(noise)
-        if not sources:
-            if seed is not None:
-                v.seed("seed", seed, SolverError)
-            return no_noise()
-        if seed is None:
-            raise SolverError("a noisy run needs a `seed` (an integer): the same seed gives the same bits")
-        seed = v.seed("seed", seed, SolverError)
-        trial = v.count("trial", trial, 0, SolverError)
-        chip = v.count("chip", chip, 0, SolverError)
-        if max(trial, chip) >= 2 ** 32:
-            raise SolverError(f"`trial` and `chip` must be < 2**32, got {trial} and {chip}")
-        noise = lower_noise(self.model, sources, seed, trial, chip)
-        warn_if_noise_dominates(self.model, noise, self.arrays.i_bias)
-        return noise
-
-    def _bias_scale(self):
-        """Each neuron's constant current for the runaway bounds, widened by its noise."""
-        if not self.noise.src_state.size:
-            return self.arrays.i_bias
-        from ..lower.noise import noise_scale
-
-        return np.abs(self.arrays.i_bias) + noise_scale(self.model, self.noise)
-
     def _extend_stimulus(self, t_stop):
         """Compile realised stimuli (OU paths) at least up to ``t_stop`` (a longer path extends the same one)."""
-        if self.stim is not None and (self._horizon is None or self._horizon >= t_stop):
-            return
-        self._horizon = max(t_stop, 2.0 * self._horizon if self._horizon else t_stop, self.t + 1.0)
-        self.stim = compile_stimuli(self._stimuli, horizon=self._horizon)
-        self._bounds = None
+        extended = self.problem.extend_stimulus(self.stim, self._horizon, self.t, t_stop)
+        if extended is not None:
+            self.stim, self._horizon = extended
+            self._bounds = None
 
     @property
     def t(self):
@@ -339,13 +266,30 @@ class Integrator:
                  advice="keep fewer states (record=[names], or () for spikes only), a coarser output (save_every, "
                         "dt_out) or a bounded one (max_points)")
 
+    _outcome = (Failure.OK, "success")  # (reason, message) of the last advance: what result() reports
+
     def advance(self, t_stop):
         """Integrate up to ``t_stop``.
 
         Stops early with :class:`~neuromorph.errors.SimulationError` when the state diverges
-        (a membrane voltage beyond :func:`~neuromorph.lower.compile.runaway_bounds`, or non-finite),
-        and as soon as the run is projected to need more than ``max_steps`` steps.
+        (a membrane voltage beyond :meth:`~neuromorph.lower.problem.Problem.bounds`, or non-finite),
+        and as soon as the run is projected to need more than ``max_steps`` steps; with
+        ``KeyboardInterrupt`` on Ctrl-C or when ``stop`` is set. Either way :meth:`result` then
+        reports the run as failed, with the reason (:class:`~neuromorph.errors.Failure`), until an
+        :meth:`advance` reaches its end.
         """
+        try:
+            self._advance(t_stop)
+        except SimulationError as exc:
+            self._outcome = (exc.reason, str(exc))
+            raise
+        except KeyboardInterrupt:
+            self._outcome = (Failure.INTERRUPTED, f"{Failure.INTERRUPTED.explanation} at t = {self.t:.9g}, before "
+                                                  f"t_stop = {t_stop:g}")
+            raise
+        self._outcome = (Failure.OK, "success")
+
+    def _advance(self, t_stop):
         import time
 
         t_stop = v.real("t_stop", t_stop, SolverError)
@@ -361,11 +305,8 @@ class Integrator:
             while True:
                 if (self._stop is not None and self._stop.is_set()) or interrupted():
                     raise KeyboardInterrupt
-                if self._bounds is None:
-                    from ..lower.compile import runaway_bounds
-
-                    parts = self.model.bound_parts if self._owned <= {"i_bias"} else None
-                    self._bounds = runaway_bounds(self.arrays, self.stim, self.y, parts, i_bias=self._bias_scale())
+                if self._bounds is None:  # (after a parameter change, or a longer stimulus)
+                    self._bounds = self.problem.bounds(self.arrays, self.stim, self.y)
                 budget = min(self._budget, self.max_steps - int(self.cnt[c.N_STEPS]))
                 if budget <= 0:
                     raise self._too_many_steps(t_stop, "stopped")
@@ -392,7 +333,7 @@ class Integrator:
                 elif status == c.ERR_RUNAWAY:
                     raise self._runaway()
                 else:
-                    reason, text = _FAILURES[status]
+                    reason, text = kernel_failure(status)
                     raise SimulationError(f"integration failed at t = {self.t:.9g}: {text}", t=self.t, reason=reason)
         finally:
             bar.close()
@@ -404,12 +345,12 @@ class Integrator:
         needed = int(self.cnt[c.N_STEPS]) + math.ceil((t_stop - self.t) / self.solver.dt - 1e-9)
         if self.noise.src_state.size and (t_stop - self.ctrl[c.C_T_GRID0]) / self.solver.dt >= 2 ** 32 - 1:
             raise SimulationError(f"a noisy run counts its steps in 32 bits: t = {t_stop:g} at dt = {self.solver.dt:g} is "
-                                  "beyond 2**32 steps", t=self.t, reason="too many steps")
+                                  "beyond 2**32 steps", t=self.t, reason=Failure.TOO_MANY_STEPS)
         if needed > self.max_steps:
             raise SimulationError(
-                f"reaching t = {t_stop:g} with dt = {self.solver.dt:g} takes {needed:.3g} steps, more than "
-                f"max_steps = {self.max_steps}: raise max_steps (--max-steps on the command line), "
-                "shorten the run or use a larger dt", t=self.t, reason="too many steps")
+                f"{Failure.TOO_MANY_STEPS.explanation}: reaching t = {t_stop:g} with dt = {self.solver.dt:g} takes "
+                f"{needed:.3g} steps, more than max_steps = {self.max_steps}: raise max_steps (--max-steps on the "
+                "command line), shorten the run or use a larger dt", t=self.t, reason=Failure.TOO_MANY_STEPS)
         if self.cnt[c.SAVE_MODE] == c.SAVE_STEPS and self.max_points is None:
             samples = int(self.cnt[c.N_OUT]) + (needed - int(self.cnt[c.N_STEPS])) / int(self.cnt[c.SAVE_EVERY])
             self._check_output(samples, t_stop, "at a fixed step")
@@ -425,41 +366,34 @@ class Integrator:
 
     def _too_many_steps(self, t_stop, how, projected=None):
         rate = int(self.cnt[c.N_STEPS]) / max(self.t - self.t0, 1e-300)
-        need = (f"at {rate:.3g} steps per time unit, reaching t = {t_stop:g} takes about {projected:.3g} steps"
-                if how == "projected" else f"more than max_steps = {self.max_steps} steps were needed")
-        text = (f"integration stopped at t = {self.t:.6g}: {need}"
-                + (f", more than max_steps = {self.max_steps}" if how == "projected" else "")
-                + "; raise max_steps (--max-steps on the command line) or shorten the run")
+        need = (f"at {rate:.3g} steps per time unit, reaching t = {t_stop:g} takes about {projected:.3g} steps, "
+                f"more than max_steps = {self.max_steps}" if how == "projected" else f"max_steps = {self.max_steps}")
+        text = (f"integration stopped at t = {self.t:.6g}: {Failure.TOO_MANY_STEPS.explanation} ({need}); raise "
+                "max_steps (--max-steps on the command line) or shorten the run")
         if self._looks_stiff():
             text += "; its steps are held by stability (stiff), where method='rosenbrock23' may take far fewer"
-        return SimulationError(text, t=self.t, reason="too many steps")
+        return SimulationError(text, t=self.t, reason=Failure.TOO_MANY_STEPS)
 
     def _looks_stiff(self):
         """An explicit method whose recent steps sit at its stability limit on the fastest mode."""
         if self.solver.implicit or not self.solver.adaptive or self.model.n_states > 400:
             return False
-        from ..lower.compile import dense_jacobian
-
-        jac = dense_jacobian(self.arrays, self.y, self.t, self.stim)
+        jac = self.problem.jacobian(self.arrays, self.y, self.t, self.stim)
         fastest = np.max(np.abs(np.linalg.eigvals(jac)))
         return bool(fastest * self.ctrl[c.C_H] > 1.0)
 
     def _runaway(self):
         """The error for a membrane voltage found beyond its bound."""
-        from ..lower.compile import NO_RESTORING, diverging
-
-        mem = self.arrays.mem_state
-        n = int(np.argmax(np.abs(self.y[mem]) / self._bounds))
         limit = self._stable_step()  # (None for an adaptive method)
-        cause = (limit is not None and beyond_limit(self.solver.dt, self.solver.name, limit)) or NO_RESTORING
-        return diverging(self.t, self.y[mem[n]], self._bounds[n], self.model.neuron_names[n] if len(mem) > 1 else None,
-                         cause)
+        cause = limit is not None and beyond_limit(self.solver.dt, self.solver.name, limit)
+        return self.problem.divergence(self.t, self.y, self._bounds, cause or None)
 
     def _stable_step(self):
         """For a fixed-step method, the largest stable step on the fastest mode at the initial state (small models)."""
         if self.solver.adaptive:
             return None
-        return stable_step(self.arrays, self.model.y0, self.solver.stability_radius, self.t0, self.stim)
+        return stable_step(self.arrays, self.model.y0, self.solver.stability_radius, self.t0, self.stim,
+                           jacobian=self.problem.jacobian)
 
     def take(self):
         """Hand over the samples and spikes gathered since the last call and forget them.
@@ -497,7 +431,9 @@ class Integrator:
     def result(self):
         """The run so far as a :class:`~neuromorph.solve.results.SimulationResult` (copies).
 
-        Holds the samples and spikes kept since the start, or since the last :meth:`take`.
+        Holds the samples and spikes kept since the start, or since the last :meth:`take`. After an
+        :meth:`advance` that failed or was interrupted, the result says so: ``success`` is False,
+        ``reason`` is why (a :class:`~neuromorph.errors.Failure`) and ``message`` the error's text.
         """
         n_out = int(self.cnt[c.N_OUT])
         n_spk = int(self.cnt[c.N_SPK])
@@ -511,7 +447,9 @@ class Integrator:
             method=self.solver.name,
             t_start=self._kept_from,
             t_end=self.t,
+            message=self._outcome[1],
             neuron_names=self.model.neuron_names,
+            reason=self._outcome[0],
         )
 
 

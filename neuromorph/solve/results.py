@@ -9,7 +9,7 @@ import numpy as np
 from .. import _validate as check
 from ..analysis.network import PHASE_TOLERANCE
 from ..analysis.spikes import analyse_spikes, settled_window, summarize_spikes
-from ..errors import ModelError
+from ..errors import Failure, ModelError
 from ..io.files import atomic_write
 
 __all__ = ["SimulationResult", "SolverStats"]
@@ -56,7 +56,17 @@ class SimulationResult:
     stats : SolverStats
     method : str
     t_start, t_end : float
+        The span the result covers. After a failed or interrupted run (an
+        :meth:`~neuromorph.solve.integrator.Integrator.advance` that raised) ``t_end`` is where it stopped.
     message : str
+        ``"success"`` when the run reached the time it was asked for; else why not (the error's text).
+    reason : Failure
+        :attr:`Failure.OK <neuromorph.errors.Failure.OK>` when the run reached its end; else why it stopped
+        short (``Failure.DIVERGING``, ``Failure.INTERRUPTED``, ...). :func:`neuromorph.simulate` raises on a
+        failure, so its results are always a success; an :class:`~neuromorph.solve.integrator.Integrator`'s
+        :meth:`~neuromorph.solve.integrator.Integrator.result` after a failed ``advance`` is not.
+    success : bool
+        Whether ``reason`` is ``Failure.OK``.
     """
 
     t: np.ndarray
@@ -70,10 +80,17 @@ class SimulationResult:
     t_end: float
     message: str = "success"
     neuron_names: tuple = ("neuron",)
+    reason: Failure = Failure.OK
+
+    def __post_init__(self):
+        object.__setattr__(self, "reason", Failure(self.reason))
+        if self.reason is not Failure.OK and self.message == "success":
+            object.__setattr__(self, "message", self.reason.explanation)
 
     @property
     def success(self):
-        return self.message == "success"
+        """True when the run reached the time it was asked for (``reason`` is ``Failure.OK``)."""
+        return self.reason is Failure.OK
 
     def __getitem__(self, name):
         """Trace of a recorded state by name (``"v"``, ``"slow"``, ...)."""
@@ -144,7 +161,8 @@ class SimulationResult:
     def save(self, path):
         """Write an ``.npz`` archive atomically (complete file or none): ``t``, ``y``, ``state_names``,
         ``spike_times``, ``spike_neurons`` (indices into ``neuron_names``), ``neuron_names``, ``method``,
-        ``stats`` (JSON), ``t_start``, ``t_end``."""
+        ``stats`` (JSON), ``t_start``, ``t_end``, ``reason`` (``"ok"`` or why the run stopped short) and
+        ``message``."""
         if not isinstance(path, str | os.PathLike):
             raise ModelError(f"`path` must be a file name (str or os.PathLike), got {path!r}")
 
@@ -153,6 +171,7 @@ class SimulationResult:
                 f, t=self.t, y=self.y, state_names=np.array(self.state_names), spike_times=self.spike_times,
                 spike_neurons=self.spike_neurons, neuron_names=np.array(self.neuron_names), method=self.method,
                 stats=json.dumps(self.stats.as_dict()), t_start=self.t_start, t_end=self.t_end,
+                reason=self.reason.value, message=self.message,
             )
 
         atomic_write(path, write, binary=True)
@@ -160,4 +179,4 @@ class SimulationResult:
     def __repr__(self):
         return (f"SimulationResult(method={self.method!r}, t=[{self.t_start:g}, {self.t_end:g}], "
                 f"{self.t.size} samples of {', '.join(self.state_names)}, {self.spike_times.size} spikes, "
-                f"{self.stats.n_steps} steps)")
+                f"{self.stats.n_steps} steps" + ("" if self.success else f", failed: {self.reason}") + ")")

@@ -23,14 +23,18 @@ REFUSE_BEYOND = 2.0
 (|R(-5.56)|) and 3-fold per Euler step (|1 - 4|); measured on the presets, every run diverges from ~1.8 times."""
 
 
-def stable_step(arrays, y, radius, t=0.0, stim=None):
+def stable_step(arrays, y, radius, t=0.0, stim=None, jacobian=None):
     """Largest stable step on the fastest mode of the model ``arrays`` at state ``y``, for a method of stability
-    radius ``radius``; None for models of more than :data:`MAX_STATES` states or without a moving mode."""
+    radius ``radius``; None for models of more than :data:`MAX_STATES` states or without a moving mode.
+
+    ``jacobian(arrays, y, t, stim)``: the dense Jacobian (default :func:`~neuromorph.lower.compile.dense_jacobian`;
+    a run passes its problem's, :meth:`~neuromorph.lower.problem.Problem.jacobian`)."""
     if arrays.st_kind.size > MAX_STATES:
         return None
-    from ..lower.compile import dense_jacobian
+    if jacobian is None:
+        from ..lower.compile import dense_jacobian as jacobian
 
-    fastest = float(np.max(np.abs(np.linalg.eigvals(dense_jacobian(arrays, y, t, stim)))))
+    fastest = float(np.max(np.abs(np.linalg.eigvals(jacobian(arrays, y, t, stim)))))
     return radius / fastest if fastest > 0 else None
 
 

@@ -22,7 +22,7 @@ import threading
 import numpy as np
 
 from .._parallel import ctrl_c_as_flag, interrupted
-from ..errors import SimulationError
+from ..errors import Failure, SimulationError
 from .netlist import control_path
 
 __all__ = ["run_transient", "run_dc", "ngspice_available", "NgspiceMissing", "quiet_pyspice"]
@@ -32,7 +32,8 @@ _SHARED = None
 
 
 class NgspiceMissing(SimulationError):
-    """Neither ngspice's shared library nor the ``ngspice`` program is installed."""
+    """Neither ngspice's shared library nor the ``ngspice`` program is installed (reason ``Failure.SOLVER_FAILED``:
+    the class itself says why, for code that skips a run without ngspice)."""
 
 
 def quiet_pyspice():
@@ -140,12 +141,14 @@ def _run_shared(deck, kind, progress=None):
                 ng.load_circuit(deck)
                 _in_background(ng, progress)
             except Exception as exc:  # PySpice raises NameError / NgSpiceCommandError on ngspice's failures
-                raise SimulationError(f"ngspice failed: {exc}; " + "; ".join(_errors(ng._stderr + ng._stdout)[:3]),
-                                      t=0.0, reason="spice failed") from None
+                raise SimulationError(f"ngspice failed: {Failure.SOLVER_FAILED.explanation}: {exc}; "
+                                      + "; ".join(_errors(ng._stderr + ng._stdout)[:3]),
+                                      t=0.0, reason=Failure.SOLVER_FAILED) from None
             plot_name = ng.last_plot
             if not plot_name.startswith(kind):
-                raise SimulationError(f"ngspice produced no {kind} result: " + "; ".join(
-                    _errors(ng._stderr + ng._stdout)[:3] or ng._stderr[-3:]), t=0.0, reason="spice failed")
+                raise SimulationError(f"{Failure.SOLVER_FAILED.explanation}: ngspice produced no {kind} result: "
+                                      + "; ".join(_errors(ng._stderr + ng._stdout)[:3] or ng._stderr[-3:]), t=0.0,
+                                      reason=Failure.SOLVER_FAILED)
             plot = ng.plot(None, plot_name)
             return {name.lower(): np.array(plot[name]._data, dtype=np.float64) for name in plot}
         finally:
@@ -166,7 +169,7 @@ def run_dc(deck, source, probe):
     positive terminal of voltage source ``probe`` from the circuit)``."""
     if _shared() is None:
         raise NgspiceMissing("ngspice's shared library is not installed: install the Debian package libngspice0 "
-                             "(bash .ci/bootstrap does)", t=0.0, reason="ngspice missing")
+                             "(bash .ci/bootstrap does)", t=0.0, reason=Failure.SOLVER_FAILED)
     vectors = _run_shared(deck, "dc")
     sweep = vectors.get("v-sweep", vectors.get(source.lower()))
     return sweep, vectors[f"{probe.lower()}#branch"]
@@ -180,7 +183,7 @@ def run_transient(deck, nodes, progress=None):
         return vectors["time"], {n: vectors[n.lower()] for n in nodes}
     if shutil.which("ngspice") is None:
         raise NgspiceMissing("ngspice is not installed: install the Debian packages ngspice and libngspice0 "
-                             "(bash .ci/bootstrap does)", t=0.0, reason="ngspice missing")
+                             "(bash .ci/bootstrap does)", t=0.0, reason=Failure.SOLVER_FAILED)
     return _run_program(deck, nodes)
 
 
@@ -198,9 +201,8 @@ def _run_program(deck, nodes):
             f.write(text)
         proc = subprocess.run(["ngspice", "-b", path], capture_output=True, text=True, timeout=3600, cwd=folder)
         if not os.path.exists(data):
-            raise SimulationError("ngspice failed: " + "; ".join(_errors(proc.stdout.splitlines()
-                                                                       + proc.stderr.splitlines())[:3]),
-                                  t=0.0, reason="spice failed")
+            raise SimulationError(f"ngspice failed: {Failure.SOLVER_FAILED.explanation}: " + "; ".join(
+                _errors(proc.stdout.splitlines() + proc.stderr.splitlines())[:3]), t=0.0, reason=Failure.SOLVER_FAILED)
         table = np.loadtxt(data, skiprows=1, ndmin=2)
         return table[:, 0], {n: table[:, i + 1] for i, n in enumerate(nodes)}
     finally:

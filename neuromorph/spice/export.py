@@ -19,11 +19,9 @@ LEVELS = ("behavioural", "transistor")
 
 
 def _model(model):
-    if isinstance(model, str):
-        from ..io.circuits import preset
+    from ..io.circuits import as_model
 
-        return preset(model)
-    return model
+    return as_model(model)
 
 
 def netlist(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, y0=None, mapping=None,
@@ -163,12 +161,12 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
     Raises
     ------
     SimulationError
-        Reason ``"diverging"`` when a membrane voltage goes beyond the numba engine's bound
+        Reason ``Failure.DIVERGING`` (``"diverging"``) when a membrane voltage goes beyond the numba engine's bound
         (:func:`~neuromorph.lower.compile.runaway_bounds`), with the time of the first such sample.
         The transistor level cannot follow a membrane that far: there a run stops where the
         membrane leaves the circuit's range (its leak amplifier's linear range, see
         :mod:`~neuromorph.spice.transistor`), as ``"diverging"`` if the model has no restoring
-        conductance, else as ``"out of range"``. ``"spice failed"`` when ngspice fails. Ctrl-C halts
+        conductance, else as ``Failure.OUT_OF_RANGE``. ``Failure.SOLVER_FAILED`` when ngspice fails. Ctrl-C halts
         ngspice and raises ``KeyboardInterrupt`` within about 0.1 s.
     """
     from .._progress import Progress
@@ -213,7 +211,7 @@ def spice_simulate(model, t_end, i_app=None, level="behavioural", max_step=0.05,
 def _check_bounds(net, t, volts):
     """Raise at the first sample of a membrane beyond its bound: the numba engine's ``"diverging"``, or at
     the transistor level the circuit's range (``"diverging"`` for a model with no restoring conductance)."""
-    from ..errors import SimulationError
+    from ..errors import Failure, SimulationError
     from ..lower.compile import NO_RESTORING, diverging
 
     limits = net.bounds if net.circuit_range is None else np.minimum(net.bounds, net.circuit_range)
@@ -236,4 +234,4 @@ def _check_bounds(net, t, volts):
     neuron = "" if who is None else f" of neuron {who!r}"
     raise SimulationError(f"ngspice run out of range at t = {t[i]:.9g}: the membrane voltage{neuron} reached "
                           f"V = {v:.6g}, beyond +-{limits[n]:.4g}: {where}; lower the currents, or simulate at "
-                          "level='behavioural'", t=t[i], reason="out of range")
+                          "level='behavioural'", t=t[i], reason=Failure.OUT_OF_RANGE)

@@ -21,7 +21,7 @@ import subprocess
 import sys
 from collections.abc import Sized
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -132,7 +132,7 @@ def _run_chip(job):
             return chip, [res.summary(t_start=t_start, neuron=m) for m in neuron], None, os.getpid()
         return chip, res.summary(t_start=t_start, neuron=neuron), None, os.getpid()
     except SimulationError as exc:
-        return chip, None, str(exc), os.getpid()
+        return chip, None, (exc.reason, str(exc)), os.getpid()
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,10 +145,13 @@ class SpiceMonteCarlo:
     summaries : list of dict or None
         :meth:`SimulationResult.summary` of each chip (None for a failed one).
     failures : dict
-        ``{chip: reason}``.
+        ``{chip: reason}`` of the chips whose run failed (:class:`~neuromorph.errors.Failure`, e.g.
+        ``Failure.DIVERGING``, ``Failure.OUT_OF_RANGE``, ``Failure.SOLVER_FAILED``).
     settings : dict
     workers : set of int
         Process ids that ran chips (never the caller's).
+    messages : dict
+        ``{chip: the error's text}`` of the same chips.
     """
 
     chips: np.ndarray
@@ -156,6 +159,7 @@ class SpiceMonteCarlo:
     failures: dict
     settings: dict
     workers: frozenset
+    messages: dict = field(default_factory=dict)
 
     def _metric(self, key):
         return np.array([np.nan if s is None or s.get(key) is None else float(s[key]) for s in self.summaries])
@@ -247,6 +251,7 @@ def spice_monte_carlo(model, chips=8, seed=0, t_end=10_000.0, i_app=None, a_vt=5
         results[chip] = (summary, failure, pid)
     return SpiceMonteCarlo(
         chips=ids, summaries=[results[int(c)][0] for c in ids],
-        failures={int(c): results[int(c)][1] for c in ids if results[int(c)][1] is not None},
+        failures={int(c): results[int(c)][1][0] for c in ids if results[int(c)][1] is not None},
         settings={"seed": seed, "a_vt": a_vt, "a_beta": a_beta, "t_end": t_end, "i_app": i_app, "max_step": max_step},
-        workers=frozenset(r[2] for r in results.values() if r[2] is not None))
+        workers=frozenset(r[2] for r in results.values() if r[2] is not None),
+        messages={int(c): results[int(c)][1][1] for c in ids if results[int(c)][1] is not None})

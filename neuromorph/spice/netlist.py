@@ -263,7 +263,7 @@ def input_state(compiled, neuron, tau):
 
 def prepare(model, i_app, y0):
     """What every level needs: ``(parts, connections, compiled, nodes, i_bias, stimuli, y0)``."""
-    from ..solve.integrator import applied_currents
+    from ..lower.problem import applied_currents
 
     parts, connections = _parts(model)
     compiled = model.compile()

@@ -39,7 +39,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels.layout import FILTER, LINEAR
-from ..errors import ModelError, SimulationError
+from ..errors import Failure, ModelError, SimulationError
 from ..model.stimulus import Constant, as_stimulus
 from .netlist import SpiceNetlist, include_path, input_state, node_name, prepare, pwl_points, runaway, spice_number
 
@@ -95,7 +95,8 @@ def _wide_resistor(conductance, ib):
         r = max(r + 1.0 / conductance - 1.0 / measured, 1.0)
     if abs(measured / conductance - 1.0) > 0.01:
         raise SimulationError(f"could not calibrate a wide-range amplifier to {conductance:.3g} S (reached "
-                              f"{measured:.3g} S)", t=0.0, reason="spice failed")
+                              f"{measured:.3g} S): {Failure.SOLVER_FAILED.explanation}", t=0.0,
+                              reason=Failure.SOLVER_FAILED)
     return r
 
 

@@ -5,7 +5,7 @@ import logging
 import os
 
 from .. import _validate as v
-from .._parallel import ctrl_c_as_flag
+from .._parallel import ctrl_c_as_flag, interrupted
 from ..errors import ClusterError, SolverError
 
 __all__ = ["dask_client", "check_address"]
@@ -103,7 +103,29 @@ def _dask_client(client, scheduler, workers, timeout):
             from distributed.gc import disable_gc_diagnosis
 
             disable_gc_diagnosis(force=True)
-        yield dclient
+        try:
+            yield dclient
+        finally:
+            if interrupted():
+                _end_workers_now(cluster)
+
+
+def _end_workers_now(cluster):
+    """After Ctrl-C the study is over and its finished chunks are stored: the workers are killed rather than
+    closed gracefully (each waited for its chunk to stop and its interpreter to exit, more than a second on a
+    busy machine). Their nannies are told first, so that none starts a new worker in place of its dead one;
+    the cluster's close then finds the processes gone."""
+    import signal
+
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        close_gracefully, pid = getattr(nanny, "close_gracefully", None), getattr(nanny, "pid", None)
+        if close_gracefully is None or not pid:
+            continue
+        close_gracefully(reason="neuromorph: interrupted")
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import _validate as v
 from ..analysis.iv import predict_behaviour
-from ..errors import ModelError, SimulationError
+from ..errors import Failure, ModelError, SimulationError
 
 __all__ = ["DesignResult", "design"]
 
@@ -174,7 +174,7 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
             result = work.simulate(t_end, i_app, record=(), max_steps=_TRIAL_MAX_STEPS)
         except SimulationError as exc:  # this corner of the box diverges or is too stiff: a bad point, not the end
             failures.append(f"a trial over t = {t_end:g} needed more than {_TRIAL_MAX_STEPS} steps (is the target "
-                            "this slow within reach?)" if exc.reason == "too many steps" else str(exc))
+                            "this slow within reach?)" if exc.reason is Failure.TOO_MANY_STEPS else str(exc))
             history.append((values, None, _FAILED))
             return _FAILED
         summary = result.summary(t_start=t_end / 3.0)

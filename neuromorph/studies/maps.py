@@ -1,36 +1,42 @@
 """Behaviour maps: the firing pattern over a grid of one or two parameters.
 
-Each cell is one adaptive simulation (DP5 by default: for these slow-fast
-neurons ~4 times cheaper than fixed-step RK4 at dt = 0.05), run on all cores:
-cells go to a thread pool and the kernels release the GIL.
-Only per-cell metrics are kept. Next to the simulated pattern, each cell also
+A map is a :class:`~neuromorph.Study` of single runs (``engine="single"``): its grid is the map's
+axes, y outermost, and it runs through the one runner (:func:`neuromorph.studies.runner.execute`),
+in this process on a pool of threads (the kernels release the GIL) or on Dask. Each cell is one
+adaptive simulation (DP5 by default: for these slow-fast neurons ~4 times cheaper than fixed-step
+RK4 at dt = 0.05); only per-cell metrics are kept. Next to the simulated pattern, each cell also
 gets the pattern predicted from the I-V curves alone
-(:func:`neuromorph.analysis.iv.predict_behaviour`).
+(:func:`neuromorph.analysis.iv.predict_behaviour`). The result, :class:`BehaviourMap`, is the
+study's xarray Dataset with the map's accessors.
 
 Parameters are ``"i_app"`` or ``"ELEMENT.FIELD"`` paths (``"slow_negative.alpha"``,
 ``"ultraslow_positive.delta"``, ``"C"``).
 """
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate as v
-from .._parallel import Workers, thread_count
-from .._progress import Progress
+from .._parallel import thread_count
 from ..analysis.iv import predict_behaviour, steady_curve
 from ..analysis.spikes import PATTERNS, settled_window
-from ..errors import ModelError, SimulationError, SolverError
+from ..errors import Failure, ModelError, SimulationError, SolverError
 from ..io.files import atomic_write
 from .member import METRICS, Axis, check_cells_memory, parse_axis, run_cell, step_limit
+from .runner import execute
+from .spec import Study
 
 __all__ = ["Axis", "BehaviourMap", "behaviour_map", "parse_axis", "run_cell", "step_limit"]
+
+_MEMBER_DIMS = ("chip", "trial", "neuron")  # the dimensions of a study's Dataset that are not the map's grid
+
 
 @dataclass(frozen=True, eq=False)
 class BehaviourMap:
     """Per-cell firing patterns and metrics on a 1-D or 2-D parameter grid.
 
+    It holds the map's study results, :attr:`dataset`; every other attribute is a view of it.
     Arrays have shape ``(len(y), len(x))`` (``(1, len(x))`` for a 1-D map). For a network,
     every neuron is recorded: ``patterns`` and each metric carry a leading neuron axis, the
     plain attributes (``pattern``, ``burst_period``, ...) are the first neuron's, and
@@ -38,6 +44,11 @@ class BehaviourMap:
 
     Attributes
     ----------
+    dataset : xarray.Dataset
+        What :func:`neuromorph.run_study` gives for the map's :class:`~neuromorph.Study`:
+        dimensions the y path (if any), the x path, ``chip`` and ``trial`` (one each) and
+        ``neuron``; variables ``pattern``, the metrics, ``spike_count``, ``status`` and
+        ``reason``; and ``predicted`` over the grid when the map was predicted.
     x, y : Axis (y may be None)
     pattern : ndarray of str
         Simulated pattern (rest / tonic / bursting / irregular / diverging).
@@ -45,45 +56,119 @@ class BehaviourMap:
         Pattern predicted from the I-V curves (rest / tonic / bursting / bistable / diverging /
         unknown); single neurons only.
     burst_period, spikes_per_burst, isi_mean, intra_burst_isi, duty_cycle, firing_rate, n_spikes : ndarray
-        Metrics over ``[t_transient, t_end]`` (NaN where they do not apply).
+        Metrics over ``[t_transient, t_end]`` (NaN where they do not apply); ``period`` is
+        ``burst_period``.
+    metrics : dict
+        ``{metric: array}`` of the first neuron.
     t_end, t_transient : float
     patterns : ndarray of str, shape (n_neurons, len(y), len(x))
+    neuron_metrics : dict
+        ``{metric: array of shape (n_neurons, len(y), len(x))}``.
     neuron_names : tuple of str
     """
 
-    x: Axis
-    y: Axis | None
-    patterns: np.ndarray
-    predicted: np.ndarray | None
-    neuron_metrics: dict
-    t_end: float
-    t_transient: float
-    neuron_names: tuple = ("neuron",)
+    dataset: object
+
+    def __repr__(self):
+        axes = " x ".join(f"{a.name}[{len(a)}]" for a in (self.y, self.x) if a is not None)
+        found = ", ".join(f"{p} {n}" for p, n in self.counts().items() if n)
+        return f"BehaviourMap({axes}, {len(self.neuron_names)} neuron(s): {found})"
+
+    # -- the grid ---------------------------------------------------------------------------------
+    @property
+    def _grid(self):
+        """The grid's dimensions, y (if any) then x."""
+        return [d for d in self.dataset["pattern"].dims if d not in _MEMBER_DIMS]
+
+    def _axis(self, name):
+        return Axis(name=name, values=self.dataset[name].values)
+
+    @property
+    def x(self):
+        return self._axis(self._grid[-1])
+
+    @property
+    def y(self):
+        grid = self._grid
+        return self._axis(grid[0]) if len(grid) == 2 else None
+
+    def _cells(self, name):
+        """Variable ``name`` as an array of shape (n_neurons, len(y), len(x))."""
+        ds = self.dataset
+        ny = ds.sizes[self._grid[0]] if len(self._grid) == 2 else 1
+        return ds[name].values.reshape(ny, ds.sizes[self._grid[-1]], ds.sizes["neuron"]).transpose(2, 0, 1)
+
+    # -- what the cells hold ----------------------------------------------------------------------
+    @property
+    def patterns(self):
+        return self._cells("pattern")
 
     @property
     def pattern(self):
         return self.patterns[0]
 
     @property
+    def neuron_metrics(self):
+        return {k: self._cells(k) for k in METRICS}
+
+    @property
     def metrics(self):
         """``{metric: array}`` of the first neuron."""
-        return {k: val[0] for k, val in self.neuron_metrics.items()}
+        return {k: self._cells(k)[0] for k in METRICS}
 
-    def __getattr__(self, name):
-        metrics = self.__dict__.get("neuron_metrics", {})
-        if name in metrics:
-            return metrics[name][0]
-        if name == "period":
-            return metrics["burst_period"][0]
-        raise AttributeError(name)
+    @property
+    def burst_period(self):
+        return self._cells("burst_period")[0]
+
+    period = burst_period
+
+    @property
+    def spikes_per_burst(self):
+        return self._cells("spikes_per_burst")[0]
+
+    @property
+    def isi_mean(self):
+        return self._cells("isi_mean")[0]
+
+    @property
+    def intra_burst_isi(self):
+        return self._cells("intra_burst_isi")[0]
+
+    @property
+    def duty_cycle(self):
+        return self._cells("duty_cycle")[0]
+
+    @property
+    def firing_rate(self):
+        return self._cells("firing_rate")[0]
+
+    @property
+    def n_spikes(self):
+        return self._cells("n_spikes")[0]
+
+    @property
+    def predicted(self):
+        if "predicted" not in self.dataset:
+            return None
+        return self.dataset["predicted"].values.reshape(self.shape)
+
+    @property
+    def t_end(self):
+        return float(self.dataset.attrs["t_end"])
+
+    @property
+    def t_transient(self):
+        return float(self.dataset.attrs["t_record"])
+
+    @property
+    def neuron_names(self):
+        return tuple(self.dataset["neuron"].values.tolist())
 
     def of(self, neuron):
         """The map of one neuron of a network (by name or index)."""
-        names = self.neuron_names
-        m = v.member(names, neuron)
-        return dataclasses.replace(self, patterns=self.patterns[m:m + 1], neuron_names=(names[m],),
-                                   neuron_metrics={k: val[m:m + 1] for k, val in self.neuron_metrics.items()},
-                                   predicted=self.predicted if m == 0 else None)
+        m = v.member(self.neuron_names, neuron)
+        one = self.dataset.isel(neuron=[m])
+        return BehaviourMap(one if m == 0 else one.drop_vars("predicted", errors="ignore"))
 
     @property
     def shape(self):
@@ -195,10 +280,9 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
     from ..model.neuron import Neuron
     from ..lower.compile import as_compiled_model
 
-    if isinstance(neuron, str):
-        from ..io.circuits import preset
+    from ..io.circuits import as_model
 
-        neuron = preset(neuron)
+    neuron = as_model(neuron)
     base = as_compiled_model(neuron)
     single = isinstance(neuron, Neuron)
     axes = [a for a in (x_axis, y_axis) if a is not None]
@@ -246,51 +330,19 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
                 predicted[iy, ix] = "unknown"
         predicted = predicted.astype(str)
 
-    nn = base.n_neurons
-    if client is not None or scheduler is not None or workers is not None:
-        from .sweep import Study, run_study
-
-        grid = {a.name: a.values for a in (y_axis, x_axis) if a is not None}  # y outermost: rows are y
-        drive = defaults.get("i_app", 0.0) if "i_app" not in grid else 0.0
-        study = Study(neuron, grid=grid, t_end=t_end, t_record=t_transient, method=method, engine="single", dt=dt,
-                      rtol=rtol, atol=atol, max_steps=max_steps, drive=drive)
-        ds = run_study(study, client=client, scheduler=scheduler, workers=workers, progress=progress, timeout=timeout)
-        failed = ds["reason"].values.ravel()
-        for reason in ("too many steps", "solver failed"):  # as in-process, where the cell's error stops the map
-            if np.any(failed == reason):
-                cell = np.flatnonzero(failed == reason)[0]
-                raise SimulationError(f"a map cell failed ({reason}; cell {cell} in row-major order): raise "
-                                      f"max_steps or change the method", float("nan"), reason)
-        patterns = ds["pattern"].values.reshape(ny, nx, nn).transpose(2, 0, 1)
-        metrics = {k: ds[k].values.reshape(ny, nx, nn).transpose(2, 0, 1).copy() for k in METRICS}
-        return BehaviourMap(x=x_axis, y=y_axis, patterns=patterns.astype(str), predicted=predicted,
-                            neuron_metrics=metrics, t_end=t_end, t_transient=t_transient,
-                            neuron_names=base.neuron_names)
-    patterns = np.empty((nn, ny, nx), dtype=object)
-    metrics = {k: np.full((nn, ny, nx), np.nan) for k in METRICS}
-
-    def run(iy, ix, stop):
-        cell_patterns, cell_metrics, _ = run_cell(base, cell_values(iy, ix), solver, t_end, t_transient, max_steps,
-                                                  stop)
-        patterns[:, iy, ix] = cell_patterns
-        for k in METRICS:
-            metrics[k][:, iy, ix] = cell_metrics[k]
-
-    def run_chunk(chunk, stop):
-        for iy, ix in chunk:
-            if stop.is_set():
-                return
-            run(iy, ix, stop)
-
-    chunks = [cells[i:i + 8] for i in range(0, len(cells), 8)]
-    bar = Progress(0, len(cells), label="behaviour map", enabled=progress)
-    try:
-        with Workers(n_threads) as workers:
-            workers.run(run_chunk, chunks, on_done=lambda k: bar.update(min(8 * k, len(cells))))
-    finally:
-        bar.close()
-
-    diverged = int(np.count_nonzero(np.any(patterns == "diverging", axis=0)))
+    grid = {a.name: a.values for a in (y_axis, x_axis) if a is not None}  # y outermost: rows are y
+    drive = defaults.get("i_app", 0.0) if "i_app" not in grid else 0.0
+    study = Study(neuron, grid=grid, t_end=t_end, t_record=t_transient, engine="single", max_steps=max_steps,
+                  drive=drive, **_solver_options(method, solver, rtol, atol, dt))
+    ds = execute(study, client=client, scheduler=scheduler, workers=workers, progress=progress, timeout=timeout,
+                 n_threads=n_threads, label="behaviour map")
+    failed = ds["reason"].values.ravel()
+    for reason in (Failure.TOO_MANY_STEPS, Failure.SOLVER_FAILED):  # a cell that cannot be run stops the map
+        if np.any(failed == reason.value):  # (not one that diverges)
+            cell = np.flatnonzero(failed == reason.value)[0]
+            raise SimulationError(f"a map cell failed ({reason}; cell {cell} in row-major order): raise "
+                                  f"max_steps or change the method", float("nan"), reason)
+    diverged = int(np.count_nonzero(ds["status"].values > 0))
     if diverged and limit is not None:
         from ..errors import NeuromorphWarning
         from ..solve.stability import beyond_limit
@@ -298,6 +350,18 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         cause = beyond_limit(solver.dt, solver.name, limit)
         if cause is not None:
             v.warn(f"{diverged} of {len(cells)} cells diverged: {cause}", NeuromorphWarning)
-    return BehaviourMap(x=x_axis, y=y_axis, patterns=patterns.astype(str), predicted=predicted,
-                        neuron_metrics=metrics, t_end=t_end, t_transient=t_transient, neuron_names=base.neuron_names)
+    if predicted is not None:
+        ds["predicted"] = (list(grid), predicted.reshape(tuple(a.size for a in grid.values())))
+    return BehaviourMap(ds)
 
+
+def _solver_options(method, solver, rtol, atol, dt):
+    """The solver of a map as a study's options (a study is data: a method name, ``rtol``, ``atol``, ``dt``)."""
+    from ..solve.solvers import Solver
+
+    if not isinstance(method, Solver):
+        return {"method": solver.name, "rtol": rtol, "atol": atol, "dt": dt}
+    if getattr(solver, "h_max", np.inf) != np.inf or getattr(solver, "h0", None) is not None:
+        raise SolverError(f"a behaviour map's solver options are rtol, atol and dt; got {solver!r} (h_max, h0)")
+    return {"method": solver.name, "rtol": getattr(solver, "rtol", None), "atol": getattr(solver, "atol", None),
+            "dt": getattr(solver, "dt", None)}

@@ -1,7 +1,7 @@
 """What every member of a study is: its grid coordinates, the metrics and failure reasons kept for it, and how a
 member that is one simulation (a behaviour-map cell, a study of single runs) is run.
 
-The vocabulary :mod:`.maps`, :mod:`.spec`, :mod:`.sweep` and :mod:`.store` share; this module imports none of them.
+The vocabulary :mod:`.maps`, :mod:`.spec`, :mod:`.runner` and :mod:`.store` share; this module imports none of them.
 """
 
 from dataclasses import dataclass
@@ -10,15 +10,17 @@ import numpy as np
 
 from .. import _validate as v
 from ..analysis.spikes import summarize_spikes
-from ..errors import ModelError, SimulationError
+from ..errors import Failure, ModelError, SimulationError
 
 __all__ = ["METRICS", "REASONS", "Axis", "parse_axis", "check_cells_memory", "run_cell", "step_limit"]
 
 METRICS = ("burst_period", "spikes_per_burst", "isi_mean", "intra_burst_isi", "duty_cycle", "firing_rate",
            "n_spikes")
 """The per-neuron metrics of a member (:func:`neuromorph.analysis.spikes.summarize_spikes`), in stored order."""
-REASONS = ("ok", "non-finite state", "diverging", "step size underflow", "too many steps", "solver failed")
-"""Member status codes: ``REASONS[status]`` is why a member failed (0: it did not)."""
+REASONS = tuple(sorted(Failure, key=lambda reason: reason.code))
+"""Member status codes: ``REASONS[status]`` is why a member failed (0, ``Failure.OK``: it did not); each
+reason's code is its :attr:`~neuromorph.errors.Failure.code`, the same in every store."""
+_BLOWS_UP = (Failure.DIVERGING, Failure.NON_FINITE, Failure.STEP_UNDERFLOW)
 
 
 @dataclass(frozen=True)
@@ -80,19 +82,20 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     """One map cell: the compiled model ``base`` with ``values`` ({path: value}) set, integrated to ``t_end``.
 
     Returns ``(patterns, metrics, reason)``: a pattern per neuron, ``{metric: array per neuron}`` over
-    ``[t_transient, t_end]`` (NaN where a metric does not apply), and None or why the run failed. A
-    cell whose state blows up is ``"diverging"`` (reason ``"diverging"``, ``"non-finite state"`` or
-    ``"step size underflow"``); other solver failures raise.
+    ``[t_transient, t_end]`` (NaN where a metric does not apply), and None or why the run failed (a
+    :class:`~neuromorph.errors.Failure`). A cell whose state blows up has pattern ``"diverging"`` (reason
+    ``Failure.DIVERGING``, ``NON_FINITE`` or ``STEP_UNDERFLOW``); other solver failures raise.
     """
+    from ..lower.problem import prepare
     from ..solve.integrator import Integrator
 
     nn = base.n_neurons
     metrics = {k: np.full(nn, np.nan) for k in METRICS}
-    integ = Integrator(base.with_parameters(values), solver=solver, record=(), stop=stop, max_steps=max_steps)
+    integ = Integrator(prepare(base, params=values), solver=solver, record=(), stop=stop, max_steps=max_steps)
     try:
         integ.advance(t_end)
     except SimulationError as exc:
-        if exc.reason not in ("diverging", "non-finite state", "step size underflow"):
+        if exc.reason not in _BLOWS_UP:
             raise
         return ["diverging"] * nn, metrics, exc.reason  # a cell that blows up has no settled pattern; the map goes on
     result = integ.result()

@@ -22,14 +22,16 @@ Examples
 import numbers
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from .. import _validate as v
 from ..analysis import reliability as metrics_of
-from ..errors import ModelError, SimulationError, SolverError
+from ..errors import Failure, ModelError, SimulationError, SolverError
 from ..model.noise import WhiteNoise, as_noise_list
 from ..model.variability import as_mismatch
+from .member import REASONS
 from .spec import how_many
 
 __all__ = ["reliability", "ReliabilityResult"]
@@ -54,8 +56,15 @@ def _ids(name, value):
 class ReliabilityResult:
     """Spike times of every chip and trial, and the metrics of their timing.
 
+    It holds the members' results as a study's Dataset, :attr:`dataset`; the attributes below
+    are views of it.
+
     Attributes
     ----------
+    dataset : xarray.Dataset
+        Dimensions ``chip``, ``trial``, ``neuron`` and ``spike`` (as :func:`neuromorph.run_study`
+        gives for the same members): ``spike_times`` (NaN-padded, after ``t_record``),
+        ``spike_count``, ``status`` and ``reason`` (``"ok"`` or why the member failed).
     spike_times : list
         ``spike_times[c][k]``: spike times (after ``t_record``) of trial ``k`` on chip ``c`` (an
         array; for a network, a tuple with one array per neuron).
@@ -64,19 +73,54 @@ class ReliabilityResult:
     neuron_names : tuple of str
     t_record, t_end : float
     failures : dict
-        ``{(chip, trial): reason}`` of members whose state diverged (kept out of the metrics).
+        ``{(chip, trial): reason}`` of members whose state diverged (kept out of the metrics), each a
+        :class:`~neuromorph.errors.Failure` (``DIVERGING`` or ``NON_FINITE``).
     settings : dict
         What ran: drive, intrinsic noise, mismatch, dt, method, seed.
     """
 
-    spike_times: list
-    chips: np.ndarray
-    trials: np.ndarray
-    neuron_names: tuple
-    t_record: float
-    t_end: float
-    failures: dict
+    dataset: object
     settings: dict
+
+    @cached_property
+    def spike_times(self):
+        times, counts = self.dataset["spike_times"].values, self.dataset["spike_count"].values
+        nn = times.shape[2]
+        out = []
+        for c in range(times.shape[0]):
+            row = []
+            for k in range(times.shape[1]):
+                per_neuron = tuple(times[c, k, m, :counts[c, k, m]] for m in range(nn))
+                row.append(per_neuron[0] if nn == 1 else per_neuron)
+            out.append(row)
+        return out
+
+    @property
+    def chips(self):
+        return self.dataset["chip"].values
+
+    @property
+    def trials(self):
+        return self.dataset["trial"].values
+
+    @property
+    def neuron_names(self):
+        return tuple(self.dataset["neuron"].values.tolist())
+
+    @property
+    def t_record(self):
+        return float(self.dataset.attrs["t_record"])
+
+    @property
+    def t_end(self):
+        return float(self.dataset.attrs["t_end"])
+
+    @cached_property
+    def failures(self):
+        reasons = self.dataset["reason"].values
+        chips, trials = self.chips, self.trials
+        return {(int(chips[c]), int(trials[k])): str(reasons[c, k]) for c, k in zip(*np.nonzero(reasons != "ok"),
+                                                                                   strict=True)}
 
     def __repr__(self):
         n = sum(t.size for chip in self.trains() for t in chip)
@@ -322,25 +366,39 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
         raise SimulationError(f"every member ({n_c} chip(s) x {n_k} trial(s)) diverged ({reasons}{first}): "
                               + (cause or "no member stayed bounded: the model (on these chips) lacks a restoring "
                                           "conductance strong enough for its currents"),
-                              t=float("nan") if t_failed is None else t_failed, reason="diverging")
+                              t=float("nan") if t_failed is None else t_failed, reason=Failure.DIVERGING)
     if failures and cause is not None:
         from ..errors import NeuromorphWarning
 
         v.warn(f"{len(failures)} of {n} members diverged: {cause}", NeuromorphWarning)
     if np.any(counts > max_spikes):
         raise ModelError(f"some members fired more than max_spikes = {max_spikes} spikes: raise max_spikes")
-    nn = len(neuron_names)
-    spike_times = []
-    for c in range(n_c):
-        row = []
-        for k in range(n_k):
-            i = c * n_k + k
-            per_neuron = tuple(spikes[m, i, :counts[m, i]] for m in range(nn))
-            row.append(per_neuron[0] if nn == 1 else per_neuron)
-        spike_times.append(row)
     settings = {"drive": drive, "intrinsic": sources, "mismatch": spread, "dt": dt, "method": method, "seed": seed}
-    return ReliabilityResult(spike_times=spike_times, chips=chip_ids, trials=trial_ids, neuron_names=neuron_names,
-                             t_record=t_record, t_end=t_end, failures=failures, settings=settings)
+    return ReliabilityResult(dataset=_dataset(spikes, counts, failures, chip_ids, trial_ids, neuron_names, t_record,
+                                              t_end, settings),
+                             settings=settings)
+
+
+def _dataset(times, counts, failures, chip_ids, trial_ids, neuron_names, t_record, t_end, settings):
+    """The members' results (``times`` (neuron, member, spike), ``counts`` (neuron, member), chips outer and trials
+    inner; ``failures`` ``{(chip, trial): reason}``) as a Dataset with a study's dimensions."""
+    import xarray as xr
+
+    n_c, n_k, nn = chip_ids.size, trial_ids.size, len(neuron_names)
+    row_of = {int(chip): c for c, chip in enumerate(chip_ids)}
+    column_of = {int(trial): k for k, trial in enumerate(trial_ids)}
+    reason = np.full((n_c, n_k), "ok", dtype=object)
+    for (chip, trial), why in failures.items():
+        reason[row_of[chip], column_of[trial]] = why
+    status = np.vectorize(REASONS.index, otypes=[np.int8])(reason)
+    ds = xr.Dataset(
+        {"spike_times": (("chip", "trial", "neuron", "spike"), times.transpose(1, 0, 2).reshape(n_c, n_k, nn, -1)),
+         "spike_count": (("chip", "trial", "neuron"), counts.T.reshape(n_c, n_k, nn)),
+         "status": (("chip", "trial"), status), "reason": (("chip", "trial"), reason.astype(str))},
+        coords={"chip": chip_ids, "trial": trial_ids, "neuron": np.array(neuron_names)})
+    ds.attrs.update(t_record=t_record, t_end=t_end, method=settings["method"], seed=settings["seed"],
+                    dt=settings["dt"])
+    return ds
 
 
 def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed, method, t_record, max_spikes,
@@ -348,7 +406,8 @@ def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed
     """The members run as a study on Dask: ``(times (neuron, member, spike), counts (neuron, member), failures,
     neuron names, why members diverged or None)`` in the order of the in-process ensemble (chips outer, trials
     inner)."""
-    from .sweep import Study, run_study
+    from .runner import run_study
+    from .spec import Study
 
     study = Study(model, chips=chip_ids, trials=trial_ids, drive=drive, noise=sources or None, mismatch=spread,
                   t_end=t_end, t_record=t_record, dt=dt, method=method, seed=seed, spikes=max_spikes)
@@ -359,5 +418,6 @@ def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed
     counts = ds["spike_count"].values.reshape(-1, nn).T
     reasons = ds["reason"].values.ravel()
     n_k = trial_ids.size
-    failures = {(int(chip_ids[i // n_k]), int(trial_ids[i % n_k])): str(r) for i, r in enumerate(reasons) if r != "ok"}
+    failures = {(int(chip_ids[i // n_k]), int(trial_ids[i % n_k])): Failure(str(r)) for i, r in enumerate(reasons)
+                if r != Failure.OK}
     return times, counts, failures, tuple(ds["neuron"].values.tolist()), cause

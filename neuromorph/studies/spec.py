@@ -1,8 +1,8 @@
 """A study as data: :class:`Study` (the model, a grid of parameter values, chips, trials, the solver, what to
 record), read from a TOML spec file by :func:`load_study`, and the sizes of its results.
 
-The description apart from the runner (:mod:`.sweep` runs it, :mod:`.store` keeps its results): see
-:mod:`neuromorph.studies.sweep` for what a study is and how its members are ordered.
+The description apart from the runner (:mod:`.runner` runs it, :mod:`.store` keeps its results): see
+:mod:`neuromorph.studies.runner` for what a study is and how its members are ordered.
 """
 
 import hashlib
@@ -175,14 +175,13 @@ class Study:
     def __init__(self, model, grid=None, chips=1, trials=1, t_end=20_000.0, t_record=None, dt=None, method=None,
                  drive=None, noise=None, mismatch=None, seed=0, rtol=None, atol=None, max_steps=50_000_000,
                  spikes=0, traces=0, spice=None, engine=None):
-        from ..io.circuits import load, preset
+        from ..io.circuits import as_model
         from ..model.network import Network
         from ..model.neuron import Neuron
         from ..model.stimulus import Constant, as_stimulus
         from ..model.variability import as_mismatch
 
-        if isinstance(model, str):
-            model = load(model) if model.endswith(".toml") or os.path.sep in model else preset(model)
+        model = as_model(model)
         if not isinstance(model, Neuron | Network):
             raise ModelError(f"`model` must be a Neuron, a Network, a preset name or a circuit file, got {model!r}")
         self.model = model

@@ -4,8 +4,9 @@ Layout (Zarr v3, readable as is with ``xarray.open_zarr``): one flat ``member`` 
 the order of :meth:`Study.members`, chunked as the study's chunks, so each finished chunk is one
 file per variable, written atomically by Zarr. Coordinates per member: ``chip``, ``trial`` and
 each grid path; ``neuron`` names. Variables: ``pattern`` (codes, CF ``flag_values`` /
-``flag_meanings``), the metrics, ``spike_count``, ``status`` (codes into
-:data:`~neuromorph.studies.member.REASONS`), and ``spike_times`` / ``v`` when asked for.
+``flag_meanings``), the metrics, ``spike_count``, ``status`` (each member's
+:attr:`Failure.code <neuromorph.errors.Failure.code>`, -1 for one not run yet; CF ``flag_values`` /
+``flag_meanings`` from :class:`~neuromorph.errors.Failure`), and ``spike_times`` / ``v`` when asked for.
 ``chunk_done[k]`` is set after chunk ``k``'s data: a resumed study recomputes only the chunks
 without it. The group's attributes hold the spec (``neuromorph_spec``, JSON), its SHA-256,
 the package version and whether the study is ``complete``.
@@ -128,8 +129,8 @@ def _flag_attrs(name):
     if name == "pattern":
         return {"flag_values": list(range(len(PATTERNS))), "flag_meanings": " ".join(PATTERNS)}
     if name == "status":
-        return {"flag_values": list(range(len(REASONS))),
-                "flag_meanings": " ".join(r.replace(" ", "_") for r in REASONS)}
+        return {"flag_values": [r.code for r in REASONS],
+                "flag_meanings": " ".join(r.value.replace(" ", "_") for r in REASONS)}
     return {}
 
 
@@ -242,7 +243,7 @@ def to_dataset(study, data, attrs=None):
     names = np.array(list(PATTERNS) + [""], dtype=object)
     variables["pattern"] = ((*dims, "neuron"), names[np.where(codes < 0, len(PATTERNS), codes)].astype(str))
     status = variables["status"][1]
-    reasons = np.array(list(REASONS) + ["not run"], dtype=object)
+    reasons = np.array([r.value for r in REASONS] + ["not run"], dtype=object)  # (REASONS[code] has that code)
     variables["reason"] = (dims, reasons[np.where(status < 0, len(REASONS), status)].astype(str))
     if study.traces:
         coords["time"] = trace_times(study)

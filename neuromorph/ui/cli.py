@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import Failure
 from .table import SUMMARY_HEADER, phase_text, summary_line
 
 __all__ = ["main", "run"]
@@ -339,13 +340,14 @@ def _cmd_sweep(args):
                           overwrite=args.overwrite, progress=progress, on_chunk=on_chunk, **cluster)
     except KeyboardInterrupt:
         where = f"{done['chunks']} of {done['of']} chunks" if done["of"] else "no chunk"
-        print(f"neuromorph: interrupted; {where} stored in {args.out}: continue with --resume", file=sys.stderr)
+        print(f"neuromorph: {Failure.INTERRUPTED}; {where} stored in {args.out}: continue with --resume",
+              file=sys.stderr)
         return 130
     patterns = ds["pattern"].values.ravel()
     counts = {p: int(np.sum(patterns == p)) for p in ("rest", "tonic", "bursting", "irregular", "diverging")}
     reasons = ds["reason"].values.ravel()
     summary = {"members": int(reasons.size), "dims": dict(ds["status"].sizes), "counts": counts,
-               "failed": {r: int(np.sum(reasons == r)) for r in sorted(set(reasons.tolist())) if r != "ok"},
+               "failed": {r: int(np.sum(reasons == r)) for r in sorted(set(reasons.tolist())) if r != Failure.OK},
                "chunk_size": int(ds.attrs["chunk_size"]), "chunks_computed": int(ds.attrs["chunks_computed"]),
                "chunks_reused": int(ds.attrs["chunks_reused"]), "seconds": float(ds.attrs["seconds"]),
                "dask_workers": int(ds.attrs["dask_workers"]), "out": args.out}
@@ -906,7 +908,7 @@ def main(argv=None):
         with catch_interrupts():  # a Ctrl-C that a C callback swallows still stops the work
             return args.func(args)
     except KeyboardInterrupt:  # Ctrl-C: the work stopped, no output was written
-        print("neuromorph: interrupted; no output written", file=sys.stderr)
+        print(f"neuromorph: {Failure.INTERRUPTED}; no output written", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         sys.stderr.close()
