@@ -1,18 +1,40 @@
 """Adaptive solvers: Dormand-Prince 5(4) and the L-stable Rosenbrock 2(3).
 
-One kernel per method, each serving every model. They share the pieces of
-their loop (step planning, PI step-size control, bookkeeping), steps that
-never cross a stimulus discontinuity, and spike events and grid output
-through the dense polynomial (see :mod:`.common`). Each kernel is written
-out rather than generated from one inlined generic loop: numba's inliner
-re-processes nested inline functions, which tripled compile time.
+One adaptive driver, :func:`_adaptive_steps`, runs both: the step budget, PI step-size control,
+accept and reject, FSAL, output on the grid or at steps, spike events through the dense
+polynomial, steps that never cross a stimulus discontinuity, the runaway check and the status
+codes (see :mod:`.common`). A method is what the driver is given (as scipy's ``RungeKutta``
+serves RK23, RK45 and DOP853):
+
+* ``attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_new, err, work, iwork,
+  cnt, tmp) -> bool``: one step from ``(t, y)`` (``f0 = f(t, y)``) to ``t_new = t + h``; the
+  candidate into ``y_new``, its local error estimate into ``err``, ``f(t_new, y_new)`` (left
+  limit if ``left_end``) into row ``f_new_row`` of ``work``; counts its evaluations in ``cnt``.
+  ``fresh`` is True on the first attempt from ``(t, y)`` (a rejected step retries from the same
+  point, so a Rosenbrock method keeps its Jacobian). False: the step cannot be taken (singular
+  linear system).
+* ``dense_of(h, y, work, dense)``: the dense polynomial of the accepted step, from the stages the
+  attempt left in ``work``.
+* ``order``: the order of the error estimate, which sets the step-size control's exponents.
+* ``f_new_row``: the row of ``work`` holding ``f(t_new, y_new)``, the next ``f0``.
+
+The work layout (:func:`work_sizes`) has rows of state length: 0-6 Dormand-Prince's stages
+``k1..k7`` (``k7`` is ``f_new``), 7-11 Rosenbrock's ``k1, k2, k3, f(t + h/2), f(t_new)``, then
+``y_stage``, ``y_new``, ``err``, Rosenbrock's ``df/dt``, the five rows of the dense polynomial,
+the vector field's scratch, and for Rosenbrock the Jacobian's values and the blocks of ``W``.
+
+The driver is one function, compiled into each method's kernel (:func:`dopri5_run`,
+:func:`rosenbrock23_run`) with that method's attempt (:data:`.config.JIT_DRIVER`); the kernels
+are cached, and each serves every model. The helpers are written out rather than generated
+from one inlined generic loop: numba's inliner re-processes nested inline functions, which
+tripled compile time.
 """
 
 import numpy as np
 from numba import njit
 
 from . import common as c
-from .config import JIT, JIT_INLINE
+from .config import JIT, JIT_DRIVER, JIT_INLINE
 from .field import RIGHT, jacobian, rhs, rhs_call
 from .layout import scratch_size
 from .mathfn import exp
@@ -38,15 +60,30 @@ _B1, _B3, _B4, _B5, _B6 = DP5_B_F[0], DP5_B_F[2], DP5_B_F[3], DP5_B_F[4], DP5_B_
 _E1, _E3, _E4, _E5, _E6, _E7 = DP5_E_F[0], DP5_E_F[2], DP5_E_F[3], DP5_E_F[4], DP5_E_F[5], DP5_E_F[6]
 
 
+# Rows of the work buffer (each of state length), see the module notes.
+_K = 0  # Dormand-Prince's 7 stage derivatives
+_DP5_F_NEW = _K + 6  # k7 = f(t_new, y_new) (FSAL)
+_R = 7  # Rosenbrock's 5 rows
+_ROS23_F_NEW = _R + 4
+_Y_STAGE = 12
+_Y_NEW = 13
+_ERR = 14
+_DFDT = 15
+_DENSE = 16  # 5 rows
+_ROWS = 21
+
+
 @njit(**JIT_INLINE)
-def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, K, y_stage, y_new, err, tmp):
-    """One Dormand-Prince step; stage derivatives in ``K``, local error in ``err``.
+def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_new, err, work, iwork, cnt, tmp):
+    """One Dormand-Prince step; stage derivatives in rows ``_K`` of ``work``, local error in ``err``.
 
     Written out stage by stage (the tableau's zeros skipped): the generic
     tableau-driven loop cost a third of the step in loop overhead.
     """
     ns = y.shape[0]
-    k1, k2, k3, k4, k5, k6, k7 = K[0], K[1], K[2], K[3], K[4], K[5], K[6]
+    o = _K * ns  # (rows as slices: a reshape calls into numba's C helpers at every step)
+    k1, k2, k3, k4 = work[o:o + ns], work[o + ns:o + 2 * ns], work[o + 2 * ns:o + 3 * ns], work[o + 3 * ns:o + 4 * ns]
+    k5, k6, k7 = work[o + 4 * ns:o + 5 * ns], work[o + 5 * ns:o + 6 * ns], work[o + 6 * ns:o + 7 * ns]
     for k in range(ns):
         k1[k] = f0[k]
         y_stage[k] = y[k] + h * _A21 * k1[k]
@@ -68,32 +105,49 @@ def _dp5_attempt(model, stim, t, h, t_new, left_end, y, f0, K, y_stage, y_new, e
     rhs(model, stim, t_new, left_end, y_new, k7, tmp)  # FSAL: f at the new point
     for k in range(ns):
         err[k] = h * (_E1 * k1[k] + _E3 * k3[k] + _E4 * k4[k] + _E5 * k5[k] + _E6 * k6[k] + _E7 * k7[k])
+    cnt[c.N_FEV] += 6
+    return True
 
 
 @njit(**JIT_INLINE)
-def _dp5_dense(h, y, K, dense):
+def _dp5_dense(h, y, work, dense):
+    """Dormand-Prince's 4th-order continuous extension (Hairer et al.'s ``DP5_P``)."""
     ns = y.shape[0]
     for k in range(ns):
         dense[0, k] = y[k]
         for m in range(4):
             acc = 0.0
             for i in range(7):
-                acc += K[i, k] * DP5_P_F[i, m]
+                acc += work[(_K + i) * ns + k] * DP5_P_F[i, m]
             dense[m + 1, k] = h * acc
 
 
 @njit(**JIT_INLINE)
-def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err, tmp):
+def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_new, err, work, iwork, cnt, tmp):
     """One Rosenbrock 2(3) step; returns False if ``I - h d J`` is singular.
 
-    ``R`` rows: 0 = k1, 1 = k2, 2 = k3, 3 = f(t + h/2), 4 = f(t_new) (the next f0). ``W``
-    is built and factored block by block (see :func:`.common.block_factor`).
+    Rows ``_R`` of ``work``: 0 = k1, 1 = k2, 2 = k3, 3 = f(t + h/2), 4 = f(t_new) (the next f0).
+    The Jacobian and ``df/dt`` are evaluated at a ``fresh`` point only (a rejected step retries
+    with them). ``W`` is built and factored block by block (see :func:`.common.block_factor`).
     """
     ns = y.shape[0]
+    o = _R * ns
+    k1, k2, k3, f1, f2 = (work[o:o + ns], work[o + ns:o + 2 * ns], work[o + 2 * ns:o + 3 * ns],
+                          work[o + 3 * ns:o + 4 * ns], work[o + 4 * ns:o + 5 * ns])
+    dfdt = work[_DFDT * ns:(_DFDT + 1) * ns]
+    n_tmp = tmp.shape[0]
+    nnz = model.jac_row.shape[0]
+    jac = work[_ROWS * ns + n_tmp:_ROWS * ns + n_tmp + nnz]
+    w = work[_ROWS * ns + n_tmp + nnz:]
+    piv = iwork[0:ns]
+    if fresh:
+        jacobian(model, stim, t, RIGHT, y, jac, dfdt, tmp)
+        cnt[c.N_JEV] += 1
     hd = h * ROS23_D
+    cnt[c.N_LU] += 1
+    cnt[c.N_FEV] += 2
     if not c.block_factor(model, jac, hd, w, piv):
         return False
-    k1, k2, k3, f1, f2 = R[0], R[1], R[2], R[3], R[4]
     for k in range(ns):
         k1[k] = f0[k] + hd * dfdt[k]
     c.block_solve(model, w, piv, k1)
@@ -116,13 +170,15 @@ def _ros23_attempt(model, stim, t, h, t_new, left_end, y, f0, jac, dfdt, w, piv,
 
 
 @njit(**JIT_INLINE)
-def _ros23_dense(h, y, R, dense):
+def _ros23_dense(h, y, work, dense):
+    """Shampine & Reichelt's quadratic interpolant (rows 3 and 4 of ``dense`` zero)."""
     ns = y.shape[0]
+    k1, k2 = work[_R * ns:(_R + 1) * ns], work[(_R + 1) * ns:(_R + 2) * ns]
     scale = h / (1.0 - 2.0 * ROS23_D)
     for k in range(ns):
         dense[0, k] = y[k]
-        dense[1, k] = scale * (R[0, k] - 2.0 * ROS23_D * R[1, k])
-        dense[2, k] = scale * (R[1, k] - R[0, k])
+        dense[1, k] = scale * (k1[k] - 2.0 * ROS23_D * k2[k])
+        dense[2, k] = scale * (k2[k] - k1[k])
         dense[3, k] = 0.0
         dense[4, k] = 0.0
 
@@ -156,13 +212,14 @@ def _initial_step(model, stim, t, y, f0, atol, rtol, error_order, limit, y_stage
 
 
 def work_sizes(method, model):
-    """Lengths of the float and int work buffers a kernel of ``method`` needs for ``model`` (arrays):
-    21 state-long rows, the vector field's scratch, and for Rosenbrock the Jacobian's values and
-    the neuron blocks of ``W``."""
+    """Lengths of the float and int work buffers the kernel of ``method`` (:data:`DOPRI5` or
+    :data:`ROSENBROCK23`) needs for ``model`` (arrays): 21 state-long rows, the vector field's
+    scratch, and for Rosenbrock the Jacobian's values and the neuron blocks of ``W`` (the layout
+    is in the module notes); the int buffer holds Rosenbrock's pivots."""
     ns = model.st_kind.size
-    base = 21 * ns + scratch_size(model)
+    base = _ROWS * ns + scratch_size(model)
     if method != ROSENBROCK23:
-        return base, ns
+        return base, 0
     blocks = np.diff(model.blk_ptr)
     return base + model.jac_row.size + int(np.sum(blocks * blocks)), ns
 
@@ -221,6 +278,61 @@ def _norm(err, y, y_new, atol, rtol):
     return c.error_norm(err, y, y_new, atol, rtol) if c.all_finite(y_new) else np.inf
 
 
+@njit(**JIT_DRIVER)
+def _adaptive_steps(attempt, dense_of, order, f_new_row, model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval,
+                    save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound):
+    """The loop of every adaptive kernel, with the method's ``attempt``, ``dense_of``, ``order`` and
+    ``f_new_row`` (see the module notes), until ``ctrl[C_T_STOP]`` or until control must return."""
+    ns = y.shape[0]
+    y_stage = work[_Y_STAGE * ns:(_Y_STAGE + 1) * ns]
+    y_new = work[_Y_NEW * ns:(_Y_NEW + 1) * ns]
+    err = work[_ERR * ns:(_ERR + 1) * ns]
+    dense = work[_DENSE * ns:(_DENSE + 5) * ns].reshape((5, ns))
+    f_new = work[f_new_row * ns:(f_new_row + 1) * ns]
+    tmp = work[_ROWS * ns:_ROWS * ns + c.scratch_size_of(model)]
+    rtol = ctrl[c.C_RTOL]
+    h_max = ctrl[c.C_H_MAX]
+    t_stop = ctrl[c.C_T_STOP]
+    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
+    h = ctrl[c.C_H]
+    fresh = np.bool_(True)  # no attempt from (t, y) yet (a bool, not a literal: one compiled attempt)
+    status = c.DONE
+    while t < t_stop:
+        status = c.may_step(model, spk_t, out_t, cnt)
+        if status != c.DONE:
+            break
+        if h <= 0.0:
+            h = _initial_step(model, stim, t, y, f0, atol, rtol, order, min(h_max, t_stop - t), y_stage, err, cnt, tmp)
+        h, h_step, t_new, lands, left_end = _plan(t, h, h_max, t_stop, stim.jumps, cnt)
+        if _underflow(t, h_step):
+            status = c.ERR_STEP_UNDERFLOW
+            break
+        ok = attempt(model, stim, t, h_step, t_new, left_end, y, f0, fresh, y_stage, y_new, err, work, iwork, cnt, tmp)
+        fresh = np.bool_(False)
+        if not ok:
+            status = c.ERR_SINGULAR
+            break
+        norm = _norm(err, y, y_new, atol, rtol)
+        if norm <= 1.0:
+            h = _accepted(norm, order, h, h_step, lands, ctrl, cnt)
+            if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
+                dense_of(h_step, y, work, dense)
+                c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
+                             spk_n, cnt)
+            c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
+            t = c.commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp)
+            c.rearm(model, thr, armed, y)
+            fresh = np.bool_(True)
+            if c.runaway(model, bound, y):
+                status = c.ERR_RUNAWAY
+                break
+        else:
+            h = _rejected(norm, order, h_step, cnt)
+    ctrl[c.C_T] = t
+    ctrl[c.C_H] = h
+    return status
+
+
 @njit(**JIT)
 def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
                armed, bound):
@@ -229,115 +341,16 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
     ``work`` and ``iwork`` are scratch buffers of the lengths :func:`work_sizes` gives; ``armed``
     (int64, per neuron) is the spike detector's state, kept between calls.
     """
-    ns = y.shape[0]
-    K = work[0:7 * ns].reshape((7, ns))
-    y_stage = work[12 * ns:13 * ns]
-    y_new = work[13 * ns:14 * ns]
-    err = work[14 * ns:15 * ns]
-    dense = work[16 * ns:21 * ns].reshape((5, ns))
-    tmp = work[21 * ns:21 * ns + c.scratch_size_of(model)]
-    rtol = ctrl[c.C_RTOL]
-    h_max = ctrl[c.C_H_MAX]
-    t_stop = ctrl[c.C_T_STOP]
-    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
-    h = ctrl[c.C_H]
-    status = c.DONE
-    while t < t_stop:
-        status = c.may_step(model, spk_t, out_t, cnt)
-        if status != c.DONE:
-            break
-        if h <= 0.0:
-            h = _initial_step(model, stim, t, y, f0, atol, rtol, 5.0, min(h_max, t_stop - t), y_stage, err, cnt, tmp)
-        h, h_step, t_new, lands, left_end = _plan(t, h, h_max, t_stop, stim.jumps, cnt)
-        if _underflow(t, h_step):
-            status = c.ERR_STEP_UNDERFLOW
-            break
-        _dp5_attempt(model, stim, t, h_step, t_new, left_end, y, f0, K, y_stage, y_new, err, tmp)
-        cnt[c.N_FEV] += 6
-        norm = _norm(err, y, y_new, atol, rtol)
-        if norm <= 1.0:
-            h = _accepted(norm, 5.0, h, h_step, lands, ctrl, cnt)
-            if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
-                _dp5_dense(h_step, y, K, dense)
-                c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
-                             spk_n, cnt)
-            c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
-            t = c.commit(model, stim, y, y_new, f0, K[6], t_new, left_end, cnt, tmp)
-            c.rearm(model, thr, armed, y)
-            if c.runaway(model, bound, y):
-                status = c.ERR_RUNAWAY
-                break
-        else:
-            h = _rejected(norm, 5.0, h_step, cnt)
-    ctrl[c.C_T] = t
-    ctrl[c.C_H] = h
-    return status
+    return _adaptive_steps(_dp5_attempt, _dp5_dense, 5.0, _DP5_F_NEW, model, stim, y, f0, ctrl, cnt, atol, work, iwork,
+                           t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
 
 
 @njit(**JIT)
 def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
                      thr, armed, bound):
-    """Rosenbrock 2(3) until ``ctrl[C_T_STOP]`` or until control must return (see :mod:`.common`)."""
-    ns = y.shape[0]
-    R = work[7 * ns:12 * ns].reshape((5, ns))
-    y_stage = work[12 * ns:13 * ns]
-    y_new = work[13 * ns:14 * ns]
-    err = work[14 * ns:15 * ns]
-    dfdt = work[15 * ns:16 * ns]
-    dense = work[16 * ns:21 * ns].reshape((5, ns))
-    n_tmp = c.scratch_size_of(model)
-    tmp = work[21 * ns:21 * ns + n_tmp]
-    nnz = model.jac_row.shape[0]
-    jac = work[21 * ns + n_tmp:21 * ns + n_tmp + nnz]
-    w = work[21 * ns + n_tmp + nnz:]
-    piv = iwork[0:ns]
-    rtol = ctrl[c.C_RTOL]
-    h_max = ctrl[c.C_H_MAX]
-    t_stop = ctrl[c.C_T_STOP]
-    t = c.begin(model, stim, y, f0, ctrl, cnt, t_eval, save_idx, out_t, out_y, tmp)
-    h = ctrl[c.C_H]
-    jac_ok = False
-    status = c.DONE
-    while t < t_stop:
-        status = c.may_step(model, spk_t, out_t, cnt)
-        if status != c.DONE:
-            break
-        if h <= 0.0:
-            h = _initial_step(model, stim, t, y, f0, atol, rtol, 3.0, min(h_max, t_stop - t), y_stage, err, cnt, tmp)
-        h, h_step, t_new, lands, left_end = _plan(t, h, h_max, t_stop, stim.jumps, cnt)
-        if _underflow(t, h_step):
-            status = c.ERR_STEP_UNDERFLOW
-            break
-        if not jac_ok:  # a rejected step retries with the same Jacobian
-            jacobian(model, stim, t, RIGHT, y, jac, dfdt, tmp)
-            cnt[c.N_JEV] += 1
-            jac_ok = True
-        ok = _ros23_attempt(model, stim, t, h_step, t_new, left_end, y, f0, jac, dfdt, w, piv, R, y_stage, y_new, err,
-                            tmp)
-        cnt[c.N_LU] += 1
-        cnt[c.N_FEV] += 2
-        if not ok:
-            status = c.ERR_SINGULAR
-            break
-        norm = _norm(err, y, y_new, atol, rtol)
-        if norm <= 1.0:
-            h = _accepted(norm, 3.0, h, h_step, lands, ctrl, cnt)
-            if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
-                _ros23_dense(h_step, y, R, dense)
-                c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
-                             spk_n, cnt)
-            c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
-            t = c.commit(model, stim, y, y_new, f0, R[4], t_new, left_end, cnt, tmp)
-            c.rearm(model, thr, armed, y)
-            jac_ok = False
-            if c.runaway(model, bound, y):
-                status = c.ERR_RUNAWAY
-                break
-        else:
-            h = _rejected(norm, 3.0, h_step, cnt)
-    ctrl[c.C_T] = t
-    ctrl[c.C_H] = h
-    return status
+    """Rosenbrock 2(3) until ``ctrl[C_T_STOP]`` or until control must return (see :func:`dopri5_run`)."""
+    return _adaptive_steps(_ros23_attempt, _ros23_dense, 3.0, _ROS23_F_NEW, model, stim, y, f0, ctrl, cnt, atol, work,
+                           iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
 
 
 KERNELS = {DOPRI5: dopri5_run, ROSENBROCK23: rosenbrock23_run}

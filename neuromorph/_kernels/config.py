@@ -20,6 +20,11 @@
   time), except the few that Python code calls too (:data:`JIT_INLINE_PYTHON`).
   :data:`JIT_VIEW` keeps numba's inliner for the one helper that returns an array view (a
   function compiled on its own cannot return one without NRT).
+* :data:`JIT_DRIVER` (:func:`.adaptive._adaptive_steps`, the loop of both adaptive kernels, which
+  takes the method's step as an argument): numba's inliner copies it into each of its two callers,
+  so it is typed and optimised only as part of them. Compiled on its own and inlined by LLVM, as
+  :data:`JIT_TAKES_KERNEL` does, its large body was optimised twice: +3.7 s of CPU in a first
+  ``neuromorph demo`` (``benchmarks/compile_profile.py``).
 * :data:`JIT_TAKES_KERNEL`: a helper that takes the vector field as an argument (a numba
   function, typed by its identity) is compiled afresh into its caller: numba cannot cache it
   (the argument's key differs in every process), and only cached kernels call it.
@@ -45,6 +50,7 @@ JIT = dict(cache=True, error_model="numpy", fastmath=FASTMATH, _nrt=False, nogil
 JIT_INLINE_PYTHON = dict(JIT, forceinline=True)
 JIT_INLINE = dict(JIT_INLINE_PYTHON, no_cpython_wrapper=True)
 JIT_VIEW = dict(JIT, inline="always")
+JIT_DRIVER = dict(JIT, inline="always", cache=False)
 JIT_TAKES_KERNEL = dict(JIT_INLINE, cache=False)
 JIT_PARALLEL = dict(JIT, parallel=True)
 PARALLEL_FROM = 512

@@ -67,9 +67,12 @@ def hermite_dense(h, y, y_new, f0, f1, dense):
         dense[4, k] = 0.0
 
 
-def work_size(model, noise):
-    """Length of the float work buffer :func:`fixed_run` needs for ``model`` and ``noise`` (arrays)."""
-    return 11 * (model.st_kind.size + noise.ou_mem.size) + scratch_size(model) + 2 * noise.src_state.size
+def work_size(model, noise=None):
+    """Length of the float work buffer :func:`fixed_run` needs for ``model`` and ``noise`` (arrays; None: no
+    noise): 11 rows as long as the states (the OU states included), the vector field's scratch, and
+    ``B dW`` and ``B dZ`` of each noise source."""
+    n_ou, n_src = (0, 0) if noise is None else (noise.ou_mem.size, noise.src_state.size)
+    return 11 * (model.st_kind.size + n_ou) + scratch_size(model) + 2 * n_src
 
 
 @njit(**JIT_INLINE)

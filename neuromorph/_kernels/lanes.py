@@ -33,10 +33,10 @@ from . import rng
 from .config import JIT, JIT_INLINE, JIT_VIEW
 from .field import RIGHT, stim_value
 from .fixed import EULER, EULER_MARUYAMA, RK4, SRA1
-from .layout import CONST, LINEAR
+from .layout import CONST, LINEAR, n_tanh
 from .mathfn import sigmoid, tanh
 
-__all__ = ["LANES", "EULER", "RK4", "EULER_MARUYAMA", "SRA1", "lanes_run", "make_work", "LaneWork"]
+__all__ = ["LANES", "EULER", "RK4", "EULER_MARUYAMA", "SRA1", "lanes_run", "make_work", "work_for", "LaneWork"]
 
 LANES = 64  # measured: 1.2e7 neuron-steps/s per core at 32 lanes, 1.7-1.8e7 at 64, no gain beyond
 
@@ -65,6 +65,14 @@ def make_work(n_states, n_terms, n_tanh, n_act, n_neurons, n_sources=0):
         dw=rows(n_sources), dz=rows(n_sources), z0=rows(1), z1=rows(1), ab=rows(1).view(np.uint64),
         cd=rows(1).view(np.uint64), trials=rows(1).view(np.uint64), chips=rows(1).view(np.uint64),
     )
+
+
+def work_for(model, noise=None):
+    """:func:`make_work` for the model ``model`` (arrays) with ``noise`` (a :class:`.layout.Noise`; None: no
+    noise): rows for its states and OU states, elements, TANH terms, activations, neurons and noise sources."""
+    n_ou, n_src = (0, 0) if noise is None else (noise.ou_mem.size, noise.src_state.size)
+    return make_work(model.st_kind.size + n_ou, model.el_gain.size, n_tanh(model), model.act_k.size,
+                     model.mem_state.size, n_src)
 
 
 @njit(**JIT_VIEW)

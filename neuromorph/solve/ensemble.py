@@ -26,7 +26,6 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels import lanes
-from .._kernels.layout import n_tanh
 from .._parallel import Workers, thread_count
 from .._progress import Progress
 from ..analysis.spikes import settled_window, summarize_spikes
@@ -438,7 +437,7 @@ class Ensemble:
                  what=f"the states, spikes and traces of {n} copies")
         sources = as_noise_list(noise)
         solver = get_solver(method, dt=dt, engine="ensemble", noise=bool(sources))
-        kernel_method = solver.kernel_id  # (the lanes kernel numbers the fixed-step methods as the single-run one)
+        run_lanes, kernel_method = solver.kernel("ensemble"), solver.kernel_id
         if sources and t_end / dt >= 2 ** 32 - 1:
             raise SolverError(f"a noisy run counts its steps in 32 bits: t_end / dt = {t_end / dt:.3g} is beyond 2**32")
         copies = prepare_copies(m, self.per_copy, i_app=i_app, noise=noise, seed=seed, trials=trials, chips=chips,
@@ -459,8 +458,6 @@ class Ensemble:
         t_failed = np.full(n, np.nan)
         n_blocks = -(-n // lanes.LANES)
         t_reached = np.zeros(n_blocks)
-        shape = (y.shape[0], m.arrays.el_gain.size, n_tanh(m.arrays), m.arrays.act_k.size, nn,
-                 noise_arrays.src_state.size)
         initial = y[:ns].copy()  # (the run overwrites y: why copies diverged is asked of where they started)
         local = threading.local()
         clock = {"t": 0.0, "k": 0}
@@ -470,12 +467,12 @@ class Ensemble:
                 return
             work = getattr(local, "work", None)
             if work is None:
-                work = local.work = lanes.make_work(*shape)
+                work = local.work = solver.work(m.arrays, noise_arrays, "ensemble")
             b0, b1 = block_range
-            lanes.lanes_run(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
-                            clock["k_stop"], t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
-                            pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
-                            y, armed, status, t_failed, spk_count, spk_t, save_every, out_v, t_reached, work)
+            run_lanes(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
+                      clock["k_stop"], t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
+                      pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
+                      y, armed, status, t_failed, spk_count, spk_t, save_every, out_v, t_reached, work)
 
         with Workers(n_threads) as workers:
             chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))

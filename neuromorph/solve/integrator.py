@@ -13,7 +13,6 @@ import math
 import numpy as np
 
 from .. import _validate as v
-from .._kernels import adaptive, fixed
 from .._kernels.config import PARALLEL_FROM
 from .._kernels import common as c
 from .._parallel import interrupted
@@ -139,10 +138,9 @@ class Integrator:
             self.ctrl[c.C_LOG_ERR_OLD] = math.log(1e-4)
             self.ctrl[c.C_H] = 0.0 if self.solver.h0 is None else self.solver.h0
             self.atol = np.full(n, self.solver.atol)
-            n_work, n_iwork = adaptive.work_sizes(self.solver.kernel_id, self.arrays)
-            self._kernel = adaptive.KERNELS[self.solver.kernel_id]
+            self._kernel = self.solver.kernel()
             self._method_arg = ()
-            self._scratch = (self.atol, np.empty(n_work), np.empty(n_iwork, dtype=np.int64))
+            self._scratch = (self.atol, *self.solver.work(self.arrays))
         else:
             self.ctrl[c.C_H] = self.solver.dt
             import numba
@@ -152,8 +150,8 @@ class Integrator:
             threads = numba.get_num_threads() if self.model.n_neurons >= PARALLEL_FROM else 1
             if threads > 1:
                 self.arrays = self.arrays._replace(chunks=np.array([threads], dtype=np.int64))
-            self._kernel = fixed.fixed_run_threads if threads > 1 else fixed.fixed_run
-            self._scratch = (np.empty(fixed.work_size(self.arrays, self.noise)),)
+            self._kernel = self.solver.kernel(threads=threads)
+            self._scratch = self.solver.work(self.arrays, self.noise)
             self._method_arg = (self.solver.kernel_id, self.noise)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
         self.progress = progress

@@ -25,6 +25,13 @@ and ``"ros23"`` of ``"rosenbrock23"``; ``"sra"`` of ``"sra1"``; ``"em"`` of ``"e
 Names and aliases are case-insensitive. The orders of the stochastic methods are strong orders
 (the mean error of the path) for additive noise, the only kind the models have.
 
+Each method states its own contract: its compiled kernel per engine (:meth:`Solver.kernel`),
+the work buffers that kernel takes (:meth:`Solver.work`, lengths :meth:`Solver.work_sizes`), its
+``stability_radius`` (the largest ``dt |lambda|`` on the negative real axis its stability function
+keeps inside the unit disc: RK4 2.78, Dormand-Prince 3.31, Euler and both noise methods 2; an
+L-stable or A-stable method has ``inf``) and the ``engines`` that run it. The two adaptive methods
+share one compiled driver loop (:mod:`neuromorph._kernels.adaptive`), each with its own step.
+
 The registry is the one place that knows a method's names and where it runs: every entry point
 (:func:`neuromorph.simulate`, :class:`~neuromorph.Integrator`, :class:`~neuromorph.Ensemble`,
 :class:`~neuromorph.Study`, :func:`~neuromorph.behaviour_map`, :func:`~neuromorph.reliability`)
@@ -39,8 +46,10 @@ ensembles, ``"sra1"`` for either with noise).
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import _validate as v
-from .._kernels import adaptive, fixed
+from .._kernels import adaptive, fixed, lanes
 from ..errors import SolverError
 
 __all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "Spice", "get_solver",
@@ -54,7 +63,25 @@ _WHERE = {"ensemble": "ensembles", "single": "single runs", "spice": "SPICE stud
 
 @dataclass(frozen=True)
 class Solver:
-    """Base of the method specs."""
+    """Base of the method specs: a method's names, properties, kernels and work layout.
+
+    Attributes
+    ----------
+    name, aliases : str, tuple of str
+        The name and the other names :func:`require` accepts (any case).
+    engines : tuple of str
+        Where it runs (:data:`ENGINES`).
+    order : float
+        Convergence order (strong order for the stochastic methods).
+    adaptive, implicit, stochastic : bool
+        Step-size control; a linear solve per step; takes intrinsic noise.
+    kernel_id : int or None
+        The method's number inside its kernel (None: not a compiled method).
+    stability_radius : float or None
+        Largest ``dt |lambda|`` (dimensionless) on the negative real axis for which the method's
+        stability function stays in the unit disc (``inf``: A-stable); fixed steps beyond
+        ``stability_radius / max |lambda|`` diverge (:mod:`.stability`).
+    """
 
     name = "solver"
     aliases = ()
@@ -63,6 +90,30 @@ class Solver:
     adaptive = False
     implicit = False
     stochastic = False
+    kernel_id = None
+    stability_radius = None
+
+    def kernel(self, engine="single", threads=1):
+        """The compiled function that runs this method in ``engine`` (None: not a numba kernel).
+
+        ``threads`` > 1 picks the fixed-step kernel whose vector field runs on numba's threads
+        (large models). Raises :class:`~neuromorph.errors.SolverError` (the words of
+        :func:`require`) for an engine that does not run the method.
+        """
+        require(self, engine)
+        return None
+
+    def work_sizes(self, arrays, noise=None):
+        """Lengths ``(floats, ints)`` of the work buffers of a single run of the model ``arrays``
+        (:class:`~neuromorph._kernels.layout.Model`) with ``noise`` (a lowered
+        :class:`~neuromorph._kernels.layout.Noise`, or None)."""
+        return 0, 0
+
+    def work(self, arrays, noise=None, engine="single"):
+        """The work buffers :meth:`kernel` takes, newly allocated: for single runs a tuple of arrays of
+        :meth:`work_sizes`, for ensembles the :class:`~neuromorph._kernels.lanes.LaneWork` of one thread."""
+        require(self, engine)
+        return ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +133,18 @@ class _Adaptive(Solver):
             object.__setattr__(self, "h0", v.positive("h0", self.h0, SolverError))
         if self.rtol < 1e-14:
             raise SolverError(f"`rtol` must be >= 1e-14 (double precision), got {self.rtol!r}")
+
+    def kernel(self, engine="single", threads=1):
+        require(self, engine)
+        return adaptive.KERNELS[self.kernel_id]
+
+    def work_sizes(self, arrays, noise=None):
+        return adaptive.work_sizes(self.kernel_id, arrays)
+
+    def work(self, arrays, noise=None, engine="single"):
+        require(self, engine)
+        n_work, n_iwork = self.work_sizes(arrays)
+        return np.empty(n_work), np.empty(n_iwork, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -105,6 +168,7 @@ class Dopri5(_Adaptive):
     aliases = ("dp5", "rk45")
     order = 5
     kernel_id = adaptive.DOPRI5
+    stability_radius = 3.31
 
 
 @dataclass(frozen=True)
@@ -120,6 +184,7 @@ class Rosenbrock23(_Adaptive):
     order = 2
     implicit = True
     kernel_id = adaptive.ROSENBROCK23
+    stability_radius = math.inf  # L-stable
 
 
 @dataclass(frozen=True)
@@ -129,6 +194,21 @@ class _Fixed(Solver):
 
     def __post_init__(self):
         object.__setattr__(self, "dt", v.positive("dt", self.dt, SolverError))
+
+    def kernel(self, engine="single", threads=1):
+        require(self, engine)
+        if engine == "ensemble":
+            return lanes.lanes_run
+        return fixed.fixed_run_threads if threads > 1 else fixed.fixed_run
+
+    def work_sizes(self, arrays, noise=None):
+        return fixed.work_size(arrays, noise), 0
+
+    def work(self, arrays, noise=None, engine="single"):
+        require(self, engine)
+        if engine == "ensemble":
+            return lanes.work_for(arrays, noise)
+        return (np.empty(self.work_sizes(arrays, noise)[0]),)
 
 
 @dataclass(frozen=True)
@@ -189,6 +269,7 @@ class Spice(Solver):
     order = 2
     adaptive = True
     implicit = True
+    stability_radius = math.inf  # Gear's methods of order 1 and 2 are A-stable
 
 
 METHODS = (Dopri5, Rosenbrock23, RK4, Euler, SRA1, EulerMaruyama, Spice)
