@@ -6,6 +6,14 @@ import pytest
 from reference import _cached_reference
 
 
+def pytest_configure(config):
+    """A test process started in the background of a non-interactive shell inherits SIGINT *ignored* (POSIX), and
+    Python then keeps it ignored: Ctrl-C could not reach the Ctrl-C tests (nor their subprocesses, which inherit
+    the "ignore"). The suite runs as a terminal's foreground job would, with Python's own handler."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def _ctrl_c_reaches_the_tests():
     """Every test starts and ends with Python's own SIGINT handler: a handler left behind (or an import that
