@@ -393,6 +393,8 @@ class Ensemble:
         n_threads : int, optional
             Threads (default: all cores).
         progress : bool or None
+            A bar over the run's time (or an object whose ``update(t)`` is called with the time reached, as a
+            study's runner passes to follow its chunks).
         noise : WhiteNoise, OUProcess or list of them, optional
             Intrinsic noise (:mod:`neuromorph.model.noise`), fresh for every copy: copy ``i`` is
             trial ``trials[i]`` on chip ``chips[i]``, and draws exactly the noise a single run
@@ -477,7 +479,8 @@ class Ensemble:
         with Workers(n_threads) as workers:
             chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))
             ranges = [(b, min(b + chunk, n_blocks)) for b in range(0, n_blocks, chunk)]
-            bar = Progress(0.0, t_end, label="ensemble", enabled=progress)
+            own_bar = not hasattr(progress, "update")
+            bar = Progress(0.0, t_end, label="ensemble", enabled=progress) if own_bar else progress
             # Time slices of about _SLICE_SECONDS each: Ctrl-C and progress act between them. The
             # slicing never changes the result (each slice resumes the exact steps).
             slice_steps = max(1, min(n_steps, 1000))
@@ -492,7 +495,8 @@ class Ensemble:
                     slice_steps = int(min(max(slice_steps * _SLICE_SECONDS / max(elapsed, 1e-6), 1),
                                           4 * slice_steps))
             finally:
-                bar.close()
+                if own_bar:
+                    bar.close()
         failed = np.flatnonzero(status != lanes.LANE_OK)
         cause = None
         if failed.size and check_step:
