@@ -109,8 +109,8 @@ def _chunk_ensemble(study, start, stop, n_threads, progress=None):
     noisy = bool(study.noise) or study.mismatch is not None
     res = ens.simulate(study.t_end, i_app=study.drive, dt=study.dt, method=study.method, t_record=study.t_record,
                        max_spikes=max(study.spikes, 512), save_every=study.traces, n_threads=n_threads,
-                       progress=progress or False, noise=study.noise or None, seed=study.seed if noisy else None, trials=trials,
-                       chips=chips, mismatch=study.mismatch, check_step=False)  # the study checked its step
+                       progress=progress or False, noise=study.noise or None, seed=study.seed if noisy else None,
+                       trials=trials, chips=chips, mismatch=study.mismatch, check_step=False)  # the study checked its step
     for i, reason in res.failures.items():
         out["status"][i] = reason.code
     out["t_failed"][:] = res.t_failed
