@@ -30,6 +30,11 @@ class Progress:
                              dynamic_ncols=True, bar_format="{desc}: {percentage:5.1f}%|{bar}| {elapsed} elapsed, "
                                                             "{remaining} left")
 
+    @property
+    def shown(self):
+        """Whether a bar is drawn (or will be, once the work has lasted its delay)."""
+        return self._bar is not None
+
     def update(self, position):
         position = float(position)
         if self._bar is not None and position > self.position:

@@ -130,6 +130,38 @@ def test_the_result_as_a_dataset_is_in_a_studys_form_and_holds_the_same_arrays()
     assert failing["pattern"].values[:, 0].tolist() == ["diverging", "rest"]
 
 
+def test_the_result_holds_one_dataset_and_every_attribute_reads_it():
+    """The Dataset is the only store: each attribute equals its variable (or attribute) of ``res.dataset``, and
+    a change made in the Dataset, in place, is what the attributes then say."""
+    res = nm.Ensemble("hco", params={"n1.i_app": [-2.0, -1.5, -1.0]}).simulate(1500, dt=0.05, t_record=500,
+                                                                                save_every=50, max_spikes=8)
+    ds = res.dataset
+    assert set(ds.data_vars) == {"spike_count", "spike_times", "status", "reason", "t_failed", "final_state", "v"}
+    assert np.array_equal(res.counts, ds["spike_count"].values.T) and res.counts.dtype == np.int64
+    assert np.array_equal(res.times, ds["spike_times"].values.transpose(1, 0, 2), equal_nan=True)
+    assert np.array_equal(res.spike_counts, ds["spike_count"].values)  # (a network: copy, neuron)
+    assert np.array_equal(res.traces, ds["v"].values.transpose(1, 0, 2)) and np.array_equal(res.t, ds["time"])
+    assert np.array_equal(res.final_state, ds["final_state"].values)
+    assert np.array_equal(res.status, ds["status"].values) and np.array_equal(res.t_failed, ds["t_failed"].values,
+                                                                              equal_nan=True)
+    assert res.state_names == tuple(ds["state"].values.tolist()) and res.neuron_names == ("n1", "n2")
+    assert list(res.params) == ["n1.i_app"] and np.array_equal(res.params["n1.i_app"], ds["n1.i_app"].values)
+    assert (res.t_record, res.t_end, res.settled_from, res.cause) == (500.0, 1500.0, 500.0, None)
+    assert res.size == ds.sizes["member"] == 3
+    # in place, in the Dataset: a copy made to diverge, a count beyond the stored spikes, another end
+    ds["status"].values[1] = 2
+    ds["spike_count"].values[2, 1] = 9
+    ds["v"].values[0, 0, 0] = 123.0
+    ds.attrs["t_end"] = 1400.0
+    assert res.failures == {1: "diverging"} and res.summary(1)["pattern"] == "diverging"
+    assert res.truncated.tolist() == [False, False, True] and res.counts[1, 2] == 9
+    assert res.v[0, 0, 0] == 123.0 and res.t_end == 1400.0
+    assert res.summary(0, neuron="n2")["t_end"] == 1400.0
+    # to_dataset adds the summaries to a copy; the held Dataset stays as it was
+    full = res.to_dataset()
+    assert "pattern" in full and "pattern" not in ds and full["pattern"].values[1].tolist() == ["diverging"] * 2
+
+
 def test_a_diverging_copy_says_when_as_a_single_run_does():
     """Without a leak the tonic neuron runs away: each copy's t_failed is the time at which the Integrator,
     with the same method and step, stops on the same run (an independent loop over the same bounds)."""

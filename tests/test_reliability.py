@@ -151,6 +151,35 @@ def test_same_bits_whatever_the_threads_the_chunking_or_a_member_run_alone():
     assert not np.array_equal(whole.spike_times[0][0], whole.spike_times[1][0])
 
 
+def test_in_process_reliability_is_its_study_run_by_the_one_runner(monkeypatch):
+    """In this process too, reliability runs its members as a Study through the runner's chunks, and its Dataset
+    is run_study's for that Study (cut into other chunks) bit for bit."""
+    from neuromorph.studies import runner
+
+    chunks = []
+    run_chunk = runner.run_chunk
+
+    def counted(study, start, stop, *args, **kwargs):
+        chunks.append((study, start, stop))
+        return run_chunk(study, start, stop, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_chunk", counted)
+    drive = nm.OUProcess(mean=-0.5, sigma=0.3, tau=20, seed=1)
+    rel = nm.reliability("tonic", drive, trials=3, chips=[4, 1], intrinsic=0.05, mismatch=MISMATCH, t_end=600,
+                         dt=0.05, seed=8, max_spikes=64)
+    assert [(start, stop) for _, start, stop in chunks] == [(0, 6)]
+    study = chunks[0][0]
+    assert study.chips.tolist() == [4, 1] and study.trials.tolist() == [0, 1, 2] and study.spikes == 64
+    monkeypatch.setattr(runner, "run_chunk", run_chunk)
+    ds = nm.run_study(nm.Study("tonic", chips=[4, 1], trials=3, drive=drive, noise=0.05, mismatch=MISMATCH,
+                               t_end=600, t_record=60, dt=0.05, method="sra1", seed=8, spikes=64), chunk_size=4)
+    for name in ("spike_times", "spike_count", "status", "reason"):
+        assert rel.dataset[name].dims == ds[name].dims, name
+        np.testing.assert_array_equal(rel.dataset[name].values, ds[name].values, err_msg=name)
+    assert rel.dataset["spike_count"].values.min() > 5
+    assert np.isnan(rel.dataset["t_failed"].values).all()  # (none diverged)
+
+
 def test_an_ensemble_member_draws_the_noise_of_the_single_run_with_its_trial_and_chip():
     n = nm.preset("bursting")
     for method in ("euler_maruyama", "sra1"):
@@ -195,6 +224,8 @@ def test_the_members_are_a_dataset_and_the_attributes_views_of_it():
             assert np.isnan(one["spike_times"].values[count:]).all()
             reason = str(one["reason"].values)
             assert rel.failures.get((int(chip), int(trial)), "ok") == reason == REASONS[int(one["status"])]
+            # when the member was found diverging: within the run for a failed one, NaN for the others
+            assert (0 < float(one["t_failed"]) <= 400) if reason != "ok" else np.isnan(float(one["t_failed"]))
 
 
 def test_a_network_study_keeps_each_neurons_spikes():

@@ -206,14 +206,18 @@ def _interrupt_soon(delay):
     return timer
 
 
-@pytest.mark.parametrize("work", ["map", "ensemble"])
+@pytest.mark.parametrize("work", ["map", "ensemble", "reliability"])
 def test_an_interrupted_study_raises_keyboardinterrupt_promptly(work):
-    """In Python: Ctrl-C during a map or an ensemble on two threads raises at once, and no worker lingers."""
+    """In Python: Ctrl-C during a map, an ensemble or a reliability study on two threads raises at once, and no
+    worker lingers."""
     n = nm.preset("bursting")
     if work == "map":
         nm.behaviour_map(n, x=("i_app", -3, 0, 2), t_end=100, predict=False)  # compile first
         job = lambda: nm.behaviour_map(n, x=("i_app", -3, 0, 32), y=("slow_negative.alpha", -3, 0, 32),  # noqa: E731
                                        t_end=200_000, predict=False, n_threads=2)
+    elif work == "reliability":
+        nm.reliability(n, -2.0, trials=2, intrinsic=0.02, t_end=10)  # compile first
+        job = lambda: nm.reliability(n, -2.0, trials=256, intrinsic=0.02, t_end=1e5, n_threads=2)  # noqa: E731
     else:
         nm.Ensemble(n, size=2).simulate(10, dt=0.05)
         job = lambda: nm.Ensemble(n, params={"i_app": np.linspace(-3, 0, 256)}).simulate(  # noqa: E731

@@ -21,6 +21,7 @@ Sweep the applied current of the tonic neuron:
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -80,11 +81,18 @@ _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl
 class EnsembleResult:
     """Outcome of :meth:`Ensemble.simulate`.
 
-    For a single neuron the arrays have one row per copy; for a network, ``counts`` and
-    ``times`` hold every neuron (use ``neuron=`` in :meth:`spikes` and :meth:`summary`).
+    It holds the copies as an xarray Dataset in a study's form, :attr:`dataset`; the attributes below are views
+    of it. For a single neuron the arrays have one row per copy; for a network, ``counts`` and ``times`` hold
+    every neuron (use ``neuron=`` in :meth:`spikes` and :meth:`summary`).
 
     Attributes
     ----------
+    dataset : xarray.Dataset
+        Dimensions ``member`` (the copies; each parameter that was set is a coordinate along it), ``neuron``,
+        ``state``, ``spike`` and, with traces, ``time``; variables ``spike_count``, ``spike_times``, ``status``
+        with ``reason``, ``t_failed``, ``final_state`` and, with traces, ``v``; ``attrs`` ``t_record``,
+        ``t_end``, ``cause`` (``""`` if none) and, if the run was given ``t_record``, ``settled_from``.
+        :meth:`to_dataset` adds the summaries.
     counts : ndarray of int, shape (n_neurons, n)
         Spikes of each neuron of each copy at or after ``t_record``.
     times : ndarray, shape (n_neurons, n, max_spikes)
@@ -106,28 +114,98 @@ class EnsembleResult:
         Where summaries start (``t_record`` if it was given; else the second half of the run).
     cause : str or None
         Why copies diverged, when known: a ``dt`` beyond the method's stability limit.
-    t_failed : ndarray of float, shape (n,) or None
+    t_failed : ndarray of float, shape (n,)
         When each copy was found diverging (the end of that step); NaN for a copy that ran to the end.
     """
 
-    counts: np.ndarray
-    times: np.ndarray
-    final_state: np.ndarray
-    state_names: tuple
-    t: np.ndarray | None
-    traces: np.ndarray | None
-    t_record: float
-    t_end: float
-    params: dict
-    status: np.ndarray
-    settled_from: float | None = None
-    neuron_names: tuple = ("neuron",)
-    cause: str | None = None
-    t_failed: np.ndarray | None = None
+    dataset: object
+
+    @classmethod
+    def _of(cls, counts, times, final_state, state_names, t, traces, t_record, t_end, params, status,
+            settled_from=None, neuron_names=("neuron",), cause=None, t_failed=None):
+        """The result holding these arrays (in the layout of the attributes) as its Dataset, without copying them."""
+        import xarray as xr
+
+        members, neurons = ("member",), ("member", "neuron")
+        size = counts.shape[1]
+        data = {"spike_count": (neurons, counts.T), "spike_times": ((*neurons, "spike"), times.transpose(1, 0, 2)),
+                "status": (members, status),
+                "reason": (members, np.array([str(lane_failure(s)) for s in status], dtype=str)),
+                "t_failed": (members, np.full(size, np.nan) if t_failed is None else t_failed),
+                "final_state": ((*members, "state"), final_state)}
+        coords = {"neuron": np.array(neuron_names), "state": np.array(state_names)}
+        coords.update({path: (members, np.broadcast_to(values, (size,)).copy()) for path, values in params.items()})
+        if traces is not None:
+            data["v"] = ((*neurons, "time"), traces.transpose(1, 0, 2))
+            coords["time"] = t
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs.update(t_record=t_record, t_end=t_end, cause=cause or "")
+        if settled_from is not None:
+            ds.attrs["settled_from"] = settled_from
+        return cls(ds)
+
+    def _values(self, name):
+        return self.dataset.variables[name].values
+
+    @cached_property
+    def counts(self):
+        return self._values("spike_count").T
+
+    @cached_property
+    def times(self):
+        return self._values("spike_times").transpose(1, 0, 2)
+
+    @cached_property
+    def status(self):
+        return self._values("status")
+
+    @property
+    def final_state(self):
+        return self._values("final_state")
+
+    @property
+    def t_failed(self):
+        return self._values("t_failed")
+
+    @property
+    def traces(self):
+        return self._values("v").transpose(1, 0, 2) if "v" in self.dataset.data_vars else None
+
+    @property
+    def t(self):
+        return self._values("time") if "time" in self.dataset.coords else None
+
+    @property
+    def state_names(self):
+        return tuple(self._values("state").tolist())
+
+    @property
+    def neuron_names(self):
+        return tuple(self._values("neuron").tolist())
+
+    @property
+    def params(self):
+        return {str(path): c.values for path, c in self.dataset.coords.items() if c.dims == ("member",)}
+
+    @property
+    def t_record(self):
+        return self.dataset.attrs["t_record"]
+
+    @property
+    def t_end(self):
+        return self.dataset.attrs["t_end"]
+
+    @property
+    def settled_from(self):
+        return self.dataset.attrs.get("settled_from")
+
+    @property
+    def cause(self):
+        return self.dataset.attrs["cause"] or None
 
     @property
     def size(self):
-        return self.counts.shape[1]
+        return self.dataset.sizes["member"]
 
     def __repr__(self):
         failed = int(np.count_nonzero(self.failed))
@@ -149,9 +227,10 @@ class EnsembleResult:
     @property
     def v(self):
         """Membrane voltage traces, shape (n, len(t)) (for a network: (n, n_neurons, len(t)))."""
-        if self.traces is None:
+        traces = self.traces
+        if traces is None:
             return None
-        return self.traces[0] if self.traces.shape[0] == 1 else self.traces.transpose(1, 0, 2)
+        return traces[0] if traces.shape[0] == 1 else traces.transpose(1, 0, 2)
 
     @property
     def failed(self):
@@ -219,12 +298,11 @@ class EnsembleResult:
     def to_dataset(self, t_start=None):
         """The copies as an xarray Dataset, in the form of a study's results (:func:`neuromorph.run_study`).
 
-        Dimensions ``member`` (the copies, as in a study store's flat layout; each parameter that
-        was set is a coordinate along it), ``neuron``, ``spike`` and, with traces, ``time``;
-        variables ``pattern`` and every metric of :meth:`summaries` (over the same window,
-        ``t_start`` as there), ``spike_count``, ``spike_times``, ``status`` (0 ok, 1 non-finite
-        state, 2 diverging: the codes of a study) with ``reason``, ``final_state`` (over
-        ``state``) and ``v``. ``attrs``: ``t_record``, ``t_end``, ``cause``.
+        :attr:`dataset` (a shallow copy) with the summaries: variables ``pattern`` and every metric of
+        :meth:`summaries` (over the same window, ``t_start`` as there) over ``member`` and ``neuron``, beside
+        ``spike_count``, ``spike_times``, ``status`` (0 ok, 1 non-finite state, 2 diverging: the codes of a
+        study) with ``reason``, ``t_failed``, ``final_state`` (over ``state``) and ``v``. ``attrs``:
+        ``t_record``, ``t_end``, ``cause``.
 
         Examples
         --------
@@ -234,25 +312,12 @@ class EnsembleResult:
         >>> ds["pattern"].dims, ds["pattern"].values.ravel().tolist()
         (('member', 'neuron'), ['rest', 'tonic'])
         """
-        import xarray as xr
-
-        members, neurons = ("member",), ("member", "neuron")
+        neurons = ("member", "neuron")
         per_neuron = [self.summaries(t_start, neuron=m) for m in range(len(self.neuron_names))]
-        data = {key: (neurons, np.stack([s[key] for s in per_neuron], axis=1)) for key in per_neuron[0]
-                if key not in ("t_start", "t_end")}
-        data["spike_count"] = (neurons, self.counts.T)
-        data["spike_times"] = ((*neurons, "spike"), self.times.transpose(1, 0, 2))
-        data["status"] = (members, self.status)
-        data["reason"] = (members, np.array([str(lane_failure(s)) for s in self.status], dtype=str))
-        data["final_state"] = ((*members, "state"), self.final_state)
-        coords = {"neuron": np.array(self.neuron_names), "state": np.array(self.state_names)}
-        coords.update({path: (members, np.broadcast_to(values, (self.size,))) for path, values in self.params.items()})
-        if self.traces is not None:
-            data["v"] = ((*neurons, "time"), self.traces.transpose(1, 0, 2))
-            coords["time"] = self.t
-        ds = xr.Dataset(data, coords=coords)
-        ds.attrs.update(t_record=self.t_record, t_end=self.t_end, cause=self.cause or "")
-        return ds
+        summaries = {key: (neurons, np.stack([s[key] for s in per_neuron], axis=1)) for key in per_neuron[0]
+                     if key not in ("t_start", "t_end")}
+        ds = self.dataset.assign(summaries)
+        return ds[[*summaries, *self.dataset.data_vars]]
 
 
 def _filter_of(model, path):
@@ -393,6 +458,8 @@ class Ensemble:
         n_threads : int, optional
             Threads (default: all cores).
         progress : bool or None
+            A bar over the run's time (or an object whose ``update(t)`` is called with the time reached, as a
+            study's runner passes to follow its chunks).
         noise : WhiteNoise, OUProcess or list of them, optional
             Intrinsic noise (:mod:`neuromorph.model.noise`), fresh for every copy: copy ``i`` is
             trial ``trials[i]`` on chip ``chips[i]``, and draws exactly the noise a single run
@@ -477,7 +544,8 @@ class Ensemble:
         with Workers(n_threads) as workers:
             chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))
             ranges = [(b, min(b + chunk, n_blocks)) for b in range(0, n_blocks, chunk)]
-            bar = Progress(0.0, t_end, label="ensemble", enabled=progress)
+            own_bar = not hasattr(progress, "update")
+            bar = Progress(0.0, t_end, label="ensemble", enabled=progress) if own_bar else progress
             # Time slices of about _SLICE_SECONDS each: Ctrl-C and progress act between them. The
             # slicing never changes the result (each slice resumes the exact steps).
             slice_steps = max(1, min(n_steps, 1000))
@@ -492,7 +560,8 @@ class Ensemble:
                     slice_steps = int(min(max(slice_steps * _SLICE_SECONDS / max(elapsed, 1e-6), 1),
                                           4 * slice_steps))
             finally:
-                bar.close()
+                if own_bar:
+                    bar.close()
         failed = np.flatnonzero(status != lanes.LANE_OK)
         cause = None
         if failed.size and check_step:
@@ -506,9 +575,9 @@ class Ensemble:
         t_samples = dt * save_every * np.arange(n_samples) if save_every else None
         if t_samples is not None:
             t_samples[-1] = min(t_samples[-1], t_end)
-        return EnsembleResult(
+        return EnsembleResult._of(
             counts=spk_count, times=spk_t, final_state=y[:ns].T.copy(), state_names=m.state_names,
-            t=t_samples, traces=out_v[:n_samples].transpose(1, 2, 0).copy() if save_every else None,
+            t=t_samples, traces=out_v[:n_samples].transpose(2, 1, 0).copy().transpose(1, 0, 2) if save_every else None,
             t_record=t_record, t_end=t_end, params={k: val.copy() for k, val in self.params.items()},
             status=status, settled_from=settled_from, neuron_names=m.neuron_names, cause=cause, t_failed=t_failed,
         )

@@ -6,9 +6,11 @@ trial and a frozen mismatch per chip, and measure how repeatable its spike times
 frozen fluctuating drive (an :class:`~neuromorph.model.stimulus.OUProcess` with a seed) gives
 reliable timing; a constant drive of the same mean does not, once the noise acts.
 
-Every member (chip ``c``, trial ``k``) runs in the ensemble engine with the noise of trial
-``k`` on chip ``c`` and the parameters of chip ``c``: the same seed gives the same bits at
-any thread count, and a member can be re-run alone (``chips=[c]``, ``trials=[k]``).
+The members are a :class:`~neuromorph.Study` of ``chips x trials``, run by the one runner
+(:mod:`neuromorph.studies.runner`, in this process or on Dask): every member (chip ``c``, trial
+``k``) runs in the ensemble engine with the noise of trial ``k`` on chip ``c`` and the parameters
+of chip ``c``: the same seed gives the same bits at any thread count and chunking, and a member can
+be re-run alone (``chips=[c]``, ``trials=[k]``).
 
 Examples
 --------
@@ -20,7 +22,6 @@ Examples
 """
 
 import numbers
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,12 +32,10 @@ from ..analysis import reliability as metrics_of
 from ..errors import Failure, ModelError, SimulationError, SolverError
 from ..model.noise import WhiteNoise, as_noise_list
 from ..model.variability import as_mismatch
-from .member import REASONS
-from .spec import how_many
+from .runner import execute
+from .spec import Study, how_many
 
 __all__ = ["reliability", "ReliabilityResult"]
-
-_DIVERGED = r"\d+ of \d+ (copies|members) diverged"  # the warning of ensembles and studies whose members diverged
 
 
 def _ids(name, value):
@@ -64,7 +63,8 @@ class ReliabilityResult:
     dataset : xarray.Dataset
         Dimensions ``chip``, ``trial``, ``neuron`` and ``spike`` (as :func:`neuromorph.run_study`
         gives for the same members): ``spike_times`` (NaN-padded, after ``t_record``),
-        ``spike_count``, ``status`` and ``reason`` (``"ok"`` or why the member failed).
+        ``spike_count``, ``status`` and ``reason`` (``"ok"`` or why the member failed), and ``t_failed``
+        (when a member was found diverging; NaN for one that ran to the end).
     spike_times : list
         ``spike_times[c][k]``: spike times (after ``t_record``) of trial ``k`` on chip ``c`` (an
         array; for a network, a tuple with one array per neuron).
@@ -318,8 +318,8 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     Memory is estimated from the counts before anything is allocated; a ``dt`` far beyond the
     method's stability limit is refused before any work (:mod:`neuromorph.solve.stability`).
     """
-    from ..solve.ensemble import Ensemble, per_copy_bytes, run_bytes
     from ..lower.compile import as_compiled_model
+    from ..solve.ensemble import per_copy_bytes, run_bytes
     from ..solve.solvers import require
 
     seed = v.seed("seed", seed, SolverError)
@@ -341,83 +341,39 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     if t_record >= t_end:
         raise SolverError(f"`t_record` ({t_record:g}) must be < `t_end` ({t_end:g})")
     method = require(method, "ensemble", noise=True).name  # (the protocol is one of noise: a stochastic method)
+    study = Study(model, chips=chip_ids, trials=trial_ids, drive=drive,
+                  noise=sources or None, mismatch=spread, t_end=t_end, t_record=t_record, dt=dt, method=method,
+                  seed=seed, spikes=max_spikes)
+    ds = execute(study, client=client, scheduler=scheduler, workers=workers, timeout=timeout, progress=progress,
+                 n_threads=n_threads, label="ensemble", failure_times=True)
     n_c, n_k = chip_ids.size, trial_ids.size
-    member_chip = np.repeat(chip_ids, n_k)
-    member_trial = np.tile(trial_ids, n_c)
-    t_failed = None  # when the first member was found diverging (not kept by a Dask study's store)
-    with warnings.catch_warnings():  # why members diverged is said below (in the error if all of them did)
-        warnings.filterwarnings("ignore", message=_DIVERGED)
-        if client is not None or scheduler is not None or workers is not None:
-            spikes, counts, failures, neuron_names, cause = _on_dask(
-                model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed, method, t_record, max_spikes,
-                progress, dict(client=client, scheduler=scheduler, workers=workers, timeout=timeout))
-        else:
-            res = Ensemble(compiled, size=n_c * n_k).simulate(
-                t_end, i_app=drive, dt=dt, method=method, t_record=t_record, max_spikes=max_spikes,
-                noise=sources or None, seed=seed, trials=member_trial, chips=member_chip, n_threads=n_threads,
-                progress=progress, mismatch=spread)
-            spikes, counts, neuron_names, cause = res.times, res.counts, res.neuron_names, res.cause
-            if res.failed.any():
-                t_failed = float(np.nanmin(res.t_failed))
-            failures = {(int(member_chip[i]), int(member_trial[i])): reason for i, reason in res.failures.items()}
+    reasons = ds["reason"].values
+    failures = {(int(chip_ids[c]), int(trial_ids[k])): Failure(str(reasons[c, k]))
+                for c, k in zip(*np.nonzero(reasons != Failure.OK), strict=True)}
+    cause = study.divergence_cause(np.flatnonzero(ds["status"].values.ravel() > 0)) if failures else None
     if len(failures) == n:
         reasons = ", ".join(sorted(set(failures.values())))
-        first = "" if t_failed is None else f", the first at t = {t_failed:.6g}"
+        t_failed = float(np.nanmin(ds["t_failed"].values))
+        first = "" if np.isnan(t_failed) else f", the first at t = {t_failed:.6g}"
         raise SimulationError(f"every member ({n_c} chip(s) x {n_k} trial(s)) diverged ({reasons}{first}): "
                               + (cause or "no member stayed bounded: the model (on these chips) lacks a restoring "
                                           "conductance strong enough for its currents"),
-                              t=float("nan") if t_failed is None else t_failed, reason=Failure.DIVERGING)
+                              t=t_failed, reason=Failure.DIVERGING)
     if failures and cause is not None:
         from ..errors import NeuromorphWarning
 
         v.warn(f"{len(failures)} of {n} members diverged: {cause}", NeuromorphWarning)
+    counts = ds["spike_count"].values
     if np.any(counts > max_spikes):
         raise ModelError(f"some members fired more than max_spikes = {max_spikes} spikes: raise max_spikes")
     settings = {"drive": drive, "intrinsic": sources, "mismatch": spread, "dt": dt, "method": method, "seed": seed}
-    return ReliabilityResult(dataset=_dataset(spikes, counts, failures, chip_ids, trial_ids, neuron_names, t_record,
-                                              t_end, settings),
-                             settings=settings)
+    return ReliabilityResult(dataset=_dataset(ds, settings), settings=settings)
 
 
-def _dataset(times, counts, failures, chip_ids, trial_ids, neuron_names, t_record, t_end, settings):
-    """The members' results (``times`` (neuron, member, spike), ``counts`` (neuron, member), chips outer and trials
-    inner; ``failures`` ``{(chip, trial): reason}``) as a Dataset with a study's dimensions."""
-    import xarray as xr
-
-    n_c, n_k, nn = chip_ids.size, trial_ids.size, len(neuron_names)
-    row_of = {int(chip): c for c, chip in enumerate(chip_ids)}
-    column_of = {int(trial): k for k, trial in enumerate(trial_ids)}
-    reason = np.full((n_c, n_k), "ok", dtype=object)
-    for (chip, trial), why in failures.items():
-        reason[row_of[chip], column_of[trial]] = why
-    status = np.vectorize(REASONS.index, otypes=[np.int8])(reason)
-    ds = xr.Dataset(
-        {"spike_times": (("chip", "trial", "neuron", "spike"), times.transpose(1, 0, 2).reshape(n_c, n_k, nn, -1)),
-         "spike_count": (("chip", "trial", "neuron"), counts.T.reshape(n_c, n_k, nn)),
-         "status": (("chip", "trial"), status), "reason": (("chip", "trial"), reason.astype(str))},
-        coords={"chip": chip_ids, "trial": trial_ids, "neuron": np.array(neuron_names)})
-    ds.attrs.update(t_record=t_record, t_end=t_end, method=settings["method"], seed=settings["seed"],
-                    dt=settings["dt"])
-    return ds
-
-
-def _on_dask(model, drive, trial_ids, chip_ids, sources, spread, t_end, dt, seed, method, t_record, max_spikes,
-             progress, cluster):
-    """The members run as a study on Dask: ``(times (neuron, member, spike), counts (neuron, member), failures,
-    neuron names, why members diverged or None)`` in the order of the in-process ensemble (chips outer, trials
-    inner)."""
-    from .runner import run_study
-    from .spec import Study
-
-    study = Study(model, chips=chip_ids, trials=trial_ids, drive=drive, noise=sources or None, mismatch=spread,
-                  t_end=t_end, t_record=t_record, dt=dt, method=method, seed=seed, spikes=max_spikes)
-    ds = run_study(study, progress=progress, **cluster)
-    nn = ds.sizes["neuron"]
-    cause = ds.attrs.get("diverged_because")
-    times = ds["spike_times"].values.reshape(-1, nn, max_spikes).transpose(1, 0, 2)
-    counts = ds["spike_count"].values.reshape(-1, nn).T
-    reasons = ds["reason"].values.ravel()
-    n_k = trial_ids.size
-    failures = {(int(chip_ids[i // n_k]), int(trial_ids[i % n_k])): Failure(str(r)) for i, r in enumerate(reasons)
-                if r != Failure.OK}
-    return times, counts, failures, tuple(ds["neuron"].values.tolist()), cause
+def _dataset(ds, settings):
+    """The members' results of the study's Dataset ``ds`` (dimensions ``chip``, ``trial``, ``neuron``, ``spike``)
+    that a reliability result holds."""
+    out = ds[["spike_times", "spike_count", "status", "reason", "t_failed"]]
+    out.attrs = {"t_record": float(ds.attrs["t_record"]), "t_end": float(ds.attrs["t_end"]),
+                 "method": settings["method"], "seed": settings["seed"], "dt": settings["dt"]}
+    return out

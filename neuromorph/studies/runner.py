@@ -61,7 +61,7 @@ __all__ = ["run_chunk", "run_study", "execute", "dclient_threads"]
 def _empty(study, n):
     nn = len(study.neuron_names)
     out = {"pattern": np.full((n, nn), -1, np.int8), "status": np.zeros(n, np.int8),
-           "spike_count": np.zeros((n, nn), np.int64)}
+           "spike_count": np.zeros((n, nn), np.int64), "t_failed": np.full(n, np.nan)}
     out.update({k: np.full((n, nn), np.nan) for k in METRICS})
     if study.spikes:
         out["spike_times"] = np.full((n, nn, study.spikes), np.nan)
@@ -77,25 +77,29 @@ def _record(out, i, m, summary):
             out[k][i, m] = summary[k]
 
 
-def run_chunk(study, start, stop, n_threads=None, halt=None):
+def run_chunk(study, start, stop, n_threads=None, halt=None, progress=None):
     """Results of members ``[start, stop)`` of ``study``: ``{variable: array with a leading member axis}``.
 
     A plain function of picklable data (what every Dask task runs). Members that fail are
-    recorded in ``status`` (``REASONS[status]``), never raised. ``n_threads``: the threads of an
+    recorded in ``status`` (``REASONS[status]``), never raised; ``t_failed`` says when each was found
+    diverging where the engine knows it (the ensemble engine; NaN otherwise, and for members that ran to
+    the end). ``n_threads``: the threads of an
     ensemble's lanes (the processes of ngspice runs); single runs go one after another, the
     executor running chunks side by side. ``halt`` (a ``threading.Event``): set, a chunk of single
-    runs stops within about 0.1 s with ``KeyboardInterrupt``.
+    runs stops within about 0.1 s with ``KeyboardInterrupt``. ``progress``: an object whose ``update(t)`` an
+    ensemble chunk calls with the time it has reached (the in-process executor's bar follows it).
     """
     start, stop = int(start), int(stop)
     if not 0 <= start < stop <= study.n_members:
         raise ModelError(f"chunk [{start}, {stop}) is outside the study's {study.n_members} members")
     if study.engine == "single":
         return _chunk_single(study, start, stop, halt)
-    engine = {"ensemble": _chunk_ensemble, "spice": _chunk_spice}[study.engine]
-    return engine(study, start, stop, n_threads)
+    if study.engine == "ensemble":
+        return _chunk_ensemble(study, start, stop, n_threads, progress)
+    return _chunk_spice(study, start, stop, n_threads)
 
 
-def _chunk_ensemble(study, start, stop, n_threads):
+def _chunk_ensemble(study, start, stop, n_threads, progress=None):
     from ..solve.ensemble import Ensemble
 
     values, chips, trials = study.members(start, stop)
@@ -105,10 +109,11 @@ def _chunk_ensemble(study, start, stop, n_threads):
     noisy = bool(study.noise) or study.mismatch is not None
     res = ens.simulate(study.t_end, i_app=study.drive, dt=study.dt, method=study.method, t_record=study.t_record,
                        max_spikes=max(study.spikes, 512), save_every=study.traces, n_threads=n_threads,
-                       progress=False, noise=study.noise or None, seed=study.seed if noisy else None, trials=trials,
-                       chips=chips, mismatch=study.mismatch, check_step=False)  # the study checked its step
+                       progress=progress or False, noise=study.noise or None, seed=study.seed if noisy else None,
+                       trials=trials, chips=chips, mismatch=study.mismatch, check_step=False)  # the study checked its step
     for i, reason in res.failures.items():
         out["status"][i] = reason.code
+    out["t_failed"][:] = res.t_failed
     out["spike_count"][:] = res.counts.T
     for i in range(n):
         for m in range(len(res.neuron_names)):
@@ -256,12 +261,16 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
 
 
 def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_size=None, resume=False,
-            overwrite=False, progress=None, on_chunk=None, timeout=10.0, n_threads=None, label="study"):
+            overwrite=False, progress=None, on_chunk=None, timeout=10.0, n_threads=None, label="study",
+            failure_times=False):
     """The one runner: every member of the :class:`Study` ``study`` run chunk by chunk, in this process or on Dask.
 
     :func:`run_study` (the options are its own) is this and a warning when members diverged; a behaviour map
-    runs through here too, with its own progress ``label`` and messages. ``attrs["diverged_because"]`` says
-    why members diverged when the study's fixed step is the cause.
+    and a reliability study run through here too, with their own progress ``label`` and messages.
+    ``attrs["diverged_because"]`` says why members diverged when the study's fixed step is the cause.
+    ``failure_times``: the Dataset also holds ``t_failed`` (over the member dimensions), when each member was
+    found diverging (NaN for one that ran to the end, where the engine does not say, and in chunks reused
+    from a store, which does not keep it).
     """
     from . import store as zstore
     from .cluster import dask_client
@@ -293,9 +302,12 @@ def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_si
                          len(study.neuron_names), threads, "this study")
 
         count = [reused]
+        t_failed = np.full(study.n_members, np.nan) if failure_times else None
 
         def finish(k, result):
             sink.write(k, bounds[k], result)
+            if t_failed is not None:
+                t_failed[bounds[k][0]:bounds[k][1]] = result["t_failed"]
             count[0] += 1
             if on_chunk is not None:
                 on_chunk(k, count[0], len(bounds))
@@ -311,6 +323,8 @@ def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_si
     ds = sink.dataset()
     ds.attrs.update(chunks_reused=reused, chunks_computed=len(todo), chunk_size=size, seconds=elapsed,
                     dask_workers=n_workers)
+    if t_failed is not None:
+        ds["t_failed"] = (study.dims, t_failed.reshape(study.shape))
     cause = study.divergence_cause() if np.any(ds["status"].values > 0) else None
     if cause is not None:
         ds.attrs["diverged_because"] = cause
@@ -339,7 +353,8 @@ def _run_local(study, bounds, todo, finish, progress, n_threads, label):
         if study.engine != "single":
             for j, k in enumerate(todo):
                 a, b = bounds[k]
-                finish(k, run_chunk(study, a, b, n_threads))
+                within = _ChunkProgress(bar, j, study.t_end) if study.engine == "ensemble" and bar.shown else None
+                finish(k, run_chunk(study, a, b, n_threads, progress=within))
                 bar.update(j + 1)
             return
         finished = queue.SimpleQueue()
@@ -358,6 +373,16 @@ def _run_local(study, bounds, todo, finish, progress, n_threads, label):
         store(len(todo))
     finally:
         bar.close()
+
+
+class _ChunkProgress:
+    """Chunk ``j``'s time ``t`` of ``t_end`` as the position ``j + t / t_end`` of the bar over chunks."""
+
+    def __init__(self, bar, j, t_end):
+        self.bar, self.j, self.t_end = bar, j, t_end
+
+    def update(self, t):
+        self.bar.update(self.j + t / self.t_end)
 
 
 def _run_dask(client, study, bounds, todo, finish, progress):

@@ -337,28 +337,39 @@ class Study:
         solver = get_solver(self.method, rtol=self.rtol, atol=self.atol, dt=self.dt)
         return None if solver.adaptive else (solver.dt, solver.name, solver.stability_radius)
 
-    def _step_limit(self, base, radius):
+    def _step_limit(self, base, radius, members=None):
         """The largest stability limit (:mod:`neuromorph.solve.stability`) over up to 16 members spread over the
-        grid, on the first chip; None if not computed (large models)."""
+        grid, on the first chip (or spread over ``members``, flat indexes, each on its own chip); None if not
+        computed (large models)."""
         from ..solve.ensemble import Ensemble
         from ..solve.stability import MAX_STATES
 
         if base.n_states > MAX_STATES:
             return None
-        shape = tuple(a.size for a in self.grid.values())
-        k = int(np.prod(shape))
-        picks = np.unique(np.linspace(0, k - 1, min(k, 16)).astype(np.int64))
-        index = np.unravel_index(picks, shape) if shape else ()
-        values = {path: axis[i] for (path, axis), i in zip(self.grid.items(), index, strict=True)}
+        if members is not None and self.engine == "ensemble":
+            members = np.asarray(members, dtype=np.int64)
+            picks = members[np.unique(np.linspace(0, members.size - 1, min(members.size, 16)).astype(np.int64))]
+            index = np.unravel_index(picks, self.shape)
+            chips = self.chips[index[-2]]
+        else:
+            shape = tuple(a.size for a in self.grid.values())
+            k = int(np.prod(shape))
+            picks = np.unique(np.linspace(0, k - 1, min(k, 16)).astype(np.int64))
+            index = np.unravel_index(picks, shape) if shape else ()
+            chips = np.full(picks.size, self.chips[0], dtype=np.int64)
+        values = {path: axis[i] for (path, axis), i in zip(self.grid.items(), index, strict=False)}
         if self.engine == "single":  # each member a single run of the model with its values, as run_cell runs it
             return step_limit(base, picks.size, lambda j: {p: float(x[j]) for p, x in values.items()}, radius)
         ens = Ensemble(base, params=values or None, size=picks.size)
-        chips = np.full(picks.size, self.chips[0], dtype=np.int64)
         y = np.repeat(base.y0[:, None], picks.size, axis=1)
         return ens._stable_step(radius, ens._copies(self.mismatch, self.seed, chips), y, range(picks.size))
 
-    def divergence_cause(self):
-        """Why members diverged, if the study's fixed step is beyond the stability limit; else None."""
+    def divergence_cause(self, members=None):
+        """Why members diverged, if the study's fixed step is beyond the stability limit; else None.
+
+        ``members`` (flat indexes, e.g. those that diverged): the limit is that of up to 16 of them, each on its
+        own chip, as an ensemble names it for its copies that diverged (default: spread over the grid, on the
+        first chip)."""
         from ..lower.compile import as_compiled_model
         from ..solve.stability import beyond_limit
 
@@ -366,7 +377,7 @@ class Study:
         if fixed is None:
             return None
         dt, name, radius = fixed
-        return beyond_limit(dt, name, self._step_limit(as_compiled_model(self.model), radius))
+        return beyond_limit(dt, name, self._step_limit(as_compiled_model(self.model), radius, members))
 
     def _check_paths(self, base):
         """Every grid path is a parameter of the model (``base``, compiled) and every value is allowed, and the
