@@ -2,7 +2,7 @@
 Switching a half-centre oscillator on and off
 =============================================
 
-Switching a half-centre oscillator on and off (the reference design's HCO tool, shared/MODEL.md).
+Switching a half-centre oscillator on and off (the reference design's HCO tool).
 
 Two neurons with delta_s- = delta_us+ = -0.88 and I_app = -1 inhibit each other strongly (g = 1.5):
 started alike, both rest. A pulse of -1 for 500 time units into one neuron releases it into a

@@ -2,8 +2,8 @@
 Reliable burst timing
 =====================
 
-Reliable burst timing: the bursting neuron under a frozen fluctuating drive (shared/MODEL.md's
-protocol: an OU current with tau 200 and sigma 0.19 around -2.6), against the same kind of
+Reliable burst timing: the bursting neuron under a frozen fluctuating drive (the protocol of the
+public reliability figures: an OU current with tau 200 and sigma 0.19 around -2.6), against the same kind of
 fluctuation drawn afresh in every trial.
 
 At -2.6 the neuron is silent under a constant current: its bursts are made by the
