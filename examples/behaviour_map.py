@@ -1,7 +1,13 @@
-"""Behaviour map of the bursting neuron over I_app and the slow negative gain (64 x 64 cells),
+"""
+Behaviour map over I_app and the slow negative gain
+===================================================
+
+Behaviour map of the bursting neuron over I_app and the slow negative gain (64 x 64 cells),
 with the boundaries the I-V curves predict drawn on top. This is the README's map figure.
 
-    python examples/behaviour_map.py           # writes examples/figures/behaviour_map.png
+Run it as a script (writes examples/figures/behaviour_map.png)::
+
+    python examples/behaviour_map.py
 """
 
 import time
@@ -23,6 +29,7 @@ print(f"I-V prediction agrees on {100 * m.agreement():.1f} % of cells")
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
 plot_behaviour_map(m, ax=left, title="firing pattern (lines: I-V prediction)")
 plot_behaviour_map(m, ax=right, quantity="spikes_per_burst", show_prediction=False, title="spikes per burst")
-out = Path(__file__).resolve().parent / "figures" / "behaviour_map.png"
-fig.savefig(out, dpi=90)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "behaviour_map.png"
+    fig.savefig(out, dpi=90)
+    print(f"wrote {out}")

@@ -1,6 +1,12 @@
-"""Build the four-element bursting neuron in Python, simulate it, summarise and plot.
+"""
+The four-element bursting neuron
+================================
 
-    python examples/bursting.py            # writes examples/figures/bursting.png
+Build the four-element bursting neuron in Python, simulate it, summarise and plot.
+
+Run it as a script (writes examples/figures/bursting.png)::
+
+    python examples/bursting.py
 """
 
 from pathlib import Path
@@ -31,6 +37,7 @@ fig = plt.figure(figsize=(11, 6), layout="constrained")
 top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1])
 plot_trace(res, ax=top.subplots(), title="Four-element bursting neuron, I_app = -2")
 plot_iv(n, i_app=-2.0, axes=bottom.subplots(1, 4))
-out = Path(__file__).resolve().parent / "figures" / "bursting.png"
-fig.savefig(out, dpi=100)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "bursting.png"
+    fig.savefig(out, dpi=100)
+    print(f"wrote {out}")

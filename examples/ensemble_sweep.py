@@ -1,5 +1,11 @@
-"""A parameter study: 4096 copies of the bursting neuron with different applied currents and
+"""
+4096 neurons in one ensemble
+============================
+
+A parameter study: 4096 copies of the bursting neuron with different applied currents and
 slow negative gains, integrated together in SIMD lanes on all cores.
+
+Run it as a script::
 
     python examples/ensemble_sweep.py
 """

@@ -1,4 +1,8 @@
-"""Switching a half-centre oscillator on and off (the reference design's HCO tool, shared/MODEL.md).
+"""
+Switching a half-centre oscillator on and off
+=============================================
+
+Switching a half-centre oscillator on and off (the reference design's HCO tool).
 
 Two neurons with delta_s- = delta_us+ = -0.88 and I_app = -1 inhibit each other strongly (g = 1.5):
 started alike, both rest. A pulse of -1 for 500 time units into one neuron releases it into a
@@ -7,7 +11,9 @@ synaptic gains to 0 (neuromodulation) decouples them: each bursts at its own, fa
 merely keeps the phase it had (off as an HCO); raising the gains again brings back the HCO's
 slower, locked rhythm.
 
-    python examples/hco_on_off.py      # writes examples/figures/hco_on_off.png
+Run it as a script (writes examples/figures/hco_on_off.png)::
+
+    python examples/hco_on_off.py
 """
 
 from pathlib import Path
@@ -42,6 +48,7 @@ axes = nm.plot_network(res, title="HCO on-off: a pulse into n1 at t = 10000 star
 for ax in axes:
     for t in (10_000, 35_000, 50_000):
         ax.axvline(t, color="k", lw=0.7, ls=":")
-out = Path(__file__).resolve().parent / "figures" / "hco_on_off.png"
-axes[0].figure.savefig(out, dpi=100)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "hco_on_off.png"
+    axes[0].figure.savefig(out, dpi=100)
+    print(f"wrote {out}")

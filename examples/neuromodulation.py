@@ -1,8 +1,14 @@
-"""Neuromodulation during a run: weaken the slow negative conductance and bursting stops (its
+"""
+Neuromodulation during a run
+============================
+
+Neuromodulation during a run: weaken the slow negative conductance and bursting stops (its
 slow I-V curve loses the negative-conductance region that makes bursts), restore it and bursting
 resumes. The state carries over at each change.
 
-    python examples/neuromodulation.py     # writes examples/figures/neuromodulation.png
+Run it as a script (writes examples/figures/neuromodulation.png)::
+
+    python examples/neuromodulation.py
 """
 
 from pathlib import Path
@@ -31,6 +37,7 @@ fig, ax = plt.subplots(figsize=(11, 3.2), layout="constrained")
 plot_trace(res, ax=ax, states=["v"], title="slow_negative.alpha: -1.5 -> -0.6 at t = 6000 -> -1.5 at t = 12000")
 for t in (6000, 12000):
     ax.axvline(t, color="k", lw=0.8, ls=":")
-out = Path(__file__).resolve().parent / "figures" / "neuromodulation.png"
-fig.savefig(out, dpi=100)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "neuromodulation.png"
+    fig.savefig(out, dpi=100)
+    print(f"wrote {out}")

@@ -1,5 +1,9 @@
-"""Reliable burst timing: the bursting neuron under a frozen fluctuating drive (shared/MODEL.md's
-protocol: an OU current with tau 200 and sigma 0.19 around -2.6), against the same kind of
+"""
+Reliable burst timing
+=====================
+
+Reliable burst timing: the bursting neuron under a frozen fluctuating drive (the protocol of the
+public reliability figures: an OU current with tau 200 and sigma 0.19 around -2.6), against the same kind of
 fluctuation drawn afresh in every trial.
 
 At -2.6 the neuron is silent under a constant current: its bursts are made by the
@@ -9,7 +13,9 @@ each trial gets its own (an OU process of the same mean, sigma and tau as intrin
 they do not. Chips differ by 5 % in gains, 0.02 in offsets and 2 % in time constants; a small
 white current noise is fresh in every trial in both cases.
 
-    python examples/reliability_bursts.py      # writes examples/figures/reliability_bursts.png
+Run it as a script (writes examples/figures/reliability_bursts.png)::
+
+    python examples/reliability_bursts.py
 """
 
 from pathlib import Path
@@ -45,6 +51,7 @@ for ax, (label, drive, noise) in zip(axes, (("frozen fluctuating drive", frozen,
     ax.set_title(f"{label}: burst-onset jitter {m['burst_onset_jitter']:.0f}, spikes-per-burst spread "
                  f"{m['spikes_per_burst_spread']:.2f}")
 axes[-1].set_xlabel("time (membrane time constants)")
-out = Path(__file__).resolve().parent / "figures" / "reliability_bursts.png"
-fig.savefig(out, dpi=100)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "reliability_bursts.png"
+    fig.savefig(out, dpi=100)
+    print(f"wrote {out}")

@@ -1,4 +1,8 @@
-"""Switching a half-centre oscillator on and off with input pulses, under noise and chip mismatch.
+"""
+A half-centre oscillator switched by pulses, under noise and mismatch
+=====================================================================
+
+Switching a half-centre oscillator on and off with input pulses, under noise and chip mismatch.
 
 Two bursting neurons at I_app = -2.4 (each silent alone) inhibit each other strongly (g = 2).
 They rest until a hyperpolarising pulse (-1 for 3000 time units) into n1 releases it into a
@@ -8,7 +12,9 @@ both fire together, inhibit each other, and settle at rest (off). Over 4 chips x
 intrinsic noise the two switches work in every member; the figure shows the raster and how
 the burst onsets of n1 spread across members cycle after cycle while the rhythm runs.
 
-    python examples/reliability_hco.py      # writes examples/figures/reliability_hco.png
+Run it as a script (writes examples/figures/reliability_hco.png)::
+
+    python examples/reliability_hco.py
 """
 
 from pathlib import Path
@@ -62,6 +68,7 @@ axes[0].set_title("HCO on (pulse into n1, blue band) and off (pulse into both, r
 axes[1].plot(np.nanmean(matched, axis=1), spread, "o-")
 axes[1].set_ylabel("n1 burst-onset\nspread")
 axes[1].set_xlabel("time (membrane time constants)")
-out = Path(__file__).resolve().parent / "figures" / "reliability_hco.png"
-fig.savefig(out, dpi=100)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "reliability_hco.png"
+    fig.savefig(out, dpi=100)
+    print(f"wrote {out}")

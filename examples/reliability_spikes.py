@@ -1,4 +1,8 @@
-"""Reliable spike timing from a fluctuating drive (Mainen & Sejnowski 1995, in silicon: Kirby, Ribar
+"""
+Reliable spike timing from a fluctuating drive
+==============================================
+
+Reliable spike timing from a fluctuating drive (Mainen & Sejnowski 1995, in silicon: Kirby, Ribar
 and Sepulchre 2021).
 
 A tonic neuron on 4 chips (5 % gain spread, 0.05 offset spread, 2 % time-constant spread), 10
@@ -9,7 +13,9 @@ intrinsic noise: the fluctuating drive keeps timing reliable far longer. Last, t
 comparison with the protocol's slower fluctuation (tau 200, sigma 0.2) on the bursting neuron's
 elements at I_app = 0, where they spike tonically (ISI 59): the effect holds within each chip.
 
-    python examples/reliability_spikes.py      # writes examples/figures/reliability_spikes.png
+Run it as a script (writes examples/figures/reliability_spikes.png)::
+
+    python examples/reliability_spikes.py
 """
 
 from pathlib import Path
@@ -63,6 +69,7 @@ for label, drive in (("OU tau 200, sigma 0.2", nm.OUProcess(mean=0.0, sigma=0.2,
     m = nm.reliability("bursting", drive, intrinsic=0.05, **slow).metrics(sigma=3.0)
     print(f"bursting elements at I_app = 0, {label:22s} reliability {m['schreiber']:.2f} within chips, "
           f"{m['schreiber_across_chips']:.2f} across chips")
-out = Path(__file__).resolve().parent / "figures" / "reliability_spikes.png"
-fig.savefig(out, dpi=100)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "reliability_spikes.png"
+    fig.savefig(out, dpi=100)
+    print(f"wrote {out}")

@@ -1,4 +1,8 @@
-"""From tonic spiking to bursting by the slow negative gain (neuromodulation).
+"""
+From tonic spiking to bursting
+==============================
+
+From tonic spiking to bursting by the slow negative gain (neuromodulation).
 
 The ultraslow positive gain moves with the slow negative one (alpha_us = -alpha_s), so the
 steady-state curve stays I_ss(V) = V and the equilibrium stays at V* = I_app = -0.7, inside the
@@ -6,7 +10,9 @@ fast negative-conductance band: a weak slow negative conductance gives tonic spi
 strengthening it opens a negative-conductance region of the slow I-V curve around V*, and the
 neuron bursts, as the I-V prediction says. Each trace sits next to its slow I-V curve.
 
-    python examples/spiking_to_bursting.py      # writes examples/figures/spiking_to_bursting.png
+Run it as a script (writes examples/figures/spiking_to_bursting.png)::
+
+    python examples/spiking_to_bursting.py
 """
 
 from pathlib import Path
@@ -45,6 +51,7 @@ for row, alpha in zip(axes, gains):
 axes[-1, 0].set_xlabel("time")
 axes[-1, 1].set_xlabel("V (slow I-V curve)")
 fig.suptitle(f"Tonic spiking to bursting as the slow negative gain grows (I_app = {I_APP}, V* fixed)")
-out = Path(__file__).resolve().parent / "figures" / "spiking_to_bursting.png"
-fig.savefig(out, dpi=90)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "spiking_to_bursting.png"
+    fig.savefig(out, dpi=90)
+    print(f"wrote {out}")

@@ -1,11 +1,17 @@
-"""A hub neuron switched between two rhythms by neuromodulation (Gutierrez, O'Leary & Marder 2013).
+"""
+A hub neuron switched between two rhythms
+=========================================
+
+A hub neuron switched between two rhythms by neuromodulation (Gutierrez, O'Leary & Marder 2013).
 
 Two half-centre oscillators of different speeds (ultraslow time constants 800 and 2500) and a hub
 neuron joined to the fast one (f1) by a gap junction and inhibited by the slow one (s1) through a
 synapse. With the hub's synaptic conductance low it bursts with the fast rhythm; raising it to 1 at
 t = 30000 moves the hub to the slow rhythm, while both oscillators keep their own periods.
 
-    python examples/switching_circuit.py     # writes examples/figures/switching_circuit.png
+Run it as a script (writes examples/figures/switching_circuit.png)::
+
+    python examples/switching_circuit.py
 """
 
 from pathlib import Path
@@ -28,6 +34,7 @@ axes = nm.plot_network(res, neurons=["f1", "h", "s1"],
                              "when s1_to_h.g rises at t = 30000")
 for ax in axes:
     ax.axvline(30_000, color="k", lw=0.7, ls=":")
-out = Path(__file__).resolve().parent / "figures" / "switching_circuit.png"
-axes[0].figure.savefig(out, dpi=100)
-print(f"wrote {out}")
+if "__file__" in globals():  # a script writes the figure; the gallery, which sets no __file__, shows it
+    out = Path(__file__).resolve().parent / "figures" / "switching_circuit.png"
+    axes[0].figure.savefig(out, dpi=100)
+    print(f"wrote {out}")

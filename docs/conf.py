@@ -1,0 +1,101 @@
+"""Sphinx configuration of the neuromorph documentation site.
+
+Build it with ``bash .ci/bootstrap docs`` (set-up included), or, in an environment that has the
+``[docs]`` extra, ``python -m sphinx -W -b html docs docs/_build/html``. Add ``-D plot_gallery=0``
+for a quick build that does not run the examples (the gallery pages then have no figures).
+
+Nothing is downloaded while building: the intersphinx inventories are files shipped in
+``docs/_inventories/`` (see its README for where each comes from and which are missing).
+"""
+
+from pathlib import Path
+
+import neuromorph
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+
+project = "neuromorph"
+author = "neuromorph developers"
+copyright = "2026, neuromorph developers"
+release = neuromorph.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "myst_parser",
+    "sphinx_copybutton",
+    "sphinx_gallery.gen_gallery",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "_inventories", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
+                    "auto_examples/*.py"]
+
+# -- Markdown pages (MyST) ---------------------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# -- API reference -------------------------------------------------------------------------------------
+autosummary_generate = True
+autodoc_typehints = "none"  # the numpydoc Parameters sections say the types
+autodoc_member_order = "bysource"
+numpydoc_show_class_members = False  # the class template lists members through autodoc instead
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+
+
+def _check_api_page_lists_all():
+    """Fail the build when api.rst and ``neuromorph.__all__`` differ (a new public name needs its page)."""
+    import re
+
+    listed = set(re.findall(r"^   (\w+)$", (DOCS / "api.rst").read_text(), re.MULTILINE))
+    missing, extra = set(neuromorph.__all__) - listed, listed - set(neuromorph.__all__)
+    if missing or extra:
+        raise RuntimeError(f"docs/api.rst must list exactly neuromorph.__all__: missing {sorted(missing)}, "
+                           f"not public {sorted(extra)}")
+
+
+_check_api_page_lists_all()
+
+# -- Cross-links to other projects, offline ---------------------------------------------------------
+# Each inventory is a file in docs/_inventories/ (nothing is fetched at build time); the links point to
+# the projects' published documentation. numpy, matplotlib and networkx have no inventory we could obtain
+# from a package registry, so names of theirs are not linked (docs/_inventories/README.md).
+_INVENTORIES = {
+    "python": "https://docs.python.org/3",
+    "scipy": "https://docs.scipy.org/doc/scipy",
+    "xarray": "https://docs.xarray.dev/en/stable",
+    "dask": "https://docs.dask.org/en/stable",
+}
+intersphinx_mapping = {name: (url, str(DOCS / "_inventories" / f"{name}.inv")) for name, url in _INVENTORIES.items()}
+
+# -- Gallery: every example in examples/ runs at build time, its figures drawn on its page -----------
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"\.py$",  # run every example, not only plot_*.py
+    "ignore_pattern": r"__init__\.py|/_",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "min_reported_time": 1,
+    "show_memory": False,
+    "show_signature": False,
+}
+
+# -- Copy button: leave prompts and outputs out of what is copied -------------------------------------
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+
+# -- HTML --------------------------------------------------------------------------------------------
+html_theme = "furo"
+html_title = f"neuromorph {release}"
+html_show_sourcelink = False
