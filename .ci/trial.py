@@ -1035,16 +1035,15 @@ def interrupt_cases():
     yield ctrl_c("tune/ctrl-c", "tune", display=True, after=8.0, note="Ctrl-C in the terminal of an open tuner")
 
 
-def readme_cases():
-    """The bash blocks of README.md's "Command line" section, as written, with small runs where needed."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"^## Command line\n(.*?)(?=^## )", text, re.S | re.M)
-    spec = re.search(r"A spec file \(`study.toml`\).*?```toml\n(.*?)```", text, re.S)
-    if section is None:
-        return
+def docs_cli_cases():
+    """The bash blocks of the command-line page of the docs (docs/user_guide/cli.md, once the README's "Command
+    line" section), as written, with small runs where needed; `study.toml` is the spec of the studies page."""
+    text = (REPO / "docs" / "user_guide" / "cli.md").read_text(encoding="utf-8")
+    studies = (REPO / "docs" / "user_guide" / "studies.md").read_text(encoding="utf-8")
+    spec = re.search(r"A spec file \(`study.toml`\).*?```toml\n(.*?)```", studies, re.S)
     small_spec = spec.group(1).replace("t_end = 20000", "t_end = 200") if spec else STUDY
     k = 0
-    for block in re.findall(r"```bash\n(.*?)```", section.group(1), re.S):
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
         for line in block.replace("\\\n", " ").splitlines():
             words = shlex.split(line, comments=True)
             if not words or words[0] != "neuromorph":
@@ -1060,12 +1059,12 @@ def readme_cases():
                 argv = with_option(argv, "--t-end", "300")
             if command in ("demo", "sweep", "map"):
                 timeout = 300.0
-            yield Case(f"readme/{k:02d}-{command}", argv, expect=RUN, display=display, timeout=timeout,
-                       files=(("study.toml", small_spec),), note="README, as written (small --t-end)")
+            yield Case(f"docs-cli/{k:02d}-{command}", argv, expect=RUN, display=display, timeout=timeout,
+                       files=(("study.toml", small_spec),), note="docs (command line page), as written (small --t-end)")
 
 
 def corpus():
-    cases = [*readme_cases(), *numeric_cases(), *output_cases(), *hostile_cases(), *circuit_file_cases(),
+    cases = [*docs_cli_cases(), *numeric_cases(), *output_cases(), *hostile_cases(), *circuit_file_cases(),
              *study_cases(), *option_cases(), *interrupt_cases()]
     ids = [c.id for c in cases]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})

@@ -198,7 +198,7 @@ def test_modules_of_the_flat_layout_still_import_with_a_warning(old, name):
 
 
 def test_the_flat_layouts_names_go_in_the_release_the_warning_names():
-    """The old module names are deprecated in 0.2 and removed in 0.3 (README, Layout): this fails on the version
+    """The old module names are deprecated in 0.2 and removed in 0.3 (docs: contributing, Layout): this fails on the version
     bump that should have removed them, and when pyproject's version and the package's part."""
     import tomllib
 
@@ -209,7 +209,7 @@ def test_the_flat_layouts_names_go_in_the_release_the_warning_names():
     assert declared == nm.__version__
     as_tuple = lambda text: tuple(int(p) for p in text.split(".")[:2])  # noqa: E731
     assert as_tuple(nm.__version__) < as_tuple(_MOVED_UNTIL), "remove _MovedModules from neuromorph/__init__.py"
-    assert f"removed in {_MOVED_UNTIL}" in (root / "README.md").read_text()
+    assert f"removed in {_MOVED_UNTIL}" in (root / "docs" / "contributing.md").read_text()
 
 
 def test_importing_every_module_leaves_the_ctrl_c_handler_alone():
