@@ -108,13 +108,93 @@ def _curve(neuron, v, tau_cut, v_rest):
 
 
 def iv_current(neuron, v, timescale="steady", v_rest=0.0):
-    """Current of the I-V curve in ``timescale`` at voltages ``v`` (slower filters held at ``v_rest``)."""
+    """Current of the I-V curve in ``timescale`` at voltages ``v`` (slower filters held at ``v_rest``).
+
+    Parameters
+    ----------
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
+    v : array_like
+        Membrane voltages (dimensionless).
+    timescale : {"fast", "slow", "ultraslow", "steady"} or float, default "steady"
+        A named timescale or a cut-off time constant (>= 0): filters with ``tau`` up to it follow
+        ``V``.
+    v_rest : float, default 0.0
+        Voltage the slower filters are held at.
+
+    Returns
+    -------
+    ndarray
+        The total membrane current of the elements at each voltage, shape of ``v`` (the applied
+        current is not included: equilibria lie where it equals ``I_app``).
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
+        ``network.neuron(NAME)``), or ``timescale`` is an unknown name or a negative number.
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
+    ValueError
+        If ``v`` is not numeric (NumPy's conversion error: ``v`` and ``v_rest`` are not checked further).
+
+    Examples
+    --------
+    The fast curve of the reference neuron, slow filters at rest at 0: ``V - 2 tanh(V)``.
+
+    >>> import neuromorph as nm
+    >>> n = nm.preset("bursting")
+    >>> nm.iv_current(n, [-1.0, 0.0, 1.0], "fast").round(4).tolist()
+    [0.5232, 0.0, -0.5232]
+    >>> nm.iv_current(n, [-1.0, 0.0, 1.0]).round(4).tolist()  # steady state: the pairs cancel, I = V
+    [-1.0, 0.0, 1.0]
+    """
     neuron = one_neuron(neuron)
     return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[0]
 
 
 def iv_conductance(neuron, v, timescale="steady", v_rest=0.0):
-    """Analytic slope dI/dV of the I-V curve in ``timescale`` (a conductance)."""
+    """Analytic slope dI/dV of the I-V curve in ``timescale`` (a conductance).
+
+    Each localized conductance contributes ``alpha sech^2(V_x - delta)``, sigmoid gates by the
+    product rule; no finite differences.
+
+    Parameters
+    ----------
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
+    v : array_like
+        Membrane voltages (dimensionless).
+    timescale : {"fast", "slow", "ultraslow", "steady"} or float, default "steady"
+        A named timescale or a cut-off time constant (>= 0): filters with ``tau`` up to it follow
+        ``V``.
+    v_rest : float, default 0.0
+        Voltage the slower filters are held at.
+
+    Returns
+    -------
+    ndarray
+        The conductance (dimensionless) at each voltage, shape of ``v``; negative values are the
+        positive feedback that makes spikes (fast curve) and bursts (slow curve).
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
+        ``network.neuron(NAME)``), or ``timescale`` is an unknown name or a negative number.
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
+    ValueError
+        If ``v`` is not numeric (NumPy's conversion error: ``v`` and ``v_rest`` are not checked further).
+
+    Examples
+    --------
+    The fast slope of the reference neuron is ``1 - 2 sech^2(V)``, -1 at ``V = 0``:
+
+    >>> import neuromorph as nm
+    >>> nm.iv_conductance(nm.preset("bursting"), [-1.0, 0.0, 1.0], "fast").round(4).tolist()
+    [0.1601, -1.0, 0.1601]
+    """
     neuron = one_neuron(neuron)
     return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[1]
 
@@ -181,6 +261,32 @@ def negative_conductance_intervals(neuron, timescale, i_app=0.0, v_rest=None, v_
     Edges are refined by bisection on the analytic conductance to ``tol``
     (default 1e-12). Intervals cut by ``v_range`` end at its bounds.
 
+    Parameters
+    ----------
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
+    timescale : {"fast", "slow", "ultraslow", "steady"} or float
+        A named timescale or a cut-off time constant (>= 0).
+    i_app : float, default 0.0
+        Applied current; sets the resting voltage the slower filters are held at.
+    v_rest : float, optional
+        Voltage the slower filters are held at (default: the lowest stable equilibrium at ``i_app``,
+        else the lowest one).
+    v_range : (float, float), default (-10, 10)
+        Voltages searched.
+    tol : float, default 1e-12
+        Precision of the edges.
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
+        ``network.neuron(NAME)``); if ``timescale`` is unknown or negative, ``v_range`` is not a pair
+        ``(low, high)`` with ``low < high`` within +-1e6, ``tol`` is not > 0, ``i_app`` or ``v_rest``
+        is not a finite number; or if ``v_rest`` is not given and ``v_range`` holds no equilibrium.
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
+
     Returns
     -------
     list of (lo, hi)
@@ -192,6 +298,12 @@ def negative_conductance_intervals(neuron, timescale, i_app=0.0, v_rest=None, v_
     >>> import neuromorph as nm
     >>> [(round(a, 4), round(b, 4)) for a, b in negative_conductance_intervals(nm.preset("bursting"), "fast", -2.0)]
     [(-0.8814, 0.8814)]
+
+    The slow curve at ``I_app = -2`` (ultraslow filter at rest, ``V* = -2``) has a region that holds
+    ``V*``: the neuron bursts.
+
+    >>> [(round(a, 4), round(b, 4)) for a, b in negative_conductance_intervals(nm.preset("bursting"), "slow", -2.0)]
+    [(-2.1585, -0.8415)]
     """
     neuron = one_neuron(neuron)
     lo, hi = _check_range(v_range)
@@ -275,6 +387,34 @@ def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
     by bisection to 1e-13); it is stable when every eigenvalue of the analytic
     Jacobian of the full system (membrane and filters) has negative real part.
 
+    Parameters
+    ----------
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
+    i_app : float, default 0.0
+        Constant applied current.
+    v_range : (float, float), default (-10, 10)
+        Voltages searched.
+    _steady : tuple, optional
+        Internal: the steady-state curve sampled on the search grid, ``(grid, current)`` from
+        ``steady_curve`` (reused across currents by :func:`predict_behaviour`); leave it out.
+
+    Returns
+    -------
+    list of Equilibrium
+        Each with ``v``, ``stable`` and ``eigenvalues``; it unpacks as ``(v, stable)``. Empty if
+        ``v_range`` holds none.
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
+        ``network.neuron(NAME)``); if ``i_app`` is not a finite number, ``v_range`` is not a pair ``(low, high)``
+        with ``low < high`` within +-1e6; or if the steady-state current equals ``i_app`` on a whole
+        interval (no net conductance: every voltage there is an equilibrium).
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
+
     Examples
     --------
     >>> import neuromorph as nm
@@ -352,7 +492,8 @@ def iv_curves(neuron, v=None, i_app=0.0, v_rest=None, timescales=TIMESCALES):
 
     Parameters
     ----------
-    neuron : Neuron
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
     v : array_like, optional
         Voltage grid (default ``linspace(-3, 3, 601)``).
     i_app : float, default 0.0
@@ -362,6 +503,22 @@ def iv_curves(neuron, v=None, i_app=0.0, v_rest=None, timescales=TIMESCALES):
         on the grid ``v`` (else the lowest one), or, if the grid holds none, in [-10, 10].
     timescales : sequence, default ("fast", "slow", "ultraslow", "steady")
         Names or cut-off time constants.
+
+    Returns
+    -------
+    IVCurves
+        ``iv[timescale]`` is a current on the grid ``iv.v``, ``iv.conductance(timescale)`` its
+        slope; ``iv.v_rest`` the voltage the slower filters were held at.
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
+        ``network.neuron(NAME)``); if ``v`` is not a 1-D array of finite numbers, ``i_app`` or ``v_rest`` is not a
+        finite number, a timescale is unknown or negative; or if ``v_rest`` is not given and no
+        equilibrium lies in [-10, 10].
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
 
     Examples
     --------
@@ -411,6 +568,38 @@ class FoldCurve:
 def fold_points(neuron, parameter, values, v_range=V_RANGE):
     """Fold points of the steady-state I-V curve as ``parameter`` takes ``values``.
 
+    A fold is an edge of a negative-conductance interval of the steady-state curve: there
+    equilibria appear or vanish as ``I_app`` varies (saddle-node points).
+
+    Parameters
+    ----------
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
+    parameter : str
+        A parameter path of the neuron, ``"ELEMENT.FIELD"`` (``"slow_negative.alpha"``) or ``"C"``, ...
+    values : array_like
+        The values it takes (the neuron itself is left unchanged).
+    v_range : (float, float), default (-10, 10)
+        Voltages searched.
+
+    Returns
+    -------
+    FoldCurve
+        ``v[i]`` and ``i_app[i]``: the fold voltages and the applied currents at them for
+        ``values[i]`` (empty arrays where the curve does not fold).
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
+        ``network.neuron(NAME)``); if ``parameter`` is not a parameter of the neuron or a value is refused by it
+        (not finite, out of range); if ``v_range`` is not a pair ``(low, high)`` with ``low < high``
+        within +-1e6.
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
+    ValueError
+        If ``values`` is not numeric (NumPy's conversion error).
+
     Examples
     --------
     The bursting neuron's steady curve is ``V + (alpha + 1.5) tanh(V + 1.5)``: it folds once
@@ -420,6 +609,8 @@ def fold_points(neuron, parameter, values, v_range=V_RANGE):
     >>> f = fold_points(nm.preset("bursting"), "slow_negative.alpha", [-2.0, -3.0])
     >>> [len(v) for v in f.v]
     [0, 2]
+    >>> f.v[1].round(3).tolist(), f.i_app[1].round(3).tolist()
+    ([-2.158, -0.842], [-1.292, -1.708])
     """
     neuron = one_neuron(neuron)
     values = np.asarray(values, dtype=np.float64)
@@ -461,20 +652,33 @@ def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE, steady=None, strict=Tr
 
     Parameters
     ----------
-    neuron : Neuron
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
     i_app : float, default 0.0
+        Constant applied current.
     v_range : (float, float), default (-10, 10)
         Where equilibria are searched.
     steady : tuple, optional
-        The steady-state curve from :func:`steady_curve` (reused across currents).
+        The steady-state curve from ``steady_curve`` (reused across currents).
     strict : bool, default True
         With False, a range holding no equilibrium gives ``"unknown"`` instead of an error.
+
+    Returns
+    -------
+    str
+        ``"rest"``, ``"tonic"``, ``"bursting"``, ``"bistable"`` or ``"diverging"``; ``"unknown"``
+        with ``strict=False`` when ``v_range`` holds no equilibrium.
 
     Raises
     ------
     ModelError
         If no equilibrium lies in ``v_range`` although the neuron has a restoring
-        conductance (the equilibrium is outside the range searched: widen it).
+        conductance (the equilibrium is outside the range searched: widen it); also
+        if ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
+        ``network.neuron(NAME)``), or ``i_app`` is not a finite number or ``v_range``
+        not a pair ``(low, high)`` with ``low < high``.
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
 
     Examples
     --------

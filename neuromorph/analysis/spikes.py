@@ -202,6 +202,16 @@ def _cv(x):
 def summarize_spikes(spike_times, t_start, t_end):
     """Pattern and metrics of the spikes in ``[t_start, t_end]``.
 
+    The classification rules are those of the module notes; spikes outside the window are ignored.
+
+    Parameters
+    ----------
+    spike_times : array_like
+        Spike times (dimensionless), increasing, e.g. ``SimulationResult.spike_times``.
+    t_start, t_end : float
+        The window analysed, ``t_start < t_end`` (nothing checks it: an empty or reversed window
+        gives ``"rest"``).
+
     Returns
     -------
     dict
@@ -213,6 +223,13 @@ def summarize_spikes(spike_times, t_start, t_end):
         (lone spikes between bursts), ``t_start``, ``t_end``. Metrics that
         do not apply are ``None``.
 
+    Raises
+    ------
+    ValueError
+        If ``spike_times`` is not numeric (NumPy's conversion error).
+    TypeError
+        If ``t_start`` or ``t_end`` is not a number.
+
     Examples
     --------
     Three bursts of three spikes, period 100:
@@ -221,6 +238,13 @@ def summarize_spikes(spike_times, t_start, t_end):
     >>> m = summarize_spikes(spikes, 0.0, 300.0)
     >>> m["pattern"], m["spikes_per_burst"], m["burst_period"], m["intra_burst_isi"]
     ('bursting', 3, 100.0, 2.0)
+
+    Regular spiking, and activity that stops early in the window:
+
+    >>> summarize_spikes([10, 20, 30, 40, 50], 0.0, 60.0)["pattern"]
+    'tonic'
+    >>> summarize_spikes([10, 20, 30, 40, 50], 0.0, 600.0)["pattern"]
+    'rest'
     """
     a = analyse_spikes(spike_times, t_start, t_end)
     s = a.spikes

@@ -174,7 +174,50 @@ def _initial(neuron, initial, source, where):
 
 def loads(text, source="<string>", folder=None):
     """A Neuron or a Network from TOML text. ``source`` names the origin in error messages;
-    ``folder`` is where a network's ``file = ...`` nodes are looked up (default: the working folder)."""
+    ``folder`` is where a network's ``file = ...`` nodes are looked up (default: the working folder).
+
+    Parameters
+    ----------
+    text : str
+        The circuit in the format of the module notes (``format = "neuromorph/1"`` for a neuron,
+        ``"neuromorph-network/1"`` for a network; without ``format``, a text with ``[nodes]`` is a
+        network).
+    source : str, default "<string>"
+        Name of the text's origin, the first word of every error message.
+    folder : str or os.PathLike, optional
+        Folder of a network's ``file = ...`` nodes (default: the working folder).
+
+    Returns
+    -------
+    Neuron or Network
+
+    Raises
+    ------
+    CircuitFileError
+        If the text is invalid TOML, an unsupported ``format``, an unknown
+        or missing key, a value of the wrong type or one the model refuses (the message names the
+        place); or if a network's node names a preset or file that cannot
+        be read.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> text = '''
+    ... format = "neuromorph/1"
+    ... name = "passive"
+    ...
+    ... [[elements]]
+    ... kind = "leak"
+    ... g = 0.5
+    ... '''
+    >>> n = nm.loads(text)
+    >>> n.name, n.element_names
+    ('passive', ('leak',))
+    >>> nm.loads('name = "passive"', source="passive.toml")
+    Traceback (most recent call last):
+    ...
+    neuromorph.errors.CircuitFileError: passive.toml: missing key 'elements' in the top level
+    """
     doc = _parse(text, source)
     if not isinstance(doc, dict):  # pragma: no cover - tomllib always gives a table
         raise CircuitFileError(f"{source}: not a circuit file")
@@ -285,6 +328,26 @@ def _protocol(table, source, allowed):
 
 def load(path):
     """Read a neuron or a network from a circuit file (``circuits/bursting.toml``, ``circuits/hco.toml``).
+
+    A network's ``file = ...`` nodes are read relative to the file's folder.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The circuit file (TOML, in the format of the module notes).
+
+    Returns
+    -------
+    Neuron or Network
+
+    Raises
+    ------
+    CircuitFileError
+        If ``path`` is not a str or os.PathLike, the file does not exist or cannot be read (a folder,
+        not UTF-8, no permission), or its text is invalid TOML, an unsupported ``format``, an unknown
+        or missing key, a value of the wrong type or one the model refuses (the message names the
+        place); also if a network's node files
+        lead back to the file itself.
 
     Examples
     --------
@@ -417,7 +480,35 @@ def _protocol_table(protocol, with_current=True):
 
 
 def dumps(circuit):
-    """TOML text of a Neuron or a Network (inverse of :func:`loads`)."""
+    """TOML text of a Neuron or a Network (inverse of :func:`loads`).
+
+    Floats are written with ``repr``, so ``loads(dumps(x)) == x`` bit for bit; a network is written
+    with every neuron inline.
+
+    Parameters
+    ----------
+    circuit : Neuron or Network
+
+    Returns
+    -------
+    str
+        The circuit file's text.
+
+    Raises
+    ------
+    ModelError
+        If ``circuit`` is a network without neurons, or a description is not valid Unicode text.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> n = nm.preset("tonic")
+    >>> text = nm.dumps(n)
+    >>> text.splitlines()[:2]
+    ['format = "neuromorph/1"', 'name = "tonic_spiking"']
+    >>> nm.loads(text) == n
+    True
+    """
     from .._validate import text
 
     network = isinstance(circuit, Network)
@@ -458,6 +549,36 @@ def save(circuit, path):
 
     A ``path`` that is a symbolic link is written through: its target is replaced and the
     link stays. Comments in an existing file at ``path`` are not kept: the file is written anew.
+
+    Parameters
+    ----------
+    circuit : Neuron or Network
+    path : str or os.PathLike
+        The file to write (``.toml`` by convention); an existing file is replaced.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ModelError
+        If ``circuit`` is not a Neuron or a Network, or is a network without neurons.
+    CircuitFileError
+        If ``path`` is not a str or os.PathLike.
+    OutputError
+        If ``path`` is a folder, its folder does not exist or refuses a new file, the file is
+        read-only, or the write fails (the previous file, if any, is left untouched).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import neuromorph as nm
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "cell.toml"
+    ...     nm.save(nm.preset("tonic"), path)
+    ...     nm.load(path) == nm.preset("tonic")
+    True
     """
     if not isinstance(circuit, Neuron | Network):
         raise ModelError(f"expected a Neuron or a Network, got {circuit!r}")
@@ -474,7 +595,23 @@ def _as_path(path):
 
 
 def circuits_dir():
-    """Folder of the preset circuit files (inside the installed package, or the source tree's ``circuits/``)."""
+    """Folder of the preset circuit files (inside the installed package, or the source tree's ``circuits/``).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    CircuitFileError
+        If the folder is missing (a broken installation).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> nm.circuits_dir().name, (nm.circuits_dir() / "bursting.toml").is_file()
+    ('circuits', True)
+    """
     package = Path(__file__).resolve().parents[1]
     for candidate in (package / "circuits", package.parent / "circuits"):
         if candidate.is_dir():
@@ -492,18 +629,54 @@ ALIASES = {
 
 
 def presets():
-    """Names of the preset circuits, neurons and networks (file stems in :func:`circuits_dir`)."""
+    """Names of the preset circuits, neurons and networks (file stems in :func:`circuits_dir`).
+
+    Aliases (``"tonic"`` for ``"tonic_spiking"``, ...) are not listed; :func:`preset` takes both.
+
+    Returns
+    -------
+    tuple of str
+        Sorted.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> "bursting" in nm.presets(), "hco" in nm.presets(), "tonic" in nm.presets()
+    (True, True, False)
+    """
     return tuple(sorted(p.stem for p in circuits_dir().glob("*.toml")))
 
 
 def preset(name, hint=True):
     """Load a preset circuit by name (``"bursting"``, ``"tonic_spiking"``, ``"hco"``, ...) or alias (``"tonic"``).
 
+    Parameters
+    ----------
+    name : str
+        A name of :func:`presets` or an alias: ``"tonic"`` (tonic_spiking), ``"rebound"`` and
+        ``"pir"`` (post_inhibitory_rebound), ``"hib"`` (hyperpolarisation_induced_bursting),
+        ``"switch"`` (bistable_switch).
+    hint : bool, default True
+        Whether the error for a name that looks like a file path suggests ``nm.load(path)``.
+
+    Returns
+    -------
+    Neuron or Network
+        A new object at every call (changing it leaves the preset as it is).
+
+    Raises
+    ------
+    CircuitFileError
+        If ``name`` is not a string or not a preset name or alias (the message lists them), or the
+        preset file cannot be read.
+
     Examples
     --------
     >>> import neuromorph as nm
     >>> nm.preset("bursting").protocol.t_end
     10000.0
+    >>> nm.preset("tonic").name
+    'tonic_spiking'
     """
     return load(preset_file(name, hint))
 

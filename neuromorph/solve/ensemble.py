@@ -85,6 +85,12 @@ class EnsembleResult:
     of it. For a single neuron the arrays have one row per copy; for a network, ``counts`` and ``times`` hold
     every neuron (use ``neuron=`` in :meth:`spikes` and :meth:`summary`).
 
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        The copies in the layout of :attr:`dataset` (as :meth:`Ensemble.simulate` makes it; a result is
+        rarely built by hand).
+
     Attributes
     ----------
     dataset : xarray.Dataset
@@ -116,6 +122,25 @@ class EnsembleResult:
         Why copies diverged, when known: a ``dt`` beyond the method's stability limit.
     t_failed : ndarray of float, shape (n,)
         When each copy was found diverging (the end of that step); NaN for a copy that ran to the end.
+
+    Raises
+    ------
+    ModelError
+        From :meth:`spikes`, :meth:`summary` and :meth:`summaries`: for a copy index that is not an
+        integer in ``[-n, n)``, a neuron not in ``neuron_names``, or a ``t_start`` before ``t_record``
+        (the spikes before it were not kept). The constructor checks nothing.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> res = nm.Ensemble("tonic", params={"i_app": [-1.0, -0.6]}).simulate(600, dt=0.05, t_record=300)
+    >>> res
+    EnsembleResult(2 copies of 1 neuron, t = [0, 600], 10 spikes after t_record = 300)
+    >>> res.spike_counts.tolist(), res.failed.tolist(), res.dataset["spike_count"].dims
+    ([0, 10], [False, False], ('member', 'neuron'))
+    >>> s = res.summary(1)
+    >>> s["pattern"], round(s["isi_mean"], 1), s["t_start"]
+    ('tonic', 30.3, 300.0)
     """
 
     dataset: object
@@ -378,6 +403,30 @@ class Ensemble:
         element reading it follows), or ``"ELEMENT.tau"`` for an element whose filter is its own.
     size : int, optional
         Number of copies (default: the length of the parameter arrays).
+
+    Raises
+    ------
+    ModelError
+        If ``model`` is not a neuron, network, preset name or circuit file; if ``params`` is not a
+        dict, names a parameter the model does not have (or a time constant that cannot vary on its
+        own), or gives a value the parameter refuses (``C`` <= 0, a non-finite number); if a
+        parameter's array length differs from ``size``; if ``size`` is not an integer >= 1, or
+        the per-copy parameters would not fit in memory.
+    CircuitFileError
+        If ``model`` names an unknown preset or a circuit file that cannot be read.
+
+    Examples
+    --------
+    Two applied currents, one below the tonic range:
+
+    >>> import neuromorph as nm
+    >>> ens = nm.Ensemble("tonic", params={"i_app": [-1.0, -0.6]})
+    >>> ens.size, ens.params["i_app"].tolist()
+    (2, [-1.0, -0.6])
+    >>> ens.simulate(600, dt=0.05, t_record=300).summaries()["pattern"].tolist()
+    ['rest', 'tonic']
+    >>> nm.Ensemble("tonic", params={"C": 1.0}, size=3).size  # a scalar is every copy's value
+    3
     """
 
     def __init__(self, model, params=None, size=None):
@@ -483,6 +532,24 @@ class Ensemble:
         that diverged, a :class:`~neuromorph.errors.NeuromorphWarning` says so. Memory is
         estimated before anything is allocated; a run estimated to take more than an hour
         warns first. Ctrl-C stops the run within about a second.
+
+        Returns
+        -------
+        EnsembleResult
+
+        Raises
+        ------
+        SolverError
+            If ``t_end`` or ``dt`` is not a finite number > 0, ``t_record`` is negative or not below
+            ``t_end``, ``max_spikes`` < 1 or ``save_every`` < 0; if ``method`` does not run in
+            ensembles (or is not stochastic with ``noise``); if ``noise`` or ``mismatch`` comes without
+            ``seed``, ``y0``, ``trials`` or ``chips`` has the wrong shape or values; if the run would
+            not fit in memory; or, with ``check_step``, if ``dt`` is so far beyond the method's
+            stability limit that every copy would diverge.
+        StimulusError
+            If ``i_app`` is not a valid current.
+        ModelError
+            If ``mismatch`` is not a valid spread.
         """
         t_end = v.positive("t_end", t_end, SolverError)
         dt = v.positive("dt", dt, SolverError)

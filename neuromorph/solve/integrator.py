@@ -69,22 +69,27 @@ class Integrator:
         ``{neuron name: current}`` some of them: each neuron given one gets exactly that current
         (a network node's own stimulus is replaced too). ``None`` keeps the model's own (0 for
         a Neuron, each node's ``i_app`` and stimulus in a Network).
-    solver : Solver or str
-        From :func:`neuromorph.solve.solvers.get_solver`, or a method name.
+    solver : Solver or str, optional
+        From :func:`neuromorph.solve.solvers.get_solver`, or a method name (default ``"dopri5"``,
+        ``"sra1"`` with noise).
     t0 : float, default 0.0
+        Start time (dimensionless).
     y0 : array_like, optional
         Initial state (default: the model's).
     t_eval : array_like, optional
         Output on these times (sorted, >= t0), interpolated on the dense output.
         Without it, the state is saved every ``save_every``-th step.
     save_every : int, default 1
+        Save every k-th step (without ``t_eval``).
     record : sequence of str, optional
         States to save (default all); ``()`` saves none (spikes only).
     max_points : int, optional
         Bound on saved samples in step mode: when reached, every other
         sample is dropped and the saving stride doubles.
     max_steps : int, default 50_000_000
-    progress : bool or None
+        Steps the run may take in all (over every :meth:`advance`); beyond them :meth:`advance`
+        raises :class:`~neuromorph.errors.SimulationError`.
+    progress : bool or None, optional
         Progress bar on stderr; None shows one for runs over a second on a terminal.
     stop : threading.Event, optional
         When set (by another thread), :meth:`advance` raises ``KeyboardInterrupt`` within
@@ -96,6 +101,40 @@ class Integrator:
         Seed of the intrinsic noise, in [0, 2**64): the same seed gives the same bits.
     trial, chip : int, default 0
         Which trial and chip of a Monte Carlo study this run is (its noise is that member's).
+
+    Raises
+    ------
+    SolverError
+        If ``solver`` is unknown or its options are invalid; if a Problem comes with ``i_app``,
+        ``y0``, ``noise``, ``seed``, ``trial`` or ``chip``; if ``t0``, ``save_every``, ``max_points``
+        or ``max_steps`` is invalid, ``t_eval`` is not sorted from ``t0`` on, ``record`` is not a
+        sequence of names, ``y0`` has the wrong size, or noise comes without a ``seed``.
+    ModelError
+        If ``model`` is not a neuron, network, preset name, circuit file or compiled model; if
+        ``record`` names a state the model does not have; if ``i_app`` does not fit the model (a dict
+        naming an unknown neuron, a sequence of the wrong length for a network).
+    CircuitFileError
+        If ``model`` names an unknown preset or a circuit file that cannot be read.
+    StimulusError
+        If ``i_app`` is not a valid current.
+    SimulationError
+        From :meth:`advance`, when the run diverges, its step size underflows, it needs more than
+        ``max_steps`` steps or its solver fails.
+
+    Examples
+    --------
+    Run, change the applied current, run on: the state carries over.
+
+    >>> import neuromorph as nm
+    >>> run = nm.Integrator("tonic", i_app=-0.7, record=("v",))
+    >>> run.advance(300.0)
+    >>> run.t, run.result().spike_times.size
+    (300.0, 9)
+    >>> run.set_parameter("i_app", -1.0)  # below the tonic range: the neuron falls silent
+    >>> run.advance(600.0)
+    >>> res = run.result()
+    >>> res.t_end, res.success, int((res.spike_times > 310.0).sum())
+    (600.0, True, 0)
     """
 
     _CALL_SECONDS = 0.1  # target duration of one kernel call: bounds the latency of Ctrl-C, stop and progress
@@ -424,6 +463,7 @@ class Integrator:
         return chunk
 
     def stats(self):
+        """The :class:`~neuromorph.solve.results.SolverStats` of the run so far (every :meth:`advance`)."""
         cnt = self.cnt
         return SolverStats(int(cnt[c.N_STEPS]), int(cnt[c.N_REJECTED]), int(cnt[c.N_FEV]), int(cnt[c.N_JEV]),
                            int(cnt[c.N_LU]))
@@ -461,7 +501,7 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
 
     Parameters
     ----------
-    model : Neuron, Network, preset name or CompiledModel
+    model : Neuron, Network, preset name, circuit file or CompiledModel
     t_end : float
         End time (dimensionless, > t0).
     i_app : float, Stimulus, sequence or dict, optional
@@ -482,6 +522,9 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
         First step of adaptive methods (default: chosen from the vector field).
     t_eval : array_like, optional
         Output times; ``dt_out`` gives a uniform grid instead. Default: every solver step.
+    dt_out : float, optional
+        Spacing of a uniform output grid ``t0, t0 + dt_out, ...`` up to ``t_end`` (instead of
+        ``t_eval``), interpolated on the dense output.
     save_every : int, default 1
         Save every k-th step (without ``t_eval``).
     record : sequence of str, optional
@@ -489,14 +532,16 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
     max_points : int, optional
         Bound on stored samples for long runs (the stride doubles when reached).
     max_steps : int, default 50_000_000
+        Most steps the run may take; a run projected to need more stops early.
     y0 : array_like, optional
         Initial state in the order of ``state_names`` (default: the neuron's).
     t0 : float, default 0.0
+        Start time (dimensionless).
     modulation : sequence of (time, {path: value}), optional
         Piecewise-constant neuromodulation: at each time the parameters change
         (see :meth:`Integrator.set_parameter`; ``"i_app"`` included) and the state
         carries over. Times must be increasing and inside ``(t0, t_end)``.
-    progress : bool or None
+    progress : bool or None, optional
         Progress bar on stderr (None: automatic for long runs on a terminal).
     noise : WhiteNoise, OUProcess or list of them, optional
         Intrinsic noise, fresh for every seed (:mod:`neuromorph.model.noise`). Frozen input
@@ -512,7 +557,25 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
     Raises
     ------
     SimulationError
-        If the state diverges or the step size underflows; ``err.t`` is the time.
+        If the state diverges, the step size underflows, the run needs more than ``max_steps``
+        steps or the Rosenbrock iteration matrix is singular; ``err.t`` is the time and
+        ``err.reason`` why (a :class:`~neuromorph.errors.Failure`).
+    SolverError
+        If ``t0`` or ``t_end`` is not a finite number or ``t_end <= t0``; if ``method`` is unknown or
+        an option does not fit it (``dt`` for an adaptive method, ``rtol`` for a fixed-step one, a
+        non-positive value); if both ``t_eval`` and ``dt_out`` are given, ``t_eval`` leaves
+        ``[t0, t_end]`` or is not sorted; if ``modulation`` times do not increase inside
+        ``(t0, t_end)`` or an entry is not ``(time, {path: value})``; if ``y0`` has the wrong size,
+        ``noise`` comes without ``seed``, ``save_every``, ``max_points``, ``max_steps`` or ``record``
+        is invalid, or the output asked for would not fit in memory.
+    ModelError
+        If ``model`` is not a neuron, network, preset name, circuit file or compiled model; if
+        ``record`` names an unknown state; if a ``modulation`` path or value is refused by the model;
+        if ``i_app`` does not fit the model (a dict naming an unknown neuron, say).
+    CircuitFileError
+        If ``model`` names an unknown preset or a circuit file that cannot be read.
+    StimulusError
+        If ``i_app`` is not a valid current (a string, a sequence for a single neuron, a bad pulse).
 
     Examples
     --------
@@ -520,6 +583,16 @@ def simulate(model, t_end, i_app=None, method=None, *, rtol=None, atol=None, dt=
     >>> res = nm.preset("tonic").simulate(t_end=500, i_app=-0.7)
     >>> res.summary(t_start=100)["pattern"]
     'tonic'
+
+    A uniform output grid, and a modulation that lowers the current below the tonic range
+    half-way (the spike at t ~ 300.4 was already under way):
+
+    >>> res = nm.simulate("tonic", 600, i_app=-0.7, dt_out=10.0, record=("v",),
+    ...                   modulation=[(300.0, {"i_app": -1.0})])
+    >>> res.t.size, res.t[:3].tolist(), res.y.shape
+    (61, [0.0, 10.0, 20.0], (1, 61))
+    >>> int((res.spike_times < 300.0).sum()), int((res.spike_times > 310.0).sum())
+    (9, 0)
     """
     t0 = v.real("t0", t0, SolverError)
     t_end = v.real("t_end", t_end, SolverError)

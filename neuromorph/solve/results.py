@@ -19,12 +19,36 @@ __all__ = ["SimulationResult", "SolverStats"]
 class SolverStats:
     """Work done by the solver.
 
+    A run's counts, made by the integrator (:attr:`SimulationResult.stats`); a fixed-step
+    method rejects no step and only ``"rosenbrock23"`` evaluates Jacobians and factorises.
+
+    Parameters
+    ----------
+    n_steps, n_rejected : int
+        Accepted and rejected steps.
+    n_rhs, n_jacobian, n_lu : int
+        Evaluations of the vector field and of its Jacobian, LU factorisations.
+
     Attributes
     ----------
     n_steps, n_rejected : int
         Accepted and rejected steps.
     n_rhs, n_jacobian, n_lu : int
         Evaluations of the vector field and of its Jacobian, LU factorisations.
+
+    Raises
+    ------
+    TypeError
+        If one of the five counts is missing (the counts themselves are not checked).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> stats = nm.simulate("tonic", 300, i_app=-0.7, method="rk4", dt=0.05, record=()).stats
+    >>> stats.n_steps, stats.n_rejected, stats.n_jacobian
+    (6000, 0, 0)
+    >>> sorted(stats.as_dict())
+    ['n_jacobian', 'n_lu', 'n_rejected', 'n_rhs', 'n_steps']
     """
 
     n_steps: int
@@ -34,12 +58,33 @@ class SolverStats:
     n_lu: int
 
     def as_dict(self):
+        """The counts as ``{name: count}`` (how :meth:`SimulationResult.save` writes them, as JSON)."""
         return dict(self.__dict__)
 
 
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """Outcome of :func:`neuromorph.simulate`.
+
+    Made by :func:`neuromorph.simulate` and :meth:`Integrator.result`, rarely by hand.
+
+    Parameters
+    ----------
+    t : ndarray, shape (n,)
+    y : ndarray, shape (n_recorded, n)
+    state_names : tuple of str
+    spike_times : ndarray
+    spike_neurons : ndarray of int
+    stats : SolverStats
+    method : str
+    t_start, t_end : float
+        The attributes of the same names.
+    message : str, default "success"
+        Replaced by the explanation of ``reason`` when ``reason`` is a failure and no message is given.
+    neuron_names : tuple of str, default ("neuron",)
+        Names of the neurons ``spike_neurons`` indexes.
+    reason : Failure or str, default Failure.OK
+        A :class:`~neuromorph.errors.Failure` or its value (``"diverging"``, ...).
 
     Attributes
     ----------
@@ -67,6 +112,27 @@ class SimulationResult:
         :meth:`~neuromorph.solve.integrator.Integrator.result` after a failed ``advance`` is not.
     success : bool
         Whether ``reason`` is ``Failure.OK``.
+
+    Raises
+    ------
+    ValueError
+        If ``reason`` is not a :class:`~neuromorph.errors.Failure` or the value of one.
+    ModelError
+        From ``res[name]`` and :attr:`v` when that state was not recorded; from :meth:`summary` and
+        :meth:`bursts` when the ``t_start`` given lies outside the span the result covers; from
+        :meth:`spikes_of` for a neuron that is not in ``neuron_names``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> res = nm.simulate("tonic", 300, i_app=-0.7, dt_out=1.0)
+    >>> res.state_names, res.t.shape, res.y.shape, res["v"].shape
+    (('v', 'slow'), (301,), (2, 301), (301,))
+    >>> res.success, res.reason, res.spike_times.size, res.spike_neurons.tolist() == [0] * 9
+    (True, <Failure.OK: 'ok'>, 9, True)
+    >>> s = res.summary(t_start=100)
+    >>> s["pattern"], round(s["isi_mean"], 2)
+    ('tonic', 32.65)
     """
 
     t: np.ndarray

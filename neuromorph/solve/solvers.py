@@ -162,6 +162,21 @@ class Dopri5(_Adaptive):
         Largest step.
     h0 : float, optional
         First step (default: chosen from the vector field, Hairer et al. II.4).
+
+    Raises
+    ------
+    SolverError
+        If ``rtol``, ``atol``, ``h_max`` or ``h0`` is not a finite number > 0 (``h_max`` may be
+        ``inf``), or ``rtol`` < 1e-14 (below double precision).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> nm.Dopri5.order, nm.Dopri5.adaptive, nm.Dopri5.stability_radius
+    (5, True, 3.31)
+    >>> res = nm.simulate("tonic", 300, i_app=-0.7, method=nm.Dopri5(rtol=1e-6), record=())
+    >>> res.method, res.spike_times.size, round(float(res.spike_times[1] - res.spike_times[0]), 1)
+    ('dopri5', 9, 36.7)
     """
 
     name = "dopri5"
@@ -176,7 +191,33 @@ class Rosenbrock23(_Adaptive):
     """L-stable Rosenbrock 2(3) (Shampine & Reichelt 1997) using the analytic Jacobian.
 
     For stiff set-ups, e.g. a filter with tau = 0.01 next to one with tau = 2500,
-    where explicit methods are held to steps of the fastest time constant.
+    where explicit methods are held to steps of the fastest time constant. Each accepted step
+    evaluates the Jacobian once, each attempt factorises ``I - h gamma J``.
+
+    Parameters
+    ----------
+    rtol, atol : float, defaults 1e-4 and 1e-7
+        Local error per step is kept below ``atol + rtol |y|`` (RMS over states).
+    h_max : float, default inf
+        Largest step.
+    h0 : float, optional
+        First step (default: chosen from the vector field).
+
+    Raises
+    ------
+    SolverError
+        If ``rtol``, ``atol``, ``h_max`` or ``h0`` is not a finite number > 0 (``h_max`` may be
+        ``inf``), or ``rtol`` < 1e-14 (below double precision). A run whose iteration matrix is
+        singular stops with :class:`~neuromorph.errors.SimulationError` (reason ``"solver failed"``).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> nm.Rosenbrock23.implicit, nm.Rosenbrock23.stability_radius
+    (True, inf)
+    >>> res = nm.simulate("tonic", 300, i_app=-0.7, method=nm.Rosenbrock23(), record=())
+    >>> res.method, res.spike_times.size, res.stats.n_jacobian == res.stats.n_steps
+    ('rosenbrock23', 9, True)
     """
 
     name = "rosenbrock23"
@@ -213,7 +254,30 @@ class _Fixed(Solver):
 
 @dataclass(frozen=True)
 class RK4(_Fixed):
-    """Classical 4th-order Runge-Kutta with fixed step ``dt`` (default 0.01)."""
+    """Classical 4th-order Runge-Kutta with fixed step ``dt`` (default 0.01).
+
+    Four evaluations of the vector field a step; runs in single runs and in ensembles (the
+    ensembles' default method). Steps beyond ``2.78 / max |lambda|`` diverge.
+
+    Parameters
+    ----------
+    dt : float, default 0.01
+        Step (dimensionless time).
+
+    Raises
+    ------
+    SolverError
+        If ``dt`` is not a finite number > 0.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> nm.RK4.order, nm.RK4.engines
+    (4, ('ensemble', 'single'))
+    >>> res = nm.simulate("tonic", 300, i_app=-0.7, method=nm.RK4(dt=0.05), record=())
+    >>> res.method, res.stats.n_steps, res.spike_times.size
+    ('rk4', 6000, 9)
+    """
 
     name = "rk4"
     order = 4
@@ -223,7 +287,32 @@ class RK4(_Fixed):
 
 @dataclass(frozen=True)
 class Euler(_Fixed):
-    """Forward Euler with fixed step ``dt`` (default 0.01)."""
+    """Forward Euler with fixed step ``dt`` (default 0.01).
+
+    One evaluation of the vector field a step, first order; steps beyond ``2 / max |lambda|``
+    diverge.
+
+    Parameters
+    ----------
+    dt : float, default 0.01
+        Step (dimensionless time).
+
+    Raises
+    ------
+    SolverError
+        If ``dt`` is not a finite number > 0.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> res = nm.simulate("tonic", 300, i_app=-0.7, method=nm.Euler(dt=0.01), record=())
+    >>> res.method, res.stats.n_steps, res.spike_times.size
+    ('euler', 30000, 9)
+    >>> nm.Euler(dt=0)
+    Traceback (most recent call last):
+    ...
+    neuromorph.errors.SolverError: `dt` must be > 0, got 0.0
+    """
 
     name = "euler"
     order = 1
@@ -236,6 +325,26 @@ class EulerMaruyama(_Fixed):
     """Euler-Maruyama with fixed step ``dt`` (default 0.01): ``Y + h F + B dW``.
 
     Strong order 1 for additive noise (0.5 for state-dependent noise); one evaluation a step.
+
+    Parameters
+    ----------
+    dt : float, default 0.01
+        Step (dimensionless time).
+
+    Raises
+    ------
+    SolverError
+        If ``dt`` is not a finite number > 0.
+
+    Examples
+    --------
+    The same seed gives the same noise, hence the same spikes:
+
+    >>> import neuromorph as nm
+    >>> runs = [nm.simulate("tonic", 300, i_app=-0.7, method=nm.EulerMaruyama(dt=0.01), record=(),
+    ...                     noise=nm.WhiteNoise(0.05), seed=1) for _ in range(2)]
+    >>> runs[0].method, runs[0].spike_times.size, runs[0].spike_times.tolist() == runs[1].spike_times.tolist()
+    ('euler_maruyama', 9, True)
     """
 
     name = "euler_maruyama"
@@ -249,7 +358,27 @@ class EulerMaruyama(_Fixed):
 @dataclass(frozen=True)
 class SRA1(_Fixed):
     """Roessler's SRA1 for additive noise with fixed step ``dt`` (default 0.01): strong order 1.5,
-    two evaluations a step (see :mod:`neuromorph._kernels.fixed`)."""
+    two evaluations a step (see :mod:`neuromorph._kernels.fixed`).
+
+    The default method of noisy runs.
+
+    Parameters
+    ----------
+    dt : float, default 0.01
+        Step (dimensionless time).
+
+    Raises
+    ------
+    SolverError
+        If ``dt`` is not a finite number > 0.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> res = nm.simulate("tonic", 300, i_app=-0.7, noise=nm.WhiteNoise(0.05), seed=1, record=())
+    >>> res.method, res.stats.n_rhs // res.stats.n_steps, res.spike_times.size  # two evaluations a step
+    ('sra1', 2, 9)
+    """
 
     name = "sra1"
     aliases = ("sra",)
@@ -345,6 +474,39 @@ def get_solver(method=None, rtol=None, atol=None, dt=None, h_max=None, h0=None, 
 
     ``method`` is checked by :func:`require` for ``engine`` (default: single runs) and ``noise``;
     None is that engine's default method.
+
+    Parameters
+    ----------
+    method : str or Solver, optional
+        A method name or alias, any case (``"dopri5"``, ``"rk4"``, ``"em"``, ...), or a solver spec,
+        returned as it is. Default: the first method ``engine`` runs (``"dopri5"`` for single
+        runs, ``"rk4"`` for ensembles; ``"sra1"`` with ``noise``).
+    rtol, atol : float, optional
+        Tolerances of the adaptive methods (their defaults 1e-4 and 1e-7).
+    dt : float, optional
+        Step of the fixed-step methods (their default 0.01).
+    h_max : float, optional
+        Largest step of the adaptive methods (default inf).
+    h0 : float, optional
+        First step of the adaptive methods (default: chosen from the vector field).
+    engine : {"single", "ensemble", "spice"}, default "single"
+        Where the method is to run.
+    noise : bool, default False
+        Whether the run has intrinsic noise (only stochastic methods take it).
+
+    Returns
+    -------
+    Solver
+        An instance of :class:`Dopri5`, :class:`Rosenbrock23`, :class:`RK4`, :class:`Euler`,
+        :class:`SRA1`, :class:`EulerMaruyama` or ``Spice``.
+
+    Raises
+    ------
+    SolverError
+        If ``method`` is unknown, does not run in ``engine`` or (with ``noise``) is not stochastic;
+        if ``engine`` is not one of the three; if an option does not belong to the method (``dt``
+        for an adaptive one, ``rtol``, ``atol``, ``h_max`` or ``h0`` for a fixed-step one), or options
+        come with a solver spec; or if an option's value is invalid (see the method's class).
 
     Examples
     --------
