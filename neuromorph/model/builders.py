@@ -67,7 +67,7 @@ def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=
     >>> net.node_names, net.connection_names
     (('n1', 'n2'), ('n1_to_n2', 'n2_to_n1'))
 
-    The two neurons burst in alternation (MODEL.md's HCO: 8 spikes per burst):
+    The two neurons burst in alternation, 8 spikes per burst:
 
     >>> r = net.simulate(20_000, record=()).rhythm(t_start=10_000)
     >>> r["neurons"]["n2"]["relation"], r["neurons"]["n2"]["spikes_per_burst"]

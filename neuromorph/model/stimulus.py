@@ -257,8 +257,8 @@ class Pulse(Steps):
 
     Examples
     --------
-    The HCO on-off control of MODEL.md: a pulse of -1 for 500 time units into one neuron, on top
-    of its ``I_app = -1``:
+    The reference design's HCO on-off control: a pulse of -1 for 500 time units into one neuron,
+    on top of its ``I_app = -1``:
 
     >>> import neuromorph as nm
     >>> stim = -1.0 + nm.Pulse(start=5000.0, stop=5500.0, amplitude=-1.0)
