@@ -26,38 +26,167 @@ __all__ = [
 
 
 class NeuromorphError(Exception):
-    """Base class of every neuromorph error."""
+    """Base class of every neuromorph error.
+
+    Catch it to handle anything neuromorph refuses or fails at, whatever the layer: a bad
+    parameter (:class:`ModelError`), stimulus (:class:`StimulusError`) or solver option
+    (:class:`SolverError`), an unreadable circuit file (:class:`CircuitFileError`), a failed run
+    (:class:`SimulationError`), an unwritable output (:class:`OutputError`) or an unreachable
+    cluster (:class:`ClusterError`).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> try:
+    ...     nm.Neuron(C=0.0)
+    ... except nm.NeuromorphError as err:
+    ...     print(type(err).__name__, "|", err)
+    ModelError | `C` must be > 0, got 0.0
+    >>> all(issubclass(error, nm.NeuromorphError) for error in (nm.StimulusError, nm.SimulationError,
+    ...                                                          nm.OutputError, nm.ClusterError))
+    True
+    """
 
 
 class ModelError(NeuromorphError, ValueError):
-    """A neuron, element or parameter is invalid (bad value, unknown name)."""
+    """A neuron, element or parameter is invalid (bad value, unknown name).
+
+    Raised on construction or on :meth:`~neuromorph.Neuron.set`, before any run; the message
+    names the argument or path and what was received. It is also a ``ValueError``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> n = nm.Neuron()
+    >>> try:
+    ...     n.set("slow_negative.alpha", -1.0)
+    ... except nm.ModelError as err:
+    ...     print(err)
+    neuron 'neuron' has no element 'slow_negative'; its elements are: none
+    >>> issubclass(nm.ModelError, ValueError)
+    True
+    """
 
 
 class StimulusError(NeuromorphError, ValueError):
-    """An applied-current description is invalid."""
+    """An applied-current description is invalid.
+
+    Raised when a stimulus piece is built with bad values, or when something that is not a
+    number or a :class:`~neuromorph.Stimulus` is given as an applied current. It is also a
+    ``ValueError``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> try:
+    ...     nm.Pulse(start=100.0, stop=50.0, amplitude=-1.0)
+    ... except nm.StimulusError as err:
+    ...     print(err)
+    pulse `stop` must be > `start`, got start=100.0, stop=50.0
+    >>> try:
+    ...     nm.simulate("tonic", t_end=100, i_app=lambda t: -0.7)
+    ... except nm.StimulusError as err:
+    ...     print(err)
+    `i_app` cannot be a Python function (it would run inside the solver loop); sample it instead:
+    nm.Sampled(t, f(t))
+    """
 
 
 class SolverError(NeuromorphError, ValueError):
-    """Solver options are invalid (unknown method, bad tolerance or step)."""
+    """Solver options are invalid (unknown method, bad tolerance or step).
+
+    Raised before the run starts; it is also a ``ValueError``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> try:
+    ...     nm.simulate("tonic", t_end=-5.0)
+    ... except nm.SolverError as err:
+    ...     print(err)
+    `t_end` must be > t0 = 0.0, got -5.0
+    """
 
 
 class CircuitFileError(ModelError):
-    """A circuit description file cannot be read: syntax, unknown or missing keys, wrong types."""
+    """A circuit description file cannot be read: syntax, unknown or missing keys, wrong types.
+
+    The message starts with where the text came from (the file's path, ``<string>`` for
+    :func:`~neuromorph.loads`). A :class:`ModelError`, so also a ``ValueError``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> try:
+    ...     nm.loads("[neuron]\\nC = 1.0\\n")
+    ... except nm.CircuitFileError as err:
+    ...     print(err)
+    <string>: missing key 'elements' in the top level
+    >>> issubclass(nm.CircuitFileError, nm.ModelError)
+    True
+    """
 
 
 class OutputError(NeuromorphError, OSError):
     """An output file cannot be written: it is an input, two outputs collide, or its folder refuses it.
 
-    Raised before any work where possible; the message names the user's path.
+    Raised before any work where possible; the message names the user's path. It is also an
+    ``OSError``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neuromorph as nm
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "missing", "tonic.toml")
+    ...     try:
+    ...         nm.save(nm.preset("tonic"), path)
+    ...     except nm.OutputError as err:
+    ...         print(str(err).endswith("does not exist"), os.path.exists(path))
+    True False
     """
 
 
 class ClusterError(NeuromorphError, ConnectionError):
-    """A Dask scheduler cannot be reached, or the cluster cannot run the study."""
+    """A Dask scheduler cannot be reached, or the cluster cannot run the study.
+
+    It is also a ``ConnectionError``. An unreachable scheduler is reported after the ``timeout``
+    of :func:`~neuromorph.run_study`, before any member runs.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> study = nm.Study("tonic", t_end=100.0)
+    >>> try:  # nothing listens there
+    ...     nm.run_study(study, scheduler="tcp://127.0.0.1:9", timeout=0.2)
+    ... except ConnectionError as err:  # a ClusterError is a ConnectionError too
+    ...     print(type(err).__name__, str(err).startswith("could not reach the Dask scheduler at 'tcp://127.0.0.1:9'"))
+    ClusterError True
+    """
 
 
 class NeuromorphWarning(UserWarning):
-    """A run or analysis whose result may mislead: loose tolerances, an analysis window adapted, ..."""
+    """A run or analysis whose result may mislead: loose tolerances, an analysis window adapted, ...
+
+    A ``UserWarning``: shown once per place by default; turn it into an error with
+    ``warnings.simplefilter("error", nm.NeuromorphWarning)``.
+
+    Examples
+    --------
+    A time-constant spread so wide that a draw is non-positive, raised to 5 % of nominal
+    instead of refused (``truncate=True``), says so:
+
+    >>> import warnings
+    >>> import neuromorph as nm
+    >>> model = nm.preset("bursting").compile()
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = nm.Mismatch(tau=1.0, truncate=True).draw(model, seed=1, chips=[0, 1, 2])
+    >>> [w.category.__name__ for w in caught]
+    ['NeuromorphWarning']
+    >>> print(caught[0].message)
+    Mismatch: 1 time constant or capacitance draw(s) were non-positive and raised to 0.05 of nominal
+    """
 
 
 class Failure(str, enum.Enum):
@@ -85,6 +214,24 @@ class Failure(str, enum.Enum):
     blow-up ends as ``DIVERGING`` or ``STEP_UNDERFLOW``. An interrupted ensemble, study or ngspice run
     raises ``KeyboardInterrupt`` and leaves no result (a study's members not run read ``"not run"``).
 
+    Parameters
+    ----------
+    value : str
+        The text of a reason (``"diverging"``): ``Failure(value)`` is that member (the way a
+        stored or serialised reason is read back).
+    names, module, qualname, type, start, boundary : optional
+        The ``Enum`` functional API for making a new enumeration. ``Failure`` has its members and
+        cannot be extended: giving ``names`` raises ``TypeError``.
+
+    Raises
+    ------
+    ValueError
+        ``Failure(value)`` with a text no reason has.
+    KeyError
+        :meth:`from_code` with a code no reason has.
+    TypeError
+        ``Failure(value, names)``: an attempt to extend the enumeration.
+
     Examples
     --------
     >>> from neuromorph.errors import Failure
@@ -92,6 +239,10 @@ class Failure(str, enum.Enum):
     (True, 2, True)
     >>> Failure("too many steps").explanation
     'the run needs more steps than max_steps allows'
+    >>> Failure("bogus")
+    Traceback (most recent call last):
+        ...
+    ValueError: 'bogus' is not a valid Failure
     """
 
     def __new__(cls, value, code, explanation):
@@ -129,6 +280,9 @@ _BY_CODE = {member.code: member for member in Failure}
 class SimulationError(NeuromorphError, RuntimeError):
     """A run failed: its state diverged, its step size underflowed, it needed too many steps, its solver failed.
 
+    Also a ``RuntimeError``. The message says when, why and what to change; the attributes say
+    it for code.
+
     Attributes
     ----------
     t : float
@@ -137,6 +291,17 @@ class SimulationError(NeuromorphError, RuntimeError):
         Why (a str enum: it compares equal to its text, e.g. ``"diverging"``, a membrane voltage growing
         without bound); see :class:`Failure` for each reason and the engines it occurs in. A string given
         here is read as the member of that value.
+
+    Examples
+    --------
+    Euler's method with a step far beyond its stability limit blows up:
+
+    >>> import neuromorph as nm
+    >>> try:
+    ...     nm.simulate("bursting", t_end=100.0, method="euler", dt=5.0)
+    ... except nm.SimulationError as err:
+    ...     print(err.reason == "diverging", err.t)
+    True 20.0
     """
 
     def __init__(self, message, t, reason):

@@ -27,13 +27,18 @@ def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=
     Parameters
     ----------
     neuron : Neuron or str, default "bursting"
+        The neuron (copied) or the name of a neuron preset.
     g : float, default 0.2
         Strength of each of the two synapses (``"n1_to_n2.g"``, ``"n2_to_n1.g"``).
     i_app : float, default -2.0
         Applied current of each neuron.
-    kind : {"current", "conductance"}
+    kind : {"current", "conductance"}, default "current"
         Synapse kind (conductance synapses need ``e_syn``, below rest to inhibit).
-    names : pair of str
+    e_syn : float, optional
+        Reversal voltage of conductance synapses (required with ``kind="conductance"``, refused
+        with ``"current"``).
+    names : pair of str, default ("n1", "n2")
+        Node names.
     symmetric : bool, default False
         Start both neurons in the same state. Identical neurons in identical states stay
         exactly symmetric (the in-phase solution, which is unstable); by default the second
@@ -41,12 +46,37 @@ def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=
     **synapse
         Further synapse parameters (``delta``, ``k``, ``tau``, ``sign``).
 
+    Returns
+    -------
+    Network
+        Named ``"hco"``; nodes ``names``, synapses ``"A_to_B"`` and ``"B_to_A"``.
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is neither a Neuron nor the name of a neuron preset, ``names`` is not two
+        different identifiers, ``i_app`` is not a finite real number, or a synapse parameter is
+        invalid (an unknown ``kind``, ``e_syn`` missing or out of place, a negative ``g``, ...).
+    TypeError
+        If ``**synapse`` holds a keyword a synapse does not take.
+
     Examples
     --------
     >>> import neuromorph as nm
     >>> net = nm.hco("bursting")
     >>> net.node_names, net.connection_names
     (('n1', 'n2'), ('n1_to_n2', 'n2_to_n1'))
+
+    The two neurons burst in alternation, 8 spikes per burst:
+
+    >>> r = net.simulate(20_000, record=()).rhythm(t_start=10_000)
+    >>> r["neurons"]["n2"]["relation"], r["neurons"]["n2"]["spikes_per_burst"]
+    ('anti-phase', 8)
+
+    With conductance synapses, inhibition comes from a reversal voltage below rest:
+
+    >>> nm.hco(kind="conductance", e_syn=-3.0).get("n1_to_n2.e_syn")
+    -3.0
     """
     neuron = resolve_neuron(neuron, "hco neuron")
     if isinstance(names, str) or len(names) != 2:
@@ -66,11 +96,52 @@ def ring(n, neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, **
     Neurons ``r0 ... r{n-1}``; neuron ``i`` starts lowered by ``0.6 i / n`` in V and ``0.2 i / n``
     in its filters, so the ring does not start on its (unstable) symmetric solution.
 
+    Parameters
+    ----------
+    n : int
+        Number of neurons (>= 2).
+    neuron : Neuron or str, default "bursting"
+        The neuron (copied) or the name of a neuron preset.
+    g : float, default 0.2
+        Strength of each synapse (``"r0_to_r1.g"``, ...).
+    i_app : float, default -2.0
+        Applied current of each neuron.
+    kind : {"current", "conductance"}, default "current"
+        Synapse kind (conductance synapses need ``e_syn``).
+    e_syn : float, optional
+        Reversal voltage of conductance synapses (required with ``kind="conductance"``).
+    **synapse
+        Further synapse parameters (``delta``, ``k``, ``tau``, ``sign``).
+
+    Returns
+    -------
+    Network
+        Named ``"ring{n}"``, with ``2 n`` synapses (two for ``n = 2``, one each way).
+
+    Raises
+    ------
+    ModelError
+        If ``n`` is not an integer >= 2, ``neuron`` is neither a Neuron nor the name of a neuron
+        preset, the ring would take more than half the free memory, ``i_app`` is not a finite real
+        number, or a synapse parameter is invalid (an unknown ``kind``, ``e_syn`` missing or out
+        of place, a negative ``g``, ...).
+    TypeError
+        If ``**synapse`` holds a keyword a synapse does not take.
+
+    Warns
+    -----
+    NeuromorphWarning
+        When building and compiling the ring is estimated to take over a minute (some 30 000
+        neurons).
+
     Examples
     --------
     >>> import neuromorph as nm
     >>> len(nm.ring(5).connection_names)
     10
+    >>> net = nm.ring(3)
+    >>> [round(net.neuron(name).v0, 2) for name in net.node_names]
+    [-1.9, -2.1, -2.3]
     """
     n = check.count("n", n, 2)
     neuron = resolve_neuron(neuron, "ring neuron")
@@ -102,11 +173,50 @@ def switching_circuit(g_hub_gap=0.05, g_hub_syn=0.0, g=0.2, i_app=-2.0, fast_tau
     neuromodulation raising it (``"s1_to_h.g"`` to ~1) moves the hub to the slow rhythm, while
     the two HCOs keep their own. See ``examples/switching_circuit.py``.
 
+    Parameters
+    ----------
+    g_hub_gap : float, default 0.05
+        Strength of the gap junction between the hub and ``f1`` (``"h_gap_f1.g"``).
+    g_hub_syn : float, default 0.0
+        Strength of the inhibitory synapse from ``s1`` to the hub (``"s1_to_h.g"``).
+    g : float, default 0.2
+        Strength of the synapses inside each HCO.
+    i_app : float, default -2.0
+        Applied current of every neuron.
+    fast_tau : float, default 800.0
+        Ultraslow time constant of the fast HCO's neurons and of the hub.
+    slow_tau : float, default 2500.0
+        Ultraslow time constant of the slow HCO's neurons (the bursting preset's).
+
+    Returns
+    -------
+    Network
+        Named ``"switching"``; nodes ``f1``, ``f2``, ``s1``, ``s2``, ``h``.
+
+    Raises
+    ------
+    ModelError
+        If ``fast_tau`` or ``slow_tau`` is not a finite number >= 1e-9, ``fast_tau`` is not
+        shorter than ``slow_tau``, a strength is negative or not finite, or ``i_app`` is not a
+        finite real number.
+
     Examples
     --------
     >>> import neuromorph as nm
-    >>> nm.switching_circuit().node_names
+    >>> net = nm.switching_circuit()
+    >>> net.node_names
     ('f1', 'f2', 's1', 's2', 'h')
+
+    The hub's burst period relative to the fast and the slow HCO's, before and after
+    neuromodulation of its synapse:
+
+    >>> def hub_period_ratios(net):
+    ...     r = net.simulate(30_000, record=()).rhythm(t_start=10_000)["neurons"]
+    ...     return [round(r["h"]["burst_period"] / r[node]["burst_period"], 2) for node in ("f1", "s1")]
+    >>> hub_period_ratios(net)
+    [1.0, 0.5]
+    >>> hub_period_ratios(net.set("s1_to_h.g", 1.0))
+    [2.0, 1.0]
     """
     fast_tau = check.time_constant("fast_tau", fast_tau, allow_zero=False)
     slow_tau = check.time_constant("slow_tau", slow_tau, allow_zero=False)

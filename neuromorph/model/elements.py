@@ -103,6 +103,29 @@ class Gate:
         Half-activation voltage (dimensionless).
     tau : float, default 0.0
         Time constant of the filtered voltage ``V_x`` (0: the membrane voltage itself).
+
+    Raises
+    ------
+    ModelError
+        If ``k`` or ``delta`` is not a finite real number, or ``tau`` is negative or positive
+        below 1e-9.
+
+    Examples
+    --------
+    An inactivation gate on the slow voltage, half-closed at -1:
+
+    >>> import neuromorph as nm
+    >>> h = nm.Gate(k=-2.0, delta=-1.0, tau=50.0)
+    >>> g = nm.Conductance(g_max=1.0, e_rev=2.0, gates=(h,))
+    >>> float(g.current(v=0.0, gate0=-1.0)["self"])
+    -1.0
+
+    The same gate chained onto a neuron's conductance brings its slow filter:
+
+    >>> n = nm.Neuron()
+    >>> _ = n.add_conductance(g_max=1.0, e_rev=2.0).add_gate(k=-2.0, delta=-1.0, tau=50.0)
+    >>> n["conductance"].gates == (h,), n.state_names
+    (True, ('v', 'slow'))
     """
 
     k: float
@@ -125,6 +148,23 @@ class Leak(ElementKind):
     e_rev : float, default 0.0
         Reversal voltage (dimensionless).
     name : str, default "leak"
+        An identifier: the ELEMENT of the parameter paths (``"leak.g"``).
+
+    Raises
+    ------
+    ModelError
+        If ``g`` or ``e_rev`` is not a finite real number (within +-1e12), or ``name`` is not an
+        identifier.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> leak = nm.Leak(g=0.5, e_rev=-1.0)
+    >>> leak.current(v=[-1.0, 0.0, 1.0])["self"].tolist()
+    [0.0, 0.5, 1.0]
+    >>> n = nm.Neuron()
+    >>> n.add(leak).name, n.get("leak.g")
+    ('leak', 0.5)
     """
 
     g: float = 1.0
@@ -175,12 +215,40 @@ class Current(ElementKind):
         Offset voltage (dimensionless).
     tau : float, default 0.0
         Time constant of ``V_x`` (0 = instantaneous).
-    name : str or None
+    name : str or None, default None
         Readable name; ``None`` lets the neuron pick one such as ``"slow_negative"``.
-    inactivation_delta, inactivation_tau : float or None
+    inactivation_delta, inactivation_tau : float or None, default None
         Half-inactivation voltage and its filter time constant; both or neither.
     inactivation_k : float, default -2.0
         Slope of the inactivation sigmoid.
+
+    Raises
+    ------
+    ModelError
+        If ``alpha``, ``delta``, ``inactivation_k`` or ``inactivation_delta`` is not a finite real
+        number, a time constant is negative or positive below 1e-9, ``name`` is not an identifier,
+        or only one of ``inactivation_delta`` and ``inactivation_tau`` is given.
+
+    Examples
+    --------
+    The fast negative conductance of the reference neuron, and its current at V = 1:
+
+    >>> import neuromorph as nm
+    >>> fast = nm.Current(alpha=-2.0, delta=0.0)
+    >>> fast.default_name(), round(float(fast.current(x=1.0)["self"]), 4)
+    ('fast_negative', -1.5232)
+
+    The inactivating slow negative conductance of the ``hyperpolarisation_induced_bursting``
+    preset reads two filtered voltages, the slow one and the ultraslow one:
+
+    >>> hib = nm.Current(alpha=-1.6, delta=-0.88, tau=50.0, inactivation_delta=-0.5, inactivation_tau=2500.0)
+    >>> hib.inactivating, hib.taus
+    (True, (50.0, 2500.0))
+    >>> nm.Current(alpha=-1.6, delta=-0.88, tau=50.0, inactivation_delta=-0.5)
+    Traceback (most recent call last):
+        ...
+    neuromorph.errors.ModelError: `inactivation_delta` and `inactivation_tau` must be given together,
+    got inactivation_delta=-0.5, inactivation_tau=None
     """
 
     alpha: float
@@ -270,10 +338,31 @@ class Conductance(ElementKind):
         Maximal conductance (dimensionless).
     e_rev : float
         Reversal voltage (dimensionless).
-    gates : tuple of Gate
+    gates : tuple of Gate, default ()
         Sigmoid gates; none makes a plain conductance. Flat parameter names
         are ``gate0_k``, ``gate0_delta``, ``gate0_tau``, ``gate1_k``, ...
-    name : str or None
+    name : str or None, default None
+        Readable name; ``None`` lets the neuron call it ``"conductance"``.
+
+    Raises
+    ------
+    ModelError
+        If ``g_max`` or ``e_rev`` is not a finite real number, ``gates`` is a single Gate or not
+        a sequence of Gate, or ``name`` is not an identifier.
+
+    Examples
+    --------
+    A sodium-like conductance: activated by the membrane voltage, inactivated by the slow one.
+    Its inputs are ``v`` and one filtered voltage per gate:
+
+    >>> import neuromorph as nm
+    >>> na = nm.Conductance(g_max=1.0, e_rev=2.0,
+    ...                     gates=(nm.Gate(k=2.0, delta=0.0), nm.Gate(k=-2.0, delta=-1.0, tau=50.0)))
+    >>> na.parameters()
+    {'g_max': 1.0, 'e_rev': 2.0, 'gate0_k': 2.0, 'gate0_delta': 0.0, 'gate0_tau': 0.0,
+     'gate1_k': -2.0, 'gate1_delta': -1.0, 'gate1_tau': 50.0}
+    >>> float(na.current(v=0.0, gate0=0.0, gate1=-1.0)["self"])  # both gates half open: inward
+    -0.5
     """
 
     g_max: float
@@ -411,7 +500,29 @@ class CurrentSynapse(_Synapse):
         Slope of the sigmoid.
     tau : float, default 50.0
         Time constant of the presynaptic filtered voltage (the slow timescale).
-    name : str or None
+    name : str or None, default None
+        In a network, the interconnection's name (default ``PRE_to_POST``).
+
+    Raises
+    ------
+    ModelError
+        If ``g`` is negative or not a finite real number, ``sign`` is not -1 or +1, ``delta`` or
+        ``k`` is not a finite real number, ``tau`` is negative or positive below 1e-9, or
+        ``name`` is not an identifier.
+
+    Examples
+    --------
+    Half activated at ``V_pre,x = delta``, an inhibitory synapse of strength 0.2 draws an outward
+    membrane current of 0.1 from the postsynaptic neuron:
+
+    >>> import neuromorph as nm
+    >>> syn = nm.CurrentSynapse(g=0.2)
+    >>> syn.sign, float(syn.current(pre_x=-1.0)["post"])
+    (-1.0, 0.1)
+    >>> net = nm.Network()
+    >>> _ = net.add_neuron("n1", "bursting"), net.add_neuron("n2", "bursting")
+    >>> net.add_connection(syn, {"pre": "n1", "post": "n2"})
+    'n1_to_n2'
     """
 
     g: float
@@ -474,7 +585,29 @@ class ConductanceSynapse(_Synapse):
     k : float, default 2.0
     tau : float, default 50.0
         Time constant of the presynaptic filtered voltage.
-    name : str or None
+    name : str or None, default None
+        In a network, the interconnection's name (default ``PRE_to_POST``).
+
+    Raises
+    ------
+    ModelError
+        If ``g`` is negative or not a finite real number, ``e_syn``, ``delta`` or ``k`` is not a
+        finite real number, ``tau`` is negative or positive below 1e-9, or ``name`` is not an
+        identifier.
+
+    Examples
+    --------
+    Half activated, with ``e_syn = -3``: outward (hyperpolarising) while the postsynaptic voltage
+    is above -3, inward below it:
+
+    >>> import neuromorph as nm
+    >>> syn = nm.ConductanceSynapse(g=0.2, e_syn=-3.0)
+    >>> [round(float(syn.current(pre_x=-1.0, v_post=v)["post"]), 3) for v in (-2.0, -4.0)]
+    [0.1, -0.1]
+    >>> net = nm.Network()
+    >>> _ = net.add_neuron("n1", "bursting"), net.add_neuron("n2", "bursting")
+    >>> net.add_connection(syn, {"pre": "n1", "post": "n2"})
+    'n1_to_n2'
     """
 
     g: float
@@ -520,7 +653,26 @@ class GapJunction(ElementKind):
     ----------
     g : float
         Conductance (>= 0).
-    name : str or None
+    name : str or None, default None
+        In a network, the interconnection's name (default ``A_gap_B``).
+
+    Raises
+    ------
+    ModelError
+        If ``g`` is negative or not a finite real number, or ``name`` is not an identifier.
+
+    Examples
+    --------
+    Current flows out of the higher membrane into the lower one:
+
+    >>> import neuromorph as nm
+    >>> gap = nm.GapJunction(g=0.05)
+    >>> {end: float(i) for end, i in gap.current(v_a=1.0, v_b=-1.0).items()}
+    {'a': 0.1, 'b': -0.1}
+    >>> net = nm.Network()
+    >>> _ = net.add_neuron("n1", "bursting"), net.add_neuron("n2", "bursting")
+    >>> net.add_connection(gap, {"a": "n1", "b": "n2"})
+    'n1_gap_n2'
     """
 
     g: float

@@ -119,11 +119,42 @@ class Network:
     Parameters
     ----------
     name : str, default "network"
+        An identifier.
     description : str, default ""
+        Free text, kept in circuit files.
     protocol : Protocol, optional
         Suggested experiment (run time, transient) for ``neuromorph simulate`` and the demo.
 
+    Raises
+    ------
+    ModelError
+        If ``name`` is not an identifier, ``description`` is not a string, or ``protocol`` is
+        neither None nor a :class:`~neuromorph.Protocol`.
+
     See the module documentation for paths, state names and the networkx convention.
+
+    Examples
+    --------
+    Two bursting neurons started apart and joined by a gap junction fall into step:
+
+    >>> import neuromorph as nm
+    >>> net = nm.Network(name="pair")
+    >>> net.add_neuron("n1", "bursting", i_app=-2.0)
+    'n1'
+    >>> net.add_neuron("n2", "bursting", i_app=-2.0, initial={"v": -2.5, "slow": -2.0, "ultraslow": -2.0})
+    'n2'
+    >>> net.add_gap_junction("n1", "n2", g=0.2)
+    'n1_gap_n2'
+    >>> net.state_names
+    ('n1.v', 'n1.slow', 'n1.ultraslow', 'n2.v', 'n2.slow', 'n2.ultraslow')
+    >>> r = net.simulate(15_000, record=()).rhythm(t_start=7500)
+    >>> r["neurons"]["n2"]["relation"], r["neurons"]["n2"]["spikes_per_burst"]
+    ('in-phase', 7)
+
+    Every parameter has a path:
+
+    >>> net.set("n1_gap_n2.g", 0.0).get("n1_gap_n2.g"), net.get("n2.slow_negative.alpha")
+    (0.0, -1.5)
     """
 
     def __init__(self, name="network", description="", protocol=None):
@@ -325,10 +356,12 @@ class Network:
     # -- access ---------------------------------------------------------------------------
     @property
     def node_names(self):
+        """Names of the nodes, in the order they were added (the order of the states)."""
         return tuple(self._nodes)
 
     @property
     def connection_names(self):
+        """Names of the interconnections, in the order they were added."""
         return tuple(self._connections)
 
     @property
@@ -357,6 +390,7 @@ class Network:
 
     @property
     def state_names(self):
+        """Names of the state variables, ``"NODE.v"`` then the node's filters, node by node."""
         return self.compile().state_names
 
     def initial_state(self):

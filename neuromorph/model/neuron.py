@@ -103,10 +103,18 @@ class Neuron:
         nothing for them; a neuron whose spikes are small needs a smaller value (0 counts every
         crossing).
     name : str, default "neuron"
+        An identifier (in a network, the node's name replaces it).
     description : str, default ""
         Free text, kept in circuit files.
     protocol : Protocol, optional
         Suggested experiment (run time, stimulus) used by ``neuromorph simulate`` and the demo.
+
+    Raises
+    ------
+    ModelError
+        If ``C`` is not a finite number >= 1e-9, ``v0`` or ``threshold`` is not a finite real
+        number, ``hysteresis`` is negative or not finite, ``name`` is not an identifier,
+        ``description`` is not a string, or ``protocol`` is neither None nor a :class:`Protocol`.
 
     Examples
     --------
@@ -123,6 +131,16 @@ class Neuron:
     ('leak', 'fast_negative', 'slow_positive', 'slow_negative', 'ultraslow_positive')
     >>> n.state_names
     ('v', 'slow', 'ultraslow')
+
+    Started as in the reference run (filters at -1.8), at ``I_app = -2`` it bursts:
+
+    >>> _ = n.set_initial(slow=-1.8, ultraslow=-1.8)
+    >>> s = n.simulate(t_end=10_000, i_app=-2.0, record=()).summary()
+    >>> s["pattern"], s["spikes_per_burst"], round(s["burst_period"])
+    ('bursting', 7, 2494)
+
+    Neuromodulation changes a parameter by its path:
+
     >>> n.set("slow_negative.alpha", -1.2).get("slow_negative.alpha")
     -1.2
     """
@@ -226,6 +244,7 @@ class Neuron:
 
     @property
     def element_names(self):
+        """Names of the elements, in the order they were added (the ELEMENT of ``"ELEMENT.FIELD"``)."""
         return tuple(self._elements)
 
     def _element(self, name):

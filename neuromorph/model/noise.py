@@ -31,11 +31,37 @@ class WhiteNoise:
     Parameters
     ----------
     sigma : float >= 0
+        Intensity (dimensionless current per square root of time).
     target : str or sequence of str, optional
         Where it enters (default: every neuron's membrane). A state name (``"v"``, ``"slow"``;
         ``"n1.v"`` in a network) puts it on that membrane or filter; a neuron name on that
         neuron's membrane; an element name (``"slow_negative"``, ``"n1.slow_negative"``) on that
         element's output current. Each target gets its own independent noise.
+
+    Raises
+    ------
+    ModelError
+        If ``sigma`` is negative or not a finite real number, or ``target`` is neither a name nor
+        a sequence of names. (A name the model does not have is refused, also as a
+        ``ModelError``, when a run starts.)
+
+    Examples
+    --------
+    Noise is fresh for every seed, and the same seed gives the same run:
+
+    >>> import numpy as np
+    >>> import neuromorph as nm
+    >>> noise = nm.WhiteNoise(0.05)
+    >>> def spikes(seed):
+    ...     res = nm.preset("tonic").simulate(t_end=500, i_app=-0.7, noise=noise, seed=seed, dt=0.05, record=())
+    ...     return res.spike_times
+    >>> np.array_equal(spikes(1), spikes(1)), np.array_equal(spikes(1), spikes(2))
+    (True, False)
+
+    Noise on a filter and on an element's output, each its own source:
+
+    >>> nm.WhiteNoise(0.02, target=["slow", "slow_positive"])
+    WhiteNoise(sigma=0.02, target=('slow', 'slow_positive'))
     """
 
     def __init__(self, sigma, target=None):

@@ -37,7 +37,34 @@ __all__ = ["Stimulus", "Constant", "Steps", "Pulse", "Sampled", "OUProcess", "Su
 
 
 class Stimulus:
-    """Base class: an applied current made of exactly piecewise-linear pieces."""
+    """Base class: an applied current made of exactly piecewise-linear pieces.
+
+    Pieces add and subtract with ``+`` and ``-`` (a number becomes a :class:`Constant`), scale
+    with :meth:`scaled`, and evaluate at any times by calling them. Two stimuli are equal when
+    they describe the same sum (:meth:`canonical`). Anywhere an applied current is taken
+    (``i_app=``), a number or a Stimulus is accepted.
+
+    Raises
+    ------
+    StimulusError
+        When added to, or subtracted from, something that is neither a real number nor a
+        Stimulus (a Python function, an array, a string).
+
+    Examples
+    --------
+    The step variant of the reliability protocol, -2.6 stepped up to -2.2 at t = 3000:
+
+    >>> import neuromorph as nm
+    >>> stim = -2.6 + nm.Steps(times=[3000.0], values=[0.4])
+    >>> stim([0.0, 2999.0, 3000.0]).tolist()
+    [-2.6, -2.6, -2.2]
+    >>> stim == nm.Steps([3000.0], [0.4]) - 2.6
+    True
+    >>> stim + [0.1, 0.2]
+    Traceback (most recent call last):
+        ...
+    neuromorph.errors.StimulusError: `i_app` given as an array: wrap it with its times, nm.Sampled(t, values)
+    """
 
     def __add__(self, other):
         return Sum(self, as_stimulus(other))
@@ -98,7 +125,27 @@ class Stimulus:
 
 
 class Constant(Stimulus):
-    """Constant current ``I = value``."""
+    """Constant current ``I = value``.
+
+    Parameters
+    ----------
+    value : float
+        The current (dimensionless).
+
+    Raises
+    ------
+    StimulusError
+        If ``value`` is not a finite real number within +-1e12.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> c = nm.Constant(-2.0)
+    >>> c([0.0, 1e4]).tolist()
+    [-2.0, -2.0]
+    >>> c + 0.5 == nm.Constant(-1.5)  # numbers are Constants too
+    True
+    """
 
     def __init__(self, value):
         self.value = v.real("value", value, StimulusError)
@@ -128,8 +175,28 @@ class Steps(Stimulus):
     Parameters
     ----------
     times : array_like, strictly increasing
+        Times of the steps.
     values : array_like, same length as ``times``
+        The current from each time on.
     initial : float, default 0.0
+        The current before ``times[0]``.
+
+    Raises
+    ------
+    StimulusError
+        If ``times`` or ``values`` is not a one-dimensional array of finite numbers, their lengths
+        differ, ``times`` is not strictly increasing, or ``initial`` is not a finite real number.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> steps = nm.Steps(times=[100.0, 200.0], values=[1.0, -1.0], initial=0.5)
+    >>> steps([0.0, 100.0, 150.0, 200.0, 300.0]).tolist()  # right-continuous
+    [0.5, 1.0, 1.0, -1.0, -1.0]
+    >>> nm.Steps(times=[100.0, 100.0], values=[1.0, -1.0])
+    Traceback (most recent call last):
+        ...
+    neuromorph.errors.StimulusError: `times` must be strictly increasing; times[0] = 100.0 >= times[1] = 100.0
     """
 
     def __init__(self, times, values, initial=0.0):
@@ -171,7 +238,33 @@ class Steps(Stimulus):
 
 
 class Pulse(Steps):
-    """Rectangular pulse: ``amplitude`` on ``[start, stop)``, 0 elsewhere."""
+    """Rectangular pulse: ``amplitude`` on ``[start, stop)``, 0 elsewhere.
+
+    Parameters
+    ----------
+    start : float
+        Time the pulse begins.
+    stop : float
+        Time it ends (> ``start``).
+    amplitude : float
+        Its current.
+
+    Raises
+    ------
+    StimulusError
+        If ``start``, ``stop`` or ``amplitude`` is not a finite real number, or ``stop`` is not
+        after ``start``.
+
+    Examples
+    --------
+    The reference design's HCO on-off control: a pulse of -1 for 500 time units into one neuron,
+    on top of its ``I_app = -1``:
+
+    >>> import neuromorph as nm
+    >>> stim = -1.0 + nm.Pulse(start=5000.0, stop=5500.0, amplitude=-1.0)
+    >>> stim([4999.0, 5000.0, 5499.0, 5500.0]).tolist()
+    [-1.0, -2.0, -2.0, -1.0]
+    """
 
     def __init__(self, start, stop, amplitude):
         start = v.real("start", start, StimulusError)
@@ -198,11 +291,30 @@ class Sampled(Stimulus):
     Parameters
     ----------
     t : array_like, strictly increasing, at least 2 points
+        Sample times.
     values : array_like, same length as ``t``
+        The current at each sample time.
+
+    Raises
+    ------
+    StimulusError
+        If ``t`` or ``values`` is not a one-dimensional array of finite numbers, their lengths
+        differ, there are fewer than 2 samples, or ``t`` is not strictly increasing.
 
     See Also
     --------
     Sampled.uniform : samples on a regular grid.
+
+    Examples
+    --------
+    A triangle, and the same samples on a regular grid:
+
+    >>> import neuromorph as nm
+    >>> tri = nm.Sampled(t=[0.0, 10.0, 20.0], values=[0.0, 1.0, 0.0])
+    >>> tri([0.0, 5.0, 10.0, 15.0, 25.0]).tolist()  # zero after the last sample
+    [0.0, 0.5, 1.0, 0.5, 0.0]
+    >>> nm.Sampled.uniform([0.0, 1.0, 0.0], dt=10.0) == tri
+    True
     """
 
     def __init__(self, t, values):
@@ -222,7 +334,17 @@ class Sampled(Stimulus):
 
     @classmethod
     def uniform(cls, values, dt, t0=0.0):
-        """Samples ``values[i]`` at ``t0 + i dt``."""
+        """Samples ``values[i]`` at ``t0 + i dt``.
+
+        Parameters
+        ----------
+        values : array_like
+            The samples (at least 2).
+        dt : float
+            Sampling interval (> 0).
+        t0 : float, default 0.0
+            Time of the first sample.
+        """
         values = v.real_array("values", values, 1, StimulusError)
         dt = v.positive("dt", dt, StimulusError)
         t0 = v.real("t0", t0, StimulusError)
@@ -270,12 +392,40 @@ class OUProcess(Stimulus):
     Given as ``noise=`` to a simulation it is *intrinsic* coloured noise instead: a state of
     the stochastic solver, fresh in every trial (``seed`` is then not used; the run's seed is).
 
+    Parameters
+    ----------
+    mean : float, default 0.0
+        Stationary mean.
+    sigma : float, default 1.0
+        Stationary standard deviation (>= 0).
+    tau : float, default 1.0
+        Correlation time (> 0, in membrane time constants).
+    seed : int, optional
+        Seed of the frozen realisation, an integer in ``[0, 2**64)``; required when the process
+        is an applied current.
+    dt : float, optional
+        Grid step of the frozen realisation (default ``min(tau / 50, 1)``; at most ``tau``).
+
+    Raises
+    ------
+    StimulusError
+        If ``mean`` is not a finite real number, ``sigma`` is negative, ``tau`` or ``dt`` is not
+        positive, ``dt`` exceeds ``tau``, or ``seed`` is not an integer in ``[0, 2**64)``; and
+        when a process without ``seed`` is evaluated or run as an applied current.
+
     Examples
     --------
+    The frozen input of the reliability protocol:
+
     >>> import neuromorph as nm
     >>> drive = nm.OUProcess(mean=-2.6, sigma=0.19, tau=200, seed=1)
     >>> bool(drive([0.0, 500.0])[1] == drive([500.0])[0])  # a path, whatever is asked of it
     True
+    >>> nm.OUProcess(mean=-2.6, sigma=0.19, tau=200)([0.0])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    neuromorph.errors.StimulusError: an OUProcess used as an applied current is frozen input noise and
+    needs a `seed` ...
     """
 
     def __init__(self, mean=0.0, sigma=1.0, tau=1.0, seed=None, dt=None):
@@ -459,10 +609,37 @@ class Protocol:
     Parameters
     ----------
     t_end : float
+        Run time (> 0).
     i_app : float or Stimulus, default 0.0
+        Applied current.
     t_transient : float, optional
         Start of the settled part the summaries analyse. Default: the second half of the run
         (:func:`neuromorph.analysis.spikes.settled_window`).
+
+    Raises
+    ------
+    ModelError
+        If ``t_end`` is not a positive finite number, or ``t_transient`` is negative or not finite.
+    StimulusError
+        If ``i_app`` is neither a real number nor a Stimulus, or ``t_transient`` is not before
+        ``t_end``.
+
+    Examples
+    --------
+    The bursting preset's suggested experiment, run as it says:
+
+    >>> import neuromorph as nm
+    >>> n = nm.preset("bursting")
+    >>> p = n.protocol
+    >>> p
+    Protocol(t_end=10000.0, i_app=Constant(-2.0), t_transient=0.0)
+    >>> s = n.simulate(p.t_end, i_app=p.i_app, record=()).summary(t_start=p.t_transient)
+    >>> s["pattern"], s["n_bursts"]
+    ('bursting', 4)
+    >>> nm.Protocol(t_end=20_000.0, i_app=-2.6, t_transient=25_000.0)
+    Traceback (most recent call last):
+        ...
+    neuromorph.errors.StimulusError: `t_transient` (25000.0) must be < `t_end` (20000.0)
     """
 
     def __init__(self, t_end, i_app=0.0, t_transient=None):

@@ -66,6 +66,41 @@ class Mismatch:
         A draw that would make a time constant or capacitance non-positive is an error; with
         ``truncate=True`` it is raised to 5 % of its nominal value and a warning says how many
         draws were affected.
+
+    Raises
+    ------
+    ModelError
+        If a spread (``gain``, ``offset``, ``tau``, ``C``) is negative or not finite, ``corner`` is
+        not a finite number > -1, a temperature or supply is not a positive finite number, or
+        ``truncate`` is not a bool. :meth:`draw` raises it too when a draw makes a time constant
+        or capacitance non-positive and ``truncate`` is False.
+
+    Warns
+    -----
+    NeuromorphWarning
+        From :meth:`draw` with ``truncate=True``, when draws were raised to 5 % of nominal.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> spread = nm.Mismatch(gain=0.1, offset=0.05, tau=0.02)
+    >>> spread
+    Mismatch(gain=0.1, offset=0.05, tau=0.02)
+
+    A chip is the same draw whatever the other chips of the study:
+
+    >>> model = nm.preset("bursting").compile()
+    >>> alone = spread.draw(model, seed=1, chips=[3])
+    >>> among = spread.draw(model, seed=1, chips=[0, 1, 2, 3])
+    >>> bool((alone["el_gain"][:, 0] == among["el_gain"][:, 3]).all())
+    True
+
+    A process corner shifts every gain of the chip, so it must leave them positive:
+
+    >>> nm.Mismatch(corner=-1.0)
+    Traceback (most recent call last):
+        ...
+    neuromorph.errors.ModelError: `corner` shifts every gain by a relative amount and must be > -1, got -1.0
     """
 
     def __init__(self, gain=0.0, offset=0.0, tau=0.0, C=0.0, corner=0.0, temperature=None, nominal_temperature=300.0,
