@@ -7,9 +7,8 @@ What "complete" means here (numpydoc's sections, parsed by numpydoc itself):
 - a class or function that takes arguments has a Parameters section naming each of them (a class is
   documented by its constructor's arguments; ``self``, ``*args`` and ``**kwargs`` aside);
 - a function has a Returns (or Yields) section;
-- a callable that raises on bad input says so in a Raises section. Exception classes describe an error
-  rather than raise one, so they are exempt, and so are the few names listed in ``_RAISES_NOTHING``,
-  each with why.
+- a callable says in a Raises section what it raises on bad input (every public callable checks its
+  input). Exception classes describe an error rather than raise one, so they are exempt.
 """
 
 import inspect
@@ -19,13 +18,6 @@ import pytest
 import neuromorph as nm
 
 numpydoc_docscrape = pytest.importorskip("numpydoc.docscrape", reason="the [docs] extra is installed by the set-up")
-
-# Callables that raise nothing of their own on any input (a reason for each).
-_RAISES_NOTHING = {
-    "presets": "lists the shipped circuit files; takes no argument",
-    "circuits_dir": "returns the directory of the shipped circuit files; takes no argument",
-}
-
 
 def _doc(name):
     obj = getattr(nm, name)
@@ -60,10 +52,7 @@ def test_public_docstring_is_complete_numpydoc(name):
             problems.append(f"Parameters does not describe {undocumented}")
         if inspect.isfunction(obj) and not (doc["Returns"] or doc["Yields"]):
             problems.append("no Returns section")
-        if not doc["Raises"] and name not in _RAISES_NOTHING:
+        if not doc["Raises"]:
             problems.append("no Raises section")
     assert not problems, f"nm.{name}: " + "; ".join(problems)
 
-
-def test_raises_exemptions_are_still_public():
-    assert set(_RAISES_NOTHING) <= set(nm.__all__)

@@ -445,3 +445,10 @@ def test_unknown_preset_lists_the_presets():
 def test_preset_name_must_be_a_string():
     with pytest.raises(CircuitFileError, match="must be a string"):
         nm.preset(3)
+
+
+def test_loads_and_dumps_refuse_what_is_not_text_or_a_model():
+    with pytest.raises(nm.CircuitFileError, match="must be a str, got int"):
+        nm.loads(3)
+    with pytest.raises(nm.ModelError, match="expected a Neuron or a Network, got 3"):
+        nm.dumps(3)

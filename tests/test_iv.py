@@ -167,3 +167,21 @@ def test_bisection_below_float_spacing_terminates_at_the_edge(bursting):
 def test_a_neuron_without_conductance_has_no_isolated_equilibria():
     with pytest.raises(nm.ModelError, match="no net conductance"):
         nm.equilibria(nm.Neuron(), 0.0)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda n: nm.iv_current(n, "abc"), "`v` must be an array of real numbers"),
+    (lambda n: nm.iv_current(n, [0.0, np.nan]), "`v` must be finite, got nan at index 1"),
+    (lambda n: nm.iv_conductance(n, [0.0], v_rest="x"), "`v_rest` must be a real number"),
+    (lambda n: nm.iv_conductance(n, [0.0], v_rest=np.inf), "`v_rest` must be finite"),
+    (lambda n: nm.fold_points(n, "slow_negative.alpha", ["a"]), "`values` must be an array of real numbers"),
+])
+def test_iv_functions_name_a_bad_voltage_or_value(call, match):
+    with pytest.raises(nm.ModelError, match=match):
+        call(nm.preset("bursting"))
+
+
+def test_iv_current_keeps_the_shape_of_v():
+    n = nm.preset("bursting")
+    assert nm.iv_current(n, 0.5, "fast").shape == ()
+    assert nm.iv_current(n, [[0.5, 1.0]], "fast").shape == (1, 2)

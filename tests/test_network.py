@@ -649,3 +649,17 @@ def test_cli_map_of_a_network_names_the_neuron(tmp_path):
     assert first.startswith("hco, neuron n2: 2 cells") and second.startswith("  neuron n1:")
     proc = run(tmp_path, "map", ROOT / "circuits" / "hco.toml", "--x", "n1_to_n2.g:0:0.2:2", "--node", "n7")
     assert proc.returncode == 2 and "--node 'n7'" in proc.stderr
+
+
+def test_builders_refuse_an_unknown_synapse_keyword_naming_the_allowed_ones():
+    with pytest.raises(nm.ModelError, match="hco: unknown parameter 'tua'; allowed: delta, k, sign, tau"):
+        nm.hco(tua=20.0)
+    with pytest.raises(nm.ModelError, match="ring: unknown parameter 'bogus'"):
+        nm.ring(3, bogus=1.0)
+
+
+def test_a_network_copy_shares_no_neuron_with_its_original():
+    net = nm.hco()
+    other = net.copy()
+    other.nodes["n1"].neuron.set("slow_negative.alpha", -1.0)
+    assert net.neuron("n1").get("slow_negative.alpha") == -1.5

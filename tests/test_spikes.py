@@ -115,3 +115,15 @@ def test_hysteresis_is_a_parameter_with_a_file_key():
     net = nm.hco()
     net.set("n1.hysteresis", 0.1)
     assert nm.loads(nm.dumps(net)).get("n1.hysteresis") == 0.1
+
+
+@pytest.mark.parametrize("args, match", [
+    (([1.0, 2.0], 5.0, 1.0), "window is reversed"),
+    (([[1.0]], 0.0, 1.0), "1-dimensional"),
+    (([3.0, 2.0], 0.0, 5.0), "increasing order"),
+    (([1.0], "0", 5.0), "`t_start` must be a real number"),
+    (([1.0], 0.0, np.nan), "`t_end` must be finite"),
+])
+def test_summarize_spikes_names_a_bad_window_or_spike_train(args, match):
+    with pytest.raises(nm.ModelError, match=match):
+        nm.summarize_spikes(*args)

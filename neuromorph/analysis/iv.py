@@ -107,6 +107,15 @@ def _curve(neuron, v, tau_cut, v_rest):
     return current, slope
 
 
+def _voltages(v, v_rest):
+    """``v`` as a finite float array of any shape (a scalar too) and ``v_rest`` as a finite number."""
+    try:
+        ndim = np.ndim(v)
+    except ValueError:  # a ragged list: real_array names it
+        ndim = 1
+    return check.real_array("v", v, ndim=ndim), check.real("v_rest", v_rest)
+
+
 def iv_current(neuron, v, timescale="steady", v_rest=0.0):
     """Current of the I-V curve in ``timescale`` at voltages ``v`` (slower filters held at ``v_rest``).
 
@@ -132,11 +141,10 @@ def iv_current(neuron, v, timescale="steady", v_rest=0.0):
     ------
     ModelError
         If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
-        ``network.neuron(NAME)``), or ``timescale`` is an unknown name or a negative number.
+        ``network.neuron(NAME)``), ``timescale`` is an unknown name or a negative number, ``v`` is
+        not an array of finite numbers, or ``v_rest`` is not a finite number.
     CircuitFileError
         If ``neuron`` names an unknown preset.
-    ValueError
-        If ``v`` is not numeric (NumPy's conversion error: ``v`` and ``v_rest`` are not checked further).
 
     Examples
     --------
@@ -150,6 +158,7 @@ def iv_current(neuron, v, timescale="steady", v_rest=0.0):
     [-1.0, 0.0, 1.0]
     """
     neuron = one_neuron(neuron)
+    v, v_rest = _voltages(v, v_rest)
     return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[0]
 
 
@@ -181,11 +190,10 @@ def iv_conductance(neuron, v, timescale="steady", v_rest=0.0):
     ------
     ModelError
         If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
-        ``network.neuron(NAME)``), or ``timescale`` is an unknown name or a negative number.
+        ``network.neuron(NAME)``), ``timescale`` is an unknown name or a negative number, ``v`` is
+        not an array of finite numbers, or ``v_rest`` is not a finite number.
     CircuitFileError
         If ``neuron`` names an unknown preset.
-    ValueError
-        If ``v`` is not numeric (NumPy's conversion error: ``v`` and ``v_rest`` are not checked further).
 
     Examples
     --------
@@ -196,6 +204,7 @@ def iv_conductance(neuron, v, timescale="steady", v_rest=0.0):
     [0.1601, -1.0, 0.1601]
     """
     neuron = one_neuron(neuron)
+    v, v_rest = _voltages(v, v_rest)
     return _curve(neuron, v, timescale_tau(neuron, timescale), v_rest)[1]
 
 
@@ -380,7 +389,7 @@ def _steady_roots(neuron, i_app, v_range, steady=None):
     return _roots_on_grid(neuron, grid, current - i_app, i_app)
 
 
-def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
+def equilibria(neuron, i_app=0.0, v_range=V_RANGE):
     """Every equilibrium for a constant ``i_app`` in ``v_range``, lowest first, with its stability.
 
     An equilibrium solves ``I_steady(V) = i_app`` (found on a grid and refined
@@ -395,9 +404,6 @@ def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
         Constant applied current.
     v_range : (float, float), default (-10, 10)
         Voltages searched.
-    _steady : tuple, optional
-        Internal: the steady-state curve sampled on the search grid, ``(grid, current)`` from
-        ``steady_curve`` (reused across currents by :func:`predict_behaviour`); leave it out.
 
     Returns
     -------
@@ -421,9 +427,15 @@ def equilibria(neuron, i_app=0.0, v_range=V_RANGE, _steady=None):
     >>> [(round(v, 4), s) for v, s in equilibria(nm.preset("bistable_switch"), i_app=0.0)]
     [(-1.915, True), (0.0, False), (1.915, True)]
     """
+    return _equilibria(neuron, i_app, v_range)
+
+
+def _equilibria(neuron, i_app, v_range, steady=None):
+    """:func:`equilibria`, reusing ``steady``, the steady-state curve sampled on the search grid
+    (``(grid, current)`` from ``steady_curve``), across currents (:func:`predict_behaviour`)."""
     neuron = one_neuron(neuron)
     i_app = check.real("i_app", i_app)
-    return _classify(neuron, _steady_roots(neuron, i_app, v_range, _steady))
+    return _classify(neuron, _steady_roots(neuron, i_app, v_range, steady))
 
 
 def _classify(neuron, voltages):
@@ -592,13 +604,11 @@ def fold_points(neuron, parameter, values, v_range=V_RANGE):
     ------
     ModelError
         If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused: analyse
-        ``network.neuron(NAME)``); if ``parameter`` is not a parameter of the neuron or a value is refused by it
-        (not finite, out of range); if ``v_range`` is not a pair ``(low, high)`` with ``low < high``
-        within +-1e6.
+        ``network.neuron(NAME)``); if ``values`` is not a 1-D array of finite numbers; if ``parameter`` is not
+        a parameter of the neuron or a value is refused by it (out of range); if ``v_range`` is not a pair
+        ``(low, high)`` with ``low < high`` within +-1e6.
     CircuitFileError
         If ``neuron`` names an unknown preset.
-    ValueError
-        If ``values`` is not numeric (NumPy's conversion error).
 
     Examples
     --------
@@ -613,7 +623,7 @@ def fold_points(neuron, parameter, values, v_range=V_RANGE):
     ([-2.158, -0.842], [-1.292, -1.708])
     """
     neuron = one_neuron(neuron)
-    values = np.asarray(values, dtype=np.float64)
+    values = check.real_array("values", values)
     work = neuron.copy()
     fold_v, fold_i = [], []
     for value in values:
@@ -706,7 +716,7 @@ def _predict(neuron, i_app, v_range=V_RANGE, steady=None):
 
     ``"unknown"`` when ``v_range`` holds no equilibrium although the state cannot run away.
     """
-    eqs = equilibria(neuron, i_app, v_range, _steady=steady)
+    eqs = _equilibria(neuron, i_app, v_range, steady)
     stable = [e for e in eqs if e.stable]
     if not stable:
         far = _far_slopes(neuron)

@@ -209,8 +209,7 @@ def summarize_spikes(spike_times, t_start, t_end):
     spike_times : array_like
         Spike times (dimensionless), increasing, e.g. ``SimulationResult.spike_times``.
     t_start, t_end : float
-        The window analysed, ``t_start < t_end`` (nothing checks it: an empty or reversed window
-        gives ``"rest"``).
+        The window analysed, ``t_start <= t_end`` (an empty window gives ``"rest"``).
 
     Returns
     -------
@@ -225,10 +224,9 @@ def summarize_spikes(spike_times, t_start, t_end):
 
     Raises
     ------
-    ValueError
-        If ``spike_times`` is not numeric (NumPy's conversion error).
-    TypeError
-        If ``t_start`` or ``t_end`` is not a number.
+    ModelError
+        If ``spike_times`` is not a 1-D array of finite numbers in increasing order, ``t_start`` or
+        ``t_end`` is not a finite number, or ``t_end < t_start``.
 
     Examples
     --------
@@ -246,6 +244,15 @@ def summarize_spikes(spike_times, t_start, t_end):
     >>> summarize_spikes([10, 20, 30, 40, 50], 0.0, 600.0)["pattern"]
     'rest'
     """
+    from .. import _validate as check
+    from ..errors import ModelError
+
+    spike_times = check.real_array("spike_times", spike_times)
+    if np.any(np.diff(spike_times) < 0):
+        raise ModelError("`spike_times` must be in increasing order")
+    t_start, t_end = check.real("t_start", t_start), check.real("t_end", t_end)
+    if t_end < t_start:
+        raise ModelError(f"the window is reversed: t_end = {t_end!r} < t_start = {t_start!r}")
     a = analyse_spikes(spike_times, t_start, t_end)
     s = a.spikes
     isi = np.diff(s)

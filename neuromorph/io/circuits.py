@@ -194,7 +194,7 @@ def loads(text, source="<string>", folder=None):
     Raises
     ------
     CircuitFileError
-        If the text is invalid TOML, an unsupported ``format``, an unknown
+        If ``text`` is not a str, or is invalid TOML, an unsupported ``format``, an unknown
         or missing key, a value of the wrong type or one the model refuses (the message names the
         place); or if a network's node names a preset or file that cannot
         be read.
@@ -218,6 +218,10 @@ def loads(text, source="<string>", folder=None):
     ...
     neuromorph.errors.CircuitFileError: passive.toml: missing key 'elements' in the top level
     """
+    if not isinstance(text, str):
+        raise CircuitFileError(f"{source}: a circuit file's text must be a str, got {type(text).__name__} "
+                               f"{text!r:.60}" + (" (read a file with nm.load(path))" if isinstance(text, os.PathLike)
+                                                 else ""))
     doc = _parse(text, source)
     if not isinstance(doc, dict):  # pragma: no cover - tomllib always gives a table
         raise CircuitFileError(f"{source}: not a circuit file")
@@ -497,7 +501,8 @@ def dumps(circuit):
     Raises
     ------
     ModelError
-        If ``circuit`` is a network without neurons, or a description is not valid Unicode text.
+        If ``circuit`` is not a Neuron or a Network, is a network without neurons, or has a description
+        that is not valid Unicode text.
 
     Examples
     --------
@@ -511,6 +516,8 @@ def dumps(circuit):
     """
     from .._validate import text
 
+    if not isinstance(circuit, Neuron | Network):
+        raise ModelError(f"expected a Neuron or a Network, got {circuit!r:.60}")
     network = isinstance(circuit, Network)
     if network and not len(circuit):
         raise ModelError(f"network {circuit.name!r} has no neurons: nothing to write (add some with add_neuron)")

@@ -5,7 +5,7 @@ Each returns a :class:`~neuromorph.Network` to simulate, modulate or extend.
 
 from .. import _validate as check
 from ..errors import ModelError
-from .network import Network, resolve_neuron, node_bytes
+from .network import Network, node_bytes, resolve_neuron, synapse_keywords
 
 __all__ = ["hco", "ring", "switching_circuit"]
 
@@ -56,9 +56,8 @@ def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=
     ModelError
         If ``neuron`` is neither a Neuron nor the name of a neuron preset, ``names`` is not two
         different identifiers, ``i_app`` is not a finite real number, or a synapse parameter is
-        invalid (an unknown ``kind``, ``e_syn`` missing or out of place, a negative ``g``, ...).
-    TypeError
-        If ``**synapse`` holds a keyword a synapse does not take.
+        invalid (an unknown ``kind``, ``e_syn`` missing or out of place, a negative ``g``, ...), or
+        ``**synapse`` holds a keyword a synapse does not take (the message lists those it takes).
 
     Examples
     --------
@@ -78,6 +77,7 @@ def hco(neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, names=
     >>> nm.hco(kind="conductance", e_syn=-3.0).get("n1_to_n2.e_syn")
     -3.0
     """
+    synapse_keywords(synapse, "hco", taken=("pre", "post", "kind", "name", "g", "e_syn"))
     neuron = resolve_neuron(neuron, "hco neuron")
     if isinstance(names, str) or len(names) != 2:
         raise ModelError(f"`names` must be two node names, got {names!r}")
@@ -124,9 +124,8 @@ def ring(n, neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, **
         If ``n`` is not an integer >= 2, ``neuron`` is neither a Neuron nor the name of a neuron
         preset, the ring would take more than half the free memory, ``i_app`` is not a finite real
         number, or a synapse parameter is invalid (an unknown ``kind``, ``e_syn`` missing or out
-        of place, a negative ``g``, ...).
-    TypeError
-        If ``**synapse`` holds a keyword a synapse does not take.
+        of place, a negative ``g``, ...), or ``**synapse`` holds a keyword a synapse does not take (the message
+        lists those it takes).
 
     Warns
     -----
@@ -144,6 +143,7 @@ def ring(n, neuron="bursting", g=0.2, i_app=-2.0, kind="current", e_syn=None, **
     [-1.9, -2.1, -2.3]
     """
     n = check.count("n", n, 2)
+    synapse_keywords(synapse, "ring", taken=("pre", "post", "kind", "name", "g", "e_syn"))
     neuron = resolve_neuron(neuron, "ring neuron")
     check.memory("n", n * (node_bytes(len(neuron)) + 2 * _SYNAPSE_BYTES), what=f"a ring of {n} neurons")
     seconds = n * _SECONDS_PER_NODE

@@ -59,6 +59,16 @@ SHORT_KINDS = {"current": "current_synapse", "conductance": "conductance_synapse
 """The short names of the interconnection kinds (``add_synapse(kind=...)``, networkx edges, circuit files)."""
 
 
+def synapse_keywords(parameters, where, taken=("pre", "post", "kind", "name")):
+    """Refuse a keyword :meth:`Network.add_synapse` does not take (``where`` opens the message)."""
+    import inspect
+
+    allowed = set(inspect.signature(Network.add_synapse).parameters) - {"self", *taken}
+    unknown = set(parameters) - allowed
+    if unknown:
+        raise ModelError(f"{where}: unknown parameter {sorted(unknown)[0]!r}; allowed: {', '.join(sorted(allowed))}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Node:
     """A neuron of a network: the neuron (with its initial state), its constant applied current and
@@ -264,13 +274,7 @@ class Network:
         >>> net.add_synapses(["r0", "r1"], ["r2", "r2"], g=[0.1, 0.2], tau=20.0)
         ['r0_to_r2_2', 'r1_to_r2_2']
         """
-        import inspect
-
-        allowed = set(inspect.signature(self.add_synapse).parameters) - {"self", "pre", "post", "kind", "name"}
-        unknown = set(parameters) - allowed
-        if unknown:
-            raise ModelError(f"add_synapses: unknown parameter {sorted(unknown)[0]!r}; allowed: "
-                             f"{', '.join(sorted(allowed))}")
+        synapse_keywords(parameters, "add_synapses")
         for label, names in (("pre", pre), ("post", post)):
             if isinstance(names, str) or np.ndim(names) != 1:
                 raise ModelError(f"`{label}` must be a sequence of node names, got {names!r}")
@@ -461,8 +465,11 @@ class Network:
 
     # -- whole-object helpers -----------------------------------------------------------
     def copy(self):
+        """An independent copy: its nodes, their neurons and its interconnections (element specs are immutable and
+        shared)."""
         other = Network(self.name, self.description, self.protocol)
-        other._nodes = dict(self._nodes)
+        # Each node's neuron is copied too (a Neuron is mutable: a copy must not share one).
+        other._nodes = {name: dataclasses.replace(node, neuron=node.neuron.copy()) for name, node in self._nodes.items()}
         other._connections = dict(self._connections)
         return other
 
