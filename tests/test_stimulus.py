@@ -386,3 +386,8 @@ def test_pulse_stimulus_spike_times_match_piecewise_scipy_reference():
     assert abs(reference[0] - 13658) < 5
     assert res.spike_times.size == 13
     np.testing.assert_allclose(res.spike_times, reference, rtol=0, atol=0.05)
+
+
+def test_adding_an_array_to_a_stimulus_says_so_without_naming_i_app():
+    with pytest.raises(StimulusError, match="`a term added to a stimulus` given as an array"):
+        nm.Pulse(start=1.0, stop=2.0, amplitude=1.0) + [0.1, 0.2]

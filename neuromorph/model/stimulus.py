@@ -67,7 +67,7 @@ class Stimulus:
     """
 
     def __add__(self, other):
-        return Sum(self, as_stimulus(other))
+        return Sum(self, as_stimulus(other, "a term added to a stimulus"))
 
     __radd__ = __add__
 
@@ -75,10 +75,10 @@ class Stimulus:
         return self.scaled(-1.0)
 
     def __sub__(self, other):
-        return self + (-as_stimulus(other))
+        return self + (-as_stimulus(other, "a term subtracted from a stimulus"))
 
     def __rsub__(self, other):
-        return as_stimulus(other) + (-self)
+        return as_stimulus(other, "a term a stimulus is subtracted from") + (-self)
 
     def terms(self):
         """The simple pieces of this stimulus."""
