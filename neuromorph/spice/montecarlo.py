@@ -4,14 +4,8 @@ from a seed, each chip run by ngspice in its own process.
 ngspice's shared library keeps state between runs and is not re-entrant, so every chip runs in
 a fresh Python process of its own (started as a program, so a user's script needs no
 ``if __name__ == "__main__"`` guard), a few at a time. A chip whose run fails is recorded with its
-reason; it never aborts the study.
-
-Examples
---------
->>> import neuromorph as nm
->>> mc = nm.spice_monte_carlo("tonic", chips=2, seed=1, t_end=600, i_app=-0.7, a_vt=0.02, processes=2)
->>> mc.isi_mean.shape
-(2,)
+reason; it never aborts the study. :func:`spice_monte_carlo`'s docstring has an example (each chip
+costs a fresh process: one example runs them for the test suite).
 """
 
 import numbers
@@ -216,19 +210,60 @@ def spice_monte_carlo(model, chips=8, seed=0, t_end=10_000.0, i_app=None, a_vt=5
     Parameters
     ----------
     model : Neuron, Network or preset name
-    chips : int or sequence of int
+    chips : int or sequence of int, default 8
         How many (ids 0..n-1), or which chip ids (chip c is the same whatever the others).
-    seed : int
-    t_end, i_app, max_step : as for :func:`neuromorph.spice_simulate`
-    a_vt, a_beta : float
-        Pelgrom coefficients (V um and relative um): see :class:`TransistorMismatch`.
+    seed : int, default 0
+        Seed of every chip's draws.
+    t_end : float, default 10000.0
+        End of each chip's run (model units), as for :func:`neuromorph.spice_simulate`.
+    i_app : float or Stimulus, optional
+        Applied current, as for :func:`neuromorph.spice_simulate` (default: the model's own).
+    max_step : float, default 0.2
+        Largest time step ngspice may take (model units).
+    a_vt : float, default 5e-3
+        Pelgrom coefficient of the threshold voltage (V um): see :class:`TransistorMismatch`.
+    a_beta : float, default 0.01
+        Pelgrom coefficient of the current factor (relative, um).
     t_start : float, optional
         Start of the window the summaries use (default: the second half of the run).
     processes : int, optional
         Worker processes (default: the number of cores).
     mapping : Mapping, optional
-    neuron : int or str
+        Units of the transistor level (default ``Mapping()``).
+    neuron : int or str, default 0
         Which neuron of a network the summaries describe.
+
+    Returns
+    -------
+    SpiceMonteCarlo
+        Per-chip summaries (``patterns``, ``isi_mean``, ``burst_period``, ...), the chips that failed
+        and why, and :meth:`~SpiceMonteCarlo.spread`.
+
+    Raises
+    ------
+    SolverError
+        If ``seed`` is not an integer in [0, 2**64); ``processes`` < 1; ``chips`` is a count < 1 or
+        holds an id that is not an integer >= 0; the chips' results would not fit in memory or their
+        runs would take more than a week (``MAX_DAYS``); or ``t_end`` is not > 0.
+    ModelError
+        If ``a_vt`` or ``a_beta`` is negative.
+
+    Notes
+    -----
+    The model, ``i_app``, ``max_step``, ``mapping`` and ``neuron`` are checked in the chips' worker
+    processes, not before: a chip whose run fails for any reason is recorded as failed rather than
+    raised.
+
+    Examples
+    --------
+    Two chips with 20 mV um of threshold mismatch, one process each:
+
+    >>> import neuromorph as nm
+    >>> mc = nm.spice_monte_carlo("tonic", chips=2, seed=1, t_end=600, i_app=-0.7, a_vt=0.02, processes=2)
+    >>> mc.isi_mean.shape, mc.patterns, mc.failures
+    ((2,), ['tonic', 'tonic'], {})
+    >>> mc.spread()["isi_mean"]["relative"] > 0.01
+    True
     """
     from .transistor import Mapping, TransistorMismatch
 

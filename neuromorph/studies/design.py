@@ -35,6 +35,28 @@ _TARGET_KEYS = {"tonic": ("isi_mean",), "bursting": ("burst_period", "spikes_per
 class DesignResult:
     """Outcome of :func:`design`.
 
+    Plain data, made by :func:`design`: its fields are the constructor's arguments, stored as given.
+
+    Parameters
+    ----------
+    neuron : Neuron
+        A tuned copy (``i_app``, if designed, is in ``values`` and ``neuron.protocol``).
+    values : dict
+        The parameter values found, ``{path: value}``.
+    achieved : dict
+        Summary of a simulation of the tuned neuron (see :func:`neuromorph.summarize_spikes`).
+    target : dict
+        The target, checked (``pattern`` and its keys).
+    relative_error : float
+        Of the period (bursting) or ISI (tonic), dimensionless (``inf`` if none was measured).
+    success : bool
+        Pattern and spikes per burst exact, relative error within the tolerance.
+    n_simulations : int
+        Trial simulations run.
+    history : list, default []
+        ``(values, summary, cost)`` of every trial in the order run (``summary`` None for a trial
+        whose simulation failed); not shown by ``repr``.
+
     Attributes
     ----------
     neuron : Neuron
@@ -49,6 +71,24 @@ class DesignResult:
     success : bool
         Pattern and spikes per burst exact, relative error within the tolerance.
     n_simulations : int
+    history : list
+
+    Raises
+    ------
+    TypeError
+        If a field other than ``history`` is missing, or an unknown one is given (the dataclass's own
+        constructor: the values themselves are not checked).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> r = nm.design(nm.preset("tonic_spiking"), {"pattern": "tonic", "isi_mean": 40.0}, tolerance=0.05, grid=3)
+    >>> r.success, r.target, r.achieved["pattern"]
+    (True, {'pattern': 'tonic', 'isi_mean': 40.0}, 'tonic')
+    >>> list(r.values), round(r.values["i_app"], 1), r.relative_error <= 0.05
+    (['i_app'], 0.8, True)
+    >>> float(r.neuron.protocol.i_app(0.0)) == r.values["i_app"], r.n_simulations == len(r.history)
+    (True, True)
     """
 
     neuron: object
@@ -97,9 +137,11 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     Parameters
     ----------
     neuron : Neuron
+        The neuron to tune (left unchanged: the result holds a tuned copy). A Neuron object, not a
+        preset name (``nm.preset(name)`` gives one).
     target : dict
         ``{"pattern": "tonic", "isi_mean": ISI}`` or
-        ``{"pattern": "bursting", "burst_period": P, "spikes_per_burst": S}``.
+        ``{"pattern": "bursting", "burst_period": P, "spikes_per_burst": S}`` (times dimensionless).
     params : dict, optional
         ``{path: (low, high)}``: what may change, within bounds. Paths as for
         :meth:`Neuron.set` (time constants included) or ``"i_app"``. Default: tonic
@@ -108,6 +150,7 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     tolerance : float, default 0.01
         Relative error accepted on the period or ISI.
     max_simulations : int, default 300
+        Most trial simulations run; the best found by then is returned.
     grid : int, default 7
         Points per parameter of the starting grid.
     seed : int, default 0
@@ -116,6 +159,22 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     Returns
     -------
     DesignResult
+        The best parameter values found, and how close they came (``success`` says whether the
+        target was met).
+
+    Raises
+    ------
+    ModelError
+        If ``target`` is not a dict with pattern ``"tonic"`` or ``"bursting"`` and exactly its keys
+        (positive times, ``spikes_per_burst`` an integer >= 2); if ``params`` is empty, a bound is not
+        ``(low, high)`` with real ``low < high``, or a path names no parameter of ``neuron`` (or its
+        low bound is refused); if ``params`` is not given for a bursting target and ``neuron`` has no
+        filtered element; if ``tolerance`` is not > 0, ``max_simulations`` < 1 or ``grid`` < 2; or if
+        every trial simulation within the bounds failed.
+    ValueError
+        If ``seed`` is a negative integer (NumPy's ``default_rng`` refuses it, unchecked before).
+    TypeError
+        If ``seed`` is not an integer (the same).
 
     Examples
     --------

@@ -42,6 +42,12 @@ class BehaviourMap:
     plain attributes (``pattern``, ``burst_period``, ...) are the first neuron's, and
     :meth:`of` gives the map of any neuron.
 
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        The study results described under :attr:`dataset` (what :func:`behaviour_map` builds; a
+        map is seldom made by hand).
+
     Attributes
     ----------
     dataset : xarray.Dataset
@@ -65,6 +71,35 @@ class BehaviourMap:
     neuron_metrics : dict
         ``{metric: array of shape (n_neurons, len(y), len(x))}``.
     neuron_names : tuple of str
+
+    Raises
+    ------
+    ModelError
+        From :meth:`of`, when ``neuron`` names no neuron of the map; from :meth:`agreement`, when
+        the map has no predictions (``predict=False``, or a network).
+    OutputError
+        From :meth:`save`, when the archive cannot be written at ``path`` (no such folder, no
+        permission).
+
+    Examples
+    --------
+    A 2 x 2 map of the tonic neuron, in short runs:
+
+    >>> import neuromorph as nm
+    >>> m = nm.behaviour_map("tonic", x=("i_app", -1.0, 0.0, 2), y=("slow_positive.alpha", 1.5, 2.5, 2),
+    ...                      t_end=500)
+    >>> m
+    BehaviourMap(slow_positive.alpha[2] x i_app[2], 1 neuron(s): rest 1, tonic 3)
+    >>> m.shape, m.x.name, m.y.values.tolist(), m.t_transient
+    ((2, 2), 'i_app', [1.5, 2.5], 250.0)
+    >>> m.pattern.tolist()
+    [['rest', 'tonic'], ['tonic', 'tonic']]
+    >>> m.predicted.tolist() == m.pattern.tolist(), m.agreement()
+    (True, 1.0)
+    >>> float(m.n_spikes[0, 0]), m.counts()["tonic"]
+    (0.0, 3)
+    >>> BehaviourMap(m.dataset).pattern.tolist() == m.pattern.tolist()  # the map is a view of its Dataset
+    True
     """
 
     dataset: object
@@ -220,37 +255,71 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
     Parameters
     ----------
     neuron : Neuron, Network or preset name
-    x, y : axis
+    x, y : tuple or str
         ``(PARAM, lo, hi, n)``, ``(PARAM, values)`` or ``"PARAM:lo:hi:n"``; PARAM is
-        ``"i_app"`` or ``"ELEMENT.FIELD"``. ``y`` is optional (1-D map).
+        ``"i_app"`` or ``"ELEMENT.FIELD"``. ``y`` is optional (default None: a 1-D map).
     t_end : float, default 20000
+        Duration of each cell's run (dimensionless time, membrane time constants).
     t_transient : float, optional
         Metrics are computed over ``[t_transient, t_end]`` (default ``t_end / 2``: the rule every
         summary follows, :func:`neuromorph.analysis.spikes.settled_window`).
     i_app : float, optional
         Applied current of a neuron where ``i_app`` is not an axis (default 0). A network's
         nodes keep their own (map over ``"NODE.i_app"`` to vary them).
-    method, rtol, atol, dt :
-        Solver options (see :func:`neuromorph.simulate`).
+    method : str or Solver, default "dopri5"
+        Solver (see :func:`neuromorph.simulate`); a Solver object may carry only ``rtol``, ``atol``
+        and ``dt`` (a study is data).
+    rtol, atol : float, optional
+        Tolerances of an adaptive method (default: the method's own).
+    dt : float, optional
+        Step of a fixed-step method (default: the method's own).
     predict : bool, default True
-        Also predict each cell's pattern from its I-V curves.
+        Also predict each cell's pattern from its I-V curves (single neurons only).
     n_threads : int, optional
         Threads (default: all cores).
-    progress : bool or None
-        Progress bar on stderr (None: automatic for long maps on a terminal).
+    progress : bool, optional
+        Progress bar on stderr (default None: automatic for long maps on a terminal).
     max_steps : int, default 50_000_000
         Step limit of each cell's simulation.
-    client, scheduler, workers, timeout : optional
+    client : distributed.Client, optional
+    scheduler : str, optional
+    workers : int, optional
+    timeout : float, default 10.0
         Run the cells on Dask: a ``distributed.Client``, a scheduler address (waited for
         ``timeout`` seconds), or a number of local worker processes (:func:`neuromorph.run_study`).
-        The map is the same bit for bit.
-
-    A cell whose state diverges gets pattern ``"diverging"`` (the map goes on); Ctrl-C stops
-    the map within about a second (queued cells are dropped) and raises ``KeyboardInterrupt``.
+        The map is the same bit for bit. None of the three (the default): in this process.
 
     Returns
     -------
     BehaviourMap
+
+    Raises
+    ------
+    CircuitFileError
+        If ``neuron`` is a string that names no preset or readable circuit file.
+    ModelError
+        If ``neuron`` is not a neuron, a network or a name; if an axis is malformed (not
+        ``(PARAM, lo, hi, n)``, ``(PARAM, values)`` or ``"PARAM:lo:hi:n"``, ``lo >= hi``, no values),
+        names no parameter of the model, or holds a value the parameter refuses; if ``x`` and ``y``
+        vary the same parameter; if ``i_app`` is given for a network; or if the grid's results would
+        not fit in memory.
+    SolverError
+        If ``t_end`` is not > 0, ``t_transient`` is negative or not < ``t_end``, ``method`` is unknown
+        or given options it does not take, ``max_steps`` < 1, a fixed step ``dt`` is far beyond the
+        method's stability limit (every cell would diverge); if more than one of ``client``,
+        ``scheduler`` and ``workers`` is given, ``client`` is not a Dask client, ``scheduler`` is not
+        an address, ``workers`` < 1 or ``timeout`` not > 0.
+    ClusterError
+        If the Dask scheduler cannot be reached (or has no workers) within ``timeout`` seconds, or the
+        cluster loses the map's tasks.
+    SimulationError
+        If a cell needs more than ``max_steps`` steps or its solver fails (reason
+        ``Failure.TOO_MANY_STEPS`` or ``Failure.SOLVER_FAILED``); a cell that diverges does not raise.
+
+    Notes
+    -----
+    A cell whose state diverges gets pattern ``"diverging"`` (the map goes on); Ctrl-C stops
+    the map within about a second (queued cells are dropped) and raises ``KeyboardInterrupt``.
 
     Examples
     --------

@@ -58,6 +58,14 @@ class ReliabilityResult:
     It holds the members' results as a study's Dataset, :attr:`dataset`; the attributes below
     are views of it.
 
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        The members' results described under :attr:`dataset` (what :func:`reliability` builds; a
+        result is seldom made by hand).
+    settings : dict
+        What ran (see :attr:`settings`).
+
     Attributes
     ----------
     dataset : xarray.Dataset
@@ -77,6 +85,31 @@ class ReliabilityResult:
         :class:`~neuromorph.errors.Failure` (``DIVERGING`` or ``NON_FINITE``).
     settings : dict
         What ran: drive, intrinsic noise, mismatch, dt, method, seed.
+
+    Raises
+    ------
+    ModelError
+        From :meth:`trains`, :meth:`metrics`, :meth:`metrics_json`, :meth:`psth` and :meth:`plot`,
+        when ``neuron`` names no neuron of the result, or when ``sigma``, ``window``,
+        ``burst_window`` or ``bin_width`` is not > 0.
+    OutputError
+        From :meth:`save`, when the archive cannot be written at ``path``.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> drive = nm.OUProcess(mean=-0.5, sigma=0.5, tau=20, seed=1)
+    >>> rel = nm.reliability("tonic", drive, trials=3, chips=2, intrinsic=0.02, t_end=500, dt=0.1, seed=3)
+    >>> rel.chips.tolist(), rel.trials.tolist(), rel.neuron_names, rel.t_record, rel.failures
+    ([0, 1], [0, 1, 2], ('tonic_spiking',), 50.0, {})
+    >>> dict(rel.dataset.sizes)
+    {'chip': 2, 'trial': 3, 'neuron': 1, 'spike': 4096}
+    >>> m = rel.metrics()
+    >>> round(m["schreiber"], 1), round(m["event_reliability"], 1), m["undefined"]
+    (0.9, 1.0, {})
+    >>> edges, rate = rel.psth(bin_width=50.0)
+    >>> edges.size, rate.size
+    (10, 9)
     """
 
     dataset: object
@@ -286,37 +319,88 @@ def reliability(model, drive, trials=10, chips=1, intrinsic=None, mismatch=None,
     drive : float or Stimulus
         Applied current, the same in every trial and on every chip (for frozen input noise an
         ``OUProcess`` with a seed); added to each neuron's own ``i_app``.
-    trials, chips : int or sequence of int, defaults 10 and 1
+    trials : int or sequence of int, default 10
+    chips : int or sequence of int, default 1
         How many (ids 0..n-1), or which ids to run (a member re-run alone gives the same bits).
     intrinsic : float, WhiteNoise, OUProcess or list, optional
         Noise fresh in every trial: a number is white current noise of that intensity into every
-        membrane (``nm.WhiteNoise(sigma)``).
+        membrane (``nm.WhiteNoise(sigma)``). Default None: no intrinsic noise.
     mismatch : Mismatch or dict, optional
         Chip-to-chip variability (:class:`neuromorph.Mismatch`); chip ``c`` is its draw ``c``.
-    t_end, dt : float
-    seed : int
+        Default None: every chip nominal.
+    t_end : float, default 5000.0
+        Duration of each member's run (dimensionless time).
+    dt : float, default 0.05
+        Fixed step of the stochastic method.
+    seed : int, default 0
         One seed for everything random: the intrinsic noise and the chips' draws.
     method : {"sra1", "euler_maruyama"} or an alias, default "sra1"
     t_record : float, optional
         Spikes before it are a transient and not kept (default: ``t_end / 10``).
-    max_spikes : int
+    max_spikes : int, default 4096
         Spike times kept per member and neuron.
-    n_threads, progress : see :class:`neuromorph.Ensemble`.
-    client, scheduler, workers, timeout : optional
+    n_threads : int, optional
+        Threads of an in-process run (default: all cores); see :class:`neuromorph.Ensemble`.
+    progress : bool, optional
+        Progress bar on stderr (default None: automatic for long runs on a terminal).
+    client : distributed.Client, optional
+    scheduler : str, optional
+    workers : int, optional
+    timeout : float, default 10.0
         Run the members on Dask: a ``distributed.Client``, a scheduler address (waited for
-        ``timeout`` seconds), or a number of local worker processes (:func:`neuromorph.run_study`). The result is the same bit for bit.
+        ``timeout`` seconds), or a number of local worker processes (:func:`neuromorph.run_study`).
+        The result is the same bit for bit. None of the three (the default): in this process.
 
     Returns
     -------
     ReliabilityResult
+        Every member's spike times after ``t_record`` and the settings; its :meth:`~ReliabilityResult.metrics`
+        compute the timing metrics.
 
     Raises
     ------
     SimulationError
         If every member diverged (the message says why when ``dt`` is beyond the stability limit).
+    CircuitFileError
+        If ``model`` is a string that names no preset or readable circuit file.
+    ModelError
+        If ``model`` is not a neuron, a network or a name; if ``intrinsic`` or ``mismatch`` is not a
+        valid noise or spread (a negative intensity, an unknown spread); or if a member fired more than
+        ``max_spikes`` spikes.
+    StimulusError
+        If ``drive`` is not a number or a Stimulus.
+    SolverError
+        If ``trials`` or ``chips`` is not a count >= 1 or a non-empty sequence of distinct ids >= 0;
+        ``t_end`` or ``dt`` is not > 0; ``t_record`` is negative or not < ``t_end``; ``seed`` is not an
+        integer in [0, 2**64); ``max_spikes`` < 1; ``method`` is not a stochastic ensemble method; ``dt``
+        is far beyond the method's stability limit; the members' results would not fit in memory; or
+        ``client``, ``scheduler``, ``workers`` and ``timeout`` are misused (more than one of the
+        first three, a malformed address, ``workers`` < 1).
+    ClusterError
+        If the Dask scheduler cannot be reached (or has no workers) within ``timeout`` seconds, or the
+        cluster loses the study.
 
+    Notes
+    -----
     Memory is estimated from the counts before anything is allocated; a ``dt`` far beyond the
     method's stability limit is refused before any work (:mod:`neuromorph.solve.stability`).
+    Members that diverged (while others did not) are kept out of the metrics and listed in
+    ``failures``, with a ``NeuromorphWarning`` when the step is the cause.
+
+    Examples
+    --------
+    Three trials on each of two chips that differ by 5 % in their gains, under one frozen
+    fluctuating drive: the trials of a chip agree, the chips less so.
+
+    >>> import neuromorph as nm
+    >>> drive = nm.OUProcess(mean=-0.5, sigma=0.5, tau=20, seed=1)
+    >>> rel = nm.reliability("tonic", drive, trials=3, chips=2, intrinsic=0.02, mismatch={"gain": 0.05},
+    ...                      t_end=500, dt=0.1, seed=3, max_spikes=64)
+    >>> len(rel.spike_times), len(rel.spike_times[0]), rel.settings["method"]
+    (2, 3, 'sra1')
+    >>> m = rel.metrics()
+    >>> m["schreiber"] > 0.9, m["schreiber_across_chips"] < 0.5
+    (True, True)
     """
     from ..lower.compile import as_compiled_model
     from ..solve.ensemble import per_copy_bytes, run_bytes

@@ -207,6 +207,8 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
     Parameters
     ----------
     study : Study, dict or spec file path
+        A :class:`Study`, its :meth:`Study.to_dict` data (or a spec file's tables), or a TOML spec
+        file (:func:`load_study`).
     out : str or path, optional
         A Zarr store the results stream into, chunk by chunk (per-member metrics; spike times
         and traces if the study asks for them), with the spec and the package version as
@@ -215,17 +217,21 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
         Run the chunks on its cluster. Or ``scheduler`` (an address, e.g.
         ``"tcp://10.0.0.5:8786"``), or ``workers`` (start a LocalCluster with that many worker
         processes for this study). None of them: in this process, on ``n_threads`` threads.
+    scheduler : str, optional
+        Address of a running Dask scheduler to run the chunks on (waited for ``timeout`` seconds).
+    workers : int, optional
+        Worker processes of a LocalCluster started for this study and closed after it.
     chunk_size : int, optional
         Members per chunk (default: :func:`default_chunk_size`). A resumed store keeps its own.
-    resume : bool
+    resume : bool, default False
         Continue the study already in ``out`` (same spec): finished chunks are not recomputed.
-    overwrite : bool
+    overwrite : bool, default False
         Replace a store of a different study at ``out``.
-    progress : bool or None
-        A progress bar (Dask's own on a cluster).
+    progress : bool, optional
+        A progress bar (Dask's own on a cluster); default None: automatic on a terminal.
     on_chunk : callable, optional
         ``on_chunk(chunk index, chunks done, chunks in all)`` after each chunk is stored.
-    timeout : float
+    timeout : float, default 10.0
         Seconds to wait for the scheduler.
     n_threads : int, optional
         Threads of an in-process study (default: all cores); a cluster runs one chunk per worker thread.
@@ -238,9 +244,59 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
         (str). ``attrs`` hold the spec, the chunk size, and of this call ``chunks_reused``,
         ``chunks_computed``, ``seconds`` and ``dask_workers`` (0: in-process).
 
+    Raises
+    ------
+    ModelError
+        If ``study`` is not a Study, a dict or a path; a dict is read by :meth:`Study.from_dict`, and
+        raises what :class:`Study` raises for its values (``ModelError``, ``StimulusError``,
+        ``SolverError``, ``CircuitFileError``).
+    CircuitFileError
+        If ``study`` is a spec file that does not exist, is not valid TOML or describes a study
+        :class:`Study` refuses (:func:`load_study`).
+    OutputError
+        If ``out`` is a file, a folder that holds no study, in a folder that does not exist or cannot
+        be written; if it already holds this study and neither ``resume`` nor ``overwrite`` is given,
+        or holds another study without ``overwrite``; or if ``resume`` continues an unfinished store
+        written by another version of neuromorph.
+    SolverError
+        If ``chunk_size`` or ``n_threads`` < 1; if the results kept in memory (no ``out``) or one
+        chunk's results would not fit in memory; or if ``client``, ``scheduler``, ``workers`` and
+        ``timeout`` are misused (more than one of the first three, a ``client`` that is not a Dask
+        client, a malformed address, ``workers`` < 1, ``timeout`` not > 0).
+    ClusterError
+        If the Dask scheduler cannot be reached (or has no workers) within ``timeout`` seconds, or the
+        cluster loses the study (every finished chunk stays stored: run again with ``resume=True``).
+
+    Notes
+    -----
     A member that fails (diverging, non-finite, solver failure) is recorded with its reason;
     a chunk whose worker dies is run again on another; Ctrl-C stops the study within about a
-    second, keeping every stored chunk for ``resume``.
+    second, keeping every stored chunk for ``resume``. When members diverge because the study's
+    fixed step is beyond the stability limit, a ``NeuromorphWarning`` says so.
+
+    Examples
+    --------
+    In this process, the results in memory:
+
+    >>> import os, tempfile
+    >>> import neuromorph as nm
+    >>> study = nm.Study("tonic", grid={"i_app": [-1.0, -0.5, 0.0]}, chips=2, mismatch={"gain": 0.05},
+    ...                  t_end=600, seed=1)
+    >>> ds = nm.run_study(study, n_threads=1)
+    >>> ds["pattern"].values.squeeze().tolist()
+    [['rest', 'rest'], ['tonic', 'tonic'], ['tonic', 'tonic']]
+    >>> ds["reason"].values.ravel().tolist().count("ok"), ds.attrs["chunks_computed"], ds.attrs["dask_workers"]
+    (6, 1, 0)
+
+    Streamed into a Zarr store, and resumed (a finished study has nothing left to run):
+
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = os.path.join(folder, "tonic.zarr")
+    ...     first = nm.run_study(study, out=out)
+    ...     again = nm.run_study(study, out=out, resume=True)
+    ...     same = bool((again["pattern"] == ds["pattern"]).all())
+    ...     print(again.attrs["chunks_reused"], again.attrs["chunks_computed"], same)
+    1 0 True
     """
     if isinstance(study, dict):
         study = Study.from_dict(study)

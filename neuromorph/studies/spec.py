@@ -137,11 +137,12 @@ class Study:
     grid : dict or list, optional
         ``{path: values}``: any parameter path (``"i_app"``, ``"slow_negative.alpha"``,
         ``"n1_to_n2.g"``, ``"slow.tau"``); values a list, ``"lo:hi:n"`` or ``{start, stop, num}``.
-        The first axis is the outermost.
+        The first axis is the outermost. Default None: no grid (chips and trials only).
     chips, trials : int or sequence of int, default 1
         Chips (draws of ``mismatch``, or of transistor mismatch for ``method="spice"``) and trials
         (draws of the intrinsic ``noise``): a count or explicit ids.
     t_end : float, default 20000
+        Duration of every member's run (dimensionless time).
     t_record : float, optional
         Summaries (and stored spikes) cover ``[t_record, t_end]``; default ``t_end / 2``.
     dt : float, optional
@@ -161,8 +162,10 @@ class Study:
         Chip-to-chip variability (numba engines).
     seed : int, default 0
         Seed of everything random.
-    rtol, atol, max_steps :
-        Adaptive solver options.
+    rtol, atol : float, optional
+        Tolerances of an adaptive method (default: the method's own).
+    max_steps : int, default 50_000_000
+        Step limit of each single run (adaptive solver option).
     spikes : int, default 0
         Store the first ``spikes`` spike times of every member and neuron (fixed-step engines).
     traces : int, default 0
@@ -170,6 +173,46 @@ class Study:
     spice : dict, optional
         ``method="spice"`` options: ``level`` ("transistor" default, or "behavioural"),
         ``a_vt`` (V um, default 5e-3), ``a_beta`` (default 0.01), ``max_step`` (default 0.2).
+
+    Raises
+    ------
+    CircuitFileError
+        If ``model`` is a string that names no preset or readable circuit file.
+    ModelError
+        If ``model`` is not a neuron, a network or a name; if ``grid`` is malformed, names an axis twice
+        or by a reserved name (``chip``, ``trial``, ``neuron``, ``member``, ``spike``, ``time``), names no
+        parameter of the model or holds a value the parameter refuses; if ``chips`` or ``trials`` is
+        not a count >= 1 or distinct ids in [0, 2**32); if ``noise`` or ``mismatch`` is malformed (or a
+        chip's draw gives a non-positive time constant or capacitance); or if the members' results
+        would not fit in memory.
+    StimulusError
+        If ``drive`` is not a number or a Stimulus.
+    SolverError
+        If ``t_end`` is not > 0; ``t_record`` is negative or not < ``t_end``; ``seed`` is not an integer
+        in [0, 2**64); ``rtol``, ``atol`` or ``dt`` is not > 0; ``max_steps`` < 1; ``spikes`` or
+        ``traces`` < 0 (or beyond the memory); ``method`` is unknown, not a name, or not run by
+        ``engine``; ``engine`` is unknown; ``noise``, ``mismatch``, ``spikes``, ``traces``, several trials
+        or chips, or a varying ``drive`` are asked of an engine without them; ``spice`` options are
+        unknown, given without ``method="spice"`` or out of range; ``dt`` is far beyond the method's
+        stability limit (every member would diverge); or a noisy run would take 2**32 steps or more.
+
+    Examples
+    --------
+    A study is data: making one checks it and runs nothing.
+
+    >>> import neuromorph as nm
+    >>> study = nm.Study("tonic", grid={"i_app": "-1:0:3", "slow_positive.alpha": [1.5, 2.5]}, chips=2,
+    ...                  mismatch={"gain": 0.05}, t_end=600, seed=1)
+    >>> study
+    Study('tonic_spiking', 12 members: grid i_app[3], slow_positive.alpha[2] x 2 chip(s) x 1 trial(s),
+          method 'rk4', t_end 600)
+    >>> study.dims, study.shape, study.engine, study.dt, study.t_record
+    (('i_app', 'slow_positive.alpha', 'chip', 'trial'), (3, 2, 2, 1), 'ensemble', 0.05, 300.0)
+    >>> values, chips, trials = study.members(0, 3)  # members in C order: the chip varies fastest here
+    >>> values["slow_positive.alpha"].tolist(), chips.tolist(), trials.tolist()
+    ([1.5, 1.5, 2.5], [0, 1, 0], [0, 0, 0])
+    >>> nm.Study.from_dict(study.to_dict()).fingerprint() == study.fingerprint()
+    True
     """
 
     def __init__(self, model, grid=None, chips=1, trials=1, t_end=20_000.0, t_record=None, dt=None, method=None,
@@ -473,8 +516,40 @@ class Study:
 def load_study(path):
     """A :class:`Study` from a TOML spec file (model paths relative to the file).
 
+    The file's keys are :class:`Study`'s arguments (``[grid]``, ``[noise]``, ``[mismatch]`` and
+    ``[spice]`` as tables, ``drive`` a number or a table of a stimulus).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The spec file (TOML).
+
+    Returns
+    -------
+    Study
+        The study the file describes, checked as :class:`Study` checks its arguments.
+
+    Raises
+    ------
+    CircuitFileError
+        If ``path`` does not exist or is not valid TOML, or if the spec is refused (an unknown setting,
+        no ``model``, or any value :class:`Study` refuses: the message names the file and the reason).
+
     Examples
     --------
+    >>> import os, tempfile
+    >>> import neuromorph as nm
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "study.toml")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write('model = "tonic"\\nt_end = 600\\nchips = 2\\nseed = 1\\n'
+    ...                     '[grid]\\ni_app = "-1:0:3"\\n[mismatch]\\ngain = 0.05\\n')
+    ...     study = nm.load_study(path)
+    >>> study
+    Study('tonic_spiking', 6 members: grid i_app[3] x 2 chip(s) x 1 trial(s), method 'rk4', t_end 600)
+    >>> study.grid["i_app"].tolist(), study.mismatch.gain
+    ([-1.0, -0.5, 0.0], 0.05)
+
     A spec file::
 
         model = "bursting"        # a preset, or a circuit file such as "circuits/my.toml"

@@ -266,9 +266,36 @@ def open_study(path, partial=False):
     Parameters
     ----------
     path : str or path
+        The study store (a folder) that :func:`neuromorph.run_study` wrote with ``out=path``.
     partial : bool, default False
         Open an interrupted study (members not run have pattern ``""`` and reason ``"not run"``)
         instead of refusing it.
+
+    Returns
+    -------
+    xarray.Dataset
+        The same Dataset as :func:`neuromorph.run_study` returned (spike times and traces read lazily,
+        as Dask arrays), with ``attrs`` ``spec``, ``spec_sha256``, ``neuromorph_version``,
+        ``chunk_size`` and ``complete``.
+
+    Raises
+    ------
+    ModelError
+        If ``path`` holds no neuromorph study store; if the study is incomplete and ``partial`` is
+        False (resume it, or open it with ``partial=True``); or if the store is damaged (its spec and
+        its data disagree on the dimensions).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neuromorph as nm
+    >>> study = nm.Study("tonic", grid={"i_app": [-1.0, 0.0]}, t_end=600)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = os.path.join(folder, "tonic.zarr")
+    ...     _ = nm.run_study(study, out=out)
+    ...     ds = nm.open_study(out)
+    ...     print(dict(ds.sizes), ds.attrs["complete"], ds["pattern"].values.ravel().tolist())
+    {'i_app': 2, 'chip': 1, 'trial': 1, 'neuron': 1} True ['rest', 'tonic']
     """
     import zarr
 

@@ -21,15 +21,33 @@ def plot_trace(result, ax=None, states=None, spikes=True, title=None):
     ----------
     result : SimulationResult
     ax : matplotlib Axes, optional
+        Axes to draw in (default: a new figure's).
     states : sequence of str, optional
         States to draw (default: all recorded, membrane voltage first).
     spikes : bool, default True
         Mark spike times (located on the dense output) on the voltage trace.
     title : str, optional
+        Title of the axes (default: none).
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    ModelError
+        If ``states`` names a state the run did not record.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")  # no window: the figure is only made
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> res = nm.simulate(nm.preset("tonic"), 300, i_app=-0.7)
+    >>> ax = nm.plot_trace(res, title="tonic")
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['v', 'slow', 'spikes']
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
 
@@ -66,14 +84,33 @@ def plot_raster(result, ax=None, neurons=None, t_start=None, title=None):
     ----------
     result : SimulationResult
     ax : matplotlib Axes, optional
+        Axes to draw in (default: a new figure's).
     neurons : sequence of str or int, optional
         Neurons to show, top to bottom (default: all).
     t_start : float, optional
-        Hide spikes before this time.
+        Hide spikes before this time (default: show every spike).
+    title : str, optional
+        Title of the axes (default: none).
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    ModelError
+        If ``result`` is not a SimulationResult, or ``neurons`` names a neuron the run does not have.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")  # no window: the figure is only made
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> res = nm.hco().simulate(3000)
+    >>> ax = nm.plot_raster(res, title="half-centre oscillator")
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['n1', 'n2']
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
 
@@ -109,11 +146,33 @@ def plot_network(result, neurons=None, raster=True, title=None, max_traces=8):
     neurons : sequence of str, optional
         Neurons whose traces are drawn (default: the first ``max_traces``).
     raster : bool, default True
+        Add the spike raster of every neuron (:func:`plot_raster`) below the traces.
     title : str, optional
+        Title of the figure (default: none).
+    max_traces : int, default 8
+        Most traces drawn when ``neurons`` is not given.
 
     Returns
     -------
     array of matplotlib Axes
+        One per trace, then the raster's.
+
+    Raises
+    ------
+    ModelError
+        If ``result`` is not a SimulationResult, or (for a network) ``neurons`` names a neuron the run
+        does not have or whose voltage it did not record.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")  # no window: the figure is only made
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> res = nm.hco().simulate(3000)
+    >>> axes = nm.plot_network(res, title="half-centre oscillator")
+    >>> [ax.get_ylabel() for ax in axes]
+    ['n1', 'n2', 'spikes']
+    >>> plt.close(axes[0].figure)
     """
     import matplotlib.pyplot as plt
 
@@ -167,9 +226,43 @@ def plot_iv(neuron, i_app=0.0, v=None, axes=None, title=None):
     panel's colour; the applied current is a dashed line; equilibria are marked
     on the steady-state curve, filled when stable, open when unstable.
 
+    Parameters
+    ----------
+    neuron : Neuron or preset name
+        One neuron (for a network's node, ``network.neuron(NAME)``).
+    i_app : float, default 0.0
+        Applied current: the dashed line, the resting voltage the slower filters are held at, and
+        the equilibria.
+    v : array_like, optional
+        Voltage grid (default ``linspace(-3, 3, 601)``).
+    axes : sequence of matplotlib Axes, optional
+        Four axes to draw in, fast to steady state (default: a new figure's row of four).
+    title : str, optional
+        Title of a new figure (default: none).
+
     Returns
     -------
     array of matplotlib Axes
+
+    Raises
+    ------
+    CircuitFileError
+        If ``neuron`` is a string that names no preset or readable circuit file.
+    ModelError
+        If ``neuron`` is not one neuron (a network, say); if ``i_app`` is not a real number; or if
+        ``v`` is not 1-dimensional or holds a non-finite value.
+    ValueError
+        If ``v`` cannot be read as real numbers.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")  # no window: the figure is only made
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> axes = nm.plot_iv(nm.preset("bursting"), i_app=-2.0, title="bursting neuron")
+    >>> [ax.get_title() for ax in axes]
+    ['fast', 'slow', 'ultraslow', 'steady state']
+    >>> plt.close(axes[0].figure)
     """
     import matplotlib.pyplot as plt
 
@@ -247,15 +340,40 @@ def plot_behaviour_map(bmap, ax=None, quantity="pattern", show_prediction=True, 
     ----------
     bmap : BehaviourMap
     ax : matplotlib Axes, optional
+        Axes to draw in (default: a new figure's).
     quantity : str, default "pattern"
         ``"pattern"`` (categorical colours) or a metric such as ``"burst_period"``,
         ``"spikes_per_burst"``, ``"isi_mean"`` (colour map; NaN cells blank).
     show_prediction : bool, default True
-        Outline the boundaries of the pattern predicted from the I-V curves.
+        Outline the boundaries of the pattern predicted from the I-V curves (2-D maps with
+        predictions).
+    title : str, optional
+        Title of the axes (default: none).
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    ModelError
+        If ``quantity`` is neither ``"pattern"`` nor a metric of the map.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")  # no window: the figure is only made
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> m = nm.behaviour_map("tonic", x=("i_app", -1.0, 0.0, 2), y=("slow_positive.alpha", 1.5, 2.5, 2),
+    ...                      t_end=500)
+    >>> ax = nm.plot_behaviour_map(m, title="tonic neuron")
+    >>> ax.get_xlabel(), [text.get_text() for text in ax.get_legend().get_texts()]
+    ('i_app', ['rest', 'tonic', 'I-V prediction boundary'])
+    >>> plt.close(ax.figure)
+    >>> ax = nm.plot_behaviour_map(m, quantity="isi_mean")  # a metric: a colour map and its bar
+    >>> len(ax.figure.axes)
+    2
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
@@ -310,16 +428,37 @@ def plot_reliability(result, neuron=0, ax=None, drive=True, bin_width=None, titl
     Parameters
     ----------
     result : ReliabilityResult
-    neuron : int or str
+    neuron : int or str, default 0
         Which neuron of a network.
     ax : sequence of matplotlib Axes, optional
-        Axes for the raster and the PSTH (and the drive).
-    drive : bool
+        Axes for the raster and the PSTH (and the drive); default: a new figure's.
+    drive : bool, default True
         Show the applied current in a third panel (if it is not constant).
+    bin_width : float, optional
+        Width of the PSTH's bins (default: 1/200 of the recorded time).
+    title : str, optional
+        Title of the raster (default: the reliability, jitter and across-chip reliability).
 
     Returns
     -------
     matplotlib Figure
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` names no neuron of the result, or ``bin_width`` is not > 0.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")  # no window: the figure is only made
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> drive = nm.OUProcess(mean=-0.5, sigma=0.5, tau=20, seed=1)
+    >>> rel = nm.reliability("tonic", drive, trials=3, chips=2, intrinsic=0.02, t_end=500, dt=0.1, seed=3)
+    >>> fig = nm.plot_reliability(rel)
+    >>> [ax.get_ylabel().split(" (")[0] for ax in fig.axes]  # raster, PSTH, and the drive (it varies)
+    ['trial', 'PSTH', 'drive']
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 

@@ -141,7 +141,30 @@ class Tuner:
     ------
     ModelError
         A bad value, named with what was received; also from :meth:`set` and the other methods that
-        take values (nothing is changed then).
+        take values (nothing is changed then). On construction: a ``model`` that is not a neuron, a
+        network or a name, a neuron with no elements, ``speed``, ``fps`` or ``window`` not > 0,
+        ``filters`` not a bool, or an ``i_app`` at which the I-V curves have no equilibrium.
+    CircuitFileError
+        If ``model`` is a string or path that names no preset or readable circuit file.
+
+    Examples
+    --------
+    On a non-interactive backend with ``show=False`` no timer runs and no window opens: frames are
+    computed by :meth:`advance`.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> tuner = nm.Tuner("tonic", i_app=-0.7, window=1000, show=False)
+    >>> sorted(tuner.buttons), tuner.predicted()
+    (['pause', 'pulse', 'reset', 'save'], 'tonic')
+    >>> tuner.advance(20)           # 20 frames of speed / fps = 2000 / 30 time units
+    >>> round(tuner.t), tuner.observed()
+    (1333, 'tonic')
+    >>> tuner.set("i_app", -1.5)    # as moving the slider: the model, the run and the slider follow
+    >>> tuner.sliders["i_app"].val, tuner.predicted()
+    (-1.5, 'rest')
+    >>> plt.close(tuner.figure)
     """
 
     def __init__(self, model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False,
@@ -857,5 +880,50 @@ class Tuner:
 
 
 def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False, show=True):
-    """Open the tuner on ``model`` (see :class:`Tuner`); returns it."""
+    """Open the tuner on ``model`` (see :class:`Tuner`); returns it.
+
+    Parameters
+    ----------
+    model : Neuron, Network, preset name or circuit file, default "bursting"
+        What to tune; a file (a preset's file for a name) is the tuner's ``source``, which its save
+        methods never write over.
+    i_app : float, optional
+        Starting applied current of every neuron (a neuron's default: its file's protocol, else -2; a
+        network's: each node's own).
+    speed : float, default 2000.0
+        Simulated time units per wall-clock second.
+    fps : float, default 30.0
+        Frames per second of the timer.
+    window : float, default 6000.0
+        Time units the trace shows.
+    filters : bool, default False
+        Also draw the filter states of the neuron whose I-V curves are shown.
+    show : bool, default True
+        Start the timer and show the figure (without blocking); False: scripted use, frames by
+        :meth:`Tuner.advance`.
+
+    Returns
+    -------
+    Tuner
+        The running tuner (keep a reference to it: its timer lives as long as it does).
+
+    Raises
+    ------
+    ModelError
+        If ``model`` is not a neuron, a network or a name, or is a neuron with no elements; if
+        ``speed``, ``fps`` or ``window`` is not > 0 or ``filters`` is not a bool; or if the I-V curves
+        have no equilibrium for V in [-10, 10] at ``i_app``.
+    CircuitFileError
+        If ``model`` is a string or path that names no preset or readable circuit file.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")  # no window; show=False: no timer either
+    >>> import matplotlib.pyplot as plt
+    >>> import neuromorph as nm
+    >>> tuner = nm.tune("tonic", show=False)
+    >>> tuner.source.name, tuner.speed, tuner.fps
+    ('tonic_spiking.toml', 2000.0, 30.0)
+    >>> plt.close(tuner.figure)
+    """
     return Tuner(model, i_app=i_app, speed=speed, fps=fps, window=window, filters=filters, show=show)
