@@ -208,3 +208,17 @@ def test_the_trace_figures_legend_lies_beside_the_trace(tmp_path):
     legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
     assert legend.x0 >= axes.x1  # entirely right of the plotting area
     plt.close(fig)
+
+
+def test_to_spice_circuit_runs_in_ngspice_from_the_models_initial_state(tmp_path):
+    """The PySpice circuit's text is a deck ngspice reads (its .ic holds plain numbers, not numpy reprs)."""
+    neuron = nm.preset("tonic")
+    circuit = nm.to_spice(neuron)
+    ic = next(line for line in str(circuit).splitlines() if line.startswith(".ic "))
+    values = dict(item.split("=") for item in ic.split()[1:])
+    assert [float(x) for x in values.values()] == neuron.initial_state().tolist()  # plain numbers, exactly
+    deck = tmp_path / "tonic.cir"
+    deck.write_text(str(circuit) + ".tran 1u 20u uic\n.control\nrun\nprint v(v)[0]\n.endc\n.end\n")
+    proc = subprocess.run(["ngspice", "-b", deck.name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "rror" not in proc.stdout + proc.stderr and "Undefined" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert float(proc.stdout.split("v(v)[0] =")[1].split()[0]) == pytest.approx(neuron.v0)

@@ -645,6 +645,12 @@ def presets():
     tuple of str
         Sorted.
 
+    Raises
+    ------
+    CircuitFileError
+        If the folder of preset circuits is missing (a broken installation; :func:`circuits_dir` says where it
+        looked).
+
     Examples
     --------
     >>> import neuromorph as nm

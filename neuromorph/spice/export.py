@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _validate as v
 from ..errors import ModelError, OutputError, SolverError
-from .netlist import behavioural_netlist, check_lines, comment, control_path
+from .netlist import behavioural_netlist, check_lines, comment, control_path, spice_number
 
 __all__ = ["LEVELS", "netlist", "to_spice", "data_file", "write_cir", "spice_simulate"]
 
@@ -106,7 +106,7 @@ def to_spice(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3,
 
     net = netlist(model, level, i_app, t_end, time_unit, y0, mapping)
     circuit = Circuit(comment(net.title, limit=200))
-    circuit.raw_spice = "\n".join(check_lines(net.lines + [".ic " + " ".join(f"V({n})={y!r}"
+    circuit.raw_spice = "\n".join(check_lines(net.lines + [".ic " + " ".join(f"V({n})={spice_number(y)}"
                                                                               for n, y in zip(net.nodes, net.y0))]))
     return circuit
 
