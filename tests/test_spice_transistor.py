@@ -189,16 +189,30 @@ def test_monte_carlo_chips_run_in_their_own_processes_and_reproduce():
 
 
 @pytest.mark.parametrize("kw, words", [(dict(a_vt=-1e-3), ["a_vt"]), (dict(chips=0), ["chips"]),
-                                       (dict(seed=-2), ["seed"])])
-def test_monte_carlo_bad_input(kw, words):
+                                       (dict(seed=-2), ["seed"]), (dict(model="nope"), ["unknown preset", "nope"]),
+                                       (dict(max_step=1e6), ["max_step", "t_end"]),
+                                       (dict(neuron="n7"), ["no neuron 'n7'"]), (dict(t_start=500), ["t_start"])])
+def test_monte_carlo_bad_input_is_refused_before_any_chip_runs(kw, words):
+    """Input every chip would fail on is an error before the worker processes start, not N chip failures."""
     from neuromorph.errors import NeuromorphError
 
-    args = dict(chips=2, seed=1, t_end=100, i_app=-0.7)
+    args = dict(model="tonic", chips=2, seed=1, t_end=100, i_app=-0.7)
     args.update(kw)
     with pytest.raises(NeuromorphError) as info:
-        nm.spice_monte_carlo("tonic", **args)
+        nm.spice_monte_carlo(**args)
     for word in words:
         assert word in str(info.value)
+
+
+def test_a_chip_whose_worker_process_dies_is_a_failure_with_its_reason_and_message():
+    from neuromorph.spice.montecarlo import run_jobs
+
+    job = ("no such preset", 3, 1, 5e-3, 0.01, 100.0, -0.7, 0.2, None, None, 0)  # fails inside the worker
+    (chip, summary, failure, pid), = run_jobs([job], 1)
+    assert (chip, summary, pid) == (3, None, None)
+    reason, message = failure
+    assert reason == nm.Failure.SOLVER_FAILED and message.startswith("worker failed: ")
+    assert "no such preset" in message
 
 
 def test_wide_range_amplifier_is_linear_within_5_percent_of_its_bias_over_3_units(mapping):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._parallel import ctrl_c_as_flag, interrupted
-from ..errors import SimulationError, SolverError
+from ..errors import Failure, SimulationError, SolverError
 
 __all__ = ["spice_monte_carlo", "SpiceMonteCarlo", "check_chips"]
 
@@ -65,7 +65,7 @@ class _Children:
         """Run one job in a fresh Python process."""
         with self.lock:
             if self.stopped:
-                return job[1], None, "stopped", None
+                return job[1], None, (Failure.INTERRUPTED.value, "stopped: the Monte Carlo was interrupted"), None
             proc = subprocess.Popen([sys.executable, "-c",
                                      "from neuromorph.spice.montecarlo import _worker_main; _worker_main()"],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -77,7 +77,8 @@ class _Children:
                 self.running.discard(proc)
         if proc.returncode != 0:
             lines = err.decode(errors="replace").strip().splitlines()
-            return job[1], None, f"worker failed: {lines[-1] if lines else proc.returncode}", None
+            return job[1], None, (Failure.SOLVER_FAILED.value,
+                                  f"worker failed: {lines[-1] if lines else f'exit code {proc.returncode}'}"), None
         return pickle.loads(out)
 
     def stop(self):
@@ -244,15 +245,21 @@ def spice_monte_carlo(model, chips=8, seed=0, t_end=10_000.0, i_app=None, a_vt=5
     SolverError
         If ``seed`` is not an integer in [0, 2**64); ``processes`` < 1; ``chips`` is a count < 1 or
         holds an id that is not an integer >= 0; the chips' results would not fit in memory or their
-        runs would take more than a week (``MAX_DAYS``); or ``t_end`` is not > 0.
+        runs would take more than a week (``MAX_DAYS``); ``t_end`` is not > 0, ``max_step`` not in (0, t_end],
+        ``t_start`` not in [0, t_end); or ``neuron`` names no neuron of the model.
     ModelError
-        If ``a_vt`` or ``a_beta`` is negative.
+        If ``a_vt`` or ``a_beta`` is negative, or the model (a conductance with no transistor cell, ...) or
+        ``mapping`` is refused (as by :func:`spice_simulate`).
+    StimulusError
+        If ``i_app`` is refused (as by :func:`spice_simulate`).
+    CircuitFileError
+        If ``model`` names no preset or circuit file.
 
     Notes
     -----
-    The model, ``i_app``, ``max_step``, ``mapping`` and ``neuron`` are checked in the chips' worker
-    processes, not before: a chip whose run fails for any reason is recorded as failed rather than
-    raised.
+    The model, ``i_app``, ``max_step``, ``mapping`` and ``neuron`` are checked before any worker starts; a chip
+    whose own run fails (it diverges, ngspice stops, its worker process dies) is recorded in ``failures`` (the
+    reason) and ``messages`` (why), and the other chips go on.
 
     Examples
     --------
@@ -279,7 +286,19 @@ def spice_monte_carlo(model, chips=8, seed=0, t_end=10_000.0, i_app=None, a_vt=5
         check_chips(ids.size, processes)
     TransistorMismatch(seed=seed, a_vt=a_vt, a_beta=a_beta)  # validates the coefficients before any work
     t_end = v.positive("t_end", t_end, SolverError)
+    max_step = v.positive("max_step", max_step, SolverError)
+    if max_step > t_end:
+        raise SolverError(f"`max_step` ({max_step:g}) must not exceed `t_end` ({t_end:g})")
+    if t_start is not None and not 0.0 <= v.real("t_start", t_start, SolverError) < t_end:
+        raise SolverError(f"`t_start` must lie in [0, {t_end:g}), got {t_start!r}")
     mapping = Mapping() if mapping is None else mapping  # kappa measured once, here
+    # The model, its current, the mapping and the neuron(s) are checked here, before any process starts: the same
+    # deck every chip builds (without its draws), so what would fail in every chip is an error, not N failures.
+    from .export import netlist
+
+    deck = netlist(model, "transistor", i_app, t_end, 1e-3, None, mapping, None)
+    for m in neuron if isinstance(neuron, list) else [neuron]:
+        v.member(deck.neuron_names, m, error=SolverError)
     jobs = [(model, int(c), seed, a_vt, a_beta, t_end, i_app, max_step, mapping, t_start, neuron) for c in ids]
     results = {}
     for chip, summary, failure, pid in run_jobs(jobs, processes):
