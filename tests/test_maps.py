@@ -218,3 +218,10 @@ def test_the_single_run_loop_lives_in_the_runner_alone():
                 if name in ("run_cell", "Workers", "ThreadPoolExecutor", "Integrator"):
                     callers.setdefault(name, set()).add(path.stem)
     assert callers == {"run_cell": {"runner"}, "Workers": {"runner"}, "Integrator": {"member"}}
+
+
+def test_design_takes_a_preset_name_and_checks_its_seed():
+    with pytest.raises(nm.ModelError, match="`seed` must be an integer"):
+        nm.design("tonic", {"pattern": "tonic", "isi_mean": 40.0}, seed=-1)
+    with pytest.raises(nm.ModelError, match="I-V curves are those of one neuron|expected a Neuron"):
+        nm.design("hco", {"pattern": "tonic", "isi_mean": 40.0})

@@ -32,3 +32,15 @@ def test_pgf_needs_tex():
         pytest.skip("TeX is installed: .pgf figures work")
     with pytest.raises(ValueError, match="--plot 'x.pgf'.*not installed"):
         check_figure_format("x.pgf", "--plot")
+
+
+def test_plot_functions_name_bad_input():
+    import neuromorph as nm
+
+    run = nm.preset("tonic").simulate(200)
+    with pytest.raises(nm.ModelError, match="plot_trace draws a run"):
+        nm.plot_trace(3)
+    with pytest.raises(nm.ModelError, match="no neuron 'zz'"):
+        nm.plot_network(run, neurons=["zz"])
+    with pytest.raises(nm.ModelError, match="`v` must be an array of real numbers"):
+        nm.plot_iv("tonic", v="abc")

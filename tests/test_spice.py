@@ -222,3 +222,8 @@ def test_to_spice_circuit_runs_in_ngspice_from_the_models_initial_state(tmp_path
     proc = subprocess.run(["ngspice", "-b", deck.name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "rror" not in proc.stdout + proc.stderr and "Undefined" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert float(proc.stdout.split("v(v)[0] =")[1].split()[0]) == pytest.approx(neuron.v0)
+
+
+def test_to_spice_refuses_a_negative_t_end():
+    with pytest.raises(nm.SolverError, match="`t_end` must be > 0"):
+        nm.to_spice("tonic", t_end=-5.0)

@@ -30,6 +30,8 @@ def netlist(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3, 
     ``variation``: a :class:`TransistorMismatch`, one chip's per-transistor draws)."""
     if level not in LEVELS:
         raise ModelError(f"unknown SPICE `level` {level!r}; choose one of {', '.join(LEVELS)}")
+    if t_end is not None:
+        t_end = v.positive("t_end", t_end, SolverError)
     if level == "transistor":
         from .transistor import transistor_netlist
 
@@ -81,6 +83,8 @@ def to_spice(model, level="behavioural", i_app=None, t_end=None, time_unit=1e-3,
     StimulusError
         If ``i_app`` is not a number or a Stimulus, or (behavioural level) is time-varying without
         ``t_end``.
+    SolverError
+        If ``t_end`` is given and is not a number > 0.
 
     Examples
     --------

@@ -136,9 +136,8 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
 
     Parameters
     ----------
-    neuron : Neuron
-        The neuron to tune (left unchanged: the result holds a tuned copy). A Neuron object, not a
-        preset name (``nm.preset(name)`` gives one).
+    neuron : Neuron or str
+        The neuron to tune, or a preset name of one (left unchanged: the result holds a tuned copy).
     target : dict
         ``{"pattern": "tonic", "isi_mean": ISI}`` or
         ``{"pattern": "bursting", "burst_period": P, "spikes_per_burst": S}`` (times dimensionless).
@@ -170,11 +169,10 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
         ``(low, high)`` with real ``low < high``, or a path names no parameter of ``neuron`` (or its
         low bound is refused); if ``params`` is not given for a bursting target and ``neuron`` has no
         filtered element; if ``tolerance`` is not > 0, ``max_simulations`` < 1 or ``grid`` < 2; or if
-        every trial simulation within the bounds failed.
-    ValueError
-        If ``seed`` is a negative integer (NumPy's ``default_rng`` refuses it, unchecked before).
-    TypeError
-        If ``seed`` is not an integer (the same).
+        every trial simulation within the bounds failed; if ``neuron`` is not a Neuron or a neuron's preset
+        name, or ``seed`` is not an integer in [0, 2**64).
+    CircuitFileError
+        If ``neuron`` names no preset.
 
     Examples
     --------
@@ -185,6 +183,10 @@ def design(neuron, target, params=None, tolerance=0.01, max_simulations=300, gri
     """
     from scipy.optimize import minimize
 
+    from ..analysis.iv import one_neuron
+
+    neuron = one_neuron(neuron)  # a preset name too, as every entry point takes; a network is refused
+    seed = v.seed("seed", seed)
     target = _check_target(target)
     tolerance = v.positive("tolerance", tolerance)
     max_simulations = v.count("max_simulations", max_simulations, 1)

@@ -36,7 +36,7 @@ def plot_trace(result, ax=None, states=None, spikes=True, title=None):
     Raises
     ------
     ModelError
-        If ``states`` names a state the run did not record.
+        If ``result`` is not a SimulationResult, or ``states`` names a state the run did not record.
 
     Examples
     --------
@@ -51,6 +51,7 @@ def plot_trace(result, ax=None, states=None, spikes=True, title=None):
     """
     import matplotlib.pyplot as plt
 
+    _check_result(result, "plot_trace")
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.2))
     names = list(result.state_names) if states is None else list(states)
@@ -180,7 +181,8 @@ def plot_network(result, neurons=None, raster=True, title=None, max_traces=8):
     single = len(result.neuron_names) == 1 and "v" in result.state_names
 
     def trace_name(neuron):
-        return "v" if single else f"{result.neuron_names[result.neuron_index(neuron)]}.v"
+        index = result.neuron_index(neuron)  # an unknown neuron is an error naming the neurons
+        return "v" if single else f"{result.neuron_names[index]}.v"
 
     names = [n for n in result.neuron_names if trace_name(n) in result.state_names]
     neurons = names[:max_traces] if neurons is None else list(neurons)
@@ -250,9 +252,7 @@ def plot_iv(neuron, i_app=0.0, v=None, axes=None, title=None):
         If ``neuron`` is a string that names no preset or readable circuit file.
     ModelError
         If ``neuron`` is not one neuron (a network, say); if ``i_app`` is not a real number; or if
-        ``v`` is not 1-dimensional or holds a non-finite value.
-    ValueError
-        If ``v`` cannot be read as real numbers.
+        ``v`` is not a 1-dimensional array of finite numbers.
 
     Examples
     --------
@@ -266,8 +266,8 @@ def plot_iv(neuron, i_app=0.0, v=None, axes=None, title=None):
     """
     import matplotlib.pyplot as plt
 
-    v = np.linspace(-3.0, 3.0, 601) if v is None else np.asarray(v, dtype=np.float64)
-    iv = iv_curves(neuron, v=v, i_app=i_app)
+    iv = iv_curves(neuron, v=v, i_app=i_app)  # checks v (default: 601 voltages on [-3, 3])
+    v = iv.v
     if axes is None:
         fig, axes = plt.subplots(1, 4, figsize=(12, 3.2), sharex=True, layout="constrained")
         if title:

@@ -25,6 +25,8 @@ Examples
 >>> tuner.set("i_app", 0.0)     # the same as moving the I_app slider
 >>> round(tuner.t) > 0
 True
+>>> import matplotlib.pyplot as plt
+>>> plt.close(tuner.figure)
 """
 
 import copy
