@@ -30,6 +30,7 @@ extensions = [
     "myst_parser",
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -65,12 +66,14 @@ def _check_api_page_lists_all():
 _check_api_page_lists_all()
 
 # -- Cross-links to other projects, offline ---------------------------------------------------------
-# Each inventory is a file in docs/_inventories/ (nothing is fetched at build time); the links point to
-# the projects' published documentation. numpy, matplotlib and networkx have no inventory we could obtain
-# from a package registry, so names of theirs are not linked (docs/_inventories/README.md).
+# Each inventory is a file in docs/_inventories/ (nothing is fetched at build time; its README says which
+# Debian package each comes from); the links point to the projects' published documentation.
 _INVENTORIES = {
     "python": "https://docs.python.org/3",
+    "numpy": "https://numpy.org/doc/stable",
     "scipy": "https://docs.scipy.org/doc/scipy",
+    "matplotlib": "https://matplotlib.org/stable",
+    "networkx": "https://networkx.org/documentation/stable",
     "xarray": "https://docs.xarray.dev/en/stable",
     "dask": "https://docs.dask.org/en/stable",
 }
@@ -90,6 +93,14 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "show_signature": False,
 }
+
+# -- Figures of the user guide, made at build time by the code shown above them ({plot} directive) -------
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
+plot_rcparams = {"figure.autolayout": False}
+plot_apply_rcparams = True
 
 # -- Copy button: leave prompts and outputs out of what is copied -------------------------------------
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
