@@ -87,6 +87,11 @@ def find_broken_links(root):
     FileNotFoundError
         If `root` is not a folder, or holds no ``.html`` page (nothing would be checked).
     """
+    return _check(root)[0]
+
+
+def _check(root):
+    """``(broken links, number of internal links checked, number of pages)`` of the site in `root`."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"`root` must be a built HTML site's folder, was {str(root)!r}")
@@ -100,13 +105,14 @@ def find_broken_links(root):
             parsed[path] = _parse(path)
         return parsed[path]
 
-    broken = []
+    broken, checked = [], 0
     for page in pages:
         name = page.relative_to(root).as_posix()
         for link in parsed_page(page).links:
             link = link.strip()
             if not link or _is_external(link):
                 continue
+            checked += 1
             parts = urlsplit(link)
             path_part = unquote(parts.path)
             if path_part:
@@ -124,7 +130,7 @@ def find_broken_links(root):
             fragment = unquote(parts.fragment)
             if fragment and target.suffix == ".html" and fragment not in parsed_page(target).anchors:
                 broken.append(BrokenLink(name, link, f"no id {fragment!r} in {target.relative_to(root).as_posix()}"))
-    return broken
+    return broken, checked, len(pages)
 
 
 def main(argv=None):
@@ -134,17 +140,16 @@ def main(argv=None):
         print("usage: python docs/check_links.py HTML_FOLDER", file=sys.stderr)
         return 2
     try:
-        broken = find_broken_links(argv[0])
+        broken, checked, pages = _check(argv[0])
     except FileNotFoundError as error:
         print(f"check_links: {error}", file=sys.stderr)
         return 2
     for link in broken:
         print(link)
-    pages = sum(1 for _ in Path(argv[0]).rglob("*.html"))
     if broken:
-        print(f"check_links: {len(broken)} broken internal link(s) in {pages} pages", file=sys.stderr)
+        print(f"check_links: {len(broken)} of {checked} internal links broken, in {pages} pages", file=sys.stderr)
         return 1
-    print(f"check_links: every internal link of {pages} pages resolves")
+    print(f"check_links: all {checked} internal links of {pages} pages resolve")
     return 0
 
 
