@@ -52,6 +52,8 @@ myst_heading_anchors = 3
 
 # -- API reference -------------------------------------------------------------------------------------
 autosummary_generate = not QUICK
+if QUICK:
+    exclude_patterns.append("generated")  # pages a full build left there: not in a quick build's table of contents
 autodoc_typehints = "none"  # the numpydoc Parameters sections say the types
 autodoc_member_order = "bysource"
 numpydoc_show_class_members = False  # the class template lists members through autodoc instead
