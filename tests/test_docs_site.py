@@ -83,7 +83,8 @@ _CODE_BLOCKS = _SHOWN + """
         shown: blocks.filter(shown).length,
         buttons: document.querySelectorAll("div.highlight button.copybtn").length,
         // Pygments' style sheet colours a keyword unlike the plain text around it.
-        keyword_coloured: keyword !== null && getComputedStyle(keyword).color !== getComputedStyle(keyword.closest("pre")).color,
+        keyword_coloured: keyword !== null
+            && getComputedStyle(keyword).color !== getComputedStyle(keyword.closest("pre")).color,
     };
 })()
 """
@@ -168,7 +169,8 @@ def test_index_has_the_navigation_beside_the_content(browser, site):
             sidebar_shown: shown(sidebar), content_shown: shown(content),
             sidebar_right: sidebar && sidebar.getBoundingClientRect().right,
             content_left: content && content.getBoundingClientRect().left,
-            links: sidebar ? [...sidebar.querySelectorAll("a.reference")].filter(shown).map((a) => a.getAttribute("href")) : [],
+            links: [...(sidebar?.querySelectorAll("a.reference") ?? [])]
+                .filter(shown).map((a) => a.getAttribute("href")),
             title: document.querySelector("article h1")?.firstChild?.textContent.trim(),
         };
     })()""")
@@ -183,7 +185,8 @@ def test_index_has_the_navigation_beside_the_content(browser, site):
 
 def test_quickstart_shows_its_code_with_copy_buttons(browser, site):
     _open(browser, site, "quickstart")
-    assert browser.evaluate("document.querySelector('article h1').firstChild.textContent.trim()") == _title("quickstart")
+    heading = browser.evaluate("document.querySelector('article h1')?.firstChild?.textContent.trim()")
+    assert heading == _title("quickstart")
     texts = _check_code_blocks(browser, "quickstart")
     assert any("import neuromorph as nm" in text for text in texts)
     assert len(texts) >= (DOCS / "quickstart.md").read_text().count("```python")
