@@ -11,7 +11,7 @@ not run), and the API pages are not generated (autodoc and the navigation tree o
 two thirds of the time): the API reference page then lists the names without links.
 
 Nothing is downloaded while building: the intersphinx inventories are files shipped in
-``docs/_inventories/`` (see its README for where each comes from and which are missing).
+``docs/_inventories/`` (see its README for where each comes from).
 """
 
 import os

@@ -14,10 +14,10 @@ What "complete" means here (numpydoc's sections, parsed by numpydoc itself):
 import inspect
 
 import pytest
+from numpydoc import docscrape as numpydoc_docscrape  # the [docs] extra, part of [test]
 
 import neuromorph as nm
 
-numpydoc_docscrape = pytest.importorskip("numpydoc.docscrape", reason="the [docs] extra is installed by the set-up")
 
 def _doc(name):
     obj = getattr(nm, name)

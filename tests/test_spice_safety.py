@@ -21,7 +21,7 @@ import pytest
 from helpers import CIRCUITS, ENV, one_line, run
 
 import neuromorph as nm
-from neuromorph.errors import ModelError, OutputError, SolverError
+from neuromorph.errors import ModelError, OutputError
 from neuromorph.spice import data_file
 from neuromorph.spice import netlist as spice_netlist
 from neuromorph.ui.cli import main
