@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .spikes import analyse_spikes, summarize_spikes
+from .spikes import analyse_spikes, spike_summary
 
 __all__ = ["burst_starts", "phase", "rhythm", "classify_phase", "PHASE_TOLERANCE", "LOCK_SPREAD", "PERIOD_TOLERANCE"]
 
@@ -137,7 +137,7 @@ def rhythm(result, reference=0, t_start=None, t_end=None, phase_tolerance=PHASE_
     rows = {}
     periods = [float(np.mean(np.diff(s))) if s.size >= 2 else None for s in starts]
     for m, name in enumerate(result.neuron_names):
-        row = summarize_spikes(result.spikes_of(m), t0, t1)
+        row = spike_summary(result.spikes_of(m), t0, t1)
         ratio = periods[m] / periods[ref] if periods[m] and periods[ref] else None
         value, spread = phase(starts[m], starts[ref]) if m != ref else (0.0, 0.0)
         if m == ref and starts[m].size < 2:

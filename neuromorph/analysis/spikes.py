@@ -253,6 +253,12 @@ def summarize_spikes(spike_times, t_start, t_end):
     t_start, t_end = check.real("t_start", t_start), check.real("t_end", t_end)
     if t_end < t_start:
         raise ModelError(f"the window is reversed: t_end = {t_end!r} < t_start = {t_start!r}")
+    return spike_summary(spike_times, t_start, t_end)
+
+
+def spike_summary(spike_times, t_start, t_end):
+    """:func:`summarize_spikes` without its checks, for the package's own callers (their trains may be padded
+    with NaN, which lies outside every window)."""
     a = analyse_spikes(spike_times, t_start, t_end)
     s = a.spikes
     isi = np.diff(s)

@@ -63,7 +63,7 @@ class Stimulus:
     >>> stim + [0.1, 0.2]
     Traceback (most recent call last):
         ...
-    neuromorph.errors.StimulusError: `i_app` given as an array: wrap it with its times, nm.Sampled(t, values)
+    neuromorph.errors.StimulusError: `a term added to a stimulus` given as an array: wrap it with its times, nm.Sampled(t, values)
     """
 
     def __add__(self, other):

@@ -29,7 +29,7 @@ from .. import _validate as v
 from .._kernels import lanes
 from .._parallel import Workers, thread_count
 from .._progress import Progress
-from ..analysis.spikes import settled_window, summarize_spikes
+from ..analysis.spikes import settled_window, spike_summary
 from ..errors import ModelError, SolverError
 from ..lower.compile import as_compiled_model
 from ..lower.problem import copy_ids, prepare_copies, with_mismatch
@@ -299,14 +299,14 @@ class EnsembleResult:
         if t0 < self.t_record:
             raise ModelError(f"`t_start` = {t0} precedes t_record = {self.t_record}: spikes before it were not kept")
         if self.status[i] != lanes.LANE_OK:
-            out = summarize_spikes([], t0, t1)
+            out = spike_summary([], t0, t1)
             out["pattern"] = "diverging"
             return out
         spikes = self.spikes(i, m)
         if self.counts[m, i] > self.times.shape[2]:
             # The stored spikes end early: analyse only the window they cover.
-            return summarize_spikes(spikes, t0, float(spikes[-1]))
-        return summarize_spikes(spikes, t0, t1)
+            return spike_summary(spikes, t0, float(spikes[-1]))
+        return spike_summary(spikes, t0, t1)
 
     def summaries(self, t_start=None, neuron=0):
         """Metrics of every copy as arrays: ``{"pattern": array of str, "burst_period": array, ...}``."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..analysis.network import PHASE_TOLERANCE
-from ..analysis.spikes import analyse_spikes, settled_window, summarize_spikes
+from ..analysis.spikes import analyse_spikes, settled_window, spike_summary
 from ..errors import Failure, ModelError
 from ..io.files import atomic_write
 
@@ -206,7 +206,7 @@ class SimulationResult:
         ``duty_cycle`` (``None`` where not applicable), ``t_start``, ``t_end``; see
         :func:`neuromorph.analysis.spikes.summarize_spikes`.
         """
-        return summarize_spikes(self.spikes_of(neuron), *self._window(t_start))
+        return spike_summary(self.spikes_of(neuron), *self._window(t_start))
 
     def rhythm(self, reference=0, t_start=None, t_end=None, phase_tolerance=PHASE_TOLERANCE):
         """Per-neuron bursts, period, duty cycle and phase relative to ``reference`` (networks);

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
-from ..analysis.spikes import summarize_spikes
+from ..analysis.spikes import spike_summary
 from ..errors import Failure, ModelError, SimulationError
 
 __all__ = ["METRICS", "REASONS", "Axis", "parse_axis", "check_cells_memory", "run_cell", "step_limit"]
@@ -101,7 +101,7 @@ def run_cell(base, values, solver, t_end, t_transient, max_steps, stop=None):
     result = integ.result()
     patterns = []
     for m in range(nn):
-        s = summarize_spikes(result.spike_times[result.spike_neurons == m], t_transient, t_end)
+        s = spike_summary(result.spike_times[result.spike_neurons == m], t_transient, t_end)
         patterns.append(s["pattern"])
         for k in METRICS:
             if s[k] is not None:

@@ -843,7 +843,7 @@ class Tuner:
         seen); rest, tonic spiking or irregular firing only after a full window (a first burst looks tonic
         while it lasts, the silence between bursts like rest): ``"starting"`` until then.
         """
-        from ..analysis.spikes import summarize_spikes
+        from ..analysis.spikes import spike_summary
 
         names = self.model.node_names if self.network else ()
         if isinstance(neuron, str) and neuron in names:
@@ -854,7 +854,7 @@ class Tuner:
             raise ModelError(f"`neuron` must be {choices}, got {neuron!r}")
         t0 = max(0.0, self.t - self.window)
         spikes = self._spikes[neuron]
-        pattern = summarize_spikes(spikes[spikes >= t0], t0, self.t)["pattern"]
+        pattern = spike_summary(spikes[spikes >= t0], t0, self.t)["pattern"]
         return pattern if self.t >= self.window or pattern == "bursting" else "starting"
 
     def predicted(self):
