@@ -171,6 +171,7 @@ class Leak(ElementKind):
     e_rev: float = 0.0
     name: str = "leak"
     kind: ClassVar[str] = "leak"
+    gain: ClassVar[str] = "g"
 
     def __post_init__(self):
         check_fields(self, reals=("g", "e_rev"))
@@ -259,6 +260,7 @@ class Current(ElementKind):
     inactivation_tau: float | None = None
     inactivation_k: float = -2.0
     kind: ClassVar[str] = "current"
+    gain: ClassVar[str] = "alpha"
 
     def __post_init__(self):
         check_fields(self, reals=("alpha", "delta", "inactivation_k"), time_constants=("tau",))
@@ -370,6 +372,7 @@ class Conductance(ElementKind):
     gates: tuple = ()
     name: str | None = None
     kind: ClassVar[str] = "conductance"
+    gain: ClassVar[str] = "g_max"
 
     def __post_init__(self):
         check_fields(self, reals=("g_max", "e_rev"))
@@ -532,6 +535,7 @@ class CurrentSynapse(_Synapse):
     tau: float = 50.0
     name: str | None = None
     kind: ClassVar[str] = "current_synapse"
+    gain: ClassVar[str] = "g"
 
     def __post_init__(self):
         self._check_synapse()
@@ -617,6 +621,7 @@ class ConductanceSynapse(_Synapse):
     tau: float = 50.0
     name: str | None = None
     kind: ClassVar[str] = "conductance_synapse"
+    gain: ClassVar[str] = "g"
 
     def __post_init__(self):
         self._check_synapse()
@@ -678,6 +683,7 @@ class GapJunction(ElementKind):
     g: float
     name: str | None = None
     kind: ClassVar[str] = "gap_junction"
+    gain: ClassVar[str] = "g"
     connects: ClassVar[tuple] = ("a", "b")
 
     def __post_init__(self):

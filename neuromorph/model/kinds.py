@@ -9,7 +9,9 @@ A kind (a frozen dataclass registered with :func:`register`) states
   :meth:`ElementKind.derivatives`, plain NumPy, written from the equation): the I-V analysis
   uses these;
 * how it lowers into the compiled arrays (:meth:`ElementKind.lower`): a few *terms* of the
-  kernel's primitive form, and which array slot holds each of its parameters.
+  kernel's primitive form, and which array slot holds each of its parameters;
+* its *gain* (:attr:`ElementKind.gain`): the field its current is proportional to, which estimation
+  reads back from a trace.
 
 The kernels know only the primitive term
 ``I = gain * base(y[input] - offset) * prod_i sigma(k_i (y[gate_i] - offset_i))`` with
@@ -140,6 +142,9 @@ class ElementKind:
     kind: ClassVar[str]
     connects: ClassVar[tuple] = ()
     """Ends of an interconnection (``("pre", "post")``, ``("a", "b")``); empty for an element of one neuron."""
+    gain: ClassVar[str | None] = None
+    """The field the current is proportional to (``"alpha"``, ``"g"``, ``"g_max"``): the kind's *gain*, which
+    :func:`neuromorph.estimate` can read back from a voltage trace (the current is linear in it). None: none."""
 
     # -- parameters ---------------------------------------------------------------------
     def parameters(self):

@@ -1,0 +1,154 @@
+"""Kernels of the estimation layer: exact first-order filters of sampled signals, and the adaptive observer.
+
+Both run on a measured trace: samples ``t[0] < t[1] < ...`` (any spacing), signals linear between
+samples (first-order hold), as a chip's recorded voltage is read.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .config import JIT, JIT_INLINE
+
+
+@njit(**JIT)
+def foh_filter(t, u, tau, x0, out):
+    """``tau dx/dt = u - x`` on the samples of ``u`` (N x m, linear between samples), exactly; ``x(t[0]) = x0``.
+
+    ``tau = 0`` copies ``u``. Each step is the exact solution for a ramp input over the interval:
+    ``x+ = a x + b0 u + b1 u+`` with ``a = exp(-h/tau)``, ``b1 = 1 - tau (1 - a) / h``, ``b0 = 1 - a - b1``.
+    """
+    n, m = u.shape
+    if tau <= 0.0:
+        for i in range(n):
+            for j in range(m):
+                out[i, j] = u[i, j]
+        return
+    for j in range(m):
+        out[0, j] = x0[j]
+    for i in range(n - 1):
+        h = t[i + 1] - t[i]
+        r = h / tau
+        one_minus_a = -math.expm1(-r)
+        a = 1.0 - one_minus_a
+        # b1 = 1 - (1 - a) / r, without cancellation for small r (series of 1 - (1 - e^-r) / r)
+        if r < 1e-4:
+            b1 = r * (0.5 - r / 6.0)
+        else:
+            b1 = 1.0 - one_minus_a / r
+        b0 = one_minus_a - b1
+        for j in range(m):  # the columns of one sample side by side: one exp per sample, rows read in order
+            out[i + 1, j] = a * out[i, j] + b0 * u[i, j] + b1 * u[i + 1, j]
+
+
+@njit(**JIT_INLINE)
+def _observer_rhs(y, w, i, v, phi, drive, c, gamma, alpha, n, p, out, ppsi):
+    """Derivative of the observer's state ``y = [vhat (n), psi (n x p), P (p x p), theta (p)]`` at the point
+    ``w`` in [0, 1] of the interval from sample ``i`` to ``i + 1``, into ``out`` (``ppsi``: scratch of n x p,
+    ``P psi_k`` of each neuron; ``dtheta`` is formed first: the estimate's own rate enters ``dvhat``)."""
+    o_psi = n
+    o_p = n + n * p
+    o_th = o_p + p * p
+    for k in range(n):
+        for a in range(p):
+            acc = 0.0
+            for b in range(p):
+                acc += y[o_p + a * p + b] * y[o_psi + k * p + b]
+            ppsi[k * p + a] = acc
+    # dtheta = sum_k (P psi_k) e_k ; dP = alpha P - sum_k (P psi_k)(P psi_k)^T (P symmetric)
+    for a in range(p):
+        out[o_th + a] = 0.0
+    for a in range(p):
+        for b in range(p):
+            out[o_p + a * p + b] = alpha * y[o_p + a * p + b]
+    for k in range(n):
+        e = (1.0 - w) * v[i, k] + w * v[i + 1, k] - y[k]
+        for a in range(p):
+            out[o_th + a] += ppsi[k * p + a] * e
+            for b in range(p):
+                out[o_p + a * p + b] -= ppsi[k * p + a] * ppsi[k * p + b]
+    # dpsi_k = -gamma psi_k + phi_k / C_k ; dvhat_k = (phi_k theta + drive_k) / C_k + gamma e_k + psi_k dtheta
+    for k in range(n):
+        e = (1.0 - w) * v[i, k] + w * v[i + 1, k] - y[k]
+        f = (1.0 - w) * drive[i, k] + w * drive[i + 1, k]
+        dot = 0.0
+        for a in range(p):
+            ph = (1.0 - w) * phi[i, k, a] + w * phi[i + 1, k, a]
+            out[o_psi + k * p + a] = -gamma * y[o_psi + k * p + a] + ph / c[k]
+            f += ph * y[o_th + a]
+            dot += y[o_psi + k * p + a] * out[o_th + a]
+        out[k] = f / c[k] + gamma * e + dot
+
+
+@njit(**JIT)
+def observer_run(t, v, phi, drive, c, y, gamma, alpha, h_max, t_record, hist, work):
+    """Integrate the adaptive observer along the trace (classical RK4, substeps of at most ``h_max``).
+
+    ``y`` holds the initial state and ends with the final one; ``hist[r]`` gets ``theta`` at the first
+    sample at or after ``t_record[r]``. Returns the number of samples done, ``-1 - i`` if the state
+    stopped being finite at sample ``i``.
+    """
+    n = v.shape[1]
+    p = phi.shape[2]
+    size = y.shape[0]
+    o_th = n + n * p + p * p
+    k1 = work[0]
+    k2 = work[1]
+    k3 = work[2]
+    k4 = work[3]
+    tmp = work[4]
+    ppsi = work[5]
+    r = 0
+    n_rec = t_record.shape[0]
+    while r < n_rec and t_record[r] <= t[0]:
+        for a in range(p):
+            hist[r, a] = y[o_th + a]
+        r += 1
+    for i in range(t.shape[0] - 1):
+        span = t[i + 1] - t[i]
+        sub = max(1, int(math.ceil(span / h_max)))
+        h = span / sub
+        for s in range(sub):
+            w0 = s / sub
+            wm = (s + 0.5) / sub
+            w1 = (s + 1.0) / sub
+            _observer_rhs(y, w0, i, v, phi, drive, c, gamma, alpha, n, p, k1, ppsi)
+            for j in range(size):
+                tmp[j] = y[j] + 0.5 * h * k1[j]
+            _observer_rhs(tmp, wm, i, v, phi, drive, c, gamma, alpha, n, p, k2, ppsi)
+            for j in range(size):
+                tmp[j] = y[j] + 0.5 * h * k2[j]
+            _observer_rhs(tmp, wm, i, v, phi, drive, c, gamma, alpha, n, p, k3, ppsi)
+            for j in range(size):
+                tmp[j] = y[j] + h * k3[j]
+            _observer_rhs(tmp, w1, i, v, phi, drive, c, gamma, alpha, n, p, k4, ppsi)
+            for j in range(size):
+                y[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+        for j in range(size):
+            if not math.isfinite(y[j]):
+                return -1 - i
+        while r < n_rec and t_record[r] <= t[i + 1]:
+            for a in range(p):
+                hist[r, a] = y[o_th + a]
+            r += 1
+    return t.shape[0]
+
+
+def run_observer(t, v, phi, drive, c, theta0, p0, gamma, alpha, h_max, t_record):
+    """Python entry: allocate the state and buffers, run :func:`observer_run`; ``(theta, P, hist, done)``."""
+    n, p = v.shape[1], phi.shape[2]
+    size = n + n * p + p * p + p
+    y = np.zeros(size)
+    y[:n] = v[0]
+    y[n + n * p:n + n * p + p * p] = np.asarray(p0, dtype=np.float64).reshape(-1)
+    y[n + n * p + p * p:] = theta0
+    hist = np.full((t_record.size, p), np.nan)
+    work = np.zeros((6, size))  # RK4 stages, a stage's state, and P psi
+    done = observer_run(np.ascontiguousarray(t, dtype=np.float64), np.ascontiguousarray(v, dtype=np.float64),
+                        np.ascontiguousarray(phi, dtype=np.float64), np.ascontiguousarray(drive, dtype=np.float64),
+                        np.ascontiguousarray(c, dtype=np.float64), y, float(gamma), float(alpha), float(h_max),
+                        np.ascontiguousarray(t_record, dtype=np.float64), hist, work)
+    theta = y[n + n * p + p * p:].copy()
+    P = y[n + n * p:n + n * p + p * p].reshape(p, p).copy()
+    return theta, P, hist, int(done)

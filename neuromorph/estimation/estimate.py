@@ -1,0 +1,332 @@
+"""``nm.estimate``: the public entry of the estimation layer, and what it returns."""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _validate as check
+from ..errors import ModelError
+from .fit import least_squares, observer, split_known, warn_unidentifiable
+from .regressor import regressors, structure
+from .trace import as_trace
+
+METHODS = ("least_squares", "observer")
+
+
+@dataclass(frozen=True)
+class AdaptiveObserver:
+    """The adaptive observer of Burghi & Sepulchre: continuous-time recursive least squares with forgetting.
+
+    With ``psi`` the regressor filtered by ``1 / (s + gamma)`` and ``e = V - V_hat``::
+
+        dV_hat/dt = (phi^T theta + I_app) / C + gamma e + psi^T dtheta/dt
+        dpsi/dt   = -gamma psi + phi / C
+        dP/dt     = forgetting P - P psi psi^T P
+        dtheta/dt = P psi e
+
+    (summed over the neurons of a network), integrated along the trace by a numba kernel (RK4, the measured
+    signals linear between samples).
+
+    Parameters
+    ----------
+    gamma : float, default 1.0
+        Output injection gain (per time unit): how fast the voltage estimate follows the measured one.
+    forgetting : float, default 1e-3
+        Forgetting rate of the least-squares memory (per time unit): ``1 / forgetting`` is how far back it
+        remembers, so a gain that changes slowly is tracked.
+    p0 : float, default 10.0
+        Initial covariance ``P(0) = p0 I``: the larger, the faster the first estimates move.
+    initial : dict, optional
+        Starting estimates by path; the others start at 0.
+    h_max : float, default 0.05
+        Largest integration step (time units); the trace's intervals are cut into substeps no longer.
+    record_dt : float, default 50.0
+        Spacing of the recorded estimates (``Estimate.history``).
+
+    Raises
+    ------
+    ModelError
+        If a number is not finite, ``gamma``, ``p0``, ``h_max`` or ``record_dt`` is not > 0, or ``forgetting``
+        is negative.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> nm.AdaptiveObserver(gamma=2.0).forgetting
+    0.001
+    """
+
+    gamma: float = 1.0
+    forgetting: float = 1e-3
+    p0: float = 10.0
+    initial: dict = field(default=None)
+    h_max: float = 0.05
+    record_dt: float = 50.0
+
+    def __post_init__(self):
+        for name in ("gamma", "p0", "h_max", "record_dt"):
+            object.__setattr__(self, name, check.positive(name, getattr(self, name)))
+        object.__setattr__(self, "forgetting", check.nonnegative("forgetting", self.forgetting))
+        if self.initial is not None and not isinstance(self.initial, dict):
+            raise ModelError(f"`initial` must be a dict {{path: value}}, got {self.initial!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Estimate:
+    """Gains estimated from a trace: what :func:`estimate` returns.
+
+    Parameters
+    ----------
+    params : tuple of str
+        The estimated gains' paths, in order.
+    values : dict
+        Estimate by path.
+    stderr : dict
+        Standard error by path (least squares: robust to the residuals' correlation in time; NaN where the gain
+        is not identifiable, and for the observer, whose estimate is a trajectory: see ``history``).
+    identifiable : dict
+        Whether the trace excites each gain enough to say anything about it (a 95 % interval narrower than
+        +-10 % of the gain, and the gain mostly outside directions the trace does not excite).
+    model : Neuron or Network
+        A copy of the model with the identifiable estimates set: :func:`neuromorph.simulate` runs it,
+        :meth:`save` writes it as a circuit file.
+    condition : float
+        Condition number of the column-scaled regressor (least squares; NaN for the observer).
+    residual : float
+        RMS of the filtered equation's residual (least squares; NaN for the observer).
+    method : str
+        ``"least_squares"`` or ``"observer"``.
+    history : tuple, optional
+        ``(t, theta)`` of the observer: the estimates against time (``theta`` is time x params).
+    trace : Trace, optional
+        The checked trace the estimate was made from (times, voltages, applied currents).
+
+    Raises
+    ------
+    TypeError
+        If a field is missing (it is made by :func:`estimate`, rarely by hand).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> n = nm.preset("tonic")
+    >>> est = nm.estimate(n, n.simulate(2_000, i_app=-0.7, dt_out=0.05), params=["fast_negative.alpha"],
+    ...                   i_app=-0.7)
+    >>> round(est["fast_negative.alpha"], 4), est.identifiable["fast_negative.alpha"]
+    (-2.0, True)
+    """
+
+    params: tuple
+    values: dict
+    stderr: dict
+    identifiable: dict
+    model: object
+    condition: float
+    residual: float
+    method: str
+    history: tuple = None
+    trace: object = field(default=None, repr=False)
+
+    def __getitem__(self, path):
+        return self.values[path]
+
+    def relative_error(self, truth):
+        """``{path: (estimate - truth) / |truth|}`` against a model or a ``{path: value}`` of the true gains."""
+        get = truth.get if hasattr(truth, "get") and not isinstance(truth, dict) else truth.__getitem__
+        return {p: (self.values[p] - get(p)) / abs(get(p)) for p in self.params}
+
+    def save(self, path):
+        """Write the fitted model as a circuit file (:func:`neuromorph.save`), which ``simulate`` runs."""
+        from ..io.circuits import save
+
+        save(self.model, path)
+
+    def __str__(self):
+        rows = [f"{'gain':<32} {'estimate':>12} {'std. error':>12}"]
+        for p in self.params:
+            flag = "" if self.identifiable[p] else "  not identifiable"
+            rows.append(f"{p:<32} {self.values[p]:>12.6g} {self.stderr[p]:>12.3g}{flag}")
+        rows.append(f"method {self.method}, condition number {self.condition:.3g}, residual {self.residual:.3g}")
+        return "\n".join(rows)
+
+    def plot(self, ax=None, truth=None):
+        """Estimates against time (observer) or the estimates with their standard errors (least squares),
+        relative to ``truth`` (a model or ``{path: value}``) when given."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
+        ref = None if truth is None else (truth.get if not isinstance(truth, dict) else truth.__getitem__)
+        if self.history is not None:
+            t, theta = self.history
+            for j, p in enumerate(self.params):
+                y = theta[:, j] if ref is None else theta[:, j] / ref(p)
+                ax.plot(t, y, label=p)
+            ax.set(xlabel="time", ylabel="estimate" if ref is None else "estimate / truth")
+        else:
+            x = np.arange(len(self.params))
+            y = np.array([self.values[p] for p in self.params])
+            e = np.array([self.stderr[p] for p in self.params])
+            if ref is not None:
+                scale = np.array([abs(ref(p)) for p in self.params])
+                y, e = y / scale, e / scale
+            ax.errorbar(x, y, yerr=np.where(np.isfinite(e), 2 * e, 0), fmt="o")
+            ax.set_xticks(x, self.params, rotation=30, ha="right")
+            ax.set(ylabel="estimate" if ref is None else "estimate / |truth|")
+        if len(self.params) <= 12:
+            ax.legend(fontsize=8) if self.history is not None else None
+        return ax
+
+
+def _paths(structure_, params):
+    gains = structure_.gains
+    if params is None:
+        return list(range(len(gains)))
+    if isinstance(params, str):
+        params = [params]
+    chosen = []
+    for path in params:
+        if not isinstance(path, str):
+            raise ModelError(f"`params` must be gain paths (str), got {path!r}")
+        if path not in gains:
+            try:
+                structure_.model.get(path)
+                what = "is a parameter but not a gain"
+            except ModelError:
+                what = "names no parameter of the model"
+            raise ModelError(f"`params`: {path!r} {what}; the gains are {', '.join(gains)}")
+        if gains.index(path) in chosen:
+            raise ModelError(f"`params` names {path!r} twice")
+        chosen.append(gains.index(path))
+    if not chosen:
+        raise ModelError("`params` is empty: nothing to estimate")
+    return chosen
+
+
+def estimate(model, trace, params=None, method="least_squares", i_app=None, t_start=None, filter_tau=1.0,
+             rcond=1e-6, observer_settings=None):
+    """Estimate a neuron's or a network's gains from a measured voltage trace.
+
+    The model gives the structure (its elements, offsets and filter time constants: the design values); the
+    trace gives each membrane voltage and the applied current. Every element current is its gain times a known
+    function of voltages and their filters, so the gains enter linearly and the filtered voltages are computed
+    from the measured ones (:mod:`neuromorph.estimation.regressor`).
+
+    Parameters
+    ----------
+    model : Neuron, Network or str
+        The circuit's structure (a preset name or circuit file too). Its gains' values are not used, except
+        those left out of ``params`` (known) and as the fitted model's values of gains the trace cannot tell.
+    trace : SimulationResult, tuple or dict
+        A run of ours or of ngspice (:func:`neuromorph.spice_simulate`), ``(t, v)`` or ``(t, v, i_app)`` arrays
+        (``v`` one neuron's, or neurons x samples), or ``{neuron: (t, v[, i_app])}`` sampled at the same times.
+        Any increasing time grid (ngspice's is not uniform).
+    params : list of str, optional
+        Paths of the gains to estimate (``"slow_negative.alpha"``, ``"n1_to_n2.g"``, ``"n2.leak.g"``); default:
+        every gain of every neuron, synapse and gap junction.
+    method : {"least_squares", "observer"}, default "least_squares"
+        Batch least squares on the filtered (integral) form of the membrane equation, or the adaptive observer
+        (:class:`AdaptiveObserver`) run along the trace.
+    i_app : float, Stimulus, list or dict, optional
+        The applied current, as :func:`neuromorph.simulate` takes it, when the trace does not give it; default:
+        the model's own.
+    t_start : float, optional
+        Least squares uses the trace from here on (the filters start from the first measured voltage; their
+        error decays as ``exp(-t / tau)``). Default: 5 times the slowest filter's time constant past the first
+        sample, at most half the trace.
+    filter_tau : float, default 1.0
+        Time constant of the filter applied to both sides for least squares (no derivative of the measured
+        voltage is taken).
+    rcond : float, default 1e-6
+        Singular values of the column-scaled regressor below ``rcond`` times the largest are directions the
+        trace does not excite: a gain mostly in them is reported as not identifiable.
+    observer_settings : AdaptiveObserver, optional
+        The observer's gains and starting point (``method="observer"``).
+
+    Returns
+    -------
+    Estimate
+        Values, standard errors, identifiability, the fitted model, the residual (and the estimates against
+        time for the observer).
+
+    Raises
+    ------
+    ModelError
+        If the model is not a neuron or a network; a path of ``params`` is not a gain of it; ``method`` is
+        unknown; the trace's times do not increase, its arrays differ in length, hold NaN, or its neurons are not
+        the model's; or a number is not finite / in range.
+    CircuitFileError
+        If ``model`` names no preset or circuit file.
+
+    Warns
+    -----
+    NeuromorphWarning
+        When the trace does not excite some gains (e.g. a resting neuron's spiking gains): they are flagged in
+        ``Estimate.identifiable`` and keep their model values in the fitted model.
+
+    Examples
+    --------
+    The bursting neuron's five gains from 10 000 time units of its own voltage (the first half of the trace
+    lets the filters settle from their unknown starting values):
+
+    >>> import neuromorph as nm
+    >>> n = nm.preset("bursting")
+    >>> run = n.simulate(10_000, i_app=-2.0, dt_out=0.05)
+    >>> est = nm.estimate(n, run, i_app=-2.0)
+    >>> est.params
+    ('leak.g', 'fast_negative.alpha', 'slow_positive.alpha', 'slow_negative.alpha', 'ultraslow_positive.alpha')
+    >>> max(abs(e) for e in est.relative_error(n).values()) < 0.01
+    True
+    """
+    from ..io.circuits import as_model
+
+    model = as_model(model)
+    s = structure(model)
+    if method not in METHODS:
+        raise ModelError(f"unknown estimation `method` {method!r}; choose one of {', '.join(METHODS)}")
+    chosen = _paths(s, params)
+    data = as_trace(s, trace, i_app)
+    phi = regressors(s, data.t, data.v)
+    phi_est, drive = split_known(s, chosen, phi, data)
+    paths = tuple(s.columns[j].path for j in chosen)
+    filter_tau = check.positive("filter_tau", filter_tau)
+    rcond = check.positive("rcond", rcond)
+    history = None
+    if method == "least_squares":
+        t0, t1 = float(data.t[0]), float(data.t[-1])
+        slowest = max((tau for _, tau in s.filters()), default=0.0)
+        start = t0 + min(5.0 * slowest, 0.5 * (t1 - t0)) if t_start is None else check.real("t_start", t_start)
+        if not t0 <= start < t1:
+            raise ModelError(f"`t_start` must lie in the trace, [{t0:g}, {t1:g}), got {t_start!r}")
+        theta, cov, residual, condition, weak = least_squares(s, data, phi_est, drive, start, filter_tau, rcond)
+        stderr = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        scale = np.array([max(abs(theta[j]), abs(s.columns[k].value), 1e-12) for j, k in enumerate(chosen)])
+        ok = (weak < 0.5) & (stderr < 0.05 * scale)  # a 95 % interval narrower than +-10 % of the gain
+    else:
+        settings = observer_settings if observer_settings is not None else AdaptiveObserver()
+        if not isinstance(settings, AdaptiveObserver):
+            raise ModelError(f"`observer_settings` must be an AdaptiveObserver, got {type(settings).__name__}")
+        initial = dict(settings.initial or {})
+        unknown = [p for p in initial if p not in paths]
+        if unknown:
+            raise ModelError(f"AdaptiveObserver.initial names {unknown}, which are not estimated ({', '.join(paths)})")
+        theta0 = np.array([check.real(f"initial {p}", initial.get(p, 0.0)) for p in paths])
+        theta, P, t_rec, hist, done = observer(s, data, phi_est, drive, theta0, settings.gamma, settings.forgetting,
+                                               settings.p0, settings.h_max, settings.record_dt)
+        if done < 0:
+            raise ModelError(f"the observer's state stopped being finite at t = {data.t[-1 - done]:g}: lower its "
+                             "gamma or p0, or shorten h_max")
+        stderr = np.full(len(paths), np.nan)
+        condition, residual = math.nan, math.nan
+        ok = np.ones(len(paths), bool)
+        history = (t_rec, hist)
+    values = {p: float(x) for p, x in zip(paths, theta)}
+    identifiable = {p: bool(k) for p, k in zip(paths, ok)}
+    warn_unidentifiable([p for p in paths if not identifiable[p]])
+    fitted = model.copy()
+    for p in paths:
+        if identifiable[p]:
+            fitted.set(p, values[p])
+    return Estimate(paths, values, {p: float(e) if identifiable[p] else math.nan for p, e in zip(paths, stderr)},
+                    identifiable, fitted, condition, residual, method, history, data)

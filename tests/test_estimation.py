@@ -1,0 +1,158 @@
+"""Gains read back from voltage traces (issue 21), against the true gains of MODEL.md, not our own output.
+
+The traces are simulations with known gains (the reference bursting neuron: leak 1, fast negative -2, slow
+positive 2, slow negative -1.5, ultraslow positive 1.5; the HCO: two of them with mutual inhibition 0.2) under
+white current noise; the estimates must come back to those numbers.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import neuromorph as nm
+from neuromorph.model.kinds import KINDS
+
+TRUE = {"leak.g": 1.0, "fast_negative.alpha": -2.0, "slow_positive.alpha": 2.0, "slow_negative.alpha": -1.5,
+        "ultraslow_positive.alpha": 1.5}  # MODEL.md, "Public reference behaviours"
+
+
+def relative_errors(values, truth):
+    return {p: abs(values[p] / truth[p] - 1.0) for p in truth}
+
+
+@pytest.fixture(scope="module")
+def noisy_burster():
+    """20 000 time units of the bursting neuron with white current noise 0.02 (sampled every 0.05)."""
+    run = nm.preset("bursting").simulate(20_000, i_app=-2.0, noise=nm.WhiteNoise(0.02), seed=1, dt=0.01,
+                                         dt_out=0.05)
+    assert run.summary()["pattern"] == "bursting"
+    return run
+
+
+def test_least_squares_recovers_every_gain_within_half_a_percent(noisy_burster):
+    est = nm.estimate("bursting", noisy_burster, i_app=-2.0)
+    assert est.params == tuple(TRUE)
+    errors = relative_errors(est.values, TRUE)
+    assert max(errors.values()) < 0.005, errors
+    assert all(est.identifiable.values()) and est.condition < 100
+    # the standard errors are of the size of the actual errors (not 100x smaller: honest intervals)
+    assert all(abs(est.values[p] - TRUE[p]) < 6 * est.stderr[p] for p in TRUE), (est.values, est.stderr)
+
+
+def test_observer_from_zero_is_within_two_percent_by_the_end_and_stays(noisy_burster):
+    est = nm.estimate("bursting", noisy_burster, i_app=-2.0, method="observer")
+    t, theta = est.history
+    truth = np.array([TRUE[p] for p in est.params])
+    assert np.all(theta[0] == 0.0)  # started from every gain at 0
+    worst = np.max(np.abs(theta / truth - 1.0), axis=1)
+    assert worst[-1] < 0.02
+    assert np.all(worst[t >= 10_000] < 0.02)  # and stays there over the second half
+    assert max(relative_errors(est.values, TRUE).values()) < 0.02
+
+
+def test_observer_tracks_a_gain_ramped_by_a_modulation_schedule():
+    """slow_negative.alpha from -1.5 to -1.0 over 40 000 time units (steps of 100): error <= 5 % after 5 000.
+
+    The neuron stops bursting near alpha = -1.2 (its slow I-V curve loses its negative-conductance region), so
+    the other gains are known here: a resting trace cannot tell five gains apart, but it does tell this one."""
+    times = np.arange(100.0, 40_000.0, 100.0)
+    schedule = [(float(t), {"slow_negative.alpha": -1.5 + 0.5 * t / 40_000}) for t in times]
+    run = nm.preset("bursting").simulate(40_000, i_app=-2.0, noise=nm.WhiteNoise(0.02), seed=2, dt=0.01, dt_out=0.05,
+                                         modulation=schedule)
+    est = nm.estimate("bursting", run, params=["slow_negative.alpha"], i_app=-2.0, method="observer")
+    t, theta = est.history
+    truth = -1.5 + 0.5 * np.floor(t / 100.0) * 100.0 / 40_000
+    error = np.abs(theta[:, 0] / truth - 1.0)
+    assert error[t >= 5_000].max() <= 0.05
+    assert theta[0, 0] == 0.0 and abs(theta[-1, 0] - (-1.0)) < 0.05
+
+
+def test_hco_synaptic_and_neuronal_gains_from_the_two_voltages():
+    run = nm.hco().simulate(20_000, noise=nm.WhiteNoise(0.02), seed=3, dt=0.01, dt_out=0.05)
+    est = nm.estimate("hco", run)
+    for syn in ("n1_to_n2.g", "n2_to_n1.g"):
+        assert abs(est.values[syn] / 0.2 - 1.0) < 0.05
+    for node in ("n1", "n2"):
+        errors = relative_errors({p: est.values[f"{node}.{p}"] for p in TRUE}, TRUE)
+        assert max(errors.values()) < 0.02, (node, errors)
+
+
+def test_a_resting_trace_flags_the_spiking_gains_as_not_identifiable():
+    run = nm.preset("bursting").simulate(5_000, i_app=-3.0, noise=nm.WhiteNoise(0.02), seed=4, dt=0.01, dt_out=0.05)
+    assert run.summary()["pattern"] == "rest"
+    with pytest.warns(nm.NeuromorphWarning, match="not identifiable"):
+        est = nm.estimate("bursting", run, i_app=-3.0)
+    for path in ("fast_negative.alpha", "slow_positive.alpha", "slow_negative.alpha"):
+        assert not est.identifiable[path] and np.isnan(est.stderr[path])
+        assert est.model.get(path) == TRUE[path]  # the fitted model keeps what the trace cannot tell
+    assert "not identifiable" in str(est)
+
+
+def test_a_non_uniform_spice_grid_gives_the_gains_too():
+    """ngspice's behavioural run of the burster (its own time steps, 1e-3 to 5e-2): gains within 1 %."""
+    spice = nm.spice_simulate("bursting", 12_000, i_app=-2.0)
+    steps = np.diff(spice.t)
+    assert steps.max() > 10 * steps.min()
+    est = nm.estimate("bursting", spice, i_app=-2.0)
+    assert max(relative_errors(est.values, TRUE).values()) < 0.01
+
+
+def test_plain_arrays_with_a_sampled_current_and_the_fitted_model_runs(tmp_path, noisy_burster):
+    t, v = noisy_burster.t, noisy_burster.v
+    est = nm.estimate("bursting", (t, v, np.full(t.size, -2.0)), params=["slow_negative.alpha", "leak.g"])
+    assert est.params == ("slow_negative.alpha", "leak.g")
+    assert abs(est.values["slow_negative.alpha"] + 1.5) < 0.01
+    est.save(tmp_path / "fitted.toml")
+    fitted = nm.load(tmp_path / "fitted.toml")
+    assert fitted.get("slow_negative.alpha") == est.values["slow_negative.alpha"]
+    summary = fitted.simulate(10_000, i_app=-2.0).summary()
+    assert summary["pattern"] == "bursting" and summary["spikes_per_burst"] == 7
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_current_is_linear_in_its_gain(kind):
+    """What estimation rests on: the current of each element is its gain times a function of voltages."""
+    cls = KINDS[kind]
+    examples = {"leak": dict(g=0.7, e_rev=0.3), "current": dict(alpha=-1.3, delta=0.2, tau=5.0),
+                "conductance": dict(g_max=0.8, e_rev=1.0), "current_synapse": dict(g=0.3, tau=5.0),
+                "conductance_synapse": dict(g=0.3, e_syn=-2.0, tau=5.0), "gap_junction": dict(g=0.4)}
+    el = cls(**examples[kind])
+    rng = np.random.default_rng(0)
+    values = {inp.role: rng.uniform(-3, 3, 7) for inp in el.inputs()}
+    base = el.replace(**{cls.gain: 1.0}).current(**values)
+    for target, current in el.current(**values).items():
+        np.testing.assert_allclose(current, getattr(el, cls.gain) * base[target], rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda t, v: nm.estimate("bursting", (t, v[:-1]), i_app=-2.0), ["samples", "as many"]),
+    (lambda t, v: nm.estimate("bursting", (t, np.where(np.arange(t.size) == 5, np.nan, v)), i_app=-2.0),
+     ["nan", "sample 5", "t = 2.5"]),
+    (lambda t, v: nm.estimate("bursting", (t[::-1], v), i_app=-2.0), ["time grid must increase"]),
+    (lambda t, v: nm.estimate("bursting", (t, v), params=["slow_negative.delta"], i_app=-2.0),
+     ["'slow_negative.delta' is a parameter but not a gain", "slow_negative.alpha"]),
+    (lambda t, v: nm.estimate("bursting", (t, v), params=["nope.g"], i_app=-2.0), ["'nope.g' names no parameter"]),
+    (lambda t, v: nm.estimate("hco", (t, v)), ["one row per neuron", "n1, n2"]),
+    (lambda t, v: nm.estimate("hco", {"n1": (t, v), "n3": (t, v)}), ["are not the model's", "n3"]),
+    (lambda t, v: nm.estimate("hco", {"n1": (t, v), "n2": (t[:-1], v[:-1])}), ["'n2' is sampled at other times"]),
+    (lambda t, v: nm.estimate("bursting", (t, v), method="kalman"), ["unknown estimation `method` 'kalman'"]),
+])
+def test_bad_input_is_refused_naming_it(call, words):
+    t = np.linspace(0.0, 100.0, 201)
+    v = np.sin(t)
+    with pytest.raises(nm.ModelError) as info:
+        call(t, v)
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+def test_a_run_of_another_circuit_is_refused():
+    run = nm.preset("bursting").simulate(200, i_app=-2.0)
+    with pytest.raises(nm.ModelError, match=r"no voltage of the model's neuron\(s\) \['n1.v', 'n2.v'\]"):
+        nm.estimate("hco", run)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nm.AdaptiveObserver(gamma=2.0)
+    with pytest.raises(nm.ModelError, match="`gamma` must be > 0"):
+        nm.AdaptiveObserver(gamma=0.0)
