@@ -156,3 +156,44 @@ def test_a_run_of_another_circuit_is_refused():
         nm.AdaptiveObserver(gamma=2.0)
     with pytest.raises(nm.ModelError, match="`gamma` must be > 0"):
         nm.AdaptiveObserver(gamma=0.0)
+
+
+def test_online_observer_fed_stretch_by_stretch_equals_the_observer_on_the_whole_trace(noisy_burster):
+    """An Integrator's stream (take() after each advance) gives the observer what the whole trace gives it."""
+    t, v = noisy_burster.t, noisy_burster.v
+    k = t <= 8_000
+    whole = nm.estimate("bursting", (t[k], v[k]), i_app=-2.0, method="observer")
+    online = nm.AdaptiveObserver().start("bursting", i_app=-2.0)
+    for lo in range(0, 8_000, 1_000):
+        part = (t >= lo) & (t <= lo + 1_000) & (t > (lo if lo else -1.0))
+        online.update(t[part], v[part])
+    est = online.estimate()
+    np.testing.assert_allclose(est.history[0], whole.history[0], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(est.history[1], whole.history[1], rtol=1e-9, atol=1e-12)
+    assert [est.values[p] for p in est.params] == pytest.approx([whole.values[p] for p in whole.params], rel=1e-9)
+
+
+def test_online_observer_alongside_an_integrator_reaches_the_gains():
+    online = nm.AdaptiveObserver().start("tonic", i_app=-0.7)
+    run = nm.Integrator(nm.preset("tonic"), i_app=-0.7, solver=nm.SRA1(dt=0.05), record=("v",),
+                        noise=nm.WhiteNoise(0.02), seed=5)
+    for t_stop in range(1_000, 8_001, 1_000):
+        run.advance(t_stop)
+        t, y, _, _ = run.take()
+        online.update(t, y[0])
+    truth = {"leak.g": 1.0, "fast_negative.alpha": -2.0, "slow_positive.alpha": 2.0}  # MODEL.md, tonic
+    assert max(relative_errors(online.estimate().values, truth).values()) < 0.02
+    with pytest.raises(nm.ModelError, match="not after the last one's end"):
+        online.update(t, y[0])
+
+
+def test_a_transistor_level_chip_gives_a_model_that_bursts_like_it():
+    """The real-hardware path: ngspice's transistor-level burster (mapped to model units) in, a model of that
+    chip out; re-simulated by our solver it has ngspice's burst period within 5 % and its spikes per burst."""
+    chip = nm.spice_simulate("bursting", 15_000, i_app=-2.0, level="transistor", max_step=0.2)
+    measured = chip.summary(t_start=5_000)
+    est = nm.estimate("bursting", chip, i_app=-2.0)
+    model = est.model.simulate(30_000, i_app=-2.0).summary(t_start=10_000)
+    assert model["pattern"] == measured["pattern"] == "bursting"
+    assert abs(model["burst_period"] / measured["burst_period"] - 1.0) < 0.05, (model, measured)
+    assert abs(model["spikes_per_burst"] - measured["spikes_per_burst"]) <= 1

@@ -6,7 +6,6 @@ samples (first-order hold), as a chip's recorded voltage is read.
 
 import math
 
-import numpy as np
 from numba import njit
 
 from .config import JIT, JIT_INLINE
@@ -133,22 +132,3 @@ def observer_run(t, v, phi, drive, c, y, gamma, alpha, h_max, t_record, hist, wo
                 hist[r, a] = y[o_th + a]
             r += 1
     return t.shape[0]
-
-
-def run_observer(t, v, phi, drive, c, theta0, p0, gamma, alpha, h_max, t_record):
-    """Python entry: allocate the state and buffers, run :func:`observer_run`; ``(theta, P, hist, done)``."""
-    n, p = v.shape[1], phi.shape[2]
-    size = n + n * p + p * p + p
-    y = np.zeros(size)
-    y[:n] = v[0]
-    y[n + n * p:n + n * p + p * p] = np.asarray(p0, dtype=np.float64).reshape(-1)
-    y[n + n * p + p * p:] = theta0
-    hist = np.full((t_record.size, p), np.nan)
-    work = np.zeros((6, size))  # RK4 stages, a stage's state, and P psi
-    done = observer_run(np.ascontiguousarray(t, dtype=np.float64), np.ascontiguousarray(v, dtype=np.float64),
-                        np.ascontiguousarray(phi, dtype=np.float64), np.ascontiguousarray(drive, dtype=np.float64),
-                        np.ascontiguousarray(c, dtype=np.float64), y, float(gamma), float(alpha), float(h_max),
-                        np.ascontiguousarray(t_record, dtype=np.float64), hist, work)
-    theta = y[n + n * p + p * p:].copy()
-    P = y[n + n * p:n + n * p + p * p].reshape(p, p).copy()
-    return theta, P, hist, int(done)

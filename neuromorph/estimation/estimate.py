@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import ModelError
-from .fit import least_squares, observer, split_known, warn_unidentifiable
+from .fit import least_squares, split_known, warn_unidentifiable
 from .regressor import regressors, structure
 from .trace import as_trace
 
@@ -63,6 +63,34 @@ class AdaptiveObserver:
     initial: dict = field(default=None)
     h_max: float = 0.05
     record_dt: float = 50.0
+
+    def start(self, model, params=None, i_app=None):
+        """Follow a circuit as it runs: an :class:`~neuromorph.estimation.online.ObserverRun` fed stretch by
+        stretch (:meth:`~neuromorph.estimation.online.ObserverRun.update`).
+
+        Parameters
+        ----------
+        model : Neuron, Network or str
+            The structure (design values), as for :func:`estimate`.
+        params : list of str, optional
+            The gains to estimate (default: every gain).
+        i_app : float, Stimulus, list or dict, optional
+            The applied current, unless each stretch gives it (default: the model's own).
+
+        Returns
+        -------
+        ObserverRun
+
+        Raises
+        ------
+        ModelError
+            If a path is not a gain of the model, or ``initial`` names a gain not estimated.
+        """
+        from ..io.circuits import as_model
+        from .online import ObserverRun
+
+        s = structure(as_model(model))
+        return ObserverRun(self, s, _paths(s, params), i_app)
 
     def __post_init__(self):
         for name in ("gamma", "p0", "h_max", "record_dt"):
@@ -177,6 +205,18 @@ class Estimate:
         if len(self.params) <= 12:
             ax.legend(fontsize=8) if self.history is not None else None
         return ax
+
+
+def fitted_model(model, values, paths):
+    """A copy of ``model`` with ``values`` set for ``paths``; ``(model, refused)``: a value the model refuses (a
+    negative synaptic gain, say) keeps the model's, and its path is returned."""
+    fitted, refused = model.copy(), []
+    for p in paths:
+        try:
+            fitted.set(p, values[p])
+        except ModelError:
+            refused.append(p)
+    return fitted, refused
 
 
 def _paths(structure_, params):
@@ -307,26 +347,17 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
         settings = observer_settings if observer_settings is not None else AdaptiveObserver()
         if not isinstance(settings, AdaptiveObserver):
             raise ModelError(f"`observer_settings` must be an AdaptiveObserver, got {type(settings).__name__}")
-        initial = dict(settings.initial or {})
-        unknown = [p for p in initial if p not in paths]
-        if unknown:
-            raise ModelError(f"AdaptiveObserver.initial names {unknown}, which are not estimated ({', '.join(paths)})")
-        theta0 = np.array([check.real(f"initial {p}", initial.get(p, 0.0)) for p in paths])
-        theta, P, t_rec, hist, done = observer(s, data, phi_est, drive, theta0, settings.gamma, settings.forgetting,
-                                               settings.p0, settings.h_max, settings.record_dt)
-        if done < 0:
-            raise ModelError(f"the observer's state stopped being finite at t = {data.t[-1 - done]:g}: lower its "
-                             "gamma or p0, or shorten h_max")
+        from .online import ObserverRun
+
+        online = ObserverRun(settings, s, chosen)
+        theta = online.update(data.t, data.v.T, data.i_app.T)
+        history = online.estimate().history
         stderr = np.full(len(paths), np.nan)
         condition, residual = math.nan, math.nan
         ok = np.ones(len(paths), bool)
-        history = (t_rec, hist)
     values = {p: float(x) for p, x in zip(paths, theta)}
-    identifiable = {p: bool(k) for p, k in zip(paths, ok)}
+    fitted, refused = fitted_model(model, values, [p for p, k in zip(paths, ok) if k])
+    identifiable = {p: bool(k) and p not in refused for p, k in zip(paths, ok)}
     warn_unidentifiable([p for p in paths if not identifiable[p]])
-    fitted = model.copy()
-    for p in paths:
-        if identifiable[p]:
-            fitted.set(p, values[p])
     return Estimate(paths, values, {p: float(e) if identifiable[p] else math.nan for p, e in zip(paths, stderr)},
                     identifiable, fitted, condition, residual, method, history, data)

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from .._kernels.estimation import foh_filter, run_observer
+from .._kernels.estimation import foh_filter
 from ..errors import NeuromorphWarning
 
 
@@ -71,19 +71,6 @@ def least_squares(structure, trace, phi_est, drive, t_start, filter_tau, rcond):
     blocks = np.add.reduceat(g, edges[edges < tk.size])
     cov = inv @ (blocks.T @ blocks) @ inv
     return theta, cov, rms, condition, weak
-
-
-def observer(structure, trace, phi_est, drive, theta0, gamma, forgetting, p0, h_max, record_dt):
-    """The adaptive observer of Burghi & Sepulchre run along the trace (see :class:`AdaptiveObserver`).
-
-    Returns ``(theta, P, t_record, history, done)``."""
-    t = trace.t
-    t_record = np.arange(t[0], t[-1] + 0.5 * record_dt, record_dt)
-    p = phi_est.shape[2]
-    p_init = np.eye(p) * p0 if np.ndim(p0) == 0 else np.asarray(p0, dtype=np.float64)
-    theta, P, hist, done = run_observer(t, trace.v, phi_est, drive, structure.capacitance, theta0, p_init, gamma,
-                                        forgetting, h_max, t_record)
-    return theta, P, t_record, hist, done
 
 
 def warn_unidentifiable(paths):

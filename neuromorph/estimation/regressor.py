@@ -80,21 +80,24 @@ def structure(model):
     raise ModelError(f"expected a Neuron or a Network (or a preset name), got {type(model).__name__}")
 
 
-def filtered_voltages(structure, t, v):
+def filtered_voltages(structure, t, v, start=None):
     """``{(neuron, tau): array}`` of every filtered voltage the elements read, from measured ``v``
-    (samples x neurons), each filter started at the first measured voltage."""
+    (samples x neurons); each filter starts from ``start[(neuron, tau)]`` (a stream's earlier part) or
+    else from the first measured voltage."""
     out = {}
     for k, tau in structure.filters():
         x = np.empty((t.size, 1))
-        foh_filter(t, np.ascontiguousarray(v[:, k:k + 1]), tau, v[0, k:k + 1].copy(), x)
+        x0 = np.array([start[(k, tau)]]) if start is not None and (k, tau) in start else v[0, k:k + 1].copy()
+        foh_filter(t, np.ascontiguousarray(v[:, k:k + 1]), tau, x0, x)
         out[(k, tau)] = x[:, 0]
     return out
 
 
-def regressors(structure, t, v):
+def regressors(structure, t, v, filtered=None):
     """``phi`` (samples x neurons x columns): the membrane current each element draws from each neuron per unit
     of its gain, with the sign of the membrane equation (``C dV/dt = I_app + sum_k theta_k phi_k``)."""
-    filtered = filtered_voltages(structure, t, v)
+    if filtered is None:
+        filtered = filtered_voltages(structure, t, v)
     phi = np.zeros((t.size, len(structure.neuron_names), len(structure.columns)))
     for j, col in enumerate(structure.columns):
         unit = col.element.replace(**{col.element.gain: 1.0})
