@@ -130,6 +130,7 @@ def test_every_kind_current_is_linear_in_its_gain(kind):
     (lambda t, v: nm.estimate("bursting", (t, np.where(np.arange(t.size) == 5, np.nan, v)), i_app=-2.0),
      ["nan", "sample 5", "t = 2.5"]),
     (lambda t, v: nm.estimate("bursting", (t[::-1], v), i_app=-2.0), ["time grid must increase"]),
+    (lambda t, v: nm.estimate("bursting", (t, 1e300 * v), i_app=-2.0), ["beyond +-1e+12", "sample 1"]),
     (lambda t, v: nm.estimate("bursting", (t, v), params=["slow_negative.delta"], i_app=-2.0),
      ["'slow_negative.delta' is a parameter but not a gain", "slow_negative.alpha"]),
     (lambda t, v: nm.estimate("bursting", (t, v), params=["nope.g"], i_app=-2.0), ["'nope.g' names no parameter"]),
