@@ -12,6 +12,9 @@ from .regressor import regressors, structure
 from .trace import as_trace
 
 METHODS = ("least_squares", "observer")
+MOST_OBSERVER_STEPS = 1e10  # ~3 hours at ~1 us a step: beyond, a typo in h_max (and past ~1e19 the kernel's
+# step count no longer fits its integer)
+MOST_RECORDS = 1e7  # recorded estimates (Estimate.history): beyond, a typo in record_dt (and gigabytes)
 
 
 @dataclass(frozen=True)
@@ -312,6 +315,15 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
         if unknown:
             raise ModelError(f"AdaptiveObserver.initial names {unknown}, which are not estimated ({', '.join(paths)})")
         theta0 = np.array([check.real(f"initial {p}", initial.get(p, 0.0)) for p in paths])
+        span = float(data.t[-1] - data.t[0])
+        steps = span / settings.h_max + data.t.size
+        if steps > MOST_OBSERVER_STEPS:
+            raise ModelError(f"`h_max` = {settings.h_max:g} cuts the trace's {span:g} time units into {steps:.3g} "
+                             f"observer steps, over {MOST_OBSERVER_STEPS:.0e}: give a larger h_max")
+        if span / settings.record_dt > MOST_RECORDS:
+            raise ModelError(f"`record_dt` = {settings.record_dt:g} records the estimates "
+                             f"{span / settings.record_dt:.3g} times along the trace's {span:g} time units, over "
+                             f"{MOST_RECORDS:.0e}: give a larger record_dt")
         theta, P, t_rec, hist, done = observer(s, data, phi_est, drive, theta0, settings.gamma, settings.forgetting,
                                                settings.p0, settings.h_max, settings.record_dt)
         if done < 0:
