@@ -470,9 +470,6 @@ def _cmd_estimate(args):
     if args.t_start is not None and not t[0] <= args.t_start < t[-1]:
         raise ValueError(f"--t-start must lie in the trace of {args.trace}, [{t[0]:g}, {t[-1]:g}), got "
                          f"{args.t_start:g}")
-    if settings is not None and (t[-1] - t[0]) / settings.h_max + t.size > _MOST_SUBSTEPS:
-        raise ValueError(f"--observer h_max={settings.h_max:g}: {t[-1] - t[0]:g} time units of trace in steps of "
-                         f"{settings.h_max:g} are over {_MOST_SUBSTEPS:.0e} observer steps; give a larger h_max")
     if current is None:  # the file's own current, as simulate runs it (a network's nodes keep theirs)
         i_app = None if network else args.i_app if args.i_app is not None else (
             circuit.protocol.i_app if circuit.protocol else 0.0)
@@ -532,7 +529,6 @@ def _cmd_estimate(args):
     return 0
 
 
-_MOST_SUBSTEPS = 1e9  # observer steps a command may ask for (~1 hour); beyond, a typo in h_max
 _OBSERVER_KEYS = ("gamma", "forgetting", "p0", "h_max", "record_dt")
 
 
