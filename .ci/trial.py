@@ -27,7 +27,8 @@ Whatever the case, the run must give:
   folder, nothing left in ``TMPDIR``, nothing beside the case folder, no ``PWNED`` in the
   repository or /tmp;
 * on exit 0, every output the command writes complete (npz loads, png/pdf/svg/jpg/eps
-  signature, a deck ends with ``.end``, a store has its metadata), JSON on stdout parses, and
+  signature, a deck ends with ``.end``, a store has its metadata, a circuit file reads as TOML
+  with its ``format``), JSON on stdout parses, and
   every written deck runs in ``ngspice -b`` from the case folder, leaving the deck as it was,
   writing its data beside it and nothing else.
 
@@ -53,6 +54,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 ANY = frozenset({0, 1, 2})
@@ -85,6 +88,15 @@ class Link:
 class HardLink:
     """A hard link to a file prepared earlier in the case folder."""
     existing: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Made:
+    """A file ``neuromorph *argv`` writes (``{out}`` in ``argv``: where), run once from the repository before
+    the first case that needs it, then changed by ``edit``, a name of :data:`EDITS` (trace files as users
+    get them wrong)."""
+    argv: tuple
+    edit: str = None
 
 
 FOLDER = "<folder>"
@@ -260,6 +272,82 @@ B = "circuits/bursting.toml"
 T = "circuits/tonic_spiking.toml"
 H = "circuits/hco.toml"
 
+# traces for `estimate`: runs of the repository's circuits as `simulate --out` writes them
+BURSTER_RUN = ("simulate", B, "--t-end", "3000", "--out", "{out}")  # one burst (the first at t ~ 1591)
+HCO_RUN = ("simulate", H, "--t-end", "3000", "--out", "{out}")      # nodes n1, n2, as net.toml's
+
+
+def _plain(run):
+    t, v = run["t"], run["y"][0]
+    return {"t": t, "v": v, "i_app": np.full(t.size, -2.0)}
+
+
+def _long(run):
+    """The burster's voltage repeated over 2e6 time units every 5: the observer's 4e7 steps take a minute."""
+    t = np.arange(0.0, 2e6, 5.0)
+    return {"t": t, "v": np.interp(t % run["t"][-1], run["t"], run["y"][0])}
+
+
+EDITS = {
+    "plain": _plain,
+    "plain-no-current": lambda run: {"t": run["t"], "v": run["y"][0]},
+    "tuner": lambda run: {"t": run["t"], "v": run["y"][:1], "names": np.array(["v"])},
+    "no-t": lambda run: {"v": run["y"][0]},
+    "nan": lambda run: {"t": run["t"], "v": np.where(np.arange(run["t"].size) == 5, np.nan, run["y"][0])},
+    "inf-t": lambda run: {"t": np.where(np.arange(run["t"].size) == 5, np.inf, run["t"]), "v": run["y"][0]},
+    "huge": lambda run: {"t": run["t"], "v": 1e300 * run["y"][0]},
+    "t-backwards": lambda run: {"t": run["t"][::-1], "v": run["y"][0]},
+    "v-short": lambda run: {"t": run["t"], "v": run["y"][0][:-1]},
+    "two-samples": lambda run: {"t": run["t"][:2], "v": run["y"][0][:2]},
+    "strings": lambda run: {"t": run["t"], "v": np.array(["x"] * run["t"].size)},
+    "constant": lambda run: {"t": run["t"], "v": np.full(run["t"].size, -2.0)},
+    "current-nan": lambda run: {**_plain(run), "i_app": np.where(np.arange(run["t"].size) == 5, np.nan, -2.0)},
+    "current-wrong-length": lambda run: {**_plain(run), "i_app": np.zeros(7)},
+    "object": None,      # an object array: a pickle inside the archive
+    "npy": None,         # one array (.npy), not an archive
+    "truncated": None,   # the first 300 bytes of the archive
+    "long": _long,
+}
+_MADE = {}
+_MADE_LOCK = threading.Lock()
+_MADE_DIR = []
+
+
+def made(content):
+    """The bytes of a :class:`Made` file, made once per process (two cases may ask at once)."""
+    import io
+
+    with _MADE_LOCK:
+        if content.argv not in _MADE:
+            if not _MADE_DIR:
+                _MADE_DIR.append(Path(tempfile.mkdtemp(prefix="neuromorph-trial-made-")))
+            out = _MADE_DIR[0] / f"made-{len(_MADE)}.npz"
+            argv = [a.replace("{out}", str(out)) for a in content.argv]
+            proc = subprocess.run([sys.executable, "-m", "neuromorph", *argv], cwd=REPO, capture_output=True,
+                                  env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300, stdin=subprocess.DEVNULL)
+            if proc.returncode != 0:
+                raise RuntimeError(f"making a trace: neuromorph {' '.join(argv)}: {proc.stderr.decode()[-300:]}")
+            _MADE[content.argv] = out.read_bytes()
+        data = _MADE[content.argv]
+    if content.edit is None:
+        return data
+    if content.edit == "truncated":
+        return data[:300]
+    with np.load(io.BytesIO(data)) as archive:
+        run = {k: archive[k] for k in archive.files}
+    buffer = io.BytesIO()
+    if content.edit == "npy":
+        np.save(buffer, run["y"][0])
+    elif content.edit == "object":
+        np.savez(buffer, t=run["t"], v=np.array([1.0, "x"], dtype=object))
+    else:
+        np.savez(buffer, **EDITS[content.edit](run))
+    return buffer.getvalue()
+
+
+# files a command's cases start with besides STANDARD
+COMMAND_FILES = {"estimate": (("run.npz", Made(BURSTER_RUN)), ("net-run.npz", Made(HCO_RUN)))}
+
 
 def toml_str(text):
     """A TOML basic string (JSON's escapes are TOML's)."""
@@ -301,6 +389,7 @@ BASE = {
     "spice-run": ("spice-run", B, "--t-end", "200"),
     "sweep": ("sweep", "study.toml", "--out", "res.zarr"),
     "tune": ("tune", "--seconds", "1"),
+    "estimate": ("estimate", B, "run.npz"),
 }
 DISPLAYED = ("tune",)  # commands run under xvfb-run -a
 
@@ -367,6 +456,7 @@ NUMERIC = (
     ("spice-run", "--time-unit", "pos"),
     ("tune", "--i-app", None), ("tune", "--speed", "pos"), ("tune", "--seconds", "nonneg"),
     ("sweep", "--chunk-size", "pos"), ("sweep", "--workers", "pos"), ("sweep", "--timeout", "pos"),
+    ("estimate", "--i-app", None), ("estimate", "--t-start", "nonneg"),
 )
 NEEDS = {  # options that only act beside another one
     ("simulate", "--dt"): ("--method", "rk4"),
@@ -441,6 +531,8 @@ OUTPUTS = (
     ("spice-run", "--out", "npz", ".npz", SHORT),
     ("spice-run", "--plot", "figure", ".png", SHORT),
     ("tune", "--screenshot", "figure", ".png", SHORT),
+    ("estimate", "--out", "circuit", ".toml", FULL),
+    ("estimate", "--plot", "figure", ".png", SHORT),
 )
 ODD_NAMES = ("my out", "it's", 'say "hi"', "nl\nx", "semi;colon", "$(touch PWNED)", "ls\u2028sep", "naïve-ü",
              "tab\tx", "`touch PWNED`")
@@ -499,7 +591,7 @@ def output_cases():
             yield out("-", "dash", ANY)
 
     # two outputs naming one file
-    for command in ("simulate", "map", "reliability", "spice-run"):
+    for command in ("simulate", "map", "reliability", "spice-run", "estimate"):
         yield oncase(f"{command}/out-and-plot=same-file", command, "--out", "both.npz", "--plot", "both.npz",
                      expect=FAIL, outputs=())
         yield oncase(f"{command}/out-and-plot=same-file-by-symlink", command, "--out", "a.png", "--plot", "l.png",
@@ -798,7 +890,7 @@ def option_cases():
     for label, item, expect in SET_PATHS:
         yield oncase(f"simulate/set={label}", "simulate", "--set", item, expect=expect,
                      stderr_has=("diverg",) if expect == DIVERGE else ())
-    for command in ("iv", "map", "reliability", "export-spice", "spice-run"):
+    for command in ("iv", "map", "reliability", "export-spice", "spice-run", "estimate"):
         for label, item, expect in SET_PATHS[:3] + (("leak-g0", "leak.g=0", None),):
             if expect is None:
                 expect = {"spice-run": DIVERGE, "export-spice": RUN}.get(command, ANY)
@@ -996,6 +1088,82 @@ def option_cases():
                env=(("LC_ALL", "C"), ("LANG", "C"), ("PYTHONIOENCODING", "ascii")), expect=ANY)
 
 
+TRACES = (  # (label, trace file content or None for a missing file, expected exit)
+    ("missing", None, FAIL),
+    ("a-folder", FOLDER, FAIL),
+    ("empty", b"", FAIL),
+    ("text", "t,v\n0,-1.9\n", FAIL),
+    ("the-circuit-file", Copy(B), FAIL),
+    ("truncated", Made(BURSTER_RUN, "truncated"), FAIL),
+    ("npy", Made(BURSTER_RUN, "npy"), FAIL),
+    ("object-array", Made(BURSTER_RUN, "object"), FAIL),
+    ("no-t", Made(BURSTER_RUN, "no-t"), FAIL),
+    ("nan-sample", Made(BURSTER_RUN, "nan"), FAIL),
+    ("inf-time", Made(BURSTER_RUN, "inf-t"), FAIL),
+    ("huge-voltage", Made(BURSTER_RUN, "huge"), FAIL),
+    ("t-backwards", Made(BURSTER_RUN, "t-backwards"), FAIL),
+    ("v-shorter-than-t", Made(BURSTER_RUN, "v-short"), FAIL),
+    ("two-samples", Made(BURSTER_RUN, "two-samples"), FAIL),
+    ("strings", Made(BURSTER_RUN, "strings"), FAIL),
+    ("current-nan", Made(BURSTER_RUN, "current-nan"), FAIL),
+    ("current-wrong-length", Made(BURSTER_RUN, "current-wrong-length"), FAIL),
+    ("a-network-run", Made(HCO_RUN), FAIL),
+    ("plain", Made(BURSTER_RUN, "plain"), RUN),
+    ("plain-no-current", Made(BURSTER_RUN, "plain-no-current"), RUN),
+    ("tuner-layout", Made(BURSTER_RUN, "tuner"), RUN),
+    ("constant-voltage", Made(BURSTER_RUN, "constant"), RUN),
+)
+
+
+def estimate_cases():
+    for label, content, expect in TRACES:
+        files = () if content is None else (("trace.npz", content),)
+        yield case(f"estimate/trace={label}", "estimate", B, "trace.npz", "--out", "fit.toml", files=files,
+                   expect=expect, stderr_has=("trace.npz",) if expect == FAIL else ())
+    yield case("estimate/trace=plain-with-i-app", "estimate", B, "trace.npz", "--i-app", "-2",
+               files=(("trace.npz", Made(BURSTER_RUN, "plain")),), expect=FAIL,
+               note="the file holds the current: --i-app as well is refused")
+    yield case("estimate/trace=constant-voltage-json", "estimate", B, "trace.npz", "--json",
+               files=(("trace.npz", Made(BURSTER_RUN, "constant")),), expect=RUN,
+               stderr_has=("not identifiable",), note="a resting trace: every gain flagged, standard JSON")
+    yield case("estimate/out=the-trace", "estimate", B, "run.npz", "--out", "run.npz", expect=FAIL, outputs=())
+    yield case("estimate/plot=the-trace-by-symlink", "estimate", B, "run.npz", "--plot", "l.png",
+               files=(("l.png", Link("run.npz")),), expect=FAIL, outputs=())
+    for value, expect in (("nosuch.g", FAIL), ("leak.e_rev", FAIL), ("", FAIL), (",", FAIL), ("leak.g,leak.g", FAIL),
+                          ("leak.g", RUN), (" leak.g , slow_negative.alpha ", RUN), ("n1_to_n2.g", FAIL)):
+        yield oncase(f"estimate/params={slug(value)}", "estimate", "--params", value, expect=expect)
+    yield oncase("estimate/method=garbage", "estimate", "--method", "garbage", expect=FAIL)
+    yield oncase("estimate/method=observer", "estimate", "--method", "observer", "--out", "o.toml", "--plot", "o.svg",
+                 "--json", expect=RUN)
+    for value, expect in (("gamma=2", RUN), ("gamma=0", FAIL), ("gamma=nan", FAIL), ("forgetting=-1", FAIL),
+                          ("forgetting=0,p0=100", RUN), ("h_max=1e-300", FAIL), ("h_max=10", ANY), ("garbage", FAIL),
+                          ("gamma=1,gamma=2", FAIL), ("record_dt=1e-9", FAIL), ("p0=1e11", ANY), ("", FAIL),
+                          ("initial=1", FAIL)):
+        yield oncase(f"estimate/observer={slug(value)}", "estimate", "--method", "observer", "--observer", value,
+                     expect=expect)
+    yield oncase("estimate/observer-without-method", "estimate", "--observer", "gamma=2", expect=FAIL)
+    yield oncase("estimate/t-start-with-observer", "estimate", "--method", "observer", "--t-start", "100",
+                 expect=FAIL)
+    yield oncase("estimate/t-start=end", "estimate", "--t-start", "3000", expect=FAIL)
+    yield oncase("estimate/t-start=2990", "estimate", "--t-start", "2990", expect=ANY,
+                 note="the last 10 time units: the gains cannot be told apart")
+    yield oncase("estimate/set-offset", "estimate", "--set", "slow_negative.delta=-1.2", "--json", expect=RUN)
+    yield oncase("estimate/json", "estimate", "--json", expect=RUN)
+    yield oncase("estimate/i-app-on-a-file-current", "estimate", "--i-app", "-2", expect=RUN)
+    yield case("estimate/network", "estimate", "net.toml", "net-run.npz", "--out", "n.toml", "--plot", "n.png",
+               "--json", expect=RUN)
+    yield case("estimate/network-params", "estimate", "net.toml", "net-run.npz", "--params", "n1_to_n2.g,n2_to_n1.g",
+               expect=RUN)
+    yield case("estimate/network-i-app", "estimate", "net.toml", "net-run.npz", "--i-app", "1", expect=FAIL)
+    yield case("estimate/network-set-synapse", "estimate", H, "net-run.npz", "--set", "n1_to_n2.g=0.5", expect=RUN)
+    yield case("estimate/network-trace-of-a-neuron", "estimate", "net.toml", "run.npz", expect=FAIL)
+    yield case("estimate/network-node-file-as-out", "estimate", "net.toml", "net-run.npz", "--out", "cell.toml",
+               expect=FAIL, outputs=())
+    yield case("estimate/preset-name", "estimate", "bursting", "run.npz", expect=FAIL,
+               note="a circuit file, as simulate takes")
+    yield case("estimate/no-trace", "estimate", B, expect=FAIL)
+
+
 BIG_STUDY = study((("t_end = 200", "t_end = 20000"), ("trials = 2", "trials = 64"), ('"-3:0:2"', '"-3:0:16"')))
 
 
@@ -1032,6 +1200,9 @@ def interrupt_cases():
                  files=(("big.toml", BIG_STUDY),), kept=("big.zarr",), after=1.5, sigint_limit=5.0,
                  note="while the local cluster starts: it finishes starting, then closes (no traceback, no leak)")
     yield ctrl_c("demo/ctrl-c", "demo", "--out", "figs")
+    yield ctrl_c("estimate/ctrl-c-observer", "estimate", B, "long.npz", "--method", "observer", "--out", "l.toml",
+                 "--plot", "l.png", files=(("long.npz", Made(BURSTER_RUN, "long")),),
+                 note="inside the observer's kernel, which checks no flag")
     yield ctrl_c("tune/ctrl-c", "tune", display=True, after=8.0, note="Ctrl-C in the terminal of an open tuner")
 
 
@@ -1065,7 +1236,7 @@ def docs_cli_cases():
 
 def corpus():
     cases = [*docs_cli_cases(), *numeric_cases(), *output_cases(), *hostile_cases(), *circuit_file_cases(),
-             *study_cases(), *option_cases(), *interrupt_cases()]
+             *study_cases(), *option_cases(), *estimate_cases(), *interrupt_cases()]
     ids = [c.id for c in cases]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -1077,6 +1248,7 @@ def corpus():
 
 def prepare(work, case):
     entries = dict(STANDARD)
+    entries.update(COMMAND_FILES.get(case.command, ()))
     entries.update(case.files)
     for path, content in entries.items():
         target = work / path
@@ -1091,6 +1263,8 @@ def prepare(work, case):
             os.link(work / content.existing, target)
         elif isinstance(content, bytes):
             target.write_bytes(content)
+        elif isinstance(content, Made):
+            target.write_bytes(made(content))
         else:
             target.write_text(content, encoding="utf-8", newline="")
     for path in (*STANDARD_LOCKED, *case.locked):
@@ -1136,7 +1310,7 @@ def declared_outputs(case):
         if word in ("-o", "--output"):
             found.append((value, "deck"))
         elif word == "--out":
-            found.append((value, {"sweep": "store", "demo": "folder"}.get(command, "npz")))
+            found.append((value, {"sweep": "store", "demo": "folder", "estimate": "circuit"}.get(command, "npz")))
         elif word in ("--plot", "--screenshot"):
             found.append((value, "figure"))
     return tuple(found)
@@ -1192,6 +1366,14 @@ def complete(path, kind):
         return None
     if kind == "deck":
         return None if data.rstrip().endswith(b".end") else "the deck does not end with .end"
+    if kind == "circuit":
+        import tomllib
+
+        try:
+            document = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return f"does not read as TOML: {exc}"
+        return None if str(document.get("format", "")).startswith("neuromorph") else "no neuromorph `format` key"
     if kind == "figure":
         suffix = Path(path).suffix.lower()
         ok = {".png": data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"),
@@ -1645,6 +1827,8 @@ def main(argv=None):
         if not args.keep:
             unlock(root)
             shutil.rmtree(root, ignore_errors=True)
+        for folder in _MADE_DIR:
+            shutil.rmtree(folder, ignore_errors=True)
     ok = report(results, time.monotonic() - start)
     if args.keep:
         print(f"case folders kept in {root}")

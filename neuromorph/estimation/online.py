@@ -12,6 +12,10 @@ from .fit import split_known
 from .regressor import filtered_voltages, regressors
 from .trace import Trace, _model_current, _times
 
+MOST_OBSERVER_STEPS = 1e10  # ~3 hours at ~1 us a step: beyond, a typo in h_max (and past ~1e19 the kernel's
+# step count no longer fits its integer)
+MOST_RECORDS = 1e7  # recorded estimates (Estimate.history): beyond, a typo in record_dt (and gigabytes)
+
 
 class ObserverRun:
     """An :class:`AdaptiveObserver` following one circuit: :meth:`update` with each new stretch of its trace,
@@ -124,10 +128,19 @@ class ObserverRun:
             return self.theta
         if self._filters is None:
             self._y[:self._n] = v[0]  # the voltage estimate starts at the first measured voltage
+        s = self.settings
+        span = float(t[-1] - t[0])
+        steps = span / s.h_max + t.size
+        if steps > MOST_OBSERVER_STEPS:
+            raise ModelError(f"`h_max` = {s.h_max:g} cuts the trace's {span:g} time units into {steps:.3g} "
+                             f"observer steps, over {MOST_OBSERVER_STEPS:.0e}: give a larger h_max")
+        if (float(t[-1]) - self._t0) / s.record_dt > MOST_RECORDS:
+            raise ModelError(f"`record_dt` = {s.record_dt:g} records the estimates "
+                             f"{(float(t[-1]) - self._t0) / s.record_dt:.3g} times along the trace's "
+                             f"{float(t[-1]) - self._t0:g} time units, over {MOST_RECORDS:.0e}: give a larger record_dt")
         filtered = filtered_voltages(self.structure, t, v, start=self._filters)
         phi = regressors(self.structure, t, v, filtered)
         phi_est, drive = split_known(self.structure, self.chosen, phi, Trace(t, v, current))
-        s = self.settings
         first = self._t0 + s.record_dt * math.ceil((t[0] - self._t0) / s.record_dt - 1e-9)
         if self._last is not None and abs(first - t[0]) < 1e-9 * max(1.0, abs(first)):
             first += s.record_dt  # recorded at the end of the last stretch already

@@ -112,10 +112,11 @@ def as_trace(structure, trace, i_app=None):
                          f"got {type(trace).__name__}")
     if v.shape[0] != t.size:
         raise ModelError(f"trace: `v` has {v.shape[0]} samples and `t` {t.size}: they must be as many")
-    bad = ~np.isfinite(v)
+    bad = ~np.isfinite(v) | (np.abs(v) > check.MAGNITUDE)  # (beyond it the regressor's sums overflow to NaN)
     if bad.any():
         i, k = np.argwhere(bad)[0]
-        raise ModelError(f"trace: the voltage of {names[k]!r} is {float(v[i, k])!r} at sample {i} "
+        beyond = "" if not np.isfinite(v[i, k]) else f", beyond +-{check.MAGNITUDE:g}"
+        raise ModelError(f"trace: the voltage of {names[k]!r} is {float(v[i, k])!r}{beyond} at sample {i} "
                          f"(t = {float(t[i])!r})")
     if current is None:
         current = _model_current(structure, names, t, i_app)

@@ -1,4 +1,5 @@
-"""Command line: ``neuromorph simulate | iv | map | reliability | export-spice | spice-run | tune | demo | presets``.
+"""Command line: ``neuromorph simulate | iv | map | reliability | estimate | export-spice | spice-run | tune | demo |
+presets``.
 
 Circuit files hold a neuron or a network (``circuits/hco.toml``); ``--set PATH=VALUE``
 changes any parameter before the run (``--set slow_negative.alpha=-1.2``,
@@ -167,14 +168,14 @@ def _rhythm_title(rhythm):
     return text + (f", period {period:.1f}" if period else "")
 
 
-def _plan(args, *outputs):
-    """Refuse, before any work, outputs that are an input (the circuit file, or a file its nodes read),
-    collide, or cannot be written."""
+def _plan(args, *outputs, inputs=()):
+    """Refuse, before any work, outputs that are an input (the circuit file, a file its nodes read, or one of
+    ``inputs``), collide, or cannot be written."""
     from ..io.circuits import input_files
     from ..io.files import plan_outputs
 
     source = getattr(args, "file", None)
-    plan_outputs(outputs, inputs=input_files(source) if source is not None else [])
+    plan_outputs(outputs, inputs=[*(input_files(source) if source is not None else []), *inputs])
     for label, path in outputs:
         if label == "--plot" and path is not None:
             from .plotting import check_figure_format
@@ -445,6 +446,314 @@ def _cmd_reliability(args):
         if path:
             print(f"wrote {path}")
     return 0
+
+
+def _cmd_estimate(args):
+    import neuromorph as nm
+
+    circuit = _load(args)
+    _plan(args, ("--out", args.out), ("--plot", args.plot), inputs=[args.trace])
+    params = _params_option(args.params)
+    settings = _observer_option(args.observer)
+    if settings is not None and args.method != "observer":
+        raise ValueError("--observer sets the adaptive observer; it goes with --method observer")
+    if args.t_start is not None and args.method == "observer":
+        raise ValueError("--t-start is where least squares starts; the observer runs along the whole trace "
+                         "(leave --t-start out, or use --method least_squares)")
+    network = _is_network(circuit)
+    if network and args.i_app is not None:
+        raise ValueError("--i-app sets one neuron's current; in a network each node's is its own (--set "
+                         "NODE.i_app=VALUE), or the trace's `NODE.i_app`")
+    t, v, current = _read_trace(args.trace, circuit)
+    if current is not None and args.i_app is not None:
+        raise ValueError(f"--i-app: {args.trace} holds the applied current (`i_app`) already")
+    if args.t_start is not None and not t[0] <= args.t_start < t[-1]:
+        raise ValueError(f"--t-start must lie in the trace of {args.trace}, [{t[0]:g}, {t[-1]:g}), got "
+                         f"{args.t_start:g}")
+    if current is None:  # the file's own current, as simulate runs it (a network's nodes keep theirs)
+        i_app = None if network else args.i_app if args.i_app is not None else (
+            circuit.protocol.i_app if circuit.protocol else 0.0)
+        trace = (t, v[0] if not network else v)
+    else:
+        i_app = None
+        trace = (t, v[0], current[0]) if not network else (t, v, current)
+    est = _interruptible(lambda: nm.estimate(circuit, trace, params=params, method=args.method, i_app=i_app,
+                                             t_start=args.t_start, observer_settings=settings))
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import save_figure
+
+        fig = _estimate_figure(est, circuit, Path(args.trace).name)
+    _write_outputs(args, est.save, lambda path: save_figure(fig, path))
+    span = f"t in [{t[0]:g}, {t[-1]:g}]"
+    if args.json:
+        def number(x):
+            return None if not np.isfinite(x) else float(x)
+
+        payload = {"circuit": circuit.name, "trace": args.trace, "method": est.method, "samples": int(t.size),
+                   "t_first": float(t[0]), "t_last": float(t[-1]), "t_start": args.t_start,
+                   "gains": {p: {"estimate": number(est.values[p]), "stderr": number(est.stderr[p]),
+                                 "identifiable": est.identifiable[p], "circuit_file": float(circuit.get(p))}
+                             for p in est.params},
+                   "condition": number(est.condition), "residual": number(est.residual), "out": args.out,
+                   "plot": args.plot}
+        if est.method == "observer":
+            used = settings if settings is not None else nm.AdaptiveObserver()
+            payload["observer"] = {k: getattr(used, k) for k in _OBSERVER_KEYS}
+        json.dump(payload, sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{'gain':36s} {'file':>10s} {'estimate':>12s} {'std. error':>11s}  identifiable")
+    for p in est.params:
+        error = est.stderr[p]
+        print(f"{p:36s} {circuit.get(p):10.4g} {est.values[p]:12.6g} "
+              f"{format(error, '11.3g') if np.isfinite(error) else '-':>11s}  "
+              f"{'yes' if est.identifiable[p] else 'no'}")
+    print()
+    if est.method == "least_squares":
+        start = "" if args.t_start is None else f", from t = {args.t_start:g}"
+        print(f"least squares on {t.size} samples of {args.trace} ({span}{start}): condition number "
+              f"{est.condition:.3g}, residual rms {est.residual:.3g}")
+    else:
+        used = settings if settings is not None else nm.AdaptiveObserver()
+        print(f"observer along {t.size} samples of {args.trace} ({span}; gamma {used.gamma:g}, forgetting "
+              f"{used.forgetting:g}, p0 {used.p0:g}): the estimates where the trace ends (no standard errors: "
+              "--plot draws them against time)")
+    if not all(est.identifiable.values()):
+        print("the trace does not tell the gains marked 'no': the fitted model keeps the file's values of them")
+    for path in (args.out, args.plot):
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
+_OBSERVER_KEYS = ("gamma", "forgetting", "p0", "h_max", "record_dt")
+
+
+def _params_option(text):
+    """``--params PATH,PATH,...`` as a list of gain paths (None: every gain)."""
+    if text is None:
+        return None
+    paths = [item.strip() for item in text.split(",")]
+    if not all(paths):
+        raise ValueError(f"--params takes PATH,PATH,... (gains such as slow_negative.alpha,leak.g or n1_to_n2.g), "
+                         f"got {text!r}")
+    return paths
+
+
+def _observer_option(text):
+    """``--observer gamma=2,forgetting=1e-3`` as an AdaptiveObserver (None when not given)."""
+    from ..estimation import AdaptiveObserver
+    from ..errors import ModelError
+
+    if text is None:
+        return None
+    values = {}
+    for item in text.split(","):
+        key, eq, value = (part.strip() for part in item.partition("="))
+        if not eq or key not in _OBSERVER_KEYS:
+            raise ValueError(f"--observer takes KEY=VALUE,... ({', '.join(_OBSERVER_KEYS)}), got {item!r}")
+        if key in values:
+            raise ValueError(f"--observer gives {key} twice")
+        values[key] = _option_number(f"--observer {key}", value)
+    try:
+        return AdaptiveObserver(**values)
+    except ModelError as exc:
+        raise ValueError(f"--observer: {exc}") from None
+
+
+def _npz_arrays(path):
+    """Every array of the ``.npz`` at ``path`` by key, read without pickles; a ValueError naming the file."""
+    import zipfile
+    import zlib
+
+    if not Path(path).exists():
+        raise ValueError(f"trace file {str(path)!r} does not exist")
+    try:
+        with open(path, "rb") as f:
+            start = f.read(6)
+        if not start.startswith((b"PK", b"\x93NUMPY")):  # a zip (.npz) or one array (.npy); else no NumPy file
+            raise ValueError("it is not a NumPy archive (.npz)")
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ValueError(f"cannot read trace file {str(path)!r}: {why}") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"trace file {str(path)!r} holds one array (.npy), not named arrays (.npz): save `t` and "
+                         "`v` with numpy.savez")
+    with data:
+        arrays = {}
+        for key in data.files:
+            try:
+                arrays[key] = data[key]
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                raise ValueError(f"{path}: cannot read `{key}`: {exc}") from None
+    return arrays
+
+
+def _real_array(path, key, value, ndim=None):
+    if value.dtype.kind not in "iuf":
+        raise ValueError(f"{path}: `{key}` must hold real numbers, got {value.dtype} values")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(f"{path}: `{key}` must be {ndim}-D ({'samples' if ndim == 1 else 'rows of samples'}), got "
+                         f"shape {value.shape}")
+    return np.asarray(value, dtype=np.float64)
+
+
+def _finite_samples(path, key, values, t):
+    from .._validate import MAGNITUDE
+
+    bad = ~np.isfinite(values) | (np.abs(values) > MAGNITUDE)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        beyond = "" if not np.isfinite(values[i]) else f", beyond +-{MAGNITUDE:g}"
+        when = "" if t is None else f" (t = {float(t[i]):.6g})"
+        raise ValueError(f"{path}: `{key}` is {float(values[i])!r}{beyond} at sample {i}{when}")
+
+
+def _read_trace(path, circuit):
+    """``(t, v, i_app)`` of a trace file for ``circuit``'s neurons, ``v`` and ``i_app`` one row per neuron in
+    the circuit's order (``i_app`` None when the file holds no current). Two layouts
+    (``docs/user_guide/file_formats.md``): a run written by ``simulate --out`` or ``spice-run --out`` (``t``,
+    ``y``, ``state_names``: the voltages are the states ``v`` or ``NODE.v``), or plain arrays: ``t``, ``v``
+    (one neuron's, or a row per neuron, named by ``names`` as the tuner writes it or in the circuit's order)
+    or ``NODE.v``, and optionally ``i_app`` (a number, samples, or a row per neuron) or ``NODE.i_app``."""
+    arrays = _npz_arrays(path)
+    network = _is_network(circuit)
+    nodes = list(circuit.node_names) if network else []
+    wanted = [f"{n}.v" for n in nodes] if network else ["v"]
+    if "t" not in arrays:
+        raise ValueError(f"{path} has no `t` (the sample times); it holds "
+                         f"{', '.join(f'`{k}`' for k in sorted(arrays)) or 'nothing'}")
+    t = _real_array(path, "t", arrays["t"], ndim=1)
+    if t.size < 3:
+        raise ValueError(f"{path}: `t` needs at least 3 samples, got {t.size}")
+    _finite_samples(path, "t", t, None)
+    steps = np.diff(t)
+    if np.any(steps <= 0):
+        i = int(np.flatnonzero(steps <= 0)[0])
+        raise ValueError(f"{path}: `t` must increase, but t[{i + 1}] = {float(t[i + 1])!r} follows t[{i}] = "
+                         f"{float(t[i])!r}")
+    states = {}
+    if "y" in arrays and "state_names" in arrays:  # a run of simulate / spice-run
+        names = arrays["state_names"]
+        y = _real_array(path, "y", arrays["y"], ndim=2)
+        if names.dtype.kind != "U" or names.ndim != 1 or y.shape[0] != names.size:
+            raise ValueError(f"{path}: `state_names` must name each row of `y` ({y.shape[0]})")
+        states = {str(name): row for name, row in zip(names, y)}
+    else:
+        if "v" in arrays:
+            v = _real_array(path, "v", arrays["v"])
+            if v.ndim == 1:
+                states["v"] = v
+            elif v.ndim == 2:
+                labels = arrays.get("names")
+                if labels is not None:
+                    if labels.dtype.kind != "U" or labels.shape != (v.shape[0],):
+                        raise ValueError(f"{path}: `names` must name each row of `v` ({v.shape[0]})")
+                    labels = [str(x) for x in labels]
+                elif v.shape[0] == len(wanted):
+                    labels = wanted
+                else:
+                    raise ValueError(f"{path}: `v` has {v.shape[0]} rows and {circuit.name!r} {len(wanted)} neuron(s)"
+                                     f" ({', '.join(nodes) or 'one'}): give a row per neuron, in its order")
+                states.update(zip(labels, v))
+            else:
+                raise ValueError(f"{path}: `v` must be one neuron's samples or a row per neuron, got shape {v.shape}")
+        states.update((key, _real_array(path, key, value, ndim=1)) for key, value in arrays.items()
+                      if key.endswith(".v"))
+    missing = [w for w in wanted if w not in states]
+    if missing:
+        voltages = sorted(k for k in states if k == "v" or k.endswith(".v"))
+        what = f"the network's neurons ({', '.join(nodes)})" if network else "a single neuron (`v`)"
+        raise ValueError(f"{path} holds no voltage {', '.join(f'`{m}`' for m in missing)} of {what}; its voltages: "
+                         f"{', '.join(f'`{k}`' for k in voltages) or 'none'} (are circuit file and trace the same "
+                         "circuit?)")
+    for key in wanted:
+        if states[key].shape != t.shape:
+            raise ValueError(f"{path}: `{key}` has {states[key].size} samples and `t` {t.size}: they must be as many")
+        _finite_samples(path, key, states[key], t)
+    v = np.stack([states[key] for key in wanted])
+    return t, v, _trace_current(path, arrays, nodes, t)
+
+
+def _trace_current(path, arrays, nodes, t):
+    """The applied current a plain trace file holds, a row per neuron; None if it holds none."""
+    rows = len(nodes) or 1
+    own = [f"{n}.i_app" for n in nodes if f"{n}.i_app" in arrays]
+    if "i_app" in arrays:
+        c = _real_array(path, "i_app", arrays["i_app"])
+        if c.ndim == 0 or c.shape == t.shape:
+            c = np.broadcast_to(c, (rows, t.size))
+        if c.shape != (rows, t.size):
+            rows_of = f", or a row of {t.size} per neuron ({rows} rows)" if nodes else ""
+            raise ValueError(f"{path}: `i_app` must be a number or {t.size} samples{rows_of}, got shape "
+                             f"{arrays['i_app'].shape}")
+        keys = ["i_app"] * rows
+    elif own:
+        if len(own) != len(nodes):
+            raise ValueError(f"{path} holds {', '.join(f'`{k}`' for k in own)}: give `NODE.i_app` of every neuron "
+                             f"({', '.join(nodes)}) or of none")
+        c = np.stack([np.broadcast_to(_real_array(path, k, arrays[k]), t.shape) if arrays[k].ndim == 0
+                      or arrays[k].shape == t.shape else _real_array(path, k, arrays[k], ndim=1) for k in own])
+        if c.shape != (rows, t.size):
+            raise ValueError(f"{path}: each `NODE.i_app` must be a number or {t.size} samples")
+        keys = own
+    else:
+        return None
+    c = np.array(c, dtype=np.float64)
+    for key, row in zip(keys, c):
+        _finite_samples(path, key, row, t)
+    return c
+
+
+def _interruptible(work):
+    """``work()`` in a thread while this one waits in short slices, so Ctrl-C stops the command at once: the
+    estimation kernels release the GIL but check no flag, and what one is computing is left to the exit."""
+    import threading
+
+    from .._parallel import interrupted
+
+    out = {}
+
+    def target():
+        try:
+            out["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, which raises it
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, name="neuromorph-estimate", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.1)
+        if interrupted():
+            raise KeyboardInterrupt
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def _estimate_figure(est, circuit, trace_name):
+    """The estimates (against time for the observer, with 2-sigma bars for least squares) beside the circuit
+    file's values."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+    est.plot(ax=ax)
+    file_values = [circuit.get(p) for p in est.params]
+    if est.history is not None:
+        for line, value in zip(ax.get_lines(), file_values):
+            ax.axhline(value, color=line.get_color(), lw=0.8, ls="--")
+        ax.plot([], [], color="k", lw=0.8, ls="--", label="circuit file")
+        ax.legend(fontsize=8, loc="best")
+    else:
+        ax.plot(range(len(file_values)), file_values, "x", color="0.4", label="circuit file")
+        ax.legend(fontsize=8, loc="best")
+    how = "observer, against time" if est.method == "observer" else "least squares, +-2 standard errors"
+    ax.set_title(f"{circuit.name}: gains from {trace_name} ({how})", fontsize=10)
+    return fig
 
 
 def _cmd_export_spice(args):
@@ -814,6 +1123,29 @@ def build_parser():
     _set_option(rl)
     _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
     rl.set_defaults(func=_cmd_reliability)
+
+    es = sub.add_parser("estimate", help="estimate a circuit's gains from a voltage trace (.npz) and write the "
+                                         "fitted circuit file")
+    es.add_argument("file", help="circuit file (TOML): the structure (elements, offsets, time constants) whose "
+                    "gains are estimated")
+    es.add_argument("trace", help="the trace (.npz): a run written by simulate or spice-run --out, or arrays t and "
+                    "v (NODE.v in a network), optionally i_app")
+    es.add_argument("--params", metavar="PATH,PATH,...", help="the gains to estimate, e.g. "
+                    "slow_negative.alpha,leak.g or n1_to_n2.g (default: every gain of the circuit)")
+    es.add_argument("--method", default="least_squares", choices=("least_squares", "observer"),
+                    help="least_squares (default: batch, with standard errors) or observer (the adaptive observer, "
+                         "run along the trace)")
+    es.add_argument("--i-app", type=_finite, help="the trace's constant applied current when the .npz holds none "
+                    "(default: the circuit file's stimulus)")
+    es.add_argument("--t-start", type=_finite, help="least squares uses the trace from this time on (default: five "
+                    "of the slowest filter's time constants past its start, at most half of it)")
+    es.add_argument("--observer", metavar="KEY=VALUE,...", help="settings of --method observer: gamma, "
+                    "forgetting, p0, h_max, record_dt (e.g. gamma=2,forgetting=1e-3)")
+    _set_option(es)
+    es.add_argument("--out", help="write the fitted circuit file (TOML, the estimates set), which simulate runs")
+    es.add_argument("--plot", help="write the estimates' figure (.png, .pdf, .svg): against time for the observer")
+    es.add_argument("--json", action="store_true", help="print the estimates as JSON on stdout")
+    es.set_defaults(func=_cmd_estimate)
 
     for name, helptext in (("export-spice", "write a SPICE deck (.cir) of a circuit file that ngspice runs"),
                            ("spice-run", "simulate a circuit file in ngspice and summarise it")):
