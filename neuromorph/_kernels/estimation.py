@@ -70,6 +70,63 @@ def foh_filter(t, u, tau, x0, out):
             out[i + 1, j] = a * out[i, j] + b0 * u[i, j] + b1 * u[i + 1, j]
 
 
+@njit(**JIT)
+def filtered_rows(t, v, phi, drive, c, tau, first, state, rows, lhs):
+    """Both sides of the membrane equation filtered by ``1 / (tau s + 1)``, weighted, for samples ``first:``.
+
+    Row ``r`` (sample ``i = first + r``, neuron ``k``): ``lhs[r, k] = s_i (c_k (v - F[v]) / tau - F[drive])``
+    and ``rows[r, k] = s_i F[phi]``, with ``F[v]`` started at ``v[0]``, the others at 0 (:func:`foh_filter`'s
+    step), and ``s_i`` the square root of the sample's share of time (trapezoid weights over ``t[first:]``), so
+    that ``rows^T rows`` is the weighted Gram matrix. One pass; ``state`` (``n (p + 2)`` floats) holds the
+    filters.
+    """
+    N, n = v.shape
+    p = phi.shape[2]
+    o_d = n
+    o_phi = 2 * n
+    for k in range(n):
+        state[k] = v[0, k]
+        state[o_d + k] = 0.0
+        for a in range(p):
+            state[o_phi + k * p + a] = 0.0
+    cache = NO_STEP
+    for i in range(N):
+        if i > 0:
+            a_, b0, b1, cache = cached_coefficients(t[i] - t[i - 1], tau, cache)
+            for k in range(n):
+                state[k] = a_ * state[k] + b0 * v[i - 1, k] + b1 * v[i, k]
+                state[o_d + k] = a_ * state[o_d + k] + b0 * drive[i - 1, k] + b1 * drive[i, k]
+                for a in range(p):
+                    j = o_phi + k * p + a
+                    state[j] = a_ * state[j] + b0 * phi[i - 1, k, a] + b1 * phi[i, k, a]
+        if i < first:
+            continue
+        lo = t[i - 1] if i > first else t[i]
+        hi = t[i + 1] if i < N - 1 else t[i]
+        s = math.sqrt(0.5 * (hi - lo))
+        r = i - first
+        for k in range(n):
+            lhs[r, k] = s * (c[k] * (v[i, k] - state[k]) / tau - state[o_d + k])
+            for a in range(p):
+                rows[r, k, a] = s * state[o_phi + k * p + a]
+
+
+@njit(**JIT)
+def block_moments(rows, e, starts, out):
+    """``out[b] = sum of rows[r, k] e[r, k]`` over the rows ``starts[b]:starts[b + 1]`` (the last block to the
+    end) and every neuron ``k``: the moment conditions of least squares summed over blocks of time."""
+    n_rows, n, p = rows.shape
+    n_blocks = starts.shape[0]
+    for b in range(n_blocks):
+        for a in range(p):
+            out[b, a] = 0.0
+        end = starts[b + 1] if b + 1 < n_blocks else n_rows
+        for r in range(starts[b], end):
+            for k in range(n):
+                for a in range(p):
+                    out[b, a] += rows[r, k, a] * e[r, k]
+
+
 @njit(**JIT_INLINE)
 def _observer_rhs(y, w, i, v, phi, drive, c, gamma, alpha, n, p, out, ppsi):
     """Derivative of the observer's state ``y = [vhat (n), psi (n x p), P (p x p), theta (p)]`` at the point
