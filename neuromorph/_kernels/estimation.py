@@ -74,14 +74,14 @@ def foh_filter(t, u, tau, x0, out):
 def filtered_rows(t, v, phi, drive, c, tau, first, state, rows, lhs):
     """Both sides of the membrane equation filtered by ``1 / (tau s + 1)``, weighted, for samples ``first:``.
 
-    Row ``r`` (sample ``i = first + r``, neuron ``k``): ``lhs[r, k] = s_i (c_k (v - F[v]) / tau - F[drive])``
-    and ``rows[r, k] = s_i F[phi]``, with ``F[v]`` started at ``v[0]``, the others at 0 (:func:`foh_filter`'s
-    step), and ``s_i`` the square root of the sample's share of time (trapezoid weights over ``t[first:]``), so
-    that ``rows^T rows`` is the weighted Gram matrix. One pass; ``state`` (``n (p + 2)`` floats) holds the
-    filters.
+    ``phi`` is columns x samples x neurons. Row ``r`` (sample ``i = first + r``, neuron ``k``):
+    ``lhs[r, k] = s_i (c_k (v - F[v]) / tau - F[drive])`` and ``rows[r, k] = s_i F[phi]``, with ``F[v]``
+    started at ``v[0]``, the others at 0 (:func:`foh_filter`'s step), and ``s_i`` the square root of the
+    sample's share of time (trapezoid weights over ``t[first:]``), so that ``rows^T rows`` is the weighted Gram
+    matrix. One pass; ``state`` (``n (p + 2)`` floats) holds the filters.
     """
     N, n = v.shape
-    p = phi.shape[2]
+    p = phi.shape[0]
     o_d = n
     o_phi = 2 * n
     for k in range(n):
@@ -98,7 +98,7 @@ def filtered_rows(t, v, phi, drive, c, tau, first, state, rows, lhs):
                 state[o_d + k] = a_ * state[o_d + k] + b0 * drive[i - 1, k] + b1 * drive[i, k]
                 for a in range(p):
                     j = o_phi + k * p + a
-                    state[j] = a_ * state[j] + b0 * phi[i - 1, k, a] + b1 * phi[i, k, a]
+                    state[j] = a_ * state[j] + b0 * phi[a, i - 1, k] + b1 * phi[a, i, k]
         if i < first:
             continue
         lo = t[i - 1] if i > first else t[i]
@@ -118,13 +118,13 @@ def block_moments(rows, e, starts, out):
     n_rows, n, p = rows.shape
     n_blocks = starts.shape[0]
     for b in range(n_blocks):
-        for a in range(p):
-            out[b, a] = 0.0
         end = starts[b + 1] if b + 1 < n_blocks else n_rows
-        for r in range(starts[b], end):
-            for k in range(n):
-                for a in range(p):
-                    out[b, a] += rows[r, k, a] * e[r, k]
+        for a in range(p):  # gain by gain: the sum stays in a register
+            acc = 0.0
+            for r in range(starts[b], end):
+                for k in range(n):
+                    acc += rows[r, k, a] * e[r, k]
+            out[b, a] = acc
 
 
 @njit(**JIT_INLINE)
@@ -159,7 +159,7 @@ def _observer_rhs(y, w, i, v, phi, drive, c, gamma, alpha, n, p, out, ppsi):
         f = (1.0 - w) * drive[i, k] + w * drive[i + 1, k]
         dot = 0.0
         for a in range(p):
-            ph = (1.0 - w) * phi[i, k, a] + w * phi[i + 1, k, a]
+            ph = (1.0 - w) * phi[a, i, k] + w * phi[a, i + 1, k]
             out[o_psi + k * p + a] = -gamma * y[o_psi + k * p + a] + ph / c[k]
             f += ph * y[o_th + a]
             dot += y[o_psi + k * p + a] * out[o_th + a]
@@ -175,7 +175,7 @@ def observer_run(t, v, phi, drive, c, y, gamma, alpha, h_max, t_record, hist, wo
     stopped being finite at sample ``i``.
     """
     n = v.shape[1]
-    p = phi.shape[2]
+    p = phi.shape[0]
     size = y.shape[0]
     o_th = n + n * p + p * p
     k1 = work[0]
@@ -222,7 +222,7 @@ def observer_run(t, v, phi, drive, c, y, gamma, alpha, h_max, t_record, hist, wo
 
 def run_observer(t, v, phi, drive, c, theta0, p0, gamma, alpha, h_max, t_record):
     """Python entry: allocate the state and buffers, run :func:`observer_run`; ``(theta, P, hist, done)``."""
-    n, p = v.shape[1], phi.shape[2]
+    n, p = v.shape[1], phi.shape[0]
     size = n + n * p + p * p + p
     y = np.zeros(size)
     y[:n] = v[0]

@@ -10,12 +10,16 @@ from ..errors import NeuromorphWarning
 
 
 def split_known(structure, chosen, phi, trace):
-    """``(phi of the estimated gains, drive)``: the fixed gains' currents join the applied current (drive)."""
+    """``(phi of the estimated gains, drive)``: the fixed gains' currents join the applied current (drive).
+
+    ``phi`` is columns x samples x neurons (:func:`.regressor.regressors`), ``drive`` samples x neurons."""
     fixed = [j for j in range(len(structure.columns)) if j not in chosen]
+    if not fixed and list(chosen) == list(range(phi.shape[0])):
+        return phi, trace.i_app  # every gain estimated: nothing to add, nothing to copy (both are only read)
     drive = trace.i_app.copy()
     for j in fixed:
-        drive += structure.columns[j].value * phi[:, :, j]
-    return np.ascontiguousarray(phi[:, :, chosen]), drive
+        drive += structure.columns[j].value * phi[j]
+    return phi[chosen], drive
 
 
 def least_squares(structure, trace, phi_est, drive, t_start, filter_tau, rcond):
@@ -29,7 +33,7 @@ def least_squares(structure, trace, phi_est, drive, t_start, filter_tau, rcond):
     directions the trace does not excite (singular values below ``rcond`` of the largest).
     """
     t, v, c = trace.t, trace.v, structure.capacitance
-    n, p = v.shape[1], phi_est.shape[2]
+    n, p = v.shape[1], phi_est.shape[0]
     first = int(np.searchsorted(t, t_start, side="left"))  # the first sample at or after t_start
     kept = t.size - first
     # Rows and left-hand side multiplied by the square roots of their weights, from one pass over the trace:
@@ -73,7 +77,7 @@ def observer(structure, trace, phi_est, drive, theta0, gamma, forgetting, p0, h_
     Returns ``(theta, P, t_record, history, done)``."""
     t = trace.t
     t_record = np.arange(t[0], t[-1] + 0.5 * record_dt, record_dt)
-    p = phi_est.shape[2]
+    p = phi_est.shape[0]
     p_init = np.eye(p) * p0 if np.ndim(p0) == 0 else np.asarray(p0, dtype=np.float64)
     theta, P, hist, done = run_observer(t, trace.v, phi_est, drive, structure.capacitance, theta0, p_init, gamma,
                                         forgetting, h_max, t_record)
