@@ -5,23 +5,21 @@ import warnings
 
 import numpy as np
 
-from .._kernels.estimation import foh_filter
+from .._kernels.estimation import block_moments, filtered_rows
 from ..errors import NeuromorphWarning
 
 
-def _filter_columns(t, u, tau, x0=None):
-    out = np.empty_like(u)
-    foh_filter(t, np.ascontiguousarray(u), float(tau), np.zeros(u.shape[1]) if x0 is None else x0, out)
-    return out
-
-
 def split_known(structure, chosen, phi, trace):
-    """``(phi of the estimated gains, drive)``: the fixed gains' currents join the applied current (drive)."""
+    """``(phi of the estimated gains, drive)``: the fixed gains' currents join the applied current (drive).
+
+    ``phi`` is columns x samples x neurons (:func:`.regressor.regressors`), ``drive`` samples x neurons."""
     fixed = [j for j in range(len(structure.columns)) if j not in chosen]
+    if not fixed and list(chosen) == list(range(phi.shape[0])):
+        return phi, trace.i_app  # every gain estimated: nothing to add, nothing to copy (both are only read)
     drive = trace.i_app.copy()
     for j in fixed:
-        drive += structure.columns[j].value * phi[:, :, j]
-    return np.ascontiguousarray(phi[:, :, chosen]), drive
+        drive += structure.columns[j].value * phi[j]
+    return phi[chosen], drive
 
 
 def least_squares(structure, trace, phi_est, drive, t_start, filter_tau, rcond):
@@ -35,22 +33,19 @@ def least_squares(structure, trace, phi_est, drive, t_start, filter_tau, rcond):
     directions the trace does not excite (singular values below ``rcond`` of the largest).
     """
     t, v, c = trace.t, trace.v, structure.capacitance
-    n, p = v.shape[1], phi_est.shape[2]
-    keep = t >= t_start
-    first = int(np.argmax(keep))
-    vf = _filter_columns(t, v, filter_tau, x0=v[0].copy())
-    lhs = (c * (v - vf) / filter_tau - _filter_columns(t, drive, filter_tau))[first:].reshape(-1)
-    rows = _filter_columns(t, phi_est.reshape(t.size, n * p), filter_tau)[first:].reshape(-1, p)  # (samples n) x p
-    tk = t[first:]
-    w = np.empty_like(tk)
-    w[1:-1] = 0.5 * (tk[2:] - tk[:-2])
-    w[0], w[-1] = 0.5 * (tk[1] - tk[0]), 0.5 * (tk[-1] - tk[-2])
-    wr = np.repeat(w, n)  # a weight per row (neurons of one sample side by side)
+    n, p = v.shape[1], phi_est.shape[0]
+    first = int(np.searchsorted(t, t_start, side="left"))  # the first sample at or after t_start
+    kept = t.size - first
+    # Rows and left-hand side multiplied by the square roots of their weights, from one pass over the trace:
+    # the Gram matrix is then rows^T rows, and no (samples x neurons x gains) array is made but the rows kept.
+    rows = np.empty((kept, n, p))
+    lhs = np.empty((kept, n))
+    filtered_rows(t, v, phi_est, drive, c, float(filter_tau), first, np.empty(n * (p + 2)), rows, lhs)
+    flat, lhs_flat = rows.reshape(kept * n, p), lhs.reshape(kept * n)  # (samples n) x p: views
     # The normal equations of the column-scaled problem: its singular values are the square roots of the Gram
     # matrix's eigenvalues (the regressor of these models is well conditioned where the trace excites it).
-    weighted = rows * wr[:, None]
-    gram = rows.T @ weighted
-    rhs = weighted.T @ lhs
+    gram = flat.T @ flat
+    rhs = flat.T @ lhs_flat
     scale = np.sqrt(np.diag(gram)).copy()
     scale[scale == 0.0] = 1.0
     eig, vec = np.linalg.eigh(gram / np.outer(scale, scale))
@@ -62,13 +57,16 @@ def least_squares(structure, trace, phi_est, drive, t_start, filter_tau, rcond):
     theta = inv @ rhs
     weak = np.sum(vec[:, ~strong] ** 2, axis=1)
     condition = float(s[0] / s[-1]) if s[-1] > 0 else math.inf
-    # Residuals and a covariance robust to their correlation in time (the filter correlates them over
-    # ~filter_tau): the moment conditions summed over blocks of 10 filter time constants, in a sandwich.
-    e = lhs - rows @ theta
-    rms = float(np.sqrt(np.sum(wr * e * e) / max(float(np.sum(w)), 1e-300) / n))
-    g = (weighted * e[:, None]).reshape(tk.size, n, p).sum(axis=1)
-    edges = np.searchsorted(tk, np.arange(tk[0], tk[-1] + 10.0 * filter_tau, 10.0 * filter_tau))
-    blocks = np.add.reduceat(g, edges[edges < tk.size])
+    # Residuals (weighted by the square roots too) and a covariance robust to their correlation in time (the
+    # filter correlates them over ~filter_tau): the moment conditions summed over blocks of 10 filter time
+    # constants, in a sandwich.
+    e = lhs_flat - flat @ theta
+    rms = float(np.sqrt(np.dot(e, e) / max(float(t[-1] - t[first]), 1e-300) / n))
+    tk = t[first:]
+    starts = np.searchsorted(tk, np.arange(tk[0], tk[-1] + 10.0 * filter_tau, 10.0 * filter_tau))
+    starts = starts[starts < kept]
+    blocks = np.empty((starts.size, p))
+    block_moments(rows, e.reshape(kept, n), starts, blocks)
     cov = inv @ (blocks.T @ blocks) @ inv
     return theta, cov, rms, condition, weak
 

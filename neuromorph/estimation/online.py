@@ -71,7 +71,8 @@ class ObserverRun:
         self._y = np.zeros(n + n * p + p * p + p)
         self._y[n + n * p:n + n * p + p * p] = (np.eye(p) * settings.p0).reshape(-1)
         self._y[n + n * p + p * p:] = [check.real(f"initial {q}", initial.get(q, 0.0)) for q in self.paths]
-        self._work = np.zeros((6, self._y.size))
+        # RK4 stages, a stage's state, P psi, the signals at a step's start, middle and end (observer_run)
+        self._work = np.zeros((9, max(self._y.size, n * (p + 2))))
         self._last = None  # (t, v, i_app) of the last sample seen: the next stretch starts from it
         self._filters = None
         self._t0 = None
@@ -146,7 +147,8 @@ class ObserverRun:
             first += s.record_dt  # recorded at the end of the last stretch already
         t_record = np.arange(first, t[-1] + 1e-9 * max(1.0, abs(t[-1])), s.record_dt)
         hist = np.full((t_record.size, self._p), np.nan)
-        done = observer_run(np.ascontiguousarray(t), np.ascontiguousarray(v), phi_est, np.ascontiguousarray(drive),
+        done = observer_run(np.ascontiguousarray(t), np.ascontiguousarray(v), np.ascontiguousarray(phi_est),
+                            np.ascontiguousarray(drive),
                             np.ascontiguousarray(self.structure.capacitance, dtype=np.float64), self._y,
                             float(s.gamma), float(s.forgetting), float(s.h_max), t_record, hist, self._work)
         if done < 0:

@@ -86,6 +86,9 @@ def filtered_voltages(structure, t, v, start=None):
     else from the first measured voltage."""
     out = {}
     for k, tau in structure.filters():
+        if tau == 0.0:
+            out[(k, tau)] = v[:, k]
+            continue
         x = np.empty((t.size, 1))
         x0 = np.array([start[(k, tau)]]) if start is not None and (k, tau) in start else v[0, k:k + 1].copy()
         foh_filter(t, np.ascontiguousarray(v[:, k:k + 1]), tau, x0, x)
@@ -94,14 +97,27 @@ def filtered_voltages(structure, t, v, start=None):
 
 
 def regressors(structure, t, v, filtered=None):
-    """``phi`` (samples x neurons x columns): the membrane current each element draws from each neuron per unit
-    of its gain, with the sign of the membrane equation (``C dV/dt = I_app + sum_k theta_k phi_k``)."""
+    """``phi`` (columns x samples x neurons): the membrane current each element draws from each neuron per unit
+    of its gain, with the sign of the membrane equation (``C dV/dt = I_app + sum_k theta_k phi_k``); ``filtered``:
+    the filtered voltages if already computed (:func:`filtered_voltages`).
+
+    A column's regressor is one contiguous block (an element's current is written in one pass, and the estimated
+    columns are picked without a strided copy)."""
     if filtered is None:
         filtered = filtered_voltages(structure, t, v)
-    phi = np.zeros((t.size, len(structure.neuron_names), len(structure.columns)))
+    n = len(structure.neuron_names)
+    phi = np.empty((len(structure.columns), t.size, n))
     for j, col in enumerate(structure.columns):
         unit = col.element.replace(**{col.element.gain: 1.0})
         values = {inp.role: filtered[(col.ends[inp.neuron], float(inp.tau))] for inp in unit.inputs()}
+        written = set()
         for role, current in unit.current(**values).items():
-            phi[:, col.ends[role], j] -= np.broadcast_to(current, t.shape)
+            k = col.ends[role]
+            if k in written:
+                phi[j, :, k] -= current
+            else:
+                np.negative(np.broadcast_to(current, t.shape), out=phi[j, :, k])
+                written.add(k)
+        for k in set(range(n)) - written:  # neurons the element draws no current from
+            phi[j, :, k] = 0.0
     return phi

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import ModelError
+from ..model.stimulus import Constant
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,12 @@ def _model_current(structure, names, t, i_app):
 
     compiled = as_compiled_model(structure.model)
     bias, stimuli = applied_currents(compiled, i_app)
-    return np.stack([bias[k] + np.broadcast_to(np.asarray(stimuli[k](t), dtype=np.float64), t.shape)
-                     for k in range(len(names))], axis=1)
+    current = np.empty((t.size, len(names)))
+    for k, stimulus in enumerate(stimuli):
+        # a constant needs no evaluation on the grid (a stimulus's own call looks every time up in its segments)
+        current[:, k] = bias[k] + (stimulus.value if isinstance(stimulus, Constant) else
+                                   np.broadcast_to(np.asarray(stimulus(t), dtype=np.float64), t.shape))
+    return current
 
 
 def as_trace(structure, trace, i_app=None):
