@@ -101,18 +101,31 @@ def baseline_observer(t, v, theta0, gamma=1.0, alpha=1e-3, p0=10.0):
 
 
 def observer_kernel(run):
-    """Our observer's integration alone (``estimation.fit.observer``), the regressor computed before."""
+    """Our observer's integration alone (the kernel ``observer_run``), the regressor computed before."""
+    from neuromorph._kernels.estimation import observer_run
     from neuromorph.estimation.estimate import AdaptiveObserver
-    from neuromorph.estimation.fit import observer, split_known
+    from neuromorph.estimation.fit import split_known
     from neuromorph.estimation.regressor import regressors, structure
     from neuromorph.estimation.trace import as_trace
 
     s = structure(nm.preset("bursting"))
     data = as_trace(s, run, I_APP)
     phi, drive = split_known(s, list(range(len(s.columns))), regressors(s, data.t, data.v), data)
+    phi, drive = np.ascontiguousarray(phi), np.ascontiguousarray(drive)
     o = AdaptiveObserver()
-    return lambda: observer(s, data, phi, drive, np.zeros(len(s.columns)), o.gamma, o.forgetting, o.p0, o.h_max,
-                            o.record_dt)
+    n, p = data.v.shape[1], phi.shape[0]
+    t_record = np.arange(data.t[0], data.t[-1] + 0.5 * o.record_dt, o.record_dt)
+
+    def once():
+        y = np.zeros(n + n * p + p * p + p)
+        y[:n] = data.v[0]
+        y[n + n * p:n + n * p + p * p] = (np.eye(p) * o.p0).reshape(-1)
+        hist = np.full((t_record.size, p), np.nan)
+        work = np.zeros((9, max(y.size, n * (p + 2))))
+        observer_run(data.t, data.v, phi, drive, s.capacitance, y, o.gamma, o.forgetting, o.h_max, t_record, hist,
+                     work)
+        return y[-p:]
+    return once
 
 
 def timed(fn):

@@ -7,8 +7,9 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import ModelError
-from .fit import least_squares, split_known, warn_unidentifiable
-from .regressor import regressors, structure
+from .fit import filter_starts, least_squares, split_known, warn_unidentifiable
+from .fit import identifiable as told
+from .regressor import filtered_voltages, regressors, structure
 from .trace import as_trace
 
 METHODS = ("least_squares", "observer")
@@ -245,7 +246,7 @@ def _paths(structure_, params):
 
 
 def estimate(model, trace, params=None, method="least_squares", i_app=None, t_start=None, filter_tau=1.0,
-             rcond=1e-6, observer_settings=None):
+             rcond=1e-6, observer_settings=None, filter_start="estimate"):
     """Estimate a neuron's or a network's gains from a measured voltage trace.
 
     The model gives the structure (its elements, offsets and filter time constants: the design values); the
@@ -272,9 +273,9 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
         The applied current, as :func:`neuromorph.simulate` takes it, when the trace does not give it; default:
         the model's own.
     t_start : float, optional
-        Least squares uses the trace from here on (the filters start from the first measured voltage; their
-        error decays as ``exp(-t / tau)``). Default: 5 times the slowest filter's time constant past the first
-        sample, at most half the trace.
+        Least squares uses the trace from here on. Default: the whole trace once the filters' starting values
+        are estimated (``filter_start="estimate"``); otherwise 5 times the slowest filter's time constant past
+        the first sample, at most half the trace (the filters' starting error decays as ``exp(-t / tau)``).
     filter_tau : float, default 1.0
         Time constant of the filter applied to both sides for least squares (no derivative of the measured
         voltage is taken).
@@ -283,6 +284,12 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
         trace does not excite: a gain mostly in them is reported as not identifiable.
     observer_settings : AdaptiveObserver, optional
         The observer's gains and starting point (``method="observer"``).
+    filter_start : {"estimate", "first"}, default "estimate"
+        Where the filters of the measured voltage start: estimated together with the gains (least squares:
+        a few Gauss-Newton passes, each kept only if it lowers the residual; only when the gains are
+        identifiable from the later part of the trace), or the first measured voltage.
+        A circuit's filtered voltages need not equal its voltage when the trace begins (a neuron started away
+        from rest); taking them as equal biases least squares over the first few slowest time constants.
 
     Returns
     -------
@@ -327,8 +334,6 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
         raise ModelError(f"unknown estimation `method` {method!r}; choose one of {', '.join(METHODS)}")
     chosen = _paths(s, params)
     data = as_trace(s, trace, i_app)
-    phi = regressors(s, data.t, data.v)
-    phi_est, drive = split_known(s, chosen, phi, data)
     paths = tuple(s.columns[j].path for j in chosen)
     filter_tau = check.positive("filter_tau", filter_tau)
     rcond = check.positive("rcond", rcond)
@@ -336,13 +341,20 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
     if method == "least_squares":
         t0, t1 = float(data.t[0]), float(data.t[-1])
         slowest = max((tau for _, tau in s.filters()), default=0.0)
-        start = t0 + min(5.0 * slowest, 0.5 * (t1 - t0)) if t_start is None else check.real("t_start", t_start)
+        late = t0 + min(5.0 * slowest, 0.5 * (t1 - t0))
+        if filter_start not in ("estimate", "first"):
+            raise ModelError(f"`filter_start` must be 'estimate' or 'first', got {filter_start!r}")
+        start = late if t_start is None else check.real("t_start", t_start)
         if not t0 <= start < t1:
             raise ModelError(f"`t_start` must lie in the trace, [{t0:g}, {t1:g}), got {t_start!r}")
+        model_values = np.array([s.columns[k].value for k in chosen])
+        starts = filter_starts(s, data, chosen, filter_tau, rcond, late) if filter_start == "estimate" else None
+        if starts is not None:  # the filters restart where they were estimated to: the whole trace is usable
+            start = t0 if t_start is None else start
+        phi = regressors(s, data.t, data.v, filtered_voltages(s, data.t, data.v, start=starts))
+        phi_est, drive = split_known(s, chosen, phi, data)
         theta, cov, residual, condition, weak = least_squares(s, data, phi_est, drive, start, filter_tau, rcond)
-        stderr = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-        scale = np.array([max(abs(theta[j]), abs(s.columns[k].value), 1e-12) for j, k in enumerate(chosen)])
-        ok = (weak < 0.5) & (stderr < 0.05 * scale)  # a 95 % interval narrower than +-10 % of the gain
+        ok, stderr = told(theta, cov, weak, model_values)
     else:
         settings = observer_settings if observer_settings is not None else AdaptiveObserver()
         if not isinstance(settings, AdaptiveObserver):
