@@ -218,3 +218,30 @@ def test_filters_that_started_away_from_the_first_voltage_do_not_bias_least_squa
     assert max(relative_errors(est.values, truth).values()) < 0.02
     with pytest.raises(nm.ModelError, match="`filter_start` must be 'estimate' or 'first'"):
         nm.estimate("hco", run, filter_start="last")
+
+
+def test_the_fitted_models_prediction_beside_the_data_and_the_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = nm.preset("bursting").simulate(8_000, i_app=-2.0, dt_out=0.05)
+    est = nm.estimate("bursting", run, i_app=-2.0)
+    predicted = est.prediction()
+    assert predicted.t.size == run.t.size
+    # the fitted model, started where the trace starts, spikes where the data spikes
+    assert predicted.spike_times.size == run.spike_times.size
+    assert np.max(np.abs(predicted.spike_times - run.spike_times)) < 0.5
+    ax = est.plot()
+    assert [line.get_label() for line in ax.get_lines()] == ["v: data", "v: fitted model"]
+    plt.close(ax.figure)
+    ax = est.plot(what="gains", truth=nm.preset("bursting"))
+    assert len(ax.get_xticklabels()) == 5
+    plt.close(ax.figure)
+    with pytest.raises(nm.ModelError, match="has no history"):
+        est.plot(what="history")
+    observed = nm.estimate("bursting", run, i_app=-2.0, method="observer")
+    ax = observed.plot()
+    assert len(ax.get_lines()) == 5
+    plt.close(ax.figure)

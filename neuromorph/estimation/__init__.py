@@ -7,6 +7,7 @@ linear in them (:mod:`.regressor`), so batch least squares and the adaptive obse
 apply as they are.
 """
 
-from .estimate import AdaptiveObserver, Estimate, estimate
+from .estimate import AdaptiveObserver, estimate
+from .result import Estimate
 
 __all__ = ["estimate", "Estimate", "AdaptiveObserver"]

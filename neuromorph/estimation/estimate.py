@@ -10,6 +10,7 @@ from ..errors import ModelError
 from .fit import filter_starts, least_squares, split_known, warn_unidentifiable
 from .fit import identifiable as told
 from .regressor import filtered_voltages, regressors, structure
+from .result import Estimate, fitted_model
 from .trace import as_trace
 
 METHODS = ("least_squares", "observer")
@@ -99,125 +100,6 @@ class AdaptiveObserver:
         object.__setattr__(self, "forgetting", check.nonnegative("forgetting", self.forgetting))
         if self.initial is not None and not isinstance(self.initial, dict):
             raise ModelError(f"`initial` must be a dict {{path: value}}, got {self.initial!r}")
-
-
-@dataclass(frozen=True, eq=False)
-class Estimate:
-    """Gains estimated from a trace: what :func:`estimate` returns.
-
-    Parameters
-    ----------
-    params : tuple of str
-        The estimated gains' paths, in order.
-    values : dict
-        Estimate by path.
-    stderr : dict
-        Standard error by path (least squares: robust to the residuals' correlation in time; NaN where the gain
-        is not identifiable, and for the observer, whose estimate is a trajectory: see ``history``).
-    identifiable : dict
-        Whether the trace excites each gain enough to say anything about it (a 95 % interval narrower than
-        +-10 % of the gain, and the gain mostly outside directions the trace does not excite).
-    model : Neuron or Network
-        A copy of the model with the identifiable estimates set: :func:`neuromorph.simulate` runs it,
-        :meth:`save` writes it as a circuit file.
-    condition : float
-        Condition number of the column-scaled regressor (least squares; NaN for the observer).
-    residual : float
-        RMS of the filtered equation's residual (least squares; NaN for the observer).
-    method : str
-        ``"least_squares"`` or ``"observer"``.
-    history : tuple, optional
-        ``(t, theta)`` of the observer: the estimates against time (``theta`` is time x params).
-    trace : Trace, optional
-        The checked trace the estimate was made from (times, voltages, applied currents).
-
-    Raises
-    ------
-    TypeError
-        If a field is missing (it is made by :func:`estimate`, rarely by hand).
-
-    Examples
-    --------
-    >>> import neuromorph as nm
-    >>> n = nm.preset("tonic")
-    >>> est = nm.estimate(n, n.simulate(2_000, i_app=-0.7, dt_out=0.05), params=["fast_negative.alpha"],
-    ...                   i_app=-0.7)
-    >>> round(est["fast_negative.alpha"], 4), est.identifiable["fast_negative.alpha"]
-    (-2.0, True)
-    """
-
-    params: tuple
-    values: dict
-    stderr: dict
-    identifiable: dict
-    model: object
-    condition: float
-    residual: float
-    method: str
-    history: tuple = None
-    trace: object = field(default=None, repr=False)
-
-    def __getitem__(self, path):
-        return self.values[path]
-
-    def relative_error(self, truth):
-        """``{path: (estimate - truth) / |truth|}`` against a model or a ``{path: value}`` of the true gains."""
-        get = truth.get if hasattr(truth, "get") and not isinstance(truth, dict) else truth.__getitem__
-        return {p: (self.values[p] - get(p)) / abs(get(p)) for p in self.params}
-
-    def save(self, path):
-        """Write the fitted model as a circuit file (:func:`neuromorph.save`), which ``simulate`` runs."""
-        from ..io.circuits import save
-
-        save(self.model, path)
-
-    def __str__(self):
-        rows = [f"{'gain':<32} {'estimate':>12} {'std. error':>12}"]
-        for p in self.params:
-            flag = "" if self.identifiable[p] else "  not identifiable"
-            rows.append(f"{p:<32} {self.values[p]:>12.6g} {self.stderr[p]:>12.3g}{flag}")
-        rows.append(f"method {self.method}, condition number {self.condition:.3g}, residual {self.residual:.3g}")
-        return "\n".join(rows)
-
-    def plot(self, ax=None, truth=None):
-        """Estimates against time (observer) or the estimates with their standard errors (least squares),
-        relative to ``truth`` (a model or ``{path: value}``) when given."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
-        ref = None if truth is None else (truth.get if not isinstance(truth, dict) else truth.__getitem__)
-        if self.history is not None:
-            t, theta = self.history
-            for j, p in enumerate(self.params):
-                y = theta[:, j] if ref is None else theta[:, j] / ref(p)
-                ax.plot(t, y, label=p)
-            ax.set(xlabel="time", ylabel="estimate" if ref is None else "estimate / truth")
-        else:
-            x = np.arange(len(self.params))
-            y = np.array([self.values[p] for p in self.params])
-            e = np.array([self.stderr[p] for p in self.params])
-            if ref is not None:
-                scale = np.array([abs(ref(p)) for p in self.params])
-                y, e = y / scale, e / scale
-            ax.errorbar(x, y, yerr=np.where(np.isfinite(e), 2 * e, 0), fmt="o")
-            ax.set_xticks(x, self.params, rotation=30, ha="right")
-            ax.set(ylabel="estimate" if ref is None else "estimate / |truth|")
-        if len(self.params) <= 12:
-            ax.legend(fontsize=8) if self.history is not None else None
-        return ax
-
-
-def fitted_model(model, values, paths):
-    """A copy of ``model`` with ``values`` set for ``paths``; ``(model, refused)``: a value the model refuses (a
-    negative synaptic gain, say) keeps the model's, and its path is returned."""
-    fitted, refused = model.copy(), []
-    for p in paths:
-        try:
-            fitted.set(p, values[p])
-        except ModelError:
-            refused.append(p)
-    return fitted, refused
 
 
 def _paths(structure_, params):
@@ -337,7 +219,7 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
     paths = tuple(s.columns[j].path for j in chosen)
     filter_tau = check.positive("filter_tau", filter_tau)
     rcond = check.positive("rcond", rcond)
-    history = None
+    history, starts = None, None
     if method == "least_squares":
         t0, t1 = float(data.t[0]), float(data.t[-1])
         slowest = max((tau for _, tau in s.filters()), default=0.0)
@@ -372,4 +254,5 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
     identifiable = {p: bool(k) and p not in refused for p, k in zip(paths, ok)}
     warn_unidentifiable([p for p in paths if not identifiable[p]])
     return Estimate(paths, values, {p: float(e) if identifiable[p] else math.nan for p, e in zip(paths, stderr)},
-                    identifiable, fitted, condition, residual, method, history, data)
+                    identifiable, fitted, condition, residual, method, history, data,
+                    starts)

@@ -10,7 +10,8 @@ from .._kernels.estimation import observer_run
 from ..errors import ModelError
 from .fit import split_known
 from .regressor import filtered_voltages, regressors
-from .trace import Trace, _model_current, _times
+from .result import Estimate, fitted_model
+from .trace import Trace, check_times, model_current
 
 MOST_OBSERVER_STEPS = 1e10  # ~3 hours at ~1 us a step: beyond, a typo in h_max (and past ~1e19 the kernel's
 # step count no longer fits its integer)
@@ -99,7 +100,7 @@ class ObserverRun:
             sample is NaN, or the observer's state stops being finite (lower ``gamma`` or ``p0``).
         """
         names = self.structure.neuron_names
-        t = _times(t) if np.size(t) >= 3 else check.real_array("t", t)
+        t = check_times(t) if np.size(t) >= 3 else check.real_array("t", t)
         v = np.array(v, dtype=np.float64)
         v = v[:, None] if v.ndim == 1 else v.T
         if v.shape != (t.size, len(names)):
@@ -109,7 +110,7 @@ class ObserverRun:
             i, k = np.argwhere(~np.isfinite(v))[0]
             raise ModelError(f"the voltage of {names[k]!r} is {float(v[i, k])!r} at t = {float(t[i])!r}")
         if i_app is None:
-            current = _model_current(self.structure, names, t, self.i_app)
+            current = model_current(self.structure, names, t, self.i_app)
         else:
             current = np.array(np.broadcast_to(i_app, (len(names), t.size)) if np.ndim(i_app) < 2 else i_app,
                                dtype=np.float64)
@@ -172,8 +173,6 @@ class ObserverRun:
         ModelError
             If no stretch was fed yet.
         """
-        from .estimate import Estimate, fitted_model
-
         if self._last is None:
             raise ModelError("the observer has seen no trace yet: call update(t, v) first")
         theta = self.theta

@@ -25,7 +25,7 @@ def _array(name, value):
         raise ModelError(f"trace: {exc}") from None
 
 
-def _times(t):
+def check_times(t):
     t = _array("t", t)
     if t.size < 3:
         raise ModelError(f"trace: `t` needs at least 3 samples, got {t.size}")
@@ -37,7 +37,7 @@ def _times(t):
     return t
 
 
-def _model_current(structure, names, t, i_app):
+def model_current(structure, names, t, i_app):
     """The applied current of each neuron on the grid: ``i_app`` as simulate takes it, or the model's own."""
     from ..lower.compile import as_compiled_model
     from ..lower.problem import applied_currents
@@ -62,7 +62,7 @@ def as_trace(structure, trace, i_app=None):
     n = len(names)
     current = None
     if isinstance(trace, SimulationResult):
-        t = _times(trace.t)
+        t = check_times(trace.t)
         if n == 1:
             if "v" not in trace.state_names:
                 raise ModelError("trace: the run did not record `v` (simulate with record=None or including 'v')")
@@ -81,7 +81,7 @@ def as_trace(structure, trace, i_app=None):
         parts = [trace[m] for m in names]
         if not all(isinstance(p, tuple | list) and len(p) in (2, 3) for p in parts):
             raise ModelError("trace: give each neuron as (t, v) or (t, v, i_app)")
-        t = _times(parts[0][0])
+        t = check_times(parts[0][0])
         vs, cs = [], []
         for m, part in zip(names, parts):
             tm = _array(f"t of {m!r}", part[0])
@@ -97,7 +97,7 @@ def as_trace(structure, trace, i_app=None):
                 raise ModelError("trace: give i_app for every neuron or for none")
             current = np.stack(cs, axis=1)
     elif isinstance(trace, tuple | list) and len(trace) in (2, 3):
-        t = _times(trace[0])
+        t = check_times(trace[0])
         try:
             v = np.array(trace[1], dtype=np.float64)
         except (TypeError, ValueError):
@@ -124,7 +124,7 @@ def as_trace(structure, trace, i_app=None):
         raise ModelError(f"trace: the voltage of {names[k]!r} is {float(v[i, k])!r}{beyond} at sample {i} "
                          f"(t = {float(t[i])!r})")
     if current is None:
-        current = _model_current(structure, names, t, i_app)
+        current = model_current(structure, names, t, i_app)
     elif i_app is not None:
         raise ModelError("trace: the trace gives i_app already; leave the `i_app` argument out")
     return Trace(t, np.ascontiguousarray(v), np.ascontiguousarray(current))
