@@ -245,3 +245,15 @@ def test_the_fitted_models_prediction_beside_the_data_and_the_figures():
     ax = observed.plot()
     assert len(ax.get_lines()) == 5
     plt.close(ax.figure)
+
+
+def test_measurement_noise_on_the_voltage_does_not_move_the_gains(noisy_burster):
+    """Noise of the recording itself (0.02 rms on every sample, on top of the circuit's current noise): least
+    squares integrates it out (no derivative is taken), the observer's filters too."""
+    rng = np.random.default_rng(7)
+    measured = noisy_burster.v + 0.02 * rng.standard_normal(noisy_burster.v.size)
+    trace = (noisy_burster.t, measured)
+    least = nm.estimate("bursting", trace, i_app=-2.0)
+    assert max(relative_errors(least.values, TRUE).values()) < 0.005 and all(least.identifiable.values())
+    observed = nm.estimate("bursting", trace, i_app=-2.0, method="observer")
+    assert max(relative_errors(observed.values, TRUE).values()) < 0.02
