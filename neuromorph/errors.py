@@ -201,7 +201,8 @@ class Failure(str, enum.Enum):
     member              value                      code  where it occurs
     ==================  =========================  ====  =====================================================
     ``OK``              ``"ok"``                   0     every engine: the run reached its end
-    ``NON_FINITE``      ``"non-finite state"``     1     fixed-step single runs, ensemble lanes, their studies
+    ``NON_FINITE``      ``"non-finite state"``     1     fixed-step single runs, ensemble lanes, their studies,
+                                                         the adaptive observer (estimation)
     ``DIVERGING``       ``"diverging"``            2     single runs, ensemble lanes, studies, ngspice
     ``STEP_UNDERFLOW``  ``"step size underflow"``  3     adaptive single runs (dopri5, rosenbrock23)
     ``TOO_MANY_STEPS``  ``"too many steps"``       4     single runs (``max_steps``), studies of single runs

@@ -133,3 +133,19 @@ def test_a_trace_of_another_circuit_is_refused_naming_its_voltages(tmp_path, cap
     err = capsys.readouterr().err
     assert code == 2
     assert "holds no voltage `n1.v`, `n2.v` of the network's neurons" in one_line(err) and "its voltages: `v`" in err
+
+
+def test_an_observer_whose_state_blows_up_exits_1_like_a_diverging_run(tmp_path, burster_run):
+    """Too large an output injection for the step: the observer's state stops being finite. That is a run that
+    failed (exit 1, "non-finite state" with the time), not bad input."""
+    proc = run(tmp_path, "estimate", BURSTING, burster_run, "--method", "observer", "--observer", "gamma=1e4,h_max=10",
+               "--out", "fitted.toml")
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    line = one_line(proc.stderr)
+    assert "observer's state stopped being finite at t =" in line and "gamma" in line
+    assert not (tmp_path / "fitted.toml").exists()
+    with pytest.raises(nm.SimulationError) as info:
+        with np.load(burster_run) as data:
+            nm.estimate("bursting", (data["t"], data["y"][0]), i_app=-2.0, method="observer",
+                        observer_settings=nm.AdaptiveObserver(gamma=1e4, h_max=10.0))
+    assert info.value.reason == nm.Failure.NON_FINITE

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _validate as check
 from .._kernels.estimation import observer_run
-from ..errors import ModelError
+from ..errors import Failure, ModelError, SimulationError
 from .fit import split_known
 from .regressor import filtered_voltages, regressors
 from .result import Estimate, fitted_model
@@ -96,8 +96,11 @@ class ObserverRun:
         Raises
         ------
         ModelError
-            If the times do not increase or do not follow the last stretch's, the arrays' lengths differ, a
-            sample is NaN, or the observer's state stops being finite (lower ``gamma`` or ``p0``).
+            If the times do not increase or do not follow the last stretch's, the arrays' lengths differ, or a
+            sample is NaN.
+        SimulationError
+            If the observer's state stops being finite (``reason`` "non-finite state"; lower ``gamma`` or
+            ``p0``, or shorten ``h_max``).
         """
         names = self.structure.neuron_names
         t = check_times(t) if np.size(t) >= 3 else check.real_array("t", t)
@@ -153,8 +156,9 @@ class ObserverRun:
                             np.ascontiguousarray(self.structure.capacitance, dtype=np.float64), self._y,
                             float(s.gamma), float(s.forgetting), float(s.h_max), t_record, hist, self._work)
         if done < 0:
-            raise ModelError(f"the observer's state stopped being finite at t = {float(t[-1 - done]):g}: lower its "
-                             "gamma or p0, or shorten h_max")
+            at = float(t[-1 - done])
+            raise SimulationError(f"the observer's state stopped being finite at t = {at:g}: lower its gamma or p0, "
+                                  "or shorten h_max", at, Failure.NON_FINITE)
         self._hist_t.append(t_record)
         self._hist.append(hist)
         self._filters = {key: float(x[-1]) for key, x in filtered.items()}
