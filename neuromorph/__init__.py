@@ -73,6 +73,7 @@ _LAZY = {
     "plot_network": "ui.plotting", "plot_raster": "ui.plotting", "plot_reliability": "ui.plotting",
     "tune": "ui.tuner", "Tuner": "ui.tuner",
     "estimate": "estimation", "Estimate": "estimation", "AdaptiveObserver": "estimation",
+    "EnsembleEstimates": "estimation",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -146,7 +147,7 @@ __all__ = [
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
     "reliability", "ReliabilityResult", "Study", "load_study", "run_study", "open_study", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
-    "estimate", "Estimate", "AdaptiveObserver",
+    "estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

@@ -87,6 +87,11 @@ def test_a_resting_trace_flags_the_spiking_gains_as_not_identifiable():
         assert not est.identifiable[path] and np.isnan(est.stderr[path])
         assert est.model.get(path) == TRUE[path]  # the fitted model keeps what the trace cannot tell
     assert "not identifiable" in str(est)
+    # the observer says so too (its covariance of those gains never fell), rather than give confident numbers
+    with pytest.warns(nm.NeuromorphWarning, match="not identifiable"):
+        seen = nm.estimate("bursting", run, i_app=-3.0, method="observer")
+    for path in ("fast_negative.alpha", "slow_positive.alpha", "slow_negative.alpha"):
+        assert not seen.identifiable[path] and seen.model.get(path) == TRUE[path]
 
 
 def test_a_non_uniform_spice_grid_gives_the_gains_too():

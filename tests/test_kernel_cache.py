@@ -107,7 +107,8 @@ def test_a_compile_is_announced_on_stderr_and_a_cache_load_is_not(tmp_path):
 
 
 def test_every_solver_kernel_is_announced():
-    from neuromorph._kernels import adaptive, fixed, lanes, notice
+    from neuromorph._kernels import adaptive, fixed, lanes, notice, observer_lanes
 
-    kernels = [*adaptive.KERNELS.values(), fixed.fixed_run, fixed.fixed_run_threads, lanes.lanes_run]
+    kernels = [*adaptive.KERNELS.values(), fixed.fixed_run, fixed.fixed_run_threads, lanes.lanes_run,
+               observer_lanes.observer_lanes]
     assert sorted(k.py_func.__name__ for k in kernels) == sorted(notice.KERNELS)

@@ -236,7 +236,8 @@ def observer_run(t, v, phi, drive, c, y, gamma, alpha, h_max, t_record, hist, wo
     _signals_at(0.0, 0, v, phi, drive, n, p, at_end)
     for i in range(t.shape[0] - 1):
         span = t[i + 1] - t[i]
-        sub = max(1, int(math.ceil(span / h_max)))
+        # (an interval of h_max up to rounding, k dt - (k - 1) dt, is one step, not two)
+        sub = max(1, int(math.ceil(span / h_max - 1e-9)))
         h = span / sub
         for s in range(sub):
             # the signals at the three points a step evaluates, once each: a step's start is the previous one's

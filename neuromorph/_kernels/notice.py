@@ -23,6 +23,7 @@ KERNELS = {
     "fixed_run": ("fixed-step solvers", 15),  # 13.9 s
     "fixed_run_threads": ("threaded fixed-step solvers", 15),  # 16.9 s
     "lanes_run": ("ensemble solvers", 15),  # 17.1 s
+    "observer_lanes": ("ensemble observers", 10),  # 9.0 s
 }
 
 

@@ -8,6 +8,7 @@ apply as they are.
 """
 
 from .estimate import AdaptiveObserver, estimate
+from .lanes import EnsembleEstimates
 from .result import Estimate
 
-__all__ = ["estimate", "Estimate", "AdaptiveObserver"]
+__all__ = ["estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates"]

@@ -94,6 +94,40 @@ class AdaptiveObserver:
         s = structure(as_model(model))
         return ObserverRun(self, s, _paths(s, params), i_app)
 
+    def watch(self, model, params, compiled, design, dt, t_end, stim):
+        """One observer per copy of an ensemble run: what :meth:`neuromorph.Ensemble.simulate` uses with
+        ``observer=`` (an :class:`~neuromorph.estimation.lanes.EnsembleObserverRun`).
+
+        Parameters
+        ----------
+        model : Neuron, Network or str
+            The ensemble's model.
+        params : list of str or None
+            The gains to estimate (default: every gain).
+        compiled : CompiledModel
+            The ensemble's compiled model.
+        design : dict
+            The per-copy parameter arrays before mismatch.
+        dt, t_end : float
+            The run's step and end.
+        stim : Stim
+            The run's lowered stimulus.
+
+        Returns
+        -------
+        EnsembleObserverRun
+
+        Raises
+        ------
+        ModelError
+            If a path is not a gain of the model, or ``initial`` names a gain not estimated.
+        """
+        from ..io.circuits import as_model
+        from .lanes import EnsembleObserverRun
+
+        s = structure(as_model(model))
+        return EnsembleObserverRun(self, s, _paths(s, params), compiled, design, dt, t_end, stim)
+
     def __post_init__(self):
         for name in ("gamma", "p0", "h_max", "record_dt"):
             object.__setattr__(self, name, check.positive(name, getattr(self, name)))
@@ -248,7 +282,7 @@ def estimate(model, trace, params=None, method="least_squares", i_app=None, t_st
         history = online.estimate().history
         stderr = np.full(len(paths), np.nan)
         condition, residual = math.nan, math.nan
-        ok = np.ones(len(paths), bool)
+        ok = online.identifiable
     values = {p: float(x) for p, x in zip(paths, theta)}
     fitted, refused = fitted_model(model, values, [p for p, k in zip(paths, ok) if k])
     identifiable = {p: bool(k) and p not in refused for p, k in zip(paths, ok)}

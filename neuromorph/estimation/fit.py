@@ -80,6 +80,18 @@ def warn_unidentifiable(paths):
                       stacklevel=3)
 
 
+OBSERVER_INFORMATION = 10.0
+"""An observer's gain is identifiable when the trace brought its covariance ``P_jj`` below its start ``p0`` by
+this factor. A gain the trace does not excite keeps ``P_jj >= p0`` (with forgetting it grows as
+``exp(forgetting t)``): the bursting neuron's spiking gains end near 0.01-0.2 with ``p0 = 10``, a resting
+neuron's at 1e4-1e9."""
+
+
+def observer_identifiable(p_diagonal, p0):
+    """Which of an observer's gains its trace excited, from the diagonal of its final ``P`` (any shape)."""
+    return np.asarray(p_diagonal) < p0 / OBSERVER_INFORMATION
+
+
 def _sensitivities(structure, t, filtered, values, slow):
     """``d(phi theta)/d(x_f(t0))`` for each slow filter ``f`` (slow x samples x neurons): how the membrane
     equation moves when filter ``f`` starts higher by one (its effect decays as ``exp(-(t - t0) / tau)``)."""

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _validate as check
 from .._kernels.estimation import observer_run
 from ..errors import Failure, ModelError, SimulationError
-from .fit import split_known
+from .fit import observer_identifiable, split_known
 from .regressor import filtered_voltages, regressors
 from .result import Estimate, fitted_model
 from .trace import Trace, check_times, model_current
@@ -83,6 +83,14 @@ class ObserverRun:
     def theta(self):
         """The current estimates, in the order of ``paths``."""
         return self._y[-self._p:].copy()
+
+    @property
+    def identifiable(self):
+        """Whether the trace so far excited each gain (its covariance fell below a tenth of ``p0``:
+        :func:`~neuromorph.estimation.fit.observer_identifiable`), in the order of ``paths``."""
+        n, p = self._n, self._p
+        diagonal = self._y[n + n * p:n + n * p + p * p].reshape(p, p).diagonal()
+        return observer_identifiable(diagonal, self.settings.p0)
 
     def update(self, t, v, i_app=None):
         """Feed the next stretch of the trace: times ``t`` after the last ones seen, voltages ``v`` (one neuron's
@@ -181,8 +189,9 @@ class ObserverRun:
             raise ModelError("the observer has seen no trace yet: call update(t, v) first")
         theta = self.theta
         values = {q: float(x) for q, x in zip(self.paths, theta)}
-        fitted, refused = fitted_model(self.structure.model, values, self.paths)
+        excited = dict(zip(self.paths, self.identifiable))
+        fitted, refused = fitted_model(self.structure.model, values, [q for q in self.paths if excited[q]])
         history = (np.concatenate(self._hist_t), np.concatenate(self._hist))
         return Estimate(self.paths, values, {q: math.nan for q in self.paths},
-                        {q: q not in refused for q in self.paths}, fitted, math.nan, math.nan, "observer", history,
-                        None)
+                        {q: bool(excited[q]) and q not in refused for q in self.paths}, fitted, math.nan, math.nan,
+                        "observer", history, None)

@@ -21,8 +21,10 @@ class Estimate:
         Standard error by path (least squares: robust to the residuals' correlation in time; NaN where the gain
         is not identifiable, and for the observer, whose estimate is a trajectory: see ``history``).
     identifiable : dict
-        Whether the trace excites each gain enough to say anything about it (a 95 % interval narrower than
-        +-10 % of the gain, and the gain mostly outside directions the trace does not excite).
+        Whether the trace excites each gain enough to say anything about it. Least squares: a 95 % interval
+        narrower than +-10 % of the gain, and the gain mostly outside directions the trace does not excite. The
+        observer: its covariance of the gain fell below a tenth of its start ``p0``
+        (:func:`~neuromorph.estimation.fit.observer_identifiable`).
     model : Neuron or Network
         A copy of the model with the identifiable estimates set: :func:`neuromorph.simulate` runs it,
         :meth:`save` writes it as a circuit file.

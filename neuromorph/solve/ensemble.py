@@ -90,6 +90,9 @@ class EnsembleResult:
     dataset : xarray.Dataset
         The copies in the layout of :attr:`dataset` (as :meth:`Ensemble.simulate` makes it; a result is
         rarely built by hand).
+    estimates : EnsembleEstimates, optional
+        Every copy's estimated gains, from a run with ``observer=``
+        (:class:`~neuromorph.estimation.lanes.EnsembleEstimates`); None otherwise.
 
     Attributes
     ----------
@@ -144,10 +147,11 @@ class EnsembleResult:
     """
 
     dataset: object
+    estimates: object = None
 
     @classmethod
     def _of(cls, counts, times, final_state, state_names, t, traces, t_record, t_end, params, status,
-            settled_from=None, neuron_names=("neuron",), cause=None, t_failed=None):
+            settled_from=None, neuron_names=("neuron",), cause=None, t_failed=None, estimates=None):
         """The result holding these arrays (in the layout of the attributes) as its Dataset, without copying them."""
         import xarray as xr
 
@@ -167,7 +171,7 @@ class EnsembleResult:
         ds.attrs.update(t_record=t_record, t_end=t_end, cause=cause or "")
         if settled_from is not None:
             ds.attrs["settled_from"] = settled_from
-        return cls(ds)
+        return cls(ds, estimates)
 
     def _values(self, name):
         return self.dataset.variables[name].values
@@ -345,6 +349,14 @@ class EnsembleResult:
         return ds[[*summaries, *self.dataset.data_vars]]
 
 
+def _keep_samples(out_v, buffer, first, count, every, save_every):
+    """Copy the samples of a slice's buffer (sample ``first + r`` in row ``r``, one every ``every`` steps) that
+    fall every ``save_every`` steps into the run's traces ``out_v``."""
+    k = (first + np.arange(count)) * every
+    kept = np.flatnonzero(k % save_every == 0)
+    out_v[k[kept] // save_every] = buffer[kept]
+
+
 def _filter_of(model, path):
     """The filter state whose time constant ``path`` names (``"slow.tau"``, or ``"ELEMENT.tau"`` of an
     element with a filter of its own), or None for any other path."""
@@ -481,7 +493,7 @@ class Ensemble:
 
     def simulate(self, t_end, i_app=0.0, dt=0.01, method=None, t_record=None, max_spikes=512, save_every=0,
                  y0=None, n_threads=None, progress=None, noise=None, seed=None, trials=None, chips=None,
-                 mismatch=None, check_step=True):
+                 mismatch=None, check_step=True, observer=None, estimate=None):
         """Integrate every copy from t = 0 to ``t_end`` with fixed steps.
 
         Parameters
@@ -525,6 +537,16 @@ class Ensemble:
             (:mod:`neuromorph.solve.stability`) before the run, and name the limit when copies
             diverge with ``dt`` beyond it. False leaves both to the caller (a study checks its
             whole grid once, not each chunk).
+        observer : AdaptiveObserver, optional
+            Estimate every copy's gains while it runs: one adaptive observer per copy reads the copy's
+            membrane voltage every ``k`` steps (the largest ``k`` with ``k dt <= h_max``, at least 1), its
+            applied current and its design values (the parameters above, before ``mismatch``), as it would
+            read a chip's; ``EnsembleResult.estimates`` holds the estimates
+            (:class:`~neuromorph.estimation.lanes.EnsembleEstimates`). The observers run on the same
+            threads, slice by slice, in SIMD lanes as the copies do.
+        estimate : list of str, optional
+            The gains the observers estimate (default: every gain; the others are taken at their design
+            values).
 
         A copy whose state diverges (non-finite, or a membrane voltage growing without bound)
         does not stop the others: it is frozen, recorded in ``EnsembleResult.status`` and its
@@ -544,12 +566,14 @@ class Ensemble:
             ``t_end``, ``max_spikes`` < 1 or ``save_every`` < 0; if ``method`` does not run in
             ensembles (or is not stochastic with ``noise``); if ``noise`` or ``mismatch`` comes without
             ``seed``, ``y0``, ``trials`` or ``chips`` has the wrong shape or values; if the run would
-            not fit in memory; or, with ``check_step``, if ``dt`` is so far beyond the method's
-            stability limit that every copy would diverge.
+            not fit in memory; with ``check_step``, if ``dt`` is so far beyond the method's
+            stability limit that every copy would diverge; if ``observer`` is not an
+            AdaptiveObserver, ``estimate`` comes without it, or ``save_every`` is not a multiple of the
+            observer's sampling (``k`` above).
         StimulusError
             If ``i_app`` is not a valid current.
         ModelError
-            If ``mismatch`` is not a valid spread.
+            If ``mismatch`` is not a valid spread, or ``estimate`` names a path that is not a gain.
         """
         t_end = v.positive("t_end", t_end, SolverError)
         dt = v.positive("dt", dt, SolverError)
@@ -577,6 +601,17 @@ class Ensemble:
         copies = prepare_copies(m, self.per_copy, i_app=i_app, noise=noise, seed=seed, trials=trials, chips=chips,
                                 y0=y0, mismatch=mismatch, horizon=t_end)
         pc, y, stim, noise_arrays = copies.per_copy, copies.y, copies.stim, copies.noise
+        if observer is not None and not hasattr(observer, "watch"):
+            raise SolverError(f"`observer` must be an nm.AdaptiveObserver, got {type(observer).__name__}")
+        if estimate is not None and observer is None:
+            raise SolverError("`estimate` names gains for an observer: give `observer=nm.AdaptiveObserver(...)` too")
+        watch = None if observer is None else observer.watch(self.neuron, estimate, m, self.per_copy, dt, t_end, stim)
+        every = save_every
+        if watch is not None:
+            every = watch.every
+            if save_every % every:
+                raise SolverError(f"`save_every` ({save_every}) must be a multiple of the observer's sampling, every "
+                                  f"{every} steps (h_max / dt)")
         trial_ids, chip_ids, armed, bounds = copies.trials, copies.chips, copies.armed, copies.bounds
         probes = np.unique(np.linspace(0, n - 1, min(n, _PROBES)).astype(np.int64))
         if check_step:
@@ -586,6 +621,11 @@ class Ensemble:
                           "every copy" if n > 1 else "the run")
         warn_if_long(n, n_steps, nn, thread_count(n_threads), "this ensemble")
         out_v = np.zeros((max(n_samples, 1), nn, n))
+        if watch is not None:  # the kernel writes each slice's samples into a buffer the observers read
+            buffer = np.zeros((min(watch.slice_rows(nn), n_steps // every + 1), nn, n))
+            if save_every:
+                out_v[0] = y[m.arrays.mem_state]
+            watch.begin(y[m.arrays.mem_state])
         spk_count = np.zeros((nn, n), dtype=np.int64)
         spk_t = np.full((nn, n, max_spikes), np.nan)
         status = np.zeros(n, dtype=np.int64)
@@ -603,10 +643,16 @@ class Ensemble:
             if work is None:
                 work = local.work = solver.work(m.arrays, noise_arrays, "ensemble")
             b0, b1 = block_range
+            if watch is None:
+                first, out = 0, out_v
+            else:
+                first, out = clock["first"], buffer[:clock["samples"].size]
             run_lanes(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
                       clock["k_stop"], t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
                       pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
-                      y, armed, status, t_failed, spk_count, spk_t, save_every, out_v, t_reached, work)
+                      y, armed, status, t_failed, spk_count, spk_t, every, first, out, t_reached, work)
+            if watch is not None:
+                watch.run(b0, b1, clock["samples"], out)
 
         with Workers(n_threads) as workers:
             chunk = max(1, min(8, n_blocks // (4 * workers.n_threads) or 1))
@@ -619,8 +665,16 @@ class Ensemble:
             try:
                 while clock["k"] < n_steps:
                     started = time.perf_counter()
+                    if watch is not None:  # a slice's samples fit the buffer
+                        slice_steps = min(slice_steps, buffer.shape[0] * every - clock["k"] % every)
                     clock["k_stop"] = min(clock["k"] + slice_steps, n_steps)
+                    if watch is not None:
+                        clock["first"], clock["samples"] = watch.samples(clock["k"], clock["k_stop"])
                     workers.run(run, ranges)
+                    if watch is not None:
+                        watch.end_slice(clock["samples"])
+                        if save_every:
+                            _keep_samples(out_v, buffer, clock["first"], clock["samples"].size, every, save_every)
                     clock["t"], clock["k"] = float(t_reached[0]), clock["k_stop"]
                     bar.update(clock["t"])
                     elapsed = time.perf_counter() - started
@@ -642,8 +696,9 @@ class Ensemble:
         t_samples = dt * save_every * np.arange(n_samples) if save_every else None
         if t_samples is not None:
             t_samples[-1] = min(t_samples[-1], t_end)
+        estimates = None if watch is None else watch.report(status != lanes.LANE_OK)
         return EnsembleResult._of(
-            counts=spk_count, times=spk_t, final_state=y[:ns].T.copy(), state_names=m.state_names,
+            estimates=estimates, counts=spk_count, times=spk_t, final_state=y[:ns].T.copy(), state_names=m.state_names,
             t=t_samples, traces=out_v[:n_samples].transpose(2, 1, 0).copy().transpose(1, 0, 2) if save_every else None,
             t_record=t_record, t_end=t_end, params={k: val.copy() for k, val in self.params.items()},
             status=status, settled_from=settled_from, neuron_names=m.neuron_names, cause=cause, t_failed=t_failed,
