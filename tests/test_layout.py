@@ -15,7 +15,7 @@ import neuromorph as nm
 PACKAGE = Path(nm.__file__).resolve().parent
 
 # Lower layers first; a module may import only from its own layer or lower ones.
-LAYERS = ["base", "_kernels", "model", "io", "lower", "analysis", "solve", "spice", "estimation", "studies", "ui"]
+LAYERS = ["base", "_kernels", "model", "io", "lower", "analysis", "solve", "spice", "estimation", "studies", "control", "ui"]
 BASE = {"errors", "_validate", "_progress", "_parallel"}
 
 # The upward imports made on purpose, each inside one function: conveniences on user objects, like pandas'

@@ -386,6 +386,48 @@ def _mismatch_spec(text):
     return as_mismatch(spreads)
 
 
+def _cmd_yield(args):
+    import neuromorph as nm
+
+    circuit = _load(args)
+    _plan(args, ("--out", args.out), ("--plot", args.plot))
+    if args.mismatch is None:
+        raise ValueError("--mismatch is needed: the spreads the chips are drawn from, e.g. gain=0.05,offset=0.01")
+    mismatch = _mismatch_spec(args.mismatch)
+    if args.seed < 0 or args.seed >= 2 ** 64:
+        raise ValueError(f"--seed must be an integer in [0, 2**64), got {args.seed}")
+    t_end, stim, _ = _protocol(circuit, args, window=False)
+    try:
+        rhythm = nm.Rhythm(period=args.period, spikes_per_burst=args.spikes_per_burst, duty_cycle=args.duty_cycle,
+                           phase=args.phase, tolerance=args.tolerance, spikes_tolerance=args.spikes_tolerance,
+                           duty_tolerance=args.duty_tolerance, phase_tolerance=args.phase_tolerance,
+                           neuron=args.node or 0)
+    except nm.ModelError as exc:
+        raise ValueError(f"the rhythm (--period, --spikes-per-burst, --duty-cycle, --phase): {exc}") from None
+    result = nm.yield_of(circuit, rhythm, mismatch, chips=args.chips, seed=args.seed, t_end=t_end,
+                         t_record=args.t_record, i_app=0.0 if stim is None else stim, dt=args.dt,
+                         confidence=args.confidence, interval=args.interval, progress=args.progress)
+    fig = None
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import save_figure
+
+        fig = result.plot().figure
+    _write_outputs(args, result.save, lambda path: save_figure(fig, path))
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{circuit.name}: {args.chips} chips ({args.mismatch}, seed {args.seed}), t = [0, {t_end:g}]")
+    print(result)
+    for path in (args.out, args.plot):
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
 def _cmd_reliability(args):
     import neuromorph as nm
 
@@ -1123,6 +1165,36 @@ def build_parser():
     _set_option(rl)
     _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
     rl.set_defaults(func=_cmd_reliability)
+
+    yl = sub.add_parser("yield", help="the fraction of mismatched chips whose rhythm meets a specification, with "
+                                      "its confidence interval")
+    yl.add_argument("file", help="circuit file (TOML)")
+    yl.add_argument("--period", type=_finite, help="target burst period")
+    yl.add_argument("--tolerance", type=_finite, default=0.1, help="relative tolerance of the period (default 0.1)")
+    yl.add_argument("--spikes-per-burst", type=int, help="target spikes per burst")
+    yl.add_argument("--spikes-tolerance", type=int, default=1, help="spikes per burst may differ by this many "
+                    "(default 1)")
+    yl.add_argument("--duty-cycle", type=_finite, help="target duty cycle, in (0, 1)")
+    yl.add_argument("--duty-tolerance", type=_finite, default=0.05, help="absolute (default 0.05)")
+    yl.add_argument("--phase", type=_finite, help="a two-neuron network: the second neuron's phase (0.5: "
+                    "anti-phase)")
+    yl.add_argument("--phase-tolerance", type=_finite, default=0.05, help="in cycles (default 0.05)")
+    yl.add_argument("--node", help="in a network file: the reference neuron (its period; the phase is against it)")
+    yl.add_argument("--mismatch", help="spreads the chips are drawn from, e.g. gain=0.05,offset=0.01 (also tau, "
+                    "C, corner, temperature, supply, truncate=1)")
+    yl.add_argument("--chips", type=int, default=1000, help="chips (default 1000)")
+    yl.add_argument("--seed", type=int, default=0, help="seed of the mismatch (default 0)")
+    yl.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
+    yl.add_argument("--t-record", type=_finite, help="the rhythm is measured from here (default: the second half)")
+    yl.add_argument("--i-app", type=_finite, help="constant drive (replaces the file's stimulus)")
+    yl.add_argument("--dt", type=_finite, default=0.05, help="RK4 step (default 0.05)")
+    yl.add_argument("--confidence", type=_finite, default=0.95, help="of the interval (default 0.95)")
+    yl.add_argument("--interval", default="wilson", choices=("wilson", "clopper-pearson"),
+                    help="wilson (default) or clopper-pearson (exact)")
+    _set_option(yl)
+    _output_options(yl, "every chip's measured rhythm", "a histogram of the first criterion with its bounds",
+                    "the yield, its interval and the failing chips")
+    yl.set_defaults(func=_cmd_yield)
 
     es = sub.add_parser("estimate", help="estimate a circuit's gains from a voltage trace (.npz) and write the "
                                          "fitted circuit file")

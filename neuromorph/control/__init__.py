@@ -1,0 +1,11 @@
+"""Closed-loop neuromodulation and yield (issue 22): a rhythm specification as data, the fraction of mismatched
+chips that meet it, with confidence intervals.
+
+The rhythm is always measured by the package's own spike analysis on a run (:mod:`neuromorph.analysis`), never
+read back from a controller.
+"""
+
+from .rhythm import Rhythm, RhythmReport
+from .yields import YieldResult, chips_needed, yield_interval, yield_of
+
+__all__ = ["Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed"]
