@@ -75,7 +75,8 @@ _LAZY = {
     "estimate": "estimation", "Estimate": "estimation", "AdaptiveObserver": "estimation",
     "EnsembleEstimates": "estimation",
     "Rhythm": "control", "RhythmReport": "control", "yield_of": "control", "YieldResult": "control",
-    "yield_interval": "control", "chips_needed": "control",
+    "yield_interval": "control", "chips_needed": "control", "RhythmController": "control",
+    "ControlResult": "control",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -150,7 +151,8 @@ __all__ = [
     "reliability", "ReliabilityResult", "Study", "load_study", "run_study", "open_study", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates",
-    "Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed",
+    "Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed", "RhythmController",
+    "ControlResult",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

@@ -5,7 +5,8 @@ The rhythm is always measured by the package's own spike analysis on a run (:mod
 read back from a controller.
 """
 
+from .controller import ControlResult, RhythmController
 from .rhythm import Rhythm, RhythmReport
 from .yields import YieldResult, chips_needed, yield_interval, yield_of
 
-__all__ = ["Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed"]
+__all__ = ["Rhythm", "RhythmReport", "RhythmController", "ControlResult", "yield_of", "YieldResult", "yield_interval", "chips_needed"]

@@ -84,7 +84,15 @@ def yield_interval(passed, chips, confidence=0.95, method="wilson"):
 
 def chips_needed(half_width, yield_=0.5, confidence=0.95):
     """Chips a Monte Carlo needs for a yield interval of ``+- half_width`` at ``confidence`` (normal approximation,
-    ``z^2 p (1 - p) / half_width^2``); ``yield_`` is the yield expected (0.5, the default, is the worst case).
+    ``z^2 p (1 - p) / half_width^2``).
+
+    Parameters
+    ----------
+    half_width : float
+        Half the width of the interval wanted, in (0, 0.5].
+    yield_ : float, default 0.5
+        The yield expected (0.5 is the worst case).
+    confidence : float, default 0.95
 
     Returns
     -------
@@ -288,6 +296,14 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
         invalid, or the model or the mismatch is.
     SolverError
         If the run's settings are (``t_end``, ``dt``, ``t_record``, ``method``).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> y = nm.yield_of("bursting", nm.Rhythm(period=2494, spikes_per_burst=7), nm.Mismatch(gain=0.01), chips=32,
+    ...                 seed=2, i_app=-2.0)
+    >>> y.passed.size, y.value >= 0.8
+    (32, True)
     """
     from ..solve.ensemble import Ensemble
 

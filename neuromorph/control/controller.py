@@ -1,0 +1,367 @@
+"""Holding a rhythm while the circuit runs: event-based adaptation of a few gains, one update per burst.
+
+The controller watches the reference neuron's spikes as the run goes (an :class:`~neuromorph.Integrator`,
+advanced a fraction of a period at a time). Each time a burst completes it measures the last period, the
+spikes of the last burst and its duty cycle, and moves the adjusted gains by a damped Newton step on the
+outputs the :class:`Rhythm` sets (the log of the period, spikes per burst, duty cycle): ``dtheta = -k J^+ e``,
+each gain's step bounded and every gain saturated at its bounds. The sensitivities ``J`` start from the design
+model (finite differences, before the run) and are corrected on the circuit itself after every update
+(Broyden's rule), so a chip whose mismatch changed them is still steered the right way. When no burst comes for
+``patience`` target periods (a step left the bursting region), the gains go back halfway to the last ones that
+burst.
+
+This is the event-triggered gain adaptation of the neuromorphic-control literature (Schmetterling, Forni,
+Franci & Sepulchre, arXiv 2404.05339: the slow negative and ultraslow positive gains adapted within bounds to
+reach a target rhythm), in a form that reads only what a bench measures: spike times.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _validate as check
+from ..analysis.spikes import analyse_spikes
+from ..errors import ModelError
+from .rhythm import Rhythm
+
+__all__ = ["RhythmController", "ControlResult"]
+
+
+def _outputs(rhythm):
+    """The rhythm's controlled outputs, in order: ``period`` (as its log), ``spikes_per_burst``, ``duty_cycle``."""
+    out = [key for key in ("period", "spikes_per_burst", "duty_cycle") if getattr(rhythm, key) is not None]
+    if not out:
+        raise ModelError("a RhythmController holds a period, spikes per burst or a duty cycle: the target sets none "
+                         "(phases alone are not controlled yet)")
+    return out
+
+
+def _measure(model, values, i_app, n_periods, guess):
+    """The outputs of ``model`` with ``values`` set: ``{"period", "spikes_per_burst", "duty_cycle"}`` over the last
+    ``n_periods`` periods (NaN where it does not burst)."""
+    work = model.copy()
+    for path, value in values.items():
+        work.set(path, value)
+    t_end = (n_periods + 4) * guess
+    summary = work.simulate(t_end, i_app=i_app).summary(t_start=0.4 * t_end)
+    return {"period": summary["burst_period"], "spikes_per_burst": summary["spikes_per_burst"],
+            "duty_cycle": summary["duty_cycle"]}
+
+
+def _vector(measured, outputs):
+    out = []
+    for key in outputs:
+        x = measured.get(key)
+        x = math.nan if x is None else float(x)
+        out.append(math.log(x) if key == "period" and x > 0 else x)
+    return np.array(out)
+
+
+@dataclass(frozen=True)
+class RhythmController:
+    """Adapt a few gains while the circuit runs until its rhythm meets ``target``, and hold it there.
+
+    Parameters
+    ----------
+    target : Rhythm
+        The rhythm to reach: its period, spikes per burst and duty cycle (those it sets) are controlled, and
+        its tolerances say when the rhythm is reached.
+    adjust : list of str
+        Paths of the gains the controller moves (``"slow_negative.alpha"``, ``"ultraslow_positive.alpha"``).
+    bounds : dict
+        ``{path: (low, high)}`` for every adjusted gain: the gains never leave them.
+    max_step : float or dict, default 0.05
+        Largest change of a gain in one update, as a fraction of its bounds' span (or ``{path: fraction}``).
+    rate : float, default 0.5
+        Fraction of the Newton step taken per update, in (0, 1].
+    patience : float, default 3.0
+        Target periods without a burst after which the gains go back halfway to the last that burst.
+
+    Raises
+    ------
+    ModelError
+        If ``target`` is not a Rhythm or sets nothing the controller holds; ``adjust`` is empty or repeats a
+        path; a path has no bounds, or bounds that are not ``low < high``; a number is out of range.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> ctrl = nm.RhythmController(nm.Rhythm(period=3000, tolerance=0.02), adjust=["slow_negative.alpha"],
+    ...                            bounds={"slow_negative.alpha": (-2.2, -1.2)})
+    >>> out = ctrl.run("bursting", 60_000, i_app=-2.0)
+    >>> out.reached, round(out.values["slow_negative.alpha"], 2)
+    (True, -1.68)
+    >>> round(out.model.simulate(25_000, i_app=-2.0).summary()["burst_period"])  # the tuned chip, on its own
+    3010
+    """
+
+    target: Rhythm
+    adjust: tuple
+    bounds: dict
+    max_step: object = 0.05
+    rate: float = 0.5
+    patience: float = 3.0
+
+    def __post_init__(self):
+        if not isinstance(self.target, Rhythm):
+            raise ModelError(f"`target` must be an nm.Rhythm, got {type(self.target).__name__}")
+        _outputs(self.target)
+        adjust = (self.adjust,) if isinstance(self.adjust, str) else tuple(self.adjust)
+        if not adjust or not all(isinstance(p, str) for p in adjust):
+            raise ModelError(f"`adjust` must name the gains to move (paths), got {self.adjust!r}")
+        if len(set(adjust)) != len(adjust):
+            raise ModelError(f"`adjust` names a path twice: {list(adjust)}")
+        object.__setattr__(self, "adjust", adjust)
+        if not isinstance(self.bounds, dict):
+            raise ModelError(f"`bounds` must be a dict {{path: (low, high)}}, got {self.bounds!r}")
+        clean = {}
+        for path in adjust:
+            if path not in self.bounds:
+                raise ModelError(f"`bounds` gives none for {path!r}: every adjusted gain needs (low, high)")
+            try:
+                lo, hi = self.bounds[path]
+            except (TypeError, ValueError):
+                raise ModelError(f"`bounds[{path!r}]` must be (low, high), got {self.bounds[path]!r}") from None
+            lo, hi = check.real(f"bounds[{path!r}] low", lo), check.real(f"bounds[{path!r}] high", hi)
+            if not lo < hi:
+                raise ModelError(f"`bounds[{path!r}]` must be low < high, got ({lo:g}, {hi:g})")
+            clean[path] = (lo, hi)
+        extra = sorted(set(self.bounds) - set(adjust))
+        if extra:
+            raise ModelError(f"`bounds` names {extra}, which are not adjusted ({', '.join(adjust)})")
+        object.__setattr__(self, "bounds", clean)
+        steps = self.max_step if isinstance(self.max_step, dict) else {p: self.max_step for p in adjust}
+        fractions = {}
+        for path in adjust:
+            value = check.positive(f"max_step[{path!r}]", steps.get(path, 0.05))
+            if value > 1.0:
+                raise ModelError(f"`max_step` of {path!r} is a fraction of its bounds' span, in (0, 1]; got {value:g}")
+            fractions[path] = value
+        object.__setattr__(self, "max_step", fractions)
+        rate = check.positive("rate", self.rate)
+        if rate > 1.0:
+            raise ModelError(f"`rate` must lie in (0, 1], got {rate:g}")
+        object.__setattr__(self, "rate", rate)
+        object.__setattr__(self, "patience", check.positive("patience", self.patience))
+
+    def run(self, model, t_end, i_app=None, schedule=None, solver=None, start=None):
+        """Run ``model`` from t = 0 to ``t_end`` with the controller on.
+
+        Parameters
+        ----------
+        model : Neuron, Network or str
+            The circuit (a chip: its actual values). Its current gains are where the adjusted ones start,
+            unless ``start`` gives them.
+        t_end : float
+        i_app : float, optional
+            Applied current (default: the model's own).
+        schedule : list of (float, dict), optional
+            Changes the controller does not know of, ``[(t, {path: value}), ...]``: a step of ``i_app``, a
+            temperature-like shift of a gain.
+        solver : Solver or str, optional
+            The integration method (default: the adaptive default).
+        start : dict, optional
+            ``{path: value}`` of the adjusted gains at t = 0 (default: the model's).
+
+        Returns
+        -------
+        ControlResult
+
+        Raises
+        ------
+        ModelError
+            If an adjusted path is not a parameter of the model, a start value lies outside its bounds, or the
+            schedule is malformed.
+        """
+        from ..io.circuits import as_model
+        from ..solve.integrator import Integrator
+
+        chip = as_model(model).copy()
+        t_end = check.positive("t_end", t_end)
+        values = {p: float(chip.get(p)) for p in self.adjust}
+        for path, value in (start or {}).items():
+            if path not in values:
+                raise ModelError(f"`start` names {path!r}, which is not adjusted ({', '.join(self.adjust)})")
+            values[path] = check.real(f"start[{path!r}]", value)
+        for path, value in values.items():
+            lo, hi = self.bounds[path]
+            if not lo <= value <= hi:
+                raise ModelError(f"{path!r} starts at {value:g}, outside its bounds [{lo:g}, {hi:g}]: widen the "
+                                 "bounds or give `start`")
+            chip.set(path, value)
+        events = sorted((check.nonnegative("schedule time", t), dict(changes)) for t, changes in (schedule or []))
+        outputs = _outputs(self.target)
+        goal = _vector({"period": self.target.period, "spikes_per_burst": self.target.spikes_per_burst,
+                        "duty_cycle": self.target.duty_cycle}, outputs)
+        jac = self._design_jacobian(chip, values, i_app, outputs)
+        run = Integrator(chip, i_app=i_app, solver=solver, record=())
+        ref = check.member(run.model.neuron_names, self.target.neuron)
+        period_guess = self.target.period or 2500.0
+        chunk = period_guess / 8.0
+        spikes = np.empty(0)
+        seen = -math.inf  # start of the last burst used
+        starts, history, measured_at = [], [], []
+        last_good = dict(values)
+        last_burst_t = 0.0
+        previous = None  # (theta, y) at the last update: Broyden's secant
+        t = 0.0
+        while t < t_end:
+            t_next = min(t + chunk, t_end)
+            while events and events[0][0] <= t_next:
+                t_event, changes = events.pop(0)
+                if t_event > t:
+                    run.advance(t_event)
+                    t = t_event
+                for path, value in changes.items():
+                    run.set_parameter(path, value)
+            run.advance(t_next)
+            t = t_next
+            _, _, new, neurons = run.take()
+            spikes = np.concatenate([spikes, new[neurons == ref]])
+            window = analyse_spikes(spikes, max(0.0, t - 6.0 * max(period_guess, 1.0)), t)
+            fresh = [b for b in window.bursts if b[0] > seen + 1e-9]
+            for burst in fresh:
+                seen = float(burst[0])
+                starts.append((seen, float(burst[-1]), int(burst.size)))
+                last_burst_t = seen
+                last_good = dict(values)
+                if len(starts) < 2:
+                    continue
+                (s0, e0, n0), (s1, _, _) = starts[-2], starts[-1]
+                period = s1 - s0
+                y = _vector({"period": period, "spikes_per_burst": n0, "duty_cycle": (e0 - s0) / period}, outputs)
+                theta = np.array([values[p] for p in self.adjust])
+                if previous is not None:
+                    dtheta, dy = theta - previous[0], y - previous[1]
+                    if np.all(np.isfinite(dy)) and float(dtheta @ dtheta) > 0.0:
+                        jac = jac + np.outer(dy - jac @ dtheta, dtheta) / float(dtheta @ dtheta)
+                previous = (theta, y)
+                step = self._step(jac, y - goal, values)
+                for j, path in enumerate(self.adjust):
+                    lo, hi = self.bounds[path]
+                    most = self.max_step[path] * (hi - lo)
+                    values[path] = float(np.clip(values[path] + np.clip(step[j], -most, most), lo, hi))
+                    run.set_parameter(path, values[path])
+                history.append((s1, period, n0, (e0 - s0) / period, dict(values)))
+                measured_at.append(s1)
+                period_guess = period
+            if t - last_burst_t > self.patience * (self.target.period or period_guess) and t > last_burst_t:
+                for path in self.adjust:  # no burst for too long: halfway back to the last gains that burst
+                    values[path] = 0.5 * (values[path] + last_good[path])
+                    run.set_parameter(path, values[path])
+                last_burst_t = t
+                previous = None
+                history.append((t, math.nan, 0, math.nan, dict(values)))
+            chunk = max(period_guess, 1.0) / 8.0
+        tuned = chip.copy()
+        for path, value in values.items():
+            tuned.set(path, value)
+        return ControlResult(self, tuple(history), dict(values), tuned)
+
+    def _step(self, jac, error, values):
+        """The damped Newton step ``-rate J^+ e`` over the gains free to move: a gain at a bound that the step
+        pushes outward is left out and the step solved again over the others (else its share would be lost)."""
+        active = np.ones(len(self.adjust), bool)
+        step = np.zeros(len(self.adjust))
+        for _ in range(len(self.adjust)):
+            step = np.zeros(len(self.adjust))
+            if not active.any():
+                break
+            step[active] = -self.rate * (np.linalg.pinv(jac[:, active]) @ np.nan_to_num(error))
+            blocked = [j for j, p in enumerate(self.adjust) if active[j] and (
+                (values[p] <= self.bounds[p][0] and step[j] < 0) or (values[p] >= self.bounds[p][1] and step[j] > 0))]
+            if not blocked:
+                break
+            active[blocked] = False
+        return step
+
+    def _design_jacobian(self, model, values, i_app, outputs):
+        """Sensitivities of the outputs to the adjusted gains on the design model (one-sided differences of 2 %
+        of each gain's span), where the controller starts; a gain whose change leaves the rhythm undefined gets
+        a zero column (Broyden's rule fills it in as the run goes)."""
+        guess = self.target.period or 2500.0
+        base = _vector(_measure(model, values, i_app, 6, guess), outputs)
+        jac = np.zeros((len(outputs), len(self.adjust)))
+        for j, path in enumerate(self.adjust):
+            lo, hi = self.bounds[path]
+            h = 0.02 * (hi - lo) * (1.0 if values[path] + 0.02 * (hi - lo) <= hi else -1.0)
+            moved = _vector(_measure(model, {**values, path: values[path] + h}, i_app, 6, guess), outputs)
+            column = (moved - base) / h
+            jac[:, j] = np.where(np.isfinite(column), column, 0.0)
+        return jac
+
+
+@dataclass(frozen=True, eq=False)
+class ControlResult:
+    """What :meth:`RhythmController.run` returns: every update, the final gains and the chip with them set.
+
+    Parameters
+    ----------
+    controller : RhythmController
+    history : tuple
+        One row per update: ``(t, period, spikes of the burst, duty cycle, {path: value after it})``; a row
+        with a NaN period is a step back after ``patience`` periods without a burst.
+    values : dict
+        The adjusted gains at the end.
+    model : Neuron or Network
+        The circuit with its final gains set: re-simulate it without the controller to confirm the rhythm.
+
+    Raises
+    ------
+    TypeError
+        If a field is missing (made by :meth:`RhythmController.run`).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> out = nm.RhythmController(nm.Rhythm(period=2000, tolerance=0.02), adjust=["ultraslow_positive.alpha"],
+    ...                           bounds={"ultraslow_positive.alpha": (1.3, 2.8)}).run("bursting", 50_000, i_app=-2.0)
+    >>> t, periods = out.periods
+    >>> out.reached, bool(abs(periods[-1] / 2000 - 1) <= 0.02)
+    (True, True)
+    """
+
+    controller: RhythmController
+    history: tuple
+    values: dict
+    model: object = field(repr=False)
+
+    @property
+    def periods(self):
+        """``(t, period)`` arrays of the measured periods (one per burst after the first)."""
+        rows = [(r[0], r[1]) for r in self.history if math.isfinite(r[1])]
+        return (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
+
+    def gains(self, path):
+        """``(t, value)`` arrays of one adjusted gain after each update."""
+        return (np.array([r[0] for r in self.history]), np.array([r[4][path] for r in self.history]))
+
+    @property
+    def reached_at(self):
+        """Index of the update from which every measured period stays within the target's tolerance, or None."""
+        target = self.controller.target
+        if target.period is None:
+            return None
+        _, periods = self.periods
+        inside = np.abs(periods / target.period - 1.0) <= target.tolerance
+        if inside.size == 0 or not inside[-1]:
+            return None
+        out = np.flatnonzero(~inside)
+        return int(out[-1] + 1) if out.size else 0
+
+    @property
+    def reached(self):
+        return self.reached_at is not None
+
+    def __str__(self):
+        t, periods = self.periods
+        target = self.controller.target
+        lines = [f"{len(periods)} periods measured; target {target}"]
+        if periods.size:
+            lines.append(f"last period {periods[-1]:.5g} at t = {t[-1]:.6g}")
+        lines.append("reached from update " + str(self.reached_at) if self.reached else "not reached")
+        at_bound = [p for p, x in self.values.items() if x in self.controller.bounds[p]]
+        lines.append("gains: " + ", ".join(f"{p} = {x:.4g}" + (" (at its bound)" if p in at_bound else "")
+                                            for p, x in self.values.items()))
+        return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""Holding a rhythm (issue 22): the rhythm controller, judged by a fresh simulation of the tuned chip (our spike
+analysis on a run without the controller), never by what the controller reports of itself."""
+
+import numpy as np
+import pytest
+
+import neuromorph as nm
+from neuromorph.lower.compile import as_compiled_model
+
+BOUNDS = {"slow_negative.alpha": (-2.2, -1.2), "ultraslow_positive.alpha": (1.3, 2.8)}
+
+
+def _within_bounds(out):
+    for path, (lo, hi) in BOUNDS.items():
+        _, values = out.gains(path)
+        assert np.all((values >= lo) & (values <= hi)), path
+
+
+def _fresh_period(model, i_app):
+    return model.simulate(25_000, i_app=i_app).summary()["burst_period"]
+
+
+@pytest.mark.parametrize("period", [1500, 2500, 4000])
+def test_a_target_period_is_reached_within_two_percent_in_thirty_bursts(period):
+    target = nm.Rhythm(period=period, tolerance=0.02)
+    out = nm.RhythmController(target, adjust=list(BOUNDS), bounds=BOUNDS).run("bursting", 40 * period, i_app=-2.0)
+    assert out.reached and out.reached_at <= 30, str(out)
+    _within_bounds(out)
+    assert abs(_fresh_period(out.model, -2.0) / period - 1.0) <= 0.02  # the tuned chip, run on its own
+
+
+def test_the_period_is_held_through_a_step_of_the_applied_current():
+    target = nm.Rhythm(period=2500, tolerance=0.02)
+    out = nm.RhythmController(target, adjust=list(BOUNDS), bounds=BOUNDS).run(
+        "bursting", 100_000, i_app=-2.0, schedule=[(50_000.0, {"i_app": -1.9})])
+    t, periods = out.periods
+    after = periods[t > 50_000.0]
+    assert abs(after[0] / 2500 - 1.0) > 0.02  # the step does move the rhythm ...
+    inside = np.abs(after / 2500 - 1.0) <= 0.02
+    first = int(np.argmax(inside))
+    assert inside[first:].all() and first <= 10  # ... and it is back within 2 % in 10 bursts, and stays
+    _within_bounds(out)
+    assert abs(_fresh_period(out.model, -1.9) / 2500 - 1.0) <= 0.02
+
+
+def test_a_mismatched_chip_is_brought_back_to_the_design_period():
+    compiled = as_compiled_model("bursting")
+    drawn = nm.Mismatch(gain=0.05).draw(compiled, 3, [5])["el_gain"][:, 0]
+    chip = nm.preset("bursting").copy()
+    for path in ("leak.g", "fast_negative.alpha", "slow_positive.alpha", "slow_negative.alpha",
+                 "ultraslow_positive.alpha"):
+        slot = compiled.slot(path)[1][0]
+        chip.set(path, drawn[slot.index] / slot.scale)
+    before = _fresh_period(chip, -2.0)
+    assert abs(before / 2494 - 1.0) > 0.05  # this chip is off
+    bounds = {p: (v - 0.6, v + 0.6) for p, v in ((p, chip.get(p)) for p in BOUNDS)}
+    out = nm.RhythmController(nm.Rhythm(period=2494, tolerance=0.02), adjust=list(BOUNDS), bounds=bounds).run(
+        chip, 80_000, i_app=-2.0)
+    assert out.reached and abs(_fresh_period(out.model, -2.0) / 2494 - 1.0) <= 0.02
+
+
+def test_an_unreachable_target_ends_with_a_report_not_a_loop():
+    bounds = {"slow_negative.alpha": (-1.7, -1.3)}
+    out = nm.RhythmController(nm.Rhythm(period=8000, tolerance=0.02), adjust=["slow_negative.alpha"],
+                              bounds=bounds).run("bursting", 60_000, i_app=-2.0)
+    assert not out.reached and out.reached_at is None
+    assert out.values["slow_negative.alpha"] == -1.7 and "at its bound" in str(out) and "not reached" in str(out)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"target": {"period": 2500}}, "nm.Rhythm"),
+    ({"target": nm.Rhythm(phase=0.5)}, "phases alone"),
+    ({"adjust": []}, "adjust"),
+    ({"bounds": {}}, "gives none"),
+    ({"bounds": {"slow_negative.alpha": (-1.0, -2.0)}}, "low < high"),
+    ({"bounds": {"slow_negative.alpha": (-2.0, -1.0), "leak.g": (0.5, 2)}}, "not adjusted"),
+    ({"max_step": 2.0}, "fraction"),
+    ({"rate": 0.0}, "rate"),
+])
+def test_bad_controllers_are_refused_naming_the_field(kwargs, words):
+    settings = {"target": nm.Rhythm(period=2500), "adjust": ["slow_negative.alpha"],
+                "bounds": {"slow_negative.alpha": (-2.0, -1.0)}, **kwargs}
+    with pytest.raises(nm.ModelError, match=words):
+        nm.RhythmController(**settings)
+
+
+def test_bounds_that_exclude_the_start_are_refused():
+    ctrl = nm.RhythmController(nm.Rhythm(period=2500), adjust=["slow_negative.alpha"],
+                               bounds={"slow_negative.alpha": (-1.4, -1.0)})
+    with pytest.raises(nm.ModelError, match="outside its bounds"):
+        ctrl.run("bursting", 1000, i_app=-2.0)
