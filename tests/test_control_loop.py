@@ -62,7 +62,7 @@ def test_a_mismatched_chip_is_brought_back_to_the_design_period():
 def test_an_unreachable_target_ends_with_a_report_not_a_loop():
     bounds = {"slow_negative.alpha": (-1.7, -1.3)}
     out = nm.RhythmController(nm.Rhythm(period=8000, tolerance=0.02), adjust=["slow_negative.alpha"],
-                              bounds=bounds).run("bursting", 60_000, i_app=-2.0)
+                              bounds=bounds).run("bursting", 150_000, i_app=-2.0)
     assert not out.reached and out.reached_at is None
     assert out.values["slow_negative.alpha"] == -1.7 and "at its bound" in str(out) and "not reached" in str(out)
 

@@ -77,6 +77,10 @@ class RhythmController:
         Fraction of the Newton step taken per update, in (0, 1].
     patience : float, default 3.0
         Target periods without a burst after which the gains go back halfway to the last that burst.
+    settle : int, default 1
+        Whole periods left to pass after a change before the next period is measured: a circuit's slow
+        variables take about a period to follow new gains (the bursting neuron's ultraslow filter, 2500 time
+        units), and a period measured while they do misleads the next step.
 
     Raises
     ------
@@ -87,13 +91,13 @@ class RhythmController:
     Examples
     --------
     >>> import neuromorph as nm
-    >>> ctrl = nm.RhythmController(nm.Rhythm(period=3000, tolerance=0.02), adjust=["slow_negative.alpha"],
-    ...                            bounds={"slow_negative.alpha": (-2.2, -1.2)})
-    >>> out = ctrl.run("bursting", 60_000, i_app=-2.0)
-    >>> out.reached, round(out.values["slow_negative.alpha"], 2)
-    (True, -1.68)
+    >>> bounds = {"slow_negative.alpha": (-2.2, -1.2), "ultraslow_positive.alpha": (1.3, 2.8)}
+    >>> ctrl = nm.RhythmController(nm.Rhythm(period=4000, tolerance=0.02), adjust=list(bounds), bounds=bounds)
+    >>> out = ctrl.run("bursting", 80_000, i_app=-2.0)
+    >>> out.reached, {path: round(value, 2) for path, value in out.values.items()}
+    (True, {'slow_negative.alpha': -1.62, 'ultraslow_positive.alpha': 1.31})
     >>> round(out.model.simulate(25_000, i_app=-2.0).summary()["burst_period"])  # the tuned chip, on its own
-    3010
+    4011
     """
 
     target: Rhythm
@@ -102,6 +106,7 @@ class RhythmController:
     max_step: object = 0.05
     rate: float = 0.5
     patience: float = 3.0
+    settle: int = 1
 
     def __post_init__(self):
         if not isinstance(self.target, Rhythm):
@@ -144,6 +149,7 @@ class RhythmController:
             raise ModelError(f"`rate` must lie in (0, 1], got {rate:g}")
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "patience", check.positive("patience", self.patience))
+        object.__setattr__(self, "settle", check.count("settle", self.settle, 0))
 
     def run(self, model, t_end, i_app=None, schedule=None, solver=None, start=None):
         """Run ``model`` from t = 0 to ``t_end`` with the controller on.
@@ -195,16 +201,18 @@ class RhythmController:
         goal = _vector({"period": self.target.period, "spikes_per_burst": self.target.spikes_per_burst,
                         "duty_cycle": self.target.duty_cycle}, outputs)
         jac = self._design_jacobian(chip, values, i_app, outputs)
+        design = jac.copy()
         run = Integrator(chip, i_app=i_app, solver=solver, record=())
         ref = check.member(run.model.neuron_names, self.target.neuron)
         period_guess = self.target.period or 2500.0
         chunk = period_guess / 8.0
         spikes = np.empty(0)
         seen = -math.inf  # start of the last burst used
-        starts, history, measured_at = [], [], []
+        starts, history = [], []
         last_good = dict(values)
         last_burst_t = 0.0
         previous = None  # (theta, y) at the last update: Broyden's secant
+        t_changed = -math.inf  # when the gains last changed
         t = 0.0
         while t < t_end:
             t_next = min(t + chunk, t_end)
@@ -230,12 +238,19 @@ class RhythmController:
                     continue
                 (s0, e0, n0), (s1, _, _) = starts[-2], starts[-1]
                 period = s1 - s0
+                period_guess = period
+                clean = sum(1 for b in starts if b[0] >= t_changed)
+                if clean < 2 + self.settle:  # periods that began before the last change (or within `settle`
+                    # periods of it) are a mixture of old and new gains: recorded, but no step is taken on them
+                    history.append((s1, period, n0, (e0 - s0) / period, dict(values), False))
+                    continue
                 y = _vector({"period": period, "spikes_per_burst": n0, "duty_cycle": (e0 - s0) / period}, outputs)
                 theta = np.array([values[p] for p in self.adjust])
                 if previous is not None:
                     dtheta, dy = theta - previous[0], y - previous[1]
                     if np.all(np.isfinite(dy)) and float(dtheta @ dtheta) > 0.0:
-                        jac = jac + np.outer(dy - jac @ dtheta, dtheta) / float(dtheta @ dtheta)
+                        jac = self._trusted(jac + np.outer(dy - jac @ dtheta, dtheta) / float(dtheta @ dtheta),
+                                            design)
                 previous = (theta, y)
                 step = self._step(jac, y - goal, values)
                 for j, path in enumerate(self.adjust):
@@ -243,21 +258,31 @@ class RhythmController:
                     most = self.max_step[path] * (hi - lo)
                     values[path] = float(np.clip(values[path] + np.clip(step[j], -most, most), lo, hi))
                     run.set_parameter(path, values[path])
-                history.append((s1, period, n0, (e0 - s0) / period, dict(values)))
-                measured_at.append(s1)
-                period_guess = period
+                t_changed = t
+                history.append((s1, period, n0, (e0 - s0) / period, dict(values), True))
             if t - last_burst_t > self.patience * (self.target.period or period_guess) and t > last_burst_t:
                 for path in self.adjust:  # no burst for too long: halfway back to the last gains that burst
                     values[path] = 0.5 * (values[path] + last_good[path])
                     run.set_parameter(path, values[path])
+                t_changed = t
                 last_burst_t = t
                 previous = None
-                history.append((t, math.nan, 0, math.nan, dict(values)))
+                history.append((t, math.nan, 0, math.nan, dict(values), True))
             chunk = max(period_guess, 1.0) / 8.0
         tuned = chip.copy()
         for path, value in values.items():
             tuned.set(path, value)
         return ControlResult(self, tuple(history), dict(values), tuned)
+
+    @staticmethod
+    def _trusted(jac, design):
+        """Broyden's correction kept within a factor of 3 of the design sensitivities, with their signs: a change
+        of the rhythm the gains did not cause (a step of the applied current between two updates) would
+        otherwise be read as a sensitivity, and could turn the controller the wrong way."""
+        sure = np.abs(design) > 1e-9
+        low, high = np.abs(design) / 3.0, 3.0 * np.abs(design)
+        kept = np.where(sure, np.sign(design) * np.clip(np.sign(design) * jac, low, high), jac)
+        return kept
 
     def _step(self, jac, error, values):
         """The damped Newton step ``-rate J^+ e`` over the gains free to move: a gain at a bound that the step
@@ -300,8 +325,9 @@ class ControlResult:
     ----------
     controller : RhythmController
     history : tuple
-        One row per update: ``(t, period, spikes of the burst, duty cycle, {path: value after it})``; a row
-        with a NaN period is a step back after ``patience`` periods without a burst.
+        One row per burst (from the second): ``(t, period, spikes of the burst before, its duty cycle,
+        {path: value after it}, whether the gains were updated)``; a row with a NaN period is a step back after
+        ``patience`` periods without a burst.
     values : dict
         The adjusted gains at the end.
     model : Neuron or Network
@@ -338,8 +364,14 @@ class ControlResult:
         return (np.array([r[0] for r in self.history]), np.array([r[4][path] for r in self.history]))
 
     @property
+    def updates(self):
+        """Number of times the gains were changed."""
+        return sum(1 for r in self.history if r[5])
+
+    @property
     def reached_at(self):
-        """Index of the update from which every measured period stays within the target's tolerance, or None."""
+        """Index of the burst (in :attr:`periods`) from which every measured period stays within the target's
+        tolerance, or None."""
         target = self.controller.target
         if target.period is None:
             return None
@@ -360,7 +392,8 @@ class ControlResult:
         lines = [f"{len(periods)} periods measured; target {target}"]
         if periods.size:
             lines.append(f"last period {periods[-1]:.5g} at t = {t[-1]:.6g}")
-        lines.append("reached from update " + str(self.reached_at) if self.reached else "not reached")
+        lines.append(f"reached from burst {self.reached_at} ({self.updates} updates)" if self.reached else
+                     f"not reached ({self.updates} updates)")
         at_bound = [p for p, x in self.values.items() if x in self.controller.bounds[p]]
         lines.append("gains: " + ", ".join(f"{p} = {x:.4g}" + (" (at its bound)" if p in at_bound else "")
                                             for p, x in self.values.items()))
