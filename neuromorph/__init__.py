@@ -76,7 +76,7 @@ _LAZY = {
     "EnsembleEstimates": "estimation",
     "Rhythm": "control", "RhythmReport": "control", "yield_of": "control", "YieldResult": "control",
     "yield_interval": "control", "chips_needed": "control", "RhythmController": "control",
-    "ControlResult": "control",
+    "ControlResult": "control", "retune": "control", "Retuning": "control",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -152,7 +152,7 @@ __all__ = [
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates",
     "Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed", "RhythmController",
-    "ControlResult",
+    "ControlResult", "retune", "Retuning",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

@@ -7,6 +7,7 @@ read back from a controller.
 
 from .controller import ControlResult, RhythmController
 from .rhythm import Rhythm, RhythmReport
-from .yields import YieldResult, chips_needed, yield_interval, yield_of
+from .yields import Retuning, YieldResult, chips_needed, retune, yield_interval, yield_of
 
-__all__ = ["Rhythm", "RhythmReport", "RhythmController", "ControlResult", "yield_of", "YieldResult", "yield_interval", "chips_needed"]
+__all__ = ["Rhythm", "RhythmReport", "RhythmController", "ControlResult", "yield_of", "YieldResult", "yield_interval", "chips_needed", "retune",
+           "Retuning"]

@@ -15,7 +15,7 @@ from .. import _validate as check
 from ..errors import ModelError
 from .rhythm import Rhythm
 
-__all__ = ["yield_of", "YieldResult", "yield_interval", "chips_needed"]
+__all__ = ["yield_of", "YieldResult", "yield_interval", "chips_needed", "retune", "Retuning"]
 
 INTERVALS = ("wilson", "clopper-pearson")
 
@@ -140,7 +140,10 @@ class YieldResult:
     report : RhythmReport
         Every chip's measured criteria.
     run : EnsembleResult
-        The ensemble run (spikes, final states, status of every chip).
+        The ensemble run (spikes, final states, status of every chip); in closed loop, the confirmation run of
+        the retuned chips (their final settings, no controller).
+    retuning : Retuning, optional
+        In closed loop: every chip's estimates and settings (:func:`retune`).
 
     Raises
     ------
@@ -164,6 +167,7 @@ class YieldResult:
     method: str
     report: object = field(repr=False)
     run: object = field(repr=False)
+    retuning: object = field(default=None, repr=False)
 
     @property
     def value(self):
@@ -177,9 +181,13 @@ class YieldResult:
 
     def __str__(self):
         low, high = self.interval
+        loop = "" if self.retuning is None else ", closed loop (retuned from each chip's estimated gains)"
         lines = [f"yield {100 * self.value:.1f} % ({int(self.passed.sum())} of {self.passed.size} chips), "
-                 f"{100 * self.confidence:g} % interval [{100 * low:.1f}, {100 * high:.1f}] % ({self.method})",
+                 f"{100 * self.confidence:g} % interval [{100 * low:.1f}, {100 * high:.1f}] % ({self.method}){loop}",
                  str(self.report)]
+        if self.retuning is not None and self.retuning.kept.any():
+            lines.append(f"{int(self.retuning.kept.any(axis=1).sum())} chips kept a design setting (a gain their "
+                         "trace did not tell)")
         reasons = {}
         for why in self.failures.values():
             for phrase in why:
@@ -253,8 +261,117 @@ class YieldResult:
         return ax
 
 
+@dataclass(frozen=True, eq=False)
+class Retuning:
+    """What :func:`retune` returns: each chip's estimated gains and the settings that bring them to the design.
+
+    Parameters
+    ----------
+    settings : dict
+        ``{path: array}``: each chip's new setting of each estimated gain.
+    estimates : EnsembleEstimates
+        The observers' estimates (from the probe run).
+    kept : numpy.ndarray of bool, shape (chips, gains)
+        Where a chip kept the design setting: its trace did not tell the gain, or the estimate was implausible
+        (off the design by more than a factor 2, or of the other sign).
+    probe : Stimulus or float
+        The current the chips were estimated under.
+
+    Raises
+    ------
+    TypeError
+        If a field is missing (made by :func:`retune`).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> r = nm.retune("bursting", nm.Mismatch(gain=0.03), chips=4, seed=1, i_app=-2.0, t_estimate=6000)
+    >>> sorted(r.settings)[:2], r.settings["leak.g"].shape
+    (['fast_negative.alpha', 'leak.g'], (4,))
+    """
+
+    settings: dict
+    estimates: object = field(repr=False)
+    kept: np.ndarray = field(repr=False)
+    probe: object = field(repr=False)
+
+
+def retune(model, mismatch, chips=1000, seed=0, i_app=0.0, probe=None, t_estimate=10_000.0, dt=0.1,
+           observer=None, params=None, n_threads=None, progress=None):
+    """Certainty-equivalent retuning: estimate every chip's effective gains from its own voltage, then set its
+    bias settings so that its effective gains equal the design.
+
+    The chips run under a probe current (default: ``i_app`` then ``i_app + 0.5`` and ``i_app + 1``, a quarter
+    of ``t_estimate`` each, then ``i_app`` again, so that a chip that rests or spikes tonically at ``i_app``
+    still shows every gain), each with an adaptive observer in the ensemble engine
+    (:meth:`~neuromorph.Ensemble.simulate` with ``observer=``). A chip's gain ``theta`` runs at ``setting x
+    (1 + its mismatch)``; the observer reads ``design x (1 + mismatch)`` back, so the new setting is ``design^2 /
+    estimate``. Gains the observer could not tell keep their design setting.
+
+    Parameters
+    ----------
+    model : Neuron, Network or str
+    mismatch : Mismatch or dict
+    chips : int, default 1000
+    seed : int, default 0
+    i_app : float, default 0.0
+        The operating current (the probe is built around it).
+    probe : float or Stimulus, optional
+        The current the chips are estimated under, instead of the default.
+    t_estimate : float, default 10000
+    dt : float, default 0.1
+    observer : AdaptiveObserver, optional
+        Default ``AdaptiveObserver(h_max=2 dt)``.
+    params : list of str, optional
+        The gains to estimate and retune (default: every gain).
+    n_threads : int, optional
+    progress : bool, optional
+
+    Returns
+    -------
+    Retuning
+
+    Raises
+    ------
+    ModelError
+        If ``chips`` is not an integer >= 1, ``i_app`` is not a number, or a path of ``params`` is not a gain.
+
+    Examples
+    --------
+    Eight chips with 3 % gain mismatch: each one's leak setting undoes its own mismatch.
+
+    >>> import neuromorph as nm
+    >>> r = nm.retune("bursting", nm.Mismatch(gain=0.03), chips=8, seed=1, i_app=-2.0)
+    >>> bool(r.kept.any()), r.settings["leak.g"].round(3).tolist()
+    (False, [0.988, 0.952, 1.008, 1.041, 0.955, 1.028, 1.003, 0.959])
+    """
+    from ..estimation.estimate import AdaptiveObserver
+    from ..io.circuits import as_model
+    from ..model.stimulus import Steps
+    from ..solve.ensemble import Ensemble
+
+    n = check.count("chips", chips, 1)
+    design_model = as_model(model)
+    t_estimate = check.positive("t_estimate", t_estimate)
+    if probe is None:
+        base = check.real("i_app", i_app)
+        quarter = t_estimate / 4.0
+        probe = Steps(times=[quarter, 2 * quarter, 3 * quarter], values=[base + 0.5, base + 1.0, base], initial=base)
+    observer = observer if observer is not None else AdaptiveObserver(h_max=2.0 * dt)
+    run = Ensemble(design_model, size=n).simulate(t_estimate, i_app=probe, dt=dt, mismatch=mismatch, seed=seed,
+                                                  chips=np.arange(n), observer=observer, estimate=params,
+                                                  n_threads=n_threads, progress=progress)
+    est = run.estimates
+    design = np.array([design_model.get(p) for p in est.params])
+    ratio = est.values / design
+    plausible = est.identifiable & np.isfinite(ratio) & (ratio > 0.5) & (ratio < 2.0)
+    settings = {p: np.where(plausible[:, j], design[j] / np.where(plausible[:, j], ratio[:, j], 1.0), design[j])
+                for j, p in enumerate(est.params)}
+    return Retuning(settings, est, ~plausible, probe)
+
+
 def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_record=None, i_app=0.0, dt=0.1,
-             method="rk4", confidence=0.95, interval="wilson", n_threads=None, progress=None):
+             method="rk4", confidence=0.95, interval="wilson", n_threads=None, progress=None, closed_loop=None):
     """The fraction of chips meeting ``rhythm`` under ``mismatch``, with its confidence interval.
 
     Chips ``0 .. chips - 1`` are drawn from ``mismatch`` with ``seed`` and run in the ensemble engine from
@@ -284,6 +401,11 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
     n_threads : int, optional
     progress : bool, optional
         A bar over the run.
+    closed_loop : {None, "retune"} or Retuning, optional
+        None: open loop, every chip at the design settings. ``"retune"``: each chip first retuned from its
+        estimated gains (:func:`retune`, under its default probe around ``i_app``, a stimulus's value at t = 0;
+        or a :class:`Retuning` made before), then run again with its new settings and no controller: the yield
+        is that of the retuned chips.
 
     Returns
     -------
@@ -313,11 +435,25 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
     confidence = _confidence(confidence)
     if interval not in INTERVALS:
         raise ModelError(f"unknown `interval` {interval!r}; choose one of {', '.join(INTERVALS)}")
+    retuning, params = None, None
+    if isinstance(closed_loop, Retuning):
+        retuning = closed_loop
+    elif closed_loop == "retune":  # the probe is built around the operating current (a stimulus's value at t = 0)
+        operating = float(np.asarray(i_app(0.0))) if callable(i_app) else i_app
+        retuning = retune(model, mismatch, chips=n, seed=seed, i_app=operating, dt=dt, n_threads=n_threads,
+                          progress=progress)
+    elif closed_loop is not None:
+        raise ModelError(f"`closed_loop` must be None, 'retune' or a Retuning, got {closed_loop!r}")
+    if retuning is not None:
+        params = retuning.settings
+        sizes = {np.size(x) for x in params.values()}
+        if sizes != {n}:
+            raise ModelError(f"`closed_loop` holds settings of {sorted(sizes)} chips; the yield asks for {n}")
     ids = np.arange(n)
-    run = Ensemble(model, size=n).simulate(t_end, i_app=i_app, dt=dt, method=method, t_record=t_record,
-                                           mismatch=mismatch, seed=seed, chips=ids, n_threads=n_threads,
-                                           progress=progress)
+    run = Ensemble(model, params=params, size=n).simulate(t_end, i_app=i_app, dt=dt, method=method,
+                                                          t_record=t_record, mismatch=mismatch, seed=seed, chips=ids,
+                                                          n_threads=n_threads, progress=progress)
     report = rhythm.check(run)
     passed = np.asarray(report.met, dtype=bool).reshape(n)
     bounds = yield_interval(int(passed.sum()), n, confidence, interval)
-    return YieldResult(rhythm, ids, passed, bounds, confidence, interval, report, run)
+    return YieldResult(rhythm, ids, passed, bounds, confidence, interval, report, run, retuning)

@@ -406,7 +406,8 @@ def _cmd_yield(args):
         raise ValueError(f"the rhythm (--period, --spikes-per-burst, --duty-cycle, --phase): {exc}") from None
     result = nm.yield_of(circuit, rhythm, mismatch, chips=args.chips, seed=args.seed, t_end=t_end,
                          t_record=args.t_record, i_app=0.0 if stim is None else stim, dt=args.dt,
-                         confidence=args.confidence, interval=args.interval, progress=args.progress)
+                         confidence=args.confidence, interval=args.interval, progress=args.progress,
+                         closed_loop="retune" if args.closed_loop else None)
     fig = None
     if args.plot:
         import matplotlib
@@ -1191,6 +1192,8 @@ def build_parser():
     yl.add_argument("--confidence", type=_finite, default=0.95, help="of the interval (default 0.95)")
     yl.add_argument("--interval", default="wilson", choices=("wilson", "clopper-pearson"),
                     help="wilson (default) or clopper-pearson (exact)")
+    yl.add_argument("--closed-loop", action="store_true", help="retune every chip from its estimated gains "
+                    "first (an adaptive observer per chip under a probe current), then measure the retuned chips")
     _set_option(yl)
     _output_options(yl, "every chip's measured rhythm", "a histogram of the first criterion with its bounds",
                     "the yield, its interval and the failing chips")
