@@ -89,3 +89,19 @@ def test_bounds_that_exclude_the_start_are_refused():
                                bounds={"slow_negative.alpha": (-1.4, -1.0)})
     with pytest.raises(nm.ModelError, match="outside its bounds"):
         ctrl.run("bursting", 1000, i_app=-2.0)
+
+
+@pytest.mark.parametrize("period", [1800, 3000])
+def test_the_hcos_period_is_moved_by_one_setting_for_both_neurons_and_anti_phase_is_kept(period):
+    """'*.PATH' moves both nodes' gains as one bias line; the tuned HCO, run on its own, bursts at the target
+    period with its neurons in anti-phase (MODEL.md: the HCO alternates)."""
+    bounds = {"*.slow_negative.alpha": (-2.2, -1.2), "*.ultraslow_positive.alpha": (1.3, 2.8)}
+    out = nm.RhythmController(nm.Rhythm(period=period, tolerance=0.02), adjust=list(bounds), bounds=bounds).run(
+        "hco", 40 * period)
+    assert out.reached and out.reached_at <= 30
+    tuned = out.model
+    assert tuned.get("n1.slow_negative.alpha") == tuned.get("n2.slow_negative.alpha")  # one setting, both nodes
+    assert nm.Rhythm(period=period, tolerance=0.02, phase=0.5, phase_tolerance=0.05).met(tuned.simulate(30_000))
+    with pytest.raises(nm.ModelError, match="every node of a network"):
+        nm.RhythmController(nm.Rhythm(period=period), adjust=["*.slow_negative.alpha"],
+                            bounds={"*.slow_negative.alpha": (-2.2, -1.2)}).run("bursting", 100)

@@ -37,12 +37,44 @@ def _outputs(rhythm):
     return out
 
 
-def _measure(model, values, i_app, n_periods, guess):
-    """The outputs of ``model`` with ``values`` set: ``{"period", "spikes_per_burst", "duty_cycle"}`` over the last
-    ``n_periods`` periods (NaN where it does not burst)."""
+def _knobs(model, keys):
+    """``{key: [(path, weight), ...]}``: what each adjusted key moves. A path moves itself (weight 1); ``"*.PATH"``
+    in a network moves every node's ``NODE.PATH`` together, each as its own start value times the setting over
+    the nodes' mean start (one bias line for all, each neuron keeping its own mismatch)."""
+    out = {}
+    for key in keys:
+        if key.startswith("*."):
+            nodes = getattr(model, "node_names", None)
+            if not nodes:
+                raise ModelError(f"{key!r} moves a parameter of every node of a network; this model is a single neuron")
+            paths = [f"{node}.{key[2:]}" for node in nodes]
+            starts = np.array([float(model.get(path)) for path in paths])
+            mean = float(starts.mean())
+            if mean == 0.0:
+                raise ModelError(f"{key!r}: the nodes' values average 0, so they cannot be scaled together")
+            out[key] = [(path, float(x) / mean) for path, x in zip(paths, starts)]
+        else:
+            model.get(key)  # (an error names the parameters)
+            out[key] = [(key, 1.0)]
+    return out
+
+
+def _setting(model, members):
+    """The setting of a knob on ``model``: the members' mean value over their weights' mean."""
+    return float(np.mean([float(model.get(path)) for path, _ in members]) / np.mean([w for _, w in members]))
+
+
+def _apply(setter, members, value):
+    for path, weight in members:
+        setter(path, weight * value)
+
+
+def _measure(model, knobs, values, i_app, n_periods, guess):
+    """The outputs of ``model`` with the knobs at ``values``: ``{"period", "spikes_per_burst", "duty_cycle"}`` over
+    the last ``n_periods`` periods (NaN where it does not burst)."""
     work = model.copy()
-    for path, value in values.items():
-        work.set(path, value)
+    for key, value in values.items():
+        _apply(work.set, knobs[key], value)
     t_end = (n_periods + 4) * guess
     summary = work.simulate(t_end, i_app=i_app).summary(t_start=0.4 * t_end)
     return {"period": summary["burst_period"], "spikes_per_burst": summary["spikes_per_burst"],
@@ -68,7 +100,9 @@ class RhythmController:
         The rhythm to reach: its period, spikes per burst and duty cycle (those it sets) are controlled, and
         its tolerances say when the rhythm is reached.
     adjust : list of str
-        Paths of the gains the controller moves (``"slow_negative.alpha"``, ``"ultraslow_positive.alpha"``).
+        Paths of the gains the controller moves (``"slow_negative.alpha"``, ``"ultraslow_positive.alpha"``). In a
+        network, ``"*.slow_negative.alpha"`` moves every node's together (one setting, each node's gain its own
+        start value times the setting over the nodes' mean: a bias line shared by mismatched neurons).
     bounds : dict
         ``{path: (low, high)}`` for every adjusted gain: the gains never leave them.
     max_step : float or dict, default 0.05
@@ -185,7 +219,8 @@ class RhythmController:
 
         chip = as_model(model).copy()
         t_end = check.positive("t_end", t_end)
-        values = {p: float(chip.get(p)) for p in self.adjust}
+        knobs = _knobs(chip, self.adjust)
+        values = {key: _setting(chip, members) for key, members in knobs.items()}
         for path, value in (start or {}).items():
             if path not in values:
                 raise ModelError(f"`start` names {path!r}, which is not adjusted ({', '.join(self.adjust)})")
@@ -195,12 +230,12 @@ class RhythmController:
             if not lo <= value <= hi:
                 raise ModelError(f"{path!r} starts at {value:g}, outside its bounds [{lo:g}, {hi:g}]: widen the "
                                  "bounds or give `start`")
-            chip.set(path, value)
+            _apply(chip.set, knobs[path], value)
         events = sorted((check.nonnegative("schedule time", t), dict(changes)) for t, changes in (schedule or []))
         outputs = _outputs(self.target)
         goal = _vector({"period": self.target.period, "spikes_per_burst": self.target.spikes_per_burst,
                         "duty_cycle": self.target.duty_cycle}, outputs)
-        jac = self._design_jacobian(chip, values, i_app, outputs)
+        jac = self._design_jacobian(chip, knobs, values, i_app, outputs)
         design = jac.copy()
         run = Integrator(chip, i_app=i_app, solver=solver, record=())
         ref = check.member(run.model.neuron_names, self.target.neuron)
@@ -257,13 +292,13 @@ class RhythmController:
                     lo, hi = self.bounds[path]
                     most = self.max_step[path] * (hi - lo)
                     values[path] = float(np.clip(values[path] + np.clip(step[j], -most, most), lo, hi))
-                    run.set_parameter(path, values[path])
+                    _apply(run.set_parameter, knobs[path], values[path])
                 t_changed = t
                 history.append((s1, period, n0, (e0 - s0) / period, dict(values), True))
             if t - last_burst_t > self.patience * (self.target.period or period_guess) and t > last_burst_t:
                 for path in self.adjust:  # no burst for too long: halfway back to the last gains that burst
                     values[path] = 0.5 * (values[path] + last_good[path])
-                    run.set_parameter(path, values[path])
+                    _apply(run.set_parameter, knobs[path], values[path])
                 t_changed = t
                 last_burst_t = t
                 previous = None
@@ -271,7 +306,7 @@ class RhythmController:
             chunk = max(period_guess, 1.0) / 8.0
         tuned = chip.copy()
         for path, value in values.items():
-            tuned.set(path, value)
+            _apply(tuned.set, knobs[path], value)
         return ControlResult(self, tuple(history), dict(values), tuned)
 
     @staticmethod
@@ -301,17 +336,17 @@ class RhythmController:
             active[blocked] = False
         return step
 
-    def _design_jacobian(self, model, values, i_app, outputs):
+    def _design_jacobian(self, model, knobs, values, i_app, outputs):
         """Sensitivities of the outputs to the adjusted gains on the design model (one-sided differences of 2 %
         of each gain's span), where the controller starts; a gain whose change leaves the rhythm undefined gets
         a zero column (Broyden's rule fills it in as the run goes)."""
         guess = self.target.period or 2500.0
-        base = _vector(_measure(model, values, i_app, 6, guess), outputs)
+        base = _vector(_measure(model, knobs, values, i_app, 6, guess), outputs)
         jac = np.zeros((len(outputs), len(self.adjust)))
         for j, path in enumerate(self.adjust):
             lo, hi = self.bounds[path]
             h = 0.02 * (hi - lo) * (1.0 if values[path] + 0.02 * (hi - lo) <= hi else -1.0)
-            moved = _vector(_measure(model, {**values, path: values[path] + h}, i_app, 6, guess), outputs)
+            moved = _vector(_measure(model, knobs, {**values, path: values[path] + h}, i_app, 6, guess), outputs)
             column = (moved - base) / h
             jac[:, j] = np.where(np.isfinite(column), column, 0.0)
         return jac
