@@ -76,7 +76,8 @@ _LAZY = {
     "EnsembleEstimates": "estimation",
     "Rhythm": "control", "RhythmReport": "control", "yield_of": "control", "YieldResult": "control",
     "yield_interval": "control", "chips_needed": "control", "RhythmController": "control",
-    "ControlResult": "control", "retune": "control", "Retuning": "control",
+    "ControlResult": "control", "retune": "control", "Retuning": "control", "cancel_synapse": "control",
+    "Cancellation": "control",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -152,7 +153,7 @@ __all__ = [
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates",
     "Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed", "RhythmController",
-    "ControlResult", "retune", "Retuning",
+    "ControlResult", "retune", "Retuning", "cancel_synapse", "Cancellation",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

@@ -6,8 +6,9 @@ read back from a controller.
 """
 
 from .controller import ControlResult, RhythmController
+from .disturbance import Cancellation, cancel_synapse
 from .rhythm import Rhythm, RhythmReport
 from .yields import Retuning, YieldResult, chips_needed, retune, yield_interval, yield_of
 
 __all__ = ["Rhythm", "RhythmReport", "RhythmController", "ControlResult", "yield_of", "YieldResult", "yield_interval", "chips_needed", "retune",
-           "Retuning"]
+           "Retuning", "cancel_synapse", "Cancellation"]
