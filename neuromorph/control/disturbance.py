@@ -92,6 +92,20 @@ def cancel_synapse(network, synapse, t_end, update_every=500.0, observer=None, d
     ModelError
         If ``network`` is not a network, ``synapse`` is not one of its current synapses, or a number is out of
         range.
+
+    Examples
+    --------
+    A tonic neuron inhibits a burster (g = 0.5, unknown to the controller); its estimate and the cancelling
+    gain after 10 000 time units:
+
+    >>> import neuromorph as nm
+    >>> net = nm.Network()
+    >>> _ = net.add_neuron("d", nm.preset("tonic"), i_app=-0.7)
+    >>> _ = net.add_neuron("b", nm.preset("bursting"), i_app=-2.0)
+    >>> _ = net.add_synapse("d", "b", g=0.5, name="d_to_b")
+    >>> out = nm.cancel_synapse(net, "d_to_b", 10_000)
+    >>> round(out.estimate, 2), round(float(out.history[2][-1]), 2)
+    (0.5, 0.5)
     """
     from ..estimation.estimate import AdaptiveObserver
     from ..io.circuits import as_model
