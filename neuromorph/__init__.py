@@ -77,7 +77,7 @@ _LAZY = {
     "Rhythm": "control", "RhythmReport": "control", "yield_of": "control", "YieldResult": "control",
     "yield_interval": "control", "chips_needed": "control", "RhythmController": "control",
     "ControlResult": "control", "retune": "control", "Retuning": "control", "cancel_synapse": "control",
-    "Cancellation": "control",
+    "Cancellation": "control", "design_for_yield": "control", "YieldDesign": "control",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -154,6 +154,7 @@ __all__ = [
     "estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates",
     "Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed", "RhythmController",
     "ControlResult", "retune", "Retuning", "cancel_synapse", "Cancellation",
+    "design_for_yield", "YieldDesign",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

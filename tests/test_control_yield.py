@@ -171,3 +171,37 @@ def test_closed_loop_retuning_lifts_the_yield_above_95_percent():
             factor = drawn[slot.index, chip] / slot.scale / neuron.get(path)
             neuron.set(path, closed.retuning.settings[path][chip] * factor)
         assert rhythm.met(neuron.simulate(20_000, i_app=-2.0)) == closed.passed[chip], chip
+
+
+def test_design_for_yield_compares_candidates_on_common_chips_and_confirms_on_fresh_ones():
+    """Common random numbers: a candidate equal to the start gets exactly the yield yield_of gives the start on
+    the same chips and seed; the confirmation runs on another seed, the designed values and the start on the same
+    fresh chips; the winner is the best candidate of the search."""
+    rhythm = nm.Rhythm(period=2494, spikes_per_burst=7, tolerance=0.1)
+    mismatch = nm.Mismatch(gain=0.03)
+    path = "ultraslow_positive.alpha"
+    d = nm.design_for_yield("bursting", rhythm, mismatch, free=[path], bounds={path: (1.4, 1.6)}, chips=40, seed=3,
+                            grid=3, refine=0, confirm_chips=60, i_app=-2.0)
+    assert d.candidates[:, 0].tolist() == [1.4, 1.5, 1.6]
+    same = nm.yield_of("bursting", rhythm, mismatch, chips=40, seed=3, i_app=-2.0)
+    assert d.yields[1] == same.value  # the start (1.5) on the search chips
+    assert d.values[path] == d.candidates[np.argmax(d.yields), 0]
+    fresh = nm.yield_of(d.model, rhythm, mismatch, chips=60, seed=4, i_app=-2.0)
+    assert d.designed.value == fresh.value and d.start.passed.size == 60
+    assert d.model.get(path) == d.values[path] and "fresh chips" in str(d)
+    with pytest.raises(nm.ModelError, match="confirm_seed"):
+        nm.design_for_yield("bursting", rhythm, mismatch, free=[path], bounds={path: (1.4, 1.6)}, seed=2,
+                            confirm_seed=2)
+    with pytest.raises(nm.ModelError, match="i_app"):
+        nm.design_for_yield("bursting", rhythm, mismatch, free=["i_app"], bounds={"i_app": (-1, 1)})
+
+
+def test_a_designed_burster_beats_the_preset_on_fresh_chips():
+    """Period 3000 +- 10 % at 3 % gain mismatch: the designed gains' yield on 300 fresh chips (a seed the search
+    never used) is above the preset's, with 95 % intervals apart."""
+    d = nm.design_for_yield("bursting", nm.Rhythm(period=3000, tolerance=0.1), nm.Mismatch(gain=0.03),
+                            free=["slow_negative.alpha", "ultraslow_positive.alpha"],
+                            bounds={"slow_negative.alpha": (-2.0, -1.3), "ultraslow_positive.alpha": (1.3, 2.0)},
+                            chips=40, grid=4, refine=0, confirm_chips=300, seed=5, i_app=-2.0)
+    assert d.better and d.designed.interval[0] > d.start.interval[1], str(d)
+    assert d.designed.chips.size == d.start.chips.size == 300

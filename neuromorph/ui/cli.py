@@ -429,6 +429,62 @@ def _cmd_yield(args):
     return 0
 
 
+def _cmd_control(args):
+    import neuromorph as nm
+
+    circuit = _load(args)
+    _plan(args, ("--out", args.out), ("--plot", args.plot))
+    if not args.adjust:
+        raise ValueError("--adjust is needed: the gains to move with their bounds, e.g. "
+                         "slow_negative.alpha:-2.2:-1.2,ultraslow_positive.alpha:1.3:2.8")
+    bounds = {}
+    for item in args.adjust.split(","):
+        parts = item.strip().split(":")
+        if len(parts) != 3 or not parts[0]:
+            raise ValueError(f"--adjust takes PATH:LOW:HIGH,... (e.g. slow_negative.alpha:-2.2:-1.2), got {item!r}")
+        bounds[parts[0]] = tuple(_option_number(f"--adjust {parts[0]}", x) for x in parts[1:])
+    t_end, stim, _ = _protocol(circuit, args, window=False)
+    try:
+        target = nm.Rhythm(period=args.period, spikes_per_burst=args.spikes_per_burst, duty_cycle=args.duty_cycle,
+                           tolerance=args.tolerance, spikes_tolerance=args.spikes_tolerance, neuron=args.node or 0)
+        controller = nm.RhythmController(target, adjust=list(bounds), bounds=bounds)
+    except nm.ModelError as exc:
+        raise ValueError(f"the controller (--period, --adjust, ...): {exc}") from None
+    out = controller.run(circuit, t_end, i_app=None if stim is None else stim)
+    fig = None
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .plotting import save_figure
+
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), sharex=True, layout="constrained")
+        t, periods = out.periods
+        if args.period is not None:
+            top.axhspan(args.period * (1 - args.tolerance), args.period * (1 + args.tolerance), color="C2", alpha=0.2)
+        top.plot(t, periods, "o-", ms=3)
+        top.set(ylabel="burst period", title=f"{circuit.name}: {'reached' if out.reached else 'not reached'}")
+        for path in bounds:
+            bottom.step(*out.gains(path), where="post", label=path)
+        bottom.set(xlabel="time", ylabel="gain")
+        bottom.legend(fontsize=8)
+    _write_outputs(args, lambda path: nm.save(out.model, path), lambda path: save_figure(fig, path))
+    if args.json:
+        t, periods = out.periods
+        json.dump({"reached": out.reached, "reached_at": out.reached_at, "values": out.values,
+                   "updates": out.updates, "last_period": float(periods[-1]) if periods.size else None},
+                  sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+        return 0
+    print(out)
+    for path in (args.out, args.plot):
+        if path:
+            print(f"wrote {path}")
+    return 0 if out.reached else 1
+
+
 def _cmd_reliability(args):
     import neuromorph as nm
 
@@ -1166,6 +1222,26 @@ def build_parser():
     _set_option(rl)
     _output_options(rl, "spike times, settings and metrics", "raster and PSTH", "the metrics")
     rl.set_defaults(func=_cmd_reliability)
+
+    ct = sub.add_parser("control", help="hold a rhythm: adapt named gains once per burst while the circuit runs, "
+                                        "and write the tuned circuit file")
+    ct.add_argument("file", help="circuit file (TOML)")
+    ct.add_argument("--period", type=_finite, help="target burst period")
+    ct.add_argument("--tolerance", type=_finite, default=0.02, help="relative tolerance of the period (default 0.02)")
+    ct.add_argument("--spikes-per-burst", type=int, help="target spikes per burst")
+    ct.add_argument("--spikes-tolerance", type=int, default=1, help="(default 1)")
+    ct.add_argument("--duty-cycle", type=_finite, help="target duty cycle, in (0, 1)")
+    ct.add_argument("--adjust", metavar="PATH:LOW:HIGH,...", help="the gains to move and their bounds, e.g. "
+                    "slow_negative.alpha:-2.2:-1.2,ultraslow_positive.alpha:1.3:2.8 (in a network, *.PATH moves "
+                    "every node's)")
+    ct.add_argument("--node", help="in a network file: the reference neuron")
+    ct.add_argument("--t-end", type=_finite, help="end time (default: the file's [simulation] t_end)")
+    ct.add_argument("--i-app", type=_finite, help="constant drive (replaces the file's stimulus)")
+    _set_option(ct)
+    ct.add_argument("--out", help="write the tuned circuit file (TOML), which simulate runs")
+    ct.add_argument("--plot", help="write the periods and gains against time (.png, .pdf, .svg)")
+    ct.add_argument("--json", action="store_true", help="print the outcome as JSON on stdout")
+    ct.set_defaults(func=_cmd_control)
 
     yl = sub.add_parser("yield", help="the fraction of mismatched chips whose rhythm meets a specification, with "
                                       "its confidence interval")
