@@ -143,11 +143,13 @@ def test_bad_cancellation_input_is_refused(call, words):
         call()
 
 
-def test_the_control_command_writes_a_tuned_circuit_file_that_holds_the_period(tmp_path):
+def test_the_control_command_writes_a_tuned_circuit_file_that_holds_the_period(tmp_path, capsys):
     import json
     from pathlib import Path
 
     from helpers import one_line, run
+
+    from neuromorph.ui.cli import main
 
     bursting = Path(__file__).resolve().parents[1] / "circuits" / "bursting.toml"  # i_app -2
     adjust = "slow_negative.alpha:-2.2:-1.2,ultraslow_positive.alpha:1.3:2.8"
@@ -159,11 +161,13 @@ def test_the_control_command_writes_a_tuned_circuit_file_that_holds_the_period(t
     tuned = nm.load(tmp_path / "tuned.toml")
     assert abs(tuned.simulate(30_000, i_app=-2.0).summary()["burst_period"] / 3500 - 1.0) <= 0.02
     assert (tmp_path / "control.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    unreachable = run(tmp_path, "control", bursting, "--period", "9000", "--adjust", "slow_negative.alpha:-1.7:-1.3",
-                      "--t-end", "60000")
-    assert unreachable.returncode == 1 and "not reached" in unreachable.stdout
+    capsys.readouterr()
+    code = main(["control", str(bursting), "--period", "9000", "--adjust", "slow_negative.alpha:-1.7:-1.3",
+                 "--t-end", "60000"])
+    assert code == 1 and "not reached" in capsys.readouterr().out
     for args, words in ((["--period", "3500"], "--adjust is needed"),
                         (["--period", "3500", "--adjust", "slow_negative.alpha:-1"], "PATH:LOW:HIGH"),
                         (["--period", "3500", "--adjust", "slow_negative.alpha:-1.0:-1.2"], "low < high")):
-        proc = run(tmp_path, "control", bursting, *args)
-        assert proc.returncode == 2 and words in one_line(proc.stderr), proc.stderr
+        code = main(["control", str(bursting), *args])
+        err = capsys.readouterr().err
+        assert code == 2 and words in one_line(err), err

@@ -370,7 +370,11 @@ def sweep(cwd, *args, **kwargs):
                           capture_output=True, text=True, timeout=600, **kwargs)
 
 
-def test_cli_sweep_writes_the_study_and_every_option_acts(in_process, tmp_path):
+def test_cli_sweep_writes_the_study_and_every_option_acts(in_process, tmp_path, capsys):
+    """The first run and the run on Dask are real programs (a console bar, a cluster of worker processes); the
+    others go through ``main`` in this process, what the program runs."""
+    from neuromorph.ui.cli import main
+
     study, local = in_process
     (tmp_path / "spec.toml").write_text(SPEC)
     assert nm.load_study(tmp_path / "spec.toml").fingerprint() == study.fingerprint()
@@ -380,22 +384,24 @@ def test_cli_sweep_writes_the_study_and_every_option_acts(in_process, tmp_path):
     summary = json.loads(proc.stdout)
     assert summary["chunk_size"] == 7 and summary["chunks_computed"] == 6 and summary["members"] == 36
     assert_same(local, nm.open_study(tmp_path / "a.zarr").drop_attrs())
-    again = sweep(tmp_path, "spec.toml", "--out", "a.zarr")
-    assert again.returncode == 2 and "--resume" in again.stderr
-    resumed = sweep(tmp_path, "spec.toml", "--out", "a.zarr", "--resume", "--json")
-    assert json.loads(resumed.stdout)["chunks_reused"] == 6
+    spec, other, store = str(tmp_path / "spec.toml"), str(tmp_path / "other.toml"), str(tmp_path / "a.zarr")
+    capsys.readouterr()
+    assert main(["sweep", spec, "--out", store]) == 2 and "--resume" in capsys.readouterr().err
+    assert main(["sweep", spec, "--out", store, "--resume", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["chunks_reused"] == 6
     (tmp_path / "other.toml").write_text(SPEC.replace("seed = 7", "seed = 8"))
-    refused = sweep(tmp_path, "other.toml", "--out", "a.zarr")
-    assert refused.returncode == 2 and "different study" in refused.stderr
+    assert main(["sweep", other, "--out", store]) == 2 and "different study" in capsys.readouterr().err
     replaced = sweep(tmp_path, "other.toml", "--out", "a.zarr", "--overwrite", "--workers", "2", "--progress")
     assert replaced.returncode == 0, replaced.stderr
     assert json.loads(nm.open_study(tmp_path / "a.zarr").attrs["spec"])["seed"] == 8
     assert "on 2 Dask worker(s)" in replaced.stdout and "wrote a.zarr" in replaced.stdout
     assert "Completed" in replaced.stdout  # Dask's own bar on a cluster
     assert summary["dask_workers"] == 0
-    unreachable = sweep(tmp_path, "spec.toml", "--out", "b.zarr", "--scheduler", "tcp://127.0.0.1:9", "--timeout", "1.5")
-    assert unreachable.returncode == 2 and "scheduler at 'tcp://127.0.0.1:9' within 1.5 s" in unreachable.stderr
-    assert "Traceback" not in unreachable.stderr and not (tmp_path / "b.zarr").exists()
+    code = main(["sweep", spec, "--out", str(tmp_path / "b.zarr"), "--scheduler", "tcp://127.0.0.1:9", "--timeout",
+                 "1.5"])
+    err = capsys.readouterr().err
+    assert code == 2 and "scheduler at 'tcp://127.0.0.1:9' within 1.5 s" in err
+    assert "Traceback" not in err and not (tmp_path / "b.zarr").exists()
 
 
 @pytest.mark.parametrize("workers", [[], ["--workers", "2"]])
@@ -441,31 +447,37 @@ def test_study_workers_ignore_the_terminals_ctrl_c_also_after_dask_restarts_them
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # ours is untouched
 
 
-def test_cli_map_and_reliability_take_workers_and_scheduler(tmp_path):
+def test_cli_map_and_reliability_take_workers_and_scheduler(tmp_path, capsys):
+    """The Dask runs are real programs (a LocalCluster of worker processes started by the command); the runs
+    in this process, and the refusals, go through ``main``, what the program runs."""
+    from neuromorph.ui.cli import main
+
     circuit = ROOT / "circuits" / "bursting.toml"
     common = ["--x", "i_app:-3:0:4", "--t-end", "4000", "--json"]
-    local = subprocess.run([sys.executable, "-m", "neuromorph", "map", circuit, *common], env=ENV, capture_output=True,
-                           text=True, timeout=600)
+    capsys.readouterr()
+    assert main(["map", str(circuit), *common]) == 0
+    local = capsys.readouterr().out
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     remote = subprocess.run([sys.executable, "-m", "neuromorph", "map", circuit, *common, "--workers", "2"],
                             env={**ENV, "TMPDIR": str(scratch)}, capture_output=True, text=True, timeout=600)
-    assert local.returncode == 0 and remote.returncode == 0, remote.stderr
-    assert json.loads(local.stdout) == json.loads(remote.stdout)
+    assert remote.returncode == 0, remote.stderr
+    assert json.loads(local) == json.loads(remote.stdout)
     assert list(scratch.iterdir()) == []  # the cluster's scratch space goes with it (no dask-scratch-space left)
-    zero = subprocess.run([sys.executable, "-m", "neuromorph", "map", circuit, *common, "--workers", "0"], env=ENV,
-                          capture_output=True, text=True, timeout=600)
-    assert zero.returncode == 2 and "--workers must be at least 1" in zero.stderr
+    assert main(["map", str(circuit), *common, "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
     for command in (["map", circuit, *common], ["reliability", circuit, "--trials", "2", "--t-end", "500"]):
-        bad = subprocess.run([sys.executable, "-m", "neuromorph", *map(str, command), "--scheduler", "tcp://127.0.0.1:9",
-                              "--timeout", "1.5"], env=ENV, capture_output=True, text=True, timeout=600)
-        assert bad.returncode == 2 and "scheduler at 'tcp://127.0.0.1:9' within 1.5 s" in bad.stderr, bad.stderr
-    rel = [sys.executable, "-m", "neuromorph", "reliability", circuit, "--trials", "3", "--chips", "2", "--noise",
-           "0.03", "--mismatch", "gain=0.05", "--t-end", "3000", "--seed", "5", "--json"]
-    a = subprocess.run(rel, env=ENV, capture_output=True, text=True, timeout=600)
-    b = subprocess.run([*rel, "--workers", "2"], env=ENV, capture_output=True, text=True, timeout=600)
-    assert a.returncode == 0 and b.returncode == 0, b.stderr
-    assert json.loads(a.stdout) == json.loads(b.stdout)
+        code = main([*map(str, command), "--scheduler", "tcp://127.0.0.1:9", "--timeout", "1.5"])
+        err = capsys.readouterr().err
+        assert code == 2 and "scheduler at 'tcp://127.0.0.1:9' within 1.5 s" in err, err
+    rel = ["reliability", str(circuit), "--trials", "3", "--chips", "2", "--noise", "0.03", "--mismatch", "gain=0.05",
+           "--t-end", "3000", "--seed", "5", "--json"]
+    assert main(rel) == 0
+    a = capsys.readouterr().out
+    b = subprocess.run([sys.executable, "-m", "neuromorph", *rel, "--workers", "2"], env=ENV, capture_output=True,
+                       text=True, timeout=600)
+    assert b.returncode == 0, b.stderr
+    assert json.loads(a) == json.loads(b.stdout)
 
 
 # -- memory, run time, the step's stability and the scheduler's address: checked before any work --------
