@@ -209,3 +209,16 @@ def test_a_designed_burster_beats_the_preset_on_fresh_chips():
                             chips=30, grid=4, refine=0, confirm_chips=200, seed=5, i_app=-2.0)
     assert d.better and d.designed.interval[0] > d.start.interval[1], str(d)
     assert d.designed.chips.size == d.start.chips.size == 200
+
+
+def test_a_yield_on_dask_workers_is_the_yield_in_this_process():
+    """A real LocalCluster of two worker processes, through nm.Study: the same chips, the same verdicts."""
+    rhythm = nm.Rhythm(period=2494, spikes_per_burst=7)
+    here = nm.yield_of("bursting", rhythm, nm.Mismatch(gain=0.03), chips=24, seed=2, i_app=-2.0, t_end=12_000)
+    there = nm.yield_of("bursting", rhythm, nm.Mismatch(gain=0.03), chips=24, seed=2, i_app=-2.0, t_end=12_000,
+                        workers=2)
+    np.testing.assert_array_equal(here.passed, there.passed)
+    np.testing.assert_allclose(here.report.measured["period"], there.report.measured["period"], equal_nan=True)
+    assert here.interval == there.interval and "chip" in there.run.dims
+    with pytest.raises(nm.ModelError, match="closed_loop"):
+        nm.yield_of("bursting", rhythm, nm.Mismatch(gain=0.03), chips=4, closed_loop="retune", workers=2)

@@ -370,8 +370,49 @@ def retune(model, mismatch, chips=1000, seed=0, i_app=0.0, probe=None, t_estimat
     return Retuning(settings, est, ~plausible, probe)
 
 
+def _study_report(rhythm, model, mismatch, n, seed, t_end, t_record, i_app, dt, method, client, scheduler, workers,
+                  n_threads, progress, timeout):
+    """``(report, dataset)``: the chips run as a :class:`~neuromorph.Study` (in this process or on Dask) and every
+    criterion read from the study's per-member metrics (and spike times, for phases) over ``[t_record, t_end]``,
+    the window of :meth:`Rhythm.check` on an ensemble."""
+    import math
+
+    from ..analysis.network import burst_starts, phase as phase_of
+    from ..studies.runner import execute
+    from ..studies.spec import Study
+    from .rhythm import RhythmReport
+
+    study = Study(model, chips=n, t_end=t_end, t_record=t_record, dt=dt, method=method, drive=i_app,
+                  mismatch=mismatch, seed=seed, spikes=512 if rhythm.phase is not None else 0, engine="ensemble")
+    ds = execute(study, client=client, scheduler=scheduler, workers=workers, progress=progress, n_threads=n_threads,
+                 timeout=timeout, label="yield")
+    names = list(study.neuron_names)
+    ref = check.member(names, rhythm.neuron)
+    one = {"trial": 0} if "trial" in ds.dims else {}
+    pick = lambda name: ds[name].isel(neuron=ref, **one).values  # noqa: E731 - chips along the first axis
+    measured = {}
+    for key, metric in (("period", "burst_period"), ("spikes_per_burst", "spikes_per_burst"),
+                        ("duty_cycle", "duty_cycle")):
+        if getattr(rhythm, key) is not None:
+            measured[key] = np.asarray(pick(metric), dtype=float).reshape(n)
+    patterns = tuple(str(k) for k in np.asarray(pick("pattern")).reshape(n))
+    nodes = rhythm._phase_nodes(tuple(names), ref)
+    if nodes:
+        times = ds["spike_times"].isel(**one).values.reshape(n, len(names), -1)
+        window = (study.t_record, study.t_end)
+        for key, k in nodes.items():
+            values = np.full(n, np.nan)
+            for i in range(n):
+                starts = burst_starts(times[i, ref][np.isfinite(times[i, ref])], *window)
+                p = phase_of(burst_starts(times[i, k][np.isfinite(times[i, k])], *window), starts)[0]
+                values[i] = math.nan if p is None else p
+            measured[key] = values
+    return RhythmReport(rhythm, measured, patterns), ds
+
+
 def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_record=None, i_app=0.0, dt=0.1,
-             method="rk4", confidence=0.95, interval="wilson", n_threads=None, progress=None, closed_loop=None):
+             method="rk4", confidence=0.95, interval="wilson", n_threads=None, progress=None, closed_loop=None,
+             client=None, scheduler=None, workers=None, timeout=10.0):
     """The fraction of chips meeting ``rhythm`` under ``mismatch``, with its confidence interval.
 
     Chips ``0 .. chips - 1`` are drawn from ``mismatch`` with ``seed`` and run in the ensemble engine from
@@ -406,6 +447,12 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
         estimated gains (:func:`retune`, under its default probe around ``i_app``, a stimulus's value at t = 0;
         or a :class:`Retuning` made before), then run again with its new settings and no controller: the yield
         is that of the retuned chips.
+    client, scheduler, workers : optional
+        Run the chips as a :class:`~neuromorph.Study` on Dask: a ``distributed.Client``, a scheduler's
+        address, or a number of local worker processes (open loop). The chips, their draws and the yield are
+        the same as in this process; ``run`` is then the study's Dataset.
+    timeout : float, default 10.0
+        Seconds to wait for ``scheduler``.
 
     Returns
     -------
@@ -444,6 +491,15 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
                           progress=progress)
     elif closed_loop is not None:
         raise ModelError(f"`closed_loop` must be None, 'retune' or a Retuning, got {closed_loop!r}")
+    if client is not None or scheduler is not None or workers is not None:
+        if retuning is not None:
+            raise ModelError("`closed_loop` runs in this process (its observers and per-chip settings): leave out "
+                             "client, scheduler and workers")
+        report, ds = _study_report(rhythm, model, mismatch, n, seed, t_end, t_record, i_app, dt, method, client,
+                                   scheduler, workers, n_threads, progress, timeout)
+        passed = np.asarray(report.met, dtype=bool).reshape(n)
+        bounds = yield_interval(int(passed.sum()), n, confidence, interval)
+        return YieldResult(rhythm, np.arange(n), passed, bounds, confidence, interval, report, ds)
     if retuning is not None:
         params = retuning.settings
         sizes = {np.size(x) for x in params.values()}

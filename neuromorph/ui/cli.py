@@ -389,6 +389,7 @@ def _mismatch_spec(text):
 def _cmd_yield(args):
     import neuromorph as nm
 
+    cluster = _cluster(args)
     circuit = _load(args)
     _plan(args, ("--out", args.out), ("--plot", args.plot))
     if args.mismatch is None:
@@ -407,7 +408,7 @@ def _cmd_yield(args):
     result = nm.yield_of(circuit, rhythm, mismatch, chips=args.chips, seed=args.seed, t_end=t_end,
                          t_record=args.t_record, i_app=0.0 if stim is None else stim, dt=args.dt,
                          confidence=args.confidence, interval=args.interval, progress=args.progress,
-                         closed_loop="retune" if args.closed_loop else None)
+                         closed_loop="retune" if args.closed_loop else None, **cluster)
     fig = None
     if args.plot:
         import matplotlib
@@ -1270,6 +1271,7 @@ def build_parser():
                     help="wilson (default) or clopper-pearson (exact)")
     yl.add_argument("--closed-loop", action="store_true", help="retune every chip from its estimated gains "
                     "first (an adaptive observer per chip under a probe current), then measure the retuned chips")
+    _cluster_options(yl)
     _set_option(yl)
     _output_options(yl, "every chip's measured rhythm", "a histogram of the first criterion with its bounds",
                     "the yield, its interval and the failing chips")
