@@ -69,7 +69,6 @@ def test_an_unreachable_target_ends_with_a_report_not_a_loop():
 
 @pytest.mark.parametrize("kwargs, words", [
     ({"target": {"period": 2500}}, "nm.Rhythm"),
-    ({"target": nm.Rhythm(phase=0.5)}, "phases alone"),
     ({"adjust": []}, "adjust"),
     ({"bounds": {}}, "gives none"),
     ({"bounds": {"slow_negative.alpha": (-1.0, -2.0)}}, "low < high"),
@@ -105,6 +104,44 @@ def test_the_hcos_period_is_moved_by_one_setting_for_both_neurons_and_anti_phase
     with pytest.raises(nm.ModelError, match="every node of a network"):
         nm.RhythmController(nm.Rhythm(period=period), adjust=["*.slow_negative.alpha"],
                             bounds={"*.slow_negative.alpha": (-2.2, -1.2)}).run("bursting", 100)
+
+
+def _mismatched_hco(drawn, compiled, chip):
+    """The HCO with chip ``chip``'s drawn gains (each node's five gains, as the ensemble engine runs them)."""
+    net = nm.hco()
+    for node in net.node_names:
+        for path in ("leak.g", "fast_negative.alpha", "slow_positive.alpha", "slow_negative.alpha",
+                     "ultraslow_positive.alpha"):
+            slot = compiled.slot(f"{node}.{path}")[1][0]
+            net.set(f"{node}.{path}", drawn[slot.index, chip] / slot.scale)
+    return net
+
+
+def test_a_mismatched_hcos_period_and_anti_phase_are_held_together():
+    """3 % gain mismatch moves the HCO's phase far from anti-phase (0.27-0.73 over these chips, MODEL.md: 0.50 for
+    the design). One setting of both nodes' ultraslow gains (a shared bias line) and the second node's leak,
+    started from the design's sensitivities, bring every one of the most displaced chips to the target period
+    within 2 % and anti-phase within 0.05, confirmed on a fresh run of each tuned chip without the controller."""
+    mismatch, seed, chips = nm.Mismatch(gain=0.03), 3, 24
+    compiled = as_compiled_model("hco")
+    drawn = mismatch.draw(compiled, seed, np.arange(chips))["el_gain"]
+    target = nm.Rhythm(period=2270, phase=0.5, tolerance=0.02, phase_tolerance=0.05)
+    before = target.check(nm.yield_of("hco", target, mismatch, chips=chips, seed=seed, t_end=30_000).run)
+    phase = np.asarray(before.measured["phase"])
+    worst = np.argsort(-np.abs(phase - 0.5))[:6]
+    assert np.all(np.abs(phase[worst] - 0.5) >= 0.15)  # a quarter of these chips is that far off, or more
+    bounds = {"*.ultraslow_positive.alpha": (1.0, 2.2), "n2.leak.g": (0.6, 1.4)}
+    ctrl = nm.RhythmController(target, adjust=list(bounds), bounds=bounds)
+    for chip in worst:
+        out = ctrl.run(_mismatched_hco(drawn, compiled, chip), 100_000, design="hco")
+        assert out.reached, (chip, str(out))
+        fresh = target.check(out.model.simulate(40_000))
+        assert fresh.met, (chip, fresh.reasons())
+        t, phases = out.phases
+        assert phases["phase"].size == t.size > 30
+    with pytest.raises(nm.ModelError, match="two-neuron network"):
+        nm.RhythmController(nm.Rhythm(phase=0.5), adjust=["leak.g"], bounds={"leak.g": (0.5, 2)}).run(
+            "bursting", 1000, i_app=-2.0)
 
 
 def _disturbed():

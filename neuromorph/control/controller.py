@@ -3,7 +3,8 @@
 The controller watches the reference neuron's spikes as the run goes (an :class:`~neuromorph.Integrator`,
 advanced a fraction of a period at a time). Each time a burst completes it measures the last period, the
 spikes of the last burst and its duty cycle, and moves the adjusted gains by a damped Newton step on the
-outputs the :class:`Rhythm` sets (the log of the period, spikes per burst, duty cycle): ``dtheta = -k J^+ e``,
+outputs the :class:`Rhythm` sets (the log of the period, spikes per burst, duty cycle, the phases of other
+neurons' bursts in a network, taken the short way round the cycle): ``dtheta = -k J^+ e``,
 each gain's step bounded and every gain saturated at its bounds. The sensitivities ``J`` start from the design
 model (finite differences, before the run) and are corrected on the circuit itself after every update
 (Broyden's rule), so a chip whose mismatch changed them is still steered the right way. When no burst comes for
@@ -23,18 +24,16 @@ import numpy as np
 from .. import _validate as check
 from ..analysis.spikes import analyse_spikes
 from ..errors import ModelError
-from .rhythm import Rhythm
+from .rhythm import Rhythm, RhythmReport
 
-__all__ = ["RhythmController", "ControlResult"]
+__all__ = ["RhythmController", "ControlResult", "ControlLoop"]
 
 
 def _outputs(rhythm):
-    """The rhythm's controlled outputs, in order: ``period`` (as its log), ``spikes_per_burst``, ``duty_cycle``."""
-    out = [key for key in ("period", "spikes_per_burst", "duty_cycle") if getattr(rhythm, key) is not None]
-    if not out:
-        raise ModelError("a RhythmController holds a period, spikes per burst or a duty cycle: the target sets none "
-                         "(phases alone are not controlled yet)")
-    return out
+    """The rhythm's controlled outputs, in order: ``period`` (as its log), ``spikes_per_burst``, ``duty_cycle``,
+    then the phases (``"phase"`` or ``"phase[NODE]"``, circular, in cycles)."""
+    return [key for key in ("period", "spikes_per_burst", "duty_cycle") if getattr(rhythm, key) is not None] + list(
+        rhythm._phases())
 
 
 def _knobs(model, keys):
@@ -69,16 +68,14 @@ def _apply(setter, members, value):
         setter(path, weight * value)
 
 
-def _measure(model, knobs, values, i_app, n_periods, guess):
-    """The outputs of ``model`` with the knobs at ``values``: ``{"period", "spikes_per_burst", "duty_cycle"}`` over
-    the last ``n_periods`` periods (NaN where it does not burst)."""
+def _measure(model, knobs, values, i_app, n_periods, target):
+    """The rhythm of ``model`` with the knobs at ``values``: :meth:`Rhythm.check`'s measures over the last
+    ``n_periods`` periods (NaN where it does not burst)."""
     work = model.copy()
     for key, value in values.items():
         _apply(work.set, knobs[key], value)
-    t_end = (n_periods + 4) * guess
-    summary = work.simulate(t_end, i_app=i_app).summary(t_start=0.4 * t_end)
-    return {"period": summary["burst_period"], "spikes_per_burst": summary["spikes_per_burst"],
-            "duty_cycle": summary["duty_cycle"]}
+    t_end = (n_periods + 4) * (target.period or 2500.0)
+    return target.check(work.simulate(t_end, i_app=i_app), t_start=0.4 * t_end).measured
 
 
 def _vector(measured, outputs):
@@ -97,12 +94,14 @@ class RhythmController:
     Parameters
     ----------
     target : Rhythm
-        The rhythm to reach: its period, spikes per burst and duty cycle (those it sets) are controlled, and
-        its tolerances say when the rhythm is reached.
+        The rhythm to reach: its period, spikes per burst, duty cycle and, in a network, phases (those it sets)
+        are controlled, and its tolerances say when the rhythm is reached.
     adjust : list of str
         Paths of the gains the controller moves (``"slow_negative.alpha"``, ``"ultraslow_positive.alpha"``). In a
         network, ``"*.slow_negative.alpha"`` moves every node's together (one setting, each node's gain its own
-        start value times the setting over the nodes' mean: a bias line shared by mismatched neurons).
+        start value times the setting over the nodes' mean: a bias line shared by mismatched neurons), and a
+        node's own path (``"n2.leak.g"``) moves that node alone: a phase needs one such knob per phase, since a
+        setting shared by all nodes moves them together.
     bounds : dict
         ``{path: (low, high)}`` for every adjusted gain: the gains never leave them.
     max_step : float or dict, default 0.05
@@ -132,6 +131,19 @@ class RhythmController:
     (True, {'slow_negative.alpha': -1.62, 'ultraslow_positive.alpha': 1.31})
     >>> round(out.model.simulate(25_000, i_app=-2.0).summary()["burst_period"])  # the tuned chip, on its own
     4011
+
+    A half-centre oscillator whose second neuron leaks 8 % more than the first is out of anti-phase; one
+    setting for both ultraslow gains (the period) and the second neuron's leak (the phase) bring it back:
+
+    >>> chip = nm.hco().set("n2.leak.g", 1.08)
+    >>> target = nm.Rhythm(period=2270, phase=0.5, tolerance=0.02)
+    >>> round(float(target.check(chip.simulate(30_000)).measured["phase"]), 2)
+    0.38
+    >>> bounds = {"*.ultraslow_positive.alpha": (1.0, 2.2), "n2.leak.g": (0.6, 1.4)}
+    >>> out = nm.RhythmController(target, adjust=list(bounds), bounds=bounds).run(chip, 60_000, design="hco")
+    >>> report = target.check(out.model.simulate(30_000))
+    >>> report.met, round(float(report.measured["phase"]), 2)
+    (True, 0.5)
     """
 
     target: Rhythm
@@ -185,7 +197,7 @@ class RhythmController:
         object.__setattr__(self, "patience", check.positive("patience", self.patience))
         object.__setattr__(self, "settle", check.count("settle", self.settle, 0))
 
-    def run(self, model, t_end, i_app=None, schedule=None, solver=None, start=None):
+    def run(self, model, t_end, i_app=None, schedule=None, solver=None, start=None, design=None):
         """Run ``model`` from t = 0 to ``t_end`` with the controller on.
 
         Parameters
@@ -203,6 +215,10 @@ class RhythmController:
             The integration method (default: the adaptive default).
         start : dict, optional
             ``{path: value}`` of the adjusted gains at t = 0 (default: the model's).
+        design : Neuron, Network or str, optional
+            The model the starting sensitivities are measured on (default: ``model`` itself). A chip's
+            designer knows the design, not the chip: with ``design`` the controller starts from the design's
+            sensitivities, with the adjusted gains at their start, and corrects them on the chip as it runs.
 
         Returns
         -------
@@ -211,46 +227,29 @@ class RhythmController:
         Raises
         ------
         ModelError
-            If an adjusted path is not a parameter of the model, a start value lies outside its bounds, or the
-            schedule is malformed.
+            If an adjusted path is not a parameter of the model, a start value lies outside its bounds, a phase's
+            neuron is not in the model, or the schedule is malformed.
         """
         from ..io.circuits import as_model
         from ..solve.integrator import Integrator
 
         chip = as_model(model).copy()
         t_end = check.positive("t_end", t_end)
-        knobs = _knobs(chip, self.adjust)
-        values = {key: _setting(chip, members) for key, members in knobs.items()}
-        for path, value in (start or {}).items():
-            if path not in values:
-                raise ModelError(f"`start` names {path!r}, which is not adjusted ({', '.join(self.adjust)})")
-            values[path] = check.real(f"start[{path!r}]", value)
+        knobs, values = self.prepare(chip, start)
         for path, value in values.items():
-            lo, hi = self.bounds[path]
-            if not lo <= value <= hi:
-                raise ModelError(f"{path!r} starts at {value:g}, outside its bounds [{lo:g}, {hi:g}]: widen the "
-                                 "bounds or give `start`")
             _apply(chip.set, knobs[path], value)
         events = sorted((check.nonnegative("schedule time", t), dict(changes)) for t, changes in (schedule or []))
-        outputs = _outputs(self.target)
-        goal = _vector({"period": self.target.period, "spikes_per_burst": self.target.spikes_per_burst,
-                        "duty_cycle": self.target.duty_cycle}, outputs)
-        jac = self._design_jacobian(chip, knobs, values, i_app, outputs)
-        design = jac.copy()
+        if design is None:
+            loop = self.loop(chip, knobs, values, i_app)
+        else:
+            design = as_model(design).copy()
+            for path, value in values.items():
+                _apply(design.set, _knobs(design, [path])[path], value)
+            loop = self.loop(design, knobs, values, i_app)
         run = Integrator(chip, i_app=i_app, solver=solver, record=())
-        ref = check.member(run.model.neuron_names, self.target.neuron)
-        period_guess = self.target.period or 2500.0
-        chunk = period_guess / 8.0
-        spikes = np.empty(0)
-        seen = -math.inf  # start of the last burst used
-        starts, history = [], []
-        last_good = dict(values)
-        last_burst_t = 0.0
-        previous = None  # (theta, y) at the last update: Broyden's secant
-        t_changed = -math.inf  # when the gains last changed
         t = 0.0
         while t < t_end:
-            t_next = min(t + chunk, t_end)
+            t_next = min(t + loop.chunk, t_end)
             while events and events[0][0] <= t_next:
                 t_event, changes = events.pop(0)
                 if t_event > t:
@@ -261,53 +260,40 @@ class RhythmController:
             run.advance(t_next)
             t = t_next
             _, _, new, neurons = run.take()
-            spikes = np.concatenate([spikes, new[neurons == ref]])
-            window = analyse_spikes(spikes, max(0.0, t - 6.0 * max(period_guess, 1.0)), t)
-            fresh = [b for b in window.bursts if b[0] > seen + 1e-9]
-            for burst in fresh:
-                seen = float(burst[0])
-                starts.append((seen, float(burst[-1]), int(burst.size)))
-                last_burst_t = seen
-                last_good = dict(values)
-                if len(starts) < 2:
-                    continue
-                (s0, e0, n0), (s1, _, _) = starts[-2], starts[-1]
-                period = s1 - s0
-                period_guess = period
-                clean = sum(1 for b in starts if b[0] >= t_changed)
-                if clean < 2 + self.settle:  # periods that began before the last change (or within `settle`
-                    # periods of it) are a mixture of old and new gains: recorded, but no step is taken on them
-                    history.append((s1, period, n0, (e0 - s0) / period, dict(values), False))
-                    continue
-                y = _vector({"period": period, "spikes_per_burst": n0, "duty_cycle": (e0 - s0) / period}, outputs)
-                theta = np.array([values[p] for p in self.adjust])
-                if previous is not None:
-                    dtheta, dy = theta - previous[0], y - previous[1]
-                    if np.all(np.isfinite(dy)) and float(dtheta @ dtheta) > 0.0:
-                        jac = self._trusted(jac + np.outer(dy - jac @ dtheta, dtheta) / float(dtheta @ dtheta),
-                                            design)
-                previous = (theta, y)
-                step = self._step(jac, y - goal, values)
-                for j, path in enumerate(self.adjust):
-                    lo, hi = self.bounds[path]
-                    most = self.max_step[path] * (hi - lo)
-                    values[path] = float(np.clip(values[path] + np.clip(step[j], -most, most), lo, hi))
-                    _apply(run.set_parameter, knobs[path], values[path])
-                t_changed = t
-                history.append((s1, period, n0, (e0 - s0) / period, dict(values), True))
-            if t - last_burst_t > self.patience * (self.target.period or period_guess) and t > last_burst_t:
-                for path in self.adjust:  # no burst for too long: halfway back to the last gains that burst
-                    values[path] = 0.5 * (values[path] + last_good[path])
-                    _apply(run.set_parameter, knobs[path], values[path])
-                t_changed = t
-                last_burst_t = t
-                previous = None
-                history.append((t, math.nan, 0, math.nan, dict(values), True))
-            chunk = max(period_guess, 1.0) / 8.0
+            if loop.feed(t, {k: new[neurons == k] for k in loop.neurons}):
+                for path, value in loop.values.items():
+                    _apply(run.set_parameter, knobs[path], value)
         tuned = chip.copy()
-        for path, value in values.items():
+        for path, value in loop.values.items():
             _apply(tuned.set, knobs[path], value)
-        return ControlResult(self, tuple(history), dict(values), tuned)
+        return ControlResult(self, tuple(loop.history), dict(loop.values), tuned)
+
+    def prepare(self, model, start=None):
+        """``(knobs, values)``: what each adjusted key moves on ``model`` (see ``adjust``) and where it starts
+        (``start``, else the model's own setting), checked against the bounds."""
+        knobs = _knobs(model, self.adjust)
+        values = {key: _setting(model, members) for key, members in knobs.items()}
+        for path, value in (start or {}).items():
+            if path not in values:
+                raise ModelError(f"`start` names {path!r}, which is not adjusted ({', '.join(self.adjust)})")
+            values[path] = check.real(f"start[{path!r}]", value)
+        for path, value in values.items():
+            lo, hi = self.bounds[path]
+            if not lo <= value <= hi:
+                raise ModelError(f"{path!r} starts at {value:g}, outside its bounds [{lo:g}, {hi:g}]: widen the "
+                                 "bounds or give `start`")
+        return knobs, values
+
+    def loop(self, design, knobs, values, i_app=None, jac=None):
+        """A :class:`ControlLoop` for one circuit starting at ``values``, its sensitivities measured on ``design``
+        (a model with the knobs at ``values``) unless ``jac`` gives them (one measure for many chips)."""
+        names = tuple(getattr(design, "node_names", None) or ("neuron",))
+        ref = check.member(names, self.target.neuron)
+        phases = self.target._phase_nodes(names, ref)
+        outputs = _outputs(self.target)
+        if jac is None:
+            jac = self.design_jacobian(design, knobs, values, i_app)
+        return ControlLoop(self, dict(values), np.array(jac, float), outputs, ref, phases)
 
     @staticmethod
     def _trusted(jac, design):
@@ -336,20 +322,138 @@ class RhythmController:
             active[blocked] = False
         return step
 
-    def _design_jacobian(self, model, knobs, values, i_app, outputs):
+    def design_jacobian(self, model, knobs, values, i_app=None):
         """Sensitivities of the outputs to the adjusted gains on the design model (one-sided differences of 2 %
         of each gain's span), where the controller starts; a gain whose change leaves the rhythm undefined gets
         a zero column (Broyden's rule fills it in as the run goes)."""
-        guess = self.target.period or 2500.0
-        base = _vector(_measure(model, knobs, values, i_app, 6, guess), outputs)
+        outputs = _outputs(self.target)
+        base = _vector(_measure(model, knobs, values, i_app, 6, self.target), outputs)
         jac = np.zeros((len(outputs), len(self.adjust)))
         for j, path in enumerate(self.adjust):
             lo, hi = self.bounds[path]
             h = 0.02 * (hi - lo) * (1.0 if values[path] + 0.02 * (hi - lo) <= hi else -1.0)
-            moved = _vector(_measure(model, knobs, {**values, path: values[path] + h}, i_app, 6, guess), outputs)
-            column = (moved - base) / h
+            moved = _vector(_measure(model, knobs, {**values, path: values[path] + h}, i_app, 6, self.target), outputs)
+            column = _wrapped(moved - base, outputs) / h
             jac[:, j] = np.where(np.isfinite(column), column, 0.0)
         return jac
+
+
+def _wrapped(difference, outputs):
+    """``difference`` of two output vectors with the phases' components taken the short way round the cycle."""
+    out = np.array(difference, dtype=float)
+    for i, key in enumerate(outputs):
+        if key.startswith("phase"):
+            out[i] = (out[i] + 0.5) % 1.0 - 0.5
+    return out
+
+
+class ControlLoop:
+    """One circuit's controller as it runs: fed the circuit's spike times (:meth:`feed`), it measures each
+    completed period and moves the adjusted gains (:attr:`values`) once per burst.
+
+    Made by :meth:`RhythmController.loop`; :meth:`RhythmController.run` drives one with an Integrator, an
+    ensemble run one per chip, and the tuner one on its live circuit.
+
+    Attributes
+    ----------
+    values : dict
+        The adjusted gains now (``{path: value}``); apply them to the circuit when :meth:`feed` returns True.
+    history : list
+        One row per burst, as in :attr:`ControlResult.history`.
+    neurons : list of int
+        The neurons whose spikes :meth:`feed` needs (the reference, then the phases').
+    chunk : float
+        How far to run between two calls of :meth:`feed` (an eighth of the last period).
+    """
+
+    def __init__(self, ctrl, values, jac, outputs, reference, phases):
+        self.ctrl = ctrl
+        target = ctrl.target
+        self.values = values
+        self.jac, self.design = jac.copy(), jac
+        self.outputs = outputs
+        self.goal = _vector({"period": target.period, "spikes_per_burst": target.spikes_per_burst,
+                             "duty_cycle": target.duty_cycle, **target._phases()}, outputs)
+        self.reference, self.phases = reference, phases
+        self.neurons = [reference] + [k for k in phases.values() if k != reference]
+        self.spikes = {k: np.empty(0) for k in self.neurons}
+        self.period_guess = target.period or 2500.0
+        self.seen = -math.inf  # start of the last burst used
+        self.starts, self.history = [], []
+        self.last_good = dict(values)
+        self.last_burst_t = 0.0
+        self.previous = None  # (theta, y) at the last update: Broyden's secant
+        self.t_changed = -math.inf  # when the gains last changed
+
+    @property
+    def chunk(self):
+        return max(self.period_guess, 1.0) / 8.0
+
+    def _phases_of(self, s0, s1, lo, t):
+        """Each phase node's first burst start in ``[s0, s1)``, as a fraction of that period (NaN if none)."""
+        out = {}
+        for key, k in self.phases.items():
+            bursts = analyse_spikes(self.spikes[k], lo, t).bursts
+            inside = [float(b[0]) for b in bursts if s0 <= b[0] < s1]
+            out[key] = (inside[0] - s0) / (s1 - s0) if inside else math.nan
+        return out
+
+    def feed(self, t, new):
+        """Take the spikes of ``[last call, t]`` (``{neuron: times}``); return True if the gains changed."""
+        ctrl = self.ctrl
+        lo = max(0.0, t - 6.0 * max(self.period_guess, 1.0))
+        for k in self.neurons:
+            spikes = np.concatenate([self.spikes[k], np.asarray(new.get(k, ()), float)])
+            self.spikes[k] = spikes[spikes >= t - 8.0 * max(self.period_guess, 1.0)]
+        changed = False
+        fresh = [b for b in analyse_spikes(self.spikes[self.reference], lo, t).bursts if b[0] > self.seen + 1e-9]
+        for burst in fresh:
+            self.seen = float(burst[0])
+            self.starts.append((self.seen, float(burst[-1]), int(burst.size)))
+            self.last_burst_t = self.seen
+            self.last_good = dict(self.values)
+            if len(self.starts) < 2:
+                continue
+            (s0, e0, n0), (s1, _, _) = self.starts[-2], self.starts[-1]
+            period = s1 - s0
+            self.period_guess = period
+            measured = {"period": period, "spikes_per_burst": n0, "duty_cycle": (e0 - s0) / period,
+                        **self._phases_of(s0, s1, lo, t)}
+            clean = sum(1 for b in self.starts if b[0] >= self.t_changed)
+            if clean < 2 + ctrl.settle:  # periods that began before the last change (or within `settle`
+                # periods of it) are a mixture of old and new gains: recorded, but no step is taken on them
+                self._record(s1, measured, False)
+                continue
+            y = _vector(measured, self.outputs)
+            theta = np.array([self.values[p] for p in ctrl.adjust])
+            if self.previous is not None:
+                dtheta, dy = theta - self.previous[0], _wrapped(y - self.previous[1], self.outputs)
+                if np.all(np.isfinite(dy)) and float(dtheta @ dtheta) > 0.0:
+                    self.jac = ctrl._trusted(
+                        self.jac + np.outer(dy - self.jac @ dtheta, dtheta) / float(dtheta @ dtheta), self.design)
+            self.previous = (theta, y)
+            step = ctrl._step(self.jac, _wrapped(y - self.goal, self.outputs), self.values)
+            for j, path in enumerate(ctrl.adjust):
+                low, high = ctrl.bounds[path]
+                most = ctrl.max_step[path] * (high - low)
+                self.values[path] = float(np.clip(self.values[path] + np.clip(step[j], -most, most), low, high))
+            self.t_changed = t
+            changed = True
+            self._record(s1, measured, True)
+        if t - self.last_burst_t > ctrl.patience * (ctrl.target.period or self.period_guess) and t > self.last_burst_t:
+            for path in ctrl.adjust:  # no burst for too long: halfway back to the last gains that burst
+                self.values[path] = 0.5 * (self.values[path] + self.last_good[path])
+            self.t_changed = t
+            self.last_burst_t = t
+            self.previous = None
+            changed = True
+            self._record(t, {}, True)
+        return changed
+
+    def _record(self, t, measured, updated):
+        self.history.append((t, measured.get("period", math.nan), measured.get("spikes_per_burst", 0),
+                             measured.get("duty_cycle", math.nan), dict(self.values), updated,
+                             {key: measured.get(key, math.nan) for key in self.phases}))
 
 
 @dataclass(frozen=True, eq=False)
@@ -361,7 +465,7 @@ class ControlResult:
     controller : RhythmController
     history : tuple
         One row per burst (from the second): ``(t, period, spikes of the burst before, its duty cycle,
-        {path: value after it}, whether the gains were updated)``; a row with a NaN period is a step back after
+        {path: value after it}, whether the gains were updated, {phase criterion: phase})``; a row with a NaN period is a step back after
         ``patience`` periods without a burst.
     values : dict
         The adjusted gains at the end.
@@ -404,14 +508,25 @@ class ControlResult:
         return sum(1 for r in self.history if r[5])
 
     @property
+    def phases(self):
+        """``(t, {criterion: phase})`` arrays of the measured phases (one per burst after the first), for a target
+        with phases."""
+        rows = [r for r in self.history if math.isfinite(r[1])]
+        keys = self.controller.target._phases()
+        return (np.array([r[0] for r in rows]), {key: np.array([r[6].get(key, math.nan) for r in rows]) for key in keys})
+
+    @property
     def reached_at(self):
-        """Index of the burst (in :attr:`periods`) from which every measured period stays within the target's
-        tolerance, or None."""
+        """Index of the burst (in :attr:`periods`) from which every measured period (and the spikes, duty cycle
+        and phases of the bursts, as the target sets them) stays within the target's tolerances, or None."""
         target = self.controller.target
-        if target.period is None:
-            return None
-        _, periods = self.periods
-        inside = np.abs(periods / target.period - 1.0) <= target.tolerance
+        rows = [r for r in self.history if math.isfinite(r[1])]
+        measured = {"period": [r[1] for r in rows], "spikes_per_burst": [r[2] for r in rows],
+                    "duty_cycle": [r[3] for r in rows]}
+        for key in target._phases():
+            measured[key] = [r[6].get(key, math.nan) for r in rows]
+        inside = np.asarray(RhythmReport(target, {key: np.array(measured[key], float) for key in target.targets()}).met,
+                            dtype=bool).reshape(-1)
         if inside.size == 0 or not inside[-1]:
             return None
         out = np.flatnonzero(~inside)
