@@ -75,7 +75,7 @@ _LAZY = {
     "estimate": "estimation", "Estimate": "estimation", "AdaptiveObserver": "estimation",
     "EnsembleEstimates": "estimation",
     "Rhythm": "control", "RhythmReport": "control", "yield_of": "control", "YieldResult": "control",
-    "yield_interval": "control", "chips_needed": "control", "RhythmController": "control",
+    "yield_interval": "control", "chips_needed": "control", "RhythmController": "control", "ChipsControl": "control", "ControlLoop": "control",
     "ControlResult": "control", "retune": "control", "Retuning": "control", "cancel_synapse": "control",
     "Cancellation": "control", "design_for_yield": "control", "YieldDesign": "control",
 }
@@ -153,7 +153,7 @@ __all__ = [
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates",
     "Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed", "RhythmController",
-    "ControlResult", "retune", "Retuning", "cancel_synapse", "Cancellation",
+    "ControlResult", "ChipsControl", "ControlLoop", "retune", "Retuning", "cancel_synapse", "Cancellation",
     "design_for_yield", "YieldDesign",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "Failure", "OutputError", "ClusterError", "NeuromorphWarning",

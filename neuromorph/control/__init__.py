@@ -5,12 +5,13 @@ The rhythm is always measured by the package's own spike analysis on a run (:mod
 read back from a controller.
 """
 
-from .controller import ControlResult, RhythmController
+from .chips import ChipsControl
+from .controller import ControlLoop, ControlResult, RhythmController
 from .design import YieldDesign, design_for_yield
 from .disturbance import Cancellation, cancel_synapse
 from .rhythm import Rhythm, RhythmReport
 from .yields import Retuning, YieldResult, chips_needed, retune, yield_interval, yield_of
 
-__all__ = ["Rhythm", "RhythmReport", "RhythmController", "ControlResult", "yield_of", "YieldResult", "yield_interval", "chips_needed", "retune",
+__all__ = ["Rhythm", "RhythmReport", "RhythmController", "ControlResult", "ControlLoop", "ChipsControl", "yield_of", "YieldResult", "yield_interval", "chips_needed", "retune",
            "Retuning", "cancel_synapse", "Cancellation",
            "design_for_yield", "YieldDesign"]

@@ -295,6 +295,61 @@ class RhythmController:
             jac = self.design_jacobian(design, knobs, values, i_app)
         return ControlLoop(self, dict(values), np.array(jac, float), outputs, ref, phases)
 
+    def run_chips(self, model, t_end, mismatch=None, chips=100, seed=0, i_app=0.0, dt=0.1, method="rk4",
+                  t_record=None, n_threads=None, progress=None, params=None):
+        """Every chip its own controller: ``chips`` copies of ``model`` drawn from ``mismatch``, run together in the
+        ensemble engine, each with a controller moving its own settings once per burst.
+
+        Every controller starts from the design's settings and sensitivities (measured once on ``model``) and
+        corrects them on its own chip. A chip's gain runs at ``setting x (1 + its mismatch)``, as a bias set on
+        a chip would; the chips and their draws are those of :func:`~neuromorph.yield_of` with the same ``seed``.
+
+        Parameters
+        ----------
+        model : Neuron, Network or str
+            The design.
+        t_end : float
+        mismatch : Mismatch, optional
+        chips : int, default 100
+        seed : int, default 0
+        i_app : float or Stimulus, default 0.0
+            Every chip's applied current (a step of it is a disturbance the controllers do not know of). A
+            network's chips run on their nodes' own currents: leave it at 0.
+        dt : float, default 0.1
+        method : str, default "rk4"
+        t_record : float, optional
+            Keep the spikes from here on in the returned run.
+        n_threads : int, optional
+        progress : bool, optional
+        params : dict, optional
+            ``{path: array}``: each chip's own settings to start from (a :class:`Retuning`'s ``settings``: the
+            controllers then take on what retuning left); an adjusted gain starts at its chip's value.
+
+        Returns
+        -------
+        ChipsControl
+
+        Raises
+        ------
+        ModelError
+            As :meth:`run` does, if ``chips`` is not an integer >= 1, or an adjusted path is a time constant.
+        SolverError
+            If the run's settings are refused (as by :meth:`Ensemble.simulate`).
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> ctrl = nm.RhythmController(nm.Rhythm(period=3000, tolerance=0.02), adjust=["ultraslow_positive.alpha"],
+        ...                            bounds={"ultraslow_positive.alpha": (1.0, 2.8)})
+        >>> out = ctrl.run_chips("bursting", 60_000, nm.Mismatch(gain=0.03), chips=8, seed=2, i_app=-2.0)
+        >>> int(out.reached.sum()), out.values["ultraslow_positive.alpha"].shape
+        (8, (8,))
+        """
+        from .chips import run_chips
+
+        return run_chips(self, model, t_end, mismatch, chips, seed, i_app, dt, method, t_record, n_threads, progress,
+                         params)
+
     @staticmethod
     def _trusted(jac, design):
         """Broyden's correction kept within a factor of 3 of the design sensitivities, with their signs: a change
@@ -384,6 +439,7 @@ class ControlLoop:
         self.last_burst_t = 0.0
         self.previous = None  # (theta, y) at the last update: Broyden's secant
         self.t_changed = -math.inf  # when the gains last changed
+        self.pending = False  # spikes came that no measured burst holds yet
 
     @property
     def chunk(self):
@@ -401,6 +457,11 @@ class ControlLoop:
     def feed(self, t, new):
         """Take the spikes of ``[last call, t]`` (``{neuron: times}``); return True if the gains changed."""
         ctrl = self.ctrl
+        waited = t - self.last_burst_t > ctrl.patience * (ctrl.target.period or self.period_guess)
+        if any(np.size(x) for x in new.values()):
+            self.pending = True
+        elif not waited and not self.pending:
+            return False  # every spike belongs to a burst already measured: nothing new
         lo = max(0.0, t - 6.0 * max(self.period_guess, 1.0))
         for k in self.neurons:
             spikes = np.concatenate([self.spikes[k], np.asarray(new.get(k, ()), float)])
@@ -440,6 +501,8 @@ class ControlLoop:
             self.t_changed = t
             changed = True
             self._record(s1, measured, True)
+        ref = self.spikes[self.reference]
+        self.pending = bool(ref.size) and not (self.starts and ref[-1] <= self.starts[-1][1])
         if t - self.last_burst_t > ctrl.patience * (ctrl.target.period or self.period_guess) and t > self.last_burst_t:
             for path in ctrl.adjust:  # no burst for too long: halfway back to the last gains that burst
                 self.values[path] = 0.5 * (self.values[path] + self.last_good[path])

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import ModelError
+from .controller import RhythmController
 from .rhythm import Rhythm
 
 __all__ = ["yield_of", "YieldResult", "yield_interval", "chips_needed", "retune", "Retuning"]
@@ -144,6 +145,8 @@ class YieldResult:
         the retuned chips (their final settings, no controller).
     retuning : Retuning, optional
         In closed loop: every chip's estimates and settings (:func:`retune`).
+    control : ChipsControl, optional
+        In closed loop with a controller: every chip's controller, its history and final settings.
 
     Raises
     ------
@@ -168,6 +171,7 @@ class YieldResult:
     report: object = field(repr=False)
     run: object = field(repr=False)
     retuning: object = field(default=None, repr=False)
+    control: object = field(default=None, repr=False)
 
     @property
     def value(self):
@@ -412,7 +416,7 @@ def _study_report(rhythm, model, mismatch, n, seed, t_end, t_record, i_app, dt, 
 
 def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_record=None, i_app=0.0, dt=0.1,
              method="rk4", confidence=0.95, interval="wilson", n_threads=None, progress=None, closed_loop=None,
-             client=None, scheduler=None, workers=None, timeout=10.0):
+             client=None, scheduler=None, workers=None, timeout=10.0, t_control=None):
     """The fraction of chips meeting ``rhythm`` under ``mismatch``, with its confidence interval.
 
     Chips ``0 .. chips - 1`` are drawn from ``mismatch`` with ``seed`` and run in the ensemble engine from
@@ -442,17 +446,22 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
     n_threads : int, optional
     progress : bool, optional
         A bar over the run.
-    closed_loop : {None, "retune"} or Retuning, optional
+    closed_loop : optional
         None: open loop, every chip at the design settings. ``"retune"``: each chip first retuned from its
         estimated gains (:func:`retune`, under its default probe around ``i_app``, a stimulus's value at t = 0;
-        or a :class:`Retuning` made before), then run again with its new settings and no controller: the yield
-        is that of the retuned chips.
+        or a :class:`Retuning` made before). A :class:`RhythmController`: every chip runs its own controller for
+        ``t_control`` (:meth:`RhythmController.run_chips`). A pair ``("retune", controller)``: retuned, then
+        controlled from its retuned settings (the controller takes on what the gains alone did not fix, such
+        as offsets). Either way the chips are then run again with their final settings and no controller: the
+        yield is that of the tuned chips.
     client, scheduler, workers : optional
         Run the chips as a :class:`~neuromorph.Study` on Dask: a ``distributed.Client``, a scheduler's
         address, or a number of local worker processes (open loop). The chips, their draws and the yield are
         the same as in this process; ``run`` is then the study's Dataset.
     timeout : float, default 10.0
         Seconds to wait for ``scheduler``.
+    t_control : float, optional
+        How long each chip's controller runs, with ``closed_loop`` a controller (default 40 target periods).
 
     Returns
     -------
@@ -482,19 +491,28 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
     confidence = _confidence(confidence)
     if interval not in INTERVALS:
         raise ModelError(f"unknown `interval` {interval!r}; choose one of {', '.join(INTERVALS)}")
-    retuning, params = None, None
-    if isinstance(closed_loop, Retuning):
-        retuning = closed_loop
-    elif closed_loop == "retune":  # the probe is built around the operating current (a stimulus's value at t = 0)
-        operating = float(np.asarray(i_app(0.0))) if callable(i_app) else i_app
+    retuning, params, controller, control = None, None, None, None
+    first = closed_loop
+    if isinstance(closed_loop, (tuple, list)):
+        if len(closed_loop) != 2 or not isinstance(closed_loop[1], RhythmController):
+            raise ModelError(f"`closed_loop` as a pair is (retuning, controller): ('retune' or a Retuning, an "
+                             f"nm.RhythmController), got {closed_loop!r}")
+        first, controller = closed_loop
+    elif isinstance(closed_loop, RhythmController):
+        first, controller = None, closed_loop
+    if isinstance(first, Retuning):
+        retuning = first
+    elif isinstance(first, str) and first == "retune":  # the probe is built around the operating current (a
+        operating = float(np.asarray(i_app(0.0))) if callable(i_app) else i_app  # stimulus's value at t = 0)
         retuning = retune(model, mismatch, chips=n, seed=seed, i_app=operating, dt=dt, n_threads=n_threads,
                           progress=progress)
-    elif closed_loop is not None:
-        raise ModelError(f"`closed_loop` must be None, 'retune' or a Retuning, got {closed_loop!r}")
+    elif first is not None:
+        raise ModelError(f"`closed_loop` must be None, 'retune', a Retuning, an nm.RhythmController or a pair "
+                         f"(retuning, controller), got {closed_loop!r}")
     if client is not None or scheduler is not None or workers is not None:
-        if retuning is not None:
-            raise ModelError("`closed_loop` runs in this process (its observers and per-chip settings): leave out "
-                             "client, scheduler and workers")
+        if retuning is not None or controller is not None:
+            raise ModelError("`closed_loop` runs in this process (its observers, controllers and per-chip "
+                             "settings): leave out client, scheduler and workers")
         report, ds = _study_report(rhythm, model, mismatch, n, seed, t_end, t_record, i_app, dt, method, client,
                                    scheduler, workers, n_threads, progress, timeout)
         passed = np.asarray(report.met, dtype=bool).reshape(n)
@@ -505,6 +523,12 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
         sizes = {np.size(x) for x in params.values()}
         if sizes != {n}:
             raise ModelError(f"`closed_loop` holds settings of {sorted(sizes)} chips; the yield asks for {n}")
+    if controller is not None:  # every chip its own controller (from its retuned settings, if any)
+        t_control = 40.0 * (controller.target.period or 2500.0) if t_control is None else \
+            check.positive("t_control", t_control)
+        control = controller.run_chips(model, t_control, mismatch, chips=n, seed=seed, i_app=i_app, dt=dt,
+                                       method=method, n_threads=n_threads, progress=progress, params=params)
+        params = control.settings
     ids = np.arange(n)
     run = Ensemble(model, params=params, size=n).simulate(t_end, i_app=i_app, dt=dt, method=method,
                                                           t_record=t_record, mismatch=mismatch, seed=seed, chips=ids,
@@ -512,4 +536,4 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
     report = rhythm.check(run)
     passed = np.asarray(report.met, dtype=bool).reshape(n)
     bounds = yield_interval(int(passed.sum()), n, confidence, interval)
-    return YieldResult(rhythm, ids, passed, bounds, confidence, interval, report, run, retuning)
+    return YieldResult(rhythm, ids, passed, bounds, confidence, interval, report, run, retuning, control)

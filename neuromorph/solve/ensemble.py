@@ -493,7 +493,7 @@ class Ensemble:
 
     def simulate(self, t_end, i_app=0.0, dt=0.01, method=None, t_record=None, max_spikes=512, save_every=0,
                  y0=None, n_threads=None, progress=None, noise=None, seed=None, trials=None, chips=None,
-                 mismatch=None, check_step=True, observer=None, estimate=None):
+                 mismatch=None, check_step=True, observer=None, estimate=None, _control=None):
         """Integrate every copy from t = 0 to ``t_end`` with fixed steps.
 
         Parameters
@@ -613,6 +613,12 @@ class Ensemble:
                 raise SolverError(f"`save_every` ({save_every}) must be a multiple of the observer's sampling, every "
                                   f"{every} steps (h_max / dt)")
         trial_ids, chip_ids, armed, bounds = copies.trials, copies.chips, copies.armed, copies.bounds
+        t_spikes = t_record
+        if _control is not None:  # every copy's own controller (neuromorph.control): it reads each slice's spikes
+            # from t = 0 and may change a copy's parameters between slices; it hands back those at or after
+            # t_record at the end
+            pc = _control.begin(m, pc, chip_ids, t_record, max_spikes)
+            t_spikes = 0.0
         probes = np.unique(np.linspace(0, n - 1, min(n, _PROBES)).astype(np.int64))
         if check_step:
             from .stability import refuse_beyond
@@ -648,7 +654,7 @@ class Ensemble:
             else:
                 first, out = clock["first"], buffer[:clock["samples"].size]
             run_lanes(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
-                      clock["k_stop"], t_end, t_record, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
+                      clock["k_stop"], t_end, t_spikes, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
                       pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
                       y, armed, status, t_failed, spk_count, spk_t, every, first, out, t_reached, work)
             if watch is not None:
@@ -667,6 +673,8 @@ class Ensemble:
                     started = time.perf_counter()
                     if watch is not None:  # a slice's samples fit the buffer
                         slice_steps = min(slice_steps, buffer.shape[0] * every - clock["k"] % every)
+                    if _control is not None:  # a controller acts a fraction of a period after a burst
+                        slice_steps = min(slice_steps, max(1, int(_control.slice_time / dt)))
                     clock["k_stop"] = min(clock["k"] + slice_steps, n_steps)
                     if watch is not None:
                         clock["first"], clock["samples"] = watch.samples(clock["k"], clock["k_stop"])
@@ -676,6 +684,8 @@ class Ensemble:
                         if save_every:
                             _keep_samples(out_v, buffer, clock["first"], clock["samples"].size, every, save_every)
                     clock["t"], clock["k"] = float(t_reached[0]), clock["k_stop"]
+                    if _control is not None:
+                        _control.end_slice(clock["t"], spk_count, spk_t, status)
                     bar.update(clock["t"])
                     elapsed = time.perf_counter() - started
                     slice_steps = int(min(max(slice_steps * _SLICE_SECONDS / max(elapsed, 1e-6), 1),
@@ -683,6 +693,8 @@ class Ensemble:
             finally:
                 if own_bar:
                     bar.close()
+        if _control is not None:
+            _control.finish(spk_count, spk_t)
         failed = np.flatnonzero(status != lanes.LANE_OK)
         cause = None
         if failed.size and check_step:
