@@ -765,3 +765,100 @@ def test_a_ctrl_c_inside_a_tk_callback_closes_the_tuner_window(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert proc.returncode == 0 and proc.stdout.strip() == "closed by KeyboardInterrupt", proc.stderr
     assert "Traceback" not in proc.stderr and "Exception in Tkinter callback" not in proc.stderr
+
+
+# -- holding the rhythm: the RhythmController on the live circuit ----------------------------------------------
+
+def _click(button):
+    button._observers.process("clicked", None)
+
+
+HELD = ("slow_negative.alpha", "ultraslow_positive.alpha")
+
+
+def test_hold_rhythm_keeps_the_period_when_the_i_app_slider_moves(tuner):
+    """MODEL.md: the bursting neuron's period is 2493.9 at I_app = -2; moving the I_app slider by +0.1 shortens it by
+    10 % open loop (checked below on the preset). With "hold rhythm" clicked, the controller, told nothing of the
+    move, brings the periods measured on the live circuit back within 2 % of the held one by moving the slow
+    negative and ultraslow positive gains: their sliders move (each showing the model's value) and stay within
+    their ranges, its bounds. The tuned model, simulated afresh at the moved I_app, bursts within 2 % of it too."""
+    tuner.controls["speed"].set_val(20_000.0)  # frames of 667 time units
+    tuner.advance(12)
+    _click(tuner.buttons["hold"])
+    loop = tuner.holding
+    assert loop is not None and tuner.buttons["hold"].label.get_text() == "release rhythm"
+    target = loop.ctrl.target.period
+    assert target == pytest.approx(2493.9, rel=0.005) and loop.ctrl.target.tolerance == 0.02
+    assert loop.ctrl.adjust == HELD
+    bounds = {path: (tuner.sliders[path].valmin, tuner.sliders[path].valmax) for path in HELD}
+    assert loop.ctrl.bounds == bounds
+    start = {path: tuner.sliders[path].val for path in HELD}
+    i_app = tuner.sliders["i_app"].val + 0.1
+    tuner.sliders["i_app"].set_val(i_app)
+    moved_at = tuner.t
+    for _ in range(60):
+        tuner.advance(1)
+        for path, (lo, hi) in bounds.items():
+            assert lo <= tuner.sliders[path].val <= hi
+            assert tuner.sliders[path].val == tuner.model.get(path) == loop.values[path]
+    assert all(abs(tuner.sliders[path].val - start[path]) > 0.02 for path in HELD)
+    periods = np.array([row[1] for row in loop.history if row[0] > moved_at])
+    assert periods.size >= 10 and np.all(np.abs(periods[-3:] / target - 1) <= 0.02)
+    assert tuner.sliders["i_app"].val == i_app  # the disturbance stays: the controller moved only its gains
+    fresh = tuner.model.simulate(30_000, i_app=i_app).summary()["burst_period"]
+    assert fresh == pytest.approx(target, rel=0.02)
+    open_loop = nm.preset("bursting").simulate(30_000, i_app=i_app).summary()["burst_period"]
+    assert abs(open_loop / target - 1) > 0.05
+    time.sleep(0.25)  # the status line is redrawn at most 5 times a second
+    tuner.refresh()
+    assert f"holding period {target:.0f} ±2 %: last {periods[-1]:.0f}, held" in tuner.status.get_text()
+
+
+def test_holding_a_resting_circuit_says_why_on_the_status_line():
+    """At I_app = -2.5 the bursting neuron is silent (MODEL.md): there is no rhythm to hold. The button's click
+    puts the reason on the status line (no exception leaves the callback), nothing is held and the run goes on;
+    the scripted call raises the same ModelError."""
+    tuner = nm.tune("bursting", i_app=-2.5, speed=20_000, show=False)
+    try:
+        tuner.advance(12)
+        _click(tuner.buttons["hold"])
+        text = tuner.status.get_text()
+        assert "cannot hold the rhythm" in text and "not bursting" in text and "'rest'" in text
+        assert tuner.holding is None and tuner.buttons["hold"].label.get_text() == "hold rhythm"
+        with pytest.raises(ModelError, match="not bursting"):
+            tuner.hold()
+        t = tuner.t
+        tuner.advance(1)
+        assert tuner.t > t and tuner.holding is None
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(tuner.figure)
+
+
+def test_a_held_gain_moved_by_hand_is_the_controllers_new_value(tuner):
+    """Dragging a held gain's slider hands the controller that value: it carries on from there and brings the
+    period back to the held one. The button then releases the rhythm (the gains stay), and reset does too."""
+    tuner.controls["speed"].set_val(20_000.0)
+    tuner.advance(12)
+    _click(tuner.buttons["hold"])
+    loop = tuner.holding
+    target = loop.ctrl.target.period
+    tuner.sliders["ultraslow_positive.alpha"].set_val(1.6)
+    assert loop.values["ultraslow_positive.alpha"] == tuner.model.get("ultraslow_positive.alpha") == 1.6
+    moved_at = tuner.t
+    tuner.advance(60)
+    periods = np.array([row[1] for row in loop.history if row[0] > moved_at])
+    assert np.abs(periods / target - 1).max() > 0.05  # the hand's move was felt (a larger ultraslow gain: shorter)
+    assert np.all(np.abs(periods[-3:] / target - 1) <= 0.02)  # ...and undone
+    assert tuner.sliders["ultraslow_positive.alpha"].val != 1.6
+    _click(tuner.buttons["hold"])
+    assert tuner.holding is None and tuner.buttons["hold"].label.get_text() == "hold rhythm"
+    assert "released" in tuner.status.get_text()
+    gains = {path: tuner.model.get(path) for path in HELD}
+    tuner.advance(5)
+    assert {path: tuner.sliders[path].val for path in HELD} == gains == loop.values
+    _click(tuner.buttons["hold"])
+    assert tuner.holding is not None
+    _click(tuner.buttons["reset"])
+    assert tuner.holding is None and tuner.model.get("ultraslow_positive.alpha") == 1.5

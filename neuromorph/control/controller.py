@@ -513,6 +513,18 @@ class ControlLoop:
             self._record(t, {}, True)
         return changed
 
+    def moved(self, t, values):
+        """Take ``{key: value}`` set from outside at time ``t`` (a user moving a held gain by hand) as the
+        controller's own: it carries on from there, and the periods of the next ``settle`` cycles, which mix the
+        old value and the new, are not stepped on."""
+        for key, value in values.items():
+            if key not in self.values:
+                raise ModelError(f"{key!r} is not adjusted by this controller ({', '.join(self.values)})")
+            lo, hi = self.ctrl.bounds[key]
+            self.values[key] = float(np.clip(check.real(key, value), lo, hi))
+        self.t_changed = t
+        self.previous = None  # (a secant across a change the controller did not make would mislead Broyden's rule)
+
     def _record(self, t, measured, updated):
         self.history.append((t, measured.get("period", math.nan), measured.get("spikes_per_burst", 0),
                              measured.get("duty_cycle", math.nan), dict(self.values), updated,

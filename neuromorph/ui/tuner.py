@@ -12,6 +12,11 @@ negative-conductance stretches coloured and equilibria marked (filled: stable). 
 ``filters=True`` the trace also shows the filtered voltages (slow, ultraslow, ...) of the neuron
 whose I-V curves are drawn, in the colours of their I-V curves.
 
+The "hold rhythm" button (:meth:`Tuner.hold`) puts a :class:`~neuromorph.RhythmController` on the
+running circuit: it holds the burst period the circuit has when pressed by moving two gains (their
+sliders move as it does) while you perturb the circuit with the other sliders or the pulse, which it
+is not told of.
+
 Scripted use and tests: :meth:`Tuner.set`, :meth:`Tuner.advance`, :attr:`Tuner.state`,
 :attr:`Tuner.figure`; the widgets are real matplotlib widgets (``Tuner.sliders[path]``,
 ``Tuner.buttons[name]``) whose callbacks do the work.
@@ -54,6 +59,11 @@ _HANDLE = 0.006  # a slider handle's radius (figure width): it overhangs the sli
 # interconnections, else the neuron presets) has _SELECTOR to itself.
 _SLIDERS_TOP, _SLIDERS_BOTTOM, _SLIDERS_LEFT = 0.93, 0.37, 0.8
 _SELECTOR = (0.635, 0.09, 0.15, 0.26)
+_HOLD_BUTTON = (0.82, 0.255, 0.145, 0.045)  # over the run controls, under the sliders' column
+# Spikes are kept this long (or the window, if longer) so that holding can measure the period of a slow
+# rhythm from two whole bursts even when the trace shows less.
+_SPIKE_MEMORY = 12_000.0
+_HOLD_TOLERANCE = 0.02  # relative tolerance of a held period measured on the circuit
 
 
 def _blits(canvas):
@@ -159,7 +169,7 @@ class Tuner:
     >>> import neuromorph as nm
     >>> tuner = nm.Tuner("tonic", i_app=-0.7, window=1000, show=False)
     >>> sorted(tuner.buttons), tuner.predicted()
-    (['pause', 'pulse', 'reset', 'save'], 'tonic')
+    (['hold', 'pause', 'pulse', 'reset', 'save'], 'tonic')
     >>> tuner.advance(20)           # 20 frames of speed / fps = 2000 / 30 time units
     >>> round(tuner.t), tuner.observed()
     (1333, 'tonic')
@@ -226,6 +236,7 @@ class Tuner:
         self.figure.canvas.mpl_connect("draw_event", self._on_draw)
         from matplotlib.patches import Rectangle
 
+        self._hold = None  # the held rhythm (a _Holding), if any
         self._eraser = Rectangle((0, 0), 1, 1, transform=self.figure.transFigure, facecolor=self.figure.get_facecolor(),
                                  edgecolor="none", animated=True)
         self._build_widgets()
@@ -256,6 +267,7 @@ class Tuner:
     def _start(self):
         from ..solve.integrator import Integrator
 
+        self._release("rhythm released: the run started again")  # a hold belongs to the run it was measured on
         recorded = self._membranes() + tuple(name for names in self._filter_states() for name in names)
         self._integ = Integrator(self.model, i_app=self._i_app, record=recorded, progress=False)
         self._t = np.empty(0)
@@ -299,7 +311,14 @@ class Tuner:
         Raises :class:`~neuromorph.errors.ModelError` naming ``path`` and ``value`` for a value that is not
         a finite number, an unknown path, or a value that leaves the drawn neuron no equilibrium for V in
         [-10, 10] (no I-V curves to draw); the model, the run and the slider are then left as they were.
+        While the rhythm is held (:meth:`hold`), setting a gain the controller moves hands it the value.
         """
+        self._show(path, value)
+        self._took_over(path)
+        self.refresh()
+
+    def _show(self, path, value):
+        """Apply ``path`` = ``value`` and move its slider (if shown) to it, without redrawing yet."""
         self._apply(path, value)
         slider = self.sliders.get(path)
         if slider is not None:
@@ -307,7 +326,6 @@ class Tuner:
             slider.set_val(self._get(path))
             slider.eventson = True
             self._rows.add(slider.ax)
-        self.refresh()
 
     def _get(self, path):
         return self._i_app0 if path == "i_app" and not self.network else self.model.get(path)
@@ -355,18 +373,21 @@ class Tuner:
         self._draw_trace()
 
     def _run_to(self, t_stop):
-        if t_stop <= self.t:
-            return
-        self._integ.advance(t_stop)
-        t, y, spikes, owners = self._integ.take()
-        keep_from = t_stop - self.window
-        self._t = np.concatenate([self._t, t])
-        self._trace = np.concatenate([self._trace, y], axis=1)
-        inside = self._t >= keep_from
-        self._t, self._trace = self._t[inside], self._trace[:, inside]
-        for n in range(len(self._spikes)):
-            s = np.concatenate([self._spikes[n], spikes[owners == n]])
-            self._spikes[n] = s[s >= keep_from]
+        t = self.t
+        while t < t_stop:
+            # while the rhythm is held the run stops every eighth of a period to hand the controller its spikes
+            t = t_stop if self._hold is None else min(t_stop, t + self._hold.loop.chunk)
+            self._integ.advance(t)
+            times, y, spikes, owners = self._integ.take()
+            self._t = np.concatenate([self._t, times])
+            self._trace = np.concatenate([self._trace, y], axis=1)
+            inside = self._t >= t - self.window
+            self._t, self._trace = self._t[inside], self._trace[:, inside]
+            for n in range(len(self._spikes)):
+                kept = np.concatenate([self._spikes[n], spikes[owners == n]])
+                self._spikes[n] = kept[kept >= t - max(self.window, _SPIKE_MEMORY)]
+            if self._hold is not None:
+                self._feed(spikes, owners)
 
     def _on_timer(self):
         started = time.perf_counter()
@@ -513,6 +534,230 @@ class Tuner:
     def selected_neuron(self):
         return self._selected if self.network else None
 
+    # -- holding the rhythm ---------------------------------------------------------------
+    def hold(self, on=True, target=None, adjust=None, bounds=None):
+        """Hold the circuit's rhythm (``on=True``) or let it go (``False``): the "hold rhythm" button.
+
+        A :class:`~neuromorph.RhythmController` runs on the live circuit: every eighth of a period the run
+        hands it the new spikes of the reference neuron, and once per burst it moves the ``adjust`` gains by a
+        damped Newton step on the error of the measured period (``dtheta = -k J^+ e``, within ``bounds``; see
+        :mod:`neuromorph.control.controller`). Its values go through the same path as a moved slider, so the
+        sliders move with them. What you change meanwhile with the other sliders (``i_app``, a leak) or the
+        pulse button is a disturbance the controller is not told of: it sees only the spikes.
+
+        A held gain set by hand (its slider, or :meth:`set`) becomes the controller's value: it carries on from
+        there, measuring again once the circuit has settled (``settle`` periods), as after its own updates
+        (:meth:`ControlLoop.moved <neuromorph.ControlLoop.moved>`; a value outside ``bounds`` counts as the
+        bound it passed). Holding again replaces the
+        target (measured anew); :meth:`reset` and a new preset let the rhythm go. Releasing leaves the gains
+        where the controller put them.
+
+        Parameters
+        ----------
+        on : bool, default True
+            Hold (True) or release (False).
+        target : Rhythm or float, optional
+            The rhythm to hold: an :class:`~neuromorph.Rhythm`, or a burst period (time units) held within 2 %.
+            Default: the period the circuit has now, between the last two whole bursts of the neuron whose I-V
+            curves are shown (the spikes of the last ``max(window, 12000)`` time units), within 2 %.
+        adjust : list of str, optional
+            Paths of the gains the controller moves (see :class:`~neuromorph.RhythmController`). Default: the
+            reference neuron's slow negative and ultraslow positive gains, ``"slow_negative.alpha"`` and
+            ``"ultraslow_positive.alpha"`` (``"n1.slow_negative.alpha"``, ... in a network), those it has.
+        bounds : dict, optional
+            ``{path: (low, high)}`` the gains never leave; a path left out gets its slider's range
+            (dimensionless, as the gains).
+
+        Returns
+        -------
+        ControlLoop or None
+            The controller as it runs (also :attr:`holding`); None when released.
+
+        Raises
+        ------
+        ModelError
+            If ``on`` is not a bool; with no ``target``, if the reference neuron is not bursting or shows
+            fewer than two whole bursts (the button shows this on the status line instead); if ``target`` is
+            neither a Rhythm nor a period > 0; if the neuron has none of the default gains and ``adjust`` is
+            not given; or for what :class:`~neuromorph.RhythmController` refuses (a path that is not a
+            parameter, bad bounds, a gain outside its bounds). Nothing changes then: a rhythm already held
+            stays held.
+
+        Examples
+        --------
+        The bursting neuron at ``I_app = -2`` (period 2494) keeps its period when ``I_app`` steps to -1.9,
+        which alone would shorten it to 2242; the ultraslow positive gain (its slider too) comes down:
+
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import neuromorph as nm
+        >>> tuner = nm.tune("bursting", speed=20_000, show=False)
+        >>> tuner.advance(12)                  # 12 frames of 667 time units: a few bursts
+        >>> loop = tuner.hold()
+        >>> round(loop.ctrl.target.period), loop.ctrl.adjust
+        (2494, ('slow_negative.alpha', 'ultraslow_positive.alpha'))
+        >>> tuner.set("i_app", -1.9)           # as moving the I_app slider: the controller is not told
+        >>> tuner.advance(90)
+        >>> last = [row[1] for row in loop.history][-1]
+        >>> bool(abs(last / 2494 - 1) <= 0.02), bool(tuner.sliders["ultraslow_positive.alpha"].val < 1.5)
+        (True, True)
+        >>> tuner.hold(False)                  # the gains stay where the controller left them
+        >>> plt.close(tuner.figure)
+        """
+        from ..analysis.spikes import analyse_spikes
+        from ..control.controller import RhythmController
+        from ..control.rhythm import Rhythm
+
+        if not isinstance(on, bool | np.bool_):
+            raise ModelError(f"`on` must be True (hold) or False (release), got {on!r}")
+        if not on:
+            self._release("rhythm released: the gains stay where they are")
+            return None
+        names = tuple(self.model.node_names) if self.network else ("neuron",)
+        if isinstance(target, Rhythm):
+            reference = v.member(names, target.neuron)
+        else:
+            reference = self._shown()
+            if target is None:
+                period = self._period_now(reference)
+            elif isinstance(target, bool) or not isinstance(target, int | float | np.integer | np.floating):
+                raise ModelError(f"`target` must be an nm.Rhythm or a burst period (a number > 0), got {target!r}")
+            else:
+                period = v.positive("target", target)
+            target = Rhythm(period=period, tolerance=_HOLD_TOLERANCE, neuron=reference)
+        prefix = f"{names[reference]}." if self.network else ""
+        if adjust is None:
+            defaults = [prefix + path for path in ("slow_negative.alpha", "ultraslow_positive.alpha")]
+            adjust = [path for path in defaults if path in self.model.parameters()]
+            if not adjust:
+                raise ModelError(f"{self._who(reference)} has neither {defaults[0]!r} nor {defaults[1]!r} to hold its "
+                                 "rhythm with: give `adjust`")
+        adjust = [adjust] if isinstance(adjust, str) else adjust
+        if not isinstance(adjust, list | tuple) or not adjust or not all(isinstance(p, str) for p in adjust):
+            raise ModelError(f"`adjust` must name the gains to move (a list of paths), got {adjust!r}")
+        if bounds is not None and not isinstance(bounds, dict):
+            raise ModelError(f"`bounds` must be a dict {{path: (low, high)}}, got {bounds!r}")
+        given = bounds or {}
+        # ("*.PATH", one setting for every node, has no one slider: its bounds are the caller's to give)
+        bounds = {**{path: self._slider_span(path) for path in adjust
+                     if path not in given and not path.startswith("*.")}, **given}
+        ctrl = RhythmController(target, adjust=list(adjust), bounds=bounds)
+        knobs, values = ctrl.prepare(self.model)
+        loop = ctrl.loop(copy.deepcopy(self.model), knobs, values, self._i_app)  # the sensitivities here and now
+        # The last two whole bursts (the target's, with no target given) start the controller's count: its first
+        # period is measured at once and its first step comes with the next burst.
+        span = max(self.window, _SPIKE_MEMORY)
+        bursts = analyse_spikes(self._spikes[reference], max(0.0, self.t - span), self.t).bursts
+        since = bursts[-2][0] if len(bursts) >= 2 else self.t
+        loop.feed(self.t, {k: self._spikes[k][self._spikes[k] >= since] for k in loop.neurons})
+        self._hold = _Holding(loop, knobs)
+        button = self.buttons["hold"]
+        button.label.set_text("release rhythm")
+        self._rows.add(button.ax)
+        self._update_status()
+        self.refresh()
+        return loop
+
+    @property
+    def holding(self):
+        """The :class:`~neuromorph.control.controller.ControlLoop` holding the rhythm (None when it is not held):
+        its ``ctrl.target``, the gains now (``values``) and one row per burst (``history``, as
+        :attr:`ControlResult.history <neuromorph.ControlResult.history>`: ``(t, period, ...)``)."""
+        return None if self._hold is None else self._hold.loop
+
+    def _who(self, n):
+        return f"neuron {self.model.node_names[n]!r}" if self.network else "the neuron"
+
+    def _period_now(self, n):
+        """Neuron ``n``'s burst period now: between its last two whole bursts in the spikes kept."""
+        from ..analysis.spikes import analyse_spikes, spike_summary
+
+        span = max(self.window, _SPIKE_MEMORY)
+        t0 = max(0.0, self.t - span)
+        spikes = self._spikes[n]
+        pattern = spike_summary(spikes, t0, self.t)["pattern"]
+        if pattern != "bursting":
+            raise ModelError(f"cannot hold the rhythm: {self._who(n)} is not bursting (its last {self.t - t0:.0f} "
+                             f"time units read {pattern!r}); give `target` (a period), or hold once it bursts")
+        bursts = analyse_spikes(spikes, t0, self.t).bursts
+        if len(bursts) < 2:
+            raise ModelError(f"cannot hold the rhythm yet: its period is measured between two whole bursts of "
+                             f"{self._who(n)} and its last {self.t - t0:.0f} time units hold {len(bursts)}; wait "
+                             "for them or give `target` (a period)")
+        return float(bursts[-1][0] - bursts[-2][0])
+
+    def _slider_span(self, path):
+        """The range of ``path``'s slider (the one it would have if its neuron is not the one shown)."""
+        slider = self.sliders.get(path)
+        if slider is not None:
+            return float(slider.valmin), float(slider.valmax)
+        return _slider_range(path.rsplit(".", 1)[-1], float(self._get(path)))
+
+    def _feed(self, spikes, owners):
+        """Hand the controller the run's new spikes; apply its new gains as moved sliders."""
+        hold = self._hold
+        if not hold.loop.feed(self.t, {k: spikes[owners == k] for k in hold.loop.neurons}):
+            return
+        try:
+            for key, value in hold.loop.values.items():
+                for path, weight in hold.knobs[key]:
+                    self._show(path, weight * value)
+        except ModelError as exc:  # the step left the drawn neuron no equilibrium: the gains keep what was applied
+            self._release(f"rhythm released: the controller's {exc}")
+
+    def _took_over(self, path):
+        """A held gain set by hand becomes the controller's value (see :meth:`hold`)."""
+        hold = self._hold
+        if hold is None:
+            return
+        for key, members in hold.knobs.items():
+            weight = dict(members).get(path)
+            if not weight:
+                continue
+            value = self._get(path) / weight
+            hold.loop.moved(self.t, {key: value})
+            try:
+                for other, w in members:  # a knob shared by several paths ("*.PATH") keeps one setting
+                    if other != path:
+                        self._show(other, w * value)
+            except ModelError as exc:
+                self._release(f"rhythm released: {exc}")
+
+    def _release(self, why):
+        """Stop holding, if holding, and say ``why`` on the status line."""
+        if self._hold is None:
+            return
+        self._hold = None
+        button = self.buttons["hold"]
+        button.label.set_text("hold rhythm")
+        self._rows.add(button.ax)
+        self._message(why)
+
+    def _on_hold(self):
+        try:
+            self.hold(self._hold is None)
+        except ModelError as exc:  # nothing to hold (not bursting) or a bad choice: the status line says why
+            self._message(str(exc))
+        self.refresh()
+
+    def _hold_text(self):
+        """The status line's part on the held rhythm: the target, the last period measured, and whether every
+        criterion of the target was met over the last burst ("held") or the controller is still at work."""
+        from ..control.rhythm import RhythmReport
+
+        if self._hold is None:
+            return ""
+        loop = self._hold.loop
+        target = loop.ctrl.target
+        rows = [row for row in loop.history if np.isfinite(row[1])]
+        aim = f"period {target.period:.0f} ±{100 * target.tolerance:g} %" if target.period else str(target)
+        if not rows:
+            return f"   holding {aim}: waiting for bursts"
+        _t, period, spikes, duty, _values, _updated, phases = rows[-1]
+        measured = {"period": period, "spikes_per_burst": spikes, "duty_cycle": duty, **phases}
+        met = RhythmReport(target, {key: measured[key] for key in target.targets()}).met
+        return f"   holding {aim}: last {period:.0f}, " + ("held" if met else "adjusting")
+
     # -- saving ---------------------------------------------------------------------------
     def _plan(self, *outputs):
         """Refuse, before writing, an output that is a circuit file the tuner read (its :attr:`source`, the files
@@ -599,6 +844,8 @@ class Tuner:
             ax = fig.add_axes([0.66 + i * 0.08, 0.02, 0.072, 0.045])
             self.buttons[name] = Button(ax, label)
             self.buttons[name].on_clicked(callback)
+        self.buttons["hold"] = Button(fig.add_axes(_HOLD_BUTTON), "hold rhythm")  # see hold(): label "release rhythm"
+        self.buttons["hold"].on_clicked(lambda _e: self._on_hold())
         # Controls of the run itself: speed, and the pulse's amplitude and duration.
         self.controls = {}
         for i, (name, label, lo, hi, value, setter) in enumerate((
@@ -709,6 +956,8 @@ class Tuner:
             slider.set_val(self._get(path))
             slider.eventson = True
             self._message(str(exc))
+        else:
+            self._took_over(path)
         self._rows.add(ax)
         self.refresh()
 
@@ -878,7 +1127,15 @@ class Tuner:
         self._status_stale = False
         who = f"{self.model.node_names[self._shown()]}: " if self.network else ""  # the neuron of the I-V curves
         self.status.set_text(f"t = {self.t:9.0f}   {who}predicted from the I-V curves: {self.predicted():10s}   "
-                             f"observed: {self.observed(self._shown()):10s}" + ("   [paused]" if self.paused else ""))
+                             f"observed: {self.observed(self._shown()):10s}" + self._hold_text()
+                             + ("   [paused]" if self.paused else ""))
+
+
+class _Holding:
+    """A held rhythm: the controller's loop and what each of its knobs moves (``{knob: [(path, weight)]}``)."""
+
+    def __init__(self, loop, knobs):
+        self.loop, self.knobs = loop, knobs
 
 
 def tune(model="bursting", i_app=None, speed=2000.0, fps=30.0, window=6000.0, filters=False, show=True):
