@@ -69,6 +69,7 @@ _LAZY = {
     "Study": "studies.spec", "load_study": "studies.spec", "run_study": "studies.sweep",
     "open_study": "studies.store",
     "to_spice": "spice", "spice_simulate": "spice", "write_cir": "spice", "spice_monte_carlo": "spice.montecarlo",
+    "DeviceMismatch": "spice.montecarlo",
     "plot_trace": "ui.plotting", "plot_iv": "ui.plotting", "plot_behaviour_map": "ui.plotting",
     "plot_network": "ui.plotting", "plot_raster": "ui.plotting", "plot_reliability": "ui.plotting",
     "tune": "ui.tuner", "Tuner": "ui.tuner",
@@ -78,6 +79,7 @@ _LAZY = {
     "yield_interval": "control", "chips_needed": "control", "RhythmController": "control", "ChipsControl": "control", "ControlLoop": "control",
     "ControlResult": "control", "retune": "control", "Retuning": "control", "cancel_synapse": "control",
     "Cancellation": "control", "design_for_yield": "control", "YieldDesign": "control",
+    "area_for_yield": "control", "AreaDesign": "control",
 }
 
 # Modules of the flat layout before 0.2, kept importable (with a DeprecationWarning) so that scripts
@@ -150,11 +152,12 @@ __all__ = [
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",
     "reliability", "ReliabilityResult", "Study", "load_study", "run_study", "open_study", "to_spice", "spice_simulate", "write_cir", "spice_monte_carlo",
+    "DeviceMismatch",
     "plot_trace", "plot_iv", "plot_behaviour_map", "plot_network", "plot_raster", "plot_reliability", "tune", "Tuner",
     "estimate", "Estimate", "AdaptiveObserver", "EnsembleEstimates",
     "Rhythm", "RhythmReport", "yield_of", "YieldResult", "yield_interval", "chips_needed", "RhythmController",
     "ControlResult", "ChipsControl", "ControlLoop", "retune", "Retuning", "cancel_synapse", "Cancellation",
-    "design_for_yield", "YieldDesign",
+    "design_for_yield", "YieldDesign", "area_for_yield", "AreaDesign",
     "NeuromorphError", "ModelError", "StimulusError", "SolverError", "CircuitFileError", "SimulationError",
     "Failure", "OutputError", "ClusterError", "NeuromorphWarning",
 ]

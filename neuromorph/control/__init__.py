@@ -6,12 +6,13 @@ read back from a controller.
 """
 
 from .chips import ChipsControl
-from .controller import ControlLoop, ControlResult, RhythmController
-from .design import YieldDesign, design_for_yield
+from .controller import RhythmController
+from .loop import ControlLoop, ControlResult
+from .design import AreaDesign, YieldDesign, area_for_yield, design_for_yield
 from .disturbance import Cancellation, cancel_synapse
 from .rhythm import Rhythm, RhythmReport
 from .yields import Retuning, YieldResult, chips_needed, retune, yield_interval, yield_of
 
 __all__ = ["Rhythm", "RhythmReport", "RhythmController", "ControlResult", "ControlLoop", "ChipsControl", "yield_of", "YieldResult", "yield_interval", "chips_needed", "retune",
            "Retuning", "cancel_synapse", "Cancellation",
-           "design_for_yield", "YieldDesign"]
+           "design_for_yield", "YieldDesign", "area_for_yield", "AreaDesign"]

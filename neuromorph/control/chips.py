@@ -1,7 +1,7 @@
 """Every chip its own controller: a :class:`RhythmController` on each copy of an ensemble run.
 
 The copies run in the ensemble engine's SIMD lanes as usual; between two time slices (an eighth of a period
-at most) each copy's :class:`~neuromorph.control.controller.ControlLoop` reads the spikes its copy fired in
+at most) each copy's :class:`~neuromorph.control.loop.ControlLoop` reads the spikes its copy fired in
 the slice and, once per burst, moves that copy's settings. A copy's setting acts on its own mismatched
 values: a gain runs at ``setting x (1 + its mismatch)``, an offset at ``setting + its mismatch``, as a bias
 set on a real chip would. Every loop starts from the same sensitivities, measured once on the design
@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..errors import ModelError, SolverError
-from .controller import ControlResult, _apply, _knobs
+from .loop import ControlResult, apply_knob, knobs_of
 
 __all__ = ["ChipsControl"]
 
@@ -140,9 +140,9 @@ class ChipsControl:
             raise ModelError(f"chip index {i} is out of range: {self.chips.size} chips were controlled")
         values = {key: float(x[i]) for key, x in self.values.items()}
         tuned = self.design.copy()
-        knobs = _knobs(tuned, list(values))
+        knobs = knobs_of(tuned, list(values))
         for key, value in values.items():
-            _apply(tuned.set, knobs[key], value)
+            apply_knob(tuned.set, knobs[key], value)
         return ControlResult(self.controller, tuple(self.histories[i]), values, tuned)
 
     @property

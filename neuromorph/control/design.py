@@ -16,7 +16,7 @@ from ..errors import ModelError
 from .rhythm import Rhythm
 from .yields import yield_of
 
-__all__ = ["design_for_yield", "YieldDesign"]
+__all__ = ["design_for_yield", "YieldDesign", "area_for_yield", "AreaDesign"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,3 +182,177 @@ def design_for_yield(model, rhythm, mismatch, free, bounds, chips=200, seed=0, g
     designed = yield_of(designed_model, rhythm, mismatch, **common)
     before = yield_of(start, rhythm, mismatch, **common)
     return YieldDesign(free, values, designed_model, np.vstack(tried), np.concatenate(scores), designed, before)
+
+
+@dataclass(frozen=True, eq=False)
+class AreaDesign:
+    """What :func:`area_for_yield` returns.
+
+    Parameters
+    ----------
+    target : float
+        The yield asked for.
+    devices : DeviceMismatch
+        The designed transistors (the smallest area found to meet ``target``, or the largest tried if none
+        did).
+    areas : numpy.ndarray
+        Every area tried (um^2), in increasing order.
+    yields : list of YieldResult
+        Each area's yield on the search chips (the same chips at every area).
+    designed : YieldResult
+        The designed area's yield on fresh chips.
+    met : bool
+        Whether the designed area met ``target`` (the lower end of its interval) on the search chips.
+
+    Raises
+    ------
+    TypeError
+        If a field is missing (made by :func:`area_for_yield`).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> d = nm.area_for_yield("bursting", nm.Rhythm(period=2494, tolerance=0.1), 0.5, areas=(24, 384), grid=3,
+    ...                       refine=0, chips=32, confirm_chips=32, i_app=-2.0, t_end=12_000)
+    >>> d.areas.tolist(), d.area in d.areas
+    ([24.0, 96.0, 384.0], True)
+    """
+
+    target: float
+    devices: object
+    areas: np.ndarray
+    yields: list = field(repr=False)
+    designed: object = field(repr=False)
+    met: bool = True
+
+    @property
+    def area(self):
+        """The designed transistors' area (um^2)."""
+        return self.devices.area
+
+    def __str__(self):
+        lo, hi = self.designed.interval
+        head = (f"smallest area for a yield of {100 * self.target:g} %: {self.area:.4g} um^2 "
+                f"({self.devices.width:.3g} x {self.devices.length:.3g} um)" if self.met else
+                f"no area up to {self.areas[-1]:.4g} um^2 reaches a yield of {100 * self.target:g} %")
+        return (f"{head}\non {self.designed.passed.size} fresh chips: {100 * self.designed.value:.1f} % "
+                f"[{100 * lo:.1f}, {100 * hi:.1f}]")
+
+    def plot(self, ax=None, label=None):
+        """Yield against area (log scale) with the 95 % intervals, the target and the designed area."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+        values = np.array([y.value for y in self.yields])
+        low = np.array([y.interval[0] for y in self.yields])
+        high = np.array([y.interval[1] for y in self.yields])
+        line, = ax.plot(self.areas, 100 * values, "o-", label=label)
+        ax.fill_between(self.areas, 100 * low, 100 * high, color=line.get_color(), alpha=0.2)
+        ax.axhline(100 * self.target, color="0.5", ls=":", lw=1)
+        ax.axvline(self.area, color=line.get_color(), ls="--", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlabel("transistor area W L (um$^2$)")
+        ax.set_ylabel("yield (%)")
+        ax.set_ylim(0, 100)
+        return ax
+
+
+def area_for_yield(model, rhythm, target, devices=None, areas=(6.0, 384.0), chips=400, seed=0, grid=7, refine=2,
+                   closed_loop=None, confirm_chips=1000, confirm_seed=None, i_app=0.0, t_end=20_000.0, dt=0.1,
+                   n_threads=None, progress=None):
+    """The smallest transistor area whose chips meet ``rhythm`` with a yield of at least ``target``: the device
+    area as a design variable, through Pelgrom's law.
+
+    Every area is tried on the model-level twin of the transistors' mismatch
+    (:meth:`DeviceMismatch.model_level <neuromorph.DeviceMismatch.model_level>`) on the same chips (each chip's
+    draws are the same standard normals at every area, scaled by ``1 / sqrt(W L)``: common random numbers);
+    an area meets the target when the lower end of its 95 % interval does. A geometric grid over ``areas``
+    is refined by bisection between the largest area that fails and the smallest that meets it; the designed
+    area is confirmed on fresh chips. Confirm it at transistor level with
+    ``nm.yield_of(..., d.devices, level="transistor")``.
+
+    Parameters
+    ----------
+    model : Neuron, Network or str
+    rhythm : Rhythm
+    target : float
+        The yield to reach, in (0, 1).
+    devices : DeviceMismatch, optional
+        The Pelgrom coefficients and the transistors' length (default ``nm.DeviceMismatch()``); the width
+        is what changes.
+    areas : (float, float), default (6, 384)
+        The smallest and largest area tried (um^2).
+    chips : int, default 400
+    seed : int, default 0
+    grid : int, default 7
+        Areas in the first (geometric) grid.
+    refine : int, default 2
+        Bisection steps after it.
+    closed_loop : optional
+        As :func:`yield_of`'s: the area a closed loop needs (``"retune"``, a controller, or both).
+    confirm_chips : int, default 1000
+    confirm_seed : int, optional
+        Default ``seed + 1`` (it must differ from ``seed``).
+    i_app, t_end, dt, n_threads, progress
+        As :func:`yield_of`'s.
+
+    Returns
+    -------
+    AreaDesign
+
+    Raises
+    ------
+    ModelError
+        If ``target`` is not in (0, 1), ``devices`` is not a DeviceMismatch, ``areas`` is not ``0 < low < high``,
+        ``grid < 2``, or ``confirm_seed`` equals ``seed``; and as :func:`yield_of`.
+    """
+    from ..spice.montecarlo import DeviceMismatch
+
+    target = check.real("target", target)
+    if not 0.0 < target < 1.0:
+        raise ModelError(f"`target` is a yield, in (0, 1); got {target!r}")
+    devices = DeviceMismatch() if devices is None else devices
+    if not isinstance(devices, DeviceMismatch):
+        raise ModelError(f"`devices` must be an nm.DeviceMismatch, got {devices!r}")
+    try:
+        lo, hi = (check.positive("areas", a) for a in areas)
+    except (TypeError, ValueError):
+        raise ModelError(f"`areas` must be (smallest, largest) in um^2, got {areas!r}") from None
+    if not lo < hi:
+        raise ModelError(f"`areas` must be (smallest, largest) with smallest < largest, got {areas!r}")
+    grid = check.count("grid", grid, 2)
+    refine = check.count("refine", refine, 0)
+    confirm_seed = seed + 1 if confirm_seed is None else confirm_seed
+    if confirm_seed == seed:
+        raise ModelError(f"`confirm_seed` ({confirm_seed}) must differ from `seed`: the confirmation needs fresh chips")
+    common = dict(i_app=i_app, t_end=t_end, dt=dt, n_threads=n_threads, progress=progress, closed_loop=closed_loop)
+    tried = {}
+
+    def attempt(area):
+        if area not in tried:
+            tried[area] = yield_of(model, rhythm, devices.resized(area), chips=chips, seed=seed, **common)
+        return tried[area].interval[0] >= target
+
+    for area in np.geomspace(lo, hi, grid):
+        attempt(float(area))
+    passing = [a for a in sorted(tried) if attempt(a)]
+    if passing:
+        below = [a for a in sorted(tried) if a < passing[0] and not attempt(a)]
+        if below:
+            fail, ok = below[-1], passing[0]
+            for _ in range(refine):
+                middle = float(np.sqrt(fail * ok))
+                if attempt(middle):
+                    ok = middle
+                else:
+                    fail = middle
+        steady = [a for a in sorted(tried) if attempt(a) and all(attempt(b) for b in tried if b > a)]
+        best = steady[0] if steady else passing[0]  # (from where every larger area meets it, if one does)
+    else:
+        best = max(tried)
+    order = sorted(tried)
+    designed = yield_of(model, rhythm, devices.resized(best), chips=check.count("confirm_chips", confirm_chips, 1),
+                        seed=confirm_seed, **common)
+    return AreaDesign(target, devices.resized(best), np.array(order), [tried[a] for a in order], designed,
+                      bool(passing))

@@ -140,6 +140,40 @@ class Mismatch:
         sigma_vt = a_vt / math.sqrt(area)
         return cls(gain=kappa * sigma_vt / u_t, offset=sigma_vt * kappa / (2.0 * u_t), **others)
 
+    @classmethod
+    def from_devices(cls, a_vt=5e-3, width=4.0, length=6.0, a_beta=0.01, kappa=0.715, u_t=0.025865, **others):
+        """The spreads of the package's transistor cells (``spice/cells.lib``) with every transistor ``width`` x
+        ``length`` um and Pelgrom coefficients ``a_vt`` (V um) and ``a_beta`` (um): the model-level twin of
+        :func:`~neuromorph.spice_monte_carlo` with the same arguments.
+
+        Each element is a transconductance amplifier: its bias current is mirrored from a diode to the tail
+        (two transistors), its offset comes from the input pair and the load mirror (four). With
+        ``s = kappa sigma(dV_T) / U_T`` and ``b = sigma(d beta / beta)`` of one transistor
+        (``sigma = a / sqrt(W L)``):
+
+        - ``gain`` (and ``tau``, a filter's conductance being such a bias) ``= sqrt(2 (s^2 + b^2))``;
+        - ``offset = sqrt(s^2 + b^2)`` in model units (volts over ``2 U_T / kappa``: ``2 sigma(dV_T)`` of
+          input-referred offset, the load mirror's current mismatch referred to the input as much as the
+          pair's).
+
+        :meth:`pelgrom` gives one transistor's spreads; this gives an amplifier's. ``kappa`` and ``u_t`` default to
+        the process's measured slope factor and 27 C (``neuromorph.spice.Mapping``).
+
+        Examples
+        --------
+        >>> m = Mismatch.from_devices(a_vt=5e-3, width=4.0, length=6.0)
+        >>> round(m.gain, 4), round(m.offset, 4), m.tau == m.gain
+        (0.0401, 0.0283, True)
+        >>> round(Mismatch.from_devices(width=16.0, length=24.0).gain / m.gain, 3)  # 16 x the area: a quarter
+        0.25
+        """
+        a_vt, a_beta = v.nonnegative("a_vt", a_vt), v.nonnegative("a_beta", a_beta)
+        area = v.positive("width", width) * v.positive("length", length)
+        s = v.positive("kappa", kappa) * a_vt / math.sqrt(area) / v.positive("u_t", u_t)
+        b = a_beta / math.sqrt(area)
+        one = math.hypot(s, b)
+        return cls(gain=math.sqrt(2.0) * one, offset=one, tau=math.sqrt(2.0) * one, **others)
+
     def __repr__(self):
         parts = [f"{k}={getattr(self, k)!r}" for k in ("gain", "offset", "tau", "C", "corner") if getattr(self, k)]
         if self.temperature is not None:
@@ -147,6 +181,45 @@ class Mismatch:
         if self.supply is not None:
             parts.append(f"supply={self.supply!r}")
         return f"Mismatch({', '.join(parts)})"
+
+    def conditions(self, model):
+        """``{path: value}``: the parameters of ``model`` under this spread's global conditions (``corner``,
+        ``temperature``, ``supply``), the same for every chip: what changes when a chip warms up or its supply
+        sags. The per-element spreads are left out (they are a chip's own draw).
+
+        Gains scale by ``1 + corner``; offsets, reversal potentials and thresholds (fixed voltages) by
+        ``T0 / T`` and ``supply / nominal_supply`` in model units; every time constant (a filter's ``tau``,
+        a membrane's ``C``) by ``T / T0``. As a step in a run, e.g. a temperature the controller is not told
+        of: ``schedule=[(t, nm.Mismatch(temperature=320).conditions(model))]``.
+
+        Examples
+        --------
+        >>> import neuromorph as nm
+        >>> warm = nm.Mismatch(temperature=330).conditions(nm.preset("bursting"))
+        >>> warm["slow.tau"], round(warm["C"], 6), round(warm["slow_negative.delta"], 5), warm["leak.g"]
+        (55.0, 1.1, -1.36364, 1.0)
+        """
+        if not hasattr(model, "compile") and not hasattr(model, "slots"):
+            raise ModelError(f"`model` must be a Neuron or a Network, got {type(model).__name__}")
+        compiled = model if hasattr(model, "slots") else model.compile()
+        a = compiled.arrays
+        r = 1.0 if self.temperature is None else self.temperature / self.nominal_temperature
+        volts = 1.0 / r * (1.0 if self.supply is None else self.supply / self.nominal_supply)
+        out = {}
+        for path, (_, slots) in compiled.slots.items():
+            s = slots[0]
+            now = float(getattr(a, s.array)[s.index])
+            value = s.scale / now if s.inverse else now / s.scale
+            if s.array == "el_gain":
+                out[path] = value * (1.0 + self.corner)
+            elif s.array in ("el_off", "act_off", "thresholds"):
+                out[path] = value * volts
+            elif s.array == "st_rate":  # a membrane's C
+                out[path] = value * r
+        for k, name in enumerate(compiled.state_names):
+            if a.st_kind[k] == FILTER:
+                out[f"{name}.tau"] = float(r / a.st_rate[k])
+        return out
 
     @property
     def is_zero(self):

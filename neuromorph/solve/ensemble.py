@@ -357,7 +357,7 @@ def _keep_samples(out_v, buffer, first, count, every, save_every):
     out_v[k[kept] // save_every] = buffer[kept]
 
 
-def _filter_of(model, path):
+def filter_state(model, path):
     """The filter state whose time constant ``path`` names (``"slow.tau"``, or ``"ELEMENT.tau"`` of an
     element with a filter of its own), or None for any other path."""
     from .._kernels.layout import FILTER
@@ -461,7 +461,7 @@ class Ensemble:
         self.params = {}
         for path, values in params.items():
             arr = np.broadcast_to(v.real_array(path, np.atleast_1d(values), 1), (n,)).astype(np.float64)
-            state = _filter_of(self.model, path)
+            state = filter_state(self.model, path)
             if state is not None:
                 for value in np.unique(arr):
                     v.time_constant(f"{path} (a copy's value)" if arr.size > 1 else path, float(value), allow_zero=False)

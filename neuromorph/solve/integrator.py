@@ -251,6 +251,13 @@ class Integrator:
     def _change(self, path, value):
         """Validate a parameter change now; return the function that applies it (used to check a
         whole modulation schedule before integrating)."""
+        from ..lower.compile import Slot
+        from .ensemble import filter_state
+
+        state = filter_state(self.model, path)
+        if state is not None:  # a filter's time constant, "slow.tau" ("n1.slow.tau"): every element reading it
+            value = v.time_constant(path, value, allow_zero=False)
+            return lambda: self._set_slots((Slot("st_rate", state, 1.0, True),), value)
         slots, value = self.model.check(path, value, "modulate during a run")
         return lambda: self._set_slots(slots, value)
 

@@ -172,7 +172,6 @@ class Mapping:
 
 _DEVICES = {"ota": "nnnnpp", "ota_wide": "nnnnpp", "syn_inh": "nnnnppnn", "syn_exc": "nnnnpp"}
 """Transistor types of each cell of ``spice/cells.lib``, in the order of their mismatch parameters."""
-_AREA_UM2 = 4.0 * 6.0  # W L of every cell transistor (cells.lib defaults), square micrometres
 
 
 @dataclass(frozen=True)
@@ -183,19 +182,38 @@ class TransistorMismatch:
     Draws for chip ``c`` come from ``numpy.random.Philox(key=(seed, c))``, two normals per
     transistor in the order the cells are written: the same seed and chip give the same netlist.
     Defaults are typical of 180 nm (A_VT ~ 5 mV um, A_beta ~ 1 % um); with the cells' 4 x 6 um
-    transistors that is ~1 mV of threshold, ~3 % of current in weak inversion.
+    transistors that is ~1 mV of threshold, ~3 % of current in weak inversion. ``width`` and ``length``
+    (um) size every cell transistor instead (the mirrors' too): the aspect ratio, and so the weak-inversion
+    currents, stay the design's when both scale together, and the spreads follow ``1 / sqrt(W L)``.
     """
 
     seed: int = 0
     chip: int = 0
     a_vt: float = 5e-3
     a_beta: float = 0.01
+    width: float = 4.0
+    length: float = 6.0
 
     def __post_init__(self):
         object.__setattr__(self, "seed", v.seed("seed", self.seed))
         object.__setattr__(self, "chip", v.count("chip", self.chip, 0))
         object.__setattr__(self, "a_vt", v.nonnegative("a_vt", self.a_vt))
         object.__setattr__(self, "a_beta", v.nonnegative("a_beta", self.a_beta))
+        object.__setattr__(self, "width", v.positive("width", self.width))
+        object.__setattr__(self, "length", v.positive("length", self.length))
+        if self.width < 0.18 or self.length < 0.18:
+            raise ModelError(f"a transistor of {self.width:g} x {self.length:g} um is below the 180 nm process's "
+                             "smallest (0.18 um): give `width` and `length` in micrometres")
+
+    @property
+    def area(self):
+        """``W L`` of every cell transistor, in square micrometres."""
+        return self.width * self.length
+
+    @property
+    def resized(self):
+        """Whether the transistors differ from the cells' own size (4 x 6 um)."""
+        return (self.width, self.length) != (4.0, 6.0)
 
     def generator(self):
         return np.random.Generator(np.random.Philox(key=np.array([self.seed, self.chip], dtype=np.uint64)))
@@ -273,9 +291,12 @@ class _Builder:
         """The ``dvK=.. dbK=..`` parameters of one cell's transistors (empty without mismatch)."""
         if self.variation is None:
             return ""
-        scale = 1.0 / np.sqrt(_AREA_UM2)
+        scale = 1.0 / np.sqrt(self.variation.area)
         z = self._gen.standard_normal((len(_DEVICES[cell]), 2))
-        return "".join(f" dv{k + 1}={spice_number(self.variation.a_vt * scale * z[k, 0])} "
+        size = (f" w={spice_number(self.variation.width * 1e-6)} l={spice_number(self.variation.length * 1e-6)} "
+                f"wm={spice_number(self.variation.width * 1e-6)} lm={spice_number(self.variation.length * 1e-6)}"
+                if self.variation.resized else "")
+        return size + "".join(f" dv{k + 1}={spice_number(self.variation.a_vt * scale * z[k, 0])} "
                        f"db{k + 1}={spice_number(self.variation.a_beta * scale * z[k, 1])}" for k in range(z.shape[0]))
 
     def bias_node(self, model_volts):

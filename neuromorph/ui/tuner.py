@@ -660,7 +660,7 @@ class Tuner:
 
     @property
     def holding(self):
-        """The :class:`~neuromorph.control.controller.ControlLoop` holding the rhythm (None when it is not held):
+        """The :class:`~neuromorph.control.loop.ControlLoop` holding the rhythm (None when it is not held):
         its ``ctrl.target``, the gains now (``values``) and one row per burst (``history``, as
         :attr:`ControlResult.history <neuromorph.ControlResult.history>`: ``(t, period, ...)``)."""
         return None if self._hold is None else self._hold.loop
