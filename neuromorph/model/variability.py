@@ -189,15 +189,16 @@ class Mismatch:
 
         Gains scale by ``1 + corner``; offsets, reversal potentials and thresholds (fixed voltages) by
         ``T0 / T`` and ``supply / nominal_supply`` in model units; every time constant (a filter's ``tau``,
-        a membrane's ``C``) by ``T / T0``. As a step in a run, e.g. a temperature the controller is not told
+        a membrane's ``C``) by ``T / T0``. Only what changes is given (a gain is left out unless ``corner``
+        moves it, so a controller's gains are not reset). As a step in a run, e.g. a temperature the controller is not told
         of: ``schedule=[(t, nm.Mismatch(temperature=320).conditions(model))]``.
 
         Examples
         --------
         >>> import neuromorph as nm
         >>> warm = nm.Mismatch(temperature=330).conditions(nm.preset("bursting"))
-        >>> warm["slow.tau"], round(warm["C"], 6), round(warm["slow_negative.delta"], 5), warm["leak.g"]
-        (55.0, 1.1, -1.36364, 1.0)
+        >>> warm["slow.tau"], round(warm["C"], 6), round(warm["slow_negative.delta"], 5), "leak.g" in warm
+        (55.0, 1.1, -1.36364, False)
         """
         if not hasattr(model, "compile") and not hasattr(model, "slots"):
             raise ModelError(f"`model` must be a Neuron or a Network, got {type(model).__name__}")
@@ -219,7 +220,17 @@ class Mismatch:
         for k, name in enumerate(compiled.state_names):
             if a.st_kind[k] == FILTER:
                 out[f"{name}.tau"] = float(r / a.st_rate[k])
-        return out
+        return {path: value for path, value in out.items() if value != self._unchanged(path, compiled)}
+
+    @staticmethod
+    def _unchanged(path, compiled):
+        """``path``'s value in ``compiled`` (a filter state's ``tau``, or a slot's)."""
+        a = compiled.arrays
+        if path.endswith(".tau") and path[:-4] in compiled.state_names:
+            return float(1.0 / a.st_rate[compiled.state_names.index(path[:-4])])
+        s = compiled.slots[path][1][0]
+        now = float(getattr(a, s.array)[s.index])
+        return s.scale / now if s.inverse else now / s.scale
 
     @property
     def is_zero(self):

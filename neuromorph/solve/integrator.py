@@ -244,7 +244,9 @@ class Integrator:
         ``"ELEMENT.FIELD"`` (``"slow_negative.alpha"``) or ``"i_app"``, the constant part of the
         applied current (steps, pulses and samples of the stimulus stay). In a network, prefix
         the node (``"n1.i_app"``, ``"n1.slow_negative.alpha"``); an interconnection's are
-        ``"EDGE.FIELD"`` (``"n1_to_n2.g"``).
+        ``"EDGE.FIELD"`` (``"n1_to_n2.g"``). A filter's time constant is ``"FILTER.tau"``
+        (``"slow.tau"``, ``"n1.ultraslow.tau"``: every element reading that filter follows), as for a
+        temperature step (:meth:`Mismatch.conditions <neuromorph.Mismatch.conditions>`).
         """
         self._change(path, value)()
 
