@@ -90,3 +90,23 @@ def test_bad_chip_controls_are_refused():
         nm.yield_of("bursting", TIGHT, MISMATCH, chips=2, closed_loop=("retune", "control"))
     with pytest.raises(nm.ModelError, match="leave out client"):
         nm.yield_of("bursting", TIGHT, MISMATCH, chips=2, closed_loop=ctrl, workers=2)
+
+
+def test_a_closed_loop_yield_is_the_same_chip_by_chip_in_chunks_and_on_a_dask_cluster():
+    """Retuned and controlled chips split into chunks (as Dask's tasks run them) end where they end in one run
+    (each chip's draws, observer and controller its own, fed at fixed times): the same numbers, bit for bit;
+    then the whole yield on a real LocalCluster of two worker processes gives the same verdicts."""
+    from neuromorph.control.yields import closed_loop_chunk
+
+    ctrl = nm.RhythmController(TIGHT, adjust=list(BOUNDS), bounds=BOUNDS)
+    common = dict(chips=20, seed=7, i_app=-2.0, t_end=12_000, closed_loop=("retune", ctrl), t_control=40_000)
+    here = nm.yield_of("bursting", TIGHT, MISMATCH, **common)
+    setup = ("bursting", MISMATCH, 7, "retune", ctrl, 12_000, None, -2.0, 0.1, "rk4", 40_000.0)
+    measured, patterns = closed_loop_chunk(TIGHT, setup, np.arange(5, 13))
+    np.testing.assert_array_equal(measured["period"], np.asarray(here.report.measured["period"])[5:13])
+    assert patterns == here.report.patterns[5:13]
+    on_dask = nm.yield_of("bursting", TIGHT, MISMATCH, workers=2, **common)
+    np.testing.assert_array_equal(on_dask.passed, here.passed)
+    np.testing.assert_array_equal(np.asarray(on_dask.report.measured["period"]),
+                                  np.asarray(here.report.measured["period"]))
+    assert on_dask.run is None and 0 < here.passed.sum()

@@ -87,7 +87,7 @@ def test_mismatched_chips_read_back_their_own_gains_within_two_percent():
     assert np.nanmax(np.abs(rel["leak.g"][spiking])) < 0.02
 
 
-def test_the_observers_change_nothing_of_the_run_and_do_not_depend_on_threads():
+def test_the_observers_change_nothing_of_the_run_and_do_not_depend_on_threads_or_other_copies():
     ens = nm.Ensemble("bursting", params={"i_app": np.linspace(-2.2, -1.8, 70)})
     plain = ens.simulate(1500, dt=0.05, save_every=4)
     one = ens.simulate(1500, dt=0.05, save_every=4, observer=nm.AdaptiveObserver(h_max=0.1), n_threads=1)
@@ -95,6 +95,12 @@ def test_the_observers_change_nothing_of_the_run_and_do_not_depend_on_threads():
     np.testing.assert_array_equal(plain.traces, one.traces)
     np.testing.assert_array_equal(plain.counts, one.counts)
     np.testing.assert_array_equal(one.estimates.values, two.estimates.values)
+    # a copy's observer is its own: among other copies (other lanes, other time slices) it ends the same
+    spread, observer = nm.Mismatch(gain=0.03, offset=0.02), nm.AdaptiveObserver(h_max=0.2)
+    many, few = (nm.Ensemble("bursting", size=len(ids)).simulate(
+        10_000, i_app=-2.0, dt=0.1, mismatch=spread, seed=7, chips=ids, observer=observer).estimates.values
+        for ids in (np.arange(20), np.arange(5, 13)))
+    np.testing.assert_array_equal(few, many[5:13])
     assert plain.estimates is None
     from neuromorph._kernels.observer_lanes import observer_lanes
 

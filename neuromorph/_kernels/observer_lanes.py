@@ -231,7 +231,7 @@ def _interpolate(a, b, w, out):
 
 @njit(**JIT)
 def observer_lanes(b0, b1, model, est_col, est_scale, stim, t, v, t_last, first, rate_all, gain_all, off_all, ak_all,
-                   aoff_all, ioff_all, gamma, alpha, h_max, t_rec, r_first, hist, state, w):
+                   aoff_all, ioff_all, gamma, alpha, h_max, h_grid, t_rec, r_first, hist, state, w):
     """Advance the observers of blocks ``[b0, b1)`` of copies along the samples ``t`` of their voltages ``v``
     (samples x neurons x copies); the last sample before them was at ``t_last``. With ``first``, sample 0 is
     the first of the run: it starts the observers (filters and voltage estimates at the measured voltage).
@@ -242,6 +242,7 @@ def observer_lanes(b0, b1, model, est_col, est_scale, stim, t, v, t_last, first,
     capacitances, known gains, offsets and applied currents; ``stim`` the stimulus. ``state`` (rows x copies,
     :func:`state_rows`) is each copy's observer, read and written back. ``hist[r, :, c]`` gets copy ``c``'s
     estimates at the first sample at or after ``t_rec[r]``, from ``r = r_first``; returns the next ``r``.
+    ``h_grid`` is the samples' spacing (the filters' coefficients of a span within 1e-12 of it are its).
     A copy whose observer stops being finite carries NaN on (the caller reports it).
     """
     nn = model.mem_state.shape[0]
@@ -302,13 +303,16 @@ def observer_lanes(b0, b1, model, est_col, est_scale, stim, t, v, t_last, first,
                 fa = _row(w.fa, k)
                 fb0 = _row(w.fb0, k)
                 fb1 = _row(w.fb1, k)
-                # A uniform grid's spans differ by rounding only (k dt - (k - 1) dt): coefficients of spans within
-                # 1e-12 of each other are taken as equal (a relative change of 1e-12 in them), so exponentials are rare.
-                if abs(span - w.fspan[k]) > 1e-12 * span:
+                # A uniform grid's spans differ by rounding only (k dt - (k - 1) dt): a span within 1e-12 of the
+                # grid's spacing h_grid takes the coefficients of h_grid (a relative change of 1e-12 in them), so
+                # exponentials are rare; the rule reads the span alone, never what came before it, so that where
+                # the run's slices begin, and so the thread count, changes nothing.
+                coef_span = h_grid if abs(span - h_grid) <= 1e-12 * h_grid else span
+                if coef_span != w.fspan[k]:
                     rate = _row(w.rate, k)
                     for j in range(L):
-                        fa[j], fb0[j], fb1[j] = foh_coefficients(span, 1.0 / rate[j])
-                    w.fspan[k] = span
+                        fa[j], fb0[j], fb1[j] = foh_coefficients(coef_span, 1.0 / rate[j])
+                    w.fspan[k] = coef_span
                 for j in range(L):
                     x[j] = fa[j] * x[j] + fb0[j] * old[j] + fb1[j] * new[j]
             for m in range(nn):

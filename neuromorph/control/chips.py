@@ -19,6 +19,19 @@ from .loop import ControlResult, apply_knob, knobs_of
 __all__ = ["ChipsControl"]
 
 
+def chip_ids(chips):
+    """``chips=``: a count n (chips 0 .. n-1) or a sequence of distinct chip ids, as an int64 array."""
+    if isinstance(chips, (int, np.integer)) and not isinstance(chips, bool):
+        return np.arange(check.count("chips", chips, 1), dtype=np.int64)
+    try:
+        ids = [check.count("chip id", c, 0) for c in chips]
+    except TypeError:
+        raise ModelError(f"`chips` must be a count or a sequence of chip ids, got {chips!r}") from None
+    if not ids or len(set(ids)) != len(ids):
+        raise ModelError(f"`chips` ids must be distinct integers >= 0, and at least one; got {chips!r}")
+    return np.array(ids, dtype=np.int64)
+
+
 class _Chips:
     """What :meth:`Ensemble.simulate` drives between slices (its ``_control``): one ControlLoop per copy."""
 
@@ -45,7 +58,11 @@ class _Chips:
 
     @property
     def slice_time(self):
-        return min(loop.chunk for loop in self.loops)
+        """Time between two reads of the spikes: an eighth of the target period (of 2500 if it sets none), the
+        same for every chip and every run, so that a chip's controller acts at the same times whatever chips
+        run beside it."""
+        target = self.loops[0].ctrl.target if self.loops else None
+        return ((target.period if target is not None and target.period else 2500.0)) / 8.0
 
     def _set(self, c, values):
         for key, s, weight, nominal, base in self.writes:
@@ -191,7 +208,8 @@ def run_chips(ctrl, model, t_end, mismatch=None, chips=100, seed=0, i_app=0.0, d
     from ..solve.ensemble import Ensemble
 
     design = as_model(model).copy()
-    n = check.count("chips", chips, 1)
+    ids = chip_ids(chips)
+    n = ids.size
     knobs, values = ctrl.prepare(design)
     for key, members in knobs.items():
         for path, _ in members:
@@ -204,14 +222,14 @@ def run_chips(ctrl, model, t_end, mismatch=None, chips=100, seed=0, i_app=0.0, d
     loops = [ctrl.loop(design, knobs, {key: float(x[c]) for key, x in start.items()}, jac=jac) for c in range(n)]
     driver = _Chips(loops, knobs, start)
     run = Ensemble(design, params=params or None, size=n).simulate(t_end, i_app=i_app, dt=dt, method=method, t_record=t_record,
-                                            mismatch=mismatch, seed=seed, chips=np.arange(n), n_threads=n_threads,
+                                            mismatch=mismatch, seed=seed, chips=ids, n_threads=n_threads,
                                             progress=progress, _control=driver)
     final = {key: np.array([loop.values[key] for loop in loops]) for key in knobs}
     settings = {path: np.broadcast_to(np.asarray(x, float), (n,)).copy() for path, x in params.items()}
     for key, members in knobs.items():
         for path, weight in members:
             settings[path] = weight * final[key]
-    return ChipsControl(ctrl, np.arange(n), final, settings, [loop.history for loop in loops], run, design)
+    return ChipsControl(ctrl, ids, final, settings, [loop.history for loop in loops], run, design)
 
 
 def _design_current(design, operating):

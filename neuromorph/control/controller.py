@@ -261,7 +261,9 @@ class RhythmController:
             The design.
         t_end : float
         mismatch : Mismatch, optional
-        chips : int, default 100
+        chips : int or sequence of int, default 100
+            How many (chips 0 .. n-1), or which chip ids (chip c is the same draw, and gets the same controller
+            history, whatever chips run beside it).
         seed : int, default 0
         i_app : float or Stimulus, default 0.0
             Every chip's applied current (a step of it is a disturbance the controllers do not know of). A

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _validate as check
 from ..errors import ModelError
 from ..spice.montecarlo import DeviceMismatch
+from .chips import chip_ids
 from .controller import RhythmController
 from .rhythm import Rhythm, RhythmReport
 
@@ -317,7 +318,8 @@ def retune(model, mismatch, chips=1000, seed=0, i_app=0.0, probe=None, t_estimat
     ----------
     model : Neuron, Network or str
     mismatch : Mismatch or dict
-    chips : int, default 1000
+    chips : int or sequence of int, default 1000
+        How many (chips 0 .. n-1), or which chip ids (chip c is the same draw whatever the others).
     seed : int, default 0
     i_app : float, default 0.0
         The operating current (the probe is built around it).
@@ -355,7 +357,8 @@ def retune(model, mismatch, chips=1000, seed=0, i_app=0.0, probe=None, t_estimat
     from ..model.stimulus import Steps
     from ..solve.ensemble import Ensemble
 
-    n = check.count("chips", chips, 1)
+    ids = chip_ids(chips)
+    n = ids.size
     design_model = as_model(model)
     t_estimate = check.positive("t_estimate", t_estimate)
     if probe is None:
@@ -364,7 +367,7 @@ def retune(model, mismatch, chips=1000, seed=0, i_app=0.0, probe=None, t_estimat
         probe = Steps(times=[quarter, 2 * quarter, 3 * quarter], values=[base + 0.5, base + 1.0, base], initial=base)
     observer = observer if observer is not None else AdaptiveObserver(h_max=2.0 * dt)
     run = Ensemble(design_model, size=n).simulate(t_estimate, i_app=probe, dt=dt, mismatch=mismatch, seed=seed,
-                                                  chips=np.arange(n), observer=observer, estimate=params,
+                                                  chips=ids, observer=observer, estimate=params,
                                                   n_threads=n_threads, progress=progress)
     est = run.estimates
     design = np.array([design_model.get(p) for p in est.params])
@@ -440,6 +443,103 @@ def _spice_yield(model, rhythm, devices, n, seed, t_end, t_record, i_app, proces
     return YieldResult(rhythm, np.asarray(mc.chips), passed, bounds, confidence, interval, report, mc)
 
 
+def _closed_loop_parts(closed_loop):
+    """``(first, controller)`` of :func:`yield_of`'s ``closed_loop``: None, ``"retune"`` or a Retuning first, then
+    a RhythmController or None."""
+    first, controller = closed_loop, None
+    if isinstance(closed_loop, (tuple, list)):
+        if len(closed_loop) != 2 or not isinstance(closed_loop[1], RhythmController):
+            raise ModelError(f"`closed_loop` as a pair is (retuning, controller): ('retune' or a Retuning, an "
+                             f"nm.RhythmController), got {closed_loop!r}")
+        first, controller = closed_loop
+    elif isinstance(closed_loop, RhythmController):
+        first, controller = None, closed_loop
+    if not (first is None or isinstance(first, Retuning) or (isinstance(first, str) and first == "retune")):
+        raise ModelError(f"`closed_loop` must be None, 'retune', a Retuning, an nm.RhythmController or a pair "
+                         f"(retuning, controller), got {closed_loop!r}")
+    return first, controller
+
+
+def _closed_loop(model, mismatch, ids, seed, first, controller, t_end, t_record, i_app, dt, method, t_control,
+                 n_threads=None, progress=None):
+    """Chips ``ids`` retuned (``first``) and controlled (``controller``), then run afresh at their final
+    settings: ``(run, retuning, control)``. Each chip's result is its own: the same whatever chips run beside
+    it (the draws are per chip id, the lanes and the observers independent, the controllers fed at fixed
+    times), so the chips may be split over Dask workers."""
+    from ..solve.ensemble import Ensemble
+
+    n = ids.size
+    retuning, control, params = None, None, None
+    if isinstance(first, Retuning):
+        retuning = first
+    elif first == "retune":  # the probe is built around the operating current (a stimulus's value at t = 0)
+        operating = float(np.asarray(i_app(0.0))) if callable(i_app) else i_app
+        retuning = retune(model, mismatch, chips=ids, seed=seed, i_app=operating, dt=dt, n_threads=n_threads,
+                          progress=progress)
+    if retuning is not None:
+        params = retuning.settings
+    if controller is not None:  # every chip its own controller (from its retuned settings, if any)
+        control = controller.run_chips(model, t_control, mismatch, chips=ids, seed=seed, i_app=i_app, dt=dt,
+                                       method=method, n_threads=n_threads, progress=progress, params=params)
+        params = control.settings
+    run = Ensemble(model, params=params, size=n).simulate(t_end, i_app=i_app, dt=dt, method=method,
+                                                          t_record=t_record, mismatch=mismatch, seed=seed, chips=ids,
+                                                          n_threads=n_threads, progress=progress)
+    return run, retuning, control
+
+
+def closed_loop_chunk(rhythm, setup, ids):
+    """One Dask task of a closed-loop yield: chips ``ids`` through :func:`_closed_loop`, on one thread; returns
+    their measured criteria and patterns (:meth:`Rhythm.check`)."""
+    model, mismatch, seed, first, controller, t_end, t_record, i_app, dt, method, t_control = setup
+    if isinstance(first, Retuning):  # the chunk's own chips' settings (a yield's chips are 0 .. n-1)
+        first = Retuning({p: np.asarray(x)[ids] for p, x in first.settings.items()}, None, first.kept[ids],
+                         first.probe)
+    run, _, _ = _closed_loop(model, mismatch, ids, seed, first, controller, t_end, t_record, i_app, dt, method,
+                             t_control, n_threads=1)
+    report = rhythm.check(run)
+    return {k: np.asarray(x, dtype=float) for k, x in report.measured.items()}, report.patterns
+
+
+def _closed_loop_on_dask(rhythm, setup, ids, client, scheduler, workers, timeout, progress):
+    """:func:`yield_of`'s closed loop with the chips split over Dask workers (:func:`closed_loop_chunk`), its
+    report put together in chip order."""
+    import time
+
+    from .._parallel import interrupted
+    from .._progress import Progress
+    from ..studies.cluster import dask_client
+
+    n = ids.size
+    size = max(16, -(-n // 16))
+    chunks = [ids[a:a + size] for a in range(0, n, size)]
+    parts = [None] * len(chunks)
+    with dask_client(client, scheduler, workers, timeout) as dclient:
+        from distributed import as_completed
+
+        futures = {dclient.submit(closed_loop_chunk, rhythm, setup, chunk, pure=False): k
+                   for k, chunk in enumerate(chunks)}
+        bar = Progress(0, len(chunks), label="closed-loop yield", enabled=progress)
+        try:
+            finished = as_completed(list(futures), loop=dclient.loop)
+            while not finished.is_empty():
+                if interrupted():
+                    raise KeyboardInterrupt
+                if not finished.has_ready():
+                    time.sleep(0.05)
+                    continue
+                for fut in finished.next_batch(block=False):
+                    parts[futures[fut]] = fut.result()
+                    bar.update(sum(p is not None for p in parts))
+        except BaseException:
+            dclient.cancel(list(futures))
+            raise
+        finally:
+            bar.close()
+    measured = {key: np.concatenate([p[0][key] for p in parts]) for key in parts[0][0]}
+    return RhythmReport(rhythm, measured, tuple(x for p in parts for x in p[1]))
+
+
 def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_record=None, i_app=0.0, dt=0.1,
              method="rk4", confidence=0.95, interval="wilson", n_threads=None, progress=None, closed_loop=None,
              client=None, scheduler=None, workers=None, timeout=10.0, t_control=None, level="model"):
@@ -483,9 +583,11 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
         as offsets). Either way the chips are then run again with their final settings and no controller: the
         yield is that of the tuned chips.
     client, scheduler, workers : optional
-        Run the chips as a :class:`~neuromorph.Study` on Dask: a ``distributed.Client``, a scheduler's
-        address, or a number of local worker processes (open loop). The chips, their draws and the yield are
-        the same as in this process; ``run`` is then the study's Dataset.
+        Run the chips on Dask: a ``distributed.Client``, a scheduler's address, or a number of local worker
+        processes. Open loop, as a :class:`~neuromorph.Study` (``run`` is then the study's Dataset); in closed
+        loop, in chunks of chips, each retuned and controlled on a worker (``run`` is then None: the runs stay
+        on the workers, their measures are in ``report``). The chips, their draws and the verdicts are the
+        same as in this process.
     timeout : float, default 10.0
         Seconds to wait for ``scheduler``.
     t_control : float, optional
@@ -518,8 +620,6 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
     >>> y.passed.size, y.value >= 0.8
     (32, True)
     """
-    from ..solve.ensemble import Ensemble
-
     if not isinstance(rhythm, Rhythm):
         raise ModelError(f"`rhythm` must be an nm.Rhythm, got {type(rhythm).__name__}")
     n = check.count("chips", chips, 1)
@@ -535,48 +635,28 @@ def yield_of(model, rhythm, mismatch, chips=1000, seed=0, t_end=20_000.0, t_reco
         return _spice_yield(model, rhythm, mismatch, n, seed, t_end, t_record, i_app, n_threads, confidence, interval)
     if isinstance(mismatch, DeviceMismatch):
         mismatch = mismatch.model_level()
-    retuning, params, controller, control = None, None, None, None
-    first = closed_loop
-    if isinstance(closed_loop, (tuple, list)):
-        if len(closed_loop) != 2 or not isinstance(closed_loop[1], RhythmController):
-            raise ModelError(f"`closed_loop` as a pair is (retuning, controller): ('retune' or a Retuning, an "
-                             f"nm.RhythmController), got {closed_loop!r}")
-        first, controller = closed_loop
-    elif isinstance(closed_loop, RhythmController):
-        first, controller = None, closed_loop
+    first, controller = _closed_loop_parts(closed_loop)
     if isinstance(first, Retuning):
-        retuning = first
-    elif isinstance(first, str) and first == "retune":  # the probe is built around the operating current (a
-        operating = float(np.asarray(i_app(0.0))) if callable(i_app) else i_app  # stimulus's value at t = 0)
-        retuning = retune(model, mismatch, chips=n, seed=seed, i_app=operating, dt=dt, n_threads=n_threads,
-                          progress=progress)
-    elif first is not None:
-        raise ModelError(f"`closed_loop` must be None, 'retune', a Retuning, an nm.RhythmController or a pair "
-                         f"(retuning, controller), got {closed_loop!r}")
-    if client is not None or scheduler is not None or workers is not None:
-        if retuning is not None or controller is not None:
-            raise ModelError("`closed_loop` runs in this process (its observers, controllers and per-chip "
-                             "settings): leave out client, scheduler and workers")
-        report, ds = _study_report(rhythm, model, mismatch, n, seed, t_end, t_record, i_app, dt, method, client,
-                                   scheduler, workers, n_threads, progress, timeout)
-        passed = np.asarray(report.met, dtype=bool).reshape(n)
-        bounds = yield_interval(int(passed.sum()), n, confidence, interval)
-        return YieldResult(rhythm, np.arange(n), passed, bounds, confidence, interval, report, ds)
-    if retuning is not None:
-        params = retuning.settings
-        sizes = {np.size(x) for x in params.values()}
+        sizes = {np.size(x) for x in first.settings.values()}
         if sizes != {n}:
             raise ModelError(f"`closed_loop` holds settings of {sorted(sizes)} chips; the yield asks for {n}")
-    if controller is not None:  # every chip its own controller (from its retuned settings, if any)
+    if controller is not None:
         t_control = 40.0 * (controller.target.period or 2500.0) if t_control is None else \
             check.positive("t_control", t_control)
-        control = controller.run_chips(model, t_control, mismatch, chips=n, seed=seed, i_app=i_app, dt=dt,
-                                       method=method, n_threads=n_threads, progress=progress, params=params)
-        params = control.settings
     ids = np.arange(n)
-    run = Ensemble(model, params=params, size=n).simulate(t_end, i_app=i_app, dt=dt, method=method,
-                                                          t_record=t_record, mismatch=mismatch, seed=seed, chips=ids,
-                                                          n_threads=n_threads, progress=progress)
+    if client is not None or scheduler is not None or workers is not None:
+        if first is None and controller is None:
+            report, ds = _study_report(rhythm, model, mismatch, n, seed, t_end, t_record, i_app, dt, method, client,
+                                       scheduler, workers, n_threads, progress, timeout)
+        else:
+            report, ds = _closed_loop_on_dask(rhythm, (model, mismatch, seed, first, controller, t_end, t_record,
+                                                       i_app, dt, method, t_control), ids, client, scheduler, workers,
+                                              timeout, progress), None
+        passed = np.asarray(report.met, dtype=bool).reshape(n)
+        bounds = yield_interval(int(passed.sum()), n, confidence, interval)
+        return YieldResult(rhythm, ids, passed, bounds, confidence, interval, report, ds)
+    run, retuning, control = _closed_loop(model, mismatch, ids, seed, first, controller, t_end, t_record, i_app, dt,
+                                          method, t_control, n_threads, progress)
     report = rhythm.check(run)
     passed = np.asarray(report.met, dtype=bool).reshape(n)
     bounds = yield_interval(int(passed.sum()), n, confidence, interval)

@@ -133,7 +133,7 @@ class EnsembleObserverRun:
         self._r_out = observer_lanes(b0, b1, self._model, self.est_col, self.est_scale, self.stim, t, v,
                                      self._t_last, first, d["st_rate"], d["el_gain"], d["el_off"], d["act_k"],
                                      d["act_off"], d["i_bias"], float(s.gamma), float(s.forgetting), float(s.h_max),
-                                     self.t_rec, self._r, self.hist, self.state, w)
+                                     self.every * self.dt, self.t_rec, self._r, self.hist, self.state, w)
 
     def report(self, failed):
         """The estimates of every copy (:class:`EnsembleEstimates`); ``failed``: the copies whose run failed."""

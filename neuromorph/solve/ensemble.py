@@ -673,8 +673,9 @@ class Ensemble:
                     started = time.perf_counter()
                     if watch is not None:  # a slice's samples fit the buffer
                         slice_steps = min(slice_steps, buffer.shape[0] * every - clock["k"] % every)
-                    if _control is not None:  # a controller acts a fraction of a period after a burst
-                        slice_steps = min(slice_steps, max(1, int(_control.slice_time / dt)))
+                    if _control is not None:  # controllers act a fraction of a period after a burst, at the
+                        # same times whatever the machine's speed or the other chips of the run: fixed slices
+                        slice_steps = max(1, int(round(_control.slice_time / dt)))
                     clock["k_stop"] = min(clock["k"] + slice_steps, n_steps)
                     if watch is not None:
                         clock["first"], clock["samples"] = watch.samples(clock["k"], clock["k_stop"])
