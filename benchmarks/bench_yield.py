@@ -10,7 +10,7 @@ those chips: each one's burst period against a tight reference (DP5 at rtol 1e-1
 for the baseline, so the comparison is at stated accuracy; and the two verdicts must agree on every chip whose
 period is not within 1 % of a bound.
 
-    python benchmarks/bench_yield.py [--rounds 3] [--baseline-chips 40]
+    python benchmarks/bench_yield.py [--rounds 3] [--baseline-chips 40] [--controllers | --only-controllers]
 """
 
 import argparse
@@ -47,7 +47,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline-chips", type=int, default=40)
+    parser.add_argument("--controllers", action="store_true", help="also time every chip's own controller")
+    parser.add_argument("--only-controllers", action="store_true", help="time the controllers alone")
     args = parser.parse_args(argv)
+    if args.only_controllers:
+        controllers(args.rounds)
+        return
     nm.yield_of("bursting", RHYTHM, MISMATCH, chips=8, seed=SEED, i_app=-2.0, t_end=100.0)  # kernels loaded
     baseline(1)
     ours, theirs = [], []
@@ -93,6 +98,34 @@ def main(argv=None):
           f"{100 * y_open.interval[1]:.1f}] in {np.median(opened):.2f} s; closed loop (retuned) "
           f"{100 * y_closed.value:.1f} % [{100 * y_closed.interval[0]:.1f}, {100 * y_closed.interval[1]:.1f}] in "
           f"{np.median(closed):.2f} s: {np.median(np.array(closed) / np.array(opened)):.2f}x open loop (target <= 3x)")
+    if args.controllers:
+        controllers(args.rounds)
+
+
+def controllers(rounds):
+    """Closed loop with every chip's own rhythm controller (``--controllers``): 1000 chips at gain 3 % and offset
+    0.02 mismatch, a period within 2 % of 2494, for each closed loop; the controllers run 40 target periods."""
+    tight = nm.Rhythm(period=2494, tolerance=0.02)
+    bounds = {"slow_negative.alpha": (-2.2, -1.2), "ultraslow_positive.alpha": (1.3, 2.8)}
+    ctrl = nm.RhythmController(tight, adjust=list(bounds), bounds=bounds)
+    mismatch = nm.Mismatch(gain=0.03, offset=0.02)
+    rows = {}
+    for name, loop in (("open loop", None), ("retune", "retune"), ("controller", ctrl),
+                       ("retune, then controller", ("retune", ctrl))):
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            y = nm.yield_of("bursting", tight, mismatch, chips=CHIPS, seed=SEED, i_app=-2.0, t_end=T_END,
+                            closed_loop=loop)
+            times.append(time.perf_counter() - t0)
+        rows[name] = (y, float(np.median(times)))
+        print(f"  {name}: {100 * y.value:.1f} % [{100 * y.interval[0]:.1f}, {100 * y.interval[1]:.1f}] in "
+              f"{rows[name][1]:.1f} s ({', '.join(f'{x:.1f}' for x in times)})", flush=True)
+    base = rows["open loop"][1]
+    print("closed loops, gain 3 % + offset 0.02, period 2494 +- 2 %, 1000 chips:")
+    for name, (y, spent) in rows.items():
+        print(f"  {name:<24} yield {100 * y.value:5.1f} % [{100 * y.interval[0]:.1f}, {100 * y.interval[1]:.1f}]"
+              f"   {spent:6.1f} s   {spent / base:5.1f}x open loop")
 
 
 if __name__ == "__main__":
