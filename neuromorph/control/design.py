@@ -81,6 +81,9 @@ def design_for_yield(model, rhythm, mismatch, free, bounds, chips=200, seed=0, g
     """Search the nominal values of ``free`` (within ``bounds``) that maximise the yield of ``rhythm`` under
     ``mismatch``, and confirm them on fresh chips beside the starting design.
 
+    The transistors' area is designed by :func:`area_for_yield` (the smallest area for a yield: more area
+    always helps, so it is a cost, not a value to maximise).
+
     Parameters
     ----------
     model : Neuron, Network or str
