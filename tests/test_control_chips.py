@@ -34,10 +34,10 @@ def _chip(settings, chip, seed):
 @pytest.fixture(scope="module")
 def yields():
     ctrl = nm.RhythmController(TIGHT, adjust=list(BOUNDS), bounds=BOUNDS)
-    common = dict(chips=40, seed=5, i_app=-2.0)
+    common = dict(chips=32, seed=5, i_app=-2.0)
     return {"open": nm.yield_of("bursting", TIGHT, MISMATCH, **common),
             "retuned": nm.yield_of("bursting", TIGHT, MISMATCH, closed_loop="retune", **common),
-            "both": nm.yield_of("bursting", TIGHT, MISMATCH, closed_loop=("retune", ctrl), t_control=75_000,
+            "both": nm.yield_of("bursting", TIGHT, MISMATCH, closed_loop=("retune", ctrl), t_control=60_000,
                                 **common)}
 
 
@@ -53,13 +53,13 @@ def test_controllers_take_on_what_retuning_leaves_and_the_chips_confirm_it_one_b
     assert isinstance(control, nm.ChipsControl) and yields["both"].retuning is not None
     period = np.asarray(yields["both"].report.measured["period"])
     checked = 0
-    for chip in range(0, 40, 3):
+    for chip in range(0, 32, 3):
         if np.isfinite(period[chip]) and min(abs(period[chip] / b - 1) for b in (2494 * 0.98, 2494 * 1.02)) < 3e-3:
             continue
         alone = _chip(control.settings, chip, 5).simulate(20_000, i_app=-2.0)
         assert TIGHT.met(alone) == yields["both"].passed[chip], (chip, TIGHT.check(alone).reasons())
         checked += 1
-    assert checked >= 10
+    assert checked >= 8
     for path, (lo, hi) in BOUNDS.items():
         assert np.all((control.values[path] >= lo) & (control.values[path] <= hi))
         t, values = control.result(0).gains(path)
@@ -88,8 +88,8 @@ def test_bad_chip_controls_are_refused():
         ctrl.run_chips("bursting", 1000, chips=2, i_app=-2.0, params={"slow_negative.alpha": [-1.5, -3.0]})
     with pytest.raises(nm.ModelError, match="closed_loop"):
         nm.yield_of("bursting", TIGHT, MISMATCH, chips=2, closed_loop=("retune", "control"))
-    with pytest.raises(nm.ModelError, match="leave out client"):
-        nm.yield_of("bursting", TIGHT, MISMATCH, chips=2, closed_loop=ctrl, workers=2)
+    with pytest.raises(nm.ModelError, match="a Retuning"):
+        nm.yield_of("bursting", TIGHT, MISMATCH, chips=2, closed_loop="estimate")
 
 
 def test_a_closed_loop_yield_is_the_same_chip_by_chip_in_chunks_and_on_a_dask_cluster():
@@ -99,12 +99,12 @@ def test_a_closed_loop_yield_is_the_same_chip_by_chip_in_chunks_and_on_a_dask_cl
     from neuromorph.control.yields import closed_loop_chunk
 
     ctrl = nm.RhythmController(TIGHT, adjust=list(BOUNDS), bounds=BOUNDS)
-    common = dict(chips=20, seed=7, i_app=-2.0, t_end=12_000, closed_loop=("retune", ctrl), t_control=40_000)
+    common = dict(chips=12, seed=7, i_app=-2.0, t_end=10_000, closed_loop=("retune", ctrl), t_control=30_000)
     here = nm.yield_of("bursting", TIGHT, MISMATCH, **common)
-    setup = ("bursting", MISMATCH, 7, "retune", ctrl, 12_000, None, -2.0, 0.1, "rk4", 40_000.0)
-    measured, patterns = closed_loop_chunk(TIGHT, setup, np.arange(5, 13))
-    np.testing.assert_array_equal(measured["period"], np.asarray(here.report.measured["period"])[5:13])
-    assert patterns == here.report.patterns[5:13]
+    setup = ("bursting", MISMATCH, 7, "retune", ctrl, 10_000, None, -2.0, 0.1, "rk4", 30_000.0)
+    measured, patterns = closed_loop_chunk(TIGHT, setup, np.arange(3, 9))
+    np.testing.assert_array_equal(measured["period"], np.asarray(here.report.measured["period"])[3:9])
+    assert patterns == here.report.patterns[3:9]
     on_dask = nm.yield_of("bursting", TIGHT, MISMATCH, workers=2, **common)
     np.testing.assert_array_equal(on_dask.passed, here.passed)
     np.testing.assert_array_equal(np.asarray(on_dask.report.measured["period"]),

@@ -108,6 +108,47 @@ class ControlLoop:
     Made by :meth:`RhythmController.loop`; :meth:`RhythmController.run` drives one with an Integrator, an
     ensemble run one per chip, and the tuner one on its live circuit.
 
+    Parameters
+    ----------
+    ctrl : RhythmController
+        Its target, bounds, step limits and rate.
+    values : dict
+        ``{adjusted key: value}`` at the start.
+    jac : numpy.ndarray
+        The starting sensitivities (outputs x adjusted keys), :meth:`RhythmController.design_jacobian`.
+    outputs : list of str
+        The controlled outputs, in the rows' order (:func:`outputs_of`).
+    reference : int
+        The neuron whose bursts set the period.
+    phases : dict
+        ``{phase criterion: neuron}`` of the phases the target sets.
+
+    Raises
+    ------
+    ModelError
+        From :meth:`moved`, for a key that is not adjusted.
+
+    Examples
+    --------
+    Driving one by hand, as a bench would: run a stretch, hand over the spikes, apply what it sets.
+
+    >>> import neuromorph as nm
+    >>> ctrl = nm.RhythmController(nm.Rhythm(period=3000, tolerance=0.02), adjust=["ultraslow_positive.alpha"],
+    ...                            bounds={"ultraslow_positive.alpha": (1.0, 2.8)})
+    >>> chip = nm.preset("bursting")
+    >>> knobs, values = ctrl.prepare(chip)
+    >>> loop = ctrl.loop(chip, knobs, values, i_app=-2.0)
+    >>> run, t = nm.Integrator(chip, i_app=-2.0, record=()), 0.0
+    >>> while t < 60_000:
+    ...     t += loop.chunk
+    ...     run.advance(t)
+    ...     _, _, spikes, _ = run.take()
+    ...     if loop.feed(t, {0: spikes}):
+    ...         run.set_parameter("ultraslow_positive.alpha", loop.values["ultraslow_positive.alpha"])
+    >>> period = [row[1] for row in loop.history][-1]
+    >>> bool(abs(period / 3000 - 1) <= 0.02), round(loop.values["ultraslow_positive.alpha"], 2) < 1.5
+    (True, True)
+
     Attributes
     ----------
     values : dict
