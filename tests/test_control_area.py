@@ -52,12 +52,12 @@ def test_a_yield_at_transistor_level_is_ngspices_verdict_chip_by_chip():
     a separate transistor-level run of that chip (spice_simulate, not the Monte Carlo's worker) gives."""
     rhythm = nm.Rhythm(period=2238, spikes_per_burst=7, tolerance=0.1)  # the transistor-level nominal: 2238
     devices = nm.DeviceMismatch(a_vt=8e-3)
-    y = nm.yield_of("bursting", rhythm, devices, level="transistor", chips=2, seed=11, t_end=7_000, t_record=1_500,
+    y = nm.yield_of("bursting", rhythm, devices, level="transistor", chips=2, seed=11, t_end=6_000, t_record=1_000,
                     i_app=-2.0, n_threads=2)
     assert isinstance(y.run, nm.spice.montecarlo.SpiceMonteCarlo) and y.passed.size == 2
-    alone = nm.spice_simulate("bursting", 7_000, i_app=-2.0, level="transistor", max_step=0.2,
+    alone = nm.spice_simulate("bursting", 6_000, i_app=-2.0, level="transistor", max_step=0.2,
                               variation=TransistorMismatch(seed=11, chip=1, a_vt=8e-3))
-    report = rhythm.check(alone, t_start=1_500)
+    report = rhythm.check(alone, t_start=1_000)
     assert report.met == y.passed[1]
     np.testing.assert_allclose(np.asarray(y.report.measured["period"])[1], report.measured["period"], rtol=1e-9)
     with pytest.raises(nm.ModelError, match="DeviceMismatch"):
@@ -73,7 +73,7 @@ def test_the_smallest_area_for_a_yield_is_found_and_confirmed_on_fresh_chips():
     smallest tried whose interval's lower end reaches the target, every smaller one tried falls short, and
     fresh chips confirm it; with retuning far less area reaches it."""
     rhythm = nm.Rhythm(period=2494, spikes_per_burst=7, tolerance=0.1)  # MODEL.md's burster
-    common = dict(areas=(12, 768), grid=4, refine=1, chips=64, confirm_chips=64, i_app=-2.0, t_end=12_000)
+    common = dict(areas=(12, 768), grid=3, refine=1, chips=40, confirm_chips=40, i_app=-2.0, t_end=12_000)
     d = nm.area_for_yield("bursting", rhythm, 0.5, **common)
     values = [y.value for y in d.yields]
     assert values[-1] > values[0] + 0.4
