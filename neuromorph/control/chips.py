@@ -42,12 +42,14 @@ class _Chips:
     def begin(self, model, pc, chips, t_record, max_spikes):
         """The per-copy arrays the run will use, with private copies of those the loops change."""
         pc = dict(pc)
+        copied = set()
         for key, members in self.knobs.items():
             for path, weight in members:
                 _, slots = model.slot(path, "adjust in an ensemble")
                 for s in slots:
-                    pc[s.array] = pc[s.array].copy() if not any(w[1].array == s.array for w in self.writes) \
-                        else pc[s.array]
+                    if s.array not in copied:  # (the run's arrays may be the Ensemble's own: never changed)
+                        pc[s.array] = pc[s.array].copy()
+                        copied.add(s.array)
                     nominal = s.encode(weight * self.start[key])
                     self.writes.append((key, s, weight, nominal, pc[s.array][s.index].copy()))
         self.pc, self.t_record, self.cap = pc, t_record, max_spikes
@@ -166,12 +168,12 @@ class ChipsControl:
     def reached(self):
         """Which chips' controllers report the target reached (from their own measurements; confirm on a fresh run,
         e.g. :func:`~neuromorph.yield_of` with ``closed_loop=`` the controller)."""
-        return np.array([self.result(i).reached for i in range(self.chips.size)], dtype=bool)
+        return self.reached_at >= 0
 
     @property
     def reached_at(self):
         """Each chip's burst from which it stayed within the target (-1: never)."""
-        out = [self.result(i).reached_at for i in range(self.chips.size)]
+        out = [ControlResult(self.controller, tuple(h), {}, None).reached_at for h in self.histories]
         return np.array([-1 if x is None else x for x in out], dtype=np.int64)
 
     def __str__(self):
