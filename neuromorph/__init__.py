@@ -56,7 +56,7 @@ from .model.variability import Mismatch
 from .model.stimulus import Constant, OUProcess, Protocol, Pulse, Sampled, Steps, Stimulus
 from .solve.integrator import Integrator, simulate
 from .solve.results import SimulationResult, SolverStats
-from .solve.solvers import RK4, SRA1, Dopri5, Euler, EulerMaruyama, Rosenbrock23, get_solver
+from .solve.solvers import RK4, SRA1, Dop853, Dopri5, Euler, EulerMaruyama, Rosenbrock23, get_solver
 
 __version__ = "0.2.0"
 
@@ -147,7 +147,7 @@ __all__ = [
     "Network", "CurrentSynapse", "ConductanceSynapse", "GapJunction", "hco", "ring", "switching_circuit",
     "Stimulus", "Constant", "Steps", "Pulse", "Sampled", "OUProcess", "Protocol", "WhiteNoise", "Mismatch",
     "simulate", "Integrator", "SimulationResult", "SolverStats", "Ensemble", "EnsembleResult",
-    "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "get_solver",
+    "Dopri5", "Dop853", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "get_solver",
     "load", "loads", "save", "dumps", "preset", "presets", "circuits_dir",
     "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals", "equilibria", "fold_points",
     "predict_behaviour", "summarize_spikes", "behaviour_map", "BehaviourMap", "design", "DesignResult",

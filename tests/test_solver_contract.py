@@ -15,7 +15,7 @@ from scipy.optimize import brentq
 
 import neuromorph as nm
 from neuromorph._kernels import adaptive, lanes
-from neuromorph._kernels.tableaus import DP5_A_F, DP5_B_F
+from neuromorph._kernels.tableaus import DP5_A_F, DP5_B_F, DP8_A_F, DP8_B_F
 from neuromorph.errors import SolverError
 from neuromorph.solve import solvers
 from neuromorph.solve.solvers import ENGINES, METHODS, require
@@ -59,6 +59,7 @@ def _stability_function(a, b):
 
 EXPLICIT = {  # each method's deterministic step as a Butcher tableau
     "dopri5": (DP5_A_F, DP5_B_F),
+    "dop853": (DP8_A_F[:12, :12], DP8_B_F),
     "rk4": ([[0, 0, 0, 0], [0.5, 0, 0, 0], [0, 0.5, 0, 0], [0, 0, 1, 0]], [1 / 6, 1 / 3, 1 / 3, 1 / 6]),
     "euler": ([[0]], [1]),
     "euler_maruyama": ([[0]], [1]),
@@ -72,7 +73,7 @@ def test_the_stability_radius_is_where_the_stability_function_leaves_the_unit_di
         assert method.stability_radius == np.inf
         return
     r = _stability_function(*EXPLICIT[method.name])
-    edge = brentq(lambda x: abs(r(-x)) - 1.0, 1.5, 5.0)
+    edge = brentq(lambda x: abs(r(-x)) - 1.0, 1.5, 5.0 if method.name != "dop853" else 6.6)
     assert method.stability_radius == pytest.approx(edge, rel=5e-3)
 
 
@@ -139,7 +140,7 @@ def test_an_ensemble_takes_its_kernel_and_work_from_the_solver(monkeypatch):
 def test_the_adaptive_methods_run_through_one_driver():
     """Each adaptive kernel is one call of :func:`adaptive._adaptive_steps` with its own step attempt."""
     attempts = {}
-    for method in (solvers.Dopri5, solvers.Rosenbrock23):
+    for method in (solvers.Dopri5, solvers.Dop853, solvers.Rosenbrock23):
         kernel = method().kernel()
         assert kernel is adaptive.KERNELS[method.kernel_id]
         body = [line.strip() for line in inspect.getsource(kernel.py_func).split('"""')[-1].splitlines() if line.strip()]
@@ -147,6 +148,7 @@ def test_the_adaptive_methods_run_through_one_driver():
         names = kernel.py_func.__code__.co_names
         attempts[method.name] = [name for name in names if name.endswith("_attempt")]
         assert "_adaptive_steps" in names
-    assert attempts == {"dopri5": ["_dp5_attempt"], "rosenbrock23": ["_ros23_attempt"]}
+    assert attempts == {"dopri5": ["_dp5_attempt"], "dop853": ["_dp8_attempt"], "rosenbrock23": ["_ros23_attempt"]}
     assert "while" not in inspect.getsource(adaptive.dopri5_run.py_func)
     assert "while" not in inspect.getsource(adaptive.rosenbrock23_run.py_func)
+    assert "while" not in inspect.getsource(adaptive.dop853_run.py_func)

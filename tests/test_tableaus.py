@@ -76,3 +76,57 @@ def test_rosenbrock23_is_L_stable():
     r, _, _ = _ros23_stability(-1e-4)  # consistency: R(z) = 1 + z + z^2/2 + O(z^3)
     z = -1e-4
     assert abs(r - (1 + z + z * z / 2)) < 1e-11
+
+
+# DOP853: decimal coefficients, so its conditions hold to rounding rather than exactly.
+def _dp8_trees(A, b, c):
+    """Values of b . Phi(tree) minus 1/gamma(tree) for a set of trees up to order 8 (Butcher's conditions)."""
+    Ac = A @ c
+    out = [b @ c ** (q - 1) - 1.0 / q for q in range(1, 9)]  # bushy trees
+    out += [b @ Ac - 1 / 6, b @ (c * Ac) - 1 / 8, b @ (A @ c ** 2) - 1 / 12, b @ (A @ Ac) - 1 / 24]
+    out += [b @ (c ** 3 * Ac) - 1 / 12, b @ (A @ c ** 6) - 1 / 56, b @ (A @ (A @ (A @ c))) - 1 / 120,
+            b @ (Ac ** 2) - 1 / 20, b @ (c ** 2 * (A @ c ** 2)) - 1 / 18]
+    return np.array(out)
+
+
+def test_dp8_is_eighth_order_on_its_trees():
+    A, b, c = tb.DP8_A_F[:12, :12], tb.DP8_B_F, tb.DP8_C_F[:12]
+    assert np.allclose(A.sum(axis=1), c, atol=1e-14)
+    assert np.max(np.abs(_dp8_trees(A, b, c))) < 1e-13
+    assert abs(b @ c ** 8 - 1.0 / 9) > 1e-6  # and not ninth: the test can tell
+
+
+def test_dp8_error_estimates_weigh_a_method_of_lower_order():
+    c = tb.DP8_C_F[:12]
+    # both estimates are differences of quadratures: they vanish on constants (sum = 0) ...
+    assert abs(tb.DP8_E5_F.sum()) < 1e-14 and abs(tb.DP8_E3_F.sum()) < 1e-14
+    # ... and the 3rd-order one on polynomials up to degree 2 but not 3
+    assert max(abs(tb.DP8_E3_F @ c ** q) for q in (1, 2)) < 1e-14 and abs(tb.DP8_E3_F @ c ** 3) > 1e-4
+
+
+def _dp8_dense_weights(theta):
+    """Weights w_i(theta) of the 16 stages in y(t + theta h) = y0 + h sum w_i k_i, from DP8_DENSE_M and DP8_D_F,
+    for a step whose y1 - y0 = h b . k."""
+    b = np.zeros(16)
+    b[:12] = tb.DP8_B_F
+    e1, e13 = np.eye(16)[0], np.eye(16)[12]
+    f = [b, e1 - b, 2 * b - (e1 + e13)] + [tb.DP8_D_F[r] for r in range(4)]
+    powers = np.array([theta ** (m + 1) for m in range(7)])
+    return sum((tb.DP8_DENSE_M[j] @ powers) * f[j] for j in range(7))
+
+
+@pytest.mark.parametrize("theta", [0.2, 0.5, 0.9])
+def test_dp8_dense_output_is_seventh_order(theta):
+    c = tb.DP8_C_F
+    w = _dp8_dense_weights(theta)
+    for q in range(1, 8):
+        assert abs(q * (w @ c ** (q - 1)) - theta ** q) < 1e-12, q
+    assert abs(8 * (w @ c ** 7) - theta ** 8) > 1e-9  # degree 7, not 8
+
+
+def test_dp8_dense_output_ends_on_the_step():
+    b = np.zeros(16)
+    b[:12] = tb.DP8_B_F
+    assert np.allclose(_dp8_dense_weights(1.0), b, atol=1e-13)
+    assert np.allclose(_dp8_dense_weights(0.0), 0.0)
+

@@ -9,9 +9,9 @@ the Python driver grows buffers, reports progress or changes parameters and
 calls again. Re-entering repeats nothing and skips nothing.
 
 Dense output of the step ``[t, t + h]`` is one polynomial per state for every
-method, ``y(t + theta h) = y0 + theta (c1 + theta (c2 + theta (c3 + theta c4)))``,
-stored as rows 0..4 of ``dense``; events and grid output use it without
-knowing the method.
+method, ``y(t + theta h) = y0 + theta (c1 + theta (c2 + ... + theta c_m))``,
+stored as rows 0..m of ``dense`` (m = 4, or 7 for DOP853); events and grid output
+use it without knowing the method.
 """
 
 import numpy as np
@@ -68,8 +68,22 @@ SAVE_NONE = 2
 
 @njit(**JIT_INLINE)
 def dense_value(dense, k, theta):
-    """State ``k`` of the dense polynomial at ``theta`` in [0, 1]."""
-    return dense[0, k] + theta * (dense[1, k] + theta * (dense[2, k] + theta * (dense[3, k] + theta * dense[4, k])))
+    """State ``k`` of the dense polynomial at ``theta`` in [0, 1] (Horner's rule over its rows)."""
+    m = dense.shape[0] - 1
+    acc = dense[m, k]
+    for r in range(m - 1, -1, -1):
+        acc = dense[r, k] + theta * acc
+    return acc
+
+
+@njit(**JIT_INLINE)
+def dense_slope(dense, k, theta):
+    """d/dtheta of :func:`dense_value`."""
+    m = dense.shape[0] - 1
+    acc = m * dense[m, k]
+    for r in range(m - 1, 0, -1):
+        acc = r * dense[r, k] + theta * acc
+    return acc
 
 
 @njit(**JIT)
@@ -83,7 +97,6 @@ def crossing(dense, k, level):
     if dense_value(dense, k, 1.0) - level <= 0.0:
         return 1.0
     theta = 0.5
-    c1, c2, c3, c4 = dense[1, k], dense[2, k], dense[3, k], dense[4, k]
     for _ in range(100):
         g = dense_value(dense, k, theta) - level
         if g < 0.0:
@@ -92,7 +105,7 @@ def crossing(dense, k, level):
             hi = theta
         if hi - lo <= 4e-16:
             break
-        dg = c1 + theta * (2.0 * c2 + theta * (3.0 * c3 + theta * 4.0 * c4))
+        dg = dense_slope(dense, k, theta)
         step_ok = dg != 0.0
         nxt = theta - g / dg if step_ok else 0.5 * (lo + hi)
         if not (lo < nxt < hi):

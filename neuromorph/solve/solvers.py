@@ -5,6 +5,8 @@ name               order  adaptive  implicit  engines           use
 =================  =====  ========  ========  ================  =================================
 ``"dopri5"``       5(4)   yes       no        single            default: accurate and fast for
                                                                 these models
+``"dop853"``       8(5,3) yes       no        single            tight tolerances (spike times to
+                                                                1e-4 and below)
 ``"rosenbrock23"`` 2(3)   yes       yes       single            stiff set-ups (filters much
                                                                 faster than others)
 ``"rk4"``          4      no        no        ensemble, single  fixed step, e.g. to compare with
@@ -20,7 +22,7 @@ name               order  adaptive  implicit  engines           use
                                                                 (a study's members, in ngspice)
 =================  =====  ========  ========  ================  =================================
 
-``"rk45"`` and ``"dp5"`` are aliases of ``"dopri5"``; ``"implicit"``, ``"stiff"``
+``"rk45"`` and ``"dp5"`` are aliases of ``"dopri5"``; ``"dp8"`` and ``"rk8"`` of ``"dop853"``; ``"implicit"``, ``"stiff"``
 and ``"ros23"`` of ``"rosenbrock23"``; ``"sra"`` of ``"sra1"``; ``"em"`` of ``"euler_maruyama"``.
 Names and aliases are case-insensitive. The orders of the stochastic methods are strong orders
 (the mean error of the path) for additive noise, the only kind the models have.
@@ -28,8 +30,8 @@ Names and aliases are case-insensitive. The orders of the stochastic methods are
 Each method states its own contract: its compiled kernel per engine (:meth:`Solver.kernel`),
 the work buffers that kernel takes (:meth:`Solver.work`, lengths :meth:`Solver.work_sizes`), its
 ``stability_radius`` (the largest ``dt |lambda|`` on the negative real axis its stability function
-keeps inside the unit disc: RK4 2.78, Dormand-Prince 3.31, Euler and both noise methods 2; an
-L-stable or A-stable method has ``inf``) and the ``engines`` that run it. The two adaptive methods
+keeps inside the unit disc: RK4 2.78, Dormand-Prince 3.31, DOP853 6.39, Euler and both noise methods 2; an
+L-stable or A-stable method has ``inf``) and the ``engines`` that run it. The three adaptive methods
 share one compiled driver loop (:mod:`neuromorph._kernels.adaptive`), each with its own step.
 
 The registry is the one place that knows a method's names and where it runs: every entry point
@@ -52,7 +54,7 @@ from .. import _validate as v
 from .._kernels import adaptive, fixed, lanes
 from ..errors import SolverError
 
-__all__ = ["Solver", "Dopri5", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "Spice", "get_solver",
+__all__ = ["Solver", "Dopri5", "Dop853", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "Spice", "get_solver",
            "require", "methods", "METHODS", "SOLVERS", "ENGINES"]
 
 ENGINES = ("ensemble", "single", "spice")
@@ -184,6 +186,48 @@ class Dopri5(_Adaptive):
     order = 5
     kernel_id = adaptive.DOPRI5
     stability_radius = 3.31
+
+
+@dataclass(frozen=True)
+class Dop853(_Adaptive):
+    """Dormand & Prince's 8(5,3) pair (Hairer's DOP853) with PI step control and 7th-order dense output.
+
+    Twelve evaluations a step against Dormand-Prince 5(4)'s six, but far fewer steps at tight
+    tolerances: the method for spike timing at errors of 1e-4 and below (``benchmarks/work_precision.py``).
+    Spikes are located on the 7th-order continuous extension, which costs three more evaluations on
+    the steps that hold a spike or an output time.
+
+    Parameters
+    ----------
+    rtol, atol : float, defaults 1e-4 and 1e-7
+        Local error per step is kept below ``atol + rtol |y|`` (Hairer's error norm, which
+        tempers the 5th-order estimate by a 3rd-order one).
+    h_max : float, default inf
+        Largest step.
+    h0 : float, optional
+        First step (default: chosen from the vector field, Hairer et al. II.4).
+
+    Raises
+    ------
+    SolverError
+        If ``rtol``, ``atol``, ``h_max`` or ``h0`` is not a finite number > 0 (``h_max`` may be
+        ``inf``), or ``rtol`` < 1e-14 (below double precision).
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> nm.Dop853.order, nm.Dop853.adaptive
+    (8, True)
+    >>> res = nm.simulate("tonic", 300, i_app=-0.7, method=nm.Dop853(rtol=1e-8), record=())
+    >>> res.method, res.spike_times.size, round(float(res.spike_times[1] - res.spike_times[0]), 1)
+    ('dop853', 9, 36.7)
+    """
+
+    name = "dop853"
+    aliases = ("dp8", "rk8")
+    order = 8
+    kernel_id = adaptive.DOP853
+    stability_radius = 6.39
 
 
 @dataclass(frozen=True)
@@ -401,7 +445,7 @@ class Spice(Solver):
     stability_radius = math.inf  # Gear's methods of order 1 and 2 are A-stable
 
 
-METHODS = (Dopri5, Rosenbrock23, RK4, Euler, SRA1, EulerMaruyama, Spice)
+METHODS = (Dopri5, Dop853, Rosenbrock23, RK4, Euler, SRA1, EulerMaruyama, Spice)
 """Every method, in order of preference (an engine's default is the first it runs)."""
 SOLVERS = {key: cls for cls in METHODS for key in (cls.name, *cls.aliases)}
 """Every name and alias (lower case) to its method."""
