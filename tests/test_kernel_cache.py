@@ -77,7 +77,9 @@ def test_one_compiled_version_of_each_kernel_serves_every_kind_of_run():
         assert len(kernel.signatures) == 1, f"{kernel.py_func.__name__}: {kernel.signatures}"
     for helper in (field.rhs, field.rhs_call, field.stim_value, field._segment, field.jacobian, lanes._lane_increments,
                    rng.tag):
-        assert len(helper.signatures) <= 1, f"{helper.py_func.__name__}: {helper.signatures}"
+        # (a network of like neurons, run by another test in this process, passes its own model type)
+        general = [sig for sig in helper.signatures if "UniformModel" not in str(sig)]
+        assert len(general) <= 1, f"{helper.py_func.__name__}: {helper.signatures}"
 
 
 def test_a_small_model_runs_the_serial_fixed_step_kernel():
@@ -109,6 +111,7 @@ def test_a_compile_is_announced_on_stderr_and_a_cache_load_is_not(tmp_path):
 def test_every_solver_kernel_is_announced():
     from neuromorph._kernels import adaptive, fixed, lanes, notice, observer_lanes
 
-    kernels = [*adaptive.KERNELS.values(), fixed.fixed_run, fixed.fixed_run_threads, lanes.lanes_run,
+    kernels = [*adaptive.KERNELS.values(), fixed.fixed_run, fixed.fixed_run_threads, fixed.fixed_run_uniform,
+               fixed.fixed_run_uniform_threads, lanes.lanes_run,
                observer_lanes.observer_lanes]
     assert sorted(k.py_func.__name__ for k in kernels) == sorted(notice.KERNELS)

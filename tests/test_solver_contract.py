@@ -123,9 +123,9 @@ def test_an_ensemble_takes_its_kernel_and_work_from_the_solver(monkeypatch):
     asked = []
     original_kernel, original_work = solvers._Fixed.kernel, solvers._Fixed.work
 
-    def kernel(self, engine="single", threads=1):
+    def kernel(self, engine="single", threads=1, uniform=False):
         asked.append(("kernel", engine))
-        return original_kernel(self, engine, threads)
+        return original_kernel(self, engine, threads, uniform)
 
     def work(self, arrays, noise=None, engine="single"):
         asked.append(("work", engine))

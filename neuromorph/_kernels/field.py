@@ -63,7 +63,7 @@ def _base(model, e, y):
 
 
 @njit(**JIT_INLINE)
-def _activations(model, y, act, lo, hi):
+def activations(model, y, act, lo, hi):
     """Activations ``lo:hi``, ``sigma(k (y[input] - offset))``, into ``act``.
 
     The gather and the sigmoid are separate loops: the contiguous sigmoid loop compiles to
@@ -131,7 +131,7 @@ def rhs(model, stim, t, left, y, dy, tmp):
     n_act = model.act_in.shape[0]
     act = tmp[:n_act]
     th = tmp[n_act:]
-    _activations(model, y, act, 0, n_act)
+    activations(model, y, act, 0, n_act)
     _tanh_terms(model, y, th, 0, th.shape[0])
     _neuron_currents(model, stim, t, left, y, dy, act, th, 0, model.mem_state.shape[0])
     _filters(model, y, dy, 0, model.filt_state.shape[0])
@@ -153,7 +153,7 @@ def rhs_threads(model, stim, t, left, y, dy, tmp):
     n_filters = model.filt_state.shape[0]
     parts = model.chunks[0]
     for c in prange(parts):
-        _activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
+        activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
         _tanh_terms(model, y, th, c * n_tanh // parts, (c + 1) * n_tanh // parts)
     for c in prange(parts):
         _neuron_currents(model, stim, t, left, y, dy, act, th, c * n_neurons // parts, (c + 1) * n_neurons // parts)
@@ -171,7 +171,7 @@ def jacobian(model, stim, t, left, y, vals, dfdt, tmp):
     """The analytic Jacobian ``d(dy/dt)/dy`` as values of the fixed pattern ``(jac_row, jac_col)``
     into ``vals`` (entries of the same place add up), and ``d(dy/dt)/dt`` into ``dfdt``."""
     act = tmp[:model.act_in.shape[0]]
-    _activations(model, y, act, 0, act.shape[0])
+    activations(model, y, act, 0, act.shape[0])
     p = 0
     for e in range(model.el_base.shape[0]):
         scale = -model.st_rate[model.el_tgt[e]] * model.el_gain[e]

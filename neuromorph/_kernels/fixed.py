@@ -30,6 +30,7 @@ from . import rng
 from .config import JIT, JIT_INLINE, JIT_TAKES_KERNEL
 from .field import RIGHT, rhs, rhs_threads
 from .layout import scratch_size
+from .uniform import rhs_uniform, rhs_uniform_threads
 
 EULER = 0
 RK4 = 1
@@ -236,3 +237,21 @@ def _fixed_steps(field, method, noise, model, stim, y, f0, ctrl, cnt, work, t_ev
             break
     ctrl[c.C_T] = t
     return status
+
+
+@njit(**JIT)
+def fixed_run_uniform(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
+                      thr, armed, bound):
+    """:func:`fixed_run` for a network of like neurons, its vector field with the neurons in vector lanes
+    (:func:`.uniform.rhs_uniform`); ``model`` is a :data:`.uniform.UniformModel`."""
+    return _fixed_steps(rhs_uniform, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y,
+                        spk_t, spk_n, thr, armed, bound)
+
+
+@njit(**JIT)
+def fixed_run_uniform_threads(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t,
+                              spk_n, thr, armed, bound):
+    """:func:`fixed_run_uniform` with the lanes cut into ``model.chunks[0]`` pieces on numba's threads
+    (:func:`.uniform.rhs_uniform_threads`): the same bits."""
+    return _fixed_steps(rhs_uniform_threads, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t,
+                        out_y, spk_t, spk_n, thr, armed, bound)

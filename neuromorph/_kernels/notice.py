@@ -19,9 +19,12 @@ __all__ = ["KERNELS", "CompileNotice", "install"]
 # about a second and say nothing.
 KERNELS = {
     "dopri5_run": ("dopri5 solver", 15),  # measured: 14.1 s
+    "dop853_run": ("dop853 solver", 20),
     "rosenbrock23_run": ("rosenbrock23 solver", 15),  # 15.4 s
     "fixed_run": ("fixed-step solvers", 15),  # 13.9 s
     "fixed_run_threads": ("threaded fixed-step solvers", 15),  # 16.9 s
+    "fixed_run_uniform": ("fixed-step solvers for networks of like neurons", 15),
+    "fixed_run_uniform_threads": ("threaded fixed-step solvers for networks of like neurons", 20),
     "lanes_run": ("ensemble solvers", 15),  # 17.1 s
     "observer_lanes": ("ensemble observers", 10),  # 9.0 s
 }

@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from .. import _validate as v
-from .._kernels.config import PARALLEL_FROM
+from .._kernels.config import PARALLEL_FROM, UNIFORM_FROM
+from .._kernels.uniform import uniform_model, uniform_structure
 from .._kernels import common as c
 from .._parallel import interrupted
 from .._progress import Progress
@@ -156,6 +157,7 @@ class Integrator:
         else:
             self.problem = prepare(model, i_app=i_app, noise=noise, seed=seed, trial=trial, chip=chip, y0=y0)
         self.model = self.problem.model
+        self._lanes = None  # a network of like neurons: its lane layout (_kernels.uniform), fixed steps only
         self.arrays = self.problem.arrays  # each array copied on its first change (the problem's own stay untouched)
         self._owned = set()
         self._horizon = None  # how far realised stimuli (OU paths) are compiled: extended as the run goes on
@@ -185,11 +187,13 @@ class Integrator:
             import numba
 
             # A large model's vector field runs on all threads (on one, the serial kernel saves two
-            # parallel regions per evaluation).
+            # parallel regions per evaluation); a network of many like neurons has them in vector lanes.
             threads = numba.get_num_threads() if self.model.n_neurons >= PARALLEL_FROM else 1
             if threads > 1:
                 self.arrays = self.arrays._replace(chunks=np.array([threads], dtype=np.int64))
-            self._kernel = self.solver.kernel(threads=threads)
+            if self.model.n_neurons >= UNIFORM_FROM:
+                self._lanes = uniform_structure(self.arrays)
+            self._kernel = self.solver.kernel(threads=threads, uniform=self._lanes is not None)
             self._scratch = self.solver.work(self.arrays, self.noise)
             self._method_arg = (self.solver.kernel_id, self.noise)
         self.max_steps = v.count("max_steps", max_steps, 1, SolverError)
@@ -197,6 +201,7 @@ class Integrator:
         self._stop = stop  # a threading.Event: set, the run stops at its next kernel return
         self._budget = max(self._MIN_BUDGET, 2_000_000 // (4 * n + 1))  # steps per kernel call, adapted to _CALL_SECONDS
         self._bounds = None  # runaway bounds, computed on first use and after each change
+        self._kernel_arrays = self.arrays  # what the kernel reads: the arrays, or with their lane layout
 
         self.max_points = None if max_points is None else v.count("max_points", max_points, 2, SolverError)
         record = _record_names(record)
@@ -355,13 +360,15 @@ class Integrator:
                     raise KeyboardInterrupt
                 if self._bounds is None:  # (after a parameter change, or a longer stimulus)
                     self._bounds = self.problem.bounds(self.arrays, self.stim, self.y)
+                    self._kernel_arrays = self.arrays if self._lanes is None else uniform_model(self.arrays,
+                                                                                                self._lanes)
                 budget = min(self._budget, self.max_steps - int(self.cnt[c.N_STEPS]))
                 if budget <= 0:
                     raise self._too_many_steps(t_stop, "stopped")
                 self.cnt[c.BUDGET] = budget
                 started = time.perf_counter()
-                status = self._kernel(*self._method_arg, self.arrays, self.stim, self.y, self.f0, self.ctrl, self.cnt,
-                                      *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y,
+                status = self._kernel(*self._method_arg, self._kernel_arrays, self.stim, self.y, self.f0, self.ctrl,
+                                      self.cnt, *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y,
                                       self.spk_t, self.spk_n, self.arrays.thresholds, self.armed, self._bounds)
                 if status == c.DONE:
                     break

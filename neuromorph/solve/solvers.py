@@ -95,11 +95,13 @@ class Solver:
     kernel_id = None
     stability_radius = None
 
-    def kernel(self, engine="single", threads=1):
+    def kernel(self, engine="single", threads=1, uniform=False):
         """The compiled function that runs this method in ``engine`` (None: not a numba kernel).
 
         ``threads`` > 1 picks the fixed-step kernel whose vector field runs on numba's threads
-        (large models). Raises :class:`~neuromorph.errors.SolverError` (the words of
+        (large models); ``uniform`` the one whose vector field has a network's like neurons in vector
+        lanes (:mod:`neuromorph._kernels.uniform`; it reads a ``UniformModel``). Raises
+        :class:`~neuromorph.errors.SolverError` (the words of
         :func:`require`) for an engine that does not run the method.
         """
         require(self, engine)
@@ -136,7 +138,7 @@ class _Adaptive(Solver):
         if self.rtol < 1e-14:
             raise SolverError(f"`rtol` must be >= 1e-14 (double precision), got {self.rtol!r}")
 
-    def kernel(self, engine="single", threads=1):
+    def kernel(self, engine="single", threads=1, uniform=False):
         require(self, engine)
         return adaptive.KERNELS[self.kernel_id]
 
@@ -280,10 +282,12 @@ class _Fixed(Solver):
     def __post_init__(self):
         object.__setattr__(self, "dt", v.positive("dt", self.dt, SolverError))
 
-    def kernel(self, engine="single", threads=1):
+    def kernel(self, engine="single", threads=1, uniform=False):
         require(self, engine)
         if engine == "ensemble":
             return lanes.lanes_run
+        if uniform:
+            return fixed.fixed_run_uniform_threads if threads > 1 else fixed.fixed_run_uniform
         return fixed.fixed_run_threads if threads > 1 else fixed.fixed_run
 
     def work_sizes(self, arrays, noise=None):

@@ -1,0 +1,215 @@
+"""The vector field of a network of like neurons, its neurons side by side in vector lanes.
+
+Most large networks are many copies of one neuron (the same states, the same localized
+conductances, each with its own gains, offsets and current) joined by synapses. The general
+field (:func:`.field.rhs`) walks neuron by neuron through each one's groups of terms; here the
+neurons are the lanes of long vector loops instead, as the copies of an ensemble are
+(:mod:`.lanes`), and only the synaptic input is gathered neuron by neuron:
+
+1. the activations of every synapse, ``sigma(k (V_pre - offset))``, one vectorisable pass (as in
+   :func:`.field.rhs`);
+2. each state of every neuron copied into a row of ``N`` values (``rows[r * N + n]``), so that the
+   ``T`` localized conductances become ``T`` rows of ``tanh`` arguments, one vectorisable pass, and
+   the leak and the membrane current are loops over ``N`` lanes;
+3. each neuron's synaptic input summed from its compressed row of synapses (gain, activation index),
+   and ``dV/dt`` and the filters written back into the state's own order.
+
+The model's states keep their order (neuron by neuron), so the solvers' loops, outputs and spike
+detection are those of every other model, and the results equal the general field's up to the
+rounding of the (differently ordered) sums. A model qualifies (:func:`uniform_structure`) when
+every neuron has the same states, the same localized (``tanh``) and linear terms on the same states
+of its own, and no gated term; its synapses are free (any number per neuron, from any neuron).
+
+The field reads a :data:`UniformModel`: the model's arrays (:class:`.layout.Model`) and the lane
+layout, the gains, offsets and rates copied into rows of ``N`` (:func:`uniform_model`, called again
+after a parameter change), and two rows of scratch of its own. A model of :data:`.config.PARALLEL_FROM`
+neurons or more runs :func:`rhs_uniform_threads`: the neurons cut into ``chunks[0]`` pieces, with
+two parallel regions an evaluation (the synaptic sums need every activation).
+"""
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit, prange, uint64
+
+from .config import JIT_INLINE, JIT_PARALLEL, JIT_INLINE_PYTHON
+from .field import activations, stim_value
+from .layout import CONST, LINEAR, TANH, Model
+from .mathfn import tanh
+
+__all__ = ["UniformModel", "UniformStructure", "uniform_structure", "uniform_model", "rhs_uniform",
+           "rhs_uniform_threads"]
+
+UniformModel = namedtuple("UniformModel", Model._fields + (
+    "u_dims",  # N neurons, S states each, T tanh terms each, L linear terms each, F filters each, membrane row
+    "u_trow", "u_lrow", "u_frow", "u_fsrc",  # a neuron's state read by each tanh / linear term; filter rows, sources
+    "u_tg", "u_to", "u_lg", "u_lo",  # gains and offsets of the tanh and linear terms, T (L) rows of N
+    "u_sptr", "u_sidx", "u_sg",  # synapses: each neuron's range, the activation each reads, its gain
+    "u_mrate", "u_frate",  # 1/C of each membrane (N), 1/tau of each filter (F rows of N)
+    "u_rows",  # scratch: the states as S rows of N, then the membrane currents (N)
+))
+UniformModel.__doc__ = """A model's arrays (:class:`.layout.Model`) with its lane layout (see the module notes)."""
+
+UniformStructure = namedtuple("UniformStructure", "dims trow lrow frow fsrc t_idx l_idx s_lo s_hi sptr sidx frate_idx")
+UniformStructure.__doc__ = """The lane layout of a model of like neurons (:func:`uniform_structure`): what does not change
+with its parameters, and the indices that copy them into rows of ``N`` (:func:`uniform_model`)."""
+
+
+def _same_rows(table):
+    """True when every row of the 2-D array ``table`` equals its first."""
+    return table.shape[0] == 0 or bool(np.all(table == table[:1]))
+
+
+def uniform_structure(model):
+    """The lane layout of ``model`` (arrays, :class:`.layout.Model`) if its neurons are alike, else None.
+
+    Alike: every neuron has the same states (kinds and filter sources, in its own block), the same
+    number of ``tanh`` and linear terms reading the same states of its own, and no gated term. Synapses
+    (one activation times a gain) are free.
+    """
+    n = int(model.mem_state.size)
+    ns = int(model.st_kind.size)
+    if n == 0 or ns % n:
+        return None
+    s = ns // n
+    base = np.arange(n, dtype=np.int64) * s
+    group = np.asarray(model.el_group, dtype=np.int64)
+    kinds = model.st_kind.reshape(n, s)
+    mem = model.mem_state - base
+    if not _same_rows(kinds) or not np.all(mem == mem[0]) or np.any(group[:, 7] != group[:, 6]):
+        return None
+    if model.filt_state.size % n:
+        return None
+    f = model.filt_state.size // n
+    filt = model.filt_state.reshape(n, f) - base[:, None]
+    src = model.st_src[model.filt_state].reshape(n, f) - base[:, None]
+    if not (_same_rows(filt) and _same_rows(src)):
+        return None
+    t = int(group[0, 1] - group[0, 0])
+    lin = int(group[0, 3] - group[0, 2])
+    if np.any(group[:, 1] - group[:, 0] != t) or np.any(group[:, 3] - group[:, 2] != lin):
+        return None
+    t_terms = group[:, 0][:, None] + np.arange(t)  # (n, t): term index of each neuron's k-th tanh term
+    l_terms = group[:, 2][:, None] + np.arange(lin)
+    t_in = model.el_in[t_terms] - base[:, None]
+    l_in = model.el_in[l_terms] - base[:, None]
+    if not (_same_rows(t_in) and _same_rows(l_in)) or np.any(t_in < 0) or np.any(t_in >= s) or np.any(l_in < 0) \
+            or np.any(l_in >= s):
+        return None
+    if np.any(model.el_base[t_terms] != TANH) or np.any(model.el_base[l_terms] != LINEAR):
+        return None
+    s_lo, s_hi = int(group[0, 4]), int(group[-1, 5])
+    if np.any(group[1:, 4] != group[:-1, 5]) or np.any(model.el_base[s_lo:s_hi] != CONST):
+        return None
+    sptr = np.append(group[:, 4] - s_lo, s_hi - s_lo).astype(np.int64)
+    sidx = model.gate_act[model.gate_ptr[s_lo:s_hi]].astype(np.int64)
+    frow = filt[0].astype(np.int64) if n else np.zeros(0, np.int64)
+    return UniformStructure(
+        dims=np.array([n, s, t, lin, f, int(mem[0])], dtype=np.int64), trow=t_in[0].astype(np.int64),
+        lrow=l_in[0].astype(np.int64), frow=frow, fsrc=src[0].astype(np.int64),
+        t_idx=np.ascontiguousarray(t_terms.T).ravel(), l_idx=np.ascontiguousarray(l_terms.T).ravel(), s_lo=s_lo,
+        s_hi=s_hi, sptr=sptr, sidx=sidx, frate_idx=np.ascontiguousarray((base[None, :] + frow[:, None])).ravel())
+
+
+def uniform_model(model, structure):
+    """``model`` (arrays) with its lane layout ``structure`` (:func:`uniform_structure`): the
+    :data:`UniformModel` the uniform field reads, its parameters copied from ``model`` now (call it
+    again after a parameter change)."""
+    n, s = int(structure.dims[0]), int(structure.dims[1])
+    return UniformModel(
+        *model, u_dims=structure.dims, u_trow=structure.trow, u_lrow=structure.lrow, u_frow=structure.frow,
+        u_fsrc=structure.fsrc, u_tg=model.el_gain[structure.t_idx], u_to=model.el_off[structure.t_idx],
+        u_lg=model.el_gain[structure.l_idx], u_lo=model.el_off[structure.l_idx], u_sptr=structure.sptr,
+        u_sidx=structure.sidx, u_sg=model.el_gain[structure.s_lo:structure.s_hi].copy(),
+        u_mrate=model.st_rate[model.mem_state], u_frate=model.st_rate[structure.frate_idx],
+        u_rows=np.zeros((s + 1) * n))
+
+
+@njit(**JIT_INLINE)
+def _local(model, stim, t, left, y, th, lo, hi):
+    """Neurons ``lo:hi``: their states into rows, their ``tanh`` terms, and their membrane currents
+    without the synapses (into the last row of ``u_rows``)."""
+    d = model.u_dims
+    n_all, s, n_t, n_l = d[0], d[1], d[2], d[3]
+    rows = model.u_rows
+    for r in range(s):
+        row = rows[r * n_all:(r + 1) * n_all]
+        for n in range(lo, hi):
+            row[n] = y[uint64(n * s + r)]
+    for k in range(n_t):
+        arg = th[k * n_all:(k + 1) * n_all]
+        x = rows[model.u_trow[k] * n_all:(model.u_trow[k] + 1) * n_all]
+        off = model.u_to[k * n_all:(k + 1) * n_all]
+        for n in range(lo, hi):
+            arg[n] = x[n] - off[n]
+        for n in range(lo, hi):
+            arg[n] = tanh(arg[n])
+    current = rows[s * n_all:(s + 1) * n_all]
+    if stim.t.shape[0] == n_all:  # one segment a neuron (from -inf): a constant current each
+        for n in range(lo, hi):
+            current[n] = stim.a[n] + model.i_bias[n]
+    else:
+        for n in range(lo, hi):
+            current[n] = stim_value(stim, uint64(n), t, left) + model.i_bias[n]
+    for k in range(n_t):
+        value = th[k * n_all:(k + 1) * n_all]
+        gain = model.u_tg[k * n_all:(k + 1) * n_all]
+        for n in range(lo, hi):
+            current[n] -= gain[n] * value[n]
+    for k in range(n_l):
+        x = rows[model.u_lrow[k] * n_all:(model.u_lrow[k] + 1) * n_all]
+        gain = model.u_lg[k * n_all:(k + 1) * n_all]
+        off = model.u_lo[k * n_all:(k + 1) * n_all]
+        for n in range(lo, hi):
+            current[n] -= gain[n] * (x[n] - off[n])
+
+
+@njit(**JIT_INLINE)
+def _coupled(model, dy, act, lo, hi):
+    """Neurons ``lo:hi``: the synaptic input (every activation computed), then ``dy`` of their states."""
+    d = model.u_dims
+    n_all, s, n_f, mem = d[0], d[1], d[4], d[5]
+    rows = model.u_rows
+    current = rows[s * n_all:(s + 1) * n_all]
+    ptr, idx, gain = model.u_sptr, model.u_sidx, model.u_sg
+    for n in range(lo, hi):
+        syn = 0.0
+        for i in range(uint64(ptr[n]), uint64(ptr[n + 1])):
+            syn += gain[i] * act[uint64(idx[i])]
+        dy[uint64(n * s + mem)] = (current[n] - syn) * model.u_mrate[n]
+    for f in range(n_f):
+        r, r_src = model.u_frow[f], model.u_fsrc[f]
+        x = rows[r * n_all:(r + 1) * n_all]
+        x_src = rows[r_src * n_all:(r_src + 1) * n_all]
+        rate = model.u_frate[f * n_all:(f + 1) * n_all]
+        for n in range(lo, hi):
+            dy[uint64(n * s + r)] = (x_src[n] - x[n]) * rate[n]
+
+
+@njit(**JIT_INLINE_PYTHON)
+def rhs_uniform(model, stim, t, left, y, dy, tmp):
+    """``dy/dt`` at ``(t, y)`` of a :data:`UniformModel`; ``tmp`` is the scratch of :func:`.layout.scratch_size`
+    floats (the activations, then the ``tanh`` rows). The same values as :func:`.field.rhs` up to rounding."""
+    n_act = model.act_in.shape[0]
+    act = tmp[:n_act]
+    th = tmp[n_act:]
+    n = model.u_dims[0]
+    activations(model, y, act, 0, n_act)
+    _local(model, stim, t, left, y, th, 0, n)
+    _coupled(model, dy, act, 0, n)
+
+
+@njit(**JIT_PARALLEL)
+def rhs_uniform_threads(model, stim, t, left, y, dy, tmp):
+    """:func:`rhs_uniform` with its neurons cut into ``model.chunks[0]`` pieces on numba's threads (two
+    parallel regions: the synaptic sums wait for every activation); the same bits."""
+    n_act = model.act_in.shape[0]
+    act = tmp[:n_act]
+    th = tmp[n_act:]
+    n = model.u_dims[0]
+    parts = model.chunks[0]
+    for c in prange(parts):
+        activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
+        _local(model, stim, t, left, y, th, c * n // parts, (c + 1) * n // parts)
+    for c in prange(parts):
+        _coupled(model, dy, act, c * n // parts, (c + 1) * n // parts)
