@@ -86,3 +86,15 @@ def test_the_registry_names_each_method_once_and_every_engine_has_a_default():
         assert engine in require(None, engine).engines
     assert require(None, "single").name == "dopri5" and require(None, "ensemble").name == "rk4"
     assert require(None, "single", noise=True).name == require(None, "ensemble", noise=True).name == "sra1"
+
+
+def test_a_tight_tolerance_without_a_method_takes_dop853():
+    """From TIGHT_RTOL down a single run without a named method is DOP853; a named method is kept, and
+    ensembles and noisy runs are not concerned."""
+    from neuromorph.solve.solvers import TIGHT_RTOL, get_solver
+
+    assert get_solver(rtol=TIGHT_RTOL * 10).name == "dopri5" and get_solver(rtol=TIGHT_RTOL).name == "dop853"
+    assert get_solver("dopri5", rtol=1e-9).name == "dopri5"
+    run = nm.preset("tonic").simulate(100, -0.7, rtol=1e-8, atol=1e-10, record=())
+    assert run.method == "dop853" and run.spike_times.size == 3
+    assert get_solver(engine="ensemble").name == "rk4" and get_solver(noise=True).name == "sra1"

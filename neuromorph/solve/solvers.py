@@ -55,7 +55,7 @@ from .._kernels import adaptive, fixed, lanes
 from ..errors import SolverError
 
 __all__ = ["Solver", "Dopri5", "Dop853", "Rosenbrock23", "RK4", "Euler", "EulerMaruyama", "SRA1", "Spice", "get_solver",
-           "require", "methods", "METHODS", "SOLVERS", "ENGINES"]
+           "require", "methods", "METHODS", "SOLVERS", "ENGINES", "TIGHT_RTOL"]
 
 ENGINES = ("ensemble", "single", "spice")
 """Where a method runs, in the order a study prefers them: SIMD-lane ensembles (:class:`~neuromorph.Ensemble`),
@@ -449,6 +449,10 @@ class Spice(Solver):
     stability_radius = math.inf  # Gear's methods of order 1 and 2 are A-stable
 
 
+TIGHT_RTOL = 1e-6
+"""From this ``rtol`` down, a single run without a named method takes ``"dop853"`` rather than ``"dopri5"``: at
+equal spike-time error DOP853 is the faster from about there (``benchmarks/work_precision.py``)."""
+
 METHODS = (Dopri5, Dop853, Rosenbrock23, RK4, Euler, SRA1, EulerMaruyama, Spice)
 """Every method, in order of preference (an engine's default is the first it runs)."""
 SOLVERS = {key: cls for cls in METHODS for key in (cls.name, *cls.aliases)}
@@ -528,7 +532,8 @@ def get_solver(method=None, rtol=None, atol=None, dt=None, h_max=None, h0=None, 
     method : str or Solver, optional
         A method name or alias, any case (``"dopri5"``, ``"rk4"``, ``"em"``, ...), or a solver spec,
         returned as it is. Default: the first method ``engine`` runs (``"dopri5"`` for single
-        runs, ``"rk4"`` for ensembles; ``"sra1"`` with ``noise``).
+        runs, ``"rk4"`` for ensembles; ``"sra1"`` with ``noise``); for single runs with ``rtol`` at or
+        below :data:`TIGHT_RTOL` (1e-6), ``"dop853"``, which is faster at such tolerances.
     rtol, atol : float, optional
         Tolerances of the adaptive methods (their defaults 1e-4 and 1e-7).
     dt : float, optional
@@ -545,7 +550,7 @@ def get_solver(method=None, rtol=None, atol=None, dt=None, h_max=None, h0=None, 
     Returns
     -------
     Solver
-        An instance of :class:`Dopri5`, :class:`Rosenbrock23`, :class:`RK4`, :class:`Euler`,
+        An instance of :class:`Dopri5`, :class:`Dop853`, :class:`Rosenbrock23`, :class:`RK4`, :class:`Euler`,
         :class:`SRA1`, :class:`EulerMaruyama` or ``Spice``.
 
     Raises
@@ -560,12 +565,16 @@ def get_solver(method=None, rtol=None, atol=None, dt=None, h_max=None, h0=None, 
     --------
     >>> get_solver("rk4", dt=0.05)
     RK4(dt=0.05)
+    >>> get_solver(rtol=1e-5).name, get_solver(rtol=1e-8).name
+    ('dopri5', 'dop853')
     >>> get_solver("dopri5", dt=0.1)
     Traceback (most recent call last):
     ...
     neuromorph.errors.SolverError: `dt` is for fixed-step methods; 'dopri5' is adaptive (set rtol/atol instead)
     """
     cls = require(method, engine, noise)
+    if method is None and cls is Dopri5 and isinstance(rtol, (int, float)) and 0 < rtol <= TIGHT_RTOL:
+        cls = Dop853  # measured faster at equal error from here down (benchmarks/work_precision.py)
     if isinstance(method, Solver):
         if any(x is not None for x in (rtol, atol, dt, h_max, h0)):
             raise SolverError("give options either in the solver object or as arguments, not both")
