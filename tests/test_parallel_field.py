@@ -55,3 +55,17 @@ def test_a_fixed_step_run_on_threads_is_the_same_bits_as_in_one_piece(monkeypatc
     assert serial.spike_times.size > 0
     np.testing.assert_array_equal(parallel.spike_times, serial.spike_times)
     np.testing.assert_array_equal(parallel.y, serial.y)
+
+
+def test_a_large_model_without_numba_threads_runs_on_one_with_a_warning(monkeypatch):
+    """A machine whose numba has no threading layer that loads (no TBB, no OpenMP) still runs a large model: on
+    the serial kernel, the same bits, and says why."""
+    model = random_network().compile()
+    serial = nm.simulate(model, 100.0, method="rk4", dt=0.05)
+    monkeypatch.setattr(integrator, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(integrator, "threads_start", lambda: "No threading layer could be loaded.")
+    with pytest.warns(nm.NeuromorphWarning, match="threads do not start .No threading layer could be loaded"):
+        integ = nm.Integrator(model, solver=nm.get_solver("rk4", dt=0.05))
+    assert integ.arrays.chunks[0] == 1
+    integ.advance(100.0)
+    np.testing.assert_array_equal(integ.result().y[:, -1], serial.y[:, -1])

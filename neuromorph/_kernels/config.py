@@ -59,3 +59,20 @@ UNIFORM_FROM = 64  # a network of like neurons from this size has them in vector
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "threadsafe"
+
+_THREADS = {}
+
+
+def threads_start():
+    """None when numba's threads start (its threading layer loads: TBB or OpenMP), else why not (the
+    error's first line). Asked once a process, when a large model would run its field on threads: a
+    machine without such a layer runs every model on the serial kernels, which need none."""
+    if "answer" not in _THREADS:
+        from numba.np.ufunc.parallel import _launch_threads
+
+        try:
+            _launch_threads()
+            _THREADS["answer"] = None
+        except (ValueError, ImportError, OSError) as exc:
+            _THREADS["answer"] = str(exc).splitlines()[0] or type(exc).__name__
+    return _THREADS["answer"]

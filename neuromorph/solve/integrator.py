@@ -13,12 +13,12 @@ import math
 import numpy as np
 
 from .. import _validate as v
-from .._kernels.config import PARALLEL_FROM, UNIFORM_FROM
+from .._kernels.config import PARALLEL_FROM, UNIFORM_FROM, threads_start
 from .._kernels.uniform import uniform_model, uniform_structure
 from .._kernels import common as c
 from .._parallel import interrupted
 from .._progress import Progress
-from ..errors import Failure, SimulationError, SolverError
+from ..errors import Failure, NeuromorphWarning, SimulationError, SolverError
 from ..lower.compile import as_compiled_model
 from ..lower.problem import Problem, applied_currents, prepare
 from ..model.noise import as_noise_list
@@ -188,7 +188,11 @@ class Integrator:
 
             # A large model's vector field runs on all threads (on one, the serial kernel saves two
             # parallel regions per evaluation); a network of many like neurons has them in vector lanes.
-            threads = numba.get_num_threads() if self.model.n_neurons >= PARALLEL_FROM else 1
+            large = self.model.n_neurons >= PARALLEL_FROM
+            threads = numba.get_num_threads() if large and threads_start() is None else 1
+            if large and threads_start() is not None:
+                v.warn(f"numba's threads do not start ({threads_start()}; install tbb, or set NUMBA_THREADING_LAYER "
+                       "to a layer that loads): this large model runs on one thread", NeuromorphWarning)
             if threads > 1:
                 self.arrays = self.arrays._replace(chunks=np.array([threads], dtype=np.int64))
             if self.model.n_neurons >= UNIFORM_FROM:
