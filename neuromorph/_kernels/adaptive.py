@@ -170,29 +170,29 @@ def _dp8_attempt(model, stim, t, h, t_new, left_end, y, f0, fresh, y_stage, y_ne
         y_stage[k] = y[k] + h * (_A8[6, 0] * k1[k] + _A8[6, 3] * k4[k] + _A8[6, 4] * k5[k] + _A8[6, 5] * k6[k])
     rhs(model, stim, t + _C8[6] * h, RIGHT, y_stage, k7, tmp)
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[7, 0] * k1[k] + _A8[7, 3] * k4[k] + _A8[7, 4] * k5[k] + _A8[7, 5] * k6[k] +
-            _A8[7, 6] * k7[k])
+        y_stage[k] = y[k] + h * (_A8[7, 0] * k1[k] + _A8[7, 3] * k4[k] + _A8[7, 4] * k5[k] + _A8[7, 5] * k6[k]
+                                 + _A8[7, 6] * k7[k])
     rhs(model, stim, t + _C8[7] * h, RIGHT, y_stage, k8, tmp)
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[8, 0] * k1[k] + _A8[8, 3] * k4[k] + _A8[8, 4] * k5[k] + _A8[8, 5] * k6[k] +
-            _A8[8, 6] * k7[k] + _A8[8, 7] * k8[k])
+        y_stage[k] = y[k] + h * (_A8[8, 0] * k1[k] + _A8[8, 3] * k4[k] + _A8[8, 4] * k5[k] + _A8[8, 5] * k6[k]
+                                 + _A8[8, 6] * k7[k] + _A8[8, 7] * k8[k])
     rhs(model, stim, t + _C8[8] * h, RIGHT, y_stage, k9, tmp)
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[9, 0] * k1[k] + _A8[9, 3] * k4[k] + _A8[9, 4] * k5[k] + _A8[9, 5] * k6[k] +
-            _A8[9, 6] * k7[k] + _A8[9, 7] * k8[k] + _A8[9, 8] * k9[k])
+        y_stage[k] = y[k] + h * (_A8[9, 0] * k1[k] + _A8[9, 3] * k4[k] + _A8[9, 4] * k5[k] + _A8[9, 5] * k6[k]
+                                 + _A8[9, 6] * k7[k] + _A8[9, 7] * k8[k] + _A8[9, 8] * k9[k])
     rhs(model, stim, t + _C8[9] * h, RIGHT, y_stage, k10, tmp)
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[10, 0] * k1[k] + _A8[10, 3] * k4[k] + _A8[10, 4] * k5[k] + _A8[10, 5] * k6[k] +
-            _A8[10, 6] * k7[k] + _A8[10, 7] * k8[k] + _A8[10, 8] * k9[k] + _A8[10, 9] * k10[k])
+        y_stage[k] = y[k] + h * (_A8[10, 0] * k1[k] + _A8[10, 3] * k4[k] + _A8[10, 4] * k5[k] + _A8[10, 5] * k6[k]
+                                 + _A8[10, 6] * k7[k] + _A8[10, 7] * k8[k] + _A8[10, 8] * k9[k] + _A8[10, 9] * k10[k])
     rhs(model, stim, t + _C8[10] * h, RIGHT, y_stage, k11, tmp)
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[11, 0] * k1[k] + _A8[11, 3] * k4[k] + _A8[11, 4] * k5[k] + _A8[11, 5] * k6[k] +
-            _A8[11, 6] * k7[k] + _A8[11, 7] * k8[k] + _A8[11, 8] * k9[k] + _A8[11, 9] * k10[k] + _A8[11, 10] *
-            k11[k])
+        y_stage[k] = y[k] + h * (_A8[11, 0] * k1[k] + _A8[11, 3] * k4[k] + _A8[11, 4] * k5[k] + _A8[11, 5] * k6[k]
+                                 + _A8[11, 6] * k7[k] + _A8[11, 7] * k8[k] + _A8[11, 8] * k9[k] + _A8[11, 9] * k10[k]
+                                 + _A8[11, 10] * k11[k])
     rhs(model, stim, t_new, left_end, y_stage, k12, tmp)
     for k in range(ns):
-        y_new[k] = y[k] + h * (_B8[0] * k1[k] + _B8[5] * k6[k] + _B8[6] * k7[k] + _B8[7] * k8[k] + _B8[8] * k9[k] +
-            _B8[9] * k10[k] + _B8[10] * k11[k] + _B8[11] * k12[k])
+        y_new[k] = y[k] + h * (_B8[0] * k1[k] + _B8[5] * k6[k] + _B8[6] * k7[k] + _B8[7] * k8[k] + _B8[8] * k9[k]
+                               + _B8[9] * k10[k] + _B8[10] * k11[k] + _B8[11] * k12[k])
     rhs(model, stim, t_new, left_end, y_new, k13, tmp)  # FSAL: f at the new point
     s5 = 0.0
     s3 = 0.0
@@ -218,23 +218,27 @@ def _dp8_dense(model, stim, t, h, y, y_new, work, dense, cnt, tmp):
     """DOP853's 7th-order continuous extension (three more stages), as a polynomial in ``theta``."""
     ns = y.shape[0]
     o = _K * ns
-    k1, k6, k7, k8 = work[o:o + ns], work[o + 5 * ns:o + 6 * ns], work[o + 6 * ns:o + 7 * ns], work[o + 7 * ns:o + 8 * ns]
+    k1, k6, k7, k8 = (work[o:o + ns], work[o + 5 * ns:o + 6 * ns], work[o + 6 * ns:o + 7 * ns],
+                      work[o + 7 * ns:o + 8 * ns])
     k9, k10, k11, k12 = (work[o + 8 * ns:o + 9 * ns], work[o + 9 * ns:o + 10 * ns], work[o + 10 * ns:o + 11 * ns],
                          work[o + 11 * ns:o + 12 * ns])
     k13, k14, k15, k16 = (work[o + 12 * ns:o + 13 * ns], work[o + 13 * ns:o + 14 * ns], work[o + 14 * ns:o + 15 * ns],
                           work[o + 15 * ns:o + 16 * ns])
     y_stage = work[_Y_STAGE * ns:(_Y_STAGE + 1) * ns]
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[13, 0] * k1[k] + _A8[13, 6] * k7[k] + _A8[13, 7] * k8[k] + _A8[13, 8] * k9[k] +
-            _A8[13, 9] * k10[k] + _A8[13, 10] * k11[k] + _A8[13, 11] * k12[k] + _A8[13, 12] * k13[k])
+        y_stage[k] = y[k] + h * (_A8[13, 0] * k1[k] + _A8[13, 6] * k7[k] + _A8[13, 7] * k8[k] + _A8[13, 8] * k9[k]
+                                 + _A8[13, 9] * k10[k] + _A8[13, 10] * k11[k] + _A8[13, 11] * k12[k]
+                                 + _A8[13, 12] * k13[k])
     rhs(model, stim, t + _C8[13] * h, RIGHT, y_stage, k14, tmp)
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[14, 0] * k1[k] + _A8[14, 5] * k6[k] + _A8[14, 6] * k7[k] + _A8[14, 7] * k8[k] +
-            _A8[14, 10] * k11[k] + _A8[14, 11] * k12[k] + _A8[14, 12] * k13[k] + _A8[14, 13] * k14[k])
+        y_stage[k] = y[k] + h * (_A8[14, 0] * k1[k] + _A8[14, 5] * k6[k] + _A8[14, 6] * k7[k] + _A8[14, 7] * k8[k]
+                                 + _A8[14, 10] * k11[k] + _A8[14, 11] * k12[k] + _A8[14, 12] * k13[k]
+                                 + _A8[14, 13] * k14[k])
     rhs(model, stim, t + _C8[14] * h, RIGHT, y_stage, k15, tmp)
     for k in range(ns):
-        y_stage[k] = y[k] + h * (_A8[15, 0] * k1[k] + _A8[15, 5] * k6[k] + _A8[15, 6] * k7[k] + _A8[15, 7] * k8[k] +
-            _A8[15, 8] * k9[k] + _A8[15, 12] * k13[k] + _A8[15, 13] * k14[k] + _A8[15, 14] * k15[k])
+        y_stage[k] = y[k] + h * (_A8[15, 0] * k1[k] + _A8[15, 5] * k6[k] + _A8[15, 6] * k7[k] + _A8[15, 7] * k8[k]
+                                 + _A8[15, 8] * k9[k] + _A8[15, 12] * k13[k] + _A8[15, 13] * k14[k]
+                                 + _A8[15, 14] * k15[k])
     rhs(model, stim, t + _C8[15] * h, RIGHT, y_stage, k16, tmp)
     cnt[c.N_FEV] += 3
     for k in range(ns):
@@ -242,17 +246,17 @@ def _dp8_dense(model, stim, t, h, y, y_new, work, dense, cnt, tmp):
         f1 = h * k1[k] - f0
         f2 = 2.0 * f0 - h * (k1[k] + k13[k])
         f3 = h * (_D8[0, 0] * k1[k] + _D8[0, 5] * k6[k] + _D8[0, 6] * k7[k] + _D8[0, 7] * k8[k] + _D8[0, 8] * k9[k]
-            + _D8[0, 9] * k10[k] + _D8[0, 10] * k11[k] + _D8[0, 11] * k12[k] + _D8[0, 12] * k13[k] + _D8[0, 13] *
-            k14[k] + _D8[0, 14] * k15[k] + _D8[0, 15] * k16[k])
+                  + _D8[0, 9] * k10[k] + _D8[0, 10] * k11[k] + _D8[0, 11] * k12[k] + _D8[0, 12] * k13[k]
+                  + _D8[0, 13] * k14[k] + _D8[0, 14] * k15[k] + _D8[0, 15] * k16[k])
         f4 = h * (_D8[1, 0] * k1[k] + _D8[1, 5] * k6[k] + _D8[1, 6] * k7[k] + _D8[1, 7] * k8[k] + _D8[1, 8] * k9[k]
-            + _D8[1, 9] * k10[k] + _D8[1, 10] * k11[k] + _D8[1, 11] * k12[k] + _D8[1, 12] * k13[k] + _D8[1, 13] *
-            k14[k] + _D8[1, 14] * k15[k] + _D8[1, 15] * k16[k])
+                  + _D8[1, 9] * k10[k] + _D8[1, 10] * k11[k] + _D8[1, 11] * k12[k] + _D8[1, 12] * k13[k]
+                  + _D8[1, 13] * k14[k] + _D8[1, 14] * k15[k] + _D8[1, 15] * k16[k])
         f5 = h * (_D8[2, 0] * k1[k] + _D8[2, 5] * k6[k] + _D8[2, 6] * k7[k] + _D8[2, 7] * k8[k] + _D8[2, 8] * k9[k]
-            + _D8[2, 9] * k10[k] + _D8[2, 10] * k11[k] + _D8[2, 11] * k12[k] + _D8[2, 12] * k13[k] + _D8[2, 13] *
-            k14[k] + _D8[2, 14] * k15[k] + _D8[2, 15] * k16[k])
+                  + _D8[2, 9] * k10[k] + _D8[2, 10] * k11[k] + _D8[2, 11] * k12[k] + _D8[2, 12] * k13[k]
+                  + _D8[2, 13] * k14[k] + _D8[2, 14] * k15[k] + _D8[2, 15] * k16[k])
         f6 = h * (_D8[3, 0] * k1[k] + _D8[3, 5] * k6[k] + _D8[3, 6] * k7[k] + _D8[3, 7] * k8[k] + _D8[3, 8] * k9[k]
-            + _D8[3, 9] * k10[k] + _D8[3, 10] * k11[k] + _D8[3, 11] * k12[k] + _D8[3, 12] * k13[k] + _D8[3, 13] *
-            k14[k] + _D8[3, 14] * k15[k] + _D8[3, 15] * k16[k])
+                  + _D8[3, 9] * k10[k] + _D8[3, 10] * k11[k] + _D8[3, 11] * k12[k] + _D8[3, 12] * k13[k]
+                  + _D8[3, 13] * k14[k] + _D8[3, 14] * k15[k] + _D8[3, 15] * k16[k])
         dense[0, k] = y[k]
         for m in range(7):
             dense[m + 1, k] = (_M8[0, m] * f0 + _M8[1, m] * f1 + _M8[2, m] * f2 + _M8[3, m] * f3 + _M8[4, m] * f4
@@ -417,8 +421,8 @@ def _norm(err, y, y_new, atol, rtol):
 
 
 @njit(**JIT_DRIVER)
-def _adaptive_steps(attempt, dense_of, order, f_new_row, dense_rows, model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval,
-                    save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound):
+def _adaptive_steps(attempt, dense_of, order, f_new_row, dense_rows, model, stim, y, f0, ctrl, cnt, atol, work, iwork,
+                    t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound):
     """The loop of every adaptive kernel, with the method's ``attempt``, ``dense_of``, ``order``, ``f_new_row`` and
     ``dense_rows`` (see the module notes), until ``ctrl[C_T_STOP]`` or until control must return."""
     ns = y.shape[0]
@@ -480,16 +484,16 @@ def dopri5_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_id
     ``work`` and ``iwork`` are scratch buffers of the lengths :func:`work_sizes` gives; ``armed``
     (int64, per neuron) is the spike detector's state, kept between calls.
     """
-    return _adaptive_steps(_dp5_attempt, _dp5_dense, 5.0, _DP5_F_NEW, 5, model, stim, y, f0, ctrl, cnt, atol, work, iwork,
-                           t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
+    return _adaptive_steps(_dp5_attempt, _dp5_dense, 5.0, _DP5_F_NEW, 5, model, stim, y, f0, ctrl, cnt, atol, work,
+                           iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
 
 
 @njit(**JIT)
 def rosenbrock23_run(model, stim, y, f0, ctrl, cnt, atol, work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
                      thr, armed, bound):
     """Rosenbrock 2(3) until ``ctrl[C_T_STOP]`` or until control must return (see :func:`dopri5_run`)."""
-    return _adaptive_steps(_ros23_attempt, _ros23_dense, 3.0, _ROS23_F_NEW, 5, model, stim, y, f0, ctrl, cnt, atol, work,
-                           iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
+    return _adaptive_steps(_ros23_attempt, _ros23_dense, 3.0, _ROS23_F_NEW, 5, model, stim, y, f0, ctrl, cnt, atol,
+                           work, iwork, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
 
 
 @njit(**JIT)
