@@ -132,6 +132,31 @@ def test_predictions_match_simulated_patterns(name, i_app, expected):
         assert res.summary(t_start=15_000)["pattern"] == expected
 
 
+def test_predictions_over_many_currents_are_each_currents_own():
+    """predict_behaviours works the currents out together; each pattern is the one predict_behaviour gives alone."""
+    from neuromorph.analysis.iv import predict_behaviour, predict_behaviours, steady_curve
+
+    currents = np.linspace(-4.0, 2.0, 121)
+    for name, path, value in (("bursting", "slow_negative.alpha", -1.5), ("bursting", "slow_negative.alpha", -2.9),
+                              ("bursting", "ultraslow_positive.alpha", -1.0), ("bistable_switch", None, None),
+                              ("rest_spike_bistability", None, None)):
+        n = nm.preset(name)
+        if path is not None:
+            n.set(path, value)
+        one_by_one = [predict_behaviour(n, float(i)) for i in currents]
+        assert predict_behaviours(n, currents).tolist() == one_by_one
+        assert predict_behaviours(n, currents, steady=steady_curve(n)).tolist() == one_by_one
+    n = nm.preset("bursting")
+    narrow = [predict_behaviour(n, float(i), v_range=(-3.0, 1.0), strict=False) for i in currents]
+    assert "unknown" in narrow
+    assert predict_behaviours(n, currents, v_range=(-3.0, 1.0), strict=False).tolist() == narrow
+    first = currents[narrow.index("unknown")]
+    with pytest.raises(nm.ModelError, match=f"no equilibrium for i_app = {first:g} "):  # the first, as one by one
+        predict_behaviours(n, currents, v_range=(-3.0, 1.0))
+    with pytest.raises(nm.ModelError, match="`i_app` must be 1-dimensional"):
+        predict_behaviours(n, [[-2.0]])
+
+
 def test_bad_input():
     n = nm.preset("bursting")
     with pytest.raises(nm.ModelError, match="v_range"):

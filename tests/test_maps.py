@@ -52,9 +52,46 @@ def test_map_is_thread_independent():
     n = nm.preset("bursting")
     kw = dict(x=("i_app", -2.5, -1.0, 6), t_end=8000)
     one = nm.behaviour_map(n, n_threads=1, **kw)
-    two = nm.behaviour_map(n, n_threads=2, **kw)
+    two = nm.behaviour_map(n, n_threads=2, **kw)  # (the predictions beside the simulations, not before them)
     assert np.array_equal(one.pattern, two.pattern)
     assert np.array_equal(one.burst_period, two.burst_period, equal_nan=True)
+    assert one.predicted.tolist() == two.predicted.tolist()
+
+
+def test_map_predictions_are_each_cells_own():
+    """Worked out row by row (and on any axes), each cell's prediction is predict_behaviour's for that cell."""
+    n = nm.preset("bursting")
+    for x, y in ((("i_app", -3.0, 0.0, 7), ("slow_negative.alpha", -3.0, 0.0, 5)),
+                 (("slow_negative.alpha", -3.0, 0.0, 5), ("i_app", -3.0, 0.0, 7)),
+                 (("slow_negative.alpha", -3.0, 0.0, 5), ("ultraslow_positive.alpha", 0.5, 2.5, 3))):
+        m = nm.behaviour_map(n, x=x, y=y, t_end=10.0, i_app=None if "i_app" in (x[0], y[0]) else -1.7)
+        for iy, b in enumerate(m.y.values):
+            for ix, a in enumerate(m.x.values):
+                cell = n.copy()
+                current = -1.7
+                for path, value in ((m.x.name, a), (m.y.name, b)):
+                    if path == "i_app":
+                        current = float(value)
+                    else:
+                        cell.set(path, float(value))
+                assert m.predicted[iy, ix] == nm.predict_behaviour(cell, current, strict=False)
+
+
+def test_a_task_run_alongside_a_study_runs_once_and_its_error_stops_the_study():
+    from neuromorph.studies.runner import execute
+
+    study = nm.Study("tonic", grid={"i_app": [-1.0, -0.5, 0.0, 0.5]}, t_end=200, method="dopri5", engine="single")
+    calls = []
+    for n_threads in (1, 2):
+        ds = execute(study, n_threads=n_threads, chunk_size=1, alongside=lambda stop: calls.append(stop.is_set()))
+        assert ds["pattern"].values.size == 4
+    assert calls == [False, False]
+
+    def fails(stop):
+        raise nm.ModelError("no")
+
+    with pytest.raises(nm.ModelError, match="no"):
+        execute(study, n_threads=2, chunk_size=1, alongside=fails)
 
 
 def test_map_save_round_trip(tmp_path):

@@ -30,12 +30,14 @@ from ..model.elements import timescale_label
 
 __all__ = [
     "TIMESCALES", "IVCurves", "iv_curves", "iv_current", "iv_conductance", "negative_conductance_intervals",
-    "Equilibrium", "equilibria", "FoldCurve", "fold_points", "predict_behaviour", "timescale_tau", "steady_curve",
+    "Equilibrium", "equilibria", "FoldCurve", "fold_points", "predict_behaviour", "predict_behaviours", "timescale_tau",
+    "steady_curve",
 ]
 
 TIMESCALES = ("fast", "slow", "ultraslow", "steady")
 V_RANGE = (-10.0, 10.0)
 _GRID = 4001  # sampling of the search range before edges and roots are refined
+_BLOCK = 256  # currents whose equilibria are searched together (predict_behaviours)
 _V_LIMIT = 1e6  # search ranges beyond this only lose resolution: the dynamics live within a few units
 
 
@@ -226,29 +228,42 @@ def _bisect_all(f, lo, hi, tol):
     return 0.5 * (lo + hi)
 
 
-def _newton_all(f_and_slope, lo, hi, tol):
+def _newton_all(f_and_slope, lo, hi, tol, group=None):
     """Roots of ``f`` in brackets (sign changes) by Newton on the analytic slope, kept inside the
-    bracket (bisection where a Newton step would leave it); all brackets at once."""
+    bracket (bisection where a Newton step would leave it); all brackets at once.
+
+    ``f_and_slope(x, which)`` gives ``f`` and its slope at ``x`` for the brackets ``which`` (indices).
+    ``group`` (an integer per bracket; default: one group) sets which brackets stop together: a group's
+    brackets are refined until every one of them has converged, whatever the other groups do, so the
+    roots of several problems solved in one pass are those each would get alone.
+    """
     lo = np.array(lo, dtype=np.float64)
     hi = np.array(hi, dtype=np.float64)
     if lo.size == 0:
         return lo
-    f_lo, _ = f_and_slope(lo)
+    group = np.zeros(lo.size, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    live = np.arange(lo.size)
+    f_lo = f_and_slope(lo, live)[0]
     x = 0.5 * (lo + hi)
     for _ in range(100):
-        fx, gx = f_and_slope(x)
-        same = (fx < 0) == (f_lo < 0)
-        lo = np.where(same, x, lo)
-        f_lo = np.where(same, fx, f_lo)
-        hi = np.where(same, hi, x)
+        xl, lol, hil, f_lol = x[live], lo[live], hi[live], f_lo[live]
+        fx, gx = f_and_slope(xl, live)
+        same = (fx < 0) == (f_lol < 0)
+        lol = np.where(same, xl, lol)
+        f_lo[live] = np.where(same, fx, f_lol)
+        hil = np.where(same, hil, xl)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(gx != 0.0, fx / gx, np.inf)
-        newton = x - step
-        inside = (newton > lo) & (newton < hi)
-        x_new = np.where(inside, newton, 0.5 * (lo + hi))
-        done = (np.abs(x_new - x) <= tol) | (fx == 0.0)
-        x = np.where(fx == 0.0, x, x_new)
-        if np.all(done):
+        newton = xl - step
+        inside = (newton > lol) & (newton < hil)
+        x_new = np.where(inside, newton, 0.5 * (lol + hil))
+        done = (np.abs(x_new - xl) <= tol) | (fx == 0.0)
+        x[live] = np.where(fx == 0.0, xl, x_new)
+        lo[live], hi[live] = lol, hil
+        unfinished = np.zeros(group.max() + 1, dtype=bool)
+        unfinished[group[live[~done]]] = True
+        live = live[unfinished[group[live]]]
+        if live.size == 0:
             break
     return x
 
@@ -355,29 +370,48 @@ class Equilibrium:
 
 def _roots_on_grid(neuron, grid, f_grid, i_app, tol=1e-13):
     """Roots of ``I_steady - i_app`` bracketed on ``grid`` (where ``f_grid`` holds it), refined by Newton."""
+    roots = _roots_of_currents(neuron, grid, np.asarray(f_grid)[None, :], np.array([i_app], dtype=np.float64),
+                               tol)[0]
+    if isinstance(roots, ModelError):
+        raise roots
+    return roots
 
-    def f_and_slope(u):
+
+def _roots_of_currents(neuron, grid, f_grid, i_app, tol=1e-13):
+    """:func:`_roots_on_grid` for several currents at once: ``f_grid[k]`` holds ``I_steady - i_app[k]`` on ``grid``.
+
+    One list of roots per current, or the ModelError of a current at which the curve is flat; each list is what
+    that current alone gives (Newton refines the brackets of all the currents in one pass, each current's
+    stopping on its own).
+    """
+
+    def f_and_slope(u, which):
         current, slope = _curve(neuron, u, math.inf, 0.0)
-        return current - i_app, slope
+        return current - i_app[row[which]], slope
 
     zero = f_grid == 0.0
-    flat = np.flatnonzero(zero[:-1] & zero[1:])
-    if flat.size:
-        raise ModelError(
-            f"I_steady(V) = i_app = {i_app:g} on the whole interval [{grid[flat[0]]:g}, {grid[flat[0] + 1]:g}] "
-            f"at least: the neuron has no net conductance there, so every voltage in it is an equilibrium "
-            f"(add a leak)")
-    exact = grid[zero]
-    brackets = np.flatnonzero(f_grid[:-1] * f_grid[1:] < 0)
-    refined = _newton_all(f_and_slope, grid[brackets], grid[brackets + 1], tol)
-    return sorted(float(x) for x in np.concatenate((exact, refined)))
+    flat = zero[:, :-1] & zero[:, 1:]
+    row, col = np.nonzero(f_grid[:, :-1] * f_grid[:, 1:] < 0)  # brackets, current by current, lowest first
+    refined = _newton_all(f_and_slope, grid[col], grid[col + 1], tol, group=row)
+    ends = np.searchsorted(row, np.arange(len(i_app) + 1))
+    out = []
+    for k in range(len(i_app)):
+        if flat[k].any():
+            first = int(np.flatnonzero(flat[k])[0])
+            out.append(ModelError(
+                f"I_steady(V) = i_app = {i_app[k]:g} on the whole interval [{grid[first]:g}, {grid[first + 1]:g}] "
+                f"at least: the neuron has no net conductance there, so every voltage in it is an equilibrium "
+                f"(add a leak)"))
+            continue
+        out.append(sorted(float(x) for x in np.concatenate((grid[zero[k]], refined[ends[k]:ends[k + 1]]))))
+    return out
 
 
 def steady_curve(neuron, v_range=V_RANGE):
     """``(grid, current)``: the steady-state curve sampled on the equilibrium search grid.
 
     It does not depend on I_app: studies over many currents compute it once and pass it to
-    :func:`predict_behaviour` (``steady=``).
+    :func:`predict_behaviour` or :func:`predict_behaviours` (``steady=``).
     """
     lo, hi = _check_range(v_range)
     grid = np.linspace(lo, hi, _GRID)
@@ -446,8 +480,25 @@ def _classify(neuron, voltages):
     out = []
     for v in voltages:
         eig = np.linalg.eigvals(dense_jacobian(model, np.full(n, v)))
-        out.append(Equilibrium(v=v, stable=bool(np.all(eig.real < 0)), eigenvalues=eig))
+        out.append(Equilibrium(v=v, stable=bool(_is_stable(eig)), eigenvalues=eig))
     return out
+
+
+def _is_stable(eigenvalues):
+    """Stable: every eigenvalue (along the last axis) in the open left half-plane."""
+    return np.all(eigenvalues.real < 0, axis=-1)
+
+
+def _stable(neuron, voltages):
+    """Whether the equilibrium at each of ``voltages`` is stable, as :func:`_classify` says, all at once."""
+    from ..lower.compile import dense_jacobian
+
+    if not len(voltages):
+        return np.zeros(0, dtype=bool)
+    model = neuron.compile()
+    n = model.n_states
+    states = np.repeat(np.asarray(voltages, dtype=np.float64)[:, None], n, axis=1)  # membrane and filters at v
+    return _is_stable(np.linalg.eigvals(dense_jacobian(model, states)))
 
 
 def _lowest_stable(eqs):
@@ -636,11 +687,6 @@ def fold_points(neuron, parameter, values, v_range=V_RANGE):
     return FoldCurve(parameter=parameter, values=values, v=fold_v, i_app=fold_i)
 
 
-def _negative_at(neuron, v, timescale, v_rest):
-    """True where the I-V curve of ``timescale`` (slower filters at ``v_rest``) has negative slope at ``v``."""
-    return bool(_curve(neuron, np.array([v]), timescale_tau(neuron, timescale), v_rest)[1][0] < 0)
-
-
 def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE, steady=None, strict=True):
     """Firing pattern predicted from the I-V curves alone.
 
@@ -699,11 +745,74 @@ def predict_behaviour(neuron, i_app=0.0, v_range=V_RANGE, steady=None, strict=Tr
     """
     neuron = one_neuron(neuron)
     i_app = check.real("i_app", i_app)
-    pattern = _predict(neuron, i_app, v_range, steady)[0]
+    pattern = _predict_many(neuron, np.array([i_app]), v_range, steady)[0]
+    if isinstance(pattern, ModelError):
+        raise pattern
     if pattern == "unknown" and strict:
-        raise ModelError(f"no equilibrium for i_app = {i_app:g} lies in v_range = {tuple(v_range)}: the prediction "
-                         "rests on the equilibrium, widen v_range")
+        raise _no_equilibrium(i_app, v_range)
     return pattern
+
+
+def _no_equilibrium(i_app, v_range):
+    return ModelError(f"no equilibrium for i_app = {i_app:g} lies in v_range = {tuple(v_range)}: the prediction "
+                      "rests on the equilibrium, widen v_range")
+
+
+def predict_behaviours(neuron, i_app, v_range=V_RANGE, steady=None, strict=True):
+    """Firing patterns predicted from the I-V curves at many applied currents: :func:`predict_behaviour` of each.
+
+    The rules are those of :func:`predict_behaviour` and the patterns the same, current by current; the
+    currents share the steady-state curve and are worked out together (equilibria, their stability and
+    the slopes at them, each in one pass over every current), many times faster than one call per current.
+
+    Parameters
+    ----------
+    neuron : Neuron or str
+        The neuron, or a preset name of one.
+    i_app : array_like
+        Constant applied currents (1-D).
+    v_range : (float, float), default (-10, 10)
+        Where equilibria are searched.
+    steady : tuple, optional
+        The steady-state curve from ``steady_curve`` (computed once here if not given).
+    strict : bool, default True
+        With False, a current at which the curves say nothing gives ``"unknown"`` instead of an error:
+        ``v_range`` holds no equilibrium, or the steady-state curve equals the current on a whole interval
+        (no net conductance).
+
+    Returns
+    -------
+    ndarray of str
+        One pattern per current, as :func:`predict_behaviour` names them.
+
+    Raises
+    ------
+    ModelError
+        If ``neuron`` is not a Neuron or a neuron's preset name (a network is refused), ``i_app`` is not a
+        1-D array of finite numbers or ``v_range`` not a pair ``(low, high)`` with ``low < high``; with
+        ``strict=True``, for the first current at which the curves say nothing (as
+        :func:`predict_behaviour` does).
+    CircuitFileError
+        If ``neuron`` names an unknown preset.
+
+    Examples
+    --------
+    >>> import neuromorph as nm
+    >>> n = nm.preset("bursting")
+    >>> predict_behaviours(n, [-2.0, 0.0, -3.0]).tolist()
+    ['bursting', 'tonic', 'rest']
+    >>> predict_behaviours(n, [-2.0, 5.0], v_range=(-3.0, 3.0), strict=False).tolist()
+    ['bursting', 'unknown']
+    """
+    neuron = one_neuron(neuron)
+    i_app = check.real_array("i_app", i_app)
+    patterns = _predict_many(neuron, i_app, v_range, steady)
+    for current, pattern in zip(i_app, patterns):
+        if strict and isinstance(pattern, ModelError):
+            raise pattern
+        if strict and pattern == "unknown":
+            raise _no_equilibrium(float(current), v_range)
+    return np.array(["unknown" if isinstance(p, ModelError) else p for p in patterns], dtype=str)
 
 
 def _far_slopes(neuron):
@@ -711,27 +820,49 @@ def _far_slopes(neuron):
     return _curve(neuron, np.array([-_V_LIMIT, _V_LIMIT]), math.inf, 0.0)[1]
 
 
-def _predict(neuron, i_app, v_range=V_RANGE, steady=None):
-    """Predicted pattern and the equilibria it rests on (``steady`` reuses a sampled steady curve).
+def _predict_many(neuron, i_app, v_range=V_RANGE, steady=None):
+    """The pattern predicted at each current of the array ``i_app`` (``steady`` reuses a sampled steady curve).
 
-    ``"unknown"`` when ``v_range`` holds no equilibrium although the state cannot run away.
+    ``"unknown"`` where ``v_range`` holds no equilibrium although the state cannot run away; the ModelError
+    of a current at which the steady-state curve is flat (every voltage there an equilibrium).
     """
-    eqs = _equilibria(neuron, i_app, v_range, steady)
-    stable = [e for e in eqs if e.stable]
-    if not stable:
-        far = _far_slopes(neuron)
-        if np.min(far) < 0.0 or (not eqs and np.min(far) <= 0.0):
-            return "diverging", eqs
-    if not eqs:
-        return "unknown", eqs
-    spiking = [e for e in eqs if not e.stable and _negative_at(neuron, e.v, "fast", e.v)]
-    if len(stable) >= 2 or (stable and spiking):
-        return "bistable", eqs
-    if len(eqs) == 1 and stable:
-        return "rest", eqs
-    star = eqs[0].v if len(eqs) == 1 else (stable[0].v if stable else eqs[len(eqs) // 2].v)
-    if _negative_at(neuron, star, "slow", star):
-        return "bursting", eqs
-    if _negative_at(neuron, star, "fast", star):
-        return "tonic", eqs
-    return "rest", eqs
+    grid, current = steady_curve(neuron, v_range) if steady is None else steady
+    grid, current = np.asarray(grid), np.asarray(current)
+    roots = [eqs for k in range(0, len(i_app), _BLOCK)  # in blocks: each holds a steady curve per current
+             for eqs in _roots_of_currents(neuron, grid, current[None, :] - i_app[k:k + _BLOCK, None],
+                                           i_app[k:k + _BLOCK])]
+    voltages = np.array([v for eqs in roots if not isinstance(eqs, ModelError) for v in eqs], dtype=np.float64)
+    stable = _stable(neuron, voltages)
+    fast = timescale_tau(neuron, "fast")
+    fast_negative = _curve(neuron, voltages, fast, voltages)[1] < 0  # at each equilibrium, slower filters there
+    out, stars, start, far = [], [], 0, None
+    for eqs in roots:
+        if isinstance(eqs, ModelError):
+            out.append(eqs)
+            continue
+        end = start + len(eqs)
+        is_stable, spiking = stable[start:end], ~stable[start:end] & fast_negative[start:end]
+        start = end
+        stable_v = [v for v, s in zip(eqs, is_stable) if s]
+        if not stable_v:
+            far = _far_slopes(neuron) if far is None else far
+            if np.min(far) < 0.0 or (not eqs and np.min(far) <= 0.0):
+                out.append("diverging")
+                continue
+        if not eqs:
+            out.append("unknown")
+            continue
+        if len(stable_v) >= 2 or (stable_v and np.any(spiking)):
+            out.append("bistable")
+        elif len(eqs) == 1 and stable_v:
+            out.append("rest")
+        else:  # V* decides, by the slopes there (below, for every such current at once)
+            stars.append((len(out), eqs[0] if len(eqs) == 1 else (stable_v[0] if stable_v else eqs[len(eqs) // 2])))
+            out.append(None)
+    if stars:
+        star = np.array([v for _, v in stars])
+        slow = _curve(neuron, star, timescale_tau(neuron, "slow"), star)[1] < 0
+        tonic = _curve(neuron, star, fast, star)[1] < 0
+        for (k, _), bursts, spikes in zip(stars, slow, tonic):
+            out[k] = "bursting" if bursts else "tonic" if spikes else "rest"
+    return out

@@ -457,19 +457,26 @@ def as_compiled_model(model):
 
 
 def dense_jacobian(model, y, t=0.0, stim=None):
-    """The full Jacobian ``d(dy/dt)/dy`` of a compiled model at ``y`` as a dense array (for analysis of small models)."""
+    """The full Jacobian ``d(dy/dt)/dy`` of a compiled model at ``y`` as a dense array (for analysis of small models).
+
+    ``y`` of shape ``(k, n_states)`` holds ``k`` states: their ``k`` Jacobians, stacked (each the one its state
+    alone gives).
+    """
     from .._kernels.field import empty_stim, jacobian, scratch_size
 
     arrays = model.arrays if isinstance(model, CompiledModel) else model
     # Contiguous copies (a member's parameters may be a view): one compiled version of the kernel serves all.
     arrays = type(arrays)(*(np.ascontiguousarray(a) for a in arrays))
     n = arrays.st_kind.size
-    vals = np.zeros(arrays.jac_row.size)
-    jacobian(arrays, empty_stim(arrays.mem_state.size) if stim is None else stim, t, False,
-             np.ascontiguousarray(y, dtype=np.float64), vals, np.zeros(n), np.zeros(scratch_size(arrays)))
-    out = np.zeros((n, n))
-    np.add.at(out, (arrays.jac_row, arrays.jac_col), vals)
-    return out
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    states = y if y.ndim == 2 else y[None, :]
+    stim = empty_stim(arrays.mem_state.size) if stim is None else stim
+    vals = np.zeros((states.shape[0], arrays.jac_row.size))
+    for k, state in enumerate(states):
+        jacobian(arrays, stim, t, False, state, vals[k], np.zeros(n), np.zeros(scratch_size(arrays)))
+    out = np.zeros((states.shape[0], n, n))
+    np.add.at(out, (np.arange(states.shape[0])[:, None], arrays.jac_row, arrays.jac_col), vals)
+    return out if y.ndim == 2 else out[0]
 
 
 def _stimulus_peaks(stim):

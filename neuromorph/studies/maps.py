@@ -6,8 +6,10 @@ in this process on a pool of threads (the kernels release the GIL) or on Dask. E
 adaptive simulation (DP5 by default: for these slow-fast neurons ~4 times cheaper than fixed-step
 RK4 at dt = 0.05); only per-cell metrics are kept. Next to the simulated pattern, each cell also
 gets the pattern predicted from the I-V curves alone
-(:func:`neuromorph.analysis.iv.predict_behaviour`). The result, :class:`BehaviourMap`, is the
-study's xarray Dataset with the map's accessors.
+(:func:`neuromorph.analysis.iv.predict_behaviour`; the cells of a row, which differ only in ``i_app``,
+together: :func:`~neuromorph.analysis.iv.predict_behaviours`), worked out by one of the runner's threads
+while the others simulate. The result, :class:`BehaviourMap`, is the study's xarray Dataset with the
+map's accessors.
 
 Parameters are ``"i_app"`` or ``"ELEMENT.FIELD"`` paths (``"slow_negative.alpha"``,
 ``"ultraslow_positive.delta"``, ``"C"``).
@@ -19,7 +21,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._parallel import thread_count
-from ..analysis.iv import predict_behaviour, steady_curve
+from ..analysis.iv import predict_behaviours, steady_curve
 from ..analysis.spikes import PATTERNS, settled_window
 from ..errors import Failure, ModelError, SimulationError, SolverError
 from ..io.files import atomic_write
@@ -379,32 +381,18 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         from ..solve.stability import refuse_beyond
 
         refuse_beyond(solver.dt, solver.name, limit, "every cell")
-    predicted = None
-    if predict:
-        predicted = np.empty((ny, nx), dtype=object)
-        work = neuron.copy()
-        steady_cache = {}
-        for iy, ix in cells:
-            values = cell_values(iy, ix)
-            current = values.pop("i_app", 0.0)
-            for path, value in values.items():
-                work.set(path, value)
-            key = tuple(sorted(values.items()))
-            try:
-                if key not in steady_cache:  # the steady curve does not depend on I_app: one per parameter set
-                    steady_cache.clear()
-                    steady_cache[key] = steady_curve(work)
-                predicted[iy, ix] = predict_behaviour(work, current, steady=steady_cache[key], strict=False)
-            except ModelError:  # the curves say nothing here (no conductance at all): the map goes on
-                predicted[iy, ix] = "unknown"
-        predicted = predicted.astype(str)
+    groups = _prediction_groups(neuron, cells, cell_values) if predict else None
+    predicted = []
+
+    def predictions(stop):  # beside the simulations (the runner's first task), rather than before them
+        predicted.append(_predictions(neuron, groups, (ny, nx), stop))
 
     grid = {a.name: a.values for a in (y_axis, x_axis) if a is not None}  # y outermost: rows are y
     drive = defaults.get("i_app", 0.0) if "i_app" not in grid else 0.0
     study = Study(neuron, grid=grid, t_end=t_end, t_record=t_transient, engine="single", max_steps=max_steps,
                   drive=drive, **_solver_options(method, solver, rtol, atol, dt))
     ds = execute(study, client=client, scheduler=scheduler, workers=workers, progress=progress, timeout=timeout,
-                 n_threads=n_threads, label="behaviour map")
+                 n_threads=n_threads, label="behaviour map", alongside=predictions if predict else None)
     failed = ds["reason"].values.ravel()
     for reason in (Failure.TOO_MANY_STEPS, Failure.SOLVER_FAILED):  # a cell that cannot be run stops the map
         if np.any(failed == reason.value):  # (not one that diverges)
@@ -419,9 +407,49 @@ def behaviour_map(neuron, x, y=None, t_end=20_000.0, t_transient=None, i_app=Non
         cause = beyond_limit(solver.dt, solver.name, limit)
         if cause is not None:
             v.warn(f"{diverged} of {len(cells)} cells diverged: {cause}", NeuromorphWarning)
-    if predicted is not None:
-        ds["predicted"] = (list(grid), predicted.reshape(tuple(a.size for a in grid.values())))
+    if predicted:
+        ds["predicted"] = (list(grid), predicted[0].reshape(tuple(a.size for a in grid.values())))
     return BehaviourMap(ds)
+
+
+def _prediction_groups(neuron, cells, cell_values):
+    """The cells ``(iy, ix)`` of a map (their parameters ``cell_values(iy, ix)``) grouped by their parameters other
+    than ``i_app``: ``[(those parameters, cells, currents)]``, each a row of the usual I_app x gain map. Every value
+    is set on a copy of ``neuron`` here, so that one the neuron refuses is refused before any simulation runs."""
+    groups = {}
+    for iy, ix in cells:
+        values = cell_values(iy, ix)
+        current = values.pop("i_app", 0.0)
+        key = tuple(sorted(values.items()))
+        groups.setdefault(key, (values, [], []))
+        groups[key][1].append((iy, ix))
+        groups[key][2].append(current)
+    work = neuron.copy()
+    for values, _, _ in groups.values():
+        for path, value in values.items():
+            work.set(path, value)
+    return list(groups.values())
+
+
+def _predictions(neuron, groups, shape, stop):
+    """The pattern each cell of ``groups`` (:func:`_prediction_groups`) is predicted from its I-V curves, as an
+    array of ``shape``: a group's cells share their steady-state curve and are predicted together
+    (:func:`neuromorph.analysis.iv.predict_behaviours`), each as :func:`~neuromorph.analysis.iv.predict_behaviour`
+    alone would; ``"unknown"`` where the curves say nothing. ``stop`` (a ``threading.Event``), set, ends the work
+    with ``KeyboardInterrupt`` at the next group (the map was stopped)."""
+    predicted = np.empty(shape, dtype=object)
+    work = neuron.copy()
+    for values, members, currents in groups:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        for path, value in values.items():
+            work.set(path, value)
+        rows, cols = np.array(members).T
+        try:
+            predicted[rows, cols] = predict_behaviours(work, currents, steady=steady_curve(work), strict=False)
+        except ModelError:  # the curves say nothing here (no conductance at all): the map goes on
+            predicted[rows, cols] = "unknown"
+    return predicted.astype(str)
 
 
 def _solver_options(method, solver, rtol, atol, dt):

@@ -318,7 +318,7 @@ def run_study(study, out=None, client=None, scheduler=None, workers=None, chunk_
 
 def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_size=None, resume=False,
             overwrite=False, progress=None, on_chunk=None, timeout=10.0, n_threads=None, label="study",
-            failure_times=False):
+            failure_times=False, alongside=None):
     """The one runner: every member of the :class:`Study` ``study`` run chunk by chunk, in this process or on Dask.
 
     :func:`run_study` (the options are its own) is this and a warning when members diverged; a behaviour map
@@ -327,6 +327,11 @@ def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_si
     ``failure_times``: the Dataset also holds ``t_failed`` (over the member dimensions), when each member was
     found diverging (NaN for one that ran to the end, where the engine does not say, and in chunks reused
     from a store, which does not keep it).
+    ``alongside``: a function to run in this process while the chunks run, given a ``threading.Event`` set when the
+    study stops (Ctrl-C, an error: it should then return soon); its own exception stops the study. The first task of
+    the in-process pool of single runs, its other threads running chunks meanwhile (one thread: before the chunks); on
+    Dask, in this thread once the chunks are submitted; before the chunks of other engines. What it makes, it keeps
+    itself (a behaviour map's I-V predictions beside its simulations).
     """
     from . import store as zstore
     from .cluster import dask_client
@@ -370,9 +375,9 @@ def execute(study, out=None, client=None, scheduler=None, workers=None, chunk_si
 
         started = time.perf_counter()
         if dclient is None:
-            _run_local(study, bounds, todo, finish, progress, n_threads, label)
+            _run_local(study, bounds, todo, finish, progress, n_threads, label, alongside)
         else:
-            _run_dask(dclient, study, bounds, todo, finish, progress)
+            _run_dask(dclient, study, bounds, todo, finish, progress, alongside)
         elapsed = time.perf_counter() - started
         n_workers = 0 if dclient is None else len(dclient.nthreads())
     sink.close()
@@ -394,12 +399,13 @@ def dclient_threads(dclient):
     return max(1, sum(dclient.nthreads().values()))
 
 
-def _run_local(study, bounds, todo, finish, progress, n_threads, label):
+def _run_local(study, bounds, todo, finish, progress, n_threads, label, alongside=None):
     """The in-process executor, each chunk stored (in this thread) as it finishes: chunks of single runs side by side
     on a pool of ``n_threads`` threads (the kernels release the GIL; Ctrl-C or an error stops every run within about
-    0.1 s), the other engines' chunks one after another, each on ``n_threads`` threads (an ensemble's lanes) or
-    ngspice processes."""
+    0.1 s), ``alongside`` (if given) the pool's first task; the other engines' chunks one after another, each on
+    ``n_threads`` threads (an ensemble's lanes) or ngspice processes, after ``alongside``."""
     import queue
+    import threading
 
     from .._parallel import Workers
     from .._progress import Progress
@@ -407,6 +413,8 @@ def _run_local(study, bounds, todo, finish, progress, n_threads, label):
     bar = Progress(0, len(todo), label=label, enabled=progress)
     try:
         if study.engine != "single":
+            if alongside is not None:
+                alongside(threading.Event())
             for j, k in enumerate(todo):
                 a, b = bounds[k]
                 within = _ChunkProgress(bar, j, study.t_end) if study.engine == "ensemble" and bar.shown else None
@@ -414,19 +422,24 @@ def _run_local(study, bounds, todo, finish, progress, n_threads, label):
                 bar.update(j + 1)
             return
         finished = queue.SimpleQueue()
+        stored = [0]
 
         def task(k, stop):
+            if k is None:
+                alongside(stop)
+                return
             a, b = bounds[k]
             finished.put((k, run_chunk(study, a, b, halt=stop)))
 
-        def store(done):
+        def store(_finished=None):  # (the pool's count of finished tasks: the bar counts the chunks stored)
             while not finished.empty():
                 finish(*finished.get())
-            bar.update(done)
+                stored[0] += 1
+            bar.update(stored[0])
 
         with Workers(n_threads) as workers:
-            workers.run(task, todo, on_done=store)
-        store(len(todo))
+            workers.run(task, ([None] if alongside is not None else []) + list(todo), on_done=store)
+        store()
     finally:
         bar.close()
 
@@ -441,7 +454,8 @@ class _ChunkProgress:
         self.bar.update(self.j + t / self.t_end)
 
 
-def _run_dask(client, study, bounds, todo, finish, progress):
+def _run_dask(client, study, bounds, todo, finish, progress, alongside=None):
+    import threading
     import uuid
 
     from distributed import CancelledError, as_completed
@@ -458,6 +472,8 @@ def _run_dask(client, study, bounds, todo, finish, progress):
     if progress:
         _dask_progress(list(futures), client.scheduler.address)
     try:
+        if alongside is not None:
+            alongside(threading.Event())
         finished = as_completed(list(futures), loop=client.loop)
         while not finished.is_empty():
             # Polled, so that a Ctrl-C (which only sets the flag while a cluster is in use) stops the study.
