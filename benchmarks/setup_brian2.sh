@@ -5,8 +5,9 @@
 # supported range on Python 3.11). Brian2 is NOT a dependency of neuromorph: this venv is used only
 # by the network benchmark, which runs `.venv-brian2/bin/python benchmarks/_brian2_network.py ...`.
 # C++ standalone mode needs a C++ compiler and make (g++/make from Debian's build-essential);
-# they are installed with apt-get if missing (as root). Idempotent: re-running checks what is
-# there and installs only what is missing.
+# Brian2's GSL integrators (method="gsl_rkf45", used by work_precision_network.py) need the GSL
+# headers and library (Debian's libgsl-dev). They are installed with apt-get if missing (as root).
+# Idempotent: re-running checks what is there and installs only what is missing.
 #
 #     bash benchmarks/setup_brian2.sh
 set -euo pipefail
@@ -19,6 +20,7 @@ PY="${PYTHON:-python3}"
 need_apt=()
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
+[ -f /usr/include/gsl/gsl_odeiv2.h ] || need_apt+=(libgsl-dev)
 "$PY" -c "import ensurepip, venv" >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     echo "setup_brian2: installing ${need_apt[*]} with apt-get" >&2
