@@ -18,6 +18,8 @@ __all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST", "RI
 # ``False``: numba types a literal ``False`` argument as ``Literal[bool](False)``, and would compile
 # every field function a second time for it next to the ``bool`` of a step's end.
 RIGHT = np.bool_(False)
+_BLOCK = 4  # doubles in one AVX2 vector: the tanh and sigmoid passes end in blocks of this many
+_UNROLLED = 16  # what one turn of their compiled vector loop takes (4 vectors)
 
 
 @njit(**JIT_INLINE)
@@ -72,17 +74,39 @@ def activations(model, y, act, lo, hi):
     out, k, inp, off = act[lo:hi], model.act_k[lo:hi], model.act_in[lo:hi], model.act_off[lo:hi]
     for j in range(out.shape[0]):  # indices from 0: no negative-index wrap-around code, so it vectorises
         out[j] = k[j] * (y[uint64(inp[j])] - off[j])
-    for j in range(out.shape[0]):
+    n = out.shape[0]
+    long = n - n % _UNROLLED  # (see _tanh_terms)
+    for j in range(long):
+        out[j] = sigmoid(out[j])
+    for b in range(long, n - n % _BLOCK, _BLOCK):
+        block = out[b:b + _BLOCK]
+        for j in range(_BLOCK):
+            block[j] = sigmoid(block[j])
+    for j in range(n - n % _BLOCK, n):
         out[j] = sigmoid(out[j])
 
 
 @njit(**JIT_INLINE)
 def _tanh_terms(model, y, th, lo, hi):
-    """``tanh`` of the TANH-group terms ``lo:hi`` into ``th`` (gather, then a vectorisable loop)."""
+    """``tanh`` of the TANH-group terms ``lo:hi`` into ``th`` (gather, then vector code).
+
+    A plain loop compiles to vector code for its multiples of :data:`_UNROLLED` only (four vectors a
+    turn), and runs the rest as scalars: a neuron's four terms took 36 ns so, 21 ns as one vector. So the
+    loop takes the multiples of 16, then blocks of :data:`_BLOCK` (one vector each), then the last few.
+    (Blocks alone were 1.5x slower than the plain loop on 40 000 terms.)
+    """
     out, inp, off = th[lo:hi], model.el_in[lo:hi], model.el_off[lo:hi]
     for e in range(out.shape[0]):
         out[e] = y[uint64(inp[e])] - off[e]
-    for e in range(out.shape[0]):
+    n = out.shape[0]
+    long = n - n % _UNROLLED
+    for e in range(long):
+        out[e] = tanh(out[e])
+    for b in range(long, n - n % _BLOCK, _BLOCK):
+        block = out[b:b + _BLOCK]
+        for e in range(_BLOCK):
+            block[e] = tanh(block[e])
+    for e in range(n - n % _BLOCK, n):
         out[e] = tanh(out[e])
 
 

@@ -33,7 +33,7 @@ def cases():
                 nm.simulate(p, t, method=m, dt=0.05, noise=nm.WhiteNoise(0.05), seed=3))
     yield "simulate/bursting/dopri5-t_eval", lambda: _single(
         nm.simulate("bursting", 4000, i_app=-2.0 + nm.Pulse(start=1000, stop=2000, amplitude=-0.5),
-                    t_eval=np.linspace(0, 4000, 801), rtol=1e-6, atol=1e-9))
+                    t_eval=np.linspace(0, 4000, 801), method="dopri5", rtol=1e-6, atol=1e-9))
     yield "simulate/tonic_spiking/ou-drive", lambda: _single(
         nm.simulate("tonic_spiking", 2000, i_app=nm.OUProcess(mean=-0.5, sigma=0.3, tau=20, seed=1)))
     for method in (*FIXED, *NOISY):
