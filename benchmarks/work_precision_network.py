@@ -69,6 +69,7 @@ from pathlib import Path
 import numba
 import numpy as np
 from _baselines_network import random_network, save_network
+from bench_network import build_ours
 from _common import machine
 from scipy.integrate import solve_ivp
 
@@ -88,19 +89,6 @@ GSL_ERRORS = (1e-4, 1e-6, 1e-8)
 
 
 # -- the network on both sides ----------------------------------------------------------------------------
-
-def build_network(spec):
-    """The network of ``spec`` (a ``random_network`` dict) with the public API: bursting presets, current synapses."""
-    net = nm.Network(name="W7")
-    bursting = nm.preset("bursting")
-    for i in range(spec["i_app"].size):
-        net.add_neuron(f"n{i}", bursting, i_app=float(spec["i_app"][i]),
-                       initial={"v": float(spec["v0"][i]), "slow": float(spec["slow0"][i]),
-                                "ultraslow": float(spec["ultraslow0"][i])})
-    net.add_synapses([f"n{p}" for p in spec["pre"]], [f"n{q}" for q in spec["post"]], g=spec["g"],
-                     sign=spec["sign"].astype(int))
-    return net
-
 
 def numpy_field(spec):
     """MODEL.md's network as a vectorised NumPy field, state ``[V, slow, ultraslow]`` per neuron:
@@ -334,7 +322,7 @@ def brian2_extrapolation(rows, level, n, t_end):
 def cross_check(t_end):
     """Our reference method against scipy DOP853 on the 100-neuron network of the same construction."""
     spec = random_network(CHECK_NEURONS, 10, seed=0)
-    net = build_network(spec)
+    net = build_ours(spec)
     net.simulate(1.0, method="dop853", rtol=REF_RTOL, atol=REF_ATOL, record=())  # (compile or cache load)
     t0 = time.perf_counter()
     res = net.simulate(t_end, method="dop853", rtol=REF_RTOL, atol=REF_ATOL, record=())
@@ -406,7 +394,7 @@ def main():
 
     spec = random_network(n, 10, seed=0)
     t0 = time.perf_counter()
-    net = build_network(spec)
+    net = build_ours(spec)
     net.compile()
     print(f"W7: {n} neurons x 10 synapses, t = 0..{args.t_end:g}; network built and compiled in "
           f"{time.perf_counter() - t0:.1f} s", flush=True)
