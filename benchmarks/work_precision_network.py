@@ -69,8 +69,8 @@ from pathlib import Path
 import numba
 import numpy as np
 from _baselines_network import random_network, save_network
-from bench_network import build_ours
 from _common import machine
+from bench_network import build_ours
 from scipy.integrate import solve_ivp
 
 import neuromorph as nm
