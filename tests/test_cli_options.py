@@ -199,12 +199,20 @@ def _steps_in_process(**options):
 
 def test_simulate_rtol_changes_the_steps(tmp_path):
     """DP5 steps scale as rtol**(-1/5): 100x tighter -> ~2.5x more steps."""
-    proc = run(tmp_path, "simulate", TONIC_FILE, "--t-end", 300, "--rtol", 1e-6, "--json")
+    proc = run(tmp_path, "simulate", TONIC_FILE, "--t-end", 300, "--rtol", 1e-6, "--method", "dopri5", "--json")
     assert proc.returncode == 0, proc.stderr
     steps = json.loads(proc.stdout)["solver"]["n_steps"]
-    assert steps == _steps_in_process(rtol=1e-6)
+    assert steps == _steps_in_process(rtol=1e-6, method="dopri5")
     ratio = steps / _steps_in_process()  # default rtol 1e-4
     assert 1.8 < ratio < 3.2, ratio
+
+
+def test_simulate_without_a_method_follows_the_tolerance_as_in_process(tmp_path):
+    """No --method: the library's choice, so a tight --rtol runs DOP853 on the command line as in a script."""
+    proc = run(tmp_path, "simulate", TONIC_FILE, "--t-end", 300, "--rtol", 1e-7, "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["method"] == "dop853" and out["solver"]["n_steps"] == _steps_in_process(rtol=1e-7)
 
 
 def test_simulate_atol_changes_the_steps(tmp_path):

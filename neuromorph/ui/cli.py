@@ -1060,8 +1060,8 @@ def _cmd_presets(args):
 
 
 def _solver_options(parser):
-    parser.add_argument("--method", default="dopri5", help="dopri5 (default), rosenbrock23, rk4 or euler "
-                        "(aliases: dp5, rk45; ros23, implicit, stiff)")
+    parser.add_argument("--method", help="dopri5 (default; dop853 from --rtol 1e-6 down), dop853, rosenbrock23, rk4 "
+                        "or euler (aliases: dp5, rk45; dp8, rk8; ros23, implicit, stiff)")
     parser.add_argument("--rtol", type=_finite, help="relative tolerance (adaptive methods)")
     parser.add_argument("--atol", type=_finite, help="absolute tolerance (adaptive methods)")
     parser.add_argument("--dt", type=_finite, help="step (fixed-step methods)")
