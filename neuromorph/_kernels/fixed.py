@@ -20,6 +20,14 @@ with ``dZ`` the time integral of ``W - W(t)`` over the step, drawn jointly with 
 ``Cov(dW, dZ) = h**2 / 2``). The normals of step ``k`` of the grid, piece ``p``, source ``j``
 are :func:`.rng.normal_pair` of counter ``(k, trial, chip, tag(INTRINSIC, j, p))``: the
 same seed gives the same path whatever the method, the buffers or the thread count.
+
+A source with a path step ``path_dt`` (``Noise.src_path_dt``; the run's ``dt = m path_dt``) follows
+instead the path a run at ``dt = path_dt`` draws: a step (or piece) spanning path steps
+``i = i0 .. i1 - 1`` (grid ``t0 + i path_dt``; a piece's ends lie on it) takes their increments
+``dW_i``, ``dZ_i`` (counter ``(i, trial, chip, tag(INTRINSIC, j, 0))``, scaled by ``path_dt``) and
+joins them exactly, ``dW = sum dW_i``, ``dZ = sum [(W_i - W_i0) path_dt + dZ_i]``: the integral of
+``W - W(t)`` over the step is that over each path step plus the level ``W`` has reached at its start.
+With ``m = 1`` the step draws as without a path step, bit for bit.
 """
 
 import numpy as np
@@ -96,20 +104,53 @@ def drift(field, noise, model, stim, t, left, y, dy, tmp):
 
 
 @njit(**JIT_INLINE)
-def draw_increments(noise, model, step, piece, h, d_w, d_z):
-    """``B dW`` and ``B dZ`` of every source for one step (see the module notes)."""
+def path_steps(path_dt, dt):
+    """How many steps of a noise source's path (step ``path_dt``; 0: none) one step ``dt`` spans (0: none)."""
+    return np.int64(dt / path_dt + 0.5) if path_dt > 0.0 else np.int64(0)
+
+
+@njit(**JIT_INLINE)
+def path_span(step, piece, on_grid, t, t_new, t0, m, path_dt):
+    """The path steps ``[first, last)`` that piece ``piece`` of grid step ``step`` (``t`` to ``t_new``, grid
+    ``t0 + k m path_dt``) spans: whole multiples at grid points, rounded from the time at a piece's
+    other ends (which the Python layer checked lie on the path's grid)."""
+    first = step * m if piece == 0 else np.int64(np.floor((t - t0) / path_dt + 0.5))
+    last = (step + 1) * m if on_grid else np.int64(np.floor((t_new - t0) / path_dt + 0.5))
+    return first, last
+
+
+@njit(**JIT_INLINE)
+def draw_increments(noise, model, step, piece, h, d_w, d_z, on_grid, t, t_new, t0, dt):
+    """``B dW`` and ``B dZ`` of every source for one step from ``t`` to ``t_new`` (``h``), piece ``piece`` of grid
+    step ``step`` on the grid ``t0 + k dt`` (``on_grid``: it ends on a grid point); see the module notes."""
     ns = model.st_kind.shape[0]
     ids = noise.ids
     root = np.sqrt(h)
     for j in range(noise.src_state.shape[0]):
-        z0, z1 = rng.normal_pair(step, ids[2], ids[3], rng.tag(rng.INTRINSIC, j, piece), ids[0], ids[1])
         k = noise.src_state[j]
         b = noise.src_sigma[j] * (model.st_rate[k] if k < ns else 1.0)
-        d_w[j] = b * root * z0
-        d_z[j] = b * 0.5 * h * root * (z0 + z1 * _INV_SQRT3)
+        path_dt = noise.src_path_dt[j]
+        m = path_steps(path_dt, dt)
+        if m <= 1:
+            z0, z1 = rng.normal_pair(step, ids[2], ids[3], rng.tag(rng.INTRINSIC, j, piece), ids[0], ids[1])
+            d_w[j] = b * root * z0
+            d_z[j] = b * 0.5 * h * root * (z0 + z1 * _INV_SQRT3)
+        else:
+            first, last = path_span(step, piece, on_grid, t, t_new, t0, m, path_dt)
+            root_p = np.sqrt(path_dt)
+            half_p = 0.5 * path_dt * root_p
+            w = 0.0  # W_i - W_first
+            z = 0.0
+            for i in range(first, last):
+                z0, z1 = rng.normal_pair(i, ids[2], ids[3], rng.tag(rng.INTRINSIC, j, PATH_PIECE), ids[0], ids[1])
+                z += w * path_dt + half_p * (z0 + z1 * _INV_SQRT3)
+                w += root_p * z0
+            d_w[j] = b * w
+            d_z[j] = b * z
 
 
 _INV_SQRT3 = 1.0 / np.sqrt(3.0)
+PATH_PIECE = np.int64(0)  # a path step is one whole step of a run at path_dt: its piece 0
 
 
 @njit(**JIT_INLINE)
@@ -185,7 +226,8 @@ def _fixed_steps(field, method, noise, model, stim, y, f0, ctrl, cnt, work, t_ev
             for k in range(ns):
                 y_new[k] = y[k] + h * f0[k]
         elif stochastic:
-            draw_increments(noise, model, cnt[c.GRID_K], cnt[c.PIECE], h, d_w, d_z)
+            draw_increments(noise, model, cnt[c.GRID_K], cnt[c.PIECE], h, d_w, d_z, on_grid, t, t_new,
+                            ctrl[c.C_T_GRID0], dt)
             if method == EULER_MARUYAMA:
                 for k in range(ns):
                     y_new[k] = y[k] + h * f0[k]

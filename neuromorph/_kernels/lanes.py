@@ -19,9 +19,9 @@ Per-copy parameter arrays (``n_rows x n_copies``): ``st_rate``, ``el_gain``,
 With additive noise (:class:`.layout.Noise`; methods :data:`EULER_MARUYAMA` and :data:`SRA1`,
 the schemes of :mod:`.fixed`) each copy is a member of a Monte Carlo study with its own trial
 and chip number: its normals are those the single-run kernel draws for that trial and chip
-(:func:`.rng.lane_normals`, the same counters), so a member re-run alone gives the same path
-up to the rounding of the (differently ordered) vector field. The state rows hold the model's
-states, then the OU states.
+(:func:`.rng.lane_normals`, the same counters; a source's shared Brownian path summed the same way), so
+a member re-run alone gives the same path up to the rounding of the (differently ordered) vector
+field. The state rows hold the model's states, then the OU states.
 """
 
 from collections import namedtuple
@@ -32,7 +32,7 @@ from numba import njit, uint64
 from . import rng
 from .config import JIT, JIT_INLINE, JIT_VIEW
 from .field import RIGHT, stim_value
-from .fixed import EULER, EULER_MARUYAMA, RK4, SRA1
+from .fixed import EULER, EULER_MARUYAMA, PATH_PIECE, RK4, SRA1, path_span, path_steps
 from .layout import CONST, LINEAR, n_tanh
 from .mathfn import sigmoid, tanh
 
@@ -194,19 +194,35 @@ _INV_SQRT3 = 1.0 / np.sqrt(3.0)
 
 
 @njit(**JIT_INLINE)
-def _lane_increments(noise, model, w, step, piece, h):
+def _lane_increments(noise, model, w, step, piece, h, on_grid, t, t_new, t0, dt):
     """``B dW`` and ``B dZ`` of every source in every lane (the draws of :func:`.fixed.draw_increments`)."""
     ns = model.st_kind.shape[0]
     root = np.sqrt(h)
     half = 0.5 * h * root
     for j in range(noise.src_state.shape[0]):
-        rng.lane_normals(step, w.trials, w.chips, rng.tag(rng.INTRINSIC, j, piece), noise.ids[0], noise.ids[1],
-                         w.ab, w.cd, w.z0, w.z1)
         k = noise.src_state[j]
         sigma = noise.src_sigma[j]
         dw = _row(w.dw, j)
         dz = _row(w.dz, j)
         z0, z1 = w.z0, w.z1
+        path_dt = noise.src_path_dt[j]
+        m = path_steps(path_dt, dt)
+        if m > 1:
+            _lane_path_increments(noise, w, j, path_span(step, piece, on_grid, t, t_new, t0, m, path_dt), path_dt,
+                                  dw, dz)
+            if k < ns:
+                rate = _row(w.rate, k)
+                for i in range(LANES):
+                    b = sigma * rate[i]
+                    dw[i] *= b
+                    dz[i] *= b
+            else:
+                for i in range(LANES):
+                    dw[i] *= sigma
+                    dz[i] *= sigma
+            continue
+        rng.lane_normals(step, w.trials, w.chips, rng.tag(rng.INTRINSIC, j, piece), noise.ids[0], noise.ids[1],
+                         w.ab, w.cd, w.z0, w.z1)
         if k < ns:
             rate = _row(w.rate, k)
             for i in range(LANES):
@@ -217,6 +233,24 @@ def _lane_increments(noise, model, w, step, piece, h):
             for i in range(LANES):
                 dw[i] = sigma * root * z0[i]
                 dz[i] = sigma * half * (z0[i] + z1[i] * _INV_SQRT3)
+
+
+@njit(**JIT_INLINE)
+def _lane_path_increments(noise, w, j, span, path_dt, dw, dz):
+    """Unscaled ``dW`` and ``dZ`` of source ``j`` in every lane over path steps ``span = (first, last)``: the
+    sums of :func:`.fixed.draw_increments` (its module notes), lane by lane."""
+    root_p = np.sqrt(path_dt)
+    half_p = 0.5 * path_dt * root_p
+    z0, z1 = w.z0, w.z1
+    for i in range(LANES):
+        dw[i] = 0.0
+        dz[i] = 0.0
+    for step in range(span[0], span[1]):
+        rng.lane_normals(step, w.trials, w.chips, rng.tag(rng.INTRINSIC, j, PATH_PIECE), noise.ids[0], noise.ids[1],
+                         w.ab, w.cd, z0, z1)
+        for i in range(LANES):
+            dz[i] += dw[i] * path_dt + half_p * (z0[i] + z1[i] * _INV_SQRT3)
+            dw[i] += root_p * z0[i]
 
 
 # RK4 stages 2-4: yt = y + _RK4_A[s] h k_s at t + _RK4_A[s] h (k_1 = f(t, y)); weights 1, 2, 2, 1 over 6.
@@ -388,7 +422,7 @@ def lanes_run(method, noise, b0, b1, model, stim, dt, t0, t_begin, k_begin, k_st
                 for i in range(n_flat):
                     y[i] += h * k1[i]
             elif stochastic:
-                _lane_increments(noise, model, w, k_grid, piece, h)
+                _lane_increments(noise, model, w, k_grid, piece, h, on_grid, t, t_new, t0, dt)
                 if method == EULER_MARUYAMA:
                     for i in range(n_flat):
                         y[i] += h * k1[i]

@@ -70,7 +70,7 @@ Model = namedtuple(
 
 Stim = namedtuple("Stim", ["ptr", "t", "a", "b", "jumps"])
 
-Noise = namedtuple("Noise", ["src_state", "src_sigma", "ou_mem", "ou_mean", "ou_rate", "ids"])
+Noise = namedtuple("Noise", ["src_state", "src_sigma", "src_path_dt", "ou_mem", "ou_mean", "ou_rate", "ids"])
 Noise.__doc__ = """Additive noise of a stochastic run (all arrays; empty ones for a deterministic run).
 
 The state of a noisy run is the model's states followed by one state per Ornstein-Uhlenbeck
@@ -78,7 +78,9 @@ source, ``d eta = (ou_mean - eta) ou_rate dt + ou_sigma sqrt(2 ou_rate) dW``, wh
 current into membrane state ``ou_mem``. Source ``j`` adds ``b_j dW_j`` to state ``src_state[j]``:
 ``b_j = src_sigma[j] * st_rate[state]`` for a model state (a current noise of intensity sigma
 into its capacitance: 1/C for a membrane, 1/tau for a filter), ``b_j = src_sigma[j]`` for an
-OU state (set to ``sigma sqrt(2 rate)``). ``ids`` (uint64): the Philox key (two words of the
+OU state (set to ``sigma sqrt(2 rate)``). ``src_path_dt[j]`` > 0: source ``j`` follows the Brownian
+path of a run at step ``src_path_dt[j]`` (a step of ``m`` times that sums its ``m`` draws; see
+:func:`.fixed.draw_increments`); 0: it draws its own, one pair of normals per step. ``ids`` (uint64): the Philox key (two words of the
 seed), then the trial and the chip, which with the grid step, the source and the piece make
 the counter of each draw (:mod:`.rng`)."""
 

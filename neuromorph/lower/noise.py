@@ -14,8 +14,8 @@ INITIAL_PIECE = rng.MAX_PIECES - 1  # the piece of the draws that start OU state
 
 def no_noise():
     """The Noise of a deterministic run (every array empty)."""
-    return Noise(src_state=np.empty(0, np.int64), src_sigma=np.empty(0), ou_mem=np.empty(0, np.int64),
-                 ou_mean=np.empty(0), ou_rate=np.empty(0), ids=np.zeros(4, np.uint64))
+    return Noise(src_state=np.empty(0, np.int64), src_sigma=np.empty(0), src_path_dt=np.empty(0),
+                 ou_mem=np.empty(0, np.int64), ou_mean=np.empty(0), ou_rate=np.empty(0), ids=np.zeros(4, np.uint64))
 
 
 def _resolve(model, name):
@@ -41,7 +41,7 @@ def lower_noise(model, sources, seed, trial=0, chip=0):
 
     White sources come first, then one source per OU state (whose states follow the model's).
     """
-    states, sigmas, ou_mem, ou_mean, ou_rate, ou_sigma = [], [], [], [], [], []
+    states, sigmas, paths, ou_mem, ou_mean, ou_rate, ou_sigma = [], [], [], [], [], [], []
     mem = model.arrays.mem_state
     for src in sources:
         if isinstance(src, OUProcess):  # a current into every membrane
@@ -56,16 +56,18 @@ def lower_noise(model, sources, seed, trial=0, chip=0):
             for k in targets:
                 states.append(k)
                 sigmas.append(src.sigma)
+                paths.append(0.0 if src.path_dt is None else src.path_dt)
     ns = model.n_states
     for i, (rate, sigma) in enumerate(zip(ou_rate, ou_sigma)):
         states.append(ns + i)
         sigmas.append(sigma * np.sqrt(2.0 * rate))
+        paths.append(0.0)
     if len(states) >= rng.MAX_SOURCES:
         raise ModelError(f"at most {rng.MAX_SOURCES - 1} noise sources, got {len(states)}")
     k0, k1 = rng.key_of(seed)
     return Noise(src_state=np.array(states, np.int64), src_sigma=np.array(sigmas, np.float64),
-                 ou_mem=np.array(ou_mem, np.int64), ou_mean=np.array(ou_mean, np.float64),
-                 ou_rate=np.array(ou_rate, np.float64),
+                 src_path_dt=np.array(paths, np.float64), ou_mem=np.array(ou_mem, np.int64),
+                 ou_mean=np.array(ou_mean, np.float64), ou_rate=np.array(ou_rate, np.float64),
                  ids=np.array([k0, k1, trial, chip], np.uint64))
 
 

@@ -35,6 +35,7 @@ from ..lower.compile import as_compiled_model
 from ..lower.problem import copy_ids, prepare_copies, with_mismatch
 from ..model.noise import as_noise_list
 from .failures import lane_failure
+from .noise_path import check_path_grid
 from .solvers import get_solver
 
 __all__ = ["Ensemble", "EnsembleResult", "run_bytes", "per_copy_bytes", "LANE_STEPS_PER_SECOND"]
@@ -601,6 +602,7 @@ class Ensemble:
         copies = prepare_copies(m, self.per_copy, i_app=i_app, noise=noise, seed=seed, trials=trials, chips=chips,
                                 y0=y0, mismatch=mismatch, horizon=t_end)
         pc, y, stim, noise_arrays = copies.per_copy, copies.y, copies.stim, copies.noise
+        check_path_grid(noise_arrays, dt, 0.0, 0.0, t_end, stim.jumps)
         if observer is not None and not hasattr(observer, "watch"):
             raise SolverError(f"`observer` must be an nm.AdaptiveObserver, got {type(observer).__name__}")
         if estimate is not None and observer is None:

@@ -23,6 +23,7 @@ from ..lower.compile import as_compiled_model
 from ..lower.problem import Problem, applied_currents, prepare
 from ..model.noise import as_noise_list
 from .failures import kernel_failure
+from .noise_path import check_path_grid
 from .results import SimulationResult, SolverStats
 from .solvers import get_solver
 from .stability import beyond_limit, stable_step
@@ -184,6 +185,7 @@ class Integrator:
             self._scratch = (self.atol, *self.solver.work(self.arrays))
         else:
             self.ctrl[c.C_H] = self.solver.dt
+            check_path_grid(self.noise, self.solver.dt, self.t0, self.t0, self.t0, ())  # (a bad dt, before the run)
             import numba
 
             # A large model's vector field runs on all threads (on one, the serial kernel saves two
@@ -354,6 +356,8 @@ class Integrator:
             raise SolverError(f"cannot integrate backwards: `t_stop` = {t_stop} < current time {self.t}")
         self._check_fixed_steps(t_stop)
         self._extend_stimulus(t_stop)
+        if self.noise.src_state.size:  # a step ends only on the grid of the noise's shared path, if it has one
+            check_path_grid(self.noise, self.solver.dt, self.t0, self.t, t_stop, self.stim.jumps)
         self.ctrl[c.C_T_STOP] = t_stop
         bar = Progress(self.t, t_stop, enabled=self.progress)
         t_begin, steps_begin = self.t, int(self.cnt[c.N_STEPS])

@@ -89,7 +89,8 @@ def _noise_dicts(sources):
     out = []
     for s in sources:
         if isinstance(s, WhiteNoise):
-            out.append({"kind": "white", "sigma": s.sigma, **({} if s.target is None else {"target": list(s.target)})})
+            out.append({"kind": "white", "sigma": s.sigma, **({} if s.target is None else {"target": list(s.target)}),
+                        **({} if s.path_dt is None else {"path_dt": s.path_dt})})
         else:
             d = s._to_dict()
             d.pop("seed", None)  # intrinsic noise is seeded by the study's seed
@@ -116,7 +117,7 @@ def _noise_from(table):
         elif isinstance(item, WhiteNoise | OUProcess):
             out.append(item)
         elif isinstance(item, dict) and item.get("kind") == "white":
-            out.append(WhiteNoise(item.get("sigma", 0.0), item.get("target")))
+            out.append(WhiteNoise(item.get("sigma", 0.0), item.get("target"), item.get("path_dt")))
         elif isinstance(item, dict) and item.get("kind") == "ou":
             args = {k: val for k, val in item.items() if k != "kind"}
             try:
