@@ -43,6 +43,7 @@ def site(tmp_path_factory):
     shutil.copytree(ROOT / "examples", work / "examples", ignore=generated)
     (work / "benchmarks").mkdir()
     shutil.copy(ROOT / "benchmarks" / "BENCHMARKS.md", work / "benchmarks")  # docs/benchmarks.md includes it
+    shutil.copytree(ROOT / "benchmarks" / "figures", work / "benchmarks" / "figures")  # and the figures it shows
     html = work / "html"
     build = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", str(html)],
