@@ -18,7 +18,7 @@
   made the first run compile for ~3 minutes (issue 18, ``benchmarks/BENCHMARKS.md``).
   Helpers have no CPython wrapper (``no_cpython_wrapper=True``: a fifth of their compile
   time), except the few that Python code calls too (:data:`JIT_INLINE_PYTHON`).
-  :data:`JIT_VIEW` keeps numba's inliner for the one helper that returns an array view (a
+  :data:`JIT_VIEW` keeps numba's inliner for the helpers that return an array view (a
   function compiled on its own cannot return one without NRT).
 * :data:`JIT_DRIVER` (:func:`.adaptive._adaptive_steps`, the loop of both adaptive kernels, which
   takes the method's step as an argument): numba's inliner copies it into each of its two callers,

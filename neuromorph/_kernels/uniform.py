@@ -32,7 +32,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange, uint64
 
-from .config import JIT_INLINE, JIT_PARALLEL, JIT_INLINE_PYTHON
+from .config import JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL, JIT_VIEW
 from .field import activations, stim_value
 from .layout import CONST, LINEAR, TANH, Model
 from .mathfn import tanh
@@ -125,65 +125,82 @@ def uniform_model(model, structure):
         u_rows=np.zeros((s + 1) * n))
 
 
+@njit(**JIT_VIEW)
+def _lanes(table, row, n_all, lo, hi):
+    """Lanes ``lo:hi`` of row ``row`` of ``table`` (rows of ``n_all``)."""
+    return table[row * n_all + lo:row * n_all + hi]
+
+
 @njit(**JIT_INLINE)
 def _local(model, stim, t, left, y, th, lo, hi):
     """Neurons ``lo:hi``: their states into rows, their ``tanh`` terms, and their membrane currents
-    without the synapses (into the last row of ``u_rows``)."""
+    without the synapses (into the last row of ``u_rows``).
+
+    Every loop runs over views of the neurons' ``lo:hi`` span, indexed from 0: an index that starts
+    at ``lo`` may be negative for all LLVM knows, and numba's wrap-around code for negative indices
+    kept those loops scalar (2.5x slower in the threaded field, where ``lo`` is not 0).
+    """
     d = model.u_dims
     n_all, s, n_t, n_l = d[0], d[1], d[2], d[3]
+    m = hi - lo
     rows = model.u_rows
     for r in range(s):
-        row = rows[r * n_all:(r + 1) * n_all]
-        for n in range(lo, hi):
-            row[n] = y[uint64(n * s + r)]
+        row = _lanes(rows, r, n_all, lo, hi)
+        for n in range(m):
+            row[n] = y[uint64((lo + n) * s + r)]
     for k in range(n_t):
-        arg = th[k * n_all:(k + 1) * n_all]
-        x = rows[model.u_trow[k] * n_all:(model.u_trow[k] + 1) * n_all]
-        off = model.u_to[k * n_all:(k + 1) * n_all]
-        for n in range(lo, hi):
+        arg = _lanes(th, k, n_all, lo, hi)
+        x = _lanes(rows, model.u_trow[k], n_all, lo, hi)
+        off = _lanes(model.u_to, k, n_all, lo, hi)
+        for n in range(m):
             arg[n] = x[n] - off[n]
-        for n in range(lo, hi):
+        for n in range(m):
             arg[n] = tanh(arg[n])
-    current = rows[s * n_all:(s + 1) * n_all]
+    current = _lanes(rows, s, n_all, lo, hi)
+    bias = model.i_bias[lo:hi]
     if stim.t.shape[0] == n_all:  # one segment a neuron (from -inf): a constant current each
-        for n in range(lo, hi):
-            current[n] = stim.a[n] + model.i_bias[n]
+        level = stim.a[lo:hi]
+        for n in range(m):
+            current[n] = level[n] + bias[n]
     else:
-        for n in range(lo, hi):
-            current[n] = stim_value(stim, uint64(n), t, left) + model.i_bias[n]
+        for n in range(m):
+            current[n] = stim_value(stim, uint64(lo + n), t, left) + bias[n]
     for k in range(n_t):
-        value = th[k * n_all:(k + 1) * n_all]
-        gain = model.u_tg[k * n_all:(k + 1) * n_all]
-        for n in range(lo, hi):
+        value = _lanes(th, k, n_all, lo, hi)
+        gain = _lanes(model.u_tg, k, n_all, lo, hi)
+        for n in range(m):
             current[n] -= gain[n] * value[n]
     for k in range(n_l):
-        x = rows[model.u_lrow[k] * n_all:(model.u_lrow[k] + 1) * n_all]
-        gain = model.u_lg[k * n_all:(k + 1) * n_all]
-        off = model.u_lo[k * n_all:(k + 1) * n_all]
-        for n in range(lo, hi):
+        x = _lanes(rows, model.u_lrow[k], n_all, lo, hi)
+        gain = _lanes(model.u_lg, k, n_all, lo, hi)
+        off = _lanes(model.u_lo, k, n_all, lo, hi)
+        for n in range(m):
             current[n] -= gain[n] * (x[n] - off[n])
 
 
 @njit(**JIT_INLINE)
 def _coupled(model, dy, act, lo, hi):
-    """Neurons ``lo:hi``: the synaptic input (every activation computed), then ``dy`` of their states."""
+    """Neurons ``lo:hi``: the synaptic input (every activation computed), then ``dy`` of their states
+    (loops from 0 over views, as in :func:`_local`)."""
     d = model.u_dims
     n_all, s, n_f, mem = d[0], d[1], d[4], d[5]
+    m = hi - lo
     rows = model.u_rows
-    current = rows[s * n_all:(s + 1) * n_all]
+    current = _lanes(rows, s, n_all, lo, hi)
+    rate = model.u_mrate[lo:hi]
     ptr, idx, gain = model.u_sptr, model.u_sidx, model.u_sg
-    for n in range(lo, hi):
+    for n in range(m):
         syn = 0.0
-        for i in range(uint64(ptr[n]), uint64(ptr[n + 1])):
+        for i in range(uint64(ptr[uint64(lo + n)]), uint64(ptr[uint64(lo + n + 1)])):
             syn += gain[i] * act[uint64(idx[i])]
-        dy[uint64(n * s + mem)] = (current[n] - syn) * model.u_mrate[n]
+        dy[uint64((lo + n) * s + mem)] = (current[n] - syn) * rate[n]
     for f in range(n_f):
-        r, r_src = model.u_frow[f], model.u_fsrc[f]
-        x = rows[r * n_all:(r + 1) * n_all]
-        x_src = rows[r_src * n_all:(r_src + 1) * n_all]
-        rate = model.u_frate[f * n_all:(f + 1) * n_all]
-        for n in range(lo, hi):
-            dy[uint64(n * s + r)] = (x_src[n] - x[n]) * rate[n]
+        r = model.u_frow[f]
+        x = _lanes(rows, r, n_all, lo, hi)
+        x_src = _lanes(rows, model.u_fsrc[f], n_all, lo, hi)
+        f_rate = _lanes(model.u_frate, f, n_all, lo, hi)
+        for n in range(m):
+            dy[uint64((lo + n) * s + r)] = (x_src[n] - x[n]) * f_rate[n]
 
 
 @njit(**JIT_INLINE_PYTHON)
