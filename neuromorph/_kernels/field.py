@@ -20,6 +20,11 @@ __all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST", "RI
 RIGHT = np.bool_(False)
 _BLOCK = 4  # doubles in one AVX2 vector: the tanh and sigmoid passes end in blocks of this many
 _UNROLLED = 16  # what one turn of their compiled vector loop takes (4 vectors)
+# Models of at most this many neurons take each TANH term's ``tanh`` in the neuron's own sum instead of in
+# the vector pass: a small model's field is a chain of latencies (a DP5 stage waits for the one before),
+# and the pass's round trip through memory cost a bursting neuron's field ~20 % (39 -> 33 ns a call).
+_INLINE_UPTO = 2
+_PASSED = np.bool_(False)  # ``inline`` of a large model: the values come from the pass (a NumPy bool: see RIGHT)
 
 
 @njit(**JIT_INLINE)
@@ -111,8 +116,9 @@ def _tanh_terms(model, y, th, lo, hi):
 
 
 @njit(**JIT_INLINE)
-def _neuron_currents(model, stim, t, left, y, dy, act, th, lo, hi):
-    """``dy`` of the membranes of neurons ``lo:hi``, from the activations and TANH values already computed."""
+def _neuron_currents(model, stim, t, left, y, dy, act, th, lo, hi, inline):
+    """``dy`` of the membranes of neurons ``lo:hi``, from the activations already computed, and the TANH
+    values already computed in ``th`` or (``inline``) computed here, term by term."""
     mem = model.mem_state
     group = model.el_group
     gain = model.el_gain
@@ -120,8 +126,12 @@ def _neuron_currents(model, stim, t, left, y, dy, act, th, lo, hi):
         n = uint64(lo + i)  # unsigned indices skip numba's negative-index wrap-around code
         k = uint64(mem[n])
         current = stim_value(stim, n, t, left) + model.i_bias[n]
-        for e in range(uint64(group[n, 0]), uint64(group[n, 1])):
-            current -= gain[e] * th[e]
+        if inline:
+            for e in range(uint64(group[n, 0]), uint64(group[n, 1])):
+                current -= gain[e] * tanh(y[uint64(model.el_in[e])] - model.el_off[e])
+        else:
+            for e in range(uint64(group[n, 0]), uint64(group[n, 1])):
+                current -= gain[e] * th[e]
         for e in range(uint64(group[n, 2]), uint64(group[n, 3])):
             current -= gain[e] * (y[uint64(model.el_in[e])] - model.el_off[e])
         for e in range(uint64(group[n, 4]), uint64(group[n, 5])):  # synaptic inputs: gain * one activation
@@ -155,9 +165,12 @@ def rhs(model, stim, t, left, y, dy, tmp):
     n_act = model.act_in.shape[0]
     act = tmp[:n_act]
     th = tmp[n_act:]
+    n_neurons = model.mem_state.shape[0]
     activations(model, y, act, 0, n_act)
-    _tanh_terms(model, y, th, 0, th.shape[0])
-    _neuron_currents(model, stim, t, left, y, dy, act, th, 0, model.mem_state.shape[0])
+    inline = n_neurons <= _INLINE_UPTO
+    if not inline:
+        _tanh_terms(model, y, th, 0, th.shape[0])
+    _neuron_currents(model, stim, t, left, y, dy, act, th, 0, n_neurons, inline)
     _filters(model, y, dy, 0, model.filt_state.shape[0])
 
 
@@ -180,7 +193,8 @@ def rhs_threads(model, stim, t, left, y, dy, tmp):
         activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
         _tanh_terms(model, y, th, c * n_tanh // parts, (c + 1) * n_tanh // parts)
     for c in prange(parts):
-        _neuron_currents(model, stim, t, left, y, dy, act, th, c * n_neurons // parts, (c + 1) * n_neurons // parts)
+        _neuron_currents(model, stim, t, left, y, dy, act, th, c * n_neurons // parts, (c + 1) * n_neurons // parts,
+                         _PASSED)
         _filters(model, y, dy, c * n_filters // parts, (c + 1) * n_filters // parts)
 
 
