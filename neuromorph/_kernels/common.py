@@ -19,6 +19,7 @@ from numba import njit
 
 from .config import JIT, JIT_INLINE
 from .field import RIGHT, rhs_call
+from .layout import INLINE_UPTO
 
 # Status codes returned by kernels (>= 0: hand back control; < 0: failure).
 DONE = 0
@@ -362,7 +363,8 @@ def block_solve(model, w, piv, x):
 @njit(**JIT_INLINE)
 def scratch_size_of(model):
     """Floats of scratch the vector field needs (the compiled twin of :func:`.layout.scratch_size`)."""
-    return model.act_in.shape[0] + model.el_group[model.el_group.shape[0] - 1, 1]
+    n_tanh = model.el_group[model.el_group.shape[0] - 1, 1] if model.mem_state.shape[0] > INLINE_UPTO else 0
+    return model.act_in.shape[0] + n_tanh
 
 
 @njit(**JIT)

@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from .config import JIT, JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL
-from .layout import CONST, FILTER, LINEAR, MEMBRANE, TANH, Model, Stim, scratch_size
+from .layout import CONST, FILTER, INLINE_UPTO, LINEAR, MEMBRANE, TANH, Model, Stim, scratch_size
 from .mathfn import sigmoid, tanh
 
 __all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST", "RIGHT", "rhs", "rhs_threads", "rhs_call",
@@ -20,10 +20,10 @@ __all__ = ["Model", "Stim", "MEMBRANE", "FILTER", "LINEAR", "TANH", "CONST", "RI
 RIGHT = np.bool_(False)
 _BLOCK = 4  # doubles in one AVX2 vector: the tanh and sigmoid passes end in blocks of this many
 _UNROLLED = 16  # what one turn of their compiled vector loop takes (4 vectors)
-# Models of at most this many neurons take each TANH term's ``tanh`` in the neuron's own sum instead of in
-# the vector pass: a small model's field is a chain of latencies (a DP5 stage waits for the one before),
-# and the pass's round trip through memory cost a bursting neuron's field ~20 % (39 -> 33 ns a call).
-_INLINE_UPTO = 2
+# Models of at most INLINE_UPTO (2) neurons take each TANH term's ``tanh`` in the neuron's own sum instead of
+# in the vector pass: a small model's field is a chain of latencies (a DP5 stage waits for the one before), and
+# the pass's round trip through memory cost a bursting neuron's field ~15 % (39 -> 34 ns a call); from 4
+# neurons on, the pass is faster (a 4-neuron network ran 20 % slower without it).
 _PASSED = np.bool_(False)  # ``inline`` of a large model: the values come from the pass (a NumPy bool: see RIGHT)
 
 
@@ -155,7 +155,8 @@ def _filters(model, y, dy, lo, hi):
 def rhs(model, stim, t, left, y, dy, tmp):
     """Write ``dy/dt`` at ``(t, y)`` into ``dy``; ``tmp`` is scratch of :func:`.layout.scratch_size` floats.
 
-    Two vectorisable passes (activations, then every TANH term's ``tanh``) are followed by
+    Two vectorisable passes (activations, then every TANH term's ``tanh``; in a model of 1-2 neurons,
+    each ``tanh`` is computed where it is summed instead) are followed by
     one pass over neurons, each summing its membrane current in a register and storing it
     once: summing into ``dy`` in memory put a store/load round trip per term on the critical
     path (a DP5 stage waits for the previous one). Indices read from the model arrays are
@@ -167,7 +168,7 @@ def rhs(model, stim, t, left, y, dy, tmp):
     th = tmp[n_act:]
     n_neurons = model.mem_state.shape[0]
     activations(model, y, act, 0, n_act)
-    inline = n_neurons <= _INLINE_UPTO
+    inline = n_neurons <= INLINE_UPTO
     if not inline:
         _tanh_terms(model, y, th, 0, th.shape[0])
     _neuron_currents(model, stim, t, left, y, dy, act, th, 0, n_neurons, inline)

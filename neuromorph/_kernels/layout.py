@@ -85,9 +85,15 @@ seed), then the trial and the chip, which with the grid step, the source and the
 the counter of each draw (:mod:`.rng`)."""
 
 
+# Models of at most this many neurons have each TANH term's ``tanh`` computed where the neuron's current sums
+# it (:func:`.field.rhs`), not in the vector pass, so their scratch holds no TANH values.
+INLINE_UPTO = 2
+
+
 def scratch_size(model):
-    """Floats of scratch the vector field needs: activation values, then TANH-group values."""
-    return model.act_in.size + n_tanh(model)
+    """Floats of scratch the vector field needs: activation values, then TANH-group values (none in a model
+    of :data:`INLINE_UPTO` neurons or fewer)."""
+    return model.act_in.size + (n_tanh(model) if model.mem_state.size > INLINE_UPTO else 0)
 
 
 def n_tanh(model):
