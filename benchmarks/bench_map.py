@@ -1,4 +1,4 @@
-"""A 64 x 64 behaviour map of the bursting neuron, 20 000 time units per cell (issue #3: <= 15 s
+"""A 64 x 64 behaviour map of the bursting neuron, 20 000 time units per cell (issue #3: <= 15 s; issue 23: <= 10 s
 on 2 cores).
 
 Baseline: the same map cell by cell with scipy solve_ivp RK45 (rtol 1e-3) on a plain-Python
@@ -48,7 +48,7 @@ def main():
     t_base = (time.perf_counter() - t0) / len(sample) * m.pattern.size
     print(f"machine: {machine()}")
     print(f"64 x 64 map, 20 000 time units per cell, {os.cpu_count()} threads")
-    print(f"  neuromorph behaviour_map, with I-V predictions : {t_ours:6.1f} s   (target <= 15 s)")
+    print(f"  neuromorph behaviour_map, with I-V predictions : {t_ours:6.1f} s   (target <= 10 s, issue 23)")
     print(f"  neuromorph behaviour_map, simulations only     : {t_sim:6.1f} s")
     print(f"  baseline scipy RK45 per cell, 1 core (scaled from {len(sample)} cells): {t_base:7.0f} s")
     print(f"  speed-up: {t_base / t_ours:.0f} x; the baseline's pattern matched ours on {agree}/{len(sample)} cells")
