@@ -33,8 +33,9 @@
   pieces run on numba's threads (two parallel regions per evaluation, ~5 us each, against
   ~0.5 ms of work for 10 000 neurons), in its own fixed-step kernel
   (:func:`.fixed.fixed_run_threads`): parallel compilation is slow, so only such models pay
-  for it. A network of like neurons has its own field in both (:mod:`.uniform`, neurons in vector
-  lanes; :data:`UNIFORM_FROM` neurons or more). The threading layer must be threadsafe (TBB or OpenMP; numba's own workqueue is not,
+  for it. Each thread's piece of a region is a function of its own (:data:`JIT_PIECE`, not inlined): inlined
+  into the parallel region, the same loops ran 1.2-1.3x slower. A network of like neurons has its own
+  field in both (:mod:`.uniform`, neurons in vector lanes; :data:`UNIFORM_FROM` neurons or more). The threading layer must be threadsafe (TBB or OpenMP; numba's own workqueue is not,
   and kernels run on several Python threads at once in maps and ensembles).
 
 Call sites pass identical argument types (C-contiguous arrays of one dtype, the same
@@ -54,6 +55,7 @@ JIT_VIEW = dict(JIT, inline="always")
 JIT_DRIVER = dict(JIT, inline="always", cache=False)
 JIT_TAKES_KERNEL = dict(JIT_INLINE, cache=False)
 JIT_PARALLEL = dict(JIT, parallel=True)
+JIT_PIECE = dict(JIT, no_cpython_wrapper=True)
 PARALLEL_FROM = 512
 UNIFORM_FROM = 64  # a network of like neurons from this size has them in vector lanes (.uniform) in fixed steps
 

@@ -7,7 +7,7 @@ arrays are data, so one compiled kernel serves every neuron and network.
 import numpy as np
 from numba import njit, prange, uint64
 
-from .config import JIT, JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL
+from .config import JIT, JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL, JIT_PIECE
 from .layout import CONST, FILTER, INLINE_UPTO, LINEAR, MEMBRANE, TANH, Model, Stim, scratch_size
 from .mathfn import sigmoid, tanh
 
@@ -191,12 +191,25 @@ def rhs_threads(model, stim, t, left, y, dy, tmp):
     n_filters = model.filt_state.shape[0]
     parts = model.chunks[0]
     for c in prange(parts):
-        activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
-        _tanh_terms(model, y, th, c * n_tanh // parts, (c + 1) * n_tanh // parts)
+        _passes_piece(model, y, act, th, c * n_act // parts, (c + 1) * n_act // parts, c * n_tanh // parts,
+                      (c + 1) * n_tanh // parts)
     for c in prange(parts):
-        _neuron_currents(model, stim, t, left, y, dy, act, th, c * n_neurons // parts, (c + 1) * n_neurons // parts,
-                         _PASSED)
-        _filters(model, y, dy, c * n_filters // parts, (c + 1) * n_filters // parts)
+        _currents_piece(model, stim, t, left, y, dy, act, th, c * n_neurons // parts, (c + 1) * n_neurons // parts,
+                        c * n_filters // parts, (c + 1) * n_filters // parts)
+
+
+@njit(**JIT_PIECE)
+def _passes_piece(model, y, act, th, a_lo, a_hi, lo, hi):
+    """Activations ``a_lo:a_hi`` and TANH terms ``lo:hi``: one thread's piece of :func:`rhs_threads`'s first region."""
+    activations(model, y, act, a_lo, a_hi)
+    _tanh_terms(model, y, th, lo, hi)
+
+
+@njit(**JIT_PIECE)
+def _currents_piece(model, stim, t, left, y, dy, act, th, lo, hi, f_lo, f_hi):
+    """Currents of neurons ``lo:hi`` and filters ``f_lo:f_hi``: one thread's piece of its second region."""
+    _neuron_currents(model, stim, t, left, y, dy, act, th, lo, hi, _PASSED)
+    _filters(model, y, dy, f_lo, f_hi)
 
 
 @njit(**JIT)

@@ -32,7 +32,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange, uint64
 
-from .config import JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL, JIT_VIEW
+from .config import JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL, JIT_PIECE, JIT_VIEW
 from .field import activations, stim_value
 from .layout import CONST, LINEAR, TANH, Model
 from .mathfn import tanh
@@ -226,7 +226,22 @@ def rhs_uniform_threads(model, stim, t, left, y, dy, tmp):
     n = model.u_dims[0]
     parts = model.chunks[0]
     for c in prange(parts):
-        activations(model, y, act, c * n_act // parts, (c + 1) * n_act // parts)
-        _local(model, stim, t, left, y, th, c * n // parts, (c + 1) * n // parts)
+        _local_piece(model, stim, t, left, y, act, th, c * n_act // parts, (c + 1) * n_act // parts, c * n // parts,
+                     (c + 1) * n // parts)
     for c in prange(parts):
-        _coupled(model, dy, act, c * n // parts, (c + 1) * n // parts)
+        _coupled_piece(model, dy, act, c * n // parts, (c + 1) * n // parts)
+
+
+@njit(**JIT_PIECE)
+def _local_piece(model, stim, t, left, y, act, th, a_lo, a_hi, lo, hi):
+    """Activations ``a_lo:a_hi`` and :func:`_local` of neurons ``lo:hi``: one thread's piece of the first region
+    of :func:`rhs_uniform_threads`, compiled on its own (not inlined into the parallel region, where the same
+    loops ran ~1.2x slower)."""
+    activations(model, y, act, a_lo, a_hi)
+    _local(model, stim, t, left, y, th, lo, hi)
+
+
+@njit(**JIT_PIECE)
+def _coupled_piece(model, dy, act, lo, hi):
+    """:func:`_coupled` of neurons ``lo:hi``: one thread's piece of the second region of :func:`rhs_uniform_threads`."""
+    _coupled(model, dy, act, lo, hi)
