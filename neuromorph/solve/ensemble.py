@@ -78,6 +78,12 @@ def warn_if_long(n_members, n_steps, n_neurons, threads, what):
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
 
 
+def _reasons(status):
+    """The failure reason of each lane status, as strings (one conversion per distinct status)."""
+    codes, where = np.unique(np.asarray(status), return_inverse=True)
+    return np.array([str(lane_failure(code)) for code in codes], dtype=str)[where.reshape(-1)]
+
+
 @dataclass(frozen=True, eq=False)
 class EnsembleResult:
     """Outcome of :meth:`Ensemble.simulate`.
@@ -160,7 +166,7 @@ class EnsembleResult:
         size = counts.shape[1]
         data = {"spike_count": (neurons, counts.T), "spike_times": ((*neurons, "spike"), times.transpose(1, 0, 2)),
                 "status": (members, status),
-                "reason": (members, np.array([str(lane_failure(s)) for s in status], dtype=str)),
+                "reason": (members, _reasons(status)),
                 "t_failed": (members, np.full(size, np.nan) if t_failed is None else t_failed),
                 "final_state": ((*members, "state"), final_state)}
         coords = {"neuron": np.array(neuron_names), "state": np.array(state_names)}
@@ -488,8 +494,12 @@ class Ensemble:
         from .stability import stable_step
 
         a, ns = self.model.arrays, self.model.n_states
-        limits = [stable_step(a._replace(**{k: pc[k][:, i] for k in _FIELD}), y[:ns, i], radius) for i in copies]
-        limits = [x for x in limits if x is not None]
+        limits = {}  # copies alike (most ensembles: the same parameters and start) are computed once
+        for i in copies:
+            key = tuple(pc[k][:, i].tobytes() for k in _FIELD) + (y[:ns, i].tobytes(),)
+            if key not in limits:
+                limits[key] = stable_step(a._replace(**{k: pc[k][:, i] for k in _FIELD}), y[:ns, i], radius)
+        limits = [x for x in limits.values() if x is not None]
         return max(limits) if limits else None
 
     def simulate(self, t_end, i_app=0.0, dt=0.01, method=None, t_record=None, max_spikes=512, save_every=0,
