@@ -3,6 +3,7 @@ ways, parameters by path everywhere, and clear errors. References come from MODE
 independent vector field integrated by scipy (``reference_network.py``)."""
 
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -409,7 +410,7 @@ def test_ten_thousand_neurons_with_ten_synapses_each_run():
     code = ("import resource, sys; sys.path.insert(0, 'tests')\n"
             "import neuromorph as nm\n"
             "from test_network import random_net, compiled_bytes\n"
-            "random_net(600, 2).simulate(0.05, method='rk4', dt=0.05, record=())  # kernels loaded, threads up\n"
+            "random_net(600, 2).simulate(0.05, method='rk4', dt=0.05, record=())  # kernels loaded\n"
             "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "net = random_net(10_000, 10); model = net.compile()\n"
             "res = net.simulate(5.0, method='rk4', dt=0.05, record=())\n"
@@ -417,7 +418,10 @@ def test_ten_thousand_neurons_with_ten_synapses_each_run():
             "print(res.stats.n_steps, model.arrays.el_gain.size, compiled_bytes(model), (peak - base) * 1024)\n")
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    # On one numba thread: the serial kernels, which most of the suite loads already (the threaded ones, compiled
+    # ~20 s, are tested in test_parallel_field and test_uniform_lanes; memory does not depend on threads).
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr
     steps, terms, arrays, grown = (int(x) for x in proc.stdout.split())
     assert steps == 100 and terms == 10_000 * 15
