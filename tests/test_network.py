@@ -3,7 +3,6 @@ ways, parameters by path everywhere, and clear errors. References come from MODE
 independent vector field integrated by scipy (``reference_network.py``)."""
 
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -403,32 +402,6 @@ def test_compiling_a_network_too_large_for_memory_is_refused(monkeypatch):
 
 
 @pytest.mark.slow
-def test_ten_thousand_neurons_with_ten_synapses_each_run():
-    """Built, compiled and run in a fresh process, whose peak memory (Python objects included) stays
-    within a budget linear in the synapses: ~4 kB per synapse over what the loaded kernels take (Python
-    objects of the network description and the compile, most of it; the kernels' arrays take ~80 bytes)."""
-    code = ("import resource, sys; sys.path.insert(0, 'tests')\n"
-            "import neuromorph as nm\n"
-            "from test_network import random_net, compiled_bytes\n"
-            "random_net(600, 2).simulate(0.05, method='rk4', dt=0.05, record=())  # kernels loaded\n"
-            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "net = random_net(10_000, 10); model = net.compile()\n"
-            "res = net.simulate(5.0, method='rk4', dt=0.05, record=())\n"
-            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "print(res.stats.n_steps, model.arrays.el_gain.size, compiled_bytes(model), (peak - base) * 1024)\n")
-    import subprocess
-
-    # On one numba thread: the serial kernels, which most of the suite loads already (the threaded ones, compiled
-    # ~20 s, are tested in test_parallel_field and test_uniform_lanes; memory does not depend on threads).
-    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
-    assert proc.returncode == 0, proc.stderr
-    steps, terms, arrays, grown = (int(x) for x in proc.stdout.split())
-    assert steps == 100 and terms == 10_000 * 15
-    assert arrays < 150 * 100_000 + 800 * 10_000  # the kernels' arrays: ~80 bytes per synapse
-    assert grown < 4000 * 100_000
-
-
 # -- bad input gets a message naming the node or edge ----------------------------------
 
 @pytest.mark.parametrize("build, match", [

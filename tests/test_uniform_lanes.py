@@ -1,6 +1,11 @@
 """A network of like neurons has them in vector lanes (``_kernels.uniform``): the same field as the general
 one up to rounding, the same runs, its parameters followed when they change, and the same bits on threads."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -8,6 +13,8 @@ import neuromorph as nm
 from neuromorph._kernels.field import rhs_call, scratch_size
 from neuromorph._kernels.uniform import rhs_uniform, uniform_model, uniform_structure
 from neuromorph.solve import integrator
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def like_neurons(n=100, k=6, seed=2, gap=False, conductance=False, tonic=False):
@@ -100,3 +107,27 @@ def test_lanes_on_threads_give_the_same_bits(monkeypatch):
     assert one.spike_times.size > 25
     np.testing.assert_array_equal(threads.spike_times, one.spike_times)
     np.testing.assert_array_equal(threads.y, one.y)
+
+
+def test_ten_thousand_neurons_with_ten_synapses_each_run():
+    """Built, compiled and run in a fresh process, whose peak memory (Python objects included) stays
+    within a budget linear in the synapses: ~4 kB per synapse over what the loaded kernels take (Python
+    objects of the network description and the compile, most of it; the kernels' arrays take ~80 bytes)."""
+    code = ("import resource, sys; sys.path.insert(0, 'tests')\n"
+            "import neuromorph as nm\n"
+            "from test_network import random_net, compiled_bytes\n"
+            "random_net(600, 2).simulate(0.05, method='rk4', dt=0.05, record=())  # kernels loaded\n"
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "net = random_net(10_000, 10); model = net.compile()\n"
+            "res = net.simulate(5.0, method='rk4', dt=0.05, record=())\n"
+            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "print(res.stats.n_steps, model.arrays.el_gain.size, compiled_bytes(model), (peak - base) * 1024)\n")
+    # Last in this file, on one numba thread: the serial lanes kernel the tests above have compiled and cached (a
+    # fresh process would otherwise compile it again, ~20 s, beside them); memory does not depend on threads.
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stderr
+    steps, terms, arrays, grown = (int(x) for x in proc.stdout.split())
+    assert steps == 100 and terms == 10_000 * 15
+    assert arrays < 150 * 100_000 + 800 * 10_000  # the kernels' arrays: ~80 bytes per synapse
+    assert grown < 4000 * 100_000
