@@ -7,11 +7,14 @@ appears exactly when the wait is real; the functions a kernel compiles in turn a
 events and say nothing.
 """
 
+import os
 import sys
+import tempfile
+import threading
 
 from numba.core import event
 
-__all__ = ["KERNELS", "CompileNotice", "install"]
+__all__ = ["KERNELS", "CompileNotice", "install", "ready", "lock_path"]
 
 # The kernels a command waits for, what to call them, and their compile time with an empty cache
 # (CPU seconds on this project's 2-core VM, each alone, from an empty cache; about the wall time on
@@ -56,3 +59,54 @@ def install(stream=None):
     notice = CompileNotice(stream)
     event.register("numba:compile", notice)
     return notice
+
+
+_READY = set()  # kernels this process has compiled or loaded (by ready())
+_READY_LOCK = threading.Lock()
+
+
+def ready(kernel, args, stream=None):
+    """Compile ``kernel`` for ``args`` (or load it from numba's cache) before its first call in this process,
+    holding a lock shared by every process on the machine for that kernel: where several processes start
+    at once (pytest workers, a Dask LocalCluster's workers, a study's first cells), one compiles and the
+    others wait for it and then load its cache, instead of each compiling the same kernel (~15-25 s of CPU
+    each). The wait says so on ``stream`` (stderr) and stops on Ctrl-C. A later call with other argument
+    types compiles as numba always does; where ``fcntl`` is missing (Windows) there is no lock."""
+    if kernel in _READY:
+        return
+    with _READY_LOCK:
+        if kernel in _READY:
+            return
+        signature = tuple(kernel.typeof_pyval(a) for a in args)
+        try:
+            import fcntl
+        except ImportError:  # (no lock: numba compiles as usual)
+            kernel.compile(signature)
+            _READY.add(kernel)
+            return
+        name = kernel.py_func.__name__
+        with open(lock_path(name), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                what = KERNELS.get(name, (name, 0))[0]
+                print(f"neuromorph: waiting for another process compiling the {what}...", file=stream or sys.stderr,
+                      flush=True)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                kernel.compile(signature)  # a cache hit if the other process has just compiled it
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        _READY.add(kernel)
+
+
+def lock_path(name):
+    """The lock file :func:`ready` holds while kernel ``name`` compiles: one per kernel, user and numba cache
+    folder (processes with different caches do not wait for each other)."""
+    import hashlib
+
+    import numba
+
+    cache = hashlib.sha1(str(numba.config.CACHE_DIR or "").encode()).hexdigest()[:12]
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    return os.path.join(tempfile.gettempdir(), f"neuromorph-{user}-{cache}-{name}.lock")

@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels import lanes
+from .._kernels.notice import ready
 from .._parallel import Workers, thread_count
 from .._progress import Progress
 from ..analysis.spikes import settled_window, spike_summary
@@ -665,10 +666,12 @@ class Ensemble:
                 first, out = 0, out_v
             else:
                 first, out = clock["first"], buffer[:clock["samples"].size]
-            run_lanes(kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
-                      clock["k_stop"], t_end, t_spikes, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
-                      pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
-                      y, armed, status, t_failed, spk_count, spk_t, every, first, out, t_reached, work)
+            args = (kernel_method, noise_arrays, b0, b1, m.arrays, stim, dt, 0.0, clock["t"], clock["k"],
+                    clock["k_stop"], t_end, t_spikes, pc["st_rate"], pc["el_gain"], pc["el_off"], pc["act_k"],
+                    pc["act_off"], pc["thresholds"], pc["hysteresis"], pc["i_bias"], bounds, trial_ids, chip_ids,
+                    y, armed, status, t_failed, spk_count, spk_t, every, first, out, t_reached, work)
+            ready(run_lanes, args)
+            run_lanes(*args)
             if watch is not None:
                 watch.run(b0, b1, clock["samples"], out)
 

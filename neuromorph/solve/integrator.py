@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels.config import PARALLEL_FROM, UNIFORM_FROM, threads_start
+from .._kernels.notice import ready
 from .._kernels.uniform import uniform_model, uniform_structure
 from .._kernels import common as c
 from .._parallel import interrupted
@@ -375,9 +376,11 @@ class Integrator:
                     raise self._too_many_steps(t_stop, "stopped")
                 self.cnt[c.BUDGET] = budget
                 started = time.perf_counter()
-                status = self._kernel(*self._method_arg, self._kernel_arrays, self.stim, self.y, self.f0, self.ctrl,
-                                      self.cnt, *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y,
-                                      self.spk_t, self.spk_n, self.arrays.thresholds, self.armed, self._bounds)
+                args = (*self._method_arg, self._kernel_arrays, self.stim, self.y, self.f0, self.ctrl, self.cnt,
+                        *self._scratch, self.t_eval, self.save_idx, self.out_t, self.out_y, self.spk_t, self.spk_n,
+                        self.arrays.thresholds, self.armed, self._bounds)
+                ready(self._kernel, args)
+                status = self._kernel(*args)
                 if status == c.DONE:
                     break
                 if status == c.OUT_FULL:
