@@ -9,7 +9,6 @@ events and say nothing.
 
 import os
 import sys
-import tempfile
 import threading
 
 from numba.core import event
@@ -71,7 +70,8 @@ def ready(kernel, args, stream=None):
     at once (pytest workers, a Dask LocalCluster's workers, a study's first cells), one compiles and the
     others wait for it and then load its cache, instead of each compiling the same kernel (~15-25 s of CPU
     each). The wait says so on ``stream`` (stderr) and stops on Ctrl-C. A later call with other argument
-    types compiles as numba always does; where ``fcntl`` is missing (Windows) there is no lock."""
+    types compiles as numba always does; where ``fcntl`` is missing (Windows), or the lock file
+    (:func:`lock_path`) cannot be written, there is no lock."""
     if kernel in _READY:
         return
     with _READY_LOCK:
@@ -85,7 +85,13 @@ def ready(kernel, args, stream=None):
             _READY.add(kernel)
             return
         name = kernel.py_func.__name__
-        with open(lock_path(name), "a") as lock:
+        try:
+            lock = open(lock_path(name), "a")
+        except OSError:  # (a cache folder we cannot write: numba caches elsewhere, and compiles without a lock)
+            kernel.compile(signature)
+            _READY.add(kernel)
+            return
+        with lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -101,12 +107,10 @@ def ready(kernel, args, stream=None):
 
 
 def lock_path(name):
-    """The lock file :func:`ready` holds while kernel ``name`` compiles: one per kernel, user and numba cache
-    folder (processes with different caches do not wait for each other)."""
-    import hashlib
-
+    """The lock file :func:`ready` holds while kernel ``name`` compiles, in numba's cache folder (``NUMBA_CACHE_DIR``,
+    or the ``__pycache__`` beside these sources, where numba keeps the kernels): one per kernel and cache."""
     import numba
 
-    cache = hashlib.sha1(str(numba.config.CACHE_DIR or "").encode()).hexdigest()[:12]
-    user = os.getuid() if hasattr(os, "getuid") else 0
-    return os.path.join(tempfile.gettempdir(), f"neuromorph-{user}-{cache}-{name}.lock")
+    folder = numba.config.CACHE_DIR or os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, f"neuromorph-{name}.lock")
