@@ -124,22 +124,23 @@ HOLD = ("import fcntl, sys\n"
 WAIT = ("import numpy as np\n"
         "from neuromorph._kernels import common, notice\n"
         "notice.KERNELS['crossing'] = ('test kernel', 1)\n"
-        "notice.ready(common.crossing, (np.zeros((5, 1)), 0, 0.5))\n"
+        "notice.ready(common.crossing, (np.zeros((5, 1)), 0, 0.5), on_wait=lambda: print('waiting', flush=True))\n"
         "assert common.crossing(np.zeros((5, 1)), 0, 0.5) == 1.0\n")
 
 
 def test_a_process_waits_for_another_compiling_the_same_kernel(tmp_path):
     """While one process holds a kernel's compile lock (as it does while compiling it), another that needs
-    the kernel says it waits and does not compile; once the lock is free it goes on (here compiling it
-    itself, as the holder compiled nothing: with a real compile it would load the holder's cache)."""
+    the kernel waits and does not compile; once the lock is free it goes on (here compiling it itself, as
+    the holder compiled nothing: with a real compile it would load the holder's cache)."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     holder = subprocess.Popen([sys.executable, "-c", HOLD], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True)
     try:
         assert holder.stdout.readline() == "held\n"
-        waiter = subprocess.Popen([sys.executable, "-c", WAIT], env=env, stderr=subprocess.PIPE, text=True)
-        assert waiter.stderr.readline() == "neuromorph: waiting for another process compiling the test kernel...\n"
-        assert waiter.poll() is None  # blocked on the lock
+        waiter = subprocess.Popen([sys.executable, "-c", WAIT], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        assert waiter.stdout.readline() == "waiting\n"  # its on_wait: the lock was busy
+        assert waiter.poll() is None  # and it is blocked on it
         holder.stdin.write("\n")
         holder.stdin.flush()
         assert waiter.wait(timeout=300) == 0

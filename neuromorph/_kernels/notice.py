@@ -64,14 +64,15 @@ _READY = set()  # kernels this process has compiled or loaded (by ready())
 _READY_LOCK = threading.Lock()
 
 
-def ready(kernel, args, stream=None):
+def ready(kernel, args, on_wait=None):
     """Compile ``kernel`` for ``args`` (or load it from numba's cache) before its first call in this process,
     holding a lock shared by every process on the machine for that kernel: where several processes start
     at once (pytest workers, a Dask LocalCluster's workers, a study's first cells), one compiles and the
     others wait for it and then load its cache, instead of each compiling the same kernel (~15-25 s of CPU
-    each). The wait says so on ``stream`` (stderr) and stops on Ctrl-C. A later call with other argument
-    types compiles as numba always does; where ``fcntl`` is missing (Windows), or the lock file
-    (:func:`lock_path`) cannot be written, there is no lock."""
+    each). The wait is silent (a process that only loads the cache holds the lock for a moment too, and a
+    line for that would mislead); ``on_wait()`` is called when it begins. It stops on Ctrl-C. A later call
+    with other argument types compiles as numba always does; where ``fcntl`` is missing (Windows), or the
+    lock file (:func:`lock_path`) cannot be written, there is no lock."""
     if kernel in _READY:
         return
     with _READY_LOCK:
@@ -95,9 +96,8 @@ def ready(kernel, args, stream=None):
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                what = KERNELS.get(name, (name, 0))[0]
-                print(f"neuromorph: waiting for another process compiling the {what}...", file=stream or sys.stderr,
-                      flush=True)
+                if on_wait is not None:
+                    on_wait()
                 fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 kernel.compile(signature)  # a cache hit if the other process has just compiled it
