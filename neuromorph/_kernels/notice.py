@@ -79,31 +79,37 @@ def ready(kernel, args, on_wait=None):
         if kernel in _READY:
             return
         signature = tuple(kernel.typeof_pyval(a) for a in args)
-        try:
+        lock = _open_lock(kernel.py_func.__name__)
+        if lock is None:  # (no lock: numba compiles as usual)
+            kernel.compile(signature)
+        else:
             import fcntl
-        except ImportError:  # (no lock: numba compiles as usual)
-            kernel.compile(signature)
-            _READY.add(kernel)
-            return
-        name = kernel.py_func.__name__
-        try:
-            lock = open(lock_path(name), "a")
-        except OSError:  # (a cache folder we cannot write: numba caches elsewhere, and compiles without a lock)
-            kernel.compile(signature)
-            _READY.add(kernel)
-            return
-        with lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if on_wait is not None:
-                    on_wait()
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                kernel.compile(signature)  # a cache hit if the other process has just compiled it
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+
+            with lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if on_wait is not None:
+                        on_wait()
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    kernel.compile(signature)  # a cache hit if the other process has just compiled it
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
         _READY.add(kernel)
+
+
+def _open_lock(name):
+    """The lock file of kernel ``name`` opened, or None where there can be none (no ``fcntl``: Windows; a cache
+    folder we cannot write, where numba caches elsewhere)."""
+    import importlib.util
+
+    if importlib.util.find_spec("fcntl") is None:
+        return None
+    try:
+        return open(lock_path(name), "a")
+    except OSError:
+        return None
 
 
 def lock_path(name):
