@@ -79,6 +79,23 @@ def activations(model, y, act, lo, hi):
     out, k, inp, off = act[lo:hi], model.act_k[lo:hi], model.act_in[lo:hi], model.act_off[lo:hi]
     for j in range(out.shape[0]):  # indices from 0: no negative-index wrap-around code, so it vectorises
         out[j] = k[j] * (y[uint64(inp[j])] - off[j])
+    _sigmoids(out)
+
+
+@njit(**JIT_INLINE)
+def activations_at(model, y, prev, ah, act, lo, hi):
+    """:func:`activations` at the state ``y + ah prev`` (an RK stage's, not written out; the same bits as
+    the activations of that state computed first)."""
+    out, k, inp, off = act[lo:hi], model.act_k[lo:hi], model.act_in[lo:hi], model.act_off[lo:hi]
+    for j in range(out.shape[0]):
+        i = uint64(inp[j])
+        out[j] = k[j] * ((y[i] + ah * prev[i]) - off[j])
+    _sigmoids(out)
+
+
+@njit(**JIT_INLINE)
+def _sigmoids(out):
+    """``sigmoid`` of every entry of ``out``, in place (vector code: see :func:`_tanh_terms`)."""
     n = out.shape[0]
     long = n - n % _UNROLLED  # (see _tanh_terms)
     for j in range(long):

@@ -33,12 +33,12 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from .config import JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL, JIT_PIECE, JIT_VIEW
-from .field import activations, stim_value
+from .field import activations, activations_at, stim_value
 from .layout import CONST, LINEAR, TANH, Model
 from .mathfn import tanh
 
 __all__ = ["UniformModel", "UniformStructure", "uniform_structure", "uniform_model", "rhs_uniform",
-           "rhs_uniform_threads"]
+           "rhs_uniform_threads", "rhs_uniform_stage_threads"]
 
 UniformModel = namedtuple("UniformModel", Model._fields + (
     "u_dims",  # N neurons, S states each, T tanh terms each, L linear terms each, F filters each, membrane row
@@ -132,9 +132,9 @@ def _lanes(table, row, n_all, lo, hi):
 
 
 @njit(**JIT_INLINE)
-def _local(model, stim, t, left, y, th, lo, hi):
-    """Neurons ``lo:hi``: their states into rows, their ``tanh`` terms, and their membrane currents
-    without the synapses (into the last row of ``u_rows``).
+def _local(model, stim, t, left, y, prev, ah, staged, th, lo, hi):
+    """Neurons ``lo:hi``: their states (``y``, or ``y + ah prev`` if ``staged``) into rows, their ``tanh``
+    terms, and their membrane currents without the synapses (into the last row of ``u_rows``).
 
     Every loop runs over views of the neurons' ``lo:hi`` span, indexed from 0: an index that starts
     at ``lo`` may be negative for all LLVM knows, and numba's wrap-around code for negative indices
@@ -146,8 +146,13 @@ def _local(model, stim, t, left, y, th, lo, hi):
     rows = model.u_rows
     for r in range(s):
         row = _lanes(rows, r, n_all, lo, hi)
-        for n in range(m):
-            row[n] = y[uint64((lo + n) * s + r)]
+        if staged:
+            for n in range(m):
+                i = uint64((lo + n) * s + r)
+                row[n] = y[i] + ah * prev[i]
+        else:
+            for n in range(m):
+                row[n] = y[uint64((lo + n) * s + r)]
     for k in range(n_t):
         arg = _lanes(th, k, n_all, lo, hi)
         x = _lanes(rows, model.u_trow[k], n_all, lo, hi)
@@ -212,33 +217,55 @@ def rhs_uniform(model, stim, t, left, y, dy, tmp):
     th = tmp[n_act:]
     n = model.u_dims[0]
     activations(model, y, act, 0, n_act)
-    _local(model, stim, t, left, y, th, 0, n)
+    _local(model, stim, t, left, y, y, 0.0, _WHOLE, th, 0, n)
     _coupled(model, dy, act, 0, n)
 
 
-@njit(**JIT_PARALLEL)
+# ``staged`` of an evaluation at ``y`` itself (a NumPy bool: numba types a literal ``False`` apart, see .field.RIGHT)
+_WHOLE = np.bool_(False)
+_STAGED = np.bool_(True)
+
+
+@njit(**JIT_INLINE_PYTHON)
 def rhs_uniform_threads(model, stim, t, left, y, dy, tmp):
     """:func:`rhs_uniform` with its neurons cut into ``model.chunks[0]`` pieces on numba's threads (two
     parallel regions: the synaptic sums wait for every activation); the same bits."""
+    _threads(model, stim, t, left, y, y, 0.0, _WHOLE, dy, tmp)
+
+
+@njit(**JIT_INLINE_PYTHON)
+def rhs_uniform_stage_threads(model, stim, t, left, y, prev, ah, dy, tmp):
+    """:func:`rhs_uniform_threads` at the RK stage ``y + ah prev``, read as it is needed rather than written
+    out first: the same bits as the field of that stage's state, without a serial pass over every state (and
+    its round trip through memory) before each evaluation."""
+    _threads(model, stim, t, left, y, prev, ah, _STAGED, dy, tmp)
+
+
+@njit(**JIT_PARALLEL)
+def _threads(model, stim, t, left, y, prev, ah, staged, dy, tmp):
+    """The two parallel regions of :func:`rhs_uniform_threads` (at ``y + ah prev`` if ``staged``)."""
     n_act = model.act_in.shape[0]
     act = tmp[:n_act]
     th = tmp[n_act:]
     n = model.u_dims[0]
     parts = model.chunks[0]
     for c in prange(parts):
-        _local_piece(model, stim, t, left, y, act, th, c * n_act // parts, (c + 1) * n_act // parts, c * n // parts,
-                     (c + 1) * n // parts)
+        _local_piece(model, stim, t, left, y, prev, ah, staged, act, th, c * n_act // parts,
+                     (c + 1) * n_act // parts, c * n // parts, (c + 1) * n // parts)
     for c in prange(parts):
         _coupled_piece(model, dy, act, c * n // parts, (c + 1) * n // parts)
 
 
 @njit(**JIT_PIECE)
-def _local_piece(model, stim, t, left, y, act, th, a_lo, a_hi, lo, hi):
+def _local_piece(model, stim, t, left, y, prev, ah, staged, act, th, a_lo, a_hi, lo, hi):
     """Activations ``a_lo:a_hi`` and :func:`_local` of neurons ``lo:hi``: one thread's piece of the first region
     of :func:`rhs_uniform_threads`, compiled on its own (not inlined into the parallel region, where the same
     loops ran ~1.2x slower)."""
-    activations(model, y, act, a_lo, a_hi)
-    _local(model, stim, t, left, y, th, lo, hi)
+    if staged:
+        activations_at(model, y, prev, ah, act, a_lo, a_hi)
+    else:
+        activations(model, y, act, a_lo, a_hi)
+    _local(model, stim, t, left, y, prev, ah, staged, th, lo, hi)
 
 
 @njit(**JIT_PIECE)
