@@ -15,7 +15,7 @@ import threading
 from . import _validate as v
 from .errors import SolverError
 
-__all__ = ["Workers", "thread_count", "interrupted", "catch_interrupts", "ctrl_c_as_flag", "stop_long_work"]
+__all__ = ["Workers", "POOL_PREFIX", "thread_count", "interrupted", "catch_interrupts", "ctrl_c_as_flag", "stop_long_work"]
 
 _WAIT = 0.2  # seconds between checks of the main thread while tasks run
 
@@ -103,7 +103,8 @@ def thread_count(n_threads):
 
 
 class Workers:
-    """A pool of ``n_threads`` threads (none for one thread: tasks then run in the caller).
+    """A pool of ``n_threads`` threads (none for one thread: tasks then run in the caller). The threads are the
+    process's, kept for the next ``with``; each ``with`` has its own ``stop``.
 
     Examples
     --------
@@ -116,14 +117,11 @@ class Workers:
         self.n_threads = thread_count(n_threads)
         self.stop = threading.Event()
         self._pool = None
+        self._own = False
 
     def __enter__(self):
         if self.n_threads > 1:
-            from concurrent.futures import (
-                ThreadPoolExecutor,  # imported here: it slows every CLI start
-            )
-
-            self._pool = ThreadPoolExecutor(self.n_threads)
+            self._pool, self._own = _pool_of(self.n_threads)
         return self
 
     def run(self, task, items, on_done=None):
@@ -169,6 +167,33 @@ class Workers:
         wait(futures, timeout=_ABANDON if interrupted() else None)
 
     def __exit__(self, kind, exc, tb):
-        if self._pool is not None:
+        if self._own:
             self._pool.shutdown(wait=not interrupted(), cancel_futures=True)
         return False
+
+
+POOL_PREFIX = "neuromorph-pool"  # the name of the shared pools' threads begins so
+_POOLS = {}  # n_threads -> the process's shared ThreadPoolExecutor of that many threads
+_POOLS_LOCK = threading.Lock()
+_IN_POOL = threading.local()  # .shared is True in a shared pool's threads
+
+
+def _pool_of(n_threads):
+    """``(executor, own)``: the process's pool of ``n_threads`` threads, kept from call to call (a pool of its own
+    cost ~0.3 ms of thread starts a call: a quarter of a 1000-copy ensemble's fixed cost), or, inside a task of
+    a shared pool, a new one that the caller shuts down (``own``: its tasks could otherwise wait for threads
+    that wait for them)."""
+    from concurrent.futures import ThreadPoolExecutor  # imported here: it slows every CLI start
+
+    if getattr(_IN_POOL, "shared", False):
+        return ThreadPoolExecutor(n_threads), True
+    with _POOLS_LOCK:
+        pool = _POOLS.get(n_threads)
+        if pool is None:
+            pool = _POOLS[n_threads] = ThreadPoolExecutor(n_threads, thread_name_prefix=POOL_PREFIX,
+                                                          initializer=_mark_shared)
+        return pool, False
+
+
+def _mark_shared():
+    _IN_POOL.shared = True
