@@ -99,14 +99,34 @@ def test_a_synapse_changed_mid_run_is_followed_in_lanes(monkeypatch):
     np.testing.assert_allclose(laned.y, general.y, rtol=0, atol=1e-9)
 
 
-def test_lanes_on_threads_give_the_same_bits(monkeypatch):
+@pytest.mark.parametrize("method, kw", [("sra1", dict(noise=nm.WhiteNoise(0.05), seed=4)), ("rk4", {})])
+def test_lanes_on_threads_give_the_same_bits(monkeypatch, method, kw):
+    """(RK4 on threads reads each stage's state inside the field, and ends its steps piece by piece.)"""
     model = like_neurons().compile()
-    one = _run(model, monkeypatch, True, method="sra1", noise=nm.WhiteNoise(0.05), seed=4)
+    one = _run(model, monkeypatch, True, method=method, **kw)
     monkeypatch.setattr(integrator, "PARALLEL_FROM", 1)  # this network takes the large-model path
-    threads = _run(model, monkeypatch, True, method="sra1", noise=nm.WhiteNoise(0.05), seed=4)
+    threads = _run(model, monkeypatch, True, method=method, **kw)
     assert one.spike_times.size > 25
     np.testing.assert_array_equal(threads.spike_times, one.spike_times)
+    np.testing.assert_array_equal(threads.spike_neurons, one.spike_neurons)
     np.testing.assert_array_equal(threads.y, one.y)
+
+
+def test_a_runaway_in_lanes_on_threads_stops_where_it_does_on_one(monkeypatch):
+    """A neuron left without its leak and driven hard diverges: found at the same step, with the same message."""
+    model = like_neurons().compile()
+    errors = []
+    for parallel_from in (10 ** 9, 1):
+        monkeypatch.setattr(integrator, "PARALLEL_FROM", parallel_from)
+        integ = nm.Integrator(model, solver=nm.get_solver("rk4", dt=0.05), record=())
+        integ.advance(50.0)
+        integ.set_parameter("n5.leak.g", 0.0)
+        integ.set_parameter("n5.i_app", -5.0)
+        with pytest.raises(nm.SimulationError) as info:
+            integ.advance(2000.0)
+        errors.append(info.value)
+    assert "'n5'" in str(errors[0]) and "diverging" in str(errors[0]) and 50.0 < errors[0].t < 2000.0
+    assert (errors[1].t, str(errors[1])) == (errors[0].t, str(errors[0]))
 
 
 def test_ten_thousand_neurons_with_ten_synapses_each_run():

@@ -464,7 +464,7 @@ def _adaptive_steps(attempt, dense_of, order, f_new_row, dense_rows, model, stim
                              spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
             t = c.commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp)
-            runaway = c.rearm_runaway(model, thr, armed, bound, y)
+            runaway = c.rearm_runaway(model.mem_state, model.hysteresis, thr, armed, bound, y)
             fresh = np.bool_(True)
             if runaway:
                 status = c.ERR_RUNAWAY

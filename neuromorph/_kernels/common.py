@@ -133,14 +133,15 @@ def record_spikes(model, thr, armed, y, y_new, dense, t, h, spk_t, spk_n, cnt):
 
 
 @njit(**JIT_INLINE)
-def rearm_runaway(model, thr, armed, bound, y):
-    """After each step: arm every neuron whose voltage lies below its threshold minus its hysteresis, and
-    return True when a voltage lies beyond its neuron's bound (a state growing without limit). One pass over
-    the membranes for both (two passes cost 12 us a step of 10 000 neurons, this one 8)."""
+def rearm_runaway(mem, hysteresis, thr, armed, bound, y):
+    """After each step: arm every neuron (membrane state ``mem[n]``) whose voltage lies below its threshold minus
+    its hysteresis, and return True when a voltage lies beyond its neuron's bound (a state growing without
+    limit). One pass over the membranes for both (two passes cost 12 us a step of 10 000 neurons, this one 8).
+    The per-neuron arrays may be views of some neurons (``mem`` indexes the whole ``y``)."""
     bad = False
-    for n in range(model.mem_state.shape[0]):
-        v = y[uint64(model.mem_state[n])]
-        if v < thr[n] - model.hysteresis[n]:
+    for n in range(mem.shape[0]):
+        v = y[uint64(mem[n])]
+        if v < thr[n] - hysteresis[n]:
             armed[n] = 1
         bad |= abs(v) > bound[n]
     return bad
@@ -221,10 +222,21 @@ def save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt):
 @njit(**JIT_INLINE)
 def needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
     """True when the step has a spike or a grid point, so the dense polynomial is needed."""
-    if cnt[SAVE_MODE] == SAVE_GRID and cnt[I_EVAL] < t_eval.shape[0] and t_eval[cnt[I_EVAL]] <= t_new:
-        return True
-    for n in range(model.mem_state.shape[0]):
-        k = model.mem_state[n]
+    return grid_due(t_new, t_eval, cnt) or crossing_due(model.mem_state, thr, armed, y, y_new)
+
+
+@njit(**JIT_INLINE)
+def grid_due(t_new, t_eval, cnt):
+    """True when a grid point to save lies in the step ending at ``t_new``."""
+    return cnt[SAVE_MODE] == SAVE_GRID and cnt[I_EVAL] < t_eval.shape[0] and t_eval[cnt[I_EVAL]] <= t_new
+
+
+@njit(**JIT_INLINE)
+def crossing_due(mem, thr, armed, y, y_new):
+    """True when an armed neuron (membrane state ``mem[n]``) crossed its threshold upwards in the step from ``y`` to
+    ``y_new``. The per-neuron arrays may be views of some neurons (``mem`` indexes the whole states)."""
+    for n in range(mem.shape[0]):
+        k = mem[n]
         if armed[n] != 0 and y[k] < thr[n] <= y_new[k]:
             return True
     return False
@@ -391,6 +403,12 @@ def commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp):
     for k in range(y.shape[0]):
         y[k] = y_new[k]
         f0[k] = f_new[k]
+    return committed(model, stim, y, f0, t_new, left_end, cnt, tmp)
+
+
+@njit(**JIT_INLINE)
+def committed(model, stim, y, f0, t_new, left_end, cnt, tmp):
+    """:func:`commit` after the step's state and derivative were copied into ``y`` and ``f0``."""
     cnt[N_STEPS] += 1
     cnt[BUDGET] -= 1
     if left_end:

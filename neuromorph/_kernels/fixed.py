@@ -38,7 +38,8 @@ from . import rng
 from .config import JIT, JIT_INLINE, JIT_TAKES_KERNEL
 from .field import RIGHT, rhs, rhs_threads
 from .layout import scratch_size
-from .uniform import rhs_uniform, rhs_uniform_stage_threads, rhs_uniform_threads
+from .uniform import (rhs_uniform, rhs_uniform_stage_threads, rhs_uniform_threads, rk4_combine_threads,
+                      settle_threads)
 
 EULER = 0
 RK4 = 1
@@ -192,6 +193,45 @@ def rk4_stage_uniform_threads(field, noise, model, stim, t, left, y, prev, ah, y
         rk4_stage(field, noise, model, stim, t, left, y, prev, ah, y_stage, dy, tmp)
 
 
+@njit(**JIT_INLINE)
+def rk4_combine(noise, model, thr, armed, y, f0, K, h, y_new):
+    """The end of an RK4 step, ``y_new = y + h/6 (f0 + 2 (k2 + k3) + k4)`` (``K`` holding ``k2..k4``):
+    ``(finite, maybe_crossed)``, whether ``y_new`` is finite and whether a neuron may have crossed its threshold
+    (always True here: :func:`.common.crossing_due` looks)."""
+    for k in range(y.shape[0]):
+        y_new[k] = y[k] + h / 6.0 * (f0[k] + 2.0 * (K[0, k] + K[1, k]) + K[2, k])
+    return c.all_finite(y_new), True
+
+
+@njit(**JIT_INLINE)
+def rk4_combine_uniform_threads(noise, model, thr, armed, y, f0, K, h, y_new):
+    """:func:`rk4_combine` of a network of like neurons on threads (:func:`.uniform.rk4_combine_threads`: each
+    thread the states of its own neurons, so they stay in its cache; the threshold crossings found on the way).
+    With OU states (which RK4 runs never have) as :func:`rk4_combine`."""
+    if noise.ou_mem.shape[0] == 0:
+        return rk4_combine_threads(model, thr, armed, y, f0, K, h, y_new)
+    return rk4_combine(noise, model, thr, armed, y, f0, K, h, y_new)
+
+
+@njit(**JIT_INLINE)
+def settle(noise, model, thr, armed, bound, y, y_new, f0, f_new):
+    """Make the step current (``y = y_new``, ``f0 = f_new``), re-arm the spike detectors and return True on a
+    runaway (:func:`.common.rearm_runaway`)."""
+    for k in range(y.shape[0]):
+        y[k] = y_new[k]
+        f0[k] = f_new[k]
+    return c.rearm_runaway(model.mem_state, model.hysteresis, thr, armed, bound, y)
+
+
+@njit(**JIT_INLINE)
+def settle_uniform_threads(noise, model, thr, armed, bound, y, y_new, f0, f_new):
+    """:func:`settle` of a network of like neurons on threads, each thread its own neurons
+    (:func:`.uniform.settle_threads`); with OU states as :func:`settle`."""
+    if noise.ou_mem.shape[0] == 0:
+        return settle_threads(model, thr, armed, bound, y, y_new, f0, f_new)
+    return settle(noise, model, thr, armed, bound, y, y_new, f0, f_new)
+
+
 @njit(**JIT)
 def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
               armed, bound):
@@ -202,8 +242,8 @@ def fixed_run(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_i
     OU states of ``noise`` (a :class:`.layout.Noise`; empty arrays for a deterministic run);
     ``work`` has :func:`work_size` entries; ``armed`` (int64, per neuron) is the spike detector's state.
     """
-    return _fixed_steps(rhs, rk4_stage, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t,
-                        spk_n, thr, armed, bound)
+    return _fixed_steps(rhs, rk4_stage, rk4_combine, settle, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval,
+                        save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
 
 
 @njit(**JIT)
@@ -212,15 +252,16 @@ def fixed_run_threads(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval
     """:func:`fixed_run` with the vector field evaluated in ``model.chunks[0]`` pieces on numba's threads
     (:func:`.field.rhs_threads`), for models of :data:`.config.PARALLEL_FROM` neurons or more: the
     same bits. A kernel of its own, so the slow parallel compilation happens only for such models."""
-    return _fixed_steps(rhs_threads, rk4_stage, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y,
-                        spk_t, spk_n, thr, armed, bound)
+    return _fixed_steps(rhs_threads, rk4_stage, rk4_combine, settle, method, noise, model, stim, y, f0, ctrl, cnt, work,
+                        t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
 
 
 @njit(**JIT_TAKES_KERNEL)
-def _fixed_steps(field, stage, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n,
-                 thr, armed, bound):
-    """The loop of :func:`fixed_run`, with ``field`` evaluating the model's vector field and ``stage`` an RK4
-    stage's (:func:`rk4_stage`)."""
+def _fixed_steps(field, stage, combine, settle_step, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx,
+                 out_t, out_y, spk_t, spk_n, thr, armed, bound):
+    """The loop of :func:`fixed_run`, with ``field`` evaluating the model's vector field, ``stage`` an RK4 stage's
+    (:func:`rk4_stage`), ``combine`` the end of an RK4 step (:func:`rk4_combine`) and ``settle_step`` making a step
+    current (:func:`settle`)."""
     ns = y.shape[0]
     n_src = noise.src_state.shape[0]
     dt = ctrl[c.C_H]
@@ -246,6 +287,7 @@ def _fixed_steps(field, stage, method, noise, model, stim, y, f0, ctrl, cnt, wor
             break
         t_new, on_grid, is_jump = next_fixed_time(t, t_stop, dt, ctrl, stim.jumps, cnt)
         h = t_new - t
+        finite, maybe_crossed = True, True
         if method == EULER:
             for k in range(ns):
                 y_new[k] = y[k] + h * f0[k]
@@ -272,15 +314,16 @@ def _fixed_steps(field, stage, method, noise, model, stim, y, f0, ctrl, cnt, wor
                 at_end = s == 2
                 stage(field, noise, model, stim, t_new if at_end else t + _RK4_C[s] * h, is_jump and at_end, y, prev,
                       _RK4_A[s] * h, y_stage, K[s], tmp)
-            for k in range(ns):
-                y_new[k] = y[k] + h / 6.0 * (f0[k] + 2.0 * (K[0, k] + K[1, k]) + K[2, k])
+            finite, maybe_crossed = combine(noise, model, thr, armed, y, f0, K, h, y_new)
             cnt[c.N_FEV] += 3
-        if not c.all_finite(y_new):
+        if method != RK4:
+            finite = c.all_finite(y_new)
+        if not finite:
             status = c.ERR_NONFINITE
             break
         drift(field, noise, model, stim, t_new, is_jump, y_new, f_end, tmp)
         cnt[c.N_FEV] += 1
-        if c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
+        if c.grid_due(t_new, t_eval, cnt) or (maybe_crossed and c.crossing_due(model.mem_state, thr, armed, y, y_new)):
             # Only the states a step's dense output is read for: the membranes (spikes) and, saving on a grid,
             # the recorded ones (all of a large network's 30 000 states took 40 us, its 10 000 membranes 10).
             if stochastic:
@@ -298,8 +341,8 @@ def _fixed_steps(field, stage, method, noise, model, stim, y, f0, ctrl, cnt, wor
             cnt[c.PIECE] = 0
         else:
             cnt[c.PIECE] += 1
-        t = c.commit(model, stim, y, y_new, f0, f_end, t_new, is_jump, cnt, tmp)
-        runaway = c.rearm_runaway(model, thr, armed, bound, y)
+        runaway = settle_step(noise, model, thr, armed, bound, y, y_new, f0, f_end)
+        t = c.committed(model, stim, y, f0, t_new, is_jump, cnt, tmp)
         if is_jump:
             ou_drift(noise, model, y, f0)
         if runaway:
@@ -314,8 +357,8 @@ def fixed_run_uniform(method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval
                       thr, armed, bound):
     """:func:`fixed_run` for a network of like neurons, its vector field with the neurons in vector lanes
     (:func:`.uniform.rhs_uniform`); ``model`` is a :data:`.uniform.UniformModel`."""
-    return _fixed_steps(rhs_uniform, rk4_stage, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y,
-                        spk_t, spk_n, thr, armed, bound)
+    return _fixed_steps(rhs_uniform, rk4_stage, rk4_combine, settle, method, noise, model, stim, y, f0, ctrl, cnt, work,
+                        t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr, armed, bound)
 
 
 @njit(**JIT)
@@ -323,5 +366,6 @@ def fixed_run_uniform_threads(method, noise, model, stim, y, f0, ctrl, cnt, work
                               spk_n, thr, armed, bound):
     """:func:`fixed_run_uniform` with the lanes cut into ``model.chunks[0]`` pieces on numba's threads
     (:func:`.uniform.rhs_uniform_threads`): the same bits."""
-    return _fixed_steps(rhs_uniform_threads, rk4_stage_uniform_threads, method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t,
-                        out_y, spk_t, spk_n, thr, armed, bound)
+    return _fixed_steps(rhs_uniform_threads, rk4_stage_uniform_threads, rk4_combine_uniform_threads, settle_uniform_threads,
+                        method, noise, model, stim, y, f0, ctrl, cnt, work, t_eval, save_idx, out_t, out_y, spk_t, spk_n, thr,
+                        armed, bound)
