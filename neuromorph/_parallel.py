@@ -136,13 +136,16 @@ class Workers:
                 if on_done is not None:
                     on_done(len(out))
             return out
-        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, wait
 
+        # Woken at each task's end only to report it: otherwise at the first failure, or every _WAIT seconds
+        # to look for a Ctrl-C (a wake-up per task cost ~50 us, a tenth of a short ensemble's call).
+        when = FIRST_EXCEPTION if on_done is None else FIRST_COMPLETED
         futures = [self._pool.submit(task, item, self.stop) for item in items]
         try:
             pending = set(futures)
             while pending:
-                finished, pending = wait(pending, timeout=_WAIT, return_when=FIRST_COMPLETED)
+                finished, pending = wait(pending, timeout=_WAIT, return_when=when)
                 if interrupted():
                     raise KeyboardInterrupt
                 for fut in finished:
