@@ -502,6 +502,9 @@ def bound_parts(arrays, gain=None, off=None, act_off=None, thresholds=None):
     off = arrays.el_off if off is None else off
     act_off = arrays.act_off if act_off is None else act_off
     thresholds = arrays.thresholds if thresholds is None else thresholds
+    if np.ndim(gain) == 2 and all(np.ndim(a) == 2 and np.all(a == a[:, :1]) for a in (gain, off, act_off, thresholds)):
+        # copies alike (an ensemble varying only currents, trials or noise): one copy's parts, which broadcast
+        gain, off, act_off, thresholds = gain[:, :1], off[:, :1], act_off[:, :1], thresholds[:, :1]
     n_neurons = arrays.mem_state.size
     extra = (1,) * (np.ndim(gain) - 1)
     column = lambda a: a.reshape((-1,) + extra)  # noqa: E731

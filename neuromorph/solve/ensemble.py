@@ -79,6 +79,22 @@ def warn_if_long(n_members, n_steps, n_neurons, threads, what):
 _SLICE_SECONDS = 0.25  # target duration of one time slice over all copies (Ctrl-C latency, progress updates)
 
 
+_NAMED = {}  # (neuron names, state names) -> their xarray Coordinates, indexes built (kept for the next result)
+
+
+def _named_coords(neuron_names, state_names):
+    """The ``neuron`` and ``state`` coordinates of a result, with their indexes: built once per model's names and
+    shared by its results (indexes do not change; building them was half of a 1000-copy result's ~0.6 ms)."""
+    import xarray as xr
+
+    key = (neuron_names, state_names)
+    if key not in _NAMED:
+        if len(_NAMED) >= 64:
+            _NAMED.clear()
+        _NAMED[key] = xr.Coordinates({"neuron": np.array(neuron_names), "state": np.array(state_names)})
+    return _NAMED[key]
+
+
 def _reasons(status):
     """The failure reason of each lane status, as strings (one conversion per distinct status)."""
     codes, where = np.unique(np.asarray(status), return_inverse=True)
@@ -170,12 +186,16 @@ class EnsembleResult:
                 "reason": (members, _reasons(status)),
                 "t_failed": (members, np.full(size, np.nan) if t_failed is None else t_failed),
                 "final_state": ((*members, "state"), final_state)}
-        coords = {"neuron": np.array(neuron_names), "state": np.array(state_names)}
-        coords.update({path: (members, np.broadcast_to(values, (size,)).copy()) for path, values in params.items()})
+        named = _named_coords(tuple(neuron_names), tuple(state_names))
+        variables, indexes = dict(named.variables), dict(named.xindexes)
+        variables.update({path: xr.Variable(members, np.broadcast_to(values, (size,)).copy())
+                          for path, values in params.items()})
         if traces is not None:
             data["v"] = ((*neurons, "time"), traces.transpose(1, 0, 2))
-            coords["time"] = t
-        ds = xr.Dataset(data, coords=coords)
+            times_of = xr.Coordinates({"time": t})
+            variables.update(times_of.variables)
+            indexes.update(times_of.xindexes)
+        ds = xr.Dataset(data, coords=xr.Coordinates(variables, indexes=indexes))
         ds.attrs.update(t_record=t_record, t_end=t_end, cause=cause or "")
         if settled_from is not None:
             ds.attrs["settled_from"] = settled_from
