@@ -486,6 +486,7 @@ class Ensemble:
         n = self.size
         v.memory("size", per_copy_bytes(self.model, n), ModelError, what=f"per-copy parameters of {n} copies")
         self.per_copy = {name: np.repeat(getattr(a, name)[:, None], n, axis=1) for name in _PER_COPY}
+        self._limits = {}  # stability limits already computed (:meth:`_stable_step`)
         self.params = {}
         for path, values in params.items():
             arr = np.broadcast_to(v.real_array(path, np.atleast_1d(values), 1), (n,)).astype(np.float64)
@@ -515,11 +516,18 @@ class Ensemble:
         from .stability import stable_step
 
         a, ns = self.model.arrays, self.model.n_states
-        limits = {}  # copies alike (most ensembles: the same parameters and start) are computed once
+        # Copies alike (most ensembles: the same parameters and start) are computed once, and kept for the next
+        # call (a study or a sweep calls again with the same copies).
+        known = self._limits
+        if len(known) > 1024:
+            known.clear()
+        limits = {}
         for i in copies:
-            key = tuple(pc[k][:, i].tobytes() for k in _FIELD) + (y[:ns, i].tobytes(),)
+            key = (radius,) + tuple(pc[k][:, i].tobytes() for k in _FIELD) + (y[:ns, i].tobytes(),)
             if key not in limits:
-                limits[key] = stable_step(a._replace(**{k: pc[k][:, i] for k in _FIELD}), y[:ns, i], radius)
+                if key not in known:
+                    known[key] = stable_step(a._replace(**{k: pc[k][:, i] for k in _FIELD}), y[:ns, i], radius)
+                limits[key] = known[key]
         limits = [x for x in limits.values() if x is not None]
         return max(limits) if limits else None
 
