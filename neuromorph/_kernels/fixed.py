@@ -68,8 +68,8 @@ def next_fixed_time(t, t_stop, dt, ctrl, jumps, cnt):
 @njit(**JIT_INLINE)
 def hermite_dense(h, y, y_new, f0, f1, dense, cols):
     """Cubic Hermite interpolant of the step in power form, for the states ``cols``."""
-    for c in range(cols.shape[0]):
-        k = uint64(cols[c])
+    for j in range(cols.shape[0]):
+        k = uint64(cols[j])
         dy = y_new[k] - y[k]
         dense[0, k] = y[k]
         dense[1, k] = h * f0[k]
@@ -159,8 +159,8 @@ PATH_PIECE = np.int64(0)  # a path step is one whole step of a run at path_dt: i
 def linear_dense(y, y_new, dense, cols):
     """The straight line through both ends of a step, in the power form of the dense output, for the states
     ``cols``."""
-    for c in range(cols.shape[0]):
-        k = uint64(cols[c])
+    for j in range(cols.shape[0]):
+        k = uint64(cols[j])
         dense[0, k] = y[k]
         dense[1, k] = y_new[k] - y[k]
         dense[2, k] = 0.0

@@ -292,7 +292,7 @@ def rk4_combine_threads(model, thr, armed, y, f0, K, h, y_new):
     threads, each the states of the neurons whose field it evaluates (so they stay in its cache, as they do for
     the stages); ``(finite, crossed)``: whether ``y_new`` is finite, whether an armed neuron crossed its threshold.
     The same bits as the serial loop (:func:`.fixed.rk4_combine`)."""
-    n, s = model.u_dims[0], model.u_dims[1]
+    n = model.u_dims[0]
     parts = model.chunks[0]
     sixth = h / 6.0
     for c in prange(parts):
