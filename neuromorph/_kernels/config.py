@@ -55,6 +55,7 @@ JIT_VIEW = dict(JIT, inline="always")
 JIT_DRIVER = dict(JIT, inline="always", cache=False)
 JIT_TAKES_KERNEL = dict(JIT_INLINE, cache=False)
 JIT_PARALLEL = dict(JIT, parallel=True)
+JIT_PARALLEL_KERNEL = dict(JIT_PARALLEL, no_cpython_wrapper=True)  # (parallel parts only kernels call)
 JIT_PIECE = dict(JIT, no_cpython_wrapper=True)
 PARALLEL_FROM = 512
 UNIFORM_FROM = 64  # a network of like neurons from this size has them in vector lanes (.uniform) in fixed steps

@@ -181,16 +181,13 @@ def rk4_stage(field, noise, model, stim, t, left, y, prev, ah, y_stage, dy, tmp)
     drift(field, noise, model, stim, t, left, y_stage, dy, tmp)
 
 
-@njit(**JIT_TAKES_KERNEL)
+@njit(**JIT_INLINE)
 def rk4_stage_uniform_threads(field, noise, model, stim, t, left, y, prev, ah, y_stage, dy, tmp):
     """:func:`rk4_stage` of a network of like neurons on threads: the field reads the stage's state as it
     goes (:func:`.uniform.rhs_uniform_stage_threads`), so no serial pass writes it first (~7 us of 10 000
-    neurons' 30 000 states, three times a step). With OU states (which RK4 runs never have) as
-    :func:`rk4_stage`."""
-    if noise.ou_mem.shape[0] == 0:
-        rhs_uniform_stage_threads(model, stim, t, left, y, prev, ah, dy, tmp)
-    else:
-        rk4_stage(field, noise, model, stim, t, left, y, prev, ah, y_stage, dy, tmp)
+    neurons' 30 000 states, three times a step). RK4 runs have no OU states (noise takes a stochastic method:
+    :func:`neuromorph.solve.solvers.get_solver`), so there is no OU drift to add; ``field`` is unused."""
+    rhs_uniform_stage_threads(model, stim, t, left, y, prev, ah, dy, tmp)
 
 
 @njit(**JIT_INLINE)
@@ -207,10 +204,8 @@ def rk4_combine(noise, model, thr, armed, y, f0, K, h, y_new):
 def rk4_combine_uniform_threads(noise, model, thr, armed, y, f0, K, h, y_new):
     """:func:`rk4_combine` of a network of like neurons on threads (:func:`.uniform.rk4_combine_threads`: each
     thread the states of its own neurons, so they stay in its cache; the threshold crossings found on the way).
-    With OU states (which RK4 runs never have) as :func:`rk4_combine`."""
-    if noise.ou_mem.shape[0] == 0:
-        return rk4_combine_threads(model, thr, armed, y, f0, K, h, y_new)
-    return rk4_combine(noise, model, thr, armed, y, f0, K, h, y_new)
+    RK4 runs have no OU states (see :func:`rk4_stage_uniform_threads`)."""
+    return rk4_combine_threads(model, thr, armed, y, f0, K, h, y_new)
 
 
 @njit(**JIT_INLINE)

@@ -26,7 +26,7 @@ KERNELS = {
     "fixed_run": ("fixed-step solvers", 15),  # 13.9 s
     "fixed_run_threads": ("threaded fixed-step solvers", 15),  # 16.9 s
     "fixed_run_uniform": ("fixed-step solvers for networks of like neurons", 15),
-    "fixed_run_uniform_threads": ("threaded fixed-step solvers for networks of like neurons", 20),
+    "fixed_run_uniform_threads": ("threaded fixed-step solvers for networks of like neurons", 30),
     "lanes_run": ("ensemble solvers", 15),  # 17.1 s
     "observer_lanes": ("ensemble observers", 10),  # 9.0 s
 }

@@ -39,7 +39,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange, uint64
 
-from .config import JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL, JIT_PIECE, JIT_VIEW
+from .config import JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL_KERNEL, JIT_PIECE, JIT_VIEW
 from .common import all_finite, crossing_due, rearm_runaway
 from .field import activations, activations_at, stim_value
 from .layout import CONST, LINEAR, TANH, Model
@@ -235,14 +235,14 @@ _WHOLE = np.bool_(False)
 _STAGED = np.bool_(True)
 
 
-@njit(**JIT_INLINE_PYTHON)
+@njit(**JIT_INLINE)
 def rhs_uniform_threads(model, stim, t, left, y, dy, tmp):
     """:func:`rhs_uniform` with its neurons cut into ``model.chunks[0]`` pieces on numba's threads (two
     parallel regions: the synaptic sums wait for every activation); the same bits."""
     _threads(model, stim, t, left, y, y, 0.0, _WHOLE, dy, tmp)
 
 
-@njit(**JIT_INLINE_PYTHON)
+@njit(**JIT_INLINE)
 def rhs_uniform_stage_threads(model, stim, t, left, y, prev, ah, dy, tmp):
     """:func:`rhs_uniform_threads` at the RK stage ``y + ah prev``, read as it is needed rather than written
     out first: the same bits as the field of that stage's state, without a serial pass over every state (and
@@ -250,7 +250,7 @@ def rhs_uniform_stage_threads(model, stim, t, left, y, prev, ah, dy, tmp):
     _threads(model, stim, t, left, y, prev, ah, _STAGED, dy, tmp)
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_PARALLEL_KERNEL)
 def _threads(model, stim, t, left, y, prev, ah, staged, dy, tmp):
     """The two parallel regions of :func:`rhs_uniform_threads` (at ``y + ah prev`` if ``staged``)."""
     n_act = model.act_in.shape[0]
@@ -286,23 +286,47 @@ def _coupled_piece(model, dy, act, lo, hi):
 _FLAGS = 8  # int64 slots between two threads' flags in u_flags (a cache line: no false sharing)
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_INLINE)
 def rk4_combine_threads(model, thr, armed, y, f0, K, h, y_new):
     """The end of an RK4 step, ``y_new = y + h/6 (f0 + 2 (k2 + k3) + k4)``, in ``model.chunks[0]`` pieces on numba's
     threads, each the states of the neurons whose field it evaluates (so they stay in its cache, as they do for
     the stages); ``(finite, crossed)``: whether ``y_new`` is finite, whether an armed neuron crossed its threshold.
     The same bits as the serial loop (:func:`.fixed.rk4_combine`)."""
-    n = model.u_dims[0]
-    parts = model.chunks[0]
-    sixth = h / 6.0
-    for c in prange(parts):
-        _combine_piece(model, thr, armed, y, f0, K, sixth, y_new, c, c * n // parts, (c + 1) * n // parts)
+    _step_pieces(model, _COMBINE, thr, armed, thr, y, f0, K, h / 6.0, y_new, y_new)  # (thr: an unread bound)
     flags = model.u_flags
     finite, crossed = True, False
-    for c in range(parts):
+    for c in range(model.chunks[0]):
         finite &= flags[c * _FLAGS] != 0
         crossed |= flags[c * _FLAGS + 1] != 0
     return finite, crossed
+
+
+@njit(**JIT_INLINE)
+def settle_threads(model, thr, armed, bound, y, y_new, f0, f_new):
+    """``y = y_new``, ``f0 = f_new``, the spike detectors re-armed, in ``model.chunks[0]`` pieces on numba's threads
+    (each its own neurons, as :func:`rk4_combine_threads`); True on a runaway (:func:`.common.rearm_runaway`)."""
+    _step_pieces(model, _SETTLE, thr, armed, bound, y, f0, f0.reshape((1, -1)), 0.0, y_new, f_new)
+    runaway = False
+    for c in range(model.chunks[0]):
+        runaway |= model.u_flags[c * _FLAGS + 2] != 0
+    return runaway
+
+
+_COMBINE = np.int64(0)
+_SETTLE = np.int64(1)
+
+
+@njit(**JIT_PARALLEL_KERNEL)
+def _step_pieces(model, what, thr, armed, bound, y, f0, K, sixth, y_new, f_new):
+    """The parallel region of :func:`rk4_combine_threads` (``what`` :data:`_COMBINE`) or :func:`settle_threads`
+    (:data:`_SETTLE`): one function, so one parallel compilation for both."""
+    n = model.u_dims[0]
+    parts = model.chunks[0]
+    for c in prange(parts):
+        if what == _COMBINE:
+            _combine_piece(model, thr, armed, y, f0, K, sixth, y_new, c, c * n // parts, (c + 1) * n // parts)
+        else:
+            _settle_piece(model, thr, armed, bound, y, y_new, f0, f_new, c, c * n // parts, (c + 1) * n // parts)
 
 
 @njit(**JIT_PIECE)
@@ -315,20 +339,6 @@ def _combine_piece(model, thr, armed, y, f0, K, sixth, y_new, c, lo, hi):
         out[k] = y0[k] + sixth * (d0[k] + 2.0 * (k2[k] + k3[k]) + k4[k])
     model.u_flags[c * _FLAGS] = all_finite(out)
     model.u_flags[c * _FLAGS + 1] = crossing_due(model.mem_state[lo:hi], thr[lo:hi], armed[lo:hi], y, y_new)
-
-
-@njit(**JIT_PARALLEL)
-def settle_threads(model, thr, armed, bound, y, y_new, f0, f_new):
-    """``y = y_new``, ``f0 = f_new``, the spike detectors re-armed, in ``model.chunks[0]`` pieces on numba's threads
-    (each its own neurons, as :func:`rk4_combine_threads`); True on a runaway (:func:`.common.rearm_runaway`)."""
-    n = model.u_dims[0]
-    parts = model.chunks[0]
-    for c in prange(parts):
-        _settle_piece(model, thr, armed, bound, y, y_new, f0, f_new, c, c * n // parts, (c + 1) * n // parts)
-    runaway = False
-    for c in range(parts):
-        runaway |= model.u_flags[c * _FLAGS + 2] != 0
-    return runaway
 
 
 @njit(**JIT_PIECE)
