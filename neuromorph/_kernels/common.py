@@ -400,10 +400,16 @@ def may_step(model, spk_t, out_t, cnt):
 @njit(**JIT_INLINE)
 def commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp):
     """Make the accepted step current; after a stimulus jump, re-evaluate ``f0`` on its right side."""
+    take_step(y, y_new, f0, f_new)
+    return committed(model, stim, y, f0, t_new, left_end, cnt, tmp)
+
+
+@njit(**JIT_INLINE)
+def take_step(y, y_new, f0, f_new):
+    """``y = y_new`` and ``f0 = f_new``: the copy of :func:`commit`."""
     for k in range(y.shape[0]):
         y[k] = y_new[k]
         f0[k] = f_new[k]
-    return committed(model, stim, y, f0, t_new, left_end, cnt, tmp)
 
 
 @njit(**JIT_INLINE)

@@ -212,9 +212,7 @@ def rk4_combine_uniform_threads(noise, model, thr, armed, y, f0, K, h, y_new):
 def settle(noise, model, thr, armed, bound, y, y_new, f0, f_new):
     """Make the step current (``y = y_new``, ``f0 = f_new``), re-arm the spike detectors and return True on a
     runaway (:func:`.common.rearm_runaway`)."""
-    for k in range(y.shape[0]):
-        y[k] = y_new[k]
-        f0[k] = f_new[k]
+    c.take_step(y, y_new, f0, f_new)
     return c.rearm_runaway(model.mem_state, model.hysteresis, thr, armed, bound, y)
 
 

@@ -40,7 +40,7 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from .config import JIT_INLINE, JIT_INLINE_PYTHON, JIT_PARALLEL_KERNEL, JIT_PIECE, JIT_VIEW
-from .common import all_finite, crossing_due, rearm_runaway
+from .common import all_finite, crossing_due, rearm_runaway, take_step
 from .field import activations, activations_at, stim_value
 from .layout import CONST, LINEAR, TANH, Model
 from .mathfn import tanh
@@ -346,9 +346,6 @@ def _settle_piece(model, thr, armed, bound, y, y_new, f0, f_new, c, lo, hi):
     """Piece ``c`` (neurons ``lo:hi``) of :func:`settle_threads`."""
     s = model.u_dims[1]
     a, b = lo * s, hi * s
-    y0, y1, d0, d1 = y[a:b], y_new[a:b], f0[a:b], f_new[a:b]
-    for k in range(b - a):
-        y0[k] = y1[k]
-        d0[k] = d1[k]
+    take_step(y[a:b], y_new[a:b], f0[a:b], f_new[a:b])
     model.u_flags[c * _FLAGS + 2] = rearm_runaway(model.mem_state[lo:hi], model.hysteresis[lo:hi], thr[lo:hi],
                                                   armed[lo:hi], bound[lo:hi], y)
