@@ -495,8 +495,8 @@ def _adaptive_steps(attempt, dense_of, order, f_new_row, dense_rows, defect_limi
         if norm <= 1.0:
             h = _accepted(norm, order, h, h_step, lands, ctrl, cnt)
             if dense_due:
-                c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y, spk_t,
-                             spk_n, cnt)
+                c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y,
+                             spk_t, spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)
             t = c.commit(model, stim, y, y_new, f0, f_new, t_new, left_end, cnt, tmp)
             runaway = c.rearm_runaway(model.mem_state, model.hysteresis, thr, armed, bound, y)
