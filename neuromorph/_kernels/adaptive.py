@@ -484,17 +484,19 @@ def _adaptive_steps(attempt, dense_of, order, f_new_row, dense_rows, defect_limi
             status = c.ERR_SINGULAR
             break
         norm = _norm(err, y, y_new, atol, rtol)
-        dense_due = norm <= 1.0 and c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt)
-        if dense_due:
+        dense_ready = False
+        if norm <= 1.0 and defect_limit < _UNCHECKED and c.crossing_due(model.mem_state, thr, armed, y, y_new):
             dense_of(model, stim, t, h_step, y, y_new, work, dense, cnt, tmp)
-            if defect_limit < _UNCHECKED and c.crossing_due(model.mem_state, thr, armed, y, y_new):
-                defect = _midpoint_defect(model, stim, t, h_step, y, y_new, dense, atol, rtol, y_stage, err, cnt, tmp)
-                if defect > defect_limit:  # taken again, shorter, as if its error were defect / defect_limit
-                    h = _rejected(defect / defect_limit, order, h_step, cnt)
-                    continue
+            dense_ready = True
+            defect = _midpoint_defect(model, stim, t, h_step, y, y_new, dense, atol, rtol, y_stage, err, cnt, tmp)
+            if defect > defect_limit:  # taken again, shorter, as if its error were defect / defect_limit
+                h = _rejected(defect / defect_limit, order, h_step, cnt)
+                continue
         if norm <= 1.0:
             h = _accepted(norm, order, h, h_step, lands, ctrl, cnt)
-            if dense_due:
+            if dense_ready or c.needs_dense(model, thr, armed, y, y_new, t_new, t_eval, cnt):
+                if not dense_ready:
+                    dense_of(model, stim, t, h_step, y, y_new, work, dense, cnt, tmp)
                 c.emit_dense(model, thr, armed, y, y_new, dense, t, h_step, t_new, t_eval, save_idx, out_t, out_y,
                              spk_t, spk_n, cnt)
             c.save_step(t_new, t_stop, y_new, save_idx, out_t, out_y, cnt)

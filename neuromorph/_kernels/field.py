@@ -83,6 +83,15 @@ def activations(model, y, act, lo, hi):
 
 
 @njit(**JIT_INLINE)
+def _activations_scalar(model, y, act):
+    """:func:`activations` of a small model, in one plain loop: the same bits (the vector code of the passes
+    computes what the scalar code does), without the passes' set-up, which cost the HCO's field ~15 ns of 68."""
+    k, inp, off = model.act_k, model.act_in, model.act_off
+    for j in range(act.shape[0]):
+        act[j] = sigmoid(k[j] * (y[uint64(inp[j])] - off[j]))
+
+
+@njit(**JIT_INLINE)
 def activations_at(model, y, prev, ah, act, lo, hi):
     """:func:`activations` at the state ``y + ah prev`` (an RK stage's, not written out; the same bits as
     the activations of that state computed first)."""
@@ -184,9 +193,11 @@ def rhs(model, stim, t, left, y, dy, tmp):
     act = tmp[:n_act]
     th = tmp[n_act:]
     n_neurons = model.mem_state.shape[0]
-    activations(model, y, act, 0, n_act)
     inline = n_neurons <= INLINE_UPTO
-    if not inline:
+    if inline:
+        _activations_scalar(model, y, act)
+    else:
+        activations(model, y, act, 0, n_act)
         _tanh_terms(model, y, th, 0, th.shape[0])
     _neuron_currents(model, stim, t, left, y, dy, act, th, 0, n_neurons, inline)
     _filters(model, y, dy, 0, model.filt_state.shape[0])
