@@ -49,3 +49,16 @@ def interleaved_ratio(ours, baseline, rounds=15, ours_per_round=5):
         t_ours.append(mine)
         t_base.append(t2 - t1)
     return float(np.median(ratios)), float(np.median(t_ours)), float(np.median(t_base))
+
+
+def print_rounds(rows, baseline, note="median of per-round ratios"):
+    """Print each label's median time over rounds and the median of the per-round ratios ``baseline / it``.
+
+    ``rows`` maps a label to its time (seconds) in each round; ``baseline`` is one of its labels.
+    """
+    base = np.array(rows[baseline])
+    width = max(len(label) for label in rows)
+    for label, times in rows.items():
+        times = np.array(times)
+        print(f"  {label:{width}s} {fmt(float(np.median(times)))}   {baseline} / this "
+              f"{float(np.median(base / times)):6.1f}x ({note})")

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 from _baselines_network import HCO_G, HCO_I_APP, HCO_Y0, hco_baseline
-from _common import fmt, machine
+from _common import machine, print_rounds
 from numba import njit
 
 import neuromorph as nm
@@ -147,11 +147,7 @@ def main():
             for _ in range(reps):
                 run()
             rows[label].append((time.perf_counter() - t0) / reps)
-    base = np.array(rows["scipy RK45 baseline"])
-    for label, times in rows.items():
-        times = np.array(times)
-        print(f"  {label:40s} {fmt(float(np.median(times)))}   speed-up over the baseline "
-              f"{float(np.median(base / times)):6.1f} x (median of per-round ratios)")
+    print_rounds(rows, "scipy RK45 baseline")
 
 
 if __name__ == "__main__":

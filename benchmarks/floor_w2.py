@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 from _baselines_network import HCO_G, HCO_I_APP, HCO_Y0
-from _common import fmt, machine
+from _common import machine, print_rounds
 from numba import njit
 from work_precision import WORKLOADS, scipy_spikes
 
@@ -231,11 +231,7 @@ def main():
                 fn()
                 best = min(best, time.perf_counter() - t0)
             rows[label].append(best)
-    base = np.array(rows["scipy solve_ivp DOP853"])
-    for label, times in rows.items():
-        times = np.array(times)
-        print(f"  {label:34s} {fmt(float(np.median(times)))}   scipy / this {float(np.median(base / times)):6.1f}x "
-              f"(median of per-round ratios; each round's time the least of its runs)")
+    print_rounds(rows, "scipy solve_ivp DOP853", "median of per-round ratios; each round's time the least of its runs")
 
 
 if __name__ == "__main__":
