@@ -85,7 +85,7 @@ def activations(model, y, act, lo, hi):
 @njit(**JIT_INLINE)
 def _activations_scalar(model, y, act):
     """:func:`activations` of a small model, in one plain loop: the same bits (the vector code of the passes
-    computes what the scalar code does), without the passes' set-up, which cost the HCO's field ~15 ns of 68."""
+    computes what the scalar code does), without the passes' set-up: the HCO's field 67.5 -> 58.2 ns a call."""
     k, inp, off = model.act_k, model.act_in, model.act_off
     for j in range(act.shape[0]):
         act[j] = sigmoid(k[j] * (y[uint64(inp[j])] - off[j]))
@@ -181,8 +181,8 @@ def _filters(model, y, dy, lo, hi):
 def rhs(model, stim, t, left, y, dy, tmp):
     """Write ``dy/dt`` at ``(t, y)`` into ``dy``; ``tmp`` is scratch of :func:`.layout.scratch_size` floats.
 
-    Two vectorisable passes (activations, then every TANH term's ``tanh``; in a model of 1-2 neurons,
-    each ``tanh`` is computed where it is summed instead) are followed by
+    Two vectorisable passes (activations, then every TANH term's ``tanh``; a model of 1-2 neurons computes
+    its activations in one plain loop and each ``tanh`` where it is summed instead) are followed by
     one pass over neurons, each summing its membrane current in a register and storing it
     once: summing into ``dy`` in memory put a store/load round trip per term on the critical
     path (a DP5 stage waits for the previous one). Indices read from the model arrays are
