@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit
 
 from . import common as c
-from .config import JIT, JIT_DRIVER, JIT_INLINE
+from .config import JIT, JIT_DRIVER, JIT_INLINE, JIT_PIECE
 from .field import RIGHT, jacobian, rhs, rhs_call
 from .layout import scratch_size
 from .mathfn import exp
@@ -430,21 +430,21 @@ def _norm(err, y, y_new, atol, rtol):
     return c.error_norm(err, y, y_new, atol, rtol) if c.all_finite(y_new) else np.inf
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_PIECE)
 def _midpoint_defect(model, stim, t, h, y, y_new, dense, atol, rtol, y_mid, f_mid, cnt, tmp):
-    """How far the step's dense polynomial ``p`` is from solving the ODE: the RMS over states of
-    ``h (p'(t + h/2) - f(t + h/2, p(t + h/2)))``, each scaled as the error norm scales it."""
+    """How far the step's dense polynomial ``p`` is from solving the ODE: the error norm of
+    ``h (p'(t + h/2) - f(t + h/2, p(t + h/2)))`` (written over ``f_mid``; inf if not finite).
+
+    Out of line (called once a spike): inlined, its code changed how LLVM laid out the driver's hot loop,
+    and W2's DOP853 ran 15-30 % slower for it."""
     ns = y.shape[0]
     for k in range(ns):
         y_mid[k] = c.dense_value(dense, k, 0.5)
-    rhs_call(model, stim, t + 0.5 * h, RIGHT, y_mid, f_mid, tmp)  # out of line: once a spike
+    rhs(model, stim, t + 0.5 * h, RIGHT, y_mid, f_mid, tmp)
     cnt[c.N_FEV] += 1
-    acc = 0.0
     for k in range(ns):
-        scale = atol[k] + rtol * max(abs(y[k]), abs(y_new[k]))
-        r = (c.dense_slope(dense, k, 0.5) - h * f_mid[k]) / scale
-        acc += r * r
-    return np.sqrt(acc / ns)
+        f_mid[k] = c.dense_slope(dense, k, 0.5) - h * f_mid[k]
+    return c.error_norm(f_mid, y, y_new, atol, rtol)
 
 
 @njit(**JIT_DRIVER)
